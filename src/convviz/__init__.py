@@ -1,1 +1,3 @@
 """convviz."""
+
+from convviz.shapes import *  # noqa: F403

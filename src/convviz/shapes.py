@@ -12,24 +12,29 @@ learning", arXiv:1603.07285 (2016).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from itertools import product
+from typing import NamedTuple
+
+from convviz._validate import _check_int
 
 __all__ = [
-    "effective_kernel_size",
+    "RELATIONSHIPS",
+    "ConvSetting",
+    "Relationship",
+    "conv_output_shape",
     "conv_output_size",
+    "conv_transpose_output_shape",
     "conv_transpose_output_size",
+    "effective_kernel_size",
+    "is_valid_conv",
+    "is_valid_conv_transpose",
+    "output_padding_for",
+    "padding_for_same",
     "same_padding",
+    "valid_settings",
 ]
-
-
-def _check_int(name: str, value: object, minimum: int) -> int:
-    """Return ``value`` as an ``int`` or raise naming ``name`` and the value."""
-    if isinstance(value, bool) or not isinstance(value, (int,)) and not hasattr(value, "__index__"):
-        raise TypeError(f"{name} must be an integer, got {value!r} of type {type(value).__name__}")
-    value = int(value)  # type: ignore[arg-type]
-    if value < minimum:
-        raise ValueError(f"{name} must be >= {minimum}, got {name}={value}")
-    return value
 
 
 def effective_kernel_size(kernel_size: int, dilation: int = 1) -> int:
@@ -64,7 +69,7 @@ def conv_output_size(
     Parameters
     ----------
     size : int
-        Input length ``i`` along the axis.
+        Input length ``i`` along the axis (at least 1: PyTorch refuses empty inputs).
     kernel_size : int
         Kernel length ``k``.
     stride : int, default 1
@@ -85,11 +90,13 @@ def conv_output_size(
     ValueError
         If the dilated kernel is larger than the padded input (no window fits).
     """
-    i = _check_int("size", size, 0)
+    i = _check_int("size", size, 1)
     s = _check_int("stride", stride, 1)
     if isinstance(padding, Sequence) and not isinstance(padding, str):
         if len(padding) != 2:
-            raise ValueError(f"padding must be an int or a (left, right) pair, got padding={padding!r}")
+            raise ValueError(
+                f"padding must be an int or a (left, right) pair, got padding={padding!r}"
+            )
         left = _check_int("padding", padding[0], 0)
         right = _check_int("padding", padding[1], 0)
     else:
@@ -181,3 +188,438 @@ def same_padding(kernel_size: int, dilation: int = 1) -> tuple[int, int]:
     """
     total = effective_kernel_size(kernel_size, dilation) - 1
     return total // 2, total - total // 2
+
+
+# ---------------------------------------------------------------------------
+# Several axes at once
+# ---------------------------------------------------------------------------
+
+IntOrTuple = int | Sequence[int]
+Padding = int | Sequence[int] | str
+
+
+def _spatial(input_shape: IntOrTuple) -> tuple[int, ...]:
+    """The spatial sizes as a tuple of 1 to 3 positive ints."""
+    if isinstance(input_shape, Sequence) and not isinstance(input_shape, str):
+        shape = tuple(_check_int("input_shape", v, 1) for v in input_shape)
+    else:
+        shape = (_check_int("input_shape", input_shape, 1),)
+    if not 1 <= len(shape) <= 3:
+        raise ValueError(
+            f"input_shape must have 1, 2 or 3 spatial sizes, got input_shape={input_shape!r}"
+        )
+    return shape
+
+
+def _per_axis(name: str, value: object, ndim: int, minimum: int) -> tuple[int, ...]:
+    """Broadcast an int to ``ndim`` axes, or check a per-axis tuple has ``ndim`` entries."""
+    if isinstance(value, Sequence) and not isinstance(value, str):
+        if len(value) != ndim:
+            raise ValueError(f"{name} must be an int or {ndim} ints, got {name}={value!r}")
+        return tuple(_check_int(name, v, minimum) for v in value)
+    return (_check_int(name, value, minimum),) * ndim
+
+
+def _padding_pairs(
+    padding: Padding, kernel: tuple[int, ...], stride: tuple[int, ...], dilation: tuple[int, ...]
+) -> tuple[tuple[int, int], ...]:
+    """``(left, right)`` padding per axis for an int, a tuple, ``'same'`` or ``'valid'``."""
+    ndim = len(kernel)
+    if isinstance(padding, str):
+        if padding == "valid":
+            return ((0, 0),) * ndim
+        if padding == "same":
+            if any(s != 1 for s in stride):
+                raise ValueError(
+                    f"padding='same' is not supported for strided convolutions, got stride={stride}"
+                )
+            return tuple(same_padding(k, d) for k, d in zip(kernel, dilation, strict=True))
+        raise ValueError(f"padding must be an int, a tuple, 'same' or 'valid', got {padding=}")
+    return tuple((p, p) for p in _per_axis("padding", padding, ndim, 0))
+
+
+def conv_output_shape(
+    input_shape: IntOrTuple,
+    kernel_size: IntOrTuple,
+    stride: IntOrTuple = 1,
+    padding: Padding = 0,
+    dilation: IntOrTuple = 1,
+) -> tuple[int, ...]:
+    """Spatial output shape of ``conv1d``, ``conv2d`` or ``conv3d``.
+
+    Parameters
+    ----------
+    input_shape : int or tuple of int
+        Spatial input sizes ``(i_1, ..., i_n)``, ``n`` in 1..3 (no batch or channel axis).
+    kernel_size, stride, dilation : int or tuple of int
+        One value for every axis, or one per axis.
+    padding : int, tuple of int, 'same' or 'valid', default 0
+        Zeros on both sides of each axis. ``'valid'`` is 0; ``'same'`` (stride 1 only)
+        pads ``d (k - 1)`` cells per axis, the extra one on the right when that is odd.
+
+    Returns
+    -------
+    tuple of int
+        ``o_j = floor((i_j + 2 p_j - d_j (k_j - 1) - 1) / s_j) + 1`` for every axis ``j``.
+
+    Raises
+    ------
+    ValueError
+        Where PyTorch refuses: an empty input, a dilated kernel larger than the padded
+        input, ``padding='same'`` with a stride, a non-positive stride or dilation, or
+        per-axis tuples of the wrong length. The message names the argument.
+    TypeError
+        If a size is not an integer.
+
+    Examples
+    --------
+    >>> conv_output_shape((5, 7), 3, stride=(2, 1), padding=1)
+    (3, 7)
+    """
+    shape = _spatial(input_shape)
+    n = len(shape)
+    k = _per_axis("kernel_size", kernel_size, n, 1)
+    s = _per_axis("stride", stride, n, 1)
+    d = _per_axis("dilation", dilation, n, 1)
+    pads = _padding_pairs(padding, k, s, d)
+    return tuple(
+        conv_output_size(i, kj, sj, pj, dj)
+        for i, kj, sj, pj, dj in zip(shape, k, s, pads, d, strict=True)
+    )
+
+
+def conv_transpose_output_shape(
+    input_shape: IntOrTuple,
+    kernel_size: IntOrTuple,
+    stride: IntOrTuple = 1,
+    padding: IntOrTuple = 0,
+    output_padding: IntOrTuple = 0,
+    dilation: IntOrTuple = 1,
+) -> tuple[int, ...]:
+    """Spatial output shape of ``conv_transpose1d``, ``conv_transpose2d`` or ``conv_transpose3d``.
+
+    Parameters
+    ----------
+    input_shape : int or tuple of int
+        Spatial input sizes ``(i_1, ..., i_n)``, ``n`` in 1..3.
+    kernel_size, stride, padding, output_padding, dilation : int or tuple of int
+        Settings of the convolution being transposed (PyTorch's arguments), one value
+        for every axis or one per axis. PyTorch accepts no string padding here.
+
+    Returns
+    -------
+    tuple of int
+        ``o_j = (i_j - 1) s_j - 2 p_j + d_j (k_j - 1) + a_j + 1`` for every axis ``j``.
+
+    Raises
+    ------
+    ValueError
+        Where PyTorch refuses: ``a_j`` not smaller than ``s_j`` or ``d_j``, a result that
+        is not positive, an empty input, or per-axis tuples of the wrong length.
+
+    Examples
+    --------
+    >>> conv_transpose_output_shape((3, 7), 3, stride=(2, 1), padding=1, output_padding=(1, 0))
+    (6, 7)
+    """
+    shape = _spatial(input_shape)
+    n = len(shape)
+    k = _per_axis("kernel_size", kernel_size, n, 1)
+    s = _per_axis("stride", stride, n, 1)
+    p = _per_axis("padding", padding, n, 0)
+    a = _per_axis("output_padding", output_padding, n, 0)
+    d = _per_axis("dilation", dilation, n, 1)
+    return tuple(
+        conv_transpose_output_size(i, kj, sj, pj, aj, dj)
+        for i, kj, sj, pj, aj, dj in zip(shape, k, s, p, a, d, strict=True)
+    )
+
+
+# ---------------------------------------------------------------------------
+# Dumoulin and Visin's relationships
+# ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Relationship:
+    """One numbered relationship of Dumoulin and Visin (arXiv:1603.07285).
+
+    Attributes
+    ----------
+    number : int
+        Its number in the paper (1 to 14); 15 is ours (dilated transposed convolution).
+    name : str
+        Short name, e.g. ``"half (same) padding"``.
+    transposed : bool
+        Whether ``output`` is the size of a transposed convolution.
+    conditions : str
+        When it holds. For a transposed relationship the conditions are on the
+        *forward* convolution ``(i, k, s, p, d)`` being transposed.
+    formula : str
+        The size it gives, in the paper's letters (``i'`` is the transposed input).
+    applies : callable ``(i, k, s, p, d) -> bool``
+        ``conditions`` as code, on the forward convolution's input size ``i``.
+    output : callable ``(i, k, s, p, d, a) -> int``
+        The formula. For a transposed relationship ``i`` is the transposed input ``i'``
+        (the forward convolution's output size) and ``a`` the output padding.
+    """
+
+    number: int
+    name: str
+    transposed: bool
+    conditions: str
+    formula: str
+    applies: Callable[[int, int, int, int, int], bool]
+    output: Callable[[int, int, int, int, int, int], int]
+
+
+def _rel(number, name, transposed, conditions, formula, applies, output) -> Relationship:
+    return Relationship(number, name, transposed, conditions, formula, applies, output)
+
+
+RELATIONSHIPS: tuple[Relationship, ...] = (
+    _rel(1, "no zero padding, unit strides", False, "s = 1, p = 0, d = 1",
+         "o = (i - k) + 1",
+         lambda i, k, s, p, d: s == 1 and p == 0 and d == 1,
+         lambda i, k, s, p, d, a: (i - k) + 1),
+    _rel(2, "zero padding, unit strides", False, "s = 1, d = 1",
+         "o = (i - k) + 2p + 1",
+         lambda i, k, s, p, d: s == 1 and d == 1,
+         lambda i, k, s, p, d, a: (i - k) + 2 * p + 1),
+    _rel(3, "half (same) padding", False, "s = 1, d = 1, k = 2n + 1, p = floor(k / 2) = n",
+         "o = i",
+         lambda i, k, s, p, d: s == 1 and d == 1 and k % 2 == 1 and p == k // 2,
+         lambda i, k, s, p, d, a: i),
+    _rel(4, "full padding", False, "s = 1, d = 1, p = k - 1",
+         "o = i + (k - 1)",
+         lambda i, k, s, p, d: s == 1 and d == 1 and p == k - 1,
+         lambda i, k, s, p, d, a: i + (k - 1)),
+    _rel(5, "no zero padding, non-unit strides", False, "p = 0, d = 1",
+         "o = floor((i - k) / s) + 1",
+         lambda i, k, s, p, d: p == 0 and d == 1,
+         lambda i, k, s, p, d, a: (i - k) // s + 1),
+    _rel(6, "zero padding, non-unit strides", False, "d = 1",
+         "o = floor((i + 2p - k) / s) + 1",
+         lambda i, k, s, p, d: d == 1,
+         lambda i, k, s, p, d, a: (i + 2 * p - k) // s + 1),
+    _rel(7, "transposed: no zero padding, unit strides", True, "forward s = 1, p = 0, d = 1",
+         "o' = i' + (k - 1)  (equivalent direct convolution: k' = k, s' = 1, p' = k - 1)",
+         lambda i, k, s, p, d: s == 1 and p == 0 and d == 1,
+         lambda i, k, s, p, d, a: i + (k - 1)),
+    _rel(8, "transposed: zero padding, unit strides", True, "forward s = 1, d = 1",
+         "o' = i' + (k - 1) - 2p  (equivalent direct convolution: k' = k, s' = 1, p' = k - p - 1)",
+         lambda i, k, s, p, d: s == 1 and d == 1,
+         lambda i, k, s, p, d, a: i + (k - 1) - 2 * p),
+    _rel(9, "transposed: half (same) padding", True,
+         "forward s = 1, d = 1, k = 2n + 1, p = floor(k / 2) = n",
+         "o' = i'  (equivalent direct convolution: k' = k, s' = 1, p' = p)",
+         lambda i, k, s, p, d: s == 1 and d == 1 and k % 2 == 1 and p == k // 2,
+         lambda i, k, s, p, d, a: i),
+    _rel(10, "transposed: full padding", True, "forward s = 1, d = 1, p = k - 1",
+         "o' = i' - (k - 1)  (equivalent direct convolution: k' = k, s' = 1, p' = 0)",
+         lambda i, k, s, p, d: s == 1 and d == 1 and p == k - 1,
+         lambda i, k, s, p, d, a: i - (k - 1)),
+    _rel(11, "transposed: no zero padding, non-unit strides", True,
+         "forward p = 0, d = 1, (i - k) a multiple of s",
+         "o' = s (i' - 1) + k  (direct convolution on the input stretched by s - 1 zeros "
+         "between units: k' = k, s' = 1, p' = k - 1)",
+         lambda i, k, s, p, d: p == 0 and d == 1 and i >= k and (i - k) % s == 0,
+         lambda i, k, s, p, d, a: s * (i - 1) + k),
+    _rel(12, "transposed: zero padding, non-unit strides", True,
+         "forward d = 1, (i + 2p - k) a multiple of s",
+         "o' = s (i' - 1) + k - 2p  (stretched input, k' = k, s' = 1, p' = k - p - 1)",
+         lambda i, k, s, p, d: d == 1 and i + 2 * p >= k and (i + 2 * p - k) % s == 0,
+         lambda i, k, s, p, d, a: s * (i - 1) + k - 2 * p),
+    _rel(13, "transposed: zero padding, non-unit strides, any input size", True,
+         "forward d = 1; a = (i + 2p - k) mod s",
+         "o' = s (i' - 1) + a + k - 2p  (stretched input, a extra zeros on the far side, "
+         "k' = k, s' = 1, p' = k - p - 1)",
+         lambda i, k, s, p, d: d == 1,
+         lambda i, k, s, p, d, a: s * (i - 1) + a + k - 2 * p),
+    _rel(14, "dilated convolution", False, "any i, k, s, p, d",
+         "o = floor((i + 2p - k - (k - 1)(d - 1)) / s) + 1",
+         lambda i, k, s, p, d: True,
+         lambda i, k, s, p, d, a: (i + 2 * p - k - (k - 1) * (d - 1)) // s + 1),
+    _rel(15, "dilated transposed convolution (not in the paper)", True,
+         "any forward i, k, s, p, d; a = (i + 2p - d (k - 1) - 1) mod s",
+         "o' = (i' - 1) s - 2p + d (k - 1) + a + 1",
+         lambda i, k, s, p, d: True,
+         lambda i, k, s, p, d, a: (i - 1) * s - 2 * p + d * (k - 1) + a + 1),
+)  # fmt: skip
+"""The relationships 1-14 of Dumoulin and Visin, and 15 for dilated transposed convolution.
+
+Each is a :class:`Relationship`; ``RELATIONSHIPS[n - 1].number == n``.
+"""
+
+
+# ---------------------------------------------------------------------------
+# Inverse questions
+# ---------------------------------------------------------------------------
+
+
+def padding_for_same(kernel_size: IntOrTuple, dilation: IntOrTuple = 1) -> int | tuple[int, ...]:
+    """The symmetric padding that keeps the size of a stride-1 convolution.
+
+    Parameters
+    ----------
+    kernel_size : int or tuple of int
+        Kernel length ``k`` (per axis if a tuple).
+    dilation : int or tuple of int, default 1
+        Spacing ``d`` between taps.
+
+    Returns
+    -------
+    int or tuple of int
+        ``p = d (k - 1) / 2`` (an int if ``kernel_size`` is an int, else one per axis):
+        then ``o = i + 2p - d (k - 1) = i``.
+
+    Raises
+    ------
+    ValueError
+        If ``d (k - 1)`` is odd on some axis (an even kernel with odd dilation): no
+        symmetric padding keeps the size; ``padding='same'`` then pads unevenly, see
+        :func:`same_padding`.
+    """
+    as_tuple = isinstance(kernel_size, Sequence) and not isinstance(kernel_size, str)
+    n = len(kernel_size) if as_tuple else 1  # type: ignore[arg-type]
+    ks = _per_axis("kernel_size", kernel_size, n, 1)
+    ds = _per_axis("dilation", dilation, n, 1)
+    out = []
+    for k, d in zip(ks, ds, strict=True):
+        total = d * (k - 1)
+        if total % 2:
+            left, right = same_padding(k, d)
+            raise ValueError(
+                f"no symmetric padding keeps the size for kernel_size={k}, dilation={d}: "
+                f"d (k - 1) = {total} is odd; padding='same' pads ({left}, {right})"
+            )
+        out.append(total // 2)
+    return tuple(out) if as_tuple else out[0]
+
+
+def output_padding_for(
+    size: IntOrTuple,
+    target: IntOrTuple,
+    kernel_size: IntOrTuple,
+    stride: IntOrTuple = 1,
+    padding: IntOrTuple = 0,
+    dilation: IntOrTuple = 1,
+) -> int | tuple[int, ...]:
+    """The ``output_padding`` that makes a transposed convolution reach a wanted size.
+
+    Parameters
+    ----------
+    size : int or tuple of int
+        Input length ``i'`` of the transposed convolution (per axis if a tuple).
+    target : int or tuple of int
+        Wanted output length ``o'``, typically the input size of the forward convolution.
+    kernel_size, stride, padding, dilation : int or tuple of int
+        Settings of the convolution being transposed.
+
+    Returns
+    -------
+    int or tuple of int
+        ``a = o' - ((i' - 1) s - 2p + d (k - 1) + 1)``, an int if ``size`` is an int.
+
+    Raises
+    ------
+    ValueError
+        If no allowed ``a`` (``0 <= a`` and ``a < s`` or ``a < d``) gives ``target``.
+    """
+    as_tuple = isinstance(size, Sequence) and not isinstance(size, str)
+    shape = _spatial(size)
+    n = len(shape)
+    t = _per_axis("target", target, n, 1)
+    k = _per_axis("kernel_size", kernel_size, n, 1)
+    s = _per_axis("stride", stride, n, 1)
+    p = _per_axis("padding", padding, n, 0)
+    d = _per_axis("dilation", dilation, n, 1)
+    out = []
+    for ij, tj, kj, sj, pj, dj in zip(shape, t, k, s, p, d, strict=True):
+        base = (ij - 1) * sj - 2 * pj + dj * (kj - 1) + 1
+        a = tj - base
+        if not 0 <= a < max(sj, dj):
+            reach = f"{base}" if max(sj, dj) == 1 else f"{max(base, 1)}..{base + max(sj, dj) - 1}"
+            raise ValueError(
+                f"no output_padding gives target={tj} from size={ij} with kernel_size={kj}, "
+                f"stride={sj}, padding={pj}, dilation={dj}: reachable sizes are {reach}"
+            )
+        out.append(a)
+    return tuple(out) if as_tuple else out[0]
+
+
+def is_valid_conv(
+    input_shape: IntOrTuple,
+    kernel_size: IntOrTuple,
+    stride: IntOrTuple = 1,
+    padding: Padding = 0,
+    dilation: IntOrTuple = 1,
+) -> bool:
+    """Whether PyTorch accepts these convolution settings (see :func:`conv_output_shape`)."""
+    try:
+        conv_output_shape(input_shape, kernel_size, stride, padding, dilation)
+    except (ValueError, TypeError):
+        return False
+    return True
+
+
+def is_valid_conv_transpose(
+    input_shape: IntOrTuple,
+    kernel_size: IntOrTuple,
+    stride: IntOrTuple = 1,
+    padding: IntOrTuple = 0,
+    output_padding: IntOrTuple = 0,
+    dilation: IntOrTuple = 1,
+) -> bool:
+    """Whether PyTorch accepts these settings (see :func:`conv_transpose_output_shape`)."""
+    try:
+        conv_transpose_output_shape(
+            input_shape, kernel_size, stride, padding, output_padding, dilation
+        )
+    except (ValueError, TypeError):
+        return False
+    return True
+
+
+class ConvSetting(NamedTuple):
+    """One valid setting of a convolution along one axis, and the size it gives."""
+
+    kernel_size: int
+    stride: int
+    padding: int
+    dilation: int
+    output_size: int
+
+
+def valid_settings(
+    size: int,
+    kernel_sizes: Iterable[int] = range(1, 8),
+    strides: Iterable[int] = range(1, 5),
+    paddings: Iterable[int] = range(0, 4),
+    dilations: Iterable[int] = range(1, 4),
+) -> list[ConvSetting]:
+    """Every valid ``(kernel_size, stride, padding, dilation)`` for an input length.
+
+    For figure sliders: they range over this list, so they can only reach settings
+    that PyTorch accepts.
+
+    Parameters
+    ----------
+    size : int
+        Input length ``i`` along the axis.
+    kernel_sizes, strides, paddings, dilations : iterable of int
+        Candidate values of ``k``, ``s``, ``p`` and ``d``.
+
+    Returns
+    -------
+    list of ConvSetting
+        The settings where the dilated kernel fits, ``d (k - 1) + 1 <= i + 2p``, in
+        lexicographic order of ``(k, s, p, d)``, each with its output size
+        ``floor((i + 2p - d (k - 1) - 1) / s) + 1``.
+    """
+    i = _check_int("size", size, 1)
+    found = []
+    for k, s, p, d in product(kernel_sizes, strides, paddings, dilations):
+        if is_valid_conv((i,), k, s, p, d):
+            found.append(ConvSetting(k, s, p, d, conv_output_size(i, k, s, p, d)))
+    return sorted(found)

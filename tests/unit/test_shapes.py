@@ -1,0 +1,294 @@
+"""Shape arithmetic checked against the shapes PyTorch produces (and refuses)."""
+
+from __future__ import annotations
+
+import warnings
+
+import pytest
+import torch
+import torch.nn.functional as F
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
+
+from convviz.shapes import (
+    RELATIONSHIPS,
+    conv_output_shape,
+    conv_output_size,
+    conv_transpose_output_shape,
+    conv_transpose_output_size,
+    effective_kernel_size,
+    is_valid_conv,
+    is_valid_conv_transpose,
+    output_padding_for,
+    padding_for_same,
+    same_padding,
+    valid_settings,
+)
+
+CONV = {1: F.conv1d, 2: F.conv2d, 3: F.conv3d}
+CONV_T = {1: F.conv_transpose1d, 2: F.conv_transpose2d, 3: F.conv_transpose3d}
+
+
+def torch_conv_shape(shape, k, s, p, d):
+    """Spatial shape torch gives, or None where torch refuses."""
+    n = len(shape)
+    k = (k,) * n if isinstance(k, int) else k
+    x = torch.zeros(1, 1, *shape)
+    w = torch.zeros(1, 1, *k)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # torch warns about even kernels with 'same'
+        try:
+            return tuple(CONV[n](x, w, stride=s, padding=p, dilation=d).shape[2:])
+        except (RuntimeError, ValueError):
+            return None
+
+
+def torch_conv_transpose_shape(shape, k, s, p, a, d):
+    n = len(shape)
+    k = (k,) * n if isinstance(k, int) else k
+    y = torch.zeros(1, 1, *shape)
+    w = torch.zeros(1, 1, *k)
+    try:
+        out = tuple(CONV_T[n](y, w, stride=s, padding=p, output_padding=a, dilation=d).shape[2:])
+    except (RuntimeError, ValueError):
+        return None
+    # torch 2.13 quirk: conv_transpose2d/3d with output_padding > 0 can return an empty
+    # output where conv_transpose1d (and output_padding=0) raise "Output size is too
+    # small". convviz refuses every empty output, so count it as a refusal.
+    return None if 0 in out else out
+
+
+def per_axis(n, values):
+    """An int for every axis, or a tuple with one per axis."""
+    return st.one_of(values, st.tuples(*[values] * n))
+
+
+@st.composite
+def conv_settings(draw):
+    n = draw(st.integers(1, 3))
+    big = 9 if n < 3 else 6
+    shape = tuple(draw(st.lists(st.integers(1, big), min_size=n, max_size=n)))
+    k = draw(per_axis(n, st.integers(1, 5)))
+    s = draw(per_axis(n, st.integers(1, 3)))
+    d = draw(per_axis(n, st.integers(1, 3)))
+    p = draw(st.one_of(per_axis(n, st.integers(0, 3)), st.sampled_from(["same", "valid"])))
+    return shape, k, s, p, d
+
+
+@st.composite
+def transpose_settings(draw):
+    n = draw(st.integers(1, 3))
+    shape = tuple(draw(st.lists(st.integers(1, 5), min_size=n, max_size=n)))
+    k = draw(per_axis(n, st.integers(1, 4)))
+    s = draw(per_axis(n, st.integers(1, 3)))
+    d = draw(per_axis(n, st.integers(1, 3)))
+    p = draw(per_axis(n, st.integers(0, 4)))
+    a = draw(per_axis(n, st.integers(0, 3)))
+    return shape, k, s, p, a, d
+
+
+@settings(max_examples=300, deadline=None)
+@given(conv_settings())
+def test_conv_output_shape_matches_torch_including_refusals(setting):
+    shape, k, s, p, d = setting
+    expected = torch_conv_shape(shape, k, s, p, d)
+    if expected is None:
+        with pytest.raises(ValueError):
+            conv_output_shape(shape, k, s, p, d)
+        assert not is_valid_conv(shape, k, s, p, d)
+    else:
+        assert conv_output_shape(shape, k, s, p, d) == expected
+        assert is_valid_conv(shape, k, s, p, d)
+
+
+@settings(max_examples=300, deadline=None)
+@given(transpose_settings())
+def test_conv_transpose_output_shape_matches_torch_including_refusals(setting):
+    shape, k, s, p, a, d = setting
+    expected = torch_conv_transpose_shape(shape, k, s, p, a, d)
+    if expected is None:
+        with pytest.raises(ValueError):
+            conv_transpose_output_shape(shape, k, s, p, a, d)
+        assert not is_valid_conv_transpose(shape, k, s, p, a, d)
+    else:
+        assert conv_transpose_output_shape(shape, k, s, p, a, d) == expected
+        assert is_valid_conv_transpose(shape, k, s, p, a, d)
+
+
+def test_hand_derived_sizes():
+    # 3x3 kernel sliding over a 4x4 input fits in 2 positions per axis.
+    assert conv_output_shape((4, 4), 3) == (2, 2)
+    # 5 cells, kernel 3, padding 1, stride 2: windows start at -1, 1, 3 -> 3 outputs.
+    assert conv_output_size(5, 3, 2, 1) == 3
+    # kernel 3 with dilation 2 covers cells 0, 2, 4: extent 5.
+    assert effective_kernel_size(3, 2) == 5
+    # transposing 3 -> 2 (k=2, s=1) goes back to 3.
+    assert conv_transpose_output_size(2, 2) == 3
+    # 'same' with an even kernel puts the extra cell on the right.
+    assert same_padding(4) == (1, 2)
+
+
+@pytest.mark.parametrize(
+    ("call", "name"),
+    [
+        (lambda: conv_output_shape((5, 5), 3, stride=0), "stride"),
+        (lambda: conv_output_shape((5, 5), 3, dilation=(1, 0)), "dilation"),
+        (lambda: conv_output_shape((5, 5), (3, 3, 3)), "kernel_size"),
+        (lambda: conv_output_shape((5, 5), 3, padding=-1), "padding"),
+        (lambda: conv_output_shape((5, 5), 3, stride=2, padding="same"), "same"),
+        (lambda: conv_output_shape((5, 5), 3, padding="full"), "padding"),
+        (lambda: conv_output_shape((0, 5), 3), "input_shape"),
+        (lambda: conv_output_shape((2, 5), 3), "kernel_size"),
+        (lambda: conv_transpose_output_shape((2,), 3, 1, 0, 1), "output_padding"),
+        (lambda: conv_transpose_output_shape((2,), 2, 1, 2), "size"),
+        (lambda: output_padding_for(3, 9, 3, 2, 1), "output_padding"),
+        (lambda: padding_for_same(2), "kernel_size"),
+    ],
+)
+def test_errors_name_the_argument(call, name):
+    with pytest.raises(ValueError, match=name):
+        call()
+
+
+def test_non_integer_is_a_type_error():
+    with pytest.raises(TypeError, match="kernel_size"):
+        conv_output_shape((5,), 2.5)
+
+
+# --- Dumoulin and Visin ----------------------------------------------------
+
+
+def test_relationships_are_numbered_1_to_15():
+    assert [r.number for r in RELATIONSHIPS] == list(range(1, 16))
+    assert all(r.formula and r.conditions and r.name for r in RELATIONSHIPS)
+    assert [r.transposed for r in RELATIONSHIPS] == [False] * 6 + [True] * 7 + [False, True]
+
+
+def build(number, i, k, s, p, d, m):
+    """Forward settings (i, k, s, p, d) meeting the paper's conditions of a relationship."""
+    base = number - 6 if 7 <= number <= 12 else number  # 7-12 transpose 1-6
+    if base in (1, 2, 3, 4):
+        s, d = 1, 1
+    if base in (1, 5):
+        p = 0
+    if base == 3:
+        k = 2 * (k // 2) + 1
+        p = k // 2
+    if base == 4:
+        p = k - 1
+    if base in (5, 6, 13):
+        d = 1
+    if number == 11:
+        i = k + s * m
+    if number == 12:
+        i = k - 2 * p + s * m
+    return i, k, s, p, d
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.sampled_from(RELATIONSHIPS),
+    st.integers(1, 12),
+    st.integers(1, 5),
+    st.integers(1, 4),
+    st.integers(0, 3),
+    st.integers(1, 3),
+    st.integers(0, 3),
+)
+def test_relationship_against_torch(rel, i, k, s, p, d, m):
+    i, k, s, p, d = build(rel.number, i, k, s, p, d, m)
+    assume(i >= 1 and i + 2 * p >= d * (k - 1) + 1)  # the forward convolution exists
+    assert rel.applies(i, k, s, p, d)
+    (o,) = torch_conv_shape((i,), k, s, p, d)
+    if not rel.transposed:
+        assert rel.output(i, k, s, p, d, 0) == o
+        return
+    # The transposed convolution takes the forward output o back to the input size i.
+    a = 0
+    if rel.number == 13:
+        a = (i + 2 * p - k) % s
+    if rel.number == 15:
+        a = (i + 2 * p - d * (k - 1) - 1) % s
+    assume(a < s or a < d)
+    (back,) = torch_conv_transpose_shape((o,), k, s, p, a, d)
+    assert rel.output(o, k, s, p, d, a) == back == i
+
+
+def test_relationship_conditions_reject_other_settings():
+    by_number = {r.number: r for r in RELATIONSHIPS}
+    assert not by_number[1].applies(5, 3, 2, 0, 1)  # strided
+    assert not by_number[3].applies(5, 4, 1, 2, 1)  # even kernel
+    assert not by_number[11].applies(6, 3, 2, 0, 1)  # i - k = 3 not a multiple of 2
+    assert not by_number[6].applies(6, 3, 2, 0, 2)  # dilated
+
+
+# --- inverse questions -----------------------------------------------------
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.integers(1, 12), st.integers(1, 6), st.integers(1, 4))
+def test_padding_for_same_keeps_the_size_in_torch(i, k, d):
+    if (d * (k - 1)) % 2:
+        with pytest.raises(ValueError, match="same"):
+            padding_for_same(k, d)
+        left, right = same_padding(k, d)
+        assert left + right == d * (k - 1)
+        return
+    p = padding_for_same(k, d)
+    assert torch_conv_shape((i,), k, 1, p, d) == (i,)
+    assert torch_conv_shape((i,), k, 1, "same", d) == (i,)
+    assert padding_for_same((k, k), d) == (p, p)
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.integers(1, 12),
+    st.integers(1, 5),
+    st.integers(1, 4),
+    st.integers(0, 3),
+    st.integers(1, 3),
+)
+def test_output_padding_for_recovers_the_input_size(i, k, s, p, d):
+    fwd = torch_conv_shape((i,), k, s, p, d)
+    assume(fwd is not None)
+    (o,) = fwd
+    a = output_padding_for(o, i, k, s, p, d)
+    assert torch_conv_transpose_shape((o,), k, s, p, a, d) == (i,)
+    assert output_padding_for((o, o), (i, i), k, s, p, d) == (a, a)
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.integers(1, 6),
+    st.integers(1, 20),
+    st.integers(1, 4),
+    st.integers(1, 3),
+    st.integers(0, 3),
+    st.integers(1, 3),
+)
+def test_output_padding_for_raises_exactly_when_no_padding_reaches(i, target, k, s, p, d):
+    reachable = {
+        a for a in range(0, 4) if torch_conv_transpose_shape((i,), k, s, p, a, d) == (target,)
+    }
+    if reachable:
+        assert output_padding_for(i, target, k, s, p, d) in reachable
+    else:
+        with pytest.raises(ValueError, match="output_padding"):
+            output_padding_for(i, target, k, s, p, d)
+
+
+def test_valid_settings_is_exactly_what_torch_accepts():
+    size = 4
+    ks, ss, ps, ds = range(1, 6), range(1, 4), range(0, 3), range(1, 4)
+    found = valid_settings(size, ks, ss, ps, ds)
+    assert found == sorted(found)
+    got = {(c.kernel_size, c.stride, c.padding, c.dilation): c.output_size for c in found}
+    for k in ks:
+        for s in ss:
+            for p in ps:
+                for d in ds:
+                    shape = torch_conv_shape((size,), k, s, p, d)
+                    if shape is None:
+                        assert (k, s, p, d) not in got
+                    else:
+                        assert got[(k, s, p, d)] == shape[0]
