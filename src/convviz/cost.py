@@ -1,0 +1,960 @@
+"""What a convolution costs: multiplications, FLOPs and parameters.
+
+Every convolution type of the book is priced from real shapes here, layer by
+layer, and as a formula for the text.
+
+Conventions
+-----------
+MACs
+    Multiply-accumulates: one multiplication of a weight by an input value,
+    added to a running sum. A convolution performs, for every output element,
+    one MAC per kernel tap and per input channel of its group. **Taps that
+    land on zero padding are counted too** (they are performed by a direct
+    implementation, and this is what ``torch.utils.flop_counter.FlopCounterMode``
+    counts): ``MACs = N * C_out * prod(out_spatial) * (C_in / g) * prod(k)``.
+    Pass ``padding_taps=False`` to count only the taps that land on real input.
+    A transposed convolution scatters every input element through the whole
+    kernel: ``MACs = N * C_in * prod(in_spatial) * (C_out / g) * prod(k)``,
+    including taps that land on cropped (``padding``) cells.
+FLOPs
+    ``2 * MACs`` (one multiplication and one addition per MAC), the usual
+    convention and the one ``FlopCounterMode`` uses. Bias additions are left
+    out of ``flops``; :attr:`Cost.flops_with_bias` adds one addition per
+    output element when the layer has a bias.
+Parameters
+    Weights plus the bias (``C_out`` values) when ``bias=True``.
+
+Shapes are full PyTorch shapes, batch included: ``input_shape = (N, C_in, *spatial)``
+with one to three (or more) spatial axes; ``kernel_size``, ``stride``, ``padding``
+and ``dilation`` are an ``int`` (same on every axis) or one value per axis.
+
+References
+----------
+K. Bai, "A Comprehensive Introduction to Different Types of Convolutions in
+Deep Learning", Towards Data Science (2019): the worked numbers.
+J. Jin, A. Dundar and E. Culurciello, "Flattened convolutional neural networks
+for feedforward acceleration", arXiv:1412.5474 (2014).
+A. G. Howard et al., "MobileNets", arXiv:1704.04861 (2017).
+X. Zhang et al., "ShuffleNet", arXiv:1707.01083 (2017).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from fractions import Fraction
+
+import numpy as np
+
+from convviz.shapes import conv_output_size, conv_transpose_output_size, same_padding
+
+__all__ = [
+    "FORMULAS",
+    "Cost",
+    "Formula",
+    "article_separable_ratio",
+    "conv_cost",
+    "conv_transpose_cost",
+    "depthwise_cost",
+    "depthwise_separable_cost",
+    "depthwise_separable_ratio",
+    "depthwise_separable_ratio_exact",
+    "depthwise_separable_ratio_limit",
+    "flattened_cost",
+    "grouped_conv_cost",
+    "grouped_params_ratio",
+    "pointwise_cost",
+    "pointwise_grouped_cost",
+    "separable_ratio",
+    "separable_ratio_exact",
+    "separable_ratio_limit",
+    "spatially_separable_cost",
+    "spatially_separable_macs_square",
+    "standard_macs_formula",
+    "standard_macs_square",
+    "standard_params_formula",
+]
+
+
+# --------------------------------------------------------------------------- #
+# The result type
+# --------------------------------------------------------------------------- #
+
+
+@dataclass(frozen=True)
+class Cost:
+    """Cost of one layer, or of a sequence of layers added with ``+``.
+
+    Attributes
+    ----------
+    macs : int
+        Multiply-accumulates (see the module conventions on padding taps).
+    params : int
+        Learned parameters, weights plus biases.
+    output_shape : tuple of int
+        ``(N, C_out, *out_spatial)`` of the (last) layer.
+    bias_adds : int, default 0
+        Additions of a bias, one per output element of each layer with a bias.
+    """
+
+    macs: int
+    params: int
+    output_shape: tuple[int, ...]
+    bias_adds: int = 0
+
+    @property
+    def flops(self) -> int:
+        """``2 * macs``: one multiplication and one addition per MAC, bias excluded."""
+        return 2 * self.macs
+
+    @property
+    def flops_with_bias(self) -> int:
+        """``2 * macs + bias_adds``."""
+        return 2 * self.macs + self.bias_adds
+
+    def __add__(self, other: Cost) -> Cost:
+        """Cost of running ``self`` then ``other``: sums, and the shape of ``other``."""
+        if not isinstance(other, Cost):
+            return NotImplemented
+        return Cost(
+            self.macs + other.macs,
+            self.params + other.params,
+            other.output_shape,
+            self.bias_adds + other.bias_adds,
+        )
+
+
+# --------------------------------------------------------------------------- #
+# Argument handling
+# --------------------------------------------------------------------------- #
+
+
+def _int(name: str, value: object, minimum: int) -> int:
+    if isinstance(value, bool) or not hasattr(value, "__index__"):
+        raise TypeError(f"{name} must be an integer, got {name}={value!r}")
+    value = int(value)  # type: ignore[call-overload]
+    if value < minimum:
+        raise ValueError(f"{name} must be >= {minimum}, got {name}={value}")
+    return value
+
+
+def _per_axis(name: str, value: int | Sequence[int], n: int, minimum: int) -> tuple[int, ...]:
+    if isinstance(value, Sequence) and not isinstance(value, str):
+        if len(value) != n:
+            raise ValueError(
+                f"{name} must be an int or have one value per spatial axis ({n}), "
+                f"got {name}={tuple(value)!r}"
+            )
+        return tuple(_int(name, v, minimum) for v in value)
+    return (_int(name, value, minimum),) * n
+
+
+def _input_shape(input_shape: Sequence[int]) -> tuple[int, ...]:
+    if not isinstance(input_shape, Sequence) or isinstance(input_shape, str):
+        raise TypeError(f"input_shape must be a sequence (N, C_in, *spatial), got {input_shape!r}")
+    if len(input_shape) < 3:
+        raise ValueError(
+            f"input_shape must be (N, C_in, *spatial) with at least one spatial axis, "
+            f"got input_shape={tuple(input_shape)!r}"
+        )
+    return tuple(_int("input_shape", v, 1) for v in input_shape)
+
+
+def _groups(c_in: int, c_out: int, groups: object) -> int:
+    g = _int("groups", groups, 1)
+    if c_in % g or c_out % g:
+        raise ValueError(
+            f"groups must divide in_channels and out_channels, got groups={g}, "
+            f"in_channels={c_in}, out_channels={c_out}"
+        )
+    return g
+
+
+def _paddings(
+    padding: int | Sequence[int] | str,
+    kernel: tuple[int, ...],
+    stride: tuple[int, ...],
+    dilation: tuple[int, ...],
+) -> tuple[tuple[int, int], ...]:
+    n = len(kernel)
+    if isinstance(padding, str):
+        if padding == "valid":
+            return ((0, 0),) * n
+        if padding == "same":
+            if any(s != 1 for s in stride):
+                raise ValueError(
+                    f"padding='same' needs stride 1 on every axis, got stride={stride!r}"
+                )
+            return tuple(same_padding(k, d) for k, d in zip(kernel, dilation, strict=True))
+        raise ValueError(f"padding must be an int, a tuple, 'same' or 'valid', got {padding=}")
+    return tuple((p, p) for p in _per_axis("padding", padding, n, 0))
+
+
+def _taps_in_bounds(
+    n_out: int, size: int, kernel: int, step: int, offset: int, dilation: int
+) -> int:
+    """Pairs (o, t) with ``0 <= o * step - offset + t * dilation < size``."""
+    pos = np.arange(n_out)[:, None] * step - offset + np.arange(kernel)[None, :] * dilation
+    return int(np.count_nonzero((pos >= 0) & (pos < size)))
+
+
+# --------------------------------------------------------------------------- #
+# Per-layer costs
+# --------------------------------------------------------------------------- #
+
+
+def conv_cost(
+    input_shape: Sequence[int],
+    out_channels: int,
+    kernel_size: int | Sequence[int],
+    stride: int | Sequence[int] = 1,
+    padding: int | Sequence[int] | str = 0,
+    dilation: int | Sequence[int] = 1,
+    groups: int = 1,
+    bias: bool = True,
+    *,
+    padding_taps: bool = True,
+) -> Cost:
+    """Cost of a (possibly grouped) convolution, ``torch.nn.ConvNd`` semantics.
+
+    Covers the standard, 1x1 (pointwise), depthwise (``groups = C_in``),
+    grouped and pointwise grouped convolutions.
+
+    Parameters
+    ----------
+    input_shape : sequence of int
+        ``(N, C_in, *spatial)``.
+    out_channels : int
+        ``C_out``.
+    kernel_size, stride, dilation : int or sequence of int
+        Per spatial axis, or one value for all.
+    padding : int, sequence of int, 'same' or 'valid'
+        As in ``torch.nn.Conv2d`` (``'same'`` pads ``d (k - 1)`` cells, the odd
+        one on the right).
+    groups : int, default 1
+        ``g``; must divide ``C_in`` and ``C_out``.
+    bias : bool, default True
+        Whether the layer has a bias (adds ``C_out`` parameters).
+    padding_taps : bool, default True
+        Count the multiplications by padded zeros (PyTorch's and the book's
+        convention). ``False`` counts only the taps that land on real input.
+
+    Returns
+    -------
+    Cost
+        ``macs = N C_out prod(out) (C_in / g) prod(k)`` (2D: ``N H_out W_out
+        C_out C_in k_h k_w / g``), ``params = C_out (C_in / g) prod(k) [+ C_out]``,
+        ``output_shape = (N, C_out, *out)`` with ``out`` from
+        :func:`convviz.shapes.conv_output_size`.
+    """
+    shape = _input_shape(input_shape)
+    n, c_in, spatial = shape[0], shape[1], shape[2:]
+    dims = len(spatial)
+    c_out = _int("out_channels", out_channels, 1)
+    g = _groups(c_in, c_out, groups)
+    k = _per_axis("kernel_size", kernel_size, dims, 1)
+    s = _per_axis("stride", stride, dims, 1)
+    d = _per_axis("dilation", dilation, dims, 1)
+    pads = _paddings(padding, k, s, d)
+    out = tuple(
+        conv_output_size(i, ki, si, pi, di)
+        for i, ki, si, pi, di in zip(spatial, k, s, pads, d, strict=True)
+    )
+    per_output = (c_in // g) * math.prod(k)
+    if padding_taps:
+        macs = n * c_out * math.prod(out) * per_output
+    else:
+        pairs = math.prod(
+            _taps_in_bounds(o, i, ki, si, pi[0], di)
+            for o, i, ki, si, pi, di in zip(out, spatial, k, s, pads, d, strict=True)
+        )
+        macs = n * c_out * (c_in // g) * pairs
+    out_shape = (n, c_out, *out)
+    params = c_out * per_output + (c_out if bias else 0)
+    return Cost(macs, params, out_shape, math.prod(out_shape) if bias else 0)
+
+
+def pointwise_cost(
+    input_shape: Sequence[int], out_channels: int, groups: int = 1, bias: bool = True
+) -> Cost:
+    """Cost of a 1x1 (pointwise) convolution.
+
+    Parameters
+    ----------
+    input_shape : sequence of int
+        ``(N, C_in, *spatial)``.
+    out_channels : int
+        ``C_out``.
+    groups : int, default 1
+        ``g > 1`` gives ShuffleNet's pointwise group convolution.
+    bias : bool, default True
+        Whether the layer has a bias.
+
+    Returns
+    -------
+    Cost
+        ``macs = N H W C_in C_out / g``, ``params = C_in C_out / g [+ C_out]``;
+        the spatial shape is kept.
+    """
+    return conv_cost(input_shape, out_channels, 1, groups=groups, bias=bias)
+
+
+def pointwise_grouped_cost(
+    input_shape: Sequence[int], out_channels: int, groups: int, bias: bool = True
+) -> Cost:
+    """Cost of ShuffleNet's pointwise group convolution (1x1, ``g`` groups).
+
+    Parameters
+    ----------
+    input_shape : sequence of int
+        ``(N, C_in, *spatial)``.
+    out_channels : int
+        ``C_out``.
+    groups : int
+        ``g``; divides ``C_in`` and ``C_out``.
+    bias : bool, default True
+        Whether the layer has a bias.
+
+    Returns
+    -------
+    Cost
+        ``macs = N H W C_in C_out / g``: ``g`` times fewer than the dense 1x1.
+
+    References
+    ----------
+    X. Zhang, X. Zhou, M. Lin and J. Sun, "ShuffleNet", arXiv:1707.01083 (2017).
+    """
+    return pointwise_cost(input_shape, out_channels, groups=groups, bias=bias)
+
+
+def grouped_conv_cost(
+    input_shape: Sequence[int],
+    out_channels: int,
+    kernel_size: int | Sequence[int],
+    groups: int,
+    stride: int | Sequence[int] = 1,
+    padding: int | Sequence[int] | str = 0,
+    dilation: int | Sequence[int] = 1,
+    bias: bool = True,
+) -> Cost:
+    """Cost of a grouped convolution (AlexNet's two groups, ResNeXt's cardinality).
+
+    Parameters
+    ----------
+    input_shape : sequence of int
+        ``(N, C_in, *spatial)``.
+    out_channels : int
+        ``C_out``.
+    kernel_size : int or sequence of int
+        Kernel per axis.
+    groups : int
+        ``g``: each group sees ``C_in / g`` channels and makes ``C_out / g``.
+    stride, padding, dilation : see :func:`conv_cost`.
+    bias : bool, default True
+        Whether the layer has a bias.
+
+    Returns
+    -------
+    Cost
+        ``macs = N H_out W_out C_out C_in k_h k_w / g``; weights
+        ``C_out C_in k_h k_w / g``, i.e. ``1 / g`` of the standard layer
+        (halved by two groups).
+    """
+    return conv_cost(
+        input_shape, out_channels, kernel_size, stride, padding, dilation, groups, bias
+    )
+
+
+def depthwise_cost(
+    input_shape: Sequence[int],
+    kernel_size: int | Sequence[int],
+    stride: int | Sequence[int] = 1,
+    padding: int | Sequence[int] | str = 0,
+    dilation: int | Sequence[int] = 1,
+    depth_multiplier: int = 1,
+    bias: bool = True,
+) -> Cost:
+    """Cost of a depthwise convolution (``groups = C_in``).
+
+    Parameters
+    ----------
+    input_shape : sequence of int
+        ``(N, C_in, *spatial)``.
+    kernel_size, stride, padding, dilation : see :func:`conv_cost`.
+    depth_multiplier : int, default 1
+        Output channels per input channel: ``C_out = C_in * depth_multiplier``.
+    bias : bool, default True
+        Whether the layer has a bias.
+
+    Returns
+    -------
+    Cost
+        ``macs = N H_out W_out C_in k_h k_w`` (times the multiplier),
+        ``params = C_in k_h k_w [+ C_in]``.
+    """
+    c_in = _input_shape(input_shape)[1]
+    mult = _int("depth_multiplier", depth_multiplier, 1)
+    return conv_cost(input_shape, c_in * mult, kernel_size, stride, padding, dilation, c_in, bias)
+
+
+def depthwise_separable_cost(
+    input_shape: Sequence[int],
+    out_channels: int,
+    kernel_size: int | Sequence[int],
+    stride: int | Sequence[int] = 1,
+    padding: int | Sequence[int] | str = 0,
+    dilation: int | Sequence[int] = 1,
+    bias: bool = True,
+) -> Cost:
+    """Cost of a depthwise separable convolution: depthwise ``k x k`` then pointwise 1x1.
+
+    Parameters
+    ----------
+    input_shape : sequence of int
+        ``(N, C_in, *spatial)``.
+    out_channels : int
+        ``C_out`` of the pointwise step.
+    kernel_size, stride, padding, dilation : see :func:`conv_cost`
+        Of the depthwise step (the pointwise step has stride 1, no padding).
+    bias : bool, default True
+        Whether both steps have a bias.
+
+    Returns
+    -------
+    Cost
+        ``macs = N H_out W_out C_in (k_h k_w + C_out)``; the ratio to the
+        standard convolution is ``1 / C_out + 1 / (k_h k_w)``
+        (:func:`depthwise_separable_ratio`).
+
+    References
+    ----------
+    A. G. Howard et al., "MobileNets", arXiv:1704.04861 (2017).
+    """
+    dw = depthwise_cost(input_shape, kernel_size, stride, padding, dilation, bias=bias)
+    return dw + pointwise_cost(dw.output_shape, out_channels, bias=bias)
+
+
+def _axis_kernel(dims: int, axis: int, value: int, rest: int) -> tuple[int, ...]:
+    return tuple(value if a == axis else rest for a in range(dims))
+
+
+def spatially_separable_cost(
+    input_shape: Sequence[int],
+    out_channels: int,
+    kernel_size: int | Sequence[int],
+    stride: int | Sequence[int] = 1,
+    padding: int | Sequence[int] = 0,
+    dilation: int | Sequence[int] = 1,
+    bias: bool = True,
+    mid_channels: int | None = None,
+) -> Cost:
+    """Cost of a spatially separable convolution: ``k_h x 1`` then ``1 x k_w``.
+
+    One 1D convolution per spatial axis, in order (first axis first). Each
+    carries the stride, padding and dilation of its own axis, so the output
+    shape equals that of the standard ``k_h x k_w`` convolution.
+
+    Parameters
+    ----------
+    input_shape : sequence of int
+        ``(N, C_in, *spatial)``.
+    out_channels : int
+        ``C_out`` of the last step.
+    kernel_size, stride, padding, dilation : int or sequence of int
+        Per axis (``'same'`` is not accepted here).
+    bias : bool, default True
+        Whether every step has a bias.
+    mid_channels : int, optional
+        Channels between the steps; defaults to ``C_out``. With one channel
+        throughout (the article's example) a rank-1 kernel ``a b^T`` is
+        reproduced exactly.
+
+    Returns
+    -------
+    Cost
+        2D: ``macs = N (H_out W C_mid C_in k_h + H_out W_out C_out C_mid k_w)``.
+        For an ``N x N`` image, ``m x m`` kernel, one channel, stride 1, no
+        padding: ``N (N - m + 1) m + (N - m + 1)^2 m``
+        (:func:`spatially_separable_macs_square`).
+    """
+    shape = _input_shape(input_shape)
+    dims = len(shape) - 2
+    if isinstance(padding, str):
+        raise ValueError(f"padding must be an int or a tuple here, got {padding=}")
+    k = _per_axis("kernel_size", kernel_size, dims, 1)
+    s = _per_axis("stride", stride, dims, 1)
+    p = _per_axis("padding", padding, dims, 0)
+    d = _per_axis("dilation", dilation, dims, 1)
+    c_out = _int("out_channels", out_channels, 1)
+    mid = c_out if mid_channels is None else _int("mid_channels", mid_channels, 1)
+    total: Cost | None = None
+    current = shape
+    for axis in range(dims):
+        step = conv_cost(
+            current,
+            c_out if axis == dims - 1 else mid,
+            _axis_kernel(dims, axis, k[axis], 1),
+            _axis_kernel(dims, axis, s[axis], 1),
+            _axis_kernel(dims, axis, p[axis], 0),
+            _axis_kernel(dims, axis, d[axis], 1),
+            bias=bias,
+        )
+        total = step if total is None else total + step
+        current = step.output_shape
+    assert total is not None
+    return total
+
+
+def flattened_cost(
+    input_shape: Sequence[int],
+    out_channels: int,
+    kernel_size: int | Sequence[int],
+    stride: int | Sequence[int] = 1,
+    padding: int | Sequence[int] = 0,
+    dilation: int | Sequence[int] = 1,
+    bias: bool = True,
+) -> Cost:
+    """Cost of a flattened convolution: channel 1D, then vertical 1D, then horizontal 1D.
+
+    The ``C_in x k_h x k_w`` filter of a standard layer is replaced by three
+    one-dimensional filters (Jin, Dundar & Culurciello): a lateral 1x1 across
+    channels (``C_in -> C_out``), then per channel a ``k_h x 1`` and a ``1 x k_w``
+    filter (depthwise). Stride, padding and dilation go to the axis they act on.
+
+    Parameters
+    ----------
+    input_shape : sequence of int
+        ``(N, C_in, *spatial)``.
+    out_channels : int
+        ``C_out``.
+    kernel_size, stride, padding, dilation : int or sequence of int
+        Per spatial axis.
+    bias : bool, default True
+        Whether every step has a bias.
+
+    Returns
+    -------
+    Cost
+        2D: ``macs = N C_out (H W C_in + H_out W k_h + H_out W_out k_w)``,
+        weights ``C_out (C_in + k_h + k_w)`` instead of ``C_out C_in k_h k_w``.
+
+    References
+    ----------
+    J. Jin, A. Dundar and E. Culurciello, "Flattened convolutional neural
+    networks for feedforward acceleration", arXiv:1412.5474 (2014).
+    """
+    shape = _input_shape(input_shape)
+    dims = len(shape) - 2
+    if isinstance(padding, str):
+        raise ValueError(f"padding must be an int or a tuple here, got {padding=}")
+    k = _per_axis("kernel_size", kernel_size, dims, 1)
+    s = _per_axis("stride", stride, dims, 1)
+    p = _per_axis("padding", padding, dims, 0)
+    d = _per_axis("dilation", dilation, dims, 1)
+    total = pointwise_cost(shape, out_channels, bias=bias)
+    for axis in range(dims):
+        total = total + depthwise_cost(
+            total.output_shape,
+            _axis_kernel(dims, axis, k[axis], 1),
+            _axis_kernel(dims, axis, s[axis], 1),
+            _axis_kernel(dims, axis, p[axis], 0),
+            _axis_kernel(dims, axis, d[axis], 1),
+            bias=bias,
+        )
+    return total
+
+
+def conv_transpose_cost(
+    input_shape: Sequence[int],
+    out_channels: int,
+    kernel_size: int | Sequence[int],
+    stride: int | Sequence[int] = 1,
+    padding: int | Sequence[int] = 0,
+    output_padding: int | Sequence[int] = 0,
+    groups: int = 1,
+    bias: bool = True,
+    dilation: int | Sequence[int] = 1,
+    *,
+    padding_taps: bool = True,
+) -> Cost:
+    """Cost of a transposed convolution, ``torch.nn.ConvTransposeNd`` semantics.
+
+    Parameters
+    ----------
+    input_shape : sequence of int
+        ``(N, C_in, *spatial)``.
+    out_channels : int
+        ``C_out``.
+    kernel_size, stride, padding, output_padding, dilation : int or sequence of int
+        Per spatial axis, as in ``torch.nn.ConvTranspose2d`` (same argument order).
+    groups : int, default 1
+        ``g``.
+    bias : bool, default True
+        Whether the layer has a bias.
+    padding_taps : bool, default True
+        Count the taps that land on cropped border cells (``padding``) too,
+        as PyTorch does; ``False`` counts only taps landing inside the output.
+
+    Returns
+    -------
+    Cost
+        ``macs = N C_in prod(in) (C_out / g) prod(k)`` (2D: ``N H W C_in C_out
+        k_h k_w / g``): every input element is multiplied by the whole kernel;
+        ``params = C_in (C_out / g) prod(k) [+ C_out]``; ``out`` from
+        :func:`convviz.shapes.conv_transpose_output_size`.
+    """
+    shape = _input_shape(input_shape)
+    n, c_in, spatial = shape[0], shape[1], shape[2:]
+    dims = len(spatial)
+    c_out = _int("out_channels", out_channels, 1)
+    g = _groups(c_in, c_out, groups)
+    k = _per_axis("kernel_size", kernel_size, dims, 1)
+    s = _per_axis("stride", stride, dims, 1)
+    p = _per_axis("padding", padding, dims, 0)
+    a = _per_axis("output_padding", output_padding, dims, 0)
+    d = _per_axis("dilation", dilation, dims, 1)
+    out = tuple(
+        conv_transpose_output_size(i, ki, si, pi, ai, di)
+        for i, ki, si, pi, ai, di in zip(spatial, k, s, p, a, d, strict=True)
+    )
+    weights = c_in * (c_out // g) * math.prod(k)
+    if padding_taps:
+        macs = n * math.prod(spatial) * weights
+    else:
+        pairs = math.prod(
+            _taps_in_bounds(i, o, ki, si, pi, di)
+            for i, o, ki, si, pi, di in zip(spatial, out, k, s, p, d, strict=True)
+        )
+        macs = n * c_in * (c_out // g) * pairs
+    out_shape = (n, c_out, *out)
+    params = weights + (c_out if bias else 0)
+    return Cost(macs, params, out_shape, math.prod(out_shape) if bias else 0)
+
+
+# --------------------------------------------------------------------------- #
+# Formulas for the text
+# --------------------------------------------------------------------------- #
+
+
+@dataclass(frozen=True)
+class Formula:
+    """A cost formula as text and as a function of the same symbols.
+
+    Symbols (2D, batch of one, bias left out): ``H, W`` input size,
+    ``H_out, W_out`` output size, ``C_in, C_out`` channels, ``k_h, k_w`` kernel,
+    ``g`` groups. Juxtaposition means multiplication.
+
+    Attributes
+    ----------
+    name : str
+        The convolution type.
+    macs, params : str
+        The formulas as text.
+    macs_of, params_of : callable
+        The same formulas, called with the symbols as keywords (extra keywords
+        are ignored), e.g. ``FORMULAS["standard"].macs_of(H_out=5, ...)``.
+    """
+
+    name: str
+    macs: str
+    params: str
+    macs_of: Callable[..., int]
+    params_of: Callable[..., int]
+
+
+def _f(name: str, macs: str, params: str, macs_of: Callable, params_of: Callable) -> Formula:
+    return Formula(name, macs, params, macs_of, params_of)
+
+
+#: MACs of a standard (or grouped) convolution, in words.
+standard_macs_formula = "H_out W_out C_out C_in k_h k_w / g"
+#: Weights of a standard (or grouped) convolution.
+standard_params_formula = "C_out C_in k_h k_w / g"
+
+#: One :class:`Formula` per convolution type of the book.
+FORMULAS: dict[str, Formula] = {
+    f.name: f
+    for f in [
+        _f(
+            "standard",
+            standard_macs_formula,
+            standard_params_formula,
+            lambda H_out, W_out, C_in, C_out, k_h, k_w, g=1, **_: (
+                H_out * W_out * C_out * C_in * k_h * k_w // g
+            ),
+            lambda C_in, C_out, k_h, k_w, g=1, **_: C_out * C_in * k_h * k_w // g,
+        ),
+        _f(
+            "pointwise",
+            "H W C_out C_in",
+            "C_out C_in",
+            lambda H, W, C_in, C_out, **_: H * W * C_out * C_in,
+            lambda C_in, C_out, **_: C_out * C_in,
+        ),
+        _f(
+            "spatially_separable",
+            "H_out W C_out C_in k_h + H_out W_out C_out C_out k_w",
+            "C_out C_in k_h + C_out C_out k_w",
+            lambda W, H_out, W_out, C_in, C_out, k_h, k_w, **_: (
+                H_out * W * C_out * C_in * k_h + H_out * W_out * C_out * C_out * k_w
+            ),
+            lambda C_in, C_out, k_h, k_w, **_: C_out * C_in * k_h + C_out * C_out * k_w,
+        ),
+        _f(
+            "depthwise",
+            "H_out W_out C_in k_h k_w",
+            "C_in k_h k_w",
+            lambda H_out, W_out, C_in, k_h, k_w, **_: H_out * W_out * C_in * k_h * k_w,
+            lambda C_in, k_h, k_w, **_: C_in * k_h * k_w,
+        ),
+        _f(
+            "depthwise_separable",
+            "H_out W_out C_in (k_h k_w + C_out)",
+            "C_in (k_h k_w + C_out)",
+            lambda H_out, W_out, C_in, C_out, k_h, k_w, **_: (
+                H_out * W_out * C_in * (k_h * k_w + C_out)
+            ),
+            lambda C_in, C_out, k_h, k_w, **_: C_in * (k_h * k_w + C_out),
+        ),
+        _f(
+            "flattened",
+            "C_out (H W C_in + H_out W k_h + H_out W_out k_w)",
+            "C_out (C_in + k_h + k_w)",
+            lambda H, W, H_out, W_out, C_in, C_out, k_h, k_w, **_: (
+                C_out * (H * W * C_in + H_out * W * k_h + H_out * W_out * k_w)
+            ),
+            lambda C_in, C_out, k_h, k_w, **_: C_out * (C_in + k_h + k_w),
+        ),
+        _f(
+            "grouped",
+            standard_macs_formula,
+            standard_params_formula,
+            lambda H_out, W_out, C_in, C_out, k_h, k_w, g, **_: (
+                H_out * W_out * C_out * C_in * k_h * k_w // g
+            ),
+            lambda C_in, C_out, k_h, k_w, g, **_: C_out * C_in * k_h * k_w // g,
+        ),
+        _f(
+            "pointwise_grouped",
+            "H W C_out C_in / g",
+            "C_out C_in / g",
+            lambda H, W, C_in, C_out, g, **_: H * W * C_out * C_in // g,
+            lambda C_in, C_out, g, **_: C_out * C_in // g,
+        ),
+        _f(
+            "transposed",
+            "H W C_in C_out k_h k_w / g",
+            "C_in C_out k_h k_w / g",
+            lambda H, W, C_in, C_out, k_h, k_w, g=1, **_: H * W * C_in * C_out * k_h * k_w // g,
+            lambda C_in, C_out, k_h, k_w, g=1, **_: C_in * C_out * k_h * k_w // g,
+        ),
+    ]
+}
+
+
+# --------------------------------------------------------------------------- #
+# The article's worked examples, in general form
+# --------------------------------------------------------------------------- #
+
+
+def _square_args(n: int, m: int) -> tuple[int, int]:
+    n = _int("N", n, 1)
+    m = _int("m", m, 1)
+    if m > n:
+        raise ValueError(f"kernel size m must not exceed image size N, got m={m}, N={n}")
+    return n, m
+
+
+def standard_macs_square(N: int, m: int) -> int:
+    """Multiplications of an ``m x m`` convolution on an ``N x N`` image, one channel.
+
+    Parameters
+    ----------
+    N : int
+        Image side.
+    m : int
+        Kernel side (``m <= N``); stride 1, no padding.
+
+    Returns
+    -------
+    int
+        ``(N - m + 1)^2 m^2``: ``(N - m + 1)^2`` positions, ``m^2`` each
+        (81 for ``N = 5, m = 3``).
+    """
+    n, m = _square_args(N, m)
+    return (n - m + 1) ** 2 * m**2
+
+
+def spatially_separable_macs_square(N: int, m: int) -> int:
+    """Multiplications of an ``m x 1`` then ``1 x m`` convolution on an ``N x N`` image.
+
+    Parameters
+    ----------
+    N : int
+        Image side.
+    m : int
+        Kernel side (``m <= N``); stride 1, no padding, one channel.
+
+    Returns
+    -------
+    int
+        ``N (N - m + 1) m + (N - m + 1)^2 m``: the ``m x 1`` kernel visits
+        ``(N - m + 1) x N`` positions, the ``1 x m`` kernel then
+        ``(N - m + 1)^2`` (45 + 27 = 72 for ``N = 5, m = 3``).
+    """
+    n, m = _square_args(N, m)
+    return n * (n - m + 1) * m + (n - m + 1) ** 2 * m
+
+
+def separable_ratio_exact(N: int, m: int) -> Fraction:
+    """Spatially separable over standard multiplications, as an exact fraction.
+
+    Parameters
+    ----------
+    N : int
+        Image side.
+    m : int
+        Kernel side (``m <= N``).
+
+    Returns
+    -------
+    Fraction
+        ``(2N - m + 1) / (m (N - m + 1)) = 2/m + (m - 1) / (m (N - m + 1))``,
+        which tends to ``2 / m`` when ``N >> m``.
+    """
+    return Fraction(spatially_separable_macs_square(N, m), standard_macs_square(N, m))
+
+
+def separable_ratio(N: int, m: int) -> float:
+    """Float version of :func:`separable_ratio_exact`.
+
+    Parameters
+    ----------
+    N : int
+        Image side.
+    m : int
+        Kernel side.
+
+    Returns
+    -------
+    float
+        ``2/m + (m - 1) / (m (N - m + 1))``.
+    """
+    return float(separable_ratio_exact(N, m))
+
+
+def article_separable_ratio(N: int, m: int) -> Fraction:
+    """The ratio exactly as the source article writes it, with ``N - 2``.
+
+    The article writes ``2/m + 2 / (m (N - 2))`` for a general ``m x m``
+    kernel; the general ratio (:func:`separable_ratio_exact`) has
+    ``(m - 1) / (m (N - m + 1))``, so the two agree only for ``m = 3``.
+
+    Parameters
+    ----------
+    N : int
+        Image side (``N > 2``).
+    m : int
+        Kernel side.
+
+    Returns
+    -------
+    Fraction
+        ``2/m + 2 / (m (N - 2))``.
+    """
+    n = _int("N", N, 3)
+    m = _int("m", m, 1)
+    return Fraction(2, m) + Fraction(2, m * (n - 2))
+
+
+def separable_ratio_limit(m: int) -> Fraction:
+    """Limit of the spatially separable ratio as ``N -> infinity``.
+
+    Parameters
+    ----------
+    m : int
+        Kernel side.
+
+    Returns
+    -------
+    Fraction
+        ``2 / m``.
+    """
+    return Fraction(2, _int("m", m, 1))
+
+
+def depthwise_separable_ratio_exact(c_out: int, h: int) -> Fraction:
+    """Depthwise separable over standard multiplications, as an exact fraction.
+
+    Both layers have the same input and an ``h x h`` kernel, so the positions
+    and ``C_in`` cancel: ``H_out W_out C_in (h^2 + C_out) / (H_out W_out C_in
+    C_out h^2)``. This holds for every ``h``, odd or even.
+
+    Parameters
+    ----------
+    c_out : int
+        ``N_c``, output channels.
+    h : int
+        Kernel side.
+
+    Returns
+    -------
+    Fraction
+        ``1 / N_c + 1 / h^2`` (``1/128 + 1/9 = 10275/86400`` for the article's
+        7x7x3 to 5x5x128 example).
+    """
+    c = _int("c_out", c_out, 1)
+    h = _int("h", h, 1)
+    return Fraction(1, c) + Fraction(1, h * h)
+
+
+def depthwise_separable_ratio(c_out: int, h: int) -> float:
+    """Float version of :func:`depthwise_separable_ratio_exact`.
+
+    Parameters
+    ----------
+    c_out : int
+        Output channels ``N_c``.
+    h : int
+        Kernel side.
+
+    Returns
+    -------
+    float
+        ``1 / N_c + 1 / h^2``.
+    """
+    return float(depthwise_separable_ratio_exact(c_out, h))
+
+
+def depthwise_separable_ratio_limit(h: int) -> Fraction:
+    """Limit of the depthwise separable ratio for many output channels.
+
+    Parameters
+    ----------
+    h : int
+        Kernel side.
+
+    Returns
+    -------
+    Fraction
+        ``1 / h^2`` (``N_c -> infinity``).
+    """
+    h = _int("h", h, 1)
+    return Fraction(1, h * h)
+
+
+def grouped_params_ratio(groups: int) -> Fraction:
+    """Weights of a grouped convolution over those of the standard one.
+
+    Parameters
+    ----------
+    groups : int
+        ``g``.
+
+    Returns
+    -------
+    Fraction
+        ``1 / g`` (two groups halve the weights, and the MACs).
+    """
+    return Fraction(1, _int("groups", groups, 1))
