@@ -1,0 +1,137 @@
+"""Argument checks shared by every operation of convviz.
+
+Each check raises :class:`TypeError` (wrong kind of value) or :class:`ValueError`
+(right kind, wrong value) with a message that names the argument and repeats the
+value it received, e.g. ``stride must be >= 1, got stride=(0, 1)``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+__all__ = [
+    "CONV_DTYPES",
+    "as_array",
+    "check_choice",
+    "check_conv_dtype",
+    "check_ndim",
+    "check_same_dtype",
+    "int_tuple",
+]
+
+#: dtypes PyTorch's CPU convolution accepts that NumPy also has (no bool, no uint16+).
+CONV_DTYPES: tuple[np.dtype, ...] = tuple(
+    np.dtype(t)
+    for t in (
+        "float16",
+        "float32",
+        "float64",
+        "complex64",
+        "complex128",
+        "int8",
+        "uint8",
+        "int16",
+        "int32",
+        "int64",
+    )
+)
+
+
+def _check_int(name: str, value: object, minimum: int) -> int:
+    """Return ``value`` as an ``int`` or raise naming ``name`` and the value."""
+    if isinstance(value, bool) or (
+        not isinstance(value, (int,)) and not hasattr(value, "__index__")
+    ):
+        raise TypeError(f"{name} must be an integer, got {value!r} of type {type(value).__name__}")
+    value = int(value)  # type: ignore[arg-type]
+    if value < minimum:
+        raise ValueError(f"{name} must be >= {minimum}, got {name}={value}")
+    return value
+
+
+def _show(value: object) -> str:
+    """``repr`` of an argument with NumPy scalars shown as plain numbers."""
+    if isinstance(value, (list, tuple)):
+        inner = ", ".join(_show(v) for v in value)
+        return f"({inner},)" if len(value) == 1 else f"({inner})"
+    if isinstance(value, np.generic):
+        return repr(value.item())
+    return repr(value)
+
+
+def int_tuple(name: str, value: object, n: int, minimum: int) -> tuple[int, ...]:
+    """One integer per spatial dimension, as PyTorch reads ``stride=2`` or ``stride=(2, 1)``.
+
+    An integer, or a sequence of one or ``n`` integers (a single element is
+    repeated, as torch does), each at least ``minimum``.
+    """
+    if isinstance(value, (str, bytes)) or not isinstance(value, Sequence | np.ndarray):
+        if isinstance(value, bool) or not hasattr(value, "__index__"):
+            raise TypeError(
+                f"{name} must be an integer or a tuple of {n} integers, "
+                f"got {name}={value!r} of type {type(value).__name__}"
+            )
+        values = (value,) * n
+    else:
+        values = tuple(value)  # type: ignore[arg-type]
+        if len(values) not in (1, n):
+            raise ValueError(
+                f"{name} must be an integer or a tuple of {n} integers, "
+                f"got {name}={_show(value)} with {len(values)} entries"
+            )
+        if len(values) == 1:
+            values = values * n
+    out = []
+    for v in values:
+        if isinstance(v, bool) or not hasattr(v, "__index__"):
+            raise TypeError(
+                f"{name} must contain integers, got {name}={_show(value)} "
+                f"with an entry of type {type(v).__name__}"
+            )
+        out.append(int(v))  # type: ignore[call-overload]
+    if any(v < minimum for v in out):
+        raise ValueError(f"{name} must be >= {minimum}, got {name}={_show(value)}")
+    return tuple(out)
+
+
+def as_array(name: str, x: object) -> np.ndarray:
+    """``x`` as an ndarray; refuses object, string and other non-numeric arrays."""
+    arr = np.asarray(x)
+    if arr.dtype.kind not in "biufc":
+        raise TypeError(
+            f"{name} must be a numeric array, got {name} of dtype {arr.dtype} (shape {arr.shape})"
+        )
+    return arr
+
+
+def check_conv_dtype(name: str, arr: np.ndarray, op: str) -> None:
+    """Refuse dtypes that torch's CPU convolution refuses (bool, uint16, ...)."""
+    if arr.dtype not in CONV_DTYPES:
+        allowed = ", ".join(str(d) for d in CONV_DTYPES)
+        raise TypeError(f"{op} does not support {name} of dtype {arr.dtype}; use one of {allowed}")
+
+
+def check_same_dtype(op: str, **arrays: np.ndarray | None) -> None:
+    """All given arrays share one dtype (torch refuses mixed-precision convolutions)."""
+    given = {k: a.dtype for k, a in arrays.items() if a is not None}
+    if len(set(given.values())) > 1:
+        desc = ", ".join(f"{k} of dtype {d}" for k, d in given.items())
+        raise TypeError(f"{op} needs one dtype for all arrays, got {desc}")
+
+
+def check_ndim(name: str, arr: np.ndarray, allowed: Sequence[int], op: str) -> None:
+    """``arr.ndim`` is one of ``allowed``."""
+    if arr.ndim not in allowed:
+        want = " or ".join(f"{d}-d" for d in allowed)
+        raise ValueError(
+            f"{op} expects {name} to be {want}, got {name} with shape {arr.shape} ({arr.ndim}-d)"
+        )
+
+
+def check_choice(name: str, value: object, choices: Sequence[str]) -> str:
+    """``value`` is one of the strings ``choices``."""
+    if not isinstance(value, str) or value not in choices:
+        raise ValueError(f"{name} must be one of {tuple(choices)}, got {name}={value!r}")
+    return value

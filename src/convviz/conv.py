@@ -1,0 +1,355 @@
+"""Convolutions (PyTorch's cross-correlation) in NumPy: ``conv1d``, ``conv2d``, ``conv3d``.
+
+For an input ``x`` of shape ``(N, C_in, *D)`` and weights of shape
+``(C_out, C_in / groups, *K)``, output position ``p`` of channel ``o`` is
+
+.. math::
+
+    y[n, o, p] = b[o] + \\sum_{c=0}^{C_in/g - 1} \\sum_{k}
+                 x_{pad}[n, g(o) C_in/g + c, s \\odot p + d \\odot k] \\, w[o, c, k]
+
+with ``g(o) = o // (C_out / groups)`` the group of output channel ``o``, ``s`` the
+stride, ``d`` the dilation and ``x_pad`` the input padded as ``padding_mode`` says.
+The ``*_loop`` functions compute exactly that sum; the others compute the same
+numbers with a handful of matrix products.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from convviz._validate import (
+    _check_int,
+    as_array,
+    check_choice,
+    check_conv_dtype,
+    check_ndim,
+    check_same_dtype,
+    int_tuple,
+)
+from convviz.padding import pad
+from convviz.shapes import conv_output_size, same_padding
+
+__all__ = [
+    "conv1d",
+    "conv1d_loop",
+    "conv2d",
+    "conv2d_loop",
+    "conv3d",
+    "conv3d_loop",
+]
+
+PADDING_MODES = ("zeros", "reflect", "replicate", "circular")
+IntOrTuple = int | Sequence[int]
+
+
+# --------------------------------------------------------------------------- checks
+
+
+def _accumulator(dtype: np.dtype) -> np.dtype:
+    """dtype the sums are taken in: float16 -> float32, integers -> int64 (wrap-around)."""
+    if dtype == np.float16:
+        return np.dtype(np.float32)
+    if dtype.kind in "iu":
+        return np.dtype(np.int64)
+    return dtype
+
+
+def _prepare(op, nd, x, weight, bias, stride, padding, dilation, groups, padding_mode):
+    """Validate a ``conv{nd}d`` call as torch does and pad the input.
+
+    Returns ``(x_padded, weight, bias, stride, dilation, groups, unbatched)`` with
+    ``x_padded`` batched, of shape ``(N, C_in, *D_padded)``.
+    """
+    x = as_array("x", x)
+    weight = as_array("weight", weight)
+    bias = None if bias is None else as_array("bias", bias)
+    check_choice("padding_mode", padding_mode, PADDING_MODES)
+    check_ndim("x", x, (nd + 1, nd + 2), op)
+    check_ndim("weight", weight, (nd + 2,), op)
+    for name, arr in (("x", x), ("weight", weight), ("bias", bias)):
+        if arr is not None:
+            check_conv_dtype(name, arr, op)
+    check_same_dtype(op, x=x, weight=weight, bias=bias)
+    stride = int_tuple("stride", stride, nd, 1)
+    dilation = int_tuple("dilation", dilation, nd, 1)
+    groups = _check_int("groups", groups, 1)
+    unbatched = x.ndim == nd + 1
+    if unbatched:
+        x = x[None]
+    c_out, c_in_per_group, *kernel = weight.shape
+    if c_out == 0 or c_in_per_group == 0 or 0 in kernel:
+        raise ValueError(f"weight must have no empty axis, got weight of shape {weight.shape}")
+    if c_out % groups:
+        raise ValueError(
+            f"groups={groups} must divide the output channels, got weight of shape "
+            f"{weight.shape} with {c_out} output channels"
+        )
+    if x.shape[1] != c_in_per_group * groups:
+        raise ValueError(
+            f"x has {x.shape[1]} channels (shape {x.shape}) but weight of shape {weight.shape} "
+            f"with groups={groups} expects {c_in_per_group * groups} input channels"
+        )
+    if bias is not None and bias.shape != (c_out,):
+        raise ValueError(
+            f"bias must have shape ({c_out},) to match weight of shape {weight.shape}, "
+            f"got bias of shape {bias.shape}"
+        )
+    if isinstance(padding, str):
+        check_choice("padding", padding, ("valid", "same"))
+        if padding == "same" and any(s != 1 for s in stride):
+            raise ValueError(
+                f"padding='same' is not supported for strided convolutions, got stride={stride}"
+            )
+        pairs = [
+            same_padding(k, d) if padding == "same" else (0, 0)
+            for k, d in zip(kernel, dilation, strict=True)
+        ]
+    else:
+        pairs = [(p, p) for p in int_tuple("padding", padding, nd, 0)]
+    if 0 in x.shape[2:]:
+        raise ValueError(f"x must have non-empty spatial axes, got x of shape {x.shape}")
+    if any(p != (0, 0) for p in pairs) or padding_mode != "zeros":
+        flat = [v for pair in reversed(pairs) for v in pair]  # F.pad order: last axis first
+        x = pad(x, flat, mode="constant" if padding_mode == "zeros" else padding_mode)
+    for axis, (size, k, d) in enumerate(zip(x.shape[2:], kernel, dilation, strict=True)):
+        if d * (k - 1) + 1 > size:
+            raise ValueError(
+                f"kernel of size {k} with dilation={d} spans {d * (k - 1) + 1} cells, larger "
+                f"than the padded input along spatial axis {axis} ({size} cells, x of "
+                f"shape {x.shape} after padding)"
+            )
+    return x, weight, bias, stride, dilation, groups, unbatched
+
+
+# --------------------------------------------------------------------------- loops
+
+
+def _conv_nd_loop(x, weight, bias, stride, dilation, groups):
+    """The formula of the module docstring, one multiply-add at a time.
+
+    ``x`` is already padded: ``(N, C_in, *D)``; ``weight`` is ``(C_out, C_in/g, *K)``.
+    """
+    acc = _accumulator(x.dtype)
+    x, weight = x.astype(acc), weight.astype(acc)
+    n_batch, c_out = x.shape[0], weight.shape[0]
+    c_per_group, *kernel = weight.shape[1:]
+    o_per_group = c_out // groups
+    out_size = [
+        conv_output_size(i, k, s, 0, d)
+        for i, k, s, d in zip(x.shape[2:], kernel, stride, dilation, strict=True)
+    ]
+    out = np.zeros((n_batch, c_out, *out_size), dtype=acc)
+    for n in range(n_batch):
+        for o in range(c_out):
+            first = (o // o_per_group) * c_per_group  # first input channel of o's group
+            for p in np.ndindex(*out_size):
+                total = acc.type(0) if bias is None else acc.type(bias[o])
+                for c in range(c_per_group):
+                    for k in np.ndindex(*kernel):
+                        i = tuple(
+                            s * pj + d * kj
+                            for s, pj, d, kj in zip(stride, p, dilation, k, strict=True)
+                        )
+                        total += x[(n, first + c, *i)] * weight[(o, c, *k)]
+                out[(n, o, *p)] = total
+    return out
+
+
+# --------------------------------------------------------------------------- vectorised
+
+
+def _windows(x: np.ndarray, kernel, stride, dilation) -> np.ndarray:
+    """View ``(N, C, *O, *K)`` of every (strided, dilated) window of ``x`` (no copy)."""
+    nd = len(kernel)
+    spatial = tuple(range(2, 2 + nd))
+    extent = [d * (k - 1) + 1 for k, d in zip(kernel, dilation, strict=True)]
+    view = np.lib.stride_tricks.sliding_window_view(x, extent, axis=spatial)
+    take = (slice(None), slice(None))
+    take += tuple(slice(None, None, s) for s in stride)
+    take += tuple(slice(None, None, d) for d in dilation)
+    return view[take]
+
+
+def _conv_nd(x, weight, bias, stride, dilation, groups):
+    """Vectorised convolution: im2col (a strided view) and one matrix product per group."""
+    acc = _accumulator(x.dtype)
+    x, weight = x.astype(acc, copy=False), weight.astype(acc, copy=False)
+    n_batch = x.shape[0]
+    c_out, c_per_group, *kernel = weight.shape
+    nd = len(kernel)
+    win = _windows(x, kernel, stride, dilation)  # (N, C, *O, *K)
+    out_size = win.shape[2 : 2 + nd]
+    win = win.reshape(n_batch, groups, c_per_group, *out_size, *kernel)
+    # (G, N, *O, C_g, *K): the columns of one group side by side
+    order = (1, 0, *range(3, 3 + nd), 2, *range(3 + nd, 3 + 2 * nd))
+    cols = win.transpose(order).reshape(groups, -1, c_per_group * int(np.prod(kernel)))
+    w = weight.reshape(groups, c_out // groups, -1)
+    out = np.matmul(cols, w.transpose(0, 2, 1))  # (G, N * prod(O), C_out/g)
+    out = out.reshape(groups, n_batch, *out_size, c_out // groups)
+    out = np.moveaxis(out, -1, 1).reshape(groups * (c_out // groups), n_batch, *out_size)
+    out = np.ascontiguousarray(np.moveaxis(out, 1, 0))
+    if bias is not None:
+        out += bias.astype(acc).reshape(-1, *([1] * nd))
+    return out
+
+
+# --------------------------------------------------------------------------- public
+
+
+def _conv(op, nd, impl, x, weight, bias, stride, padding, dilation, groups, padding_mode):
+    xp, weight, bias, stride, dilation, groups, unbatched = _prepare(
+        op, nd, x, weight, bias, stride, padding, dilation, groups, padding_mode
+    )
+    out = impl(xp, weight, bias, stride, dilation, groups).astype(xp.dtype, copy=False)
+    return out[0] if unbatched else out
+
+
+_DOC = """{nd}-d convolution (cross-correlation) with the semantics of ``torch.nn.functional.{op}``.
+
+    Parameters
+    ----------
+    x : ndarray, shape (N, C_in, {dims}) or (C_in, {dims})
+        Input. float16/32/64, complex64/128 or int8/16/32/64, uint8 (as torch on CPU).
+    weight : ndarray, shape (C_out, C_in / groups, {kdims})
+        Filters; same dtype as ``x``.
+    bias : ndarray, shape (C_out,), optional
+        Added to every output position of its channel.
+    stride : int or tuple of {nd} int, default 1
+        Step ``s`` between windows.
+    padding : int, tuple of {nd} int, 'valid' or 'same', default 0
+        Cells added on both sides of each spatial axis. ``'same'`` (stride 1 only)
+        pads ``d (k - 1)`` cells, the odd one on the right.
+    dilation : int or tuple of {nd} int, default 1
+        Spacing ``d`` between kernel taps (1: none).
+    groups : int, default 1
+        Input and output channels are split into ``groups`` independent blocks.
+    padding_mode : {{'zeros', 'reflect', 'replicate', 'circular'}}, default 'zeros'
+        How the padded cells are filled, as ``nn.Conv{nd}d``'s argument of that name.
+
+    Returns
+    -------
+    ndarray, shape (N, C_out, {odims}) (or without N)
+        ``y[n, o, p] = b[o] + sum_(c, k) x_pad[n, g(o) C_in/groups + c, s p + d k] w[o, c, k]``
+        with output size ``O = floor((D + p_l + p_r - d (k - 1) - 1) / s) + 1`` per axis
+        (:func:`convviz.shapes.conv_output_size`).
+
+    Raises
+    ------
+    ValueError
+        Wrong number of axes, channel or bias mismatch, groups not dividing the
+        channels, stride or dilation < 1, negative padding, ``'same'`` with a
+        stride, or a kernel larger than the padded input.
+    TypeError
+        Non-numeric or bool arrays, mixed dtypes, non-integer arguments.
+    """
+
+
+def _doc(nd: int, op: str) -> str:
+    dims = ["L", "H, W", "D, H, W"][nd - 1]
+    kdims = ["kL", "kH, kW", "kD, kH, kW"][nd - 1]
+    odims = ["L_out", "H_out, W_out", "D_out, H_out, W_out"][nd - 1]
+    return _DOC.format(nd=nd, op=op, dims=dims, kdims=kdims, odims=odims)
+
+
+def conv1d(
+    x: np.ndarray,
+    weight: np.ndarray,
+    bias: np.ndarray | None = None,
+    stride: IntOrTuple = 1,
+    padding: IntOrTuple | str = 0,
+    dilation: IntOrTuple = 1,
+    groups: int = 1,
+    padding_mode: str = "zeros",
+) -> np.ndarray:
+    return _conv(
+        "conv1d", 1, _conv_nd, x, weight, bias, stride, padding, dilation, groups, padding_mode
+    )
+
+
+def conv2d(
+    x: np.ndarray,
+    weight: np.ndarray,
+    bias: np.ndarray | None = None,
+    stride: IntOrTuple = 1,
+    padding: IntOrTuple | str = 0,
+    dilation: IntOrTuple = 1,
+    groups: int = 1,
+    padding_mode: str = "zeros",
+) -> np.ndarray:
+    return _conv(
+        "conv2d", 2, _conv_nd, x, weight, bias, stride, padding, dilation, groups, padding_mode
+    )
+
+
+def conv3d(
+    x: np.ndarray,
+    weight: np.ndarray,
+    bias: np.ndarray | None = None,
+    stride: IntOrTuple = 1,
+    padding: IntOrTuple | str = 0,
+    dilation: IntOrTuple = 1,
+    groups: int = 1,
+    padding_mode: str = "zeros",
+) -> np.ndarray:
+    return _conv(
+        "conv3d", 3, _conv_nd, x, weight, bias, stride, padding, dilation, groups, padding_mode
+    )
+
+
+def conv1d_loop(
+    x: np.ndarray,
+    weight: np.ndarray,
+    bias: np.ndarray | None = None,
+    stride: IntOrTuple = 1,
+    padding: IntOrTuple | str = 0,
+    dilation: IntOrTuple = 1,
+    groups: int = 1,
+    padding_mode: str = "zeros",
+) -> np.ndarray:
+    return _conv(
+        "conv1d", 1, _conv_nd_loop, x, weight, bias, stride, padding, dilation, groups, padding_mode
+    )
+
+
+def conv2d_loop(
+    x: np.ndarray,
+    weight: np.ndarray,
+    bias: np.ndarray | None = None,
+    stride: IntOrTuple = 1,
+    padding: IntOrTuple | str = 0,
+    dilation: IntOrTuple = 1,
+    groups: int = 1,
+    padding_mode: str = "zeros",
+) -> np.ndarray:
+    return _conv(
+        "conv2d", 2, _conv_nd_loop, x, weight, bias, stride, padding, dilation, groups, padding_mode
+    )
+
+
+def conv3d_loop(
+    x: np.ndarray,
+    weight: np.ndarray,
+    bias: np.ndarray | None = None,
+    stride: IntOrTuple = 1,
+    padding: IntOrTuple | str = 0,
+    dilation: IntOrTuple = 1,
+    groups: int = 1,
+    padding_mode: str = "zeros",
+) -> np.ndarray:
+    return _conv(
+        "conv3d", 3, _conv_nd_loop, x, weight, bias, stride, padding, dilation, groups, padding_mode
+    )
+
+
+for _nd, _f in ((1, conv1d), (2, conv2d), (3, conv3d)):
+    _f.__doc__ = _doc(_nd, _f.__name__)
+for _nd, _f in ((1, conv1d_loop), (2, conv2d_loop), (3, conv3d_loop)):
+    _f.__doc__ = (
+        f"Loop version of :func:`conv{_nd}d`: same arguments, same result, one "
+        "multiply-add per step of the formula (slow; for reading and testing).\n"
+        + _doc(_nd, f"conv{_nd}d").split("\n", 1)[1]
+    )
+del _nd, _f

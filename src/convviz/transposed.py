@@ -1,0 +1,248 @@
+"""Transposed convolutions in NumPy: ``conv_transpose1d``, ``2d`` and ``3d``.
+
+A transposed convolution runs a convolution backwards: every input cell ``x[n, c, i]``
+stamps a copy of its kernel, scaled by its value, onto the output at ``s i``:
+
+.. math::
+
+    y_{full}[n, g(c) C_out/g + o, s \\odot i + d \\odot k] \\mathrel{+}= x[n, c, i] \\, w[c, o, k]
+
+and ``y`` is ``y_full`` with ``padding`` cells cut from both ends of each axis
+(``output_padding`` extra cells are kept at the far end), plus the bias. Weights
+have shape ``(C_in, C_out / groups, *K)``, as in PyTorch.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from convviz._validate import (
+    _check_int,
+    as_array,
+    check_conv_dtype,
+    check_ndim,
+    check_same_dtype,
+    int_tuple,
+)
+from convviz.shapes import conv_transpose_output_size
+
+__all__ = [
+    "conv_transpose1d",
+    "conv_transpose1d_loop",
+    "conv_transpose2d",
+    "conv_transpose2d_loop",
+    "conv_transpose3d",
+    "conv_transpose3d_loop",
+]
+
+IntOrTuple = int | Sequence[int]
+
+
+def _accumulator(dtype: np.dtype) -> np.dtype:
+    """dtype the sums are taken in: float16 -> float32, integers -> int64 (wrap-around)."""
+    if dtype == np.float16:
+        return np.dtype(np.float32)
+    if dtype.kind in "iu":
+        return np.dtype(np.int64)
+    return dtype
+
+
+def _prepare(op, nd, x, weight, bias, stride, padding, output_padding, groups, dilation):
+    """Validate a ``conv_transpose{nd}d`` call as torch does; returns the batched input,
+    the per-axis arguments and the output size."""
+    x = as_array("x", x)
+    weight = as_array("weight", weight)
+    bias = None if bias is None else as_array("bias", bias)
+    check_ndim("x", x, (nd + 1, nd + 2), op)
+    check_ndim("weight", weight, (nd + 2,), op)
+    for name, arr in (("x", x), ("weight", weight), ("bias", bias)):
+        if arr is not None:
+            check_conv_dtype(name, arr, op)
+    check_same_dtype(op, x=x, weight=weight, bias=bias)
+    stride = int_tuple("stride", stride, nd, 1)
+    padding = int_tuple("padding", padding, nd, 0)
+    output_padding = int_tuple("output_padding", output_padding, nd, 0)
+    dilation = int_tuple("dilation", dilation, nd, 1)
+    groups = _check_int("groups", groups, 1)
+    unbatched = x.ndim == nd + 1
+    if unbatched:
+        x = x[None]
+    c_in, o_per_group, *kernel = weight.shape
+    if c_in == 0 or o_per_group == 0 or 0 in kernel:
+        raise ValueError(f"weight must have no empty axis, got weight of shape {weight.shape}")
+    if c_in % groups:
+        raise ValueError(
+            f"groups={groups} must divide the input channels, got weight of shape "
+            f"{weight.shape} with {c_in} input channels"
+        )
+    if x.shape[1] != c_in:
+        raise ValueError(
+            f"x has {x.shape[1]} channels (shape {x.shape}) but weight of shape "
+            f"{weight.shape} expects {c_in} input channels"
+        )
+    if bias is not None and bias.shape != (o_per_group * groups,):
+        raise ValueError(
+            f"bias must have shape ({o_per_group * groups},) to match weight of shape "
+            f"{weight.shape} and groups={groups}, got bias of shape {bias.shape}"
+        )
+    if 0 in x.shape[2:]:
+        raise ValueError(f"x must have non-empty spatial axes, got x of shape {x.shape}")
+    out_size = tuple(
+        conv_transpose_output_size(i, k, s, p, a, d)
+        for i, k, s, p, a, d in zip(
+            x.shape[2:], kernel, stride, padding, output_padding, dilation, strict=True
+        )
+    )
+    return x, weight, bias, stride, padding, dilation, groups, out_size, unbatched
+
+
+def _conv_transpose_nd_loop(x, weight, bias, stride, padding, dilation, groups, out_size):
+    """The scatter of the module docstring, one multiply-add at a time."""
+    acc = _accumulator(x.dtype)
+    x, weight = x.astype(acc), weight.astype(acc)
+    n_batch, c_in, *size = x.shape
+    c_per_group, o_per_group, *kernel = c_in // groups, *weight.shape[1:]
+    full = [o + 2 * p for o, p in zip(out_size, padding, strict=True)]  # before cutting the padding
+    y = np.zeros((n_batch, groups * o_per_group, *full), dtype=acc)
+    for n in range(n_batch):
+        for c in range(c_in):
+            first = (c // c_per_group) * o_per_group  # first output channel of c's group
+            for i in np.ndindex(*size):
+                for o in range(o_per_group):
+                    for k in np.ndindex(*kernel):
+                        j = tuple(
+                            s * ij + d * kj
+                            for s, ij, d, kj in zip(stride, i, dilation, k, strict=True)
+                        )
+                        y[(n, first + o, *j)] += x[(n, c, *i)] * weight[(c, o, *k)]
+    y = y[
+        (
+            slice(None),
+            slice(None),
+            *(slice(p, p + o) for p, o in zip(padding, out_size, strict=True)),
+        )
+    ]
+    if bias is not None:
+        y = y + bias.astype(acc).reshape(-1, *([1] * len(size)))
+    return y
+
+
+def _conv_transpose_nd(x, weight, bias, stride, padding, dilation, groups, out_size):
+    """Vectorised: one matrix product gives every kernel stamp, then ``prod(K)``
+    strided slice additions put them in place (col2im)."""
+    acc = _accumulator(x.dtype)
+    x, weight = x.astype(acc, copy=False), weight.astype(acc, copy=False)
+    n_batch, c_in, *size = x.shape
+    o_per_group, *kernel = weight.shape[1:]
+    c_per_group = c_in // groups
+    # stamps[n, g, (o, k), i] = sum_c w[g, c, (o, k)] x[n, g, c, i]
+    w = weight.reshape(groups, c_per_group, -1).transpose(0, 2, 1)
+    stamps = np.matmul(w, x.reshape(n_batch, groups, c_per_group, -1))
+    stamps = stamps.reshape(n_batch, groups * o_per_group, *kernel, *size)
+    full = [o + 2 * p for o, p in zip(out_size, padding, strict=True)]
+    y = np.zeros((n_batch, groups * o_per_group, *full), dtype=acc)
+    every = (slice(None), slice(None))
+    for k in np.ndindex(*kernel):
+        target = tuple(
+            slice(d * kj, d * kj + s * (i - 1) + 1, s)
+            for kj, s, d, i in zip(k, stride, dilation, size, strict=True)
+        )
+        y[every + target] += stamps[every + k]
+    y = y[every + tuple(slice(p, p + o) for p, o in zip(padding, out_size, strict=True))]
+    y = np.ascontiguousarray(y)
+    if bias is not None:
+        y += bias.astype(acc).reshape(-1, *([1] * len(size)))
+    return y
+
+
+def _conv_transpose(op, nd, impl, x, weight, bias, stride, padding, output_padding, groups, dil):
+    x, weight, bias, stride, padding, dil, groups, out_size, unbatched = _prepare(
+        op, nd, x, weight, bias, stride, padding, output_padding, groups, dil
+    )
+    out = impl(x, weight, bias, stride, padding, dil, groups, out_size).astype(x.dtype, copy=False)
+    return out[0] if unbatched else out
+
+
+_DOC = """{nd}-d transposed convolution with the semantics of ``torch.nn.functional.{op}``.
+
+    Parameters
+    ----------
+    x : ndarray, shape (N, C_in, {dims}) or (C_in, {dims})
+        Input. float16/32/64, complex64/128 or int8/16/32/64, uint8 (as torch on CPU).
+    weight : ndarray, shape (C_in, C_out / groups, {kdims})
+        Kernels, laid out as torch lays them out; same dtype as ``x``.
+    bias : ndarray, shape (C_out,), optional
+        Added to every output position of its channel.
+    stride : int or tuple of {nd} int, default 1
+        Stride ``s`` of the convolution being transposed (spacing of the stamps).
+    padding : int or tuple of {nd} int, default 0
+        ``d (k - 1) - padding`` zeros are implicitly added to both sides: ``padding``
+        cells are cut from both ends of the full result.
+    output_padding : int or tuple of {nd} int, default 0
+        Extra cells kept at the far end of each axis; smaller than ``s`` or ``d``.
+    groups : int, default 1
+        Input and output channels are split into ``groups`` independent blocks.
+    dilation : int or tuple of {nd} int, default 1
+        Spacing ``d`` between kernel taps (1: none).
+
+    Returns
+    -------
+    ndarray, shape (N, C_out, {odims}) (or without N)
+        ``y_full[n, g(c) C_out/g + o, s i + d k] += x[n, c, i] w[c, o, k]``, cropped to
+        ``O = (D - 1) s - 2 p + d (k - 1) + output_padding + 1`` per axis
+        (:func:`convviz.shapes.conv_transpose_output_size`), plus ``b[o]``.
+
+    Raises
+    ------
+    ValueError
+        Wrong number of axes, channel or bias mismatch, groups not dividing the
+        channels, stride or dilation < 1, negative padding, ``output_padding`` not
+        smaller than stride or dilation, or an output size below 1.
+    TypeError
+        Non-numeric or bool arrays, mixed dtypes, non-integer arguments.
+    """
+
+
+def _doc(nd: int, op: str) -> str:
+    dims = ["L", "H, W", "D, H, W"][nd - 1]
+    kdims = ["kL", "kH, kW", "kD, kH, kW"][nd - 1]
+    odims = ["L_out", "H_out, W_out", "D_out, H_out, W_out"][nd - 1]
+    return _DOC.format(nd=nd, op=op, dims=dims, kdims=kdims, odims=odims)
+
+
+def _make(nd: int, impl, loop: bool):
+    op = f"conv_transpose{nd}d"
+
+    def conv_transpose(
+        x: np.ndarray,
+        weight: np.ndarray,
+        bias: np.ndarray | None = None,
+        stride: IntOrTuple = 1,
+        padding: IntOrTuple = 0,
+        output_padding: IntOrTuple = 0,
+        groups: int = 1,
+        dilation: IntOrTuple = 1,
+    ) -> np.ndarray:
+        return _conv_transpose(
+            op, nd, impl, x, weight, bias, stride, padding, output_padding, groups, dilation
+        )
+
+    conv_transpose.__name__ = conv_transpose.__qualname__ = op + ("_loop" if loop else "")
+    conv_transpose.__doc__ = _doc(nd, op)
+    if loop:
+        conv_transpose.__doc__ = (
+            f"Loop version of :func:`{op}`: same arguments, same result, one multiply-add "
+            "per step of the formula (slow; for reading and testing).\n"
+            + conv_transpose.__doc__.split("\n", 1)[1]
+        )
+    return conv_transpose
+
+
+conv_transpose1d = _make(1, _conv_transpose_nd, loop=False)
+conv_transpose2d = _make(2, _conv_transpose_nd, loop=False)
+conv_transpose3d = _make(3, _conv_transpose_nd, loop=False)
+conv_transpose1d_loop = _make(1, _conv_transpose_nd_loop, loop=True)
+conv_transpose2d_loop = _make(2, _conv_transpose_nd_loop, loop=True)
+conv_transpose3d_loop = _make(3, _conv_transpose_nd_loop, loop=True)
