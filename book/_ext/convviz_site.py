@@ -1,0 +1,59 @@
+"""Sphinx extension that keeps the built site self-contained.
+
+* MathJax is copied from ``node_modules/mathjax`` (installed by ``npm ci`` from
+  the pinned ``package.json``) into ``_mathjax/`` of the output, outside
+  ``_static/`` so Jupyter Book does not add its many scripts to every page.
+* The Thebe launch script that sphinx-thebe adds (Thebe is off here, and Jupyter
+  Book adds the script twice) is removed from every page.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from sphinx.application import Sphinx
+from sphinx.errors import ConfigError
+
+ROOT = Path(__file__).resolve().parents[2]
+MATHJAX = ROOT / "node_modules" / "mathjax" / "es5"
+MATHJAX_FILES = ["tex-chtml.js", "output/chtml/fonts/woff-v2"]
+
+
+def _check_mathjax(app: Sphinx) -> None:
+    if not (MATHJAX / "tex-chtml.js").is_file():
+        raise ConfigError(
+            f"MathJax is missing at {MATHJAX}: run `npm ci` in {ROOT} (make book does it)"
+        )
+
+
+def _drop_thebe(app: Sphinx, pagename: str, templatename: str, context: dict, doctree) -> None:
+    scripts = context.get("script_files")
+    if not scripts:
+        return
+    context["script_files"] = [
+        s
+        for s in scripts
+        if "THEBE_JS_URL" not in (s.attributes.get("body") or "")
+        and not str(s).endswith("sphinx-thebe.js")
+    ]
+
+
+def _copy_mathjax(app: Sphinx, exception: Exception | None) -> None:
+    if exception is not None or app.builder.format != "html":
+        return
+    target = Path(app.outdir) / "_mathjax"
+    for rel in MATHJAX_FILES:
+        src, dst = MATHJAX / rel, target / rel
+        dst.parent.mkdir(parents=True, exist_ok=True)
+        if src.is_dir():
+            shutil.copytree(src, dst, dirs_exist_ok=True)
+        else:
+            shutil.copy2(src, dst)
+
+
+def setup(app: Sphinx) -> dict:
+    app.connect("builder-inited", _check_mathjax)
+    app.connect("html-page-context", _drop_thebe, priority=900)
+    app.connect("build-finished", _copy_mathjax)
+    return {"parallel_read_safe": True, "parallel_write_safe": True}

@@ -1,0 +1,135 @@
+"""Chapter 1 figures: convolution flips the kernel, cross-correlation does not."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from convviz import signal
+from convviz.figures.engine import Control, Figure, grid, view
+
+__all__ = ["FLIP_SIGNAL", "FLIP_KERNELS", "flip_figure", "torch_padding"]
+
+#: The signal of the flip figure: a ramp up, a drop, and a lone bump.
+FLIP_SIGNAL = np.array([0.0, 1.0, 2.0, 3.0, 0.0, 0.0, 2.0, 0.0])
+
+#: Kernels the reader can choose, by label; symmetric ones make the two agree.
+FLIP_KERNELS: dict[str, np.ndarray] = {
+    "ramp [1, 2, 3] (asymmetric)": np.array([1.0, 2.0, 3.0]),
+    "shift [0, 0, 1] (asymmetric)": np.array([0.0, 0.0, 1.0]),
+    "difference [1, 0, -1] (antisymmetric)": np.array([1.0, 0.0, -1.0]),
+    "blur [1, 2, 1] (symmetric)": np.array([1.0, 2.0, 1.0]),
+    "box [1, 1, 1, 1] (symmetric, even)": np.array([1.0, 1.0, 1.0, 1.0]),
+}
+
+MODES = ("full", "same", "valid")
+
+
+def torch_padding(n: int, m: int, mode: str) -> tuple[int, int]:
+    """Left and right zero padding that make ``F.conv1d`` equal ``np.correlate(mode)``.
+
+    Parameters
+    ----------
+    n, m : int
+        Signal and kernel lengths.
+    mode : {'full', 'same', 'valid'}
+        NumPy's mode.
+
+    Returns
+    -------
+    (int, int)
+        ``(left, right)``: ``F.conv1d(F.pad(x, (left, right)), w)`` is the
+        ``mode`` cross-correlation, since the output ``o`` starts its window at
+        signal position ``start + o - (m - 1)`` where ``start`` is the mode's
+        offset in the ``'full'`` output.
+    """
+    start, length = signal.mode_window(n, m, mode, flipped=False)  # type: ignore[arg-type]
+    left = m - 1 - start
+    right = length + m - 1 - n - left
+    return left, right
+
+
+def _one_view(title: str, x: np.ndarray, w: np.ndarray, mode: str, flipped: bool) -> dict:
+    n, m = len(x), len(w)
+    y = signal.convolve1d(x, w, mode) if flipped else signal.correlate1d(x, w, mode)  # type: ignore[arg-type]
+    taps = signal.correlation_taps(n, m, mode, flipped=flipped, padded=True)  # type: ignore[arg-type]
+    left = max(0, -int(taps[:, 1].min()))
+    right = max(0, int(taps[:, 1].max()) - (n - 1))
+    shown = np.pad(x, (left, right))
+    pads = [*range(left), *range(left + n, left + n + right)]
+    steps = [
+        [(2, int(o), 0, int(i) + left, 1, int(k)) for o, i, k in taps[taps[:, 0] == out]]
+        for out in range(len(y))
+    ]
+    panels = [
+        grid("x", "signal x (zeros outside, dashed)", shown, role="input", origin=-left, marks={"pad": pads}),
+        grid("w", "kernel w", w, role="kernel"),
+        grid("y", "output y", y, role="output", progressive=True),
+    ]
+    return view(title, panels, steps)
+
+
+def _build(kernel: str, mode: str) -> dict:
+    x, w = FLIP_SIGNAL, FLIP_KERNELS[kernel]
+    n, m = len(x), len(w)
+    conv = signal.convolve1d(x, w, mode)  # type: ignore[arg-type]
+    corr = signal.correlate1d(x, w, mode)  # type: ignore[arg-type]
+    agree = conv.shape == corr.shape and bool(np.allclose(conv, corr))
+    start, length = signal.mode_window(n, m, mode, flipped=True)  # type: ignore[arg-type]
+    left, right = torch_padding(n, m, mode)
+    length_rule = {
+        "full": f"N + M − 1 = {n} + {m} − 1 = {length}",
+        "same": f"max(N, M) = max({n}, {m}) = {length}",
+        "valid": f"max(N, M) − min(N, M) + 1 = {max(n, m)} − {min(n, m)} + 1 = {length}",
+    }[mode]
+    pad = f"padding={left}" if left == right else f"F.pad(x, ({left}, {right}))"
+    torch_call = (
+        f"F.conv1d(x.view(1, 1, -1), w.view(1, 1, -1), {pad})"
+        if left == right
+        else f"F.conv1d({pad}.view(1, 1, -1), w.view(1, 1, -1))"
+    )
+    return {
+        "views": [
+            _one_view("convolution: kernel flipped", x, w, mode, flipped=True),
+            _one_view("cross-correlation: kernel as it is", x, w, mode, flipped=False),
+        ],
+        "formula": [
+            "convolution        y[n] = Σₖ x[n − k]·w[k]",
+            "cross-correlation  y[n] = Σₖ x[n + k]·w[k]   (what deep learning calls convolution)",
+            f"mode '{mode}': output length {length_rule}",
+            "the two outputs agree" if agree else "the two outputs differ: this kernel is not symmetric",
+        ],
+        "code": (
+            f"np.convolve(x, w, mode='{mode}')\n"
+            f"np.correlate(x, w, mode='{mode}')   # the same as:\n"
+            f"{torch_call}"
+        ),
+    }
+
+
+def flip_figure() -> Figure:
+    """The flipped-versus-unflipped figure: convolution and cross-correlation stepping together.
+
+    Returns
+    -------
+    Figure
+        Controls: the kernel (asymmetric, antisymmetric or symmetric) and the
+        output mode; both views share the step.
+    """
+    return Figure(
+        id="flip",
+        title="Convolution flips the kernel; cross-correlation slides it as it is",
+        description=(
+            f"The signal x = {FLIP_SIGNAL.astype(int).tolist()} is filtered twice with the "
+            "same kernel w. Top: convolution, which pairs x[n − k] with w[k], so the "
+            "kernel meets the signal reversed. Bottom: cross-correlation, which pairs "
+            "x[n + k] with w[k]. Each step highlights the input cells of one output "
+            "value, labels each with the kernel weight it is multiplied by, and writes "
+            "the sum. With an asymmetric kernel the outputs differ; with a symmetric "
+            "kernel they are equal."
+        ),
+        controls=[
+            Control("kernel", "kernel w", list(FLIP_KERNELS)),
+            Control("mode", "mode", list(MODES)),
+        ],
+        build=_build,
+    )

@@ -1,0 +1,319 @@
+"""Convolution and cross-correlation as signal processing defines them.
+
+Chapter 1 of the book. Convolution flips the kernel before sliding it;
+cross-correlation slides it as it is. Deep learning's "convolution"
+(:func:`convviz.conv2d`, ``torch.nn.functional.conv2d``) is cross-correlation.
+
+The three output modes are NumPy's and SciPy's:
+
+* ``'full'``: every shift at which kernel and signal overlap at all,
+  length ``N + M - 1``;
+* ``'valid'``: only shifts where the kernel lies inside the signal,
+  length ``max(N, M) - min(N, M) + 1``;
+* ``'same'``: the centre of ``'full'``: length ``max(N, M)`` in 1D (NumPy),
+  the image's own size in 2D (SciPy).
+
+In 2D, ``'valid'`` refuses a kernel larger than the image, as a deep-learning
+convolution does (SciPy would swap the two arrays).
+
+Each operation comes twice: a ``*_loop`` version written as the formula, and a
+vectorised one built on :func:`numpy.lib.stride_tricks.sliding_window_view`.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
+
+
+__all__ = [
+    "Mode",
+    "mode_window",
+    "correlate1d",
+    "convolve1d",
+    "correlate2d",
+    "convolve2d",
+    "correlate1d_loop",
+    "convolve1d_loop",
+    "correlate2d_loop",
+    "convolve2d_loop",
+    "correlation_taps",
+]
+
+Mode = Literal["full", "same", "valid"]
+_MODES = ("full", "same", "valid")
+
+
+def _check_mode(mode: str) -> str:
+    if mode not in _MODES:
+        raise ValueError(f"mode must be one of {_MODES}, got mode={mode!r}")
+    return mode
+
+
+def mode_window(n: int, m: int, mode: Mode, *, flipped: bool) -> tuple[int, int]:
+    """Where a mode's output starts inside the ``'full'`` output, and its length.
+
+    Parameters
+    ----------
+    n, m : int
+        Lengths of the signal and the kernel along one axis (both at least 1).
+    mode : {'full', 'same', 'valid'}
+        Output mode.
+    flipped : bool
+        ``True`` for convolution, ``False`` for cross-correlation. They differ
+        only for ``'same'`` when the kernel is longer than the signal, where
+        NumPy computes the correlation with the arguments swapped.
+
+    Returns
+    -------
+    (start, length) : (int, int)
+        The mode's output is ``full[start:start + length]``.
+    """
+    _check_mode(mode)
+    full = n + m - 1
+    if mode == "full":
+        return 0, full
+    if mode == "valid":
+        return min(n, m) - 1, max(n, m) - min(n, m) + 1
+    if flipped or n >= m:
+        return (min(n, m) - 1) // 2, max(n, m)
+    return full - m - (n - 1) // 2, m
+
+
+def correlation_taps(
+    n: int, m: int, mode: Mode = "valid", *, flipped: bool = False, padded: bool = False
+) -> np.ndarray:
+    """Index triples of a 1D correlation (or convolution) in a given mode.
+
+    Output ``y[o]`` is the sum of ``x[i] * w[k]`` over the rows ``(o, i, k)``.
+    In ``'full'`` and ``'same'`` mode some taps meet the implicit zeros around
+    the signal; they are listed only if ``padded`` is true, with ``i < 0`` or
+    ``i >= N``.
+
+    Parameters
+    ----------
+    n, m : int
+        Signal and kernel lengths.
+    mode : {'full', 'same', 'valid'}
+        Output mode.
+    flipped : bool, default False
+        ``True`` pairs ``x[i]`` with ``w[M - 1 - k]``: convolution.
+    padded : bool, default False
+        Also list the taps that land on the zeros outside the signal.
+
+    Returns
+    -------
+    ndarray of int, shape (T, 3)
+        Rows ``(o, i, k)`` sorted by output index ``o``.
+    """
+    start, length = mode_window(n, m, mode, flipped=flipped)
+    rows = []
+    for o in range(length):
+        lag = start + o - (m - 1)  # full index j corresponds to lag j - (M - 1)
+        for k in range(m):
+            i = lag + k
+            if padded or 0 <= i < n:
+                rows.append((o, i, m - 1 - k if flipped else k))
+    return np.array(rows, dtype=np.int64).reshape(-1, 3)
+
+
+def _as_float_array(a: object, name: str) -> np.ndarray:
+    # TODO: fold into convviz._validate once the conv module's checks land.
+    arr = np.asarray(a)
+    if arr.dtype.kind in "biu":
+        return arr.astype(np.float64)
+    if arr.dtype.kind != "f":
+        raise TypeError(f"{name} must hold real numbers, got dtype {arr.dtype}")
+    return arr
+
+
+def _axis_window(n: int, m: int, mode: Mode, axis: int, flipped: bool) -> tuple[int, int]:
+    """SciPy's 2D windows: ``'same'`` keeps the image's size, ``'valid'`` needs the kernel inside."""
+    if mode == "same":
+        return ((m - 1) // 2 if flipped else m // 2), n
+    if mode == "valid" and m > n:
+        raise ValueError(
+            f"mode='valid' needs the kernel to fit inside the image, got kernel size {m} "
+            f"larger than image size {n} along axis {axis}"
+        )
+    return mode_window(n, m, mode, flipped=flipped)
+
+
+def _pair(x: object, w: object, ndim: int) -> tuple[np.ndarray, np.ndarray]:
+    x = _as_float_array(x, "x")
+    w = _as_float_array(w, "w")
+    for name, a in (("x", x), ("w", w)):
+        if a.ndim != ndim:
+            raise ValueError(f"{name} must be {ndim}-D, got {name}.shape={a.shape}")
+        if a.size == 0:
+            raise ValueError(f"{name} must not be empty, got {name}.shape={a.shape}")
+    dtype = np.result_type(x, w)
+    return x.astype(dtype, copy=False), w.astype(dtype, copy=False)
+
+
+def correlate1d(x: np.ndarray, w: np.ndarray, mode: Mode = "valid") -> np.ndarray:
+    """Cross-correlation of two 1D signals, as :func:`numpy.correlate`.
+
+    Parameters
+    ----------
+    x : ndarray, shape (N,)
+        Signal.
+    w : ndarray, shape (M,)
+        Kernel, used as it is (not flipped).
+    mode : {'full', 'same', 'valid'}, default 'valid'
+        Output mode (see the module docstring).
+
+    Returns
+    -------
+    ndarray, shape (L,)
+        ``y[j] = sum_k x[j + k - (M - 1)] w[k]`` over the ``'full'`` index
+        ``j``, cut to the mode's window; ``x`` is zero outside ``0..N-1``.
+    """
+    x, w = _pair(x, w, 1)
+    _check_mode(mode)
+    m = w.shape[0]
+    padded = np.pad(x, m - 1)
+    full = sliding_window_view(padded, m) @ w
+    start, length = mode_window(x.shape[0], m, mode, flipped=False)
+    return full[start : start + length]
+
+
+def convolve1d(x: np.ndarray, w: np.ndarray, mode: Mode = "full") -> np.ndarray:
+    """Convolution of two 1D signals, as :func:`numpy.convolve`.
+
+    Parameters
+    ----------
+    x : ndarray, shape (N,)
+        Signal.
+    w : ndarray, shape (M,)
+        Kernel; it is flipped before it slides.
+    mode : {'full', 'same', 'valid'}, default 'full'
+        Output mode.
+
+    Returns
+    -------
+    ndarray, shape (L,)
+        ``y[n] = sum_k x[n - k] w[k]``, cut to the mode's window.
+    """
+    x, w = _pair(x, w, 1)
+    _check_mode(mode)
+    m = w.shape[0]
+    full = sliding_window_view(np.pad(x, m - 1), m) @ w[::-1]
+    start, length = mode_window(x.shape[0], m, mode, flipped=True)
+    return full[start : start + length]
+
+
+def correlate1d_loop(x: np.ndarray, w: np.ndarray, mode: Mode = "valid") -> np.ndarray:
+    """Loop version of :func:`correlate1d`: slide ``w`` over ``x`` as it is."""
+    x, w = _pair(x, w, 1)
+    n, m = len(x), len(w)
+    start, length = mode_window(n, m, mode, flipped=False)
+    y = np.zeros(length, dtype=x.dtype)
+    for o in range(length):
+        shift = start + o - (m - 1)
+        for k in range(m):
+            if 0 <= shift + k < n:
+                y[o] += x[shift + k] * w[k]
+    return y
+
+
+def convolve1d_loop(x: np.ndarray, w: np.ndarray, mode: Mode = "full") -> np.ndarray:
+    """Loop version of :func:`convolve1d`: ``y[n] = sum_k x[n - k] w[k]``."""
+    x, w = _pair(x, w, 1)
+    n, m = len(x), len(w)
+    start, length = mode_window(n, m, mode, flipped=True)
+    y = np.zeros(length, dtype=x.dtype)
+    for o in range(length):
+        t = start + o
+        for k in range(m):
+            if 0 <= t - k < n:
+                y[o] += x[t - k] * w[k]
+    return y
+
+
+def correlate2d(x: np.ndarray, w: np.ndarray, mode: Mode = "valid") -> np.ndarray:
+    """Cross-correlation of two 2D arrays, as :func:`scipy.signal.correlate2d`.
+
+    Parameters
+    ----------
+    x : ndarray, shape (H, W)
+        Image.
+    w : ndarray, shape (kH, kW)
+        Kernel, not flipped.
+    mode : {'full', 'same', 'valid'}, default 'valid'
+        Output mode, applied to each axis.
+
+    Returns
+    -------
+    ndarray, shape (H_out, W_out)
+        ``y[a, b] = sum_{p, q} x[a + p, b + q] w[p, q]`` (``'valid'``); the same
+        as ``torch.nn.functional.conv2d`` with one channel.
+    """
+    x, w = _pair(x, w, 2)
+    kh, kw = _check_mode(mode) and w.shape
+    padded = np.pad(x, ((kh - 1, kh - 1), (kw - 1, kw - 1)))
+    full = np.einsum("abpq,pq->ab", sliding_window_view(padded, w.shape), w)
+    r0, rows = _axis_window(x.shape[0], kh, mode, 0, False)
+    c0, cols = _axis_window(x.shape[1], kw, mode, 1, False)
+    return full[r0 : r0 + rows, c0 : c0 + cols]
+
+
+def convolve2d(x: np.ndarray, w: np.ndarray, mode: Mode = "full") -> np.ndarray:
+    """Convolution of two 2D arrays, as :func:`scipy.signal.convolve2d`.
+
+    Parameters
+    ----------
+    x : ndarray, shape (H, W)
+        Image.
+    w : ndarray, shape (kH, kW)
+        Kernel; flipped along both axes before it slides.
+    mode : {'full', 'same', 'valid'}, default 'full'
+        Output mode, applied to each axis.
+
+    Returns
+    -------
+    ndarray, shape (H_out, W_out)
+        ``y[a, b] = sum_{p, q} x[a - p, b - q] w[p, q]``, cut to the mode's window.
+    """
+    x, w = _pair(x, w, 2)
+    kh, kw = _check_mode(mode) and w.shape
+    padded = np.pad(x, ((kh - 1, kh - 1), (kw - 1, kw - 1)))
+    full = np.einsum("abpq,pq->ab", sliding_window_view(padded, w.shape), w[::-1, ::-1])
+    r0, rows = _axis_window(x.shape[0], kh, mode, 0, True)
+    c0, cols = _axis_window(x.shape[1], kw, mode, 1, True)
+    return full[r0 : r0 + rows, c0 : c0 + cols]
+
+
+def correlate2d_loop(x: np.ndarray, w: np.ndarray, mode: Mode = "valid") -> np.ndarray:
+    """Loop version of :func:`correlate2d`."""
+    x, w = _pair(x, w, 2)
+    (h, wd), (kh, kw) = x.shape, w.shape
+    r0, rows = _axis_window(h, kh, mode, 0, False)
+    c0, cols = _axis_window(wd, kw, mode, 1, False)
+    y = np.zeros((rows, cols), dtype=x.dtype)
+    for a in range(rows):
+        for b in range(cols):
+            top, left = r0 + a - (kh - 1), c0 + b - (kw - 1)
+            for p in range(kh):
+                for q in range(kw):
+                    if 0 <= top + p < h and 0 <= left + q < wd:
+                        y[a, b] += x[top + p, left + q] * w[p, q]
+    return y
+
+
+def convolve2d_loop(x: np.ndarray, w: np.ndarray, mode: Mode = "full") -> np.ndarray:
+    """Loop version of :func:`convolve2d`: ``y[a, b] = sum x[a - p, b - q] w[p, q]``."""
+    x, w = _pair(x, w, 2)
+    (h, wd), (kh, kw) = x.shape, w.shape
+    r0, rows = _axis_window(h, kh, mode, 0, True)
+    c0, cols = _axis_window(wd, kw, mode, 1, True)
+    y = np.zeros((rows, cols), dtype=x.dtype)
+    for a in range(rows):
+        for b in range(cols):
+            for p in range(kh):
+                for q in range(kw):
+                    if 0 <= r0 + a - p < h and 0 <= c0 + b - q < wd:
+                        y[a, b] += x[r0 + a - p, c0 + b - q] * w[p, q]
+    return y
