@@ -10,6 +10,7 @@ from convviz.conv import *  # noqa: F403
 from convviz.cost import *  # noqa: F403
 from convviz.learn import *  # noqa: F403
 from convviz.matrix import *  # noqa: F403
+from convviz.overlap import *  # noqa: F403
 from convviz.padding import *  # noqa: F403
 from convviz.shapes import *  # noqa: F403
 from convviz.shuffle import *  # noqa: F403
