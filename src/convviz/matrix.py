@@ -52,7 +52,7 @@ def _shapes(
 ) -> tuple[int, tuple[int, ...], tuple[int, ...]]:
     """Check channel counts; return ``(C_in, spatial, weight_shape)``."""
     input_shape = tuple(int(v) for v in input_shape)
-    weight_shape = tuple(int(v) for v in weight_shape)
+    weight_shape = tuple(int(v) for v in getattr(weight_shape, "shape", weight_shape))
     if not 2 <= len(input_shape) <= 4:
         raise ValueError(
             f"input_shape must be (C_in, *spatial) with 1 to 3 spatial axes, "
@@ -150,8 +150,8 @@ def conv_triples(
     ----------
     input_shape : tuple of int
         ``(C_in, *spatial)``, one image without the batch axis.
-    weight_shape : tuple of int
-        ``(C_out, C_in / groups, *kernel)`` (OIHW); a weight array's ``.shape``.
+    weight_shape : tuple of int or ndarray
+        ``(C_out, C_in / groups, *kernel)`` (OIHW); a weight array stands for its shape.
     stride, dilation : int or tuple of int
         As in ``torch.nn.functional.conv2d``.
     padding : int, tuple of int, 'same' or 'valid'
@@ -266,7 +266,7 @@ def _transpose_geometry(
     dilation: IntOrTuple,
 ):
     input_shape = tuple(int(v) for v in input_shape)
-    weight_shape = tuple(int(v) for v in weight_shape)
+    weight_shape = tuple(int(v) for v in getattr(weight_shape, "shape", weight_shape))
     if not 2 <= len(input_shape) <= 4 or len(weight_shape) != len(input_shape) + 1:
         raise ValueError(
             f"input_shape must be (C_in, *spatial) and weight (C_in, C_out / groups, *kernel), "

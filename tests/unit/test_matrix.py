@@ -153,6 +153,7 @@ def test_triples_are_exactly_the_taps_torch_uses(case):
             (r, c) for r, c, _ in mine.tolist()
         }
     assert np.array_equal(triples, conv_triples_loop(x.shape, w.shape, **kw))
+    assert np.array_equal(triples, conv_triples(x.shape, w, **kw))  # an array for its shape
 
 
 def test_padding_taps_give_no_triple():
