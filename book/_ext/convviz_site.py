@@ -3,6 +3,9 @@
 * MathJax is copied from ``node_modules/mathjax`` (installed by ``npm ci`` from
   the pinned ``package.json``) into ``_mathjax/`` of the output, outside
   ``_static/`` so Jupyter Book does not add its many scripts to every page.
+* The theme's colour mode defaults to ``auto``: sphinx-book-theme leaves it
+  empty, and pydata-sphinx-theme then logs "Got invalid theme mode" as a
+  console error on every page.
 * The Thebe launch script that sphinx-thebe adds (Thebe is off here, and Jupyter
   Book adds the script twice) is removed from every page.
 """
@@ -17,6 +20,9 @@ from sphinx.errors import ConfigError
 
 ROOT = Path(__file__).resolve().parents[2]
 MATHJAX = ROOT / "node_modules" / "mathjax" / "es5"
+THEME_MODE = (
+    "if (!document.documentElement.dataset.mode) document.documentElement.dataset.mode = 'auto';"
+)
 MATHJAX_FILES = ["tex-chtml.js", "output/chtml/fonts/woff-v2"]
 
 
@@ -35,7 +41,7 @@ def _drop_thebe(app: Sphinx, pagename: str, templatename: str, context: dict, do
         s
         for s in scripts
         if "THEBE_JS_URL" not in (s.attributes.get("body") or "")
-        and not str(s).endswith("sphinx-thebe.js")
+        and "sphinx-thebe.js" not in str(getattr(s, "filename", s))
     ]
 
 
@@ -54,6 +60,7 @@ def _copy_mathjax(app: Sphinx, exception: Exception | None) -> None:
 
 def setup(app: Sphinx) -> dict:
     app.connect("builder-inited", _check_mathjax)
+    app.add_js_file(None, body=THEME_MODE, priority=100)
     app.connect("html-page-context", _drop_thebe, priority=900)
     app.connect("build-finished", _copy_mathjax)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

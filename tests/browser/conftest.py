@@ -1,0 +1,106 @@
+"""Fixtures for the browser tests: the built site on 127.0.0.1, headless Chromium.
+
+Every request that leaves 127.0.0.1 is blocked and recorded; tests assert that
+there are none. Chromium is Debian's (/usr/bin/chromium), driven by Playwright;
+`playwright install` is never used.
+"""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import os
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import urlparse
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+SITE = ROOT / "_build" / "html"
+CHROMIUM = "/usr/bin/chromium"
+FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    reason = None
+    if not os.path.exists(CHROMIUM):
+        if os.environ.get("CI") == "true":
+            return  # the tests will fail loudly: in CI they must run
+        reason = (
+            f"{CHROMIUM} not found: install Debian's chromium (`apt-get install chromium`) "
+            "or run `CI=true make test` as root to enable the browser tests"
+        )
+    elif not (SITE / "index.html").exists():
+        reason = "the site is not built: run `make book` (or `make site`) first"
+    if reason:
+        for item in items:
+            item.add_marker(pytest.mark.skip(reason=reason))
+
+
+class _Quiet(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@pytest.fixture(scope="session")
+def base_url() -> Iterator[str]:
+    handler = functools.partial(_Quiet, directory=str(SITE))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[object]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        b = pw.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        yield b
+        b.close()
+
+
+class Visit:
+    """One page load with its console errors and blocked outside requests."""
+
+    def __init__(self, browser: object) -> None:
+        self.context = browser.new_context()  # type: ignore[attr-defined]
+        self.errors: list[str] = []
+        self.outside: list[str] = []
+        self.context.route("**/*", self._route)
+        self.page = self.context.new_page()
+        self.page.on("console", lambda m: m.type == "error" and self.errors.append(m.text))
+        self.page.on("pageerror", lambda e: self.errors.append(str(e)))
+
+    def _route(self, route: object) -> None:
+        url = route.request.url  # type: ignore[attr-defined]
+        parsed = urlparse(url)
+        if parsed.scheme in ("http", "https") and parsed.hostname != "127.0.0.1":
+            self.outside.append(url)
+            route.abort()  # type: ignore[attr-defined]
+        else:
+            route.continue_()  # type: ignore[attr-defined]
+
+    def close(self) -> None:
+        self.context.close()
+
+
+@pytest.fixture
+def visit(browser: object) -> Iterator[Visit]:
+    v = Visit(browser)
+    yield v
+    v.close()

@@ -1,0 +1,79 @@
+"""Reading and driving convviz figures in a page (helpers for the browser tests)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import convviz as cv
+
+
+def registry() -> dict[str, Any]:
+    """Every figure of the book by id, from the same registry the labs use."""
+    figs = {}
+    for _title, factories in cv.figures.REGISTRY.values():
+        for factory in factories:
+            fig = factory()
+            figs[fig.id] = fig
+    return figs
+
+
+def shown_values(page: Any, fig_id: str) -> list[list[list[str]]]:
+    """data-value of every cell, per view and panel, as the page shows them now."""
+    return page.evaluate(
+        """(id) => Array.from(document.querySelectorAll('#cv-' + id + ' .cv-view')).map(v =>
+            Array.from(v.querySelectorAll('.cv-panel')).map(p =>
+              Array.from(p.querySelectorAll('g.cv-cell')).map(g => g.getAttribute('data-value'))))""",
+        fig_id,
+    )
+
+
+def stage_html(page: Any, fig_id: str) -> str:
+    return page.evaluate("(id) => document.querySelector('#cv-' + id + ' .cv-stage').innerHTML", fig_id)
+
+
+def formula_text(page: Any, fig_id: str) -> str:
+    return page.evaluate("(id) => document.querySelector('#cv-' + id + ' .cv-formula').innerText", fig_id)
+
+
+def set_control(page: Any, fig_id: str, name: str, index: int) -> None:
+    """Operate a control as a reader would (select an option or move a slider)."""
+    sel = f"#cv-{fig_id} [data-control='{name}']"
+    tag = page.eval_on_selector(sel, "e => e.tagName")
+    if tag == "SELECT":
+        page.select_option(sel, str(index))
+    else:
+        page.eval_on_selector(
+            sel,
+            "(e, i) => { e.value = i; e.dispatchEvent(new Event('input', {bubbles: true})); }",
+            index,
+        )
+
+
+def last_step(page: Any, fig_id: str) -> None:
+    page.eval_on_selector(
+        f"#cv-{fig_id} .cv-step",
+        "e => { e.value = e.max; e.dispatchEvent(new Event('input', {bubbles: true})); }",
+    )
+
+
+def expected_values(fig: Any, key: str) -> list[list[list[str]]]:
+    """What the page must show at the last step: the frame convviz computed, as text."""
+
+    def text(v: Any) -> str:
+        return str(v)
+
+    frame = fig.frame(key)
+    return [[[text(v) for v in p["values"]] for p in view["panels"]] for view in frame["views"]]
+
+
+def keys_to_try(fig: Any, limit: int = 12) -> list[str]:
+    """A spread of settings: every option of every control at least once."""
+    default = [c.default for c in fig.controls]
+    keys = [",".join(map(str, default))]
+    for ci, c in enumerate(fig.controls):
+        for oi in range(len(c.options)):
+            k = list(default)
+            k[ci] = oi
+            keys.append(",".join(map(str, k)))
+    keys = list(dict.fromkeys(keys))
+    return keys[:limit] if len(keys) > limit else keys

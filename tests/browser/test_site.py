@@ -1,0 +1,126 @@
+"""Every built page loads cleanly, offline, and every figure responds to its controls."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.browser.conftest import SITE
+from tests.browser.figures import (
+    expected_values,
+    keys_to_try,
+    last_step,
+    registry,
+    set_control,
+    shown_values,
+    stage_html,
+)
+
+PAGES = (
+    sorted(
+        p.relative_to(SITE).as_posix()
+        for p in SITE.rglob("*.html")
+        if not p.relative_to(SITE).as_posix().startswith(("_static/", "_mathjax/"))
+    )
+    if SITE.exists()
+    else []
+)
+FIGURES = registry()
+
+
+@pytest.mark.parametrize("page_path", PAGES)
+def test_page_loads_without_errors_or_outside_requests(visit, base_url, page_path):
+    visit.page.goto(f"{base_url}/{page_path}", wait_until="load")
+    visit.page.wait_for_timeout(300)
+    assert visit.outside == [], f"{page_path} asked for outside resources: {visit.outside}"
+    assert visit.errors == [], f"{page_path} logged errors: {visit.errors}"
+
+
+def test_there_are_pages():
+    assert "book/01-convolution-vs-cross-correlation.html" in PAGES
+
+
+def _figure_pages():
+    pairs = []
+    for page_path in PAGES:
+        text = (SITE / page_path).read_text(encoding="utf-8")
+        for fig_id in FIGURES:
+            if f'id="cv-{fig_id}"' in text:
+                pairs.append((page_path, fig_id))
+    return pairs
+
+
+FIGURE_PAGES = _figure_pages()
+
+
+def test_every_registered_figure_is_in_the_book():
+    assert sorted({f for _, f in FIGURE_PAGES}) == sorted(FIGURES)
+
+
+@pytest.mark.parametrize(("page_path", "fig_id"), FIGURE_PAGES)
+def test_figure_math_and_figure_render(visit, base_url, page_path, fig_id):
+    page = visit.page
+    page.goto(f"{base_url}/{page_path}", wait_until="load")
+    page.wait_for_selector(f"#cv-{fig_id} .cv-stage svg")
+    assert page.eval_on_selector(f"#cv-{fig_id}", "e => e.hasAttribute('data-cv-mounted')")
+    # MathJax is served by the site and typesets the page's formulas.
+    if "$" in (SITE / page_path).read_text(encoding="utf-8") or "math" in page.content():
+        page.wait_for_function("() => document.querySelectorAll('mjx-container').length > 0", timeout=10000)
+
+
+@pytest.mark.parametrize(("page_path", "fig_id"), FIGURE_PAGES)
+def test_each_control_changes_the_figure_and_shows_convviz_numbers(visit, base_url, page_path, fig_id):
+    fig = FIGURES[fig_id]
+    page = visit.page
+    page.goto(f"{base_url}/{page_path}", wait_until="load")
+    page.wait_for_selector(f"#cv-{fig_id} .cv-stage svg")
+    for ci, control in enumerate(fig.controls):
+        before = stage_html(page, fig_id)
+        changed = False
+        for oi in range(len(control.options)):
+            if oi == control.default:
+                continue
+            set_control(page, fig_id, control.name, oi)
+            changed = changed or stage_html(page, fig_id) != before
+        assert changed, f"control {control.name!r} of figure {fig_id!r} never changed the picture"
+        set_control(page, fig_id, control.name, control.default)
+        assert ci >= 0
+    for key in keys_to_try(fig):
+        for control, index in zip(fig.controls, key.split(","), strict=True):
+            set_control(page, fig_id, control.name, int(index))
+        last_step(page, fig_id)
+        assert shown_values(page, fig_id) == expected_values(fig, key), f"{fig_id} at {key}"
+
+
+@pytest.mark.parametrize(("page_path", "fig_id"), FIGURE_PAGES)
+def test_play_and_keyboard_advance_the_step(visit, base_url, page_path, fig_id):
+    page = visit.page
+    page.goto(f"{base_url}/{page_path}", wait_until="load")
+    root = f"#cv-{fig_id}"
+    page.wait_for_selector(f"{root} .cv-stage svg")
+    assert page.get_attribute(root, "data-step") == "0"
+    page.click(f"{root} .cv-play")
+    page.wait_for_function(f"() => +document.querySelector('{root}').getAttribute('data-step') >= 2", timeout=5000)
+    page.click(f"{root} .cv-play")  # pause
+    paused = page.get_attribute(root, "data-step")
+    page.wait_for_timeout(900)
+    assert page.get_attribute(root, "data-step") == paused
+    # keyboard: the step slider is a native range input
+    page.focus(f"{root} .cv-step")
+    page.keyboard.press("Home")
+    assert page.get_attribute(root, "data-step") == "0"
+    page.keyboard.press("ArrowRight")
+    assert page.get_attribute(root, "data-step") == "1"
+    # the next-step button works from the keyboard too
+    page.focus(f"{root} .cv-next")
+    page.keyboard.press("Enter")
+    assert page.get_attribute(root, "data-step") == "2"
+
+
+def test_site_works_from_a_local_folder(visit):
+    """Opened as file://, the chapter still mounts its figures and typesets its maths."""
+    page = visit.page
+    page.goto((SITE / "book/01-convolution-vs-cross-correlation.html").as_uri(), wait_until="load")
+    page.wait_for_selector("#cv-flip .cv-stage svg")
+    page.wait_for_function("() => document.querySelectorAll('mjx-container').length > 0", timeout=10000)
+    assert visit.errors == []
+    assert visit.outside == []
