@@ -8,6 +8,7 @@ mirror ``torch.nn.functional`` on NumPy arrays; the analysis modules (``shapes``
 
 from convviz.conv import *  # noqa: F403
 from convviz.cost import *  # noqa: F403
+from convviz.counter import *  # noqa: F403
 from convviz.learn import *  # noqa: F403
 from convviz.matrix import *  # noqa: F403
 from convviz.overlap import *  # noqa: F403
