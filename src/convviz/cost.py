@@ -47,6 +47,7 @@ from fractions import Fraction
 
 import numpy as np
 
+from convviz._validate import _check_int, int_tuple
 from convviz.shapes import conv_output_size, conv_transpose_output_size, same_padding
 
 __all__ = [
@@ -130,26 +131,6 @@ class Cost:
 # --------------------------------------------------------------------------- #
 
 
-def _int(name: str, value: object, minimum: int) -> int:
-    if isinstance(value, bool) or not hasattr(value, "__index__"):
-        raise TypeError(f"{name} must be an integer, got {name}={value!r}")
-    value = int(value)  # type: ignore[call-overload]
-    if value < minimum:
-        raise ValueError(f"{name} must be >= {minimum}, got {name}={value}")
-    return value
-
-
-def _per_axis(name: str, value: int | Sequence[int], n: int, minimum: int) -> tuple[int, ...]:
-    if isinstance(value, Sequence) and not isinstance(value, str):
-        if len(value) != n:
-            raise ValueError(
-                f"{name} must be an int or have one value per spatial axis ({n}), "
-                f"got {name}={tuple(value)!r}"
-            )
-        return tuple(_int(name, v, minimum) for v in value)
-    return (_int(name, value, minimum),) * n
-
-
 def _input_shape(input_shape: Sequence[int]) -> tuple[int, ...]:
     if not isinstance(input_shape, Sequence) or isinstance(input_shape, str):
         raise TypeError(f"input_shape must be a sequence (N, C_in, *spatial), got {input_shape!r}")
@@ -158,11 +139,11 @@ def _input_shape(input_shape: Sequence[int]) -> tuple[int, ...]:
             f"input_shape must be (N, C_in, *spatial) with at least one spatial axis, "
             f"got input_shape={tuple(input_shape)!r}"
         )
-    return tuple(_int("input_shape", v, 1) for v in input_shape)
+    return tuple(_check_int("input_shape", v, 1) for v in input_shape)
 
 
 def _groups(c_in: int, c_out: int, groups: object) -> int:
-    g = _int("groups", groups, 1)
+    g = _check_int("groups", groups, 1)
     if c_in % g or c_out % g:
         raise ValueError(
             f"groups must divide in_channels and out_channels, got groups={g}, "
@@ -188,7 +169,7 @@ def _paddings(
                 )
             return tuple(same_padding(k, d) for k, d in zip(kernel, dilation, strict=True))
         raise ValueError(f"padding must be an int, a tuple, 'same' or 'valid', got {padding=}")
-    return tuple((p, p) for p in _per_axis("padding", padding, n, 0))
+    return tuple((p, p) for p in int_tuple("padding", padding, n, 0))
 
 
 def _taps_in_bounds(
@@ -251,11 +232,11 @@ def conv_cost(
     shape = _input_shape(input_shape)
     n, c_in, spatial = shape[0], shape[1], shape[2:]
     dims = len(spatial)
-    c_out = _int("out_channels", out_channels, 1)
+    c_out = _check_int("out_channels", out_channels, 1)
     g = _groups(c_in, c_out, groups)
-    k = _per_axis("kernel_size", kernel_size, dims, 1)
-    s = _per_axis("stride", stride, dims, 1)
-    d = _per_axis("dilation", dilation, dims, 1)
+    k = int_tuple("kernel_size", kernel_size, dims, 1)
+    s = int_tuple("stride", stride, dims, 1)
+    d = int_tuple("dilation", dilation, dims, 1)
     pads = _paddings(padding, k, s, d)
     out = tuple(
         conv_output_size(i, ki, si, pi, di)
@@ -394,7 +375,7 @@ def depthwise_cost(
         ``params = C_in k_h k_w [+ C_in]``.
     """
     c_in = _input_shape(input_shape)[1]
-    mult = _int("depth_multiplier", depth_multiplier, 1)
+    mult = _check_int("depth_multiplier", depth_multiplier, 1)
     return conv_cost(input_shape, c_in * mult, kernel_size, stride, padding, dilation, c_in, bias)
 
 
@@ -482,12 +463,12 @@ def spatially_separable_cost(
     dims = len(shape) - 2
     if isinstance(padding, str):
         raise ValueError(f"padding must be an int or a tuple here, got {padding=}")
-    k = _per_axis("kernel_size", kernel_size, dims, 1)
-    s = _per_axis("stride", stride, dims, 1)
-    p = _per_axis("padding", padding, dims, 0)
-    d = _per_axis("dilation", dilation, dims, 1)
-    c_out = _int("out_channels", out_channels, 1)
-    mid = c_out if mid_channels is None else _int("mid_channels", mid_channels, 1)
+    k = int_tuple("kernel_size", kernel_size, dims, 1)
+    s = int_tuple("stride", stride, dims, 1)
+    p = int_tuple("padding", padding, dims, 0)
+    d = int_tuple("dilation", dilation, dims, 1)
+    c_out = _check_int("out_channels", out_channels, 1)
+    mid = c_out if mid_channels is None else _check_int("mid_channels", mid_channels, 1)
     total: Cost | None = None
     current = shape
     for axis in range(dims):
@@ -548,10 +529,10 @@ def flattened_cost(
     dims = len(shape) - 2
     if isinstance(padding, str):
         raise ValueError(f"padding must be an int or a tuple here, got {padding=}")
-    k = _per_axis("kernel_size", kernel_size, dims, 1)
-    s = _per_axis("stride", stride, dims, 1)
-    p = _per_axis("padding", padding, dims, 0)
-    d = _per_axis("dilation", dilation, dims, 1)
+    k = int_tuple("kernel_size", kernel_size, dims, 1)
+    s = int_tuple("stride", stride, dims, 1)
+    p = int_tuple("padding", padding, dims, 0)
+    d = int_tuple("dilation", dilation, dims, 1)
     total = pointwise_cost(shape, out_channels, bias=bias)
     for axis in range(dims):
         total = total + depthwise_cost(
@@ -607,13 +588,13 @@ def conv_transpose_cost(
     shape = _input_shape(input_shape)
     n, c_in, spatial = shape[0], shape[1], shape[2:]
     dims = len(spatial)
-    c_out = _int("out_channels", out_channels, 1)
+    c_out = _check_int("out_channels", out_channels, 1)
     g = _groups(c_in, c_out, groups)
-    k = _per_axis("kernel_size", kernel_size, dims, 1)
-    s = _per_axis("stride", stride, dims, 1)
-    p = _per_axis("padding", padding, dims, 0)
-    a = _per_axis("output_padding", output_padding, dims, 0)
-    d = _per_axis("dilation", dilation, dims, 1)
+    k = int_tuple("kernel_size", kernel_size, dims, 1)
+    s = int_tuple("stride", stride, dims, 1)
+    p = int_tuple("padding", padding, dims, 0)
+    a = int_tuple("output_padding", output_padding, dims, 0)
+    d = int_tuple("dilation", dilation, dims, 1)
     out = tuple(
         conv_transpose_output_size(i, ki, si, pi, ai, di)
         for i, ki, si, pi, ai, di in zip(spatial, k, s, p, a, d, strict=True)
@@ -759,8 +740,8 @@ FORMULAS: dict[str, Formula] = {
 
 
 def _square_args(n: int, m: int) -> tuple[int, int]:
-    n = _int("N", n, 1)
-    m = _int("m", m, 1)
+    n = _check_int("N", n, 1)
+    m = _check_int("m", m, 1)
     if m > n:
         raise ValueError(f"kernel size m must not exceed image size N, got m={m}, N={n}")
     return n, m
@@ -863,8 +844,8 @@ def article_separable_ratio(N: int, m: int) -> Fraction:
     Fraction
         ``2/m + 2 / (m (N - 2))``.
     """
-    n = _int("N", N, 3)
-    m = _int("m", m, 1)
+    n = _check_int("N", N, 3)
+    m = _check_int("m", m, 1)
     return Fraction(2, m) + Fraction(2, m * (n - 2))
 
 
@@ -881,7 +862,7 @@ def separable_ratio_limit(m: int) -> Fraction:
     Fraction
         ``2 / m``.
     """
-    return Fraction(2, _int("m", m, 1))
+    return Fraction(2, _check_int("m", m, 1))
 
 
 def depthwise_separable_ratio_exact(c_out: int, h: int) -> Fraction:
@@ -904,8 +885,8 @@ def depthwise_separable_ratio_exact(c_out: int, h: int) -> Fraction:
         ``1 / N_c + 1 / h^2`` (``1/128 + 1/9 = 10275/86400`` for the article's
         7x7x3 to 5x5x128 example).
     """
-    c = _int("c_out", c_out, 1)
-    h = _int("h", h, 1)
+    c = _check_int("c_out", c_out, 1)
+    h = _check_int("h", h, 1)
     return Fraction(1, c) + Fraction(1, h * h)
 
 
@@ -940,7 +921,7 @@ def depthwise_separable_ratio_limit(h: int) -> Fraction:
     Fraction
         ``1 / h^2`` (``N_c -> infinity``).
     """
-    h = _int("h", h, 1)
+    h = _check_int("h", h, 1)
     return Fraction(1, h * h)
 
 
@@ -957,4 +938,4 @@ def grouped_params_ratio(groups: int) -> Fraction:
     Fraction
         ``1 / g`` (two groups halve the weights, and the MACs).
     """
-    return Fraction(1, _int("groups", groups, 1))
+    return Fraction(1, _check_int("groups", groups, 1))

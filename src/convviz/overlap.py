@@ -46,6 +46,7 @@ from functools import reduce
 
 import numpy as np
 
+from convviz._validate import _check_int, int_tuple
 from convviz.shapes import conv_output_size, conv_transpose_output_size
 
 __all__ = [
@@ -98,31 +99,12 @@ LayerLike = TransposedLayer | Mapping[str, IntOrTuple] | Sequence[IntOrTuple]
 # --------------------------------------------------------------------------- #
 
 
-def _int(name: str, value: object, minimum: int) -> int:
-    if isinstance(value, bool) or not hasattr(value, "__index__"):
-        raise TypeError(f"{name} must be an integer, got {name}={value!r}")
-    value = int(value)  # type: ignore[call-overload]
-    if value < minimum:
-        raise ValueError(f"{name} must be >= {minimum}, got {name}={value}")
-    return value
-
-
 def _sizes(input_size: IntOrTuple) -> tuple[int, ...]:
     if isinstance(input_size, Sequence) and not isinstance(input_size, str):
         if len(input_size) == 0:
             raise ValueError(f"input_size must have at least one axis, got {input_size=}")
-        return tuple(_int("input_size", v, 1) for v in input_size)
-    return (_int("input_size", input_size, 1),)
-
-
-def _per_axis(name: str, value: IntOrTuple, n: int, minimum: int) -> tuple[int, ...]:
-    if isinstance(value, Sequence) and not isinstance(value, str):
-        if len(value) != n:
-            raise ValueError(
-                f"{name} must be an int or have one value per axis ({n}), got {name}={value!r}"
-            )
-        return tuple(_int(name, v, minimum) for v in value)
-    return (_int(name, value, minimum),) * n
+        return tuple(_check_int("input_size", v, 1) for v in input_size)
+    return (_check_int("input_size", input_size, 1),)
 
 
 def _layer(layer: LayerLike) -> TransposedLayer:
@@ -142,11 +124,11 @@ def _axes(layer: TransposedLayer, n: int) -> list[tuple[int, int, int, int, int]
     """Per axis ``(k, s, p, a, d)``."""
     return list(
         zip(
-            _per_axis("kernel_size", layer.kernel_size, n, 1),
-            _per_axis("stride", layer.stride, n, 1),
-            _per_axis("padding", layer.padding, n, 0),
-            _per_axis("output_padding", layer.output_padding, n, 0),
-            _per_axis("dilation", layer.dilation, n, 1),
+            int_tuple("kernel_size", layer.kernel_size, n, 1),
+            int_tuple("stride", layer.stride, n, 1),
+            int_tuple("padding", layer.padding, n, 0),
+            int_tuple("output_padding", layer.output_padding, n, 0),
+            int_tuple("dilation", layer.dilation, n, 1),
             strict=True,
         )
     )
@@ -362,9 +344,9 @@ def phase_counts(kernel_size: int, stride: int, dilation: int = 1) -> np.ndarray
         ``c[r] = #{t in 0..k-1 : t d = r (mod s)}``, where ``q`` is the
         position in the uncropped output. Sums to ``k``.
     """
-    k = _int("kernel_size", kernel_size, 1)
-    s = _int("stride", stride, 1)
-    d = _int("dilation", dilation, 1)
+    k = _check_int("kernel_size", kernel_size, 1)
+    s = _check_int("stride", stride, 1)
+    d = _check_int("dilation", dilation, 1)
     return np.bincount((np.arange(k) * d) % s, minlength=s).astype(np.int64)
 
 
@@ -395,9 +377,9 @@ def is_even(kernel_size: IntOrTuple, stride: IntOrTuple, dilation: IntOrTuple = 
         len(v) if isinstance(v, Sequence) and not isinstance(v, str) else 1
         for v in (kernel_size, stride, dilation)
     )
-    ks = _per_axis("kernel_size", kernel_size, n, 1)
-    ss = _per_axis("stride", stride, n, 1)
-    ds = _per_axis("dilation", dilation, n, 1)
+    ks = int_tuple("kernel_size", kernel_size, n, 1)
+    ss = int_tuple("stride", stride, n, 1)
+    ds = int_tuple("dilation", dilation, n, 1)
     return all(math.gcd(d, s) == 1 and k % s == 0 for k, s, d in zip(ks, ss, ds, strict=True))
 
 
@@ -454,11 +436,11 @@ def _resize_axes(
         zip(
             (
                 i * f
-                for i, f in zip(size, _per_axis("scale_factor", scale_factor, n, 1), strict=True)
+                for i, f in zip(size, int_tuple("scale_factor", scale_factor, n, 1), strict=True)
             ),
-            _per_axis("kernel_size", kernel_size, n, 1),
-            _per_axis("padding", padding, n, 0),
-            _per_axis("dilation", dilation, n, 1),
+            int_tuple("kernel_size", kernel_size, n, 1),
+            int_tuple("padding", padding, n, 0),
+            int_tuple("dilation", dilation, n, 1),
             size,
             strict=True,
         )
