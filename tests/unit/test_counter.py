@@ -249,3 +249,14 @@ def test_counter_does_not_import_torch_at_module_level():
     tree = ast.parse(inspect.getsource(counter))
     top = [n for n in tree.body if isinstance(n, ast.Import | ast.ImportFrom)]
     assert all("torch" not in ast.unparse(n) for n in top)
+
+
+def test_every_public_function_has_a_numpy_docstring():
+    from convviz import models
+
+    for module in (counter, models):
+        for name in module.__all__:
+            obj = getattr(module, name)
+            if callable(obj):
+                doc = obj.__doc__ or ""
+                assert "Returns" in doc or "Attributes" in doc or "Parameters" in doc, name

@@ -298,3 +298,11 @@ def test_resize_conv_is_even_where_the_transposed_conv_is_not():
 def test_bad_arguments_are_named(call, exc, words):
     with pytest.raises(exc, match=words):
         call()
+
+
+def test_every_public_name_has_a_numpy_docstring():
+    from convviz import overlap
+
+    for name in overlap.__all__:
+        doc = getattr(overlap, name).__doc__ or ""
+        assert "Returns" in doc or "Attributes" in doc, name
