@@ -27,7 +27,9 @@ def build(strict: bool) -> tuple[int, str]:
     cmd = [str(ROOT / ".venv" / "bin" / "jupyter-book"), "build", str(ROOT), "--builder", "html"]
     if strict:
         cmd += ["-W", "-n", "--keep-going"]
-    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    proc = subprocess.Popen(
+        cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    )
     lines = []
     assert proc.stdout is not None
     for line in proc.stdout:

@@ -6,6 +6,7 @@ mirror ``torch.nn.functional`` on NumPy arrays; the analysis modules (``shapes``
 ``figures`` draws them.
 """
 
+from convviz import figures as figures
 from convviz.conv import *  # noqa: F403
 from convviz.cost import *  # noqa: F403
 from convviz.counter import *  # noqa: F403
@@ -18,5 +19,3 @@ from convviz.shapes import *  # noqa: F403
 from convviz.shuffle import *  # noqa: F403
 from convviz.signal import *  # noqa: F403
 from convviz.transposed import *  # noqa: F403
-
-from convviz import figures  # noqa: E402

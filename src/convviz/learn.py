@@ -13,7 +13,9 @@ from numpy.lib.stride_tricks import sliding_window_view
 __all__ = ["fit_correlation_kernel"]
 
 
-def fit_correlation_kernel(x: np.ndarray, y: np.ndarray, kernel_shape: int | tuple[int, ...]) -> np.ndarray:
+def fit_correlation_kernel(
+    x: np.ndarray, y: np.ndarray, kernel_shape: int | tuple[int, ...]
+) -> np.ndarray:
     """Least-squares kernel ``w`` with ``correlate(x, w, 'valid') ≈ y``.
 
     Every output value is the dot product of one window of ``x`` with ``w``, so
@@ -43,7 +45,9 @@ def fit_correlation_kernel(x: np.ndarray, y: np.ndarray, kernel_shape: int | tup
     y = np.asarray(y, dtype=np.float64)
     shape = (kernel_shape,) if isinstance(kernel_shape, int) else tuple(kernel_shape)
     if x.ndim != len(shape):
-        raise ValueError(f"kernel_shape={shape} needs x with {len(shape)} dimensions, got x.shape={x.shape}")
+        raise ValueError(
+            f"kernel_shape={shape} needs x with {len(shape)} dimensions, got x.shape={x.shape}"
+        )
     expected = tuple(n - m + 1 for n, m in zip(x.shape, shape, strict=True))
     if min(expected) < 1 or y.shape != expected:
         raise ValueError(

@@ -27,19 +27,18 @@ from typing import Literal
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
-
 __all__ = [
     "Mode",
-    "mode_window",
-    "correlate1d",
     "convolve1d",
-    "correlate2d",
-    "convolve2d",
-    "correlate1d_loop",
     "convolve1d_loop",
-    "correlate2d_loop",
+    "convolve2d",
     "convolve2d_loop",
+    "correlate1d",
+    "correlate1d_loop",
+    "correlate2d",
+    "correlate2d_loop",
     "correlation_taps",
+    "mode_window",
 ]
 
 Mode = Literal["full", "same", "valid"]

@@ -28,11 +28,15 @@ def shown_values(page: Any, fig_id: str) -> list[list[list[str]]]:
 
 
 def stage_html(page: Any, fig_id: str) -> str:
-    return page.evaluate("(id) => document.querySelector('#cv-' + id + ' .cv-stage').innerHTML", fig_id)
+    return page.evaluate(
+        "(id) => document.querySelector('#cv-' + id + ' .cv-stage').innerHTML", fig_id
+    )
 
 
 def formula_text(page: Any, fig_id: str) -> str:
-    return page.evaluate("(id) => document.querySelector('#cv-' + id + ' .cv-formula').innerText", fig_id)
+    return page.evaluate(
+        "(id) => document.querySelector('#cv-' + id + ' .cv-formula').innerText", fig_id
+    )
 
 
 def set_control(page: Any, fig_id: str, name: str, index: int) -> None:

@@ -64,11 +64,15 @@ def test_figure_math_and_figure_render(visit, base_url, page_path, fig_id):
     assert page.eval_on_selector(f"#cv-{fig_id}", "e => e.hasAttribute('data-cv-mounted')")
     # MathJax is served by the site and typesets the page's formulas.
     if "$" in (SITE / page_path).read_text(encoding="utf-8") or "math" in page.content():
-        page.wait_for_function("() => document.querySelectorAll('mjx-container').length > 0", timeout=10000)
+        page.wait_for_function(
+            "() => document.querySelectorAll('mjx-container').length > 0", timeout=10000
+        )
 
 
 @pytest.mark.parametrize(("page_path", "fig_id"), FIGURE_PAGES)
-def test_each_control_changes_the_figure_and_shows_convviz_numbers(visit, base_url, page_path, fig_id):
+def test_each_control_changes_the_figure_and_shows_convviz_numbers(
+    visit, base_url, page_path, fig_id
+):
     fig = FIGURES[fig_id]
     page = visit.page
     page.goto(f"{base_url}/{page_path}", wait_until="load")
@@ -99,7 +103,9 @@ def test_play_and_keyboard_advance_the_step(visit, base_url, page_path, fig_id):
     page.wait_for_selector(f"{root} .cv-stage svg")
     assert page.get_attribute(root, "data-step") == "0"
     page.click(f"{root} .cv-play")
-    page.wait_for_function(f"() => +document.querySelector('{root}').getAttribute('data-step') >= 2", timeout=5000)
+    page.wait_for_function(
+        f"() => +document.querySelector('{root}').getAttribute('data-step') >= 2", timeout=5000
+    )
     page.click(f"{root} .cv-play")  # pause
     paused = page.get_attribute(root, "data-step")
     page.wait_for_timeout(900)
@@ -121,6 +127,8 @@ def test_site_works_from_a_local_folder(visit):
     page = visit.page
     page.goto((SITE / "book/01-convolution-vs-cross-correlation.html").as_uri(), wait_until="load")
     page.wait_for_selector("#cv-flip .cv-stage svg")
-    page.wait_for_function("() => document.querySelectorAll('mjx-container').length > 0", timeout=10000)
+    page.wait_for_function(
+        "() => document.querySelectorAll('mjx-container').length > 0", timeout=10000
+    )
     assert visit.errors == []
     assert visit.outside == []

@@ -35,9 +35,9 @@ __all__ = [
     "Control",
     "Figure",
     "grid",
-    "view",
-    "steps_from_triples",
     "renderer_source",
+    "steps_from_triples",
+    "view",
 ]
 
 Frame = dict[str, Any]
@@ -82,9 +82,7 @@ class Control:
 
     def spec(self) -> dict[str, Any]:
         labels = self.labels if self.labels is not None else [str(o) for o in self.options]
-        numeric = all(
-            isinstance(o, (int, float)) and not isinstance(o, bool) for o in self.options
-        )
+        numeric = all(isinstance(o, (int, float)) and not isinstance(o, bool) for o in self.options)
         return {
             "name": self.name,
             "label": self.label,
@@ -133,12 +131,16 @@ class Figure:
         """The keyword arguments of ``build`` for a key such as ``"0,2"``."""
         parts = key.split(",") if self.controls else []
         if len(parts) != len(self.controls):
-            raise ValueError(f"key={key!r} does not name one option for each of {len(self.controls)} controls")
+            raise ValueError(
+                f"key={key!r} does not name one option for each of {len(self.controls)} controls"
+            )
         setting = {}
         for control, part in zip(self.controls, parts, strict=True):
             index = int(part)
             if not 0 <= index < len(control.options):
-                raise ValueError(f"key={key!r}: option {index} out of range for control {control.name!r}")
+                raise ValueError(
+                    f"key={key!r}: option {index} out of range for control {control.name!r}"
+                )
             setting[control.name] = control.options[index]
         return setting
 
@@ -169,7 +171,7 @@ class Figure:
             f'<figure class="cv-figure" id="cv-{html.escape(self.id)}" data-cv-figure '
             f'aria-label="{html.escape(self.title)}">'
             f'<script type="application/json" class="cv-spec">{data}</script>'
-            f'<noscript><p>{desc}</p></noscript></figure>'
+            f"<noscript><p>{desc}</p></noscript></figure>"
             "<script>window.convviz&&window.convviz.mountAll()</script>"
         )
 

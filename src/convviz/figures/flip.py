@@ -7,7 +7,7 @@ import numpy as np
 from convviz import signal
 from convviz.figures.engine import Control, Figure, grid, view
 
-__all__ = ["FLIP_SIGNAL", "FLIP_KERNELS", "flip_figure", "torch_padding"]
+__all__ = ["FLIP_KERNELS", "FLIP_SIGNAL", "flip_figure", "torch_padding"]
 
 #: The signal of the flip figure: a ramp up, a drop, and a lone bump.
 FLIP_SIGNAL = np.array([0.0, 1.0, 2.0, 3.0, 0.0, 0.0, 2.0, 0.0])
@@ -61,7 +61,14 @@ def _one_view(title: str, x: np.ndarray, w: np.ndarray, mode: str, flipped: bool
         for out in range(len(y))
     ]
     panels = [
-        grid("x", "signal x (zeros outside, dashed)", shown, role="input", origin=-left, marks={"pad": pads}),
+        grid(
+            "x",
+            "signal x (zeros outside, dashed)",
+            shown,
+            role="input",
+            origin=-left,
+            marks={"pad": pads},
+        ),
         grid("w", "kernel w", w, role="kernel"),
         grid("y", "output y", y, role="output", progressive=True),
     ]
@@ -74,7 +81,7 @@ def _build(kernel: str, mode: str) -> dict:
     conv = signal.convolve1d(x, w, mode)  # type: ignore[arg-type]
     corr = signal.correlate1d(x, w, mode)  # type: ignore[arg-type]
     agree = conv.shape == corr.shape and bool(np.allclose(conv, corr))
-    start, length = signal.mode_window(n, m, mode, flipped=True)  # type: ignore[arg-type]
+    _start, length = signal.mode_window(n, m, mode, flipped=True)  # type: ignore[arg-type]
     left, right = torch_padding(n, m, mode)
     length_rule = {
         "full": f"N + M − 1 = {n} + {m} − 1 = {length}",
@@ -96,7 +103,9 @@ def _build(kernel: str, mode: str) -> dict:
             "convolution        y[n] = Σₖ x[n − k]·w[k]",
             "cross-correlation  y[n] = Σₖ x[n + k]·w[k]   (what deep learning calls convolution)",
             f"mode '{mode}': output length {length_rule}",
-            "the two outputs agree" if agree else "the two outputs differ: this kernel is not symmetric",
+            "the two outputs agree"
+            if agree
+            else "the two outputs differ: this kernel is not symmetric",
         ],
         "code": (
             f"np.convolve(x, w, mode='{mode}')\n"

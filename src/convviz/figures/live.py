@@ -64,6 +64,7 @@ class LiveFigure(anywidget.AnyWidget):
     def __init__(self, figure: Figure) -> None:
         from importlib import resources
 
+        self.figure = figure
         css = resources.files("convviz.figures").joinpath("static/convviz.css").read_text("utf-8")
         super().__init__(
             _esm=renderer_source() + _GLUE,
@@ -71,7 +72,6 @@ class LiveFigure(anywidget.AnyWidget):
             spec=figure.spec(all_frames=False),
             key=figure.default_key(),
         )
-        self.figure = figure
 
     @traitlets.observe("key")
     def _recompute(self, change: dict) -> None:

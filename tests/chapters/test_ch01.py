@@ -1,0 +1,108 @@
+"""Chapter 1, convolution versus cross-correlation: every number and claim it states."""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import convviz as cv
+from convviz.figures.flip import FLIP_KERNELS, FLIP_SIGNAL, flip_figure, torch_padding
+
+STEM = "01-convolution-vs-cross-correlation"
+
+
+def test_glued_numbers(chapter):
+    _ns, glued = chapter(STEM)
+    x = FLIP_SIGNAL
+    w = FLIP_KERNELS["ramp [1, 2, 3] (asymmetric)"]
+    assert glued["n_signal"] == len(x) == 8
+    differ = np.sum(~np.isclose(np.convolve(x, w), np.correlate(x, w, "full")))
+    assert glued["ramp_differs"] == differ > 0
+    # the table's lengths, from NumPy itself
+    for mode, expected in (("full", 8 + 3 - 1), ("same", 8), ("valid", 8 - 3 + 1)):
+        assert glued[f"len_{mode}"] == len(np.convolve(x, w, mode)) == expected
+    assert glued["torch_is_corr"] is True
+    assert glued["fit_error"] < 1e-9
+
+
+def test_learned_kernel_is_the_flipped_true_kernel(chapter):
+    ns, _ = chapter(STEM)
+    assert np.allclose(ns["learned"], ns["true_kernel"][::-1, ::-1])
+    assert not np.allclose(ns["learned"], ns["true_kernel"])
+
+
+def test_torch_conv2d_is_cross_correlation():
+    rng = np.random.default_rng(1)
+    image, kernel = rng.normal(size=(7, 9)), rng.normal(size=(3, 2))
+    out = F.conv2d(torch.from_numpy(image)[None, None], torch.from_numpy(kernel)[None, None])[
+        0, 0
+    ].numpy()
+    assert np.allclose(out, cv.correlate2d(image, kernel))
+    assert not np.allclose(out, cv.convolve2d(image, kernel, "valid"))
+
+
+def test_algebra_claims():
+    a, b = np.array([1.0, 2.0, 3.0]), np.array([0.0, 1.0, 0.5])
+    assert np.allclose(np.convolve(a, b), np.convolve(b, a))
+    assert not np.allclose(np.correlate(a, b, "full"), np.correlate(b, a, "full"))
+    x, g, h = FLIP_SIGNAL, np.array([1.0, -1.0]), np.array([0.5, 0.25, 2.0])
+    assert np.allclose(np.convolve(np.convolve(x, g), h), np.convolve(x, np.convolve(g, h)))
+    lhs = np.correlate(np.correlate(x, g, "full"), h, "full")
+    rhs = np.correlate(x, np.correlate(g, h, "full"), "full")
+    assert lhs.shape != rhs.shape or not np.allclose(lhs, rhs)
+
+
+def test_exercise_answers():
+    # by hand: flip [0, 1, 0.5] and slide it over [1, 2, 3]
+    assert np.allclose(
+        cv.convolve1d_loop(np.array([1.0, 2, 3]), np.array([0.0, 1, 0.5])), [0, 1, 2.5, 4, 1.5]
+    )
+    w = np.array([1.0, 0.0, -1.0])
+    assert np.allclose(cv.convolve1d(FLIP_SIGNAL, w), -cv.correlate1d(FLIP_SIGNAL, w, "full"))
+    w4 = np.array([1.0, -2.0, 0.5, 3.0])
+    t = F.conv1d(
+        torch.from_numpy(FLIP_SIGNAL).view(1, 1, -1), torch.from_numpy(w4).view(1, 1, -1), padding=3
+    )
+    assert np.allclose(t.view(-1).numpy(), np.correlate(FLIP_SIGNAL, w4, "full"))
+
+
+def test_symmetric_kernels_agree_and_asymmetric_differ():
+    for label, w in FLIP_KERNELS.items():
+        same = np.allclose(np.convolve(FLIP_SIGNAL, w), np.correlate(FLIP_SIGNAL, w, "full"))
+        assert same == bool(np.array_equal(w, w[::-1])), label
+        assert ("(symmetric" in label) == same
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    n=st.integers(1, 9),
+    m=st.integers(1, 6),
+    mode=st.sampled_from(["full", "same", "valid"]),
+    seed=st.integers(0, 2**31 - 1),
+)
+def test_the_torch_call_the_figure_shows_is_right(n, m, mode, seed):
+    rng = np.random.default_rng(seed)
+    x, w = rng.normal(size=n), rng.normal(size=m)
+    left, right = torch_padding(n, m, mode)
+    padded = F.pad(torch.from_numpy(x).view(1, 1, -1), (left, right))
+    out = F.conv1d(padded, torch.from_numpy(w).view(1, 1, -1)).view(-1).numpy()
+    np.testing.assert_allclose(out, np.correlate(x, w, mode), atol=1e-12)
+
+
+def test_flip_figure_frames_hold_numpy_outputs_and_true_triples():
+    fig = flip_figure()
+    for key in fig.keys():
+        setting = fig.setting(key)
+        w = FLIP_KERNELS[setting["kernel"]]
+        frame = fig.frame(key)
+        for view, flipped in zip(frame["views"], (True, False), strict=True):
+            x_panel, w_panel, y_panel = view["panels"]
+            reference = (np.convolve if flipped else np.correlate)(FLIP_SIGNAL, w, setting["mode"])
+            np.testing.assert_allclose(y_panel["values"], reference)
+            # every step's terms sum to its output value: the triples are the computation
+            for terms in view["steps"]:
+                total = sum(x_panel["values"][t[3]] * w_panel["values"][t[5]] for t in terms)
+                assert np.isclose(total, y_panel["values"][terms[0][1]])
