@@ -47,10 +47,11 @@ def _check_pad(x: np.ndarray, pad: Sequence[int], mode: str, value: float | None
         if value is not None and not isinstance(value, (int, float, np.integer, np.floating)):
             raise TypeError(f"value must be a real number, got value={value!r}")
         for axis, left, right in pairs:
-            if x.shape[axis] + left + right < 0:
+            kept = x.shape[axis] + min(left, 0) + min(right, 0)  # torch crops, then pads
+            if kept < 0:
                 raise ValueError(
                     f"pad={tuple(pad)} crops more than axis {axis} holds: "
-                    f"{x.shape[axis]} + {left} + {right} < 0"
+                    f"{x.shape[axis]} + {min(left, 0)} + {min(right, 0)} < 0"
                 )
         return pairs
     if value not in (None, 0):
@@ -75,12 +76,19 @@ def _check_pad(x: np.ndarray, pad: Sequence[int], mode: str, value: float | None
                 f"mode='reflect' needs each pad < the size of its axis, got pad=({left}, {right}) "
                 f"for axis {axis} of size {size}"
             )
+        kept = size + min(left, 0) + min(right, 0)
+        if mode == "circular" and x.size and max(left, right) > kept:
+            raise ValueError(
+                f"mode='circular' crops first and then wraps the {kept} remaining cells at "
+                f"most once, got pad=({left}, {right}) for axis {axis} of size {size}"
+            )
         if mode == "circular" and (left > size or right > size):
             raise ValueError(
                 f"mode='circular' needs each pad <= the size of its axis (wraps at most once), "
                 f"got pad=({left}, {right}) for axis {axis} of size {size}"
             )
-        minimum = 0 if mode == "circular" else 1
+        # torch's 1-d reflect/replicate kernels refuse an empty result, the 2-d/3-d ones do not
+        minimum = 1 if mode != "circular" and n == 1 else 0
         if size + left + right < minimum:
             raise ValueError(
                 f"pad=({left}, {right}) leaves {size + left + right} cells of axis {axis} "
@@ -94,8 +102,8 @@ def _source_index(size: int, left: int, right: int, mode: str) -> np.ndarray:
     if mode == "circular":  # torch crops first, then wraps what is left
         lo, hi = max(-left, 0), size - max(-right, 0)
         kept = np.arange(lo, hi)
-        if kept.size == 0:
-            return kept
+        if kept.size == 0:  # only reached for an empty x: any index will do
+            return np.zeros(max(size + left + right, 0), dtype=int)
         return kept[np.arange(-max(left, 0), kept.size + max(right, 0)) % kept.size]
     j = np.arange(-left, size + right)  # position of each output cell in input coordinates
     if mode == "constant":

@@ -139,7 +139,7 @@ def _conv_transpose_nd(x, weight, bias, stride, padding, dilation, groups, out_s
     c_per_group = c_in // groups
     # stamps[n, g, (o, k), i] = sum_c w[g, c, (o, k)] x[n, g, c, i]
     w = weight.reshape(groups, c_per_group, -1).transpose(0, 2, 1)
-    stamps = np.matmul(w, x.reshape(n_batch, groups, c_per_group, -1))
+    stamps = np.matmul(w, x.reshape(n_batch, groups, c_per_group, int(np.prod(size))))
     stamps = stamps.reshape(n_batch, groups * o_per_group, *kernel, *size)
     full = [o + 2 * p for o, p in zip(out_size, padding, strict=True)]
     y = np.zeros((n_batch, groups * o_per_group, *full), dtype=acc)

@@ -1,0 +1,189 @@
+"""conv1d/2d/3d against torch on random (possibly invalid) configurations, and loop == vectorised."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pytest
+import torch
+import torch.nn.functional as F
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from strategies import (
+    assert_matches,
+    assert_same_acceptance,
+    dtypes,
+    outcome,
+    per_axis,
+    random_array,
+)
+
+from convviz import conv1d, conv1d_loop, conv2d, conv2d_loop, conv3d, conv3d_loop
+
+OURS = {1: conv1d, 2: conv2d, 3: conv3d}
+LOOPS = {1: conv1d_loop, 2: conv2d_loop, 3: conv3d_loop}
+TORCH_F = {1: F.conv1d, 2: F.conv2d, 3: F.conv3d}
+MAX_SIZE = {1: 7, 2: 6, 3: 4}
+
+
+@st.composite
+def conv_configs(draw, nd=None, valid_only=False):
+    nd = nd or draw(st.integers(1, 3))
+    groups = draw(st.integers(1, 3))
+    c_in_g, c_out_g = draw(st.integers(1, 3)), draw(st.integers(1, 3))
+    kernel = tuple(draw(st.integers(1, 3)) for _ in range(nd))
+    size = tuple(draw(st.integers(1, MAX_SIZE[nd])) for _ in range(nd))
+    batch = draw(st.sampled_from([None, 1, 2, 2, 0]))
+    c_in = c_in_g * groups
+    if not valid_only and draw(st.integers(0, 9)) == 0:  # channel mismatch
+        c_in += draw(st.sampled_from([-1, 1]))
+    c_out = c_out_g * groups
+    if not valid_only and draw(st.integers(0, 9)) == 0:  # groups do not divide C_out
+        c_out += 1
+    bad = None if valid_only else 0
+    cfg = {
+        "nd": nd,
+        "x_shape": ((batch,) if batch is not None else ()) + (c_in, *size),
+        "w_shape": (c_out, c_in_g, *kernel),
+        "bias": draw(st.booleans()),
+        "stride": draw(per_axis(nd, 1, 3, bad)),
+        "dilation": draw(per_axis(nd, 1, 2, bad)),
+        "groups": groups,
+        "padding_mode": draw(st.sampled_from(["zeros"] * 3 + ["reflect", "replicate", "circular"])),
+        "dtype": "float64" if valid_only else draw(dtypes),
+        "seed": draw(st.integers(0, 2**32 - 1)),
+    }
+    cfg["padding"] = draw(
+        st.one_of(
+            per_axis(nd, 0, 2, None if valid_only else -1), st.sampled_from(["same", "valid"])
+        )
+    )
+    if valid_only:
+        if cfg["padding"] == "same":
+            cfg["stride"] = 1
+        cfg["padding_mode"] = "zeros"
+    return cfg
+
+
+def _arrays(cfg):
+    rng = np.random.default_rng(cfg["seed"])
+    x = random_array(rng, cfg["x_shape"], cfg["dtype"])
+    w = random_array(rng, cfg["w_shape"], cfg["dtype"])
+    b = random_array(rng, cfg["w_shape"][:1], cfg["dtype"]) if cfg["bias"] else None
+    return x, w, b
+
+
+def _torch_conv(cfg, x, w, b):
+    """F.convNd for zero padding; nn.ConvNd (with our weights) for the other padding modes."""
+    with warnings.catch_warnings():  # 'same' with an even kernel; complex modules
+        warnings.simplefilter("ignore", UserWarning)
+        return _torch_conv_warned(cfg, x, w, b)
+
+
+def _torch_conv_warned(cfg, x, w, b):
+    t = [None if a is None else torch.from_numpy(a) for a in (x, w, b)]
+    nd, mode, padding = cfg["nd"], cfg["padding_mode"], cfg["padding"]
+    args = {k: cfg[k] for k in ("stride", "dilation", "groups")}
+    if mode == "zeros":
+        return TORCH_F[nd](*t, padding=padding, **args)
+
+    # What nn.ConvNd.forward does for the other modes: F.pad, then an unpadded convolution.
+    def axes(v):
+        return (v,) * nd if isinstance(v, int) else tuple(v)
+
+    if padding == "same":
+        if axes(cfg["stride"]) != (1,) * nd:
+            raise ValueError("padding='same' is not supported for strided convolutions")
+        total = [d * (k - 1) for d, k in zip(axes(cfg["dilation"]), w.shape[2:], strict=True)]
+        pairs = [(t_ // 2, t_ - t_ // 2) for t_ in total]
+    else:
+        pairs = [(p, p) for p in axes(0 if padding == "valid" else padding)]
+    flat = [v for pair in reversed(pairs) for v in pair]
+    return TORCH_F[nd](F.pad(t[0], flat, mode=mode), t[1], t[2], padding=0, **args)
+
+
+def _empty(reference) -> bool:
+    """Torch returned an empty result: some of its paths skip checks (e.g. output size 0)."""
+    return reference is not None and reference.numel() == 0
+
+
+@settings(max_examples=400, deadline=None)
+@given(conv_configs())
+def test_conv_matches_torch(cfg):
+    x, w, b = _arrays(cfg)
+    args = {k: cfg[k] for k in ("stride", "padding", "dilation", "groups", "padding_mode")}
+    reference, torch_error = outcome(_torch_conv, cfg, x, w, b)
+    ours, our_error = outcome(OURS[cfg["nd"]], x, w, b, **args)
+    padding = cfg["padding"]
+    if cfg["padding_mode"] != "zeros" and -1 in np.atleast_1d(padding).tolist():
+        # Deliberate deviation: nn.ConvNd forwards a negative padding to F.pad, which
+        # crops; convviz refuses negative padding in every padding mode.
+        assert isinstance(our_error, (ValueError, TypeError))
+        return
+    if assert_same_acceptance(
+        reference, torch_error, ours, our_error, empty=x.size == 0 or _empty(reference)
+    ):
+        assert_matches(ours, reference, cfg["dtype"], int(np.prod(w.shape[1:])))
+
+
+@settings(max_examples=40, deadline=None)
+@given(conv_configs(valid_only=True))
+def test_loop_equals_vectorised(cfg):
+    x, w, b = _arrays(cfg)
+    args = {k: cfg[k] for k in ("stride", "padding", "dilation", "groups", "padding_mode")}
+    fast, error = outcome(OURS[cfg["nd"]], x, w, b, **args)
+    if error is not None:  # e.g. a kernel larger than the input: both must refuse alike
+        with pytest.raises(type(error), match="kernel"):
+            LOOPS[cfg["nd"]](x, w, b, **args)
+        return
+    slow = LOOPS[cfg["nd"]](x, w, b, **args)
+    assert slow.shape == fast.shape and slow.dtype == fast.dtype
+    np.testing.assert_allclose(slow, fast, rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("nd", [1, 2, 3])
+@pytest.mark.parametrize("mode", ["zeros", "reflect", "replicate", "circular"])
+def test_same_padding_keeps_size_with_even_kernels(nd, mode):
+    rng = np.random.default_rng(nd)
+    x = rng.standard_normal((2, 3, *[5] * nd)).astype(np.float32)
+    w = rng.standard_normal((4, 3, *[2, 4, 3][:nd])).astype(np.float32)
+    cfg = {"nd": nd, "padding_mode": mode, "dtype": "float32", "stride": 1, "padding": "same"}
+    cfg |= {"dilation": 1, "groups": 1}
+    reference = _torch_conv(cfg, x, w, None)
+    ours = OURS[nd](x, w, padding="same", padding_mode=mode)
+    assert ours.shape == (*x.shape[:1], 4, *x.shape[2:])
+    assert_matches(ours, reference, "float32", w[0].size)
+
+
+@pytest.mark.parametrize("special", [np.nan, np.inf, -np.inf])
+def test_nan_and_inf_propagate_as_in_torch(special):
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((1, 2, 6, 6))
+    x[0, 1, 2, 3] = special
+    w = rng.standard_normal((3, 2, 3, 3))
+    w[1, 0, 0, 0] = 0.0  # 0 * inf = nan where the kernel has a zero tap
+    ours = conv2d(x, w, padding=1)
+    reference = F.conv2d(torch.from_numpy(x), torch.from_numpy(w), padding=1).numpy()
+    np.testing.assert_array_equal(np.isnan(ours), np.isnan(reference))
+    np.testing.assert_array_equal(np.isinf(ours), np.isinf(reference))
+    assert np.isnan(ours).any() or np.isinf(ours).any()
+    finite = np.isfinite(reference)
+    np.testing.assert_allclose(ours[finite], reference[finite], rtol=1e-10, atol=1e-12)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64, np.int16, np.complex64])
+def test_dtype_is_kept(dtype):
+    x = np.ones((1, 2, 4, 4), dtype=dtype)
+    w = np.ones((1, 2, 3, 3), dtype=dtype)
+    out = conv2d(x, w)
+    assert out.dtype == dtype
+    np.testing.assert_array_equal(out, np.full((1, 1, 2, 2), 18, dtype=dtype))
+
+
+def test_integer_overflow_wraps_as_torch():
+    x = np.full((1, 1, 3, 3), 100, dtype=np.int8)
+    w = np.full((1, 1, 3, 3), 3, dtype=np.int8)
+    ours = conv2d(x, w)
+    reference = F.conv2d(torch.from_numpy(x), torch.from_numpy(w)).numpy()
+    np.testing.assert_array_equal(ours, reference)

@@ -1,0 +1,138 @@
+"""conv_transpose1d/2d/3d against torch on random (possibly invalid) configurations."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pytest
+import torch
+import torch.nn.functional as F
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from strategies import (
+    assert_matches,
+    assert_same_acceptance,
+    dtypes,
+    outcome,
+    per_axis,
+    random_array,
+)
+
+from convviz import (
+    conv2d,
+    conv_transpose1d,
+    conv_transpose1d_loop,
+    conv_transpose2d,
+    conv_transpose2d_loop,
+    conv_transpose3d,
+    conv_transpose3d_loop,
+)
+
+OURS = {1: conv_transpose1d, 2: conv_transpose2d, 3: conv_transpose3d}
+LOOPS = {1: conv_transpose1d_loop, 2: conv_transpose2d_loop, 3: conv_transpose3d_loop}
+TORCH_F = {1: F.conv_transpose1d, 2: F.conv_transpose2d, 3: F.conv_transpose3d}
+MAX_SIZE = {1: 6, 2: 5, 3: 3}
+ARGS = ("stride", "padding", "output_padding", "groups", "dilation")
+
+
+@st.composite
+def transposed_configs(draw, valid_only=False):
+    nd = draw(st.integers(1, 3))
+    groups = draw(st.integers(1, 3))
+    c_in_g, c_out_g = draw(st.integers(1, 3)), draw(st.integers(1, 3))
+    kernel = tuple(draw(st.integers(1, 3)) for _ in range(nd))
+    size = tuple(draw(st.integers(1, MAX_SIZE[nd])) for _ in range(nd))
+    batch = draw(st.sampled_from([None, 1, 2, 2, 0]))
+    c_in = c_in_g * groups
+    w_in = c_in
+    if not valid_only and draw(st.integers(0, 9)) == 0:
+        c_in += 1  # channel mismatch
+    if not valid_only and draw(st.integers(0, 9)) == 0:
+        w_in += 1  # groups do not divide the weight's input channels
+    bad = None if valid_only else 0
+    return {
+        "nd": nd,
+        "x_shape": ((batch,) if batch is not None else ()) + (c_in, *size),
+        "w_shape": (w_in, c_out_g, *kernel),
+        "bias": draw(st.booleans()),
+        "stride": draw(per_axis(nd, 1, 3, bad)),
+        "padding": draw(per_axis(nd, 0, 2, None if valid_only else -1)),
+        "output_padding": draw(per_axis(nd, 0, 1 if valid_only else 2)),
+        "dilation": draw(per_axis(nd, 1, 2, bad)),
+        "groups": groups,
+        "dtype": "float64" if valid_only else draw(dtypes),
+        "seed": draw(st.integers(0, 2**32 - 1)),
+    }
+
+
+def _arrays(cfg):
+    rng = np.random.default_rng(cfg["seed"])
+    x = random_array(rng, cfg["x_shape"], cfg["dtype"])
+    w = random_array(rng, cfg["w_shape"], cfg["dtype"])
+    c_out = cfg["w_shape"][1] * cfg["groups"]
+    b = random_array(rng, (c_out,), cfg["dtype"]) if cfg["bias"] else None
+    return x, w, b
+
+
+def _torch(cfg, x, w, b):
+    t = [None if a is None else torch.from_numpy(a) for a in (x, w, b)]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        return TORCH_F[cfg["nd"]](*t, **{k: cfg[k] for k in ARGS})
+
+
+def _empty(reference) -> bool:
+    """Torch returned an empty result: some of its paths skip checks (e.g. output size 0)."""
+    return reference is not None and reference.numel() == 0
+
+
+@settings(max_examples=400, deadline=None)
+@given(transposed_configs())
+def test_conv_transpose_matches_torch(cfg):
+    x, w, b = _arrays(cfg)
+    reference, torch_error = outcome(_torch, cfg, x, w, b)
+    ours, our_error = outcome(OURS[cfg["nd"]], x, w, b, **{k: cfg[k] for k in ARGS})
+    if 0 in np.atleast_1d(cfg["dilation"]).tolist():
+        # torch's transposed convolution skips its dilation check on some paths (1x1
+        # kernels, empty inputs); convviz always refuses dilation 0
+        assert isinstance(our_error, (ValueError, TypeError))
+        return
+    if assert_same_acceptance(
+        reference, torch_error, ours, our_error, empty=x.size == 0 or _empty(reference)
+    ):
+        fan_in = w.shape[0] * int(np.prod(w.shape[2:]))
+        assert_matches(ours, reference, cfg["dtype"], fan_in)
+
+
+@settings(max_examples=40, deadline=None)
+@given(transposed_configs(valid_only=True))
+def test_loop_equals_vectorised(cfg):
+    x, w, b = _arrays(cfg)
+    args = {k: cfg[k] for k in ARGS}
+    fast, error = outcome(OURS[cfg["nd"]], x, w, b, **args)
+    if error is not None:  # an output size below 1: both refuse alike
+        with pytest.raises(type(error)):
+            LOOPS[cfg["nd"]](x, w, b, **args)
+        return
+    slow = LOOPS[cfg["nd"]](x, w, b, **args)
+    assert slow.shape == fast.shape and slow.dtype == fast.dtype
+    np.testing.assert_allclose(slow, fast, rtol=1e-12, atol=1e-12)
+
+
+@settings(max_examples=50, deadline=None)
+@given(st.integers(1, 3), st.integers(1, 2), st.integers(0, 2**32 - 1))
+def test_transpose_is_the_adjoint_of_conv(stride, padding, seed):
+    """<conv(x), y> == <x, conv_transpose(y)>: the defining property, torch-free."""
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal((2, 3, 7, 6))
+    w = rng.standard_normal((4, 3, 3, 3))
+    y_shape = conv2d(x, w, stride=stride, padding=padding).shape
+    y = rng.standard_normal(y_shape)
+    back = conv_transpose2d(y, w, stride=stride, padding=padding)
+    # output_padding recovers the cells the strided convolution never read
+    extra = tuple(a - b for a, b in zip(x.shape[2:], back.shape[2:], strict=True))
+    back = conv_transpose2d(y, w, stride=stride, padding=padding, output_padding=extra)
+    assert back.shape == x.shape
+    lhs = np.vdot(conv2d(x, w, stride=stride, padding=padding), y)
+    np.testing.assert_allclose(lhs, np.vdot(x, back), rtol=1e-10)
