@@ -9,6 +9,9 @@ from convviz.figures.engine import Control, Figure, grid, view
 
 __all__ = ["FLIP_KERNELS", "FLIP_SIGNAL", "flip_figure", "torch_padding"]
 
+CHAPTER = "01-convolution-vs-cross-correlation"
+TITLE = "Convolution versus cross-correlation"
+
 #: The signal of the flip figure: a ramp up, a drop, and a lone bump.
 FLIP_SIGNAL = np.array([0.0, 1.0, 2.0, 3.0, 0.0, 0.0, 2.0, 0.0])
 
@@ -142,3 +145,6 @@ def flip_figure() -> Figure:
         ],
         build=_build,
     )
+
+
+FIGURES = [flip_figure]
