@@ -1,8 +1,9 @@
 """Build the book into _build/html.
 
-Usage: python tools/build_book.py [--strict]
+Usage: python tools/build_book.py [--strict] [--out DIR]
 
 --strict turns every Sphinx warning into an error (-W -n --keep-going), as CI does.
+--out DIR builds into DIR/_build/html instead of ./_build/html (for parallel builds).
 With CI=true the execution cache is cleared first, so every chapter runs (the
 "force" mode of Jupyter Book). A chapter whose kernel stops answering fails its
 cell after the 30 s timeout in _config.yml; such a failure (and only that kind)
@@ -19,12 +20,12 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-CACHE = ROOT / "_build" / ".jupyter_cache"
 TRANSIENT = ("CellTimeoutError", "Timeout waiting for", "DeadKernelError", "Kernel died")
 
 
-def build(strict: bool) -> tuple[int, str]:
+def build(strict: bool, out: Path) -> tuple[int, str]:
     cmd = [str(ROOT / ".venv" / "bin" / "jupyter-book"), "build", str(ROOT), "--builder", "html"]
+    cmd += ["--path-output", str(out)]
     if strict:
         cmd += ["-W", "-n", "--keep-going"]
     proc = subprocess.Popen(
@@ -39,14 +40,17 @@ def build(strict: bool) -> tuple[int, str]:
 
 
 def main() -> int:
-    strict = "--strict" in sys.argv[1:]
-    if os.environ.get("CI") == "true" and CACHE.exists():
-        shutil.rmtree(CACHE)
+    args = sys.argv[1:]
+    strict = "--strict" in args
+    out = Path(args[args.index("--out") + 1]).resolve() if "--out" in args else ROOT
+    cache = out / "_build" / ".jupyter_cache"
+    if os.environ.get("CI") == "true" and cache.exists():
+        shutil.rmtree(cache)
     start = time.perf_counter()
-    code, log = build(strict)
+    code, log = build(strict, out)
     if code != 0 and any(marker in log for marker in TRANSIENT):
         print("\nbuild_book: a chapter's kernel timed out or died; retrying once.\n", flush=True)
-        code, log = build(strict)
+        code, log = build(strict, out)
     print(f"build_book: {'ok' if code == 0 else 'FAILED'} in {time.perf_counter() - start:.1f} s")
     return code
 
