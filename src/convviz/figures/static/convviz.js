@@ -110,9 +110,23 @@
     return out.join("");
   }
 
+  /* A step whose terms share one input cell is a scatter: that input value,
+   * times each kernel weight, is added into several outputs (transposed view). */
+  function scatterLine(viewSpec, info) {
+    var t0 = info.terms[0], ip = viewSpec.panels[t0[2]];
+    var parts = info.terms.map(function (t) {
+      var op = viewSpec.panels[t[0]], kp = viewSpec.panels[t[4]];
+      return cellName(op, t[1]) + " += " + paren(ip.values[t[3]]) + "\u00b7" + paren(kp.values[t[5]]);
+    });
+    if (parts.length > 6) parts = parts.slice(0, 4).concat(["\u2026 (" + parts.length + " outputs)"]);
+    return cellName(ip, t0[3]) + " = " + fmt(ip.values[t0[3]]) + " scatters: " + parts.join(", ");
+  }
+
   function sumLine(viewSpec, info) {
     if (!info.terms.length) return "";
     var t0 = info.terms[0], outP = viewSpec.panels[t0[0]];
+    var oneOut = info.terms.every(function (t) { return t[0] === t0[0] && t[1] === t0[1]; });
+    if (!oneOut) return scatterLine(viewSpec, info);
     var names = [], nums = [];
     info.terms.forEach(function (t) {
       var ip = viewSpec.panels[t[2]], kp = viewSpec.panels[t[4]];
