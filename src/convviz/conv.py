@@ -17,9 +17,11 @@ numbers with a handful of matrix products.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
+from convviz._blas import gemm_rowmajor
 from convviz._validate import (
     _check_int,
     as_array,
@@ -173,8 +175,9 @@ def _windows(x: np.ndarray, kernel, stride, dilation) -> np.ndarray:
     return view[take]
 
 
-def _conv_nd(x, weight, bias, stride, dilation, groups):
-    """Vectorised convolution: im2col (a strided view) and one matrix product per group."""
+def _conv_nd_im2col(x, weight, bias, stride, dilation, groups):
+    """General vectorised convolution: im2col (a strided view) and one matrix product
+    per group. Any dtype, stride and dilation."""
     acc = _accumulator(x.dtype)
     x, weight = x.astype(acc, copy=False), weight.astype(acc, copy=False)
     n_batch = x.shape[0]
@@ -194,6 +197,172 @@ def _conv_nd(x, weight, bias, stride, dilation, groups):
     if bias is not None:
         out += bias.astype(acc).reshape(-1, *([1] * nd))
     return out
+
+
+BLAS_KINDS = (np.float32, np.float64, np.complex64, np.complex128)
+_POOL = ThreadPoolExecutor(max_workers=2)
+
+
+def _conv_nd(x, weight, bias, stride, dilation, groups):
+    """Vectorised convolution: picks the fastest of the formulations below.
+
+    * 1x1 kernels: one matrix product per group, in NCHW, no copy;
+    * depthwise (one input channel per group): ``prod(K)`` shifted multiply-adds;
+    * stride 1, float32/float64, many channels: one GEMM per tap on shifted windows
+      of the padded input (:func:`_conv_nd_shifted`);
+    * stride 1, few channels: the shifted windows side by side, one GEMM
+      (:func:`_conv_nd_flat_im2col`);
+    * everything else: im2col on a strided view (:func:`_conv_nd_im2col`).
+    """
+    acc = _accumulator(x.dtype)
+    c_out, c_per_group, *kernel = weight.shape
+    taps = int(np.prod(kernel))
+    if x.shape[0] == 0:
+        return _conv_nd_im2col(x, weight, bias, stride, dilation, groups)
+    if taps == 1:
+        return _conv_nd_pointwise(x, weight, bias, stride, groups, acc)
+    if c_per_group == 1 and c_out == groups and all(s == 1 for s in stride):
+        return _conv_nd_depthwise(x, weight, bias, dilation, acc)
+    if all(s == 1 for s in stride) and acc in GEMM_KINDS:
+        if c_per_group * taps > 256:
+            return _conv_nd_shifted(x, weight, bias, dilation, groups, acc)
+        return _conv_nd_flat_im2col(x, weight, bias, dilation, groups, acc)
+    return _conv_nd_im2col(x, weight, bias, stride, dilation, groups)
+
+
+GEMM_KINDS = (np.dtype(np.float32), np.dtype(np.float64))
+_POOL = ThreadPoolExecutor(max_workers=2)
+
+
+def _add_bias(out, bias, acc):
+    if bias is not None:
+        out += bias.astype(acc, copy=False).reshape(-1, *([1] * (out.ndim - 2)))
+    return out
+
+
+def _grid(size, kernel, dilation):
+    """Output sizes at stride 1, flat steps between neighbours of each axis, flat offset
+    of every kernel tap, and the flat length that covers every valid output."""
+    out_size = [
+        conv_output_size(i, k, 1, 0, d) for i, k, d in zip(size, kernel, dilation, strict=True)
+    ]
+    step = [int(np.prod(size[a + 1 :])) for a in range(len(size))]
+    offsets = [
+        sum(d * kj * r for d, kj, r in zip(dilation, k, step, strict=True))
+        for k in np.ndindex(*kernel)
+    ]
+    length = sum((o - 1) * r for o, r in zip(out_size, step, strict=True)) + 1
+    return out_size, offsets, length
+
+
+def _crop(flat, size, out_size):
+    """``(..., prod(D))`` buffer on the input grid -> ``(..., *O)`` valid outputs."""
+    full = flat.reshape(*flat.shape[:-1], *size)
+    keep = (Ellipsis, *(slice(0, o) for o in out_size))
+    return np.ascontiguousarray(full[keep])
+
+
+def _conv_nd_pointwise(x, weight, bias, stride, groups, acc):
+    """1x1 kernels: ``y[n, g] = W[g] @ x[n, g]`` with pixels as columns (one GEMM each)."""
+    x = x[(slice(None), slice(None), *(slice(None, None, s) for s in stride))]
+    n_batch, c_in, *size = x.shape
+    c_out = weight.shape[0]
+    pixels = int(np.prod(size))
+    xg = x.astype(acc, copy=False).reshape(n_batch, groups, c_in // groups, pixels)
+    w = weight.astype(acc, copy=False).reshape(groups, c_out // groups, c_in // groups)
+    out = np.matmul(w, xg).reshape(n_batch, c_out, *size)
+    return _add_bias(out, bias, acc)
+
+
+def _conv_nd_depthwise(x, weight, bias, dilation, acc):
+    """One input and one output channel per group, stride 1.
+
+    Each (image, channel) plane is a flat row of the padded input; for each tap the
+    row is shifted by the tap's flat offset and added, scaled by that channel's
+    weight: ``y[r] += w[r, k] * x[r, off(k) : off(k) + L]``. The rows are processed
+    in blocks that stay in the CPU cache, and the blocks are shared by two threads.
+    """
+    n_batch, channels, *size = x.shape
+    kernel = weight.shape[2:]
+    out_size, offsets, length = _grid(size, kernel, dilation)
+    rows = np.ascontiguousarray(x, dtype=acc).reshape(n_batch * channels, -1)
+    w = weight.astype(acc, copy=False).reshape(channels, -1)
+    w = np.tile(w, (n_batch, 1))[:, :, None]  # (rows, taps, 1)
+    out = np.empty((rows.shape[0], rows.shape[1]), dtype=acc)
+    block = max(1, (1 << 16) // rows.shape[1])  # ~64k elements per block
+
+    def work(first: int) -> None:
+        for r in range(first, rows.shape[0], 2 * block):
+            rs = slice(r, min(r + block, rows.shape[0]))
+            y, tmp = out[rs, :length], np.empty((rs.stop - rs.start, length), dtype=acc)
+            np.multiply(rows[rs, offsets[0] : offsets[0] + length], w[rs, 0], out=y)
+            for t, off in enumerate(offsets[1:], start=1):
+                np.multiply(rows[rs, off : off + length], w[rs, t], out=tmp)
+                y += tmp
+
+    list(_POOL.map(work, [0, block]))
+    out = _crop(out.reshape(n_batch, channels, -1), size, out_size)
+    return _add_bias(out, bias, acc)
+
+
+def _conv_nd_shifted(x, weight, bias, dilation, groups, acc):
+    """Stride 1: ``y[n, g] = sum_k W[g, :, :, k] @ X[n, g][:, off(k) : off(k) + L]``.
+
+    Flatten the spatial axes of the padded input: moving the kernel by one tap moves
+    every window by the same number of cells, so for each tap the windows of all
+    output positions form one ``C_g x L`` matrix inside the input array (rows
+    ``prod(D)`` cells apart), with no copy. BLAS multiplies it in place and adds it
+    to the output (``beta = 1``). Positions whose window would run over the right
+    edge are computed on the way (a few percent of extra work) and cut off at the end.
+    """
+    n_batch, c_in, *size = x.shape
+    c_out, c_per_group, *kernel = weight.shape
+    o_per_group = c_out // groups
+    out_size, offsets, length = _grid(size, kernel, dilation)
+    plane = int(np.prod(size))
+    xp = np.ascontiguousarray(x, dtype=acc)
+    # (taps, G, O_g, C_g): one contiguous matrix per (tap, group)
+    wt = weight.astype(acc, copy=False).reshape(groups, o_per_group, c_per_group, -1)
+    wt = np.ascontiguousarray(wt.transpose(3, 0, 1, 2))
+    out = np.empty((n_batch, c_out, plane), dtype=acc)
+    for n in range(n_batch):
+        for g in range(groups):
+            for t, off in enumerate(offsets):
+                gemm_rowmajor(
+                    out,
+                    wt,
+                    xp,
+                    m=o_per_group,
+                    n=length,
+                    k=c_per_group,
+                    lda=c_per_group,
+                    ldb=plane,
+                    ldc=plane,
+                    beta=0.0 if t == 0 else 1.0,
+                    offset_a=(t * groups + g) * o_per_group * c_per_group,
+                    offset_b=(n * c_in + g * c_per_group) * plane + off,
+                    offset_c=(n * c_out + g * o_per_group) * plane,
+                )
+    return _add_bias(_crop(out, size, out_size), bias, acc)
+
+
+def _conv_nd_flat_im2col(x, weight, bias, dilation, groups, acc):
+    """Stride 1, few channels: the ``prod(K)`` shifted flat windows of
+    :func:`_conv_nd_shifted`, stacked as the rows of one matrix (im2col without
+    any strided gather), then one matrix product per image and group."""
+    n_batch, _c_in, *size = x.shape
+    c_out, c_per_group, *kernel = weight.shape
+    out_size, offsets, length = _grid(size, kernel, dilation)
+    xp = np.ascontiguousarray(x, dtype=acc).reshape(n_batch, groups, c_per_group, -1)
+    cols = np.empty((n_batch, groups, c_per_group, len(offsets), length), dtype=acc)
+    for t, off in enumerate(offsets):
+        cols[:, :, :, t] = xp[..., off : off + length]
+    cols = cols.reshape(n_batch, groups, c_per_group * len(offsets), length)
+    w = weight.astype(acc, copy=False).reshape(groups, c_out // groups, -1)
+    out = np.empty((n_batch, groups, c_out // groups, int(np.prod(size))), dtype=acc)
+    np.matmul(w, cols, out=out[..., :length])
+    out = _crop(out.reshape(n_batch, c_out, -1), size, out_size)
+    return _add_bias(out, bias, acc)
 
 
 # --------------------------------------------------------------------------- public

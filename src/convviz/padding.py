@@ -164,20 +164,21 @@ def pad(
         torch does not support.
     """
     x = as_array("x", x)
+    pairs = _check_pad(x, pad, mode, value)
+    if mode == "constant":  # crop what is cut, copy the rest into a filled array
+        shape, src, dst = list(x.shape), [slice(None)] * x.ndim, [slice(None)] * x.ndim
+        for axis, left, right in pairs:
+            size = x.shape[axis]
+            kept = size + min(left, 0) + min(right, 0)
+            shape[axis] = size + left + right
+            src[axis] = slice(max(-left, 0), max(-left, 0) + kept)
+            dst[axis] = slice(max(left, 0), max(left, 0) + kept)
+        out = np.full(shape, _fill_value(x, value), dtype=x.dtype)
+        out[tuple(dst)] = x[tuple(src)]
+        return out
     out = x
-    for axis, left, right in _check_pad(x, pad, mode, value):
-        index = _source_index(x.shape[axis], left, right, mode)
-        if mode == "constant":
-            moved = np.take(out, np.maximum(index, 0), axis=axis) if out.shape[axis] else None
-            shape = list(out.shape)
-            shape[axis] = index.size
-            filled = np.full(shape, _fill_value(x, value), dtype=x.dtype)
-            if moved is not None:
-                keep = (slice(None),) * axis + (index >= 0,)
-                filled[keep] = moved[keep]
-            out = filled
-        else:
-            out = np.take(out, index, axis=axis)
+    for axis, left, right in pairs:
+        out = np.take(out, _source_index(x.shape[axis], left, right, mode), axis=axis)
     return out if out is not x else x.copy()
 
 

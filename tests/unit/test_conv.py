@@ -187,3 +187,31 @@ def test_integer_overflow_wraps_as_torch():
     ours = conv2d(x, w)
     reference = F.conv2d(torch.from_numpy(x), torch.from_numpy(w)).numpy()
     np.testing.assert_array_equal(ours, reference)
+
+
+# Shapes large enough to reach each formulation of the vectorised path (see
+# convviz.conv._conv_nd): shifted GEMMs need C_in/groups * prod(K) > 256.
+FAST_PATHS = [
+    # nd, x shape, w shape, kwargs
+    (2, (2, 40, 9, 8), (6, 40, 3, 3), {"padding": 1}),  # shifted GEMMs
+    (2, (2, 64, 7, 9), (6, 32, 3, 3), {"padding": (2, 1), "dilation": 2, "groups": 2}),
+    (1, (3, 100, 11), (5, 100, 3), {"padding": "same"}),
+    (3, (1, 12, 5, 6, 4), (4, 12, 3, 3, 3), {"padding": 1}),
+    (2, (3, 5, 9, 8), (5, 1, 3, 3), {"padding": 1, "groups": 5}),  # depthwise
+    (3, (2, 4, 5, 6, 7), (4, 1, 2, 3, 3), {"dilation": (2, 1, 2), "groups": 4}),
+    (2, (2, 6, 9, 8), (4, 6, 1, 1), {"stride": 2}),  # pointwise
+    (2, (2, 6, 9, 8), (4, 3, 1, 1), {"groups": 2, "padding": 1}),
+    (3, (2, 4, 6, 7, 8), (8, 4, 3, 3, 3), {}),  # flat im2col
+]
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize(("nd", "x_shape", "w_shape", "kwargs"), FAST_PATHS)
+def test_every_vectorised_formulation_matches_torch(nd, x_shape, w_shape, kwargs, dtype):
+    rng = np.random.default_rng(len(x_shape) + x_shape[1])
+    x = random_array(rng, x_shape, dtype)
+    w = random_array(rng, w_shape, dtype)
+    b = random_array(rng, w_shape[:1], dtype)
+    reference = TORCH_F[nd](torch.from_numpy(x), torch.from_numpy(w), torch.from_numpy(b), **kwargs)
+    assert_matches(OURS[nd](x, w, b, **kwargs), reference, dtype, int(np.prod(w_shape[1:])))
+    assert_matches(OURS[nd](x[0], w, b, **kwargs), reference[0], dtype, int(np.prod(w_shape[1:])))
