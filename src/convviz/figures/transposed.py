@@ -1,0 +1,513 @@
+"""Chapter 6 figures: transposed convolution, its matrix, and checkerboard artifacts."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from convviz import matrix, overlap, padding, shapes
+from convviz.conv import conv2d
+from convviz.figures.engine import Control, Figure, grid, steps_from_triples, view
+from convviz.transposed import conv_transpose2d
+
+__all__ = [
+    "MATRIX_INPUT",
+    "UPSAMPLE_CASES",
+    "UPSAMPLE_INPUT",
+    "UPSAMPLE_KERNEL",
+    "checkerboard_figure",
+    "checkerboard_stack_figure",
+    "direct_equivalent",
+    "matrix_figure",
+    "upsample_figure",
+]
+
+CHAPTER = "06-transposed-convolution"
+TITLE = "Transposed convolution and checkerboard artifacts"
+
+#: The 2x2 image the upsampling figure enlarges.
+UPSAMPLE_INPUT = np.array([[1.0, 2.0], [3.0, -1.0]])
+
+#: A 3x3 kernel with no symmetry, so that flipping it visibly matters.
+UPSAMPLE_KERNEL = np.array([[1.0, 2.0, 0.0], [-1.0, 1.0, 3.0], [0.0, 2.0, 1.0]])
+
+#: The 4x4 image of the matrix figure (the article's "Large").
+MATRIX_INPUT = np.array(
+    [[1.0, 0.0, 2.0, 1.0], [0.0, 3.0, 1.0, 0.0], [2.0, 1.0, 0.0, 1.0], [1.0, 0.0, 1.0, 2.0]]
+)
+
+#: (stride, padding, output_padding) of the upsampling figure's cases, by label.
+UPSAMPLE_CASES: dict[str, tuple[int, int, int]] = {
+    "2×2 → 4×4: stride 1": (1, 0, 0),
+    "2×2 → 5×5: stride 2": (2, 0, 0),
+    "2×2 → 3×3: stride 2, padding 1": (2, 1, 0),
+    "2×2 → 4×4: stride 2, padding 1, output_padding 1": (2, 1, 1),
+}
+
+
+def direct_equivalent(
+    x: np.ndarray, stride: int, padding_: int, output_padding: int, kernel_size: int
+) -> tuple[np.ndarray, list[int], list[int]]:
+    """The input of the direct convolution that equals a 2D transposed convolution.
+
+    Parameters
+    ----------
+    x : ndarray, shape (H, W)
+        Input of the transposed convolution.
+    stride, padding_, output_padding : int
+        ``s, p, a`` of ``conv_transpose2d`` (dilation 1, ``p <= k - 1``).
+    kernel_size : int
+        ``k``.
+
+    Returns
+    -------
+    expanded : ndarray, shape ((H - 1) s + 1 + 2 (k - 1 - p) + a, ...)
+        ``x`` with ``s - 1`` zeros inserted between neighbours (itself a transposed
+        convolution with a 1x1 kernel of one), then ``k - 1 - p`` zeros of padding on
+        every side and ``a`` more at the bottom and right. Convolving it with the
+        kernel flipped (stride 1, no padding) gives ``conv_transpose2d(x, w, s, p, a)``.
+    zeros : list of int
+        Flat indices of the inserted zeros.
+    pads : list of int
+        Flat indices of the padding.
+    """
+    lead = kernel_size - 1 - padding_
+    if lead < 0:
+        raise ValueError(
+            f"padding_ must be at most kernel_size - 1 for this picture, got "
+            f"padding_={padding_}, kernel_size={kernel_size}"
+        )
+    one = np.ones((1, 1, 1, 1))
+    spread = conv_transpose2d(x[None, None], one, stride=stride)[0, 0]
+    where = conv_transpose2d(np.ones_like(x)[None, None], one, stride=stride)[0, 0]
+    pad = (lead, lead + output_padding, lead, lead + output_padding)
+    expanded = padding.pad(spread, pad)
+    is_x = padding.pad(where, pad)
+    is_core = padding.pad(np.ones_like(where), pad)
+    zeros = np.flatnonzero((is_core == 1) & (is_x == 0)).tolist()
+    pads = np.flatnonzero(is_core == 0).tolist()
+    return expanded, zeros, pads
+
+
+def _upsample_build(case: tuple[int, int, int]) -> dict:
+    s, p, a = case
+    x, w = UPSAMPLE_INPUT, UPSAMPLE_KERNEL
+    k, i = w.shape[0], x.shape[0]
+    y = conv_transpose2d(x[None, None], w[None, None], stride=s, padding=p, output_padding=a)[0, 0]
+    o = shapes.conv_transpose_output_size(i, k, s, p, a)
+    expanded, zeros, pads = direct_equivalent(x, s, p, a, k)
+    flipped = w[::-1, ::-1]
+    direct = conv2d(expanded[None, None], flipped[None, None].copy())[0, 0]
+    assert np.allclose(direct, y)  # the two pictures show the same numbers
+    e = expanded.shape[0]
+    direct_steps = steps_from_triples(matrix.conv_triples((1, e, e), (1, 1, k, k)))
+    scatter_steps = steps_from_triples(
+        matrix.conv_transpose_triples((1, i, i), (1, 1, k, k), s, p, a)
+    )
+    lead = k - 1 - p
+    direct_view = view(
+        "as a direct convolution: zeros inserted, padded, kernel flipped, stride 1",
+        [
+            grid(
+                "x′",
+                f"x with {s - 1} zero(s) between cells (dotted) and padding (dashed)",
+                expanded,
+                role="input",
+                marks={"zero": zeros, "pad": pads},
+            ),
+            grid("w′", "w flipped: w′[r,c] = w[2−r,2−c]", flipped, role="kernel"),
+            grid("y", f"output y, {o}×{o}", direct, role="output", progressive=True),
+        ],
+        direct_steps,
+    )
+    scatter_view = view(
+        "as a transposed convolution: each x[i] stamps x[i]·w at s·i; y gathers the stamps",
+        [
+            grid("x", "input x, 2×2", x, role="input"),
+            grid("w", "kernel w, as stored", w, role="kernel"),
+            grid("y", f"output y, {o}×{o}", y, role="output", progressive=True),
+        ],
+        scatter_steps,
+    )
+    call = "F.conv_transpose2d(x, w" + (f", stride={s}" if s > 1 else "")
+    call += (f", padding={p}" if p else "") + (f", output_padding={a}" if a else "") + ")"
+    pad_args = f"({lead}, {lead + a}, {lead}, {lead + a})"
+    return {
+        "views": [direct_view, scatter_view],
+        "formula": [
+            f"o = (i − 1)·s − 2p + (k − 1) + a + 1 = ({i} − 1)·{s} − 2·{p} + ({k} − 1) + {a} + 1"
+            f" = {o}",
+            f"direct form: insert s − 1 = {s - 1} zero(s) between inputs → "
+            f"{(i - 1) * s + 1}×{(i - 1) * s + 1}; pad k − 1 − p = {lead} on each side"
+            + (f" and a = {a} more at the bottom and right" if a else "")
+            + f" → {e}×{e}; convolve with the flipped kernel, stride 1 → {o}×{o}",
+        ],
+        "code": (
+            f"{call}\n"
+            f"# the same numbers as a plain convolution:\n"
+            f"xs = F.conv_transpose2d(x, torch.ones(1, 1, 1, 1), stride={s})  # zeros inserted\n"
+            f"F.conv2d(F.pad(xs, {pad_args}), w.flip(-1, -2))"
+        ),
+    }
+
+
+def upsample_figure() -> Figure:
+    """Upsampling a 2x2 image with a 3x3 transposed convolution, two ways.
+
+    Returns
+    -------
+    Figure
+        Control: the case (stride, padding, output_padding). Top view: the direct
+        convolution on the zero-inserted, padded input with the flipped kernel.
+        Bottom view: the same outputs gathered from the stamps of the kernel.
+    """
+    return Figure(
+        id="transposed-upsample",
+        title="Upsampling 2×2 to 4×4 or 5×5 with a 3×3 transposed convolution",
+        description=(
+            f"A 2×2 input x = {UPSAMPLE_INPUT.astype(int).tolist()} and a 3×3 kernel "
+            f"w = {UPSAMPLE_KERNEL.astype(int).tolist()}. Top: the transposed convolution "
+            "written as an ordinary stride-1 convolution: stride − 1 zeros are inserted "
+            "between input cells (dotted), k − 1 − padding zeros are added around "
+            "(dashed), and the kernel is turned by 180 degrees. Bottom: the same output "
+            "seen as every input cell stamping a scaled copy of the unflipped kernel; each "
+            "step sums the stamps that land on one output cell. Stride 1 gives 4×4, "
+            "stride 2 gives 5×5; padding crops the output, output_padding adds one more "
+            "row and column of real values."
+        ),
+        controls=[
+            Control("case", "case", list(UPSAMPLE_CASES.values()), list(UPSAMPLE_CASES)),
+        ],
+        build=_upsample_build,
+    )
+
+
+# --------------------------------------------------------------------------- #
+# The matrix view
+# --------------------------------------------------------------------------- #
+
+
+def _matrix_build(direction: str) -> dict:
+    x, w = MATRIX_INPUT, UPSAMPLE_KERNEL
+    w4 = w[None, None]
+    c = matrix.conv_matrix((1, 4, 4), w4, dense=True)
+    small = conv2d(x[None, None], w4)[0, 0]
+    big = conv_transpose2d(small[None, None], w4)[0, 0]
+    nnz = int(np.count_nonzero(c))
+    gram_id = matrix.gram_is_identity((1, 4, 4), w4)
+    if direction == "C":
+        triples = matrix.conv_triples((1, 4, 4), w4)
+        steps = [
+            [(2, r, 0, col, 1, r * 16 + col) for r, col, _ in triples[triples[:, 0] == row]]
+            for row in range(4)
+        ]
+        support = {(int(r), int(col)) for r, col, _ in triples}
+        zeros = [r * 16 + col for r in range(4) for col in range(16) if (r, col) not in support]
+        panels = [
+            grid("x", "Large: input x, 4×4 (flattened row by row)", x, role="input"),
+            grid(
+                "C",
+                "C, 4×16: row r holds w at the window of output r",
+                c,
+                role="kernel",
+                marks={"zero": zeros},
+            ),
+            grid("y", "Small: y = C·x, 2×2", small, role="output", progressive=True),
+            grid("w", "kernel w", w, role="other"),
+        ]
+        v = view("convolution as a matrix: one step per row of C", panels, steps)
+        formula = [
+            "y = C·x:  (4×16)·(16×1) = (4×1) → 2×2",
+            f"C has {nnz} nonzeros out of 64: 9 weights per row, placed at the "
+            "input cells of that output's window",
+        ]
+        code = (
+            "C = cv.conv_matrix((1, 4, 4), w, dense=True)   # 4×16\n"
+            "C @ x.ravel()  ==  F.conv2d(x, w).ravel()"
+        )
+    else:
+        ct = c.T
+        triples = matrix.conv_transpose_triples((1, 2, 2), w4)
+        steps = steps_from_triples(triples, out=(2, 0), inp=(0, 0), ker=(1, 0))
+        steps = [[(o, oc, ip, ic, kp, oc * 4 + ic) for o, oc, ip, ic, kp, _ in s] for s in steps]
+        support = {(int(r), int(col)) for r, col, _ in triples}
+        zeros = [r * 4 + col for r in range(16) for col in range(4) if (r, col) not in support]
+        panels = [
+            grid("y", "Small: input y = C·x, 2×2", small, role="input"),
+            grid(
+                "Cᵀ",
+                "Cᵀ, 16×4: row r lists the outputs whose window covers cell r",
+                ct,
+                role="kernel",
+                marks={"zero": zeros},
+            ),
+            grid(
+                "z",
+                "Cᵀ·y, 4×4: the shape of x, not its values",
+                big,
+                role="output",
+                progressive=True,
+            ),
+            grid("x", "x, for comparison", x, role="other"),
+        ]
+        v = view("transposed convolution as a matrix: one step per row of Cᵀ", panels, steps)
+        differ = int(np.count_nonzero(~np.isclose(big, x)))
+        formula = [
+            "z = Cᵀ·y:  (16×4)·(4×1) = (16×1) → 4×4",
+            f"Cᵀ·C·x ≠ x: {differ} of 16 cells differ. CᵀC is 16×16 of rank at most 4, "
+            f"so it cannot be the identity (cv.gram_is_identity: {gram_id})",
+        ]
+        code = (
+            "C.T @ y.ravel()  ==  F.conv_transpose2d(y, w).ravel()\n"
+            "# and the gradient of F.conv2d(x, w) with respect to x, for upstream gradient y"
+        )
+    return {"views": [v], "formula": formula, "code": code}
+
+
+def matrix_figure() -> Figure:
+    """The convolution as a 4x16 matrix C, and the transposed convolution as its transpose.
+
+    Returns
+    -------
+    Figure
+        Control: the direction (C from 4x4 to 2x2, or Cᵀ from 2x2 to 4x4); one
+        step per row of the matrix shown.
+    """
+    return Figure(
+        id="transposed-matrix",
+        title="The sparse matrix C of a 3×3 convolution on a 4×4 image, and Cᵀ",
+        description=(
+            "A 3×3 convolution of a 4×4 image is a 4×16 matrix C acting on the image "
+            "flattened row by row. Each step picks one row of C: its nine nonzero entries "
+            "(the kernel's weights) sit at the columns of the input window of one output "
+            "pixel, and their dot product with the input is that pixel. Switch to Cᵀ, "
+            "16×4: it maps the 2×2 result back to a 4×4 image, one step per row, and the "
+            "result has the shape of the original image but not its values."
+        ),
+        controls=[
+            Control(
+                "direction",
+                "matrix",
+                ["C", "CT"],
+                ["C: convolution, 4×4 → 2×2", "Cᵀ: transposed convolution, 2×2 → 4×4"],
+            )
+        ],
+        build=_matrix_build,
+    )
+
+
+# --------------------------------------------------------------------------- #
+# Checkerboard artifacts
+# --------------------------------------------------------------------------- #
+
+CHECKER_SIZE = {"1D": (5,), "2D": (5, 5)}
+STACK_SIZE = {"1D": (4,), "2D": (4, 4)}
+
+
+def _fmt(u: float) -> str:
+    return "∞ (some interior cells get no tap: holes)" if u == float("inf") else f"{u:g}"
+
+
+def _interior_marks(shape: tuple[int, ...], region: tuple[slice, ...]) -> list[int]:
+    inside = np.zeros(shape, dtype=bool)
+    inside[region] = True
+    return np.flatnonzero(inside).tolist()
+
+
+def _ones_triples_view(
+    title, in_label, in_values, k_shape, out_label, out_values, triples, interior
+) -> dict:
+    shape = np.shape(out_values)
+    return view(
+        title,
+        [
+            grid("x", in_label, in_values, role="input"),
+            grid("w", "kernel of ones", np.ones(k_shape), role="kernel"),
+            grid(
+                "m",
+                out_label,
+                out_values,
+                role="output",
+                progressive=True,
+                marks={"hot": _interior_marks(shape, interior)},
+            ),
+        ],
+        steps_from_triples(triples),
+    )
+
+
+def _checker_build(dims: str, kernel_size: int, stride: int) -> dict:
+    k, s = kernel_size, stride
+    size = CHECKER_SIZE[dims]
+    n = len(size)
+    m = overlap.overlap_map(size, k, s)
+    interior = overlap.interior_slices(size, k, s)
+    uneven = overlap.unevenness(m, interior)
+    phases = overlap.phase_counts(k, s)
+    even = overlap.is_even(k, s)
+    t_triples = matrix.conv_transpose_triples((1, *size), (1, 1, *(k,) * n), s)
+    pr = (k - 1) // 2
+    up = tuple(i * s for i in size)
+    r = overlap.resize_conv_overlap(size, s, k, pr)
+    r_interior = overlap.resize_conv_interior_slices(size, s, k, pr)
+    r_uneven = overlap.unevenness(r, r_interior)
+    r_triples = matrix.conv_triples((1, *up), (1, 1, *(k,) * n), padding=pr)
+    ones_in = np.ones(size if n > 1 else size[0])
+    ones_up = np.ones(up if n > 1 else up[0])
+    kshape = (k,) * n if n > 1 else k
+    views = [
+        _ones_triples_view(
+            f"transposed convolution, k = {k}, s = {s}",
+            f"input of ones, {'×'.join(map(str, size))}",
+            ones_in,
+            kshape,
+            "overlap map (interior outlined)",
+            m,
+            t_triples,
+            interior,
+        ),
+        _ones_triples_view(
+            f"remedy: resize ×{s} (nearest), then convolve k = {k}, stride 1, padding {pr}",
+            f"resized input, {'×'.join(map(str, up))}",
+            ones_up,
+            kshape,
+            "overlap map (interior outlined)",
+            r,
+            r_triples,
+            r_interior,
+        ),
+    ]
+    taps = "·".join([str(k)] * n)
+    rule = f"rule: even iff s divides k: {k} mod {s} = {k % s} → " + ("even" if even else "uneven")
+    per_phase = ", ".join(f"{c}" for c in phases.tolist())
+    return {
+        "views": views,
+        "formula": [
+            "m[q] = #{(input cell j, tap t) : j·s + t = q}  (the transposed convolution of "
+            "ones with ones)",
+            f"one axis: interior cells receive [{per_phase}] taps by phase q mod {s}"
+            + (" (per axis; the 2D map is their outer product)" if n > 1 else ""),
+            f"transposed: unevenness max/min on the interior = {_fmt(uneven)}",
+            rule,
+            f"resize-conv: every interior cell gets all {taps} = {k**n} taps: "
+            f"unevenness {_fmt(r_uneven)}",
+        ],
+        "code": (
+            f"F.conv_transpose{n}d(torch.ones(1, 1, {', '.join(map(str, size))}), "
+            f"torch.ones(1, 1, {', '.join([str(k)] * n)}), stride={s})\n"
+            f"F.conv{n}d(F.interpolate(torch.ones(1, 1, {', '.join(map(str, size))}), "
+            f"scale_factor={s}), torch.ones(1, 1, {', '.join([str(k)] * n)}), padding={pr})"
+        ),
+    }
+
+
+def checkerboard_figure() -> Figure:
+    """Overlap maps of one transposed convolution, and of resize-then-convolve.
+
+    Returns
+    -------
+    Figure
+        Controls: 1D or 2D, kernel size 1-5, stride 1-3. Every setting is valid
+        (no padding, so the output is never empty).
+    """
+    return Figure(
+        id="checkerboard",
+        title="Uneven overlap: where checkerboard artifacts come from",
+        description=(
+            "A transposed convolution of an input of ones with a kernel of ones counts, "
+            "for every output cell, how many kernel taps land on it. Top: the transposed "
+            "convolution with kernel size k and stride s; away from the borders (the "
+            "outlined interior) the count repeats with period s, and it is constant only "
+            "when s divides k; otherwise neighbouring pixels are built from different "
+            "numbers of products, a checkerboard in 2D. Bottom: the remedy, nearest-"
+            "neighbour resizing by s followed by a stride-1 convolution, whose interior "
+            "count is the same everywhere."
+        ),
+        controls=[
+            Control("dims", "dimensions", ["1D", "2D"], default=1),
+            Control("kernel_size", "kernel size k", [1, 2, 3, 4, 5], default=2),
+            Control("stride", "stride s", [1, 2, 3], default=1),
+        ],
+        build=_checker_build,
+    )
+
+
+def _stack_build(dims: str, layers: int, kernel_size: int) -> dict:
+    k, s = kernel_size, 2
+    size = STACK_SIZE[dims]
+    n = len(size)
+    stack = [overlap.TransposedLayer(k, s)] * layers
+    before = overlap.overlap_map_stack(size, stack[:-1]) if layers > 1 else np.ones(size, dtype=int)
+    m = overlap.overlap_map_stack(size, stack)
+    interior = overlap.interior_slices_stack(size, stack)
+    uneven = overlap.unevenness(m, interior)
+    shape_before = before.shape
+    triples = matrix.conv_transpose_triples((1, *shape_before), (1, 1, *(k,) * n), s)
+    sizes = [size]
+    for _ in range(layers):
+        sizes.append(tuple(shapes.conv_transpose_output_size(v, k, s) for v in sizes[-1]))
+    chain = " → ".join("×".join(map(str, t)) for t in sizes)
+    shown_before = before if n > 1 else before.ravel()
+    shown = m if n > 1 else m.ravel()
+    v = _ones_triples_view(
+        f"{layers} transposed convolution layer(s), k = {k}, s = 2",
+        "overlap map after the previous layers" if layers > 1 else "input of ones",
+        shown_before,
+        (k,) * n if n > 1 else k,
+        f"overlap map after layer {layers} (interior outlined)",
+        shown,
+        triples,
+        interior,
+    )
+    values = np.unique(m[interior]).tolist()
+    return {
+        "views": [v],
+        "formula": [
+            f"sizes: {chain}",
+            "m_L = T_L(m_(L−1)): each layer transposes-convolves the previous map with ones",
+            f"interior values: {values}; unevenness max/min = {_fmt(uneven)}",
+            f"rule: even iff s divides k: {k} mod 2 = {k % 2} → "
+            + (
+                "even at every layer"
+                if overlap.is_even(k, s)
+                else "uneven, and stacking compounds it"
+            ),
+        ],
+        "code": (
+            "m = torch.ones(1, 1, " + ", ".join(map(str, size)) + ")\n"
+            f"for _ in range({layers}):\n"
+            f"    m = F.conv_transpose{n}d(m, torch.ones(1, 1, "
+            + ", ".join([str(k)] * n)
+            + "), stride=2)"
+        ),
+    }
+
+
+def checkerboard_stack_figure() -> Figure:
+    """Overlap maps of a stack of stride-2 transposed convolutions.
+
+    Returns
+    -------
+    Figure
+        Controls: 1D or 2D, number of layers 1-3, kernel size 2-4 (stride 2).
+    """
+    return Figure(
+        id="checkerboard-stack",
+        title="Stacking stride-2 transposed convolutions compounds the unevenness",
+        description=(
+            "The overlap map of a stack of stride-2 transposed convolutions with kernels "
+            "of ones: each layer transposes-convolves the previous layer's map. Each step "
+            "sums the previous map's values that land on one output cell. With an even "
+            "kernel size the interior stays flat at every depth; with an odd one the "
+            "pattern of the first layer is multiplied by each further layer, and in 2D "
+            "it becomes a grid of many levels."
+        ),
+        controls=[
+            Control("dims", "dimensions", ["1D", "2D"]),
+            Control("layers", "layers", [1, 2, 3], default=1),
+            Control("kernel_size", "kernel size k", [2, 3, 4], default=1),
+        ],
+        build=_stack_build,
+    )
+
+
+FIGURES = [upsample_figure, matrix_figure, checkerboard_figure, checkerboard_stack_figure]
