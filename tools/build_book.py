@@ -20,7 +20,13 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-TRANSIENT = ("CellTimeoutError", "Timeout waiting for", "DeadKernelError", "Kernel died")
+TRANSIENT = (
+    "CellTimeoutError",
+    "Timeout waiting for",
+    "DeadKernelError",
+    "Kernel died",
+    "Kernel didn't respond",
+)
 
 
 def build(strict: bool, out: Path) -> tuple[int, str]:
