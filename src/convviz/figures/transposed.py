@@ -28,7 +28,7 @@ TITLE = "Transposed convolution and checkerboard artifacts"
 UPSAMPLE_INPUT = np.array([[1.0, 2.0], [3.0, -1.0]])
 
 #: A 3x3 kernel with no symmetry, so that flipping it visibly matters.
-UPSAMPLE_KERNEL = np.array([[1.0, 2.0, 0.0], [-1.0, 1.0, 3.0], [0.0, 2.0, 1.0]])
+UPSAMPLE_KERNEL = np.array([[1.0, 2.0, -1.0], [-2.0, 1.0, 3.0], [1.0, 2.0, 1.0]])
 
 #: The 4x4 image of the matrix figure (the article's "Large").
 MATRIX_INPUT = np.array(
