@@ -6,6 +6,10 @@
 * The theme's colour mode defaults to ``auto``: sphinx-book-theme leaves it
   empty, and pydata-sphinx-theme then logs "Got invalid theme mode" as a
   console error on every page.
+* The Binder and Colab buttons of a chapter open its lab notebook
+  (``notebooks/<chapter>.ipynb``, live widgets) rather than the chapter's
+  Markdown source, which Colab cannot open; pages without a lab get no Colab
+  button.
 * The Thebe launch script that sphinx-thebe adds (Thebe is off here, and Jupyter
   Book adds the script twice) is removed from every page.
 """
@@ -45,6 +49,24 @@ def _drop_thebe(app: Sphinx, pagename: str, templatename: str, context: dict, do
     ]
 
 
+def _launch_labs(app: Sphinx, pagename: str, templatename: str, context: dict, doctree) -> None:
+    stem = pagename.rsplit("/", 1)[-1]
+    lab = ROOT / "notebooks" / f"{stem}.ipynb"
+    source = f"{pagename}{context.get('page_source_suffix', '.md')}"
+    for group in context.get("header_buttons", []):
+        if group.get("label") != "launch-buttons":
+            continue
+        kept = []
+        for button in group["buttons"]:
+            if button.get("text") in ("Binder", "Colab"):
+                if lab.is_file():
+                    button["url"] = button["url"].replace(source, f"notebooks/{lab.name}")
+                elif button["text"] == "Colab":
+                    continue
+            kept.append(button)
+        group["buttons"] = kept
+
+
 def _copy_mathjax(app: Sphinx, exception: Exception | None) -> None:
     if exception is not None or app.builder.format != "html":
         return
@@ -62,5 +84,6 @@ def setup(app: Sphinx) -> dict:
     app.connect("builder-inited", _check_mathjax)
     app.add_js_file(None, body=THEME_MODE, priority=100)
     app.connect("html-page-context", _drop_thebe, priority=900)
+    app.connect("html-page-context", _launch_labs, priority=900)
     app.connect("build-finished", _copy_mathjax)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
