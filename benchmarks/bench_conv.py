@@ -51,14 +51,39 @@ CASES = [
 ]
 
 
-def median_ms(fn, repeats: int) -> float:
-    fn()  # warm-up
-    times = []
+def medians_ms(fns, repeats: int) -> list[float]:
+    """Median wall time of each function; the functions take turns within every repeat,
+    so that load from other processes on the machine hits all of them alike."""
+    for fn in fns:
+        fn()  # warm-up
+    times = [[] for _ in fns]
     for _ in range(repeats):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return 1e3 * float(np.median(times))
+        for fn, acc in zip(fns, times, strict=True):
+            start = time.perf_counter()
+            fn()
+            acc.append(time.perf_counter() - start)
+    return [1e3 * float(np.median(t)) for t in times]
+
+
+def openblas_cores() -> dict[str, str]:
+    """Kernel OpenBLAS picked in each bundled copy (NumPy's, SciPy's), via its own API."""
+    import ctypes
+    import glob
+
+    import scipy
+
+    found = {}
+    for pkg in (np, scipy):
+        libs = Path(pkg.__file__).parent.parent / f"{pkg.__name__}.libs"
+        for lib in glob.glob(str(libs / "*openblas*")):
+            handle = ctypes.CDLL(lib)
+            for symbol in ("scipy_openblas_get_corename64_", "scipy_openblas_get_corename"):
+                if hasattr(handle, symbol):
+                    fn = getattr(handle, symbol)
+                    fn.restype = ctypes.c_char_p
+                    found[f"{pkg.__name__}: {Path(lib).name}"] = fn().decode()
+                    break
+    return found
 
 
 def blas_info() -> str:
@@ -85,8 +110,10 @@ def main() -> None:
         theirs = getattr(F, op)
         with torch.no_grad():
             error = float(np.abs(ours(x, w, **kwargs) - theirs(tx, tw, **kwargs).numpy()).max())
-            t_torch = median_ms(lambda: theirs(tx, tw, **kwargs), args.repeats)  # noqa: B023
-        t_ours = median_ms(lambda: ours(x, w, **kwargs), args.repeats)  # noqa: B023
+            t_torch, t_ours = medians_ms(
+                [lambda: theirs(tx, tw, **kwargs), lambda: ours(x, w, **kwargs)],  # noqa: B023
+                args.repeats,
+            )
         rows.append(
             {
                 "case": name,
@@ -97,7 +124,9 @@ def main() -> None:
                 "max_abs_diff": error,
             }
         )
+    cores = openblas_cores()
     print(f"threads: {THREADS}; numpy {np.__version__} ({blas_info()}); torch {torch.__version__}")
+    print(f"OpenBLAS kernels: {cores}")
     print()
     print("| case | torch ms | convviz ms | ratio | target |")
     print("| --- | ---: | ---: | ---: | ---: |")
@@ -114,6 +143,7 @@ def main() -> None:
         "torch": torch.__version__,
         "machine": platform.machine(),
         "repeats": args.repeats,
+        "openblas_cores": cores,
         "openblas_env": {k: v for k, v in os.environ.items() if k.startswith("OPENBLAS_")},
     }
     RESULTS.write_text(json.dumps({"meta": meta, "results": rows}, indent=2) + "\n")

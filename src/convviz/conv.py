@@ -208,10 +208,8 @@ def _conv_nd(x, weight, bias, stride, dilation, groups):
 
     * 1x1 kernels: one matrix product per group, in NCHW, no copy;
     * depthwise (one input channel per group): ``prod(K)`` shifted multiply-adds;
-    * stride 1, float32/float64, many channels: one GEMM per tap on shifted windows
-      of the padded input (:func:`_conv_nd_shifted`);
-    * stride 1, few channels: the shifted windows side by side, one GEMM
-      (:func:`_conv_nd_flat_im2col`);
+    * stride 1, float32/float64: one GEMM per tap on shifted windows of the padded
+      input, in place (:func:`_conv_nd_shifted`);
     * everything else: im2col on a strided view (:func:`_conv_nd_im2col`).
     """
     acc = _accumulator(x.dtype)
@@ -224,9 +222,10 @@ def _conv_nd(x, weight, bias, stride, dilation, groups):
     if c_per_group == 1 and c_out == groups and all(s == 1 for s in stride):
         return _conv_nd_depthwise(x, weight, bias, dilation, acc)
     if all(s == 1 for s in stride) and acc in GEMM_KINDS:
-        if c_per_group * taps > 256:
-            return _conv_nd_shifted(x, weight, bias, dilation, groups, acc)
-        return _conv_nd_flat_im2col(x, weight, bias, dilation, groups, acc)
+        # many channels: one GEMM per tap, no copy; few: stack all but the first
+        # kernel axis (a partial im2col) so that each GEMM has a useful depth
+        stacked = 0 if c_per_group * taps > 256 else max(len(kernel) - 1, 1)
+        return _conv_nd_shifted(x, weight, bias, dilation, groups, acc, stacked)
     return _conv_nd_im2col(x, weight, bias, stride, dilation, groups)
 
 
@@ -305,7 +304,7 @@ def _conv_nd_depthwise(x, weight, bias, dilation, acc):
     return _add_bias(out, bias, acc)
 
 
-def _conv_nd_shifted(x, weight, bias, dilation, groups, acc):
+def _conv_nd_shifted(x, weight, bias, dilation, groups, acc, stacked=1):
     """Stride 1: ``y[n, g] = sum_k W[g, :, :, k] @ X[n, g][:, off(k) : off(k) + L]``.
 
     Flatten the spatial axes of the padded input: moving the kernel by one tap moves
@@ -314,55 +313,57 @@ def _conv_nd_shifted(x, weight, bias, dilation, groups, acc):
     ``prod(D)`` cells apart), with no copy. BLAS multiplies it in place and adds it
     to the output (``beta = 1``). Positions whose window would run over the right
     edge are computed on the way (a few percent of extra work) and cut off at the end.
+
+    ``stacked`` trailing kernel axes are instead copied side by side first (a partial
+    im2col), which makes fewer, larger products: 0 copies nothing, ``nd`` is a full
+    im2col with one product per image and group.
     """
     n_batch, c_in, *size = x.shape
     c_out, c_per_group, *kernel = weight.shape
-    o_per_group = c_out // groups
-    out_size, offsets, length = _grid(size, kernel, dilation)
+    o_per_group, nd = c_out // groups, len(kernel)
+    out_size, _, length = _grid(size, kernel, dilation)
     plane = int(np.prod(size))
-    xp = np.ascontiguousarray(x, dtype=acc)
-    # (taps, G, O_g, C_g): one contiguous matrix per (tap, group)
-    wt = weight.astype(acc, copy=False).reshape(groups, o_per_group, c_per_group, -1)
-    wt = np.ascontiguousarray(wt.transpose(3, 0, 1, 2))
+    step = [int(np.prod(size[a + 1 :])) for a in range(nd)]
+    split = nd - stacked
+
+    def offsets(axes):
+        return [
+            sum(dilation[a] * kj * step[a] for a, kj in zip(axes, k, strict=True))
+            for k in np.ndindex(*[kernel[a] for a in axes])
+        ]
+
+    outer, inner = offsets(range(split)), offsets(range(split, nd))
+    src = np.ascontiguousarray(x, dtype=acc).reshape(n_batch, c_in, 1, plane)
+    if len(inner) > 1:  # src[n, c, j, p] = x[n, c, p + inner[j]]
+        shifted = np.empty((n_batch, c_in, len(inner), plane), dtype=acc)
+        for j, off in enumerate(inner):
+            shifted[:, :, j, : plane - off] = src[:, :, 0, off:]
+            shifted[:, :, j, plane - off :] = 0
+        src = shifted
+    k_dim = c_per_group * len(inner)
+    # (outer taps, G, O_g, C_g * inner taps): one contiguous matrix per (tap, group)
+    wt = weight.astype(acc, copy=False).reshape(groups, o_per_group, c_per_group, len(outer), -1)
+    wt = np.ascontiguousarray(wt.transpose(3, 0, 1, 2, 4)).reshape(len(outer), groups, -1)
     out = np.empty((n_batch, c_out, plane), dtype=acc)
     for n in range(n_batch):
         for g in range(groups):
-            for t, off in enumerate(offsets):
+            for t, off in enumerate(outer):
                 gemm_rowmajor(
                     out,
                     wt,
-                    xp,
+                    src,
                     m=o_per_group,
                     n=length,
-                    k=c_per_group,
-                    lda=c_per_group,
+                    k=k_dim,
+                    lda=k_dim,
                     ldb=plane,
                     ldc=plane,
                     beta=0.0 if t == 0 else 1.0,
-                    offset_a=(t * groups + g) * o_per_group * c_per_group,
-                    offset_b=(n * c_in + g * c_per_group) * plane + off,
+                    offset_a=(t * groups + g) * o_per_group * k_dim,
+                    offset_b=(n * c_in * len(inner) + g * k_dim) * plane + off,
                     offset_c=(n * c_out + g * o_per_group) * plane,
                 )
     return _add_bias(_crop(out, size, out_size), bias, acc)
-
-
-def _conv_nd_flat_im2col(x, weight, bias, dilation, groups, acc):
-    """Stride 1, few channels: the ``prod(K)`` shifted flat windows of
-    :func:`_conv_nd_shifted`, stacked as the rows of one matrix (im2col without
-    any strided gather), then one matrix product per image and group."""
-    n_batch, _c_in, *size = x.shape
-    c_out, c_per_group, *kernel = weight.shape
-    out_size, offsets, length = _grid(size, kernel, dilation)
-    xp = np.ascontiguousarray(x, dtype=acc).reshape(n_batch, groups, c_per_group, -1)
-    cols = np.empty((n_batch, groups, c_per_group, len(offsets), length), dtype=acc)
-    for t, off in enumerate(offsets):
-        cols[:, :, :, t] = xp[..., off : off + length]
-    cols = cols.reshape(n_batch, groups, c_per_group * len(offsets), length)
-    w = weight.astype(acc, copy=False).reshape(groups, c_out // groups, -1)
-    out = np.empty((n_batch, groups, c_out // groups, int(np.prod(size))), dtype=acc)
-    np.matmul(w, cols, out=out[..., :length])
-    out = _crop(out.reshape(n_batch, c_out, -1), size, out_size)
-    return _add_bias(out, bias, acc)
 
 
 # --------------------------------------------------------------------------- public

@@ -215,3 +215,18 @@ def test_every_vectorised_formulation_matches_torch(nd, x_shape, w_shape, kwargs
     reference = TORCH_F[nd](torch.from_numpy(x), torch.from_numpy(w), torch.from_numpy(b), **kwargs)
     assert_matches(OURS[nd](x, w, b, **kwargs), reference, dtype, int(np.prod(w_shape[1:])))
     assert_matches(OURS[nd](x[0], w, b, **kwargs), reference[0], dtype, int(np.prod(w_shape[1:])))
+
+
+@pytest.mark.parametrize("nd", [1, 2, 3])
+@pytest.mark.parametrize("groups", [1, 2])
+def test_shifted_gemm_matches_torch_for_every_stacking(nd, groups):
+    from convviz.conv import _conv_nd_shifted  # the formulation behind stride-1 conv
+
+    rng = np.random.default_rng(nd * 10 + groups)
+    x = random_array(rng, (2, 4, *[5, 6, 4][:nd]), "float64")
+    w = random_array(rng, (6, 4 // groups, *[3, 2, 3][:nd]), "float64")
+    dilation = (2, 1, 1)[:nd]
+    reference = TORCH_F[nd](torch.from_numpy(x), torch.from_numpy(w), None, 1, 0, dilation, groups)
+    for stacked in range(nd + 1):
+        ours = _conv_nd_shifted(x, w, None, dilation, groups, np.dtype(np.float64), stacked)
+        assert_matches(ours, reference, "float64", w[0].size)
