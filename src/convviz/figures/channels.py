@@ -1,0 +1,326 @@
+"""Chapter 2 figures: a kernel on one channel, and filters that span many channels."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from convviz import conv, matrix, padding, shapes
+from convviz.figures.engine import Control, Figure, grid, steps_from_triples, view
+
+__all__ = [
+    "MULTI_BIAS",
+    "MULTI_IMAGE",
+    "MULTI_WEIGHT",
+    "ONE_IMAGE",
+    "ONE_KERNELS",
+    "ONE_PADDINGS",
+    "ONE_STRIDES",
+    "multi_channel_figure",
+    "one_channel_figure",
+    "pad_cells",
+    "unread_cells",
+]
+
+CHAPTER = "02-convolution-in-deep-learning"
+TITLE = "Convolution in deep learning: one channel and many"
+
+#: The one-channel image: a dark left half, a bright right half, one bright dot.
+ONE_IMAGE = np.array(
+    [
+        [1.0, 1.0, 1.0, 4.0, 4.0],
+        [1.0, 3.0, 1.0, 4.0, 4.0],
+        [1.0, 1.0, 1.0, 4.0, 4.0],
+        [1.0, 1.0, 1.0, 4.0, 4.0],
+        [1.0, 1.0, 1.0, 4.0, 4.0],
+    ]
+)
+
+#: Kernels the reader can choose, by label (integers, so every sum can be checked by eye).
+ONE_KERNELS: dict[str, np.ndarray] = {
+    "vertical edge (Sobel) 3×3": np.array([[1.0, 0.0, -1.0], [2.0, 0.0, -2.0], [1.0, 0.0, -1.0]]),
+    "blur (binomial, ×16) 3×3": np.array([[1.0, 2.0, 1.0], [2.0, 4.0, 2.0], [1.0, 2.0, 1.0]]),
+    "sharpen 3×3": np.array([[0.0, -1.0, 0.0], [-1.0, 5.0, -1.0], [0.0, -1.0, 0.0]]),
+    "diagonal difference (Roberts) 2×2": np.array([[1.0, 0.0], [0.0, -1.0]]),
+}
+
+_CANDIDATE_STRIDES = (1, 2, 3)
+_CANDIDATE_PADDINGS = (0, 1, 2)
+
+
+def _valid_for_every_kernel(size: int) -> tuple[tuple[int, ...], tuple[int, ...]]:
+    """Strides and paddings valid (by ``convviz.shapes``) with every kernel of ``ONE_KERNELS``."""
+    kernel_sizes = sorted({w.shape[0] for w in ONE_KERNELS.values()})
+    settings = shapes.valid_settings(
+        size,
+        kernel_sizes=kernel_sizes,
+        strides=_CANDIDATE_STRIDES,
+        paddings=_CANDIDATE_PADDINGS,
+        dilations=(1,),
+    )
+    ok = {(s.kernel_size, s.stride, s.padding) for s in settings}
+    strides = tuple(s for s in _CANDIDATE_STRIDES if all((k, s, 0) in ok for k in kernel_sizes))
+    paddings = tuple(
+        p
+        for p in _CANDIDATE_PADDINGS
+        if all((k, s, p) in ok for k in kernel_sizes for s in strides)
+    )
+    return strides, paddings
+
+
+#: Strides and paddings of the one-channel figure: every combination is a valid convolution.
+ONE_STRIDES, ONE_PADDINGS = _valid_for_every_kernel(ONE_IMAGE.shape[0])
+
+
+def pad_cells(height: int, width: int, p: int) -> list[int]:
+    """Flat indices of the padding ring in a ``(height + 2p, width + 2p)`` grid."""
+    hp, wp = height + 2 * p, width + 2 * p
+    return [
+        r * wp + c
+        for r in range(hp)
+        for c in range(wp)
+        if not (p <= r < p + height and p <= c < p + width)
+    ]
+
+
+def unread_cells(triples: np.ndarray, cells: int) -> list[int]:
+    """Cells of a (padded) input panel that no window reads: cut by the floor division."""
+    read = set(np.asarray(triples)[:, 1].tolist())
+    return [c for c in range(cells) if c not in read]
+
+
+def _size_line(i: int, k: int, s: int, p: int, o: int) -> str:
+    return f"o = ⌊(i + 2p − k)/s⌋ + 1 = ⌊({i} + 2·{p} − {k})/{s}⌋ + 1 = {o}"
+
+
+def _one_build(kernel: str, stride: int, pad: int) -> dict:
+    x, w = ONE_IMAGE, ONE_KERNELS[kernel]
+    h, wd = x.shape
+    k = w.shape[0]
+    y = conv.conv2d(x[None, None], w[None, None], stride=stride, padding=pad)[0, 0]
+    oh, ow = shapes.conv_output_shape((h, wd), k, stride=stride, padding=pad)
+    xp = padding.pad(x, (pad, pad, pad, pad))
+    # the windows on the padded image: the same convolution, with the zeros visible
+    triples = matrix.conv_triples((1, *xp.shape), (1, 1, k, k), stride=stride)
+    ring = pad_cells(h, wd, pad)
+    unread = [c for c in unread_cells(triples, xp.size) if c not in set(ring)]
+    marks: dict[str, list[int]] = {"pad": ring}
+    if unread:
+        marks["drop"] = unread
+    panels = [
+        grid(
+            "x",
+            f"input x, {h}×{wd}" + (f", padded by {pad} (dashed zeros)" if pad else ""),
+            xp,
+            role="input",
+            origin=(-pad, -pad),
+            marks=marks,
+        ),
+        grid("w", f"kernel w, {k}×{k}", w, role="kernel"),
+        grid("y", f"output y, {oh}×{ow}", y, role="output", progressive=True),
+    ]
+    steps = steps_from_triples(triples, out=(2, 0), inp=(0, 0), ker=(1, 0))
+    formula = [
+        "y[r,c] = Σᵢⱼ x[s·r − p + i, s·c − p + j]·w[i,j]",
+        _size_line(h, k, stride, pad, oh) + f" per axis, so y is {oh}×{ow}",
+    ]
+    if unread:
+        formula.append(f"the floor drops {len(unread)} input cells (marked) that no window reaches")
+    return {
+        "views": [view(f"{kernel}, stride {stride}, padding {pad}", panels, steps)],
+        "formula": formula,
+        "code": (
+            f"x = torch.tensor(image).view(1, 1, {h}, {wd})   # (N, C_in, H, W)\n"
+            f"w = torch.tensor(kernel).view(1, 1, {k}, {k})   # (C_out, C_in, kH, kW)\n"
+            f"y = F.conv2d(x, w, stride={stride}, padding={pad})   # shape (1, 1, {oh}, {ow})"
+        ),
+    }
+
+
+def one_channel_figure() -> Figure:
+    """One channel: a kernel stepping over a padded image with a stride.
+
+    Returns
+    -------
+    Figure
+        Controls: the kernel (four named kernels), the stride and the padding;
+        every combination is a valid convolution (``convviz.shapes.valid_settings``).
+    """
+    return Figure(
+        id="one-channel",
+        title="One channel: a kernel steps over the padded image",
+        description=(
+            "A 5×5 single-channel image (a dark left half, a bright right half and one "
+            "bright dot) is convolved with a chosen kernel. Padding adds a ring of zeros, "
+            "drawn dashed; the stride is how far the kernel jumps between windows. Each "
+            "step highlights one window, labels each input cell with the weight it is "
+            "multiplied by, and writes the sum that becomes one output cell. The "
+            "formula below gives the output size with the chosen numbers, and the code "
+            "line is the PyTorch call that computes the same output."
+        ),
+        controls=[
+            Control("kernel", "kernel", list(ONE_KERNELS)),
+            Control("stride", "stride s", list(ONE_STRIDES)),
+            Control("pad", "padding p", list(ONE_PADDINGS)),
+        ],
+        build=_one_build,
+    )
+
+
+#: The many-channel input: 3 channels of 4×4 (think red, green, blue).
+MULTI_IMAGE = np.array(
+    [
+        [[1, 2, 0, 1], [0, 1, 3, 1], [2, 1, 0, 0], [1, 0, 1, 2]],
+        [[0, 1, 1, 0], [2, 0, 1, 1], [1, 3, 0, 1], [0, 1, 2, 0]],
+        [[3, 0, 1, 1], [1, 1, 0, 2], [0, 2, 1, 0], [1, 1, 0, 1]],
+    ],
+    dtype=float,
+)
+
+#: Two filters, each with one 3×3 slice per input channel: shape (C_out, C_in, kH, kW).
+MULTI_WEIGHT = np.array(
+    [
+        [
+            [[1, 0, -1], [1, 0, -1], [1, 0, -1]],
+            [[0, 1, 0], [1, -1, 1], [0, 1, 0]],
+            [[0, 0, 0], [0, 2, 0], [0, 0, 0]],
+        ],
+        [
+            [[0, 0, 0], [0, 1, 0], [0, 0, 0]],
+            [[1, 1, 1], [0, 0, 0], [-1, -1, -1]],
+            [[1, 0, 0], [0, 1, 0], [0, 0, 1]],
+        ],
+    ],
+    dtype=float,
+)
+
+#: One bias per filter.
+MULTI_BIAS = np.array([1.0, -2.0])
+
+MULTI_PADDINGS = (0, 1)
+
+
+def _multi_build(filt: int, pad: int) -> dict:
+    x, w, b = MULTI_IMAGE, MULTI_WEIGHT, MULTI_BIAS
+    c_in, h, wd = x.shape
+    c_out, _, kh, kw = w.shape
+    y = conv.conv2d(x, w, b, padding=pad)  # (C_out, H_out, W_out)
+    oh, ow = shapes.conv_output_shape((h, wd), (kh, kw), padding=pad)
+    xp = padding.pad(x, (pad, pad, pad, pad))
+    cells = xp.shape[1] * xp.shape[2]
+    ring = pad_cells(h, wd, pad)
+    # view 1: every term of the 3-D window, split into a panel per channel
+    triples = matrix.conv_triples(xp.shape, (1, c_in, kh, kw))
+    first_out = 2 * c_in
+    panels = [
+        grid(
+            f"x{c}",
+            f"input channel {c}" + (" (padded)" if pad else ""),
+            xp[c],
+            role="input",
+            origin=(-pad, -pad),
+            marks={"pad": ring},
+        )
+        for c in range(c_in)
+    ]
+    panels += [
+        grid(f"w{filt},{c}", f"filter {filt}, slice {c}", w[filt, c], role="kernel")
+        for c in range(c_in)
+    ]
+    panels.append(
+        grid(
+            f"y{filt}",
+            f"output channel {filt} (bias {b[filt]:g})",
+            y[filt],
+            role="output",
+            progressive=True,
+        )
+    )
+    panels += [
+        grid(f"y{o}", f"output channel {o} (the other filter)", y[o], role="other")
+        for o in range(c_out)
+        if o != filt
+    ]
+    steps = steps_from_triples(triples, out=(first_out, 0), inp=(0, cells), ker=(c_in, kh * kw))
+    # view 2: the same output cells as a sum of one 2-D map per channel, plus the bias
+    partial = np.stack(
+        [
+            conv.conv2d(x[c : c + 1], w[filt : filt + 1, c : c + 1], padding=pad)[0]
+            for c in range(c_in)
+        ]
+    )
+    sum_panels = [
+        grid(f"p{c}", f"channel {c} alone: x{c} ⋆ w{filt},{c}", partial[c], role="input")
+        for c in range(c_in)
+    ]
+    sum_panels.append(grid("1", "each map counts once", np.ones(c_in), role="kernel", index=False))
+    sum_panels.append(
+        grid(f"y{filt}", f"output channel {filt}", y[filt], role="output", progressive=True)
+    )
+    n_out = oh * ow
+    sum_steps = [[(c_in + 1, j, c, j, c_in, c) for c in range(c_in)] for j in range(n_out)]
+    params = c_out * c_in * kh * kw + c_out
+    return {
+        "views": [
+            view(
+                f"filter {filt}: one 3×3 slice per input channel, {c_in * kh * kw} products per output",
+                panels,
+                steps,
+                bias=float(b[filt]),
+            ),
+            view(
+                "the same sum, channel by channel: per-channel maps added, plus the bias",
+                sum_panels,
+                sum_steps,
+                bias=float(b[filt]),
+            ),
+        ],
+        "formula": [
+            f"weight shape (C_out, C_in, kH, kW) = ({c_out}, {c_in}, {kh}, {kw}): "
+            f"{c_out} filters, each {c_in} slices of {kh}×{kw}",
+            f"y[o,r,c] = b[o] + Σ_ch Σᵢⱼ x[ch, r + i − p, c + j − p]·w[o,ch,i,j]"
+            f"   ({c_in}·{kh}·{kw} = {c_in * kh * kw} products)",
+            f"output shape (C_out, H_out, W_out) = ({c_out}, {oh}, {ow}): one map per filter",
+            f"parameters: {c_out}·{c_in}·{kh}·{kw} + {c_out} biases = {params}",
+        ],
+        "code": (
+            f"x = torch.tensor(image).view(1, {c_in}, {h}, {wd})   # (N, C_in, H, W)\n"
+            f"w = torch.tensor(filters)   # shape {tuple(w.shape)}\n"
+            f"b = torch.tensor({b.tolist()})\n"
+            f"y = F.conv2d(x, w, bias=b, padding={pad})   # shape (1, {c_out}, {oh}, {ow}); "
+            f"this view is y[0, {filt}]"
+        ),
+    }
+
+
+def multi_channel_figure() -> Figure:
+    """Many channels: one filter has a slice per input channel; N filters give N maps.
+
+    Returns
+    -------
+    Figure
+        Controls: which filter (output channel) to follow, and the padding.
+        The first view spreads each step's products over the channel panels;
+        the second adds the per-channel maps and the bias.
+    """
+    return Figure(
+        id="many-channels",
+        title="Many channels: one filter, one slice per input channel, one output map",
+        description=(
+            "A 3-channel 4×4 input (think red, green and blue) meets a layer of two "
+            "filters, weight shape (2, 3, 3, 3). Top: each step of the chosen filter "
+            "multiplies a 3×3 window of every input channel by that channel's slice of "
+            "the filter; all 27 products and the filter's bias add up to one cell of "
+            "its output map. The other filter's map is shown beside it: two filters, "
+            "two output channels. Bottom: the same output cell as the sum of three "
+            "single-channel maps (each channel convolved with its own slice) plus the "
+            "bias."
+        ),
+        controls=[
+            Control("filt", "filter (output channel)", [0, 1]),
+            Control("pad", "padding p", list(MULTI_PADDINGS)),
+        ],
+        build=_multi_build,
+    )
+
+
+FIGURES = [one_channel_figure, multi_channel_figure]
