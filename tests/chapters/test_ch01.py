@@ -19,6 +19,7 @@ def test_glued_numbers(chapter):
     x = FLIP_SIGNAL
     w = FLIP_KERNELS["ramp [1, 2, 3] (asymmetric)"]
     assert glued["n_signal"] == len(x) == 8
+    assert glued["n_kernel"] == len(w) == 3
     differ = np.sum(~np.isclose(np.convolve(x, w), np.correlate(x, w, "full")))
     assert glued["ramp_differs"] == differ > 0
     # the table's lengths, from NumPy itself
