@@ -129,6 +129,11 @@ def _prepare(op, nd, x, weight, bias, stride, padding, dilation, groups, padding
 # --------------------------------------------------------------------------- loops
 
 
+def _cell(stride, p, dilation, k) -> tuple[int, ...]:
+    """Cell ``s * p + d * k`` (per axis) that tap ``k`` of the window at ``p`` lands on."""
+    return tuple(s * pj + d * kj for s, pj, d, kj in zip(stride, p, dilation, k, strict=True))
+
+
 def _conv_nd_loop(x, weight, bias, stride, dilation, groups):
     """The formula of the module docstring, one multiply-add at a time.
 
@@ -151,10 +156,7 @@ def _conv_nd_loop(x, weight, bias, stride, dilation, groups):
                 total = acc.type(0) if bias is None else acc.type(bias[o])
                 for c in range(c_per_group):
                     for k in np.ndindex(*kernel):
-                        i = tuple(
-                            s * pj + d * kj
-                            for s, pj, d, kj in zip(stride, p, dilation, k, strict=True)
-                        )
+                        i = _cell(stride, p, dilation, k)
                         total += x[(n, first + c, *i)] * weight[(o, c, *k)]
                 out[(n, o, *p)] = total
     return out

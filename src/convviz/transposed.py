@@ -26,6 +26,7 @@ from convviz._validate import (
     check_same_dtype,
     int_tuple,
 )
+from convviz.conv import _cell
 from convviz.shapes import conv_transpose_output_size
 
 __all__ = [
@@ -112,18 +113,10 @@ def _conv_transpose_nd_loop(x, weight, bias, stride, padding, dilation, groups, 
             for i in np.ndindex(*size):
                 for o in range(o_per_group):
                     for k in np.ndindex(*kernel):
-                        j = tuple(
-                            s * ij + d * kj
-                            for s, ij, d, kj in zip(stride, i, dilation, k, strict=True)
-                        )
+                        j = _cell(stride, i, dilation, k)
                         y[(n, first + o, *j)] += x[(n, c, *i)] * weight[(c, o, *k)]
-    y = y[
-        (
-            slice(None),
-            slice(None),
-            *(slice(p, p + o) for p, o in zip(padding, out_size, strict=True)),
-        )
-    ]
+    cut = tuple(slice(p, p + o) for p, o in zip(padding, out_size, strict=True))
+    y = y[(slice(None), slice(None), *cut)]
     if bias is not None:
         y = y + bias.astype(acc).reshape(-1, *([1] * len(size)))
     return y
