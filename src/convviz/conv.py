@@ -309,10 +309,10 @@ def _conv_nd_depthwise(x, weight, bias, dilation, acc):
 def _conv_nd_shifted(x, weight, bias, dilation, groups, acc, stacked=1):
     """Stride 1: ``y[n, g] = sum_k W[g, :, :, k] @ X[n, g][:, off(k) : off(k) + L]``.
 
-    Flatten the spatial axes of the padded input: moving the kernel by one tap moves
-    every window by the same number of cells, so for each tap the windows of all
-    output positions form one ``C_g x L`` matrix inside the input array (rows
-    ``prod(D)`` cells apart), with no copy. BLAS multiplies it in place and adds it
+    Lay the padded input out as ``(C_in, N * prod(D))``: moving the kernel by one
+    tap moves every window by the same number of cells, so for each tap the windows
+    of all output positions of all images form one ``C_g x L`` matrix inside that
+    array, with no copy. BLAS multiplies it in place and adds it
     to the output (``beta = 1``). Positions whose window would run over the right
     edge are computed on the way (a few percent of extra work) and cut off at the end.
 
@@ -335,37 +335,41 @@ def _conv_nd_shifted(x, weight, bias, dilation, groups, acc, stacked=1):
         ]
 
     outer, inner = offsets(range(split)), offsets(range(split, nd))
-    src = np.ascontiguousarray(x, dtype=acc).reshape(n_batch, c_in, 1, plane)
-    if len(inner) > 1:  # src[n, c, j, p] = x[n, c, p + inner[j]]
-        shifted = np.empty((n_batch, c_in, len(inner), plane), dtype=acc)
+    # channels first, images side by side: (C_in, N * prod(D)), one matrix for the batch
+    src = np.ascontiguousarray(np.swapaxes(x.astype(acc, copy=False), 0, 1))
+    src = src.reshape(c_in, 1, n_batch * plane)
+    width = n_batch * plane
+    if len(inner) > 1:  # src[c, j, p] = x[c, p + inner[j]] (zeros past the end)
+        shifted = np.empty((c_in, len(inner), width), dtype=acc)
         for j, off in enumerate(inner):
-            shifted[:, :, j, : plane - off] = src[:, :, 0, off:]
-            shifted[:, :, j, plane - off :] = 0
+            shifted[:, j, : width - off] = src[:, 0, off:]
+            shifted[:, j, width - off :] = 0
         src = shifted
     k_dim = c_per_group * len(inner)
     # (outer taps, G, O_g, C_g * inner taps): one contiguous matrix per (tap, group)
     wt = weight.astype(acc, copy=False).reshape(groups, o_per_group, c_per_group, len(outer), -1)
     wt = np.ascontiguousarray(wt.transpose(3, 0, 1, 2, 4)).reshape(len(outer), groups, -1)
-    out = np.empty((n_batch, c_out, plane), dtype=acc)
-    for n in range(n_batch):
-        for g in range(groups):
-            for t, off in enumerate(outer):
-                gemm_rowmajor(
-                    out,
-                    wt,
-                    src,
-                    m=o_per_group,
-                    n=length,
-                    k=k_dim,
-                    lda=k_dim,
-                    ldb=plane,
-                    ldc=plane,
-                    beta=0.0 if t == 0 else 1.0,
-                    offset_a=(t * groups + g) * o_per_group * k_dim,
-                    offset_b=(n * c_in * len(inner) + g * k_dim) * plane + off,
-                    offset_c=(n * c_out + g * o_per_group) * plane,
-                )
-    return _add_bias(_crop(out, size, out_size), bias, acc)
+    out = np.empty((c_out, width), dtype=acc)
+    for g in range(groups):
+        for t, off in enumerate(outer):
+            gemm_rowmajor(
+                out,
+                wt,
+                src,
+                m=o_per_group,
+                n=(n_batch - 1) * plane + length,
+                k=k_dim,
+                lda=k_dim,
+                ldb=width,
+                ldc=width,
+                beta=0.0 if t == 0 else 1.0,
+                offset_a=(t * groups + g) * o_per_group * k_dim,
+                offset_b=g * k_dim * width + off,
+                offset_c=g * o_per_group * width,
+            )
+    out = out.reshape(c_out, n_batch, *size)
+    out = np.swapaxes(out[(slice(None), slice(None), *(slice(0, o) for o in out_size))], 0, 1)
+    return _add_bias(np.ascontiguousarray(out), bias, acc)
 
 
 # --------------------------------------------------------------------------- public
