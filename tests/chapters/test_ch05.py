@@ -1,0 +1,176 @@
+"""Chapter 5, convolution arithmetic: every number and claim it states, measured with torch."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pytest
+import torch
+import torch.nn.functional as F
+
+import convviz as cv
+from convviz.figures.arithmetic import (
+    AR_INPUT,
+    AR_KERNEL,
+    conv_arithmetic_figure,
+    transposed_arithmetic_figure,
+)
+
+STEM = "05-convolution-arithmetic"
+
+
+def conv_len(i, k, s=1, p=0, d=1):
+    return F.conv1d(
+        torch.zeros(1, 1, i), torch.zeros(1, 1, k), stride=s, padding=p, dilation=d
+    ).shape[-1]
+
+
+def tconv_len(i, k, s=1, p=0, a=0, d=1):
+    w = torch.zeros(1, 1, k)
+    return F.conv_transpose1d(
+        torch.zeros(1, 1, i), w, stride=s, padding=p, output_padding=a, dilation=d
+    ).shape[-1]
+
+
+def brute_extent(k, d):
+    """Cells from the first to the last tap, counted from the tap positions."""
+    taps = [t * d for t in range(k)]
+    return taps[-1] - taps[0] + 1
+
+
+def test_calculator_and_2d_example(chapter):
+    _ns, glued = chapter(STEM)
+    fig = conv_arithmetic_figure()
+    sizes = fig.controls[0].options
+    assert glued["ar_min_size"] == min(sizes)
+    assert glued["ar_n_frames"] == np.prod([len(c.options) for c in fig.controls])
+    layer = torch.nn.Conv2d(3, 8, (3, 5), stride=(2, 1), padding=(1, 2), dilation=(1, 2))
+    h, w = layer(torch.zeros(1, 3, 11, 20)).shape[2:]
+    assert (glued["ex2d_h"], glued["ex2d_w"]) == (h, w) == (6, 16)
+
+
+def test_effective_sizes(chapter):
+    _ns, glued = chapter(STEM)
+    for d in (1, 2, 4):
+        assert glued[f"eff_3_{d}"] == brute_extent(3, d) == 3 + 2 * (d - 1)
+    assert glued["eff_5_3"] == brute_extent(5, 3) == 13
+
+
+def test_floor_drop(chapter):
+    _ns, glued = chapter(STEM)
+    assert glued["drop_o"] == conv_len(8, 3, 2) == 3
+    # brute force: which input cells does some window read?
+    read = {start + t for start in range(0, 8 - 3 + 1, 2) for t in range(3)}
+    assert glued["drop_n"] == 8 - len(read) == 1
+    assert glued["drop_same"] is True
+
+
+def test_relationship_table(chapter):
+    ns, glued = chapter(STEM)
+    assert glued["rel_count"] == 15 and glued["rel_all_ok"] is True
+    for n, _name, _case, formula, measured, ok in ns["rows"]:
+        i, k, s, p, d = ns["cases"][n]
+        rel = cv.RELATIONSHIPS[n - 1]
+        assert ok
+        if rel.transposed:
+            assert (
+                formula
+                == measured
+                == i
+                == tconv_len(conv_len(i, k, s, p, d), k, s, p, (i + 2 * p - d * (k - 1) - 1) % s, d)
+            )
+        else:
+            assert formula == measured == conv_len(i, k, s, p, d)
+
+
+def test_same_padding(chapter):
+    _ns, glued = chapter(STEM)
+    assert glued["same_5_3"] == 6 and conv_len(10, 5, 1, 6, 3) == 10
+    assert (glued["even_left"], glued["even_right"]) == (1, 2)
+    x, w = torch.randn(1, 1, 9), torch.randn(1, 1, 4)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        same = F.conv1d(x, w, padding="same")
+    assert torch.allclose(same, F.conv1d(F.pad(x, (1, 2)), w))
+    assert not torch.allclose(same, F.conv1d(F.pad(x, (2, 1)), w))
+    assert glued["even_matches"] is True
+    assert glued["torch_refuses_same"] is True
+    with pytest.raises(RuntimeError, match="same"):
+        F.conv1d(torch.zeros(1, 1, 9), torch.zeros(1, 1, 3), stride=2, padding="same")
+
+
+def test_going_back(chapter):
+    _ns, glued = chapter(STEM)
+    assert conv_len(7, 3, 2, 1) == conv_len(8, 3, 2, 1) == 4
+    assert glued["back_o7"] == tconv_len(4, 3, 2, 1) == 7
+    assert glued["back_a8"] == 1 and tconv_len(4, 3, 2, 1, 1) == 8
+
+
+def test_exercise_answers():
+    stem = torch.nn.Sequential(torch.nn.Conv2d(3, 4, 7, 2, 3), torch.nn.MaxPool2d(3, 2, 1))
+    assert stem(torch.zeros(1, 3, 224, 224)).shape[2:] == (56, 56)
+    assert stem(torch.zeros(1, 3, 225, 225)).shape[2:] == (57, 57)
+    assert [conv_len(i, 7, 2, 3) for i in (224, 225)] == [112, 113]
+    assert cv.padding_for_same(5, 3) == 6
+    assert cv.same_padding(2, 3) == (1, 2)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        n = F.conv1d(torch.zeros(1, 1, 10), torch.zeros(1, 1, 2), padding="same", dilation=3).shape[
+            -1
+        ]
+    assert n == 10
+    assert [i for i in range(3, 30) if conv_len(i, 3, 3) == 4] == [12, 13, 14]
+    assert [tconv_len(4, 3, 3, 0, a) for a in (0, 1, 2)] == [12, 13, 14]
+    assert brute_extent(3, 4) == 9 and conv_len(20, 3, 1, 0, 4) == 12
+
+
+def test_conv_calculator_frames_match_torch():
+    fig = conv_arithmetic_figure()
+    for key in fig.keys():
+        st = fig.setting(key)
+        i, k, s, p, d = st["i"], st["k"], st["s"], st["p"], st["d"]
+        frame = fig.frame(key)
+        (v,) = frame["views"]
+        x_panel, w_panel, y_panel = v["panels"]
+        x, w = torch.tensor(AR_INPUT[:i]).view(1, 1, -1), torch.tensor(AR_KERNEL[:k]).view(1, 1, -1)
+        y = F.conv1d(x, w, stride=s, padding=p, dilation=d).view(-1).numpy()
+        np.testing.assert_allclose(y_panel["values"], y)
+        o = len(y)
+        assert f"= {o}" in frame["formula"][0]
+        assert f"-> (1, 1, {o})" in frame["code"]
+        # marks: padding cells and the real input cells no window reads at the tail
+        assert x_panel["marks"]["pad"] == list(range(p)) + list(range(p + i, i + 2 * p))
+        read = {j * s + t * d for j in range(o) for t in range(k)}
+        tail = [c for c in range(max(read) + 1, i + 2 * p) if p <= c < p + i]
+        assert x_panel["marks"]["drop"] == tail
+        assert len(v["steps"]) == o
+        for terms in v["steps"]:
+            total = sum(x_panel["values"][t[3]] * w_panel["values"][t[5]] for t in terms)
+            assert np.isclose(total, y_panel["values"][terms[0][1]])
+
+
+def test_transposed_calculator_frames_match_torch():
+    fig = transposed_arithmetic_figure()
+    for key in fig.keys():
+        st = fig.setting(key)
+        i, k, s, p, d = st["i"], st["k"], st["s"], st["p"], st["d"]
+        frame = fig.frame(key)
+        (v,) = frame["views"]
+        y_panel, w_panel, z_panel = v["panels"]
+        i_t = conv_len(i, k, s, p, d)
+        a = (i + 2 * p - d * (k - 1) - 1) % s
+        y, w = (
+            torch.tensor(AR_INPUT[:i_t]).view(1, 1, -1),
+            torch.tensor(AR_KERNEL[:k]).view(1, 1, -1),
+        )
+        z = F.conv_transpose1d(y, w, stride=s, padding=p, output_padding=a, dilation=d).view(-1)
+        assert len(z) == i  # the transposed convolution gives the forward input size back
+        shown = np.asarray(z_panel["values"], dtype=float)
+        kept = [c for c in range(len(shown)) if c not in z_panel["marks"]["pad"]]
+        np.testing.assert_allclose(shown[kept], z.numpy(), atol=1e-9)
+        assert f"= {i}" in frame["formula"][1]
+        assert (f"output_padding={a}" in frame["code"]) == (a > 0)
+        for terms in v["steps"]:
+            total = sum(y_panel["values"][t[3]] * w_panel["values"][t[5]] for t in terms)
+            assert np.isclose(total, shown[terms[0][1]])
