@@ -77,10 +77,10 @@ def _check_pad(x: np.ndarray, pad: Sequence[int], mode: str, value: float | None
                 f"for axis {axis} of size {size}"
             )
         kept = size + min(left, 0) + min(right, 0)
-        if mode == "circular" and x.size and max(left, right) > kept:
+        if mode == "circular" and x.size and kept == 0 < max(left, right):
             raise ValueError(
-                f"mode='circular' crops first and then wraps the {kept} remaining cells at "
-                f"most once, got pad=({left}, {right}) for axis {axis} of size {size}"
+                f"mode='circular' crops first and then wraps the remaining cells, but "
+                f"pad=({left}, {right}) leaves none of axis {axis} of size {size}"
             )
         if mode == "circular" and (left > size or right > size):
             raise ValueError(

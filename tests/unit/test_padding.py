@@ -45,6 +45,22 @@ def test_pad_matches_torch(cfg):
     args = (cfg["pad"], cfg["mode"], cfg["value"])
     reference, torch_error = outcome(_torch_pad, cfg, x)
     ours, our_error = outcome(pad, x, *args)
+    if torch_error is not None and "single memory location" in str(torch_error):
+        # torch's circular pad copies the wrap from its own output and refuses when the
+        # two slices overlap in memory (a layout artefact, not a rule); convviz wraps
+        # the cropped axis as many times as needed
+        assert our_error is None
+        kept = [
+            x.shape[-1 - i] + min(lo, 0) + min(hi, 0)
+            for i, (lo, hi) in enumerate(zip(cfg["pad"][::2], cfg["pad"][1::2], strict=True))
+        ]
+        assert ours.shape[x.ndim - len(kept) :] == tuple(
+            k + max(lo, 0) + max(hi, 0)
+            for k, lo, hi in reversed(
+                list(zip(kept, cfg["pad"][::2], cfg["pad"][1::2], strict=False))
+            )
+        )
+        return
     pairs = list(zip(cfg["pad"][::2], cfg["pad"][1::2], strict=False))
     if cfg["mode"] == "circular" and x.size and len(cfg["pad"]) % 2 == 0:
         sizes = [x.shape[-1 - i] for i in range(min(len(pairs), x.ndim))]
@@ -74,3 +90,10 @@ def test_reflect_replicate_circular_fill_by_hand():
 
 def test_dtype_table_is_consistent():
     assert set(DTYPES) >= {"float32", "float64", "int64", "bool"}
+
+
+def test_circular_wraps_the_cropped_axis_as_torch_does():
+    x = np.arange(4.0).reshape(1, 2, 2)
+    expected = F.pad(torch.from_numpy(x), (-1, 2, 0, 0), mode="circular").numpy()
+    np.testing.assert_array_equal(pad(x, (-1, 2, 0, 0), "circular"), expected)
+    np.testing.assert_array_equal(expected, [[[1, 1, 1], [3, 3, 3]]])
