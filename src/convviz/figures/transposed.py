@@ -327,7 +327,7 @@ def _ones_triples_view(
                 out_label,
                 out_values,
                 role="output",
-                progressive=True,
+                progressive=False,  # the whole map at once: its pattern is the point
                 marks={"hot": _interior_marks(shape, interior)},
             ),
         ],
