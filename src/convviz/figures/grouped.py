@@ -1,0 +1,168 @@
+"""Chapter 10 figures: a grouped convolution's filters see only their group's channels."""
+
+from __future__ import annotations
+
+from functools import cache
+
+import numpy as np
+
+from convviz import conv, cost, matrix
+from convviz.figures.engine import Control, Figure, grid, steps_from_triples, view
+
+__all__ = ["GROUP_CHOICES", "GROUP_IMAGE", "group_weights", "grouped_figure"]
+
+CHAPTER = "10-grouped-convolution"
+TITLE = "Grouped convolution"
+
+#: Input of the figure: 8 channels of a 4x4 image, small integers.
+GROUP_IMAGE = np.random.default_rng(10).integers(0, 4, size=(8, 4, 4)).astype(float)
+
+#: Output channels of the figure's layer.
+GROUP_C_OUT = 8
+
+#: Kernel size of the figure's layer.
+GROUP_K = 2
+
+#: The group counts the reader can choose: every divisor of the 8 channels.
+GROUP_CHOICES = (1, 2, 4, 8)
+
+
+def group_weights(groups: int) -> np.ndarray:
+    """The figure's weights for ``groups`` groups.
+
+    Parameters
+    ----------
+    groups : int
+        ``g``, a divisor of 8.
+
+    Returns
+    -------
+    ndarray, shape (8, 8 / groups, 2, 2)
+        Small integers (OIHW), fixed per ``groups``.
+    """
+    shape = (GROUP_C_OUT, GROUP_IMAGE.shape[0] // groups, GROUP_K, GROUP_K)
+    return np.random.default_rng(100 + groups).integers(-1, 3, size=shape).astype(float)
+
+
+@cache
+def _layer(groups: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Weights, output and matrix triples of the figure's layer with ``groups`` groups."""
+    weight = group_weights(groups)
+    y = conv.conv2d(GROUP_IMAGE[None], weight, groups=groups)[0]
+    return weight, y, matrix.conv_triples(GROUP_IMAGE.shape, weight.shape, groups=groups)
+
+
+def _build(groups: int, out_channel: int) -> dict:
+    c_in, h, w = GROUP_IMAGE.shape
+    weight, y, triples = _layer(groups)
+    c_in_g, c_out_g = c_in // groups, GROUP_C_OUT // groups
+    group = out_channel // c_out_g
+    first = group * c_in_g
+    oh, ow = y.shape[1:]
+    per_out = oh * ow
+    mine = triples[triples[:, 0] // per_out == out_channel].copy()
+    # the kernel panels hold filter `out_channel` only: one 2x2 panel per channel it reads
+    mine[:, 2] -= out_channel * c_in_g * GROUP_K * GROUP_K
+    mine[:, 0] -= out_channel * per_out
+    taps = GROUP_K * GROUP_K
+    steps = steps_from_triples(mine, out=(c_in + c_in_g, 0), inp=(0, h * w), ker=(c_in, taps))
+    panels = [
+        grid(
+            f"x{c}",
+            f"in {c} · group {c // c_in_g}" + (" ✓" if c // c_in_g == group else ""),
+            GROUP_IMAGE[c],
+            role="input",
+            marks={"hot": range(h * w)} if c // c_in_g == group else None,
+        )
+        for c in range(c_in)
+    ]
+    panels += [
+        grid(
+            f"w{first + j}",
+            f"W[{out_channel}, {j}] on x{first + j}",
+            weight[out_channel, j],
+            role="kernel",
+        )
+        for j in range(c_in_g)
+    ]
+    panels.append(
+        grid("y", f"output channel {out_channel}", y[out_channel], role="output", progressive=True)
+    )
+    # the channel-connection matrix: 1 where output channel o reads input channel c
+    pairs = np.unique(np.stack([triples[:, 0] // per_out, triples[:, 1] // (h * w)], 1), axis=0)
+    connect = np.zeros((GROUP_C_OUT, c_in))
+    connect[pairs[:, 0], pairs[:, 1]] = 1
+    row = range(out_channel * c_in, (out_channel + 1) * c_in)
+    conn_panel = grid(
+        "M",
+        f"M[o, c] = 1 if output o reads input c ({GROUP_C_OUT}×{c_in}, row {out_channel} outlined)",
+        connect,
+        role="other",
+        marks={"hot": row},
+    )
+    grouped = cost.grouped_conv_cost((1, c_in, h, w), GROUP_C_OUT, GROUP_K, groups, bias=False)
+    dense = cost.conv_cost((1, c_in, h, w), GROUP_C_OUT, GROUP_K, bias=False)
+    ratio = cost.grouped_params_ratio(groups)
+    kind = " (depthwise: groups = C_in)" if groups == c_in else ""
+    return {
+        "views": [
+            view(
+                f"groups={groups}{kind}: output channel {out_channel} is in group {group}, "
+                f"so it reads input channels {first}–{first + c_in_g - 1} only",
+                panels,
+                steps,
+            ),
+            view(
+                "which input channels each output channel reads (block diagonal)", [conn_panel], []
+            ),
+        ],
+        "formula": [
+            "y[o] = Σ_{c < C_in/g} W[o, c] ⋆ x[g(o)·C_in/g + c],   g(o) = o // (C_out/g)",
+            f"each filter spans C_in/g = {c_in}/{groups} = {c_in_g} channel(s); "
+            f"each group makes C_out/g = {GROUP_C_OUT}/{groups} = {c_out_g} output channel(s)",
+            f"weights = C_out·(C_in/g)·k_h·k_w = {GROUP_C_OUT}·{c_in_g}·{GROUP_K}·{GROUP_K} "
+            f"= {grouped.params}  (dense: {dense.params}, ratio {ratio})",
+            f"MACs = H_out·W_out·C_out·(C_in/g)·k_h·k_w = {oh}·{ow}·{GROUP_C_OUT}·{c_in_g}·"
+            f"{GROUP_K}·{GROUP_K} = {grouped.macs}  (dense: {dense.macs})",
+        ],
+        "code": (
+            f"w = torch.randn({GROUP_C_OUT}, {c_in_g}, {GROUP_K}, {GROUP_K})   # (C_out, C_in/g, k, k)\n"
+            f"F.conv2d(x, w, groups={groups})\n"
+            f"nn.Conv2d({c_in}, {GROUP_C_OUT}, {GROUP_K}, groups={groups}, bias=False)"
+            f".weight.numel()  # {grouped.params}"
+        ),
+    }
+
+
+def grouped_figure() -> Figure:
+    """A grouped convolution: each output channel's sum runs over its group's input channels.
+
+    Returns
+    -------
+    Figure
+        Controls: the number of groups (1, 2, 4, 8) and the output channel followed.
+    """
+    c_in, h, w = GROUP_IMAGE.shape
+    return Figure(
+        id="grouped",
+        title="Grouped convolution: each filter sees only its group's input channels",
+        description=(
+            f"An input of {c_in} channels of {h}x{w} pixels (one panel per channel) goes through "
+            f"a {GROUP_K}x{GROUP_K} convolution with {GROUP_C_OUT} output channels, split into "
+            "1, 2, 4 or 8 groups. The chosen output channel belongs to one group; the input "
+            "channels of that group are outlined and marked with a check. Each step computes "
+            "one pixel of the output channel: the highlighted terms come only from the "
+            "group's channels, each multiplied by the filter's kernel for that channel. Below, "
+            "the channel-connection matrix has a 1 where an output channel reads an input "
+            "channel: with g groups it is block diagonal with g blocks. The formula lines give "
+            "the weights and multiplications, 1/g of the dense layer's."
+        ),
+        controls=[
+            Control("groups", "groups g", list(GROUP_CHOICES), default=1),
+            Control("out_channel", "output channel", list(range(GROUP_C_OUT)), default=5),
+        ],
+        build=_build,
+    )
+
+
+FIGURES = [grouped_figure]

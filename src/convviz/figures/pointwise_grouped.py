@@ -1,0 +1,187 @@
+"""Chapter 12 figures: a pointwise (1x1) grouped convolution on each pixel's channel column."""
+
+from __future__ import annotations
+
+from functools import cache
+
+import numpy as np
+
+from convviz import conv, cost, matrix
+from convviz.figures.engine import Control, Figure, grid, steps_from_triples, view
+
+__all__ = ["PWG_CHOICES", "PWG_IMAGE", "pwg_dense_weights", "pwg_figure", "pwg_weights"]
+
+CHAPTER = "12-pointwise-grouped-convolution"
+TITLE = "Pointwise grouped convolution"
+
+#: Input of the figure: 8 channels of a 2x2 image (4 pixels), small integers.
+PWG_IMAGE = np.random.default_rng(12).integers(0, 4, size=(8, 2, 2)).astype(float)
+
+#: Output channels of the figure's layer.
+PWG_C_OUT = 8
+
+#: Group counts the reader can choose.
+PWG_CHOICES = (1, 2, 4, 8)
+
+
+def pwg_weights(groups: int) -> np.ndarray:
+    """The figure's 1x1 weights for ``groups`` groups.
+
+    Parameters
+    ----------
+    groups : int
+        ``g``, a divisor of 8.
+
+    Returns
+    -------
+    ndarray, shape (8, 8 / groups, 1, 1)
+        Small nonzero integers (OIHW), fixed per ``groups``.
+    """
+    shape = (PWG_C_OUT, PWG_IMAGE.shape[0] // groups, 1, 1)
+    w = np.random.default_rng(200 + groups).integers(-2, 3, size=shape).astype(float)
+    return np.where(w == 0, 1.0, w)
+
+
+def pwg_dense_weights(groups: int) -> np.ndarray:
+    """The grouped 1x1 layer as one dense ``(C_out, C_in)`` matrix: block diagonal.
+
+    Parameters
+    ----------
+    groups : int
+        ``g``.
+
+    Returns
+    -------
+    ndarray, shape (8, 8)
+        ``cv.conv_matrix`` of the layer on a single pixel: zero outside the ``g``
+        diagonal blocks.
+    """
+    c_in = PWG_IMAGE.shape[0]
+    return matrix.conv_matrix((c_in, 1, 1), pwg_weights(groups), groups=groups, dense=True)
+
+
+@cache
+def _layer(groups: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    w = pwg_weights(groups)
+    y = conv.conv2d(PWG_IMAGE[None], w, groups=groups)[0]
+    return w, y, matrix.conv_triples(PWG_IMAGE.shape, w.shape, groups=groups)
+
+
+def _build(groups: int, out_channel: int) -> dict:
+    c_in, h, w = PWG_IMAGE.shape
+    hw = h * w
+    weight, y, triples = _layer(groups)
+    c_in_g = c_in // groups
+    group = out_channel // (PWG_C_OUT // groups)
+    first = group * c_in_g
+    mine = triples[triples[:, 0] // hw == out_channel].copy()
+    mine[:, 0] -= out_channel * hw
+    mine[:, 2] -= out_channel * c_in_g
+    # X = x.reshape(C_in, H W): column p is pixel p's channel column, flat index = x's
+    column_steps = steps_from_triples(mine, out=(2, 0), inp=(0, 0), ker=(1, 0))
+    rows = range(first * hw, (first + c_in_g) * hw)
+    col_panels = [
+        grid(
+            "X",
+            f"x.reshape({c_in}, {hw}): one column per pixel, rows = input channels "
+            f"(group {group}: rows {first}–{first + c_in_g - 1} outlined)",
+            PWG_IMAGE.reshape(c_in, hw),
+            role="input",
+            marks={"hot": rows},
+        ),
+        grid(
+            "w",
+            f"W[{out_channel}, :, 0, 0]: {c_in_g} weight(s) of output {out_channel}",
+            weight[out_channel, :, 0, 0],
+            role="kernel",
+        ),
+        grid(
+            "y",
+            f"output channel {out_channel}, one value per pixel",
+            y[out_channel][None].reshape(1, hw),
+            role="output",
+            progressive=True,
+        ),
+    ]
+    # the same sums with the dense block-diagonal matrix: weight index o*C_in + c
+    dense = pwg_dense_weights(groups)
+    dense_steps = [
+        [(2, p, 0, (first + j) * hw + p, 1, out_channel * c_in + first + j) for j in range(c_in_g)]
+        for p in range(hw)
+    ]
+    zeros = [i for i in range(dense.size) if dense.flat[i] == 0]
+    dense_panels = [
+        grid("X", f"X ({c_in}×{hw})", PWG_IMAGE.reshape(c_in, hw), role="input"),
+        grid(
+            "D",
+            f"the layer as a dense {PWG_C_OUT}×{c_in} matrix: {groups} diagonal block(s), "
+            "zeros dotted",
+            dense,
+            role="kernel",
+            marks={"zero": zeros},
+        ),
+        grid(
+            "Y",
+            f"row {out_channel} of Y = D·X",
+            y[out_channel].reshape(1, hw),
+            role="output",
+            progressive=True,
+        ),
+    ]
+    grouped = cost.pointwise_grouped_cost((1, c_in, h, w), PWG_C_OUT, groups, bias=False)
+    full = cost.pointwise_cost((1, c_in, h, w), PWG_C_OUT, bias=False)
+    return {
+        "views": [
+            view(
+                f"groups={groups}: output channel {out_channel} (group {group}) mixes input "
+                f"channels {first}–{first + c_in_g - 1} of each pixel",
+                col_panels,
+                column_steps,
+            ),
+            view("the same numbers as a block-diagonal matrix product", dense_panels, dense_steps),
+        ],
+        "formula": [
+            "y[o, p] = Σ_{c < C_in/g} W[o, c]·x[g(o)·C_in/g + c, p]   at every pixel p",
+            f"MACs per output value = C_in/g = {c_in}/{groups} = {c_in_g}",
+            f"MACs = H·W·C_in·C_out/g = {h}·{w}·{c_in}·{PWG_C_OUT}/{groups} = {grouped.macs}"
+            f"  (dense 1x1: {full.macs}, {groups}× more)",
+            f"weights = C_in·C_out/g = {grouped.params}  (dense 1x1: {full.params})",
+        ],
+        "code": (
+            f"w = torch.randn({PWG_C_OUT}, {c_in_g}, 1, 1)   # (C_out, C_in/g, 1, 1)\n"
+            f"F.conv2d(x, w, groups={groups})"
+        ),
+    }
+
+
+def pwg_figure() -> Figure:
+    """A 1x1 grouped convolution: each output mixes only its group's channels of a pixel.
+
+    Returns
+    -------
+    Figure
+        Controls: the number of groups (1, 2, 4, 8) and the output channel.
+    """
+    c_in, h, w = PWG_IMAGE.shape
+    return Figure(
+        id="pointwise-grouped",
+        title="Pointwise grouped convolution: a 1x1 layer whose outputs read one group each",
+        description=(
+            f"An input of {c_in} channels and {h * w} pixels, drawn as a {c_in}-row table: "
+            "each column is one pixel's channel column. A 1x1 convolution with "
+            f"{PWG_C_OUT} output channels and g groups computes, at every pixel, each output "
+            "channel as a weighted sum of the input channels of its group only (outlined rows). "
+            "Each step computes the chosen output channel at one pixel, with C_in/g terms. "
+            "Below, the same layer is a dense matrix with g diagonal blocks and zeros "
+            "elsewhere. The formula lines count the multiply-accumulates: g times fewer than "
+            "a dense 1x1 layer."
+        ),
+        controls=[
+            Control("groups", "groups g", list(PWG_CHOICES), default=1),
+            Control("out_channel", "output channel", list(range(PWG_C_OUT)), default=6),
+        ],
+        build=_build,
+    )
+
+
+FIGURES = [pwg_figure]
