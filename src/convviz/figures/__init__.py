@@ -14,7 +14,7 @@ from convviz.figures.engine import Control, Figure
 __all__ = ["REGISTRY", "Control", "Figure", "flip"]
 
 #: Figure modules, one per chapter, in book order.
-_MODULES = ("flip", "channels", "volume", "pointwise", "arithmetic", "transposed")
+_MODULES = ("flip", "channels", "volume", "pointwise", "arithmetic", "transposed", "dilated")
 
 #: chapter file stem -> (lab title, [figure factories])
 REGISTRY = {}

@@ -1,0 +1,260 @@
+"""Chapter 7 figures: a dilated kernel reads spread-out cells; stacked dilations see far."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from convviz import conv, matrix, padding, receptive, shapes
+from convviz.figures.engine import Control, Figure, grid, steps_from_triples, view
+
+__all__ = [
+    "DIL_DILATIONS",
+    "DIL_IMAGE",
+    "DIL_KERNEL",
+    "STACK_IMAGE",
+    "STACK_SCHEDULES",
+    "dilated_kernel_figure",
+    "dilated_stack_figure",
+    "spread_kernel",
+    "stack_kernel",
+]
+
+CHAPTER = "07-dilated-convolution"
+TITLE = "Dilated (atrous) convolution"
+
+#: The 9x9 image of the dilated-kernel figure: small integers, so every sum is checkable.
+DIL_IMAGE = np.random.default_rng(7).integers(0, 5, size=(9, 9)).astype(float)
+
+#: The 3x3 kernel of the dilated-kernel figure (no zero weights: every tap shows).
+DIL_KERNEL = np.array([[1.0, 2.0, 1.0], [-1.0, 3.0, -1.0], [2.0, -2.0, 1.0]])
+
+#: Dilations of the dilated-kernel figure: those valid (by convviz.shapes) on the 9x9 image.
+DIL_DILATIONS = tuple(
+    s.dilation
+    for s in shapes.valid_settings(
+        9, kernel_sizes=(3,), strides=(1,), paddings=(0,), dilations=(1, 2, 3, 4, 5)
+    )
+)
+
+#: Dilation schedules of the stack figure, by label.
+STACK_SCHEDULES: dict[str, tuple[int, int, int]] = {
+    "1, 2, 4 (doubling, Yu & Koltun)": (1, 2, 4),
+    "1, 1, 1 (no dilation)": (1, 1, 1),
+    "2, 2, 2 (same dilation: gridding)": (2, 2, 2),
+}
+
+#: The image of the stack figure; its top-left (r + 2) x (r + 2) corner is used, so
+#: every setting has a 3x3 output (a 15x15 receptive field needs 17x17).
+STACK_IMAGE = np.random.default_rng(8).integers(0, 3, size=(17, 17)).astype(float)
+
+
+def spread_kernel(w: np.ndarray, d: int) -> np.ndarray:
+    """The kernel as the dilated convolution uses it: ``d - 1`` zeros between taps.
+
+    Computed as the matrix of a dilated convolution on an input the size of the
+    effective kernel (one output cell): its single row holds each weight at the
+    input cell it multiplies.
+
+    Parameters
+    ----------
+    w : ndarray, shape (k, k)
+    d : int
+        Dilation (1 means none).
+
+    Returns
+    -------
+    ndarray, shape (e, e)
+        ``e = d (k - 1) + 1``; zeros at the holes.
+    """
+    e = shapes.effective_kernel_size(w.shape[0], d)
+    row = matrix.conv_matrix((1, e, e), w[None, None], dilation=d, dense=True)
+    return np.asarray(row).reshape(e, e)
+
+
+def stack_kernel(dilations: tuple[int, ...], k: int = 3) -> np.ndarray:
+    """The one kernel equal to a stack of all-ones ``k x k`` layers with these dilations.
+
+    Its entry ``j`` is the number of paths from one output cell down to input
+    cell ``j`` (the stack's matrix, a product of the layers' matrices, evaluated
+    on an input exactly the size of the receptive field).
+
+    Parameters
+    ----------
+    dilations : tuple of int
+        From the input side.
+    k : int, default 3
+
+    Returns
+    -------
+    ndarray of float, shape (r, r)
+        ``r`` from :func:`convviz.receptive.receptive_field`.
+    """
+    r = receptive.receptive_field([receptive.Layer(k, dilation=d) for d in dilations]).size[0]
+    ones = np.ones((1, 1, k, k))
+    total = None
+    size = r
+    for d in dilations:
+        c = matrix.conv_matrix((1, size, size), ones, dilation=d)
+        total = c if total is None else c @ total
+        size = shapes.conv_output_size(size, k, 1, 0, d)
+    assert total is not None and size == 1
+    return np.asarray(total.todense()).reshape(r, r)
+
+
+def _dil_build(dilation: int, pad: str) -> dict:
+    x, w = DIL_IMAGE, DIL_KERNEL
+    h = x.shape[0]
+    k = w.shape[0]
+    e = shapes.effective_kernel_size(k, dilation)
+    p = shapes.padding_for_same(k, dilation) if pad == "same" else 0
+    y = conv.conv2d(x[None, None], w[None, None], padding=p, dilation=dilation)[0, 0]
+    oh = shapes.conv_output_size(h, k, 1, p, dilation)
+    xp = padding.pad(x, (p, p, p, p))
+    triples = matrix.conv_triples((1, *xp.shape), (1, 1, k, k), dilation=dilation)
+    hp = xp.shape[0]
+    ring = [
+        r * hp + c for r in range(hp) for c in range(hp) if not (p <= r < p + h and p <= c < p + h)
+    ]
+    spread = spread_kernel(w, dilation)
+    holes = [int(i) for i in np.flatnonzero(spread == 0)]
+    panels = [
+        grid(
+            "x",
+            f"input x, {h}×{h}" + (f", padded by {p} (dashed zeros)" if p else ""),
+            xp,
+            role="input",
+            origin=(-p, -p),
+            marks={"pad": ring},
+        ),
+        grid("w", f"kernel w, {k}×{k}", w, role="kernel"),
+        grid("y", f"output y, {oh}×{oh}", y, role="output", progressive=True),
+        grid(
+            "ŵ",
+            f"w as it lands on x: {e}×{e}, holes = 0",
+            spread,
+            role="other",
+            marks={"zero": holes},
+        ),
+    ]
+    steps = steps_from_triples(triples, out=(2, 0), inp=(0, 0), ker=(1, 0))
+    return {
+        "views": [view(f"3×3 kernel, dilation {dilation}", panels, steps)],
+        "formula": [
+            f"y[r,c] = Σᵢⱼ x[r − p + {dilation}·i, c − p + {dilation}·j]·w[i,j]   "
+            f"(dilation l = {dilation}: {dilation - 1} gap{'s' if dilation != 2 else ''} between taps)",
+            f"effective size k + (k − 1)(l − 1) = {k} + {k - 1}·{dilation - 1} = {e}: "
+            f"one output reads {k * k} cells spread over {e}×{e}",
+            f"o = i + 2p − e + 1 = {h} + {2 * p} − {e} + 1 = {oh}",
+        ],
+        "code": f"F.conv2d(x, w, dilation={dilation}, padding={p})   # x: (1, 1, {h}, {h}), w: (1, 1, 3, 3)",
+    }
+
+
+def dilated_kernel_figure() -> Figure:
+    """One 3x3 kernel with a dilation slider: which input cells each output reads.
+
+    Returns
+    -------
+    Figure
+        Controls: dilation (1 to 4) and padding (none or 'same').
+    """
+    return Figure(
+        id="dilated-kernel",
+        title="A dilated 3×3 kernel reads 9 cells spread over a wider window",
+        description=(
+            "A 9×9 image x is convolved with a 3×3 kernel w at dilation l. Each step "
+            "highlights the nine input cells one output reads, labelled with the weight "
+            "they are multiplied by; the cells are l apart, so the window spans "
+            "(3 − 1)l + 1 cells a side: 3, 5, 7, 9 for l = 1, 2, 3, 4. The fourth panel "
+            "shows the kernel as it lands on the input, with zeros in the holes. With "
+            "'same' padding (p = l) the output keeps the input size."
+        ),
+        controls=[
+            Control("dilation", "dilation l", list(DIL_DILATIONS), default=1),
+            Control("pad", "padding", ["none", "same"], labels=["none (valid)", "same (p = l)"]),
+        ],
+        build=_dil_build,
+    )
+
+
+def _stack_build(schedule: str, layers: int) -> dict:
+    dil = STACK_SCHEDULES[schedule][:layers]
+    K = stack_kernel(dil)
+    r = K.shape[0]
+    n = r + 2  # a 3x3 output: nine steps, each one output cell's whole receptive field
+    x = STACK_IMAGE[:n, :n]
+    rf = receptive.receptive_field([receptive.Layer(3, dilation=d) for d in dil]).size[0]
+    # the stack of all-ones layers, run with conv2d layer by layer
+    y = x[None, None]
+    for d in dil:
+        y = conv.conv2d(y, np.ones((1, 1, 3, 3)), dilation=d)
+    y = y[0, 0]
+    o = y.shape[0]
+    triples = matrix.conv_triples((1, n, n), (1, 1, r, r))
+    reached = K.ravel()[triples[:, 2]] != 0
+    steps = steps_from_triples(triples[reached], out=(2, 0), inp=(0, 0), ker=(1, 0))
+    holes = [int(i) for i in np.flatnonzero(K == 0)]
+    seen = int(np.count_nonzero(K))
+    panels = [
+        grid("x", f"input x, {n}×{n}", x, role="input"),
+        grid(
+            "P",
+            f"paths from one output to each input cell, {r}×{r}",
+            K,
+            role="kernel",
+            marks={"zero": holes} if holes else None,
+        ),
+        grid(
+            "y",
+            f"output after {layers} layer{'s' if layers > 1 else ''}, {o}×{o}",
+            y,
+            role="output",
+            progressive=True,
+        ),
+    ]
+    terms = " + ".join(f"{d}·2" for d in dil)
+    single = shapes.effective_kernel_size(3, dil[-1])
+    formula = [
+        f"{layers} stacked 3×3 layer{'s' if layers > 1 else ''}, dilations {', '.join(map(str, dil))}, all weights 1",
+        f"receptive field r = 1 + Σ l·(k − 1) = 1 + {terms} = {rf}: each output sees {rf}×{rf} inputs",
+        f"weights: {layers}·9 = {9 * layers}; paths per output: 9^{layers} = {int(K.sum())} "
+        f"(the sum of P); cells reached: {seen} of {rf * rf}"
+        + (" (holes: gridding)" if holes else ""),
+        f"the last layer alone (one 3×3 kernel, dilation {dil[-1]}) spans only {single}×{single}",
+    ]
+    code = ",\n    ".join(f"nn.Conv2d(1, 1, 3, dilation={d}, bias=False)" for d in dil)
+    return {
+        "views": [view(f"stack of {layers}, dilations {dil}", panels, steps)],
+        "formula": formula,
+        "code": f"stack = nn.Sequential(\n    {code},\n)   # all weights 1: y = F.conv2d(x, P)",
+    }
+
+
+def dilated_stack_figure() -> Figure:
+    """Receptive field of stacked dilated 3x3 layers, as the paths that reach each input.
+
+    Returns
+    -------
+    Figure
+        Controls: the dilation schedule and the number of layers (1 to 3).
+    """
+    return Figure(
+        id="dilated-stack",
+        title="Stacked dilations: 3×3, 7×7, 15×15 with dilations 1, 2, 4",
+        description=(
+            "A stack of 3×3 layers whose weights are all 1 equals one convolution with "
+            "the kernel P (middle panel): P counts the paths from one output cell down "
+            "to each input cell. With dilations 1, 2, 4 the receptive field grows "
+            "3×3, 7×7, 15×15 while the weights grow 9, 18, 27. Each step highlights the "
+            "input cells one output cell depends on. With dilations 2, 2, 2 the reached "
+            "cells have holes (zeros in P): the gridding artifact."
+        ),
+        controls=[
+            Control("schedule", "dilations", list(STACK_SCHEDULES)),
+            Control("layers", "layers", [1, 2, 3], default=2),
+        ],
+        build=_stack_build,
+    )
+
+
+FIGURES = [dilated_kernel_figure, dilated_stack_figure]
