@@ -227,7 +227,7 @@ def _controls() -> list[Control]:
         Control("k", "kernel size k", list(AR_KERNEL_SIZES), default=2),
         Control("s", "stride s", list(AR_STRIDES), default=1),
         Control("p", "padding p", list(AR_PADDINGS), default=1),
-        Control("d", "dilation d", list(AR_DILATIONS)),
+        Control("d", "dilation d", list(AR_DILATIONS), labels=[f"d = {d}" for d in AR_DILATIONS]),
     ]
 
 
