@@ -14,7 +14,16 @@ from convviz.figures.engine import Control, Figure
 __all__ = ["REGISTRY", "Control", "Figure", "flip"]
 
 #: Figure modules, one per chapter, in book order.
-_MODULES = ("flip", "channels", "volume", "pointwise", "arithmetic", "transposed", "dilated")
+_MODULES = (
+    "flip",
+    "channels",
+    "volume",
+    "pointwise",
+    "arithmetic",
+    "transposed",
+    "dilated",
+    "grouped",
+)
 
 #: chapter file stem -> (lab title, [figure factories])
 REGISTRY = {}
