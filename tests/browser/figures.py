@@ -44,7 +44,7 @@ def set_control(page: Any, fig_id: str, name: str, index: int) -> None:
     sel = f"#cv-{fig_id} [data-control='{name}']"
     tag = page.eval_on_selector(sel, "e => e.tagName")
     if tag == "SELECT":
-        page.select_option(sel, str(index))
+        page.select_option(sel, index=index)
     else:
         page.eval_on_selector(
             sel,
