@@ -23,6 +23,7 @@ _MODULES = (
     "transposed",
     "dilated",
     "grouped",
+    "shuffle",
 )
 
 #: chapter file stem -> (lab title, [figure factories])

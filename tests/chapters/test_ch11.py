@@ -1,0 +1,154 @@
+"""Chapter 11, shuffled grouped convolution: every number and claim it states."""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from torch import nn
+
+import convviz as cv
+from convviz.figures.shuffle import (
+    connection_matrices,
+    connectivity_figure,
+    permutation_figure,
+    shuffle_matrix,
+)
+
+STEM = "11-shuffled-grouped-convolution"
+
+
+def _torch_reach(c, g, shuffle, layers=2):
+    """Which input channels reach output channel 0, by perturbing inputs in torch."""
+    torch.manual_seed(0)
+    convs = [nn.Conv2d(c, c, 1, groups=g, bias=False).double() for _ in range(layers)]
+    reach = []
+    with torch.no_grad():
+        for conv in convs:
+            conv.weight.copy_(conv.weight.abs() + 0.1)  # positive: no cancellation
+        for i in range(c):
+            x = torch.zeros(1, c, 1, 1, dtype=torch.float64)
+            x[0, i] = 1.0
+            h = x
+            for j, conv in enumerate(convs):
+                h = conv(h)
+                if shuffle and j < layers - 1:
+                    h = nn.ChannelShuffle(g)(h)
+            reach.append(bool(h[0, 0, 0, 0] != 0))
+    return reach
+
+
+def test_isolation_and_mixing(chapter):
+    _ns, glued = chapter(STEM)
+    assert glued["C"] == 8
+    assert glued["moved_plain"] == 4 == sum(_torch_reach(8, 2, False))
+    assert glued["moved_shuffled"] == 8 == sum(_torch_reach(8, 2, True))
+
+
+def test_shuffle_equals_torch_and_order(chapter):
+    _ns, glued = chapter(STEM)
+    assert glued["shuffle_matches_torch"] is True
+    order = nn.ChannelShuffle(3)(torch.arange(12.0).view(1, 12, 1, 1)).view(-1).int().tolist()
+    assert order == [0, 4, 8, 1, 5, 9, 2, 6, 10, 3, 7, 11]
+    for i in range(4):
+        assert glued[f"order_g3_{i}"] == order[i]
+    assert glued["inverse_ok"] is True
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    g=st.integers(1, 6),
+    n=st.integers(1, 5),
+    batch=st.integers(1, 2),
+    seed=st.integers(0, 2**31 - 1),
+)
+def test_channel_shuffle_is_torch_and_the_formula(g, n, batch, seed):
+    c = g * n
+    x = np.random.default_rng(seed).normal(size=(batch, c, 2, 3))
+    ours = cv.channel_shuffle(x, g)
+    assert np.array_equal(ours, F.channel_shuffle(torch.from_numpy(x), g).numpy())
+    for out in range(c):
+        assert np.array_equal(ours[:, out], x[:, (out % g) * n + out // g])
+    assert np.array_equal(cv.channel_shuffle(ours, n), x)
+
+
+def test_connection_matrices(chapter):
+    ns, glued = chapter(STEM)
+    m = ns["m"]
+    block = np.kron(np.eye(2), np.ones((4, 4)))
+    assert np.array_equal(m["layer"], block)
+    assert np.array_equal(m["plain2"], block @ block)
+    assert glued["plain_zero_share"] == 0.5
+    # P from torch: P @ v == ChannelShuffle(v)
+    p = nn.ChannelShuffle(2)(torch.eye(8, dtype=torch.float64).view(1, 8, 8, 1))[0, :, :, 0]
+    assert np.array_equal(m["shuffle"], p.numpy())
+    assert np.array_equal(m["shuffled2"], block @ p.numpy() @ block)
+    assert glued["shuffled_min_paths"] == 2 == int((block @ p.numpy() @ block).min())
+
+
+def test_cost_and_gradient(chapter):
+    _ns, glued = chapter(STEM)
+    assert glued["shuffle_macs"] == 0
+    assert glued["grad_is_inverse"] is True
+
+
+def test_exercise_answers():
+    def order(c, g):
+        return cv.channel_shuffle(np.arange(float(c)).reshape(1, c, 1), g).ravel().tolist()
+
+    assert order(6, 2) == [0, 3, 1, 4, 2, 5]
+    assert order(6, 3) == [0, 2, 4, 1, 3, 5]
+    x = torch.arange(12.0).view(1, 12, 1, 1)
+    fixed = [g for g in (1, 2, 3, 4, 6, 12) if torch.equal(nn.ChannelShuffle(g)(x), x)]
+    assert fixed == [1, 12]
+    assert sum(_torch_reach(8, 4, True, layers=2)) == 4
+    assert sum(_torch_reach(8, 4, True, layers=3)) == 8
+    m = connection_matrices(8, 4)
+    M, P = m["layer"], m["shuffle"]
+    assert np.count_nonzero((M @ P @ M)[0]) == 4
+    assert np.count_nonzero((M @ P @ M @ P @ M)[0]) == 8
+
+
+def test_shuffle_matrix_is_the_torch_permutation():
+    for c, g in ((12, 3), (8, 4), (6, 6)):
+        v = np.random.default_rng(c).normal(size=c)
+        expected = nn.ChannelShuffle(g)(torch.from_numpy(v).view(1, c, 1, 1)).view(-1).numpy()
+        assert np.array_equal(shuffle_matrix(c, g) @ v, expected)
+
+
+def test_permutation_figure_frames():
+    fig = permutation_figure()
+    for key in fig.keys():
+        g = fig.setting(key)["groups"]
+        frame = fig.frame(key)
+        idx_view, grp_view, _ = frame["views"]
+        expected = nn.ChannelShuffle(g)(torch.arange(12.0).view(1, 12, 1, 1)).view(-1).tolist()
+        assert idx_view["panels"][3]["values"] == expected
+        assert grp_view["panels"][2]["values"] == [e // (12 // g) for e in expected]
+        assert len(idx_view["steps"]) == 12
+        for c, terms in enumerate(idx_view["steps"]):
+            assert len(terms) == 1 and terms[0][1] == c and terms[0][3] == expected[c]
+
+
+def test_connectivity_figure_frames():
+    fig = connectivity_figure()
+    for key in fig.keys():
+        g = fig.setting(key)["groups"]
+        frame = fig.frame(key)
+        plain, shuffled = frame["views"]
+        reach_plain = sum(_torch_reach(8, g, False))
+        reach_shuffled = sum(_torch_reach(8, g, True))
+        r_plain = np.array(plain["panels"][2]["values"]).reshape(8, 8)
+        r_shuffled = np.array(shuffled["panels"][2]["values"]).reshape(8, 8)
+        assert np.count_nonzero(r_plain[0]) == reach_plain == 8 // g
+        assert np.count_nonzero(r_shuffled[0]) == reach_shuffled
+        assert f"depends on {reach_shuffled} of 8" in frame["formula"][2]
+        for v in (plain, shuffled):
+            panels = v["panels"]
+            for terms in v["steps"]:
+                total = sum(
+                    panels[t[2]]["values"][t[3]] * panels[t[4]]["values"][t[5]] for t in terms
+                )
+                assert total == panels[2]["values"][terms[0][1]]
