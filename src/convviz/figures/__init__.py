@@ -22,6 +22,7 @@ _MODULES = (
     "arithmetic",
     "transposed",
     "dilated",
+    "separable",
     "grouped",
     "shuffle",
 )
