@@ -25,6 +25,7 @@ _MODULES = (
     "separable",
     "grouped",
     "shuffle",
+    "pointwise_grouped",
 )
 
 #: chapter file stem -> (lab title, [figure factories])
