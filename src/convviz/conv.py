@@ -224,9 +224,9 @@ def _conv_nd(x, weight, bias, stride, dilation, groups):
     if c_per_group == 1 and c_out == groups and all(s == 1 for s in stride):
         return _conv_nd_depthwise(x, weight, bias, dilation, acc)
     if all(s == 1 for s in stride) and acc in GEMM_KINDS:
-        # many channels: one GEMM per tap, no copy; few: stack all but the first
-        # kernel axis (a partial im2col) so that each GEMM has a useful depth
-        stacked = 0 if c_per_group * taps > 256 else max(len(kernel) - 1, 1)
+        # stack the taps of the last kernel axis (few channels: all but the first
+        # axis) side by side, a partial im2col, so that each GEMM has a useful depth
+        stacked = 1 if c_per_group * taps > 256 else max(len(kernel) - 1, 1)
         return _conv_nd_shifted(x, weight, bias, dilation, groups, acc, stacked)
     return _conv_nd_im2col(x, weight, bias, stride, dilation, groups)
 
