@@ -23,6 +23,7 @@ _MODULES = (
     "transposed",
     "dilated",
     "separable",
+    "flattened",
     "grouped",
     "shuffle",
     "pointwise_grouped",

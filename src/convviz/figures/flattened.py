@@ -1,0 +1,178 @@
+"""Chapter 9 figures: a rank-1 3D filter is three 1D filters (channel, vertical, horizontal)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from convviz import conv, cost, matrix
+from convviz.figures.engine import Control, Figure, grid, steps_from_triples, view
+
+__all__ = [
+    "FL_CHANNEL",
+    "FL_HORIZONTAL",
+    "FL_IMAGE",
+    "FL_VERTICAL",
+    "flattened_figure",
+    "rank1_filter",
+]
+
+CHAPTER = "09-flattened-convolution"
+TITLE = "Flattened convolution"
+
+#: The input of the figure: 4 channels of 6x6 small integers (the first C are used).
+FL_IMAGE = np.random.default_rng(90).integers(0, 4, size=(4, 6, 6)).astype(float)
+
+#: The channel (lateral) filter: the first C entries are used.
+FL_CHANNEL = np.array([1.0, -1.0, 2.0, 1.0])
+
+#: The vertical and horizontal 1D filters, by kernel side k.
+FL_VERTICAL: dict[int, np.ndarray] = {
+    3: np.array([1.0, 2.0, 1.0]),
+    5: np.array([1.0, 2.0, 3.0, 2.0, 1.0]),
+}
+FL_HORIZONTAL: dict[int, np.ndarray] = {
+    3: np.array([1.0, 0.0, -1.0]),
+    5: np.array([1.0, 1.0, 0.0, -1.0, -1.0]),
+}
+
+
+def rank1_filter(c: np.ndarray, v: np.ndarray, h: np.ndarray) -> np.ndarray:
+    """The 3D filter ``W[i, r, s] = c[i] v[r] h[s]``: the outer product of three vectors.
+
+    Parameters
+    ----------
+    c : ndarray, shape (C,)
+        Channel (lateral) filter.
+    v : ndarray, shape (k_h,)
+        Vertical filter.
+    h : ndarray, shape (k_w,)
+        Horizontal filter.
+
+    Returns
+    -------
+    ndarray, shape (C, k_h, k_w)
+        A rank-1 tensor: ``C + k_h + k_w`` numbers describe its ``C k_h k_w`` entries.
+    """
+    return np.einsum("i,r,s->irs", c, v, h)
+
+
+def _build(channels: int, k: int) -> dict:
+    C = channels
+    x = FL_IMAGE[:C]
+    n = x.shape[1]
+    c, v, h = FL_CHANNEL[:C], FL_VERTICAL[k], FL_HORIZONTAL[k]
+    P = np.outer(v, h)
+    W = rank1_filter(c, v, h)
+    o = n - k + 1
+    # view 1: the filter from its three factors
+    f_panels = [
+        grid("v", f"vertical v, {k}×1", v.reshape(k, 1), role="input"),
+        grid("h", f"horizontal h, 1×{k}", h.reshape(1, k), role="kernel"),
+        grid("P", f"v hᵀ, {k}×{k}", P, role="output", progressive=True),
+        grid("c", f"channel c, length {C}", c, role="input"),
+    ] + [
+        grid(f"W{i}", f"W[{i}] = c[{i}]·v hᵀ", W[i], role="output", progressive=True)
+        for i in range(C)
+    ]
+    f_steps = [[(2, r * k + s, 0, r, 1, s)] for r in range(k) for s in range(k)]
+    f_steps += [[(4 + i, cell, 3, i, 2, cell)] for i in range(C) for cell in range(k * k)]
+    # view 2: three 1D convolutions
+    z = conv.conv2d(x[None], c.reshape(1, C, 1, 1))[0, 0]
+    t = conv.conv2d(z[None, None], v.reshape(1, 1, k, 1))[0, 0]
+    y = conv.conv2d(t[None, None], h.reshape(1, 1, 1, k))[0, 0]
+    s_panels = [grid(f"x{i}", f"input channel {i}", x[i], role="input") for i in range(C)] + [
+        grid("c", f"c, 1×1×{C}", c, role="kernel"),
+        grid("z", f"z: channels mixed, {n}×{n}", z, role="output", progressive=True),
+        grid("v", f"v, {k}×1", v.reshape(k, 1), role="kernel"),
+        grid("t", f"t: vertical, {o}×{n}", t, role="output", progressive=True),
+        grid("h", f"h, 1×{k}", h.reshape(1, k), role="kernel"),
+        grid("y", f"y: horizontal, {o}×{o}", y, role="output", progressive=True),
+    ]
+    s_steps = (
+        steps_from_triples(
+            matrix.conv_triples((C, n, n), (1, C, 1, 1)), out=(C + 1, 0), inp=(0, n * n), ker=(C, 0)
+        )
+        + steps_from_triples(
+            matrix.conv_triples((1, n, n), (1, 1, k, 1)),
+            out=(C + 3, 0),
+            inp=(C + 1, 0),
+            ker=(C + 2, 0),
+        )
+        + steps_from_triples(
+            matrix.conv_triples((1, o, n), (1, 1, 1, k)),
+            out=(C + 5, 0),
+            inp=(C + 3, 0),
+            ker=(C + 4, 0),
+        )
+    )
+    # view 3: the standard convolution with the 3D filter
+    y_std = conv.conv2d(x[None], W[None])[0, 0]
+    d_panels = (
+        [grid(f"x{i}", f"input channel {i}", x[i], role="input") for i in range(C)]
+        + [grid(f"W{i}", f"filter slice W[{i}]", W[i], role="kernel") for i in range(C)]
+        + [grid("y", f"y, {o}×{o}", y_std, role="output", progressive=True)]
+    )
+    d_steps = steps_from_triples(
+        matrix.conv_triples((C, n, n), (1, C, k, k)), out=(2 * C, 0), inp=(0, n * n), ker=(C, k * k)
+    )
+    shape = (1, C, n, n)
+    std = cost.conv_cost(shape, 1, k, bias=False)
+    flat = cost.flattened_cost(shape, 1, k, bias=False)
+    first = cost.pointwise_cost(shape, 1, bias=False).macs
+    second = cost.depthwise_cost((1, 1, n, n), (k, 1), bias=False).macs
+    return {
+        "views": [
+            view(f"1 · the {C}×{k}×{k} filter is an outer product", f_panels, f_steps),
+            view(f"2 · three 1D convolutions: {flat.macs} multiplications", s_panels, s_steps),
+            view(
+                f"3 · one standard convolution with W: {std.macs} multiplications",
+                d_panels,
+                d_steps,
+            ),
+        ],
+        "formula": [
+            f"W[i, r, s] = c[i]·v[r]·h[s]  (rank 1): {C} + {k} + {k} = {flat.params} numbers "
+            f"instead of {C}·{k}·{k} = {std.params}",
+            f"flattened: H W C + H_out W k + H_out W_out k = {n}·{n}·{C} + {o}·{n}·{k} + {o}·{o}·{k} "
+            f"= {first} + {second} + {flat.macs - first - second} = {flat.macs}",
+            f"standard: H_out W_out C k² = {o}·{o}·{C}·{k * k} = {std.macs}",
+            "both give the same y: x ⋆ W = ((x ⋆ c) ⋆ v) ⋆ h",
+        ],
+        "code": (
+            f"z = F.conv2d(x, c.view(1, {C}, 1, 1))      # channel: 1x1 across channels\n"
+            f"t = F.conv2d(z, v.view(1, 1, {k}, 1))      # vertical\n"
+            f"y = F.conv2d(t, h.view(1, 1, 1, {k}))      # horizontal\n"
+            f"# == F.conv2d(x, W.view(1, {C}, {k}, {k})) with W = c ⊗ v ⊗ h"
+        ),
+    }
+
+
+def flattened_figure() -> Figure:
+    """The rank-1 3D filter, its three 1D factors, and the three 1D convolutions.
+
+    Returns
+    -------
+    Figure
+        Controls: the number of input channels C (2 to 4) and the kernel side k (3 or 5).
+    """
+    return Figure(
+        id="flattened",
+        title="A rank-1 3D filter: one channel, one vertical and one horizontal 1D filter",
+        description=(
+            "First view: the C×k×k filter W built from three 1D filters; the vertical "
+            "filter v times the horizontal filter h gives a k×k slice, and channel i of W "
+            "is that slice times c[i]. Second view: an image with C channels goes through "
+            "three 1D convolutions in turn: a 1×1 convolution with c that mixes the "
+            "channels into one map, a k×1 vertical pass with v and a 1×k horizontal pass "
+            "with h. Third view: one standard convolution with W gives the same output, "
+            "at a higher count of multiplications (in the formula lines)."
+        ),
+        controls=[
+            Control("channels", "input channels C", [2, 3, 4], default=1),
+            Control("k", "kernel side k", [3, 5]),
+        ],
+        build=_build,
+    )
+
+
+FIGURES = [flattened_figure]
