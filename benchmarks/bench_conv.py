@@ -124,9 +124,9 @@ def main() -> None:
                 "max_abs_diff": error,
             }
         )
-    cores = openblas_cores()
+    cores, load = openblas_cores(), os.getloadavg()
     print(f"threads: {THREADS}; numpy {np.__version__} ({blas_info()}); torch {torch.__version__}")
-    print(f"OpenBLAS kernels: {cores}")
+    print(f"OpenBLAS kernels: {cores}; 1-min load average at the end: {load[0]:.2f}")
     print()
     print("| case | torch ms | convviz ms | ratio | target |")
     print("| --- | ---: | ---: | ---: | ---: |")
@@ -143,6 +143,7 @@ def main() -> None:
         "torch": torch.__version__,
         "machine": platform.machine(),
         "repeats": args.repeats,
+        "loadavg_after": os.getloadavg(),  # other processes on a shared machine skew all rows
         "openblas_cores": cores,
         "openblas_env": {k: v for k, v in os.environ.items() if k.startswith("OPENBLAS_")},
     }
