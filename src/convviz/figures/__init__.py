@@ -27,6 +27,7 @@ _MODULES = (
     "grouped",
     "shuffle",
     "pointwise_grouped",
+    "costs",
 )
 
 #: chapter file stem -> (lab title, [figure factories])

@@ -23,6 +23,15 @@
     return (r < 0 ? "\u2212" : "") + s;
   }
 
+  /* Cell text: numbers of 10 000 and more are shortened (1.18M, 18.4k) so they fit
+   * a cell; data-value and the sum line keep the full number. */
+  function short(v) {
+    if (typeof v !== "number" || Math.abs(v) < 1e4) return fmt(v);
+    var a = Math.abs(v), u = a >= 1e9 ? ["G", 1e9] : a >= 1e6 ? ["M", 1e6] : ["k", 1e3];
+    var r = a / u[1];
+    return (v < 0 ? "\u2212" : "") + (r >= 100 ? r.toFixed(0) : r >= 10 ? r.toFixed(1) : r.toFixed(2)) + u[0];
+  }
+
   function paren(v) {
     var s = fmt(v);
     return (typeof v === "number" && v < 0) ? "(" + s + ")" : s;
@@ -96,7 +105,7 @@
         (hidden || marks[cell] === "pad" || marks[cell] === "zero" ? "#f4f4f4" : color(v, scale)) + '"></rect>');
       if (!hidden && size >= 30) {
         out.push('<text x="' + (x + size / 2) + '" y="' + (y + size / 2 + (info.pairs[pi + ":" + cell] ? -3 : 4)) +
-          '" text-anchor="middle">' + esc(fmt(v)) + "</text>");
+          '" text-anchor="middle">' + esc(short(v)) + "</text>");
       }
       var pair = info.pairs[pi + ":" + cell];
       if (pair && size >= 30) {

@@ -1,0 +1,221 @@
+"""Chapter 13 figures: what each convolution type costs, layer by layer."""
+
+from __future__ import annotations
+
+import math
+import re
+
+from convviz import cost
+from convviz.figures.engine import Control, Figure, grid, view
+
+__all__ = ["COST_TYPES", "cost_figure", "cost_layers", "fill_formula"]
+
+CHAPTER = "13-counting-flops-and-parameters"
+TITLE = "Counting FLOPs and parameters"
+
+#: label -> (FORMULAS key, groups); the types the reader can price.
+COST_TYPES: dict[str, tuple[str, int]] = {
+    "standard": ("standard", 1),
+    "depthwise separable": ("depthwise_separable", 1),
+    "grouped, g = 2": ("grouped", 2),
+    "grouped, g = 4": ("grouped", 4),
+    "depthwise only": ("depthwise", 1),
+    "pointwise (1x1)": ("pointwise", 1),
+    "pointwise grouped, g = 4": ("pointwise_grouped", 4),
+    "spatially separable": ("spatially_separable", 1),
+    "flattened": ("flattened", 1),
+}
+
+CHANNELS = (16, 32, 64)
+KERNELS = (3, 5)
+SIZES = (8, 32)
+
+
+def cost_layers(
+    kind: str, c_in: int, c_out: int, k: int, size: int, groups: int = 1
+) -> list[tuple[str, str, cost.Cost]]:
+    """The layers of one convolution type on a ``(1, c_in, size, size)`` input.
+
+    Every layer has stride 1, padding ``k // 2`` on the axes its kernel spans
+    (so the spatial size is kept) and no bias, the setting of
+    :data:`convviz.cost.FORMULAS`.
+
+    Parameters
+    ----------
+    kind : str
+        A key of :data:`convviz.cost.FORMULAS` except ``'transposed'``.
+    c_in, c_out, k, size : int
+        Channels, kernel side and image side.
+    groups : int, default 1
+        ``g`` of the grouped types.
+
+    Returns
+    -------
+    list of (str, str, Cost)
+        ``(name, torch call, cost)`` per layer, in order.
+    """
+    shape = (1, c_in, size, size)
+    p = k // 2
+    if kind in ("standard", "grouped"):
+        g = groups if kind == "grouped" else 1
+        call = f"nn.Conv2d({c_in}, {c_out}, {k}, padding={p}" + (
+            f", groups={g}, bias=False)" if g > 1 else ", bias=False)"
+        )
+        return [("grouped" if g > 1 else "standard", call, cost.conv_cost(
+            shape, c_out, k, padding=p, groups=g, bias=False))]  # fmt: skip
+    if kind == "depthwise":
+        return [("depthwise", f"nn.Conv2d({c_in}, {c_in}, {k}, padding={p}, groups={c_in}, "
+                 "bias=False)", cost.depthwise_cost(shape, k, padding=p, bias=False))]  # fmt: skip
+    if kind in ("pointwise", "pointwise_grouped"):
+        g = groups if kind == "pointwise_grouped" else 1
+        call = (
+            f"nn.Conv2d({c_in}, {c_out}, 1" + (f", groups={g}" if g > 1 else "") + ", bias=False)"
+        )
+        return [("pointwise", call, cost.pointwise_cost(shape, c_out, groups=g, bias=False))]
+    if kind == "depthwise_separable":
+        dw = cost.depthwise_cost(shape, k, padding=p, bias=False)
+        pw = cost.pointwise_cost(dw.output_shape, c_out, bias=False)
+        return [
+            ("depthwise", f"nn.Conv2d({c_in}, {c_in}, {k}, padding={p}, groups={c_in}, "
+             "bias=False)", dw),
+            ("pointwise", f"nn.Conv2d({c_in}, {c_out}, 1, bias=False)", pw),
+        ]  # fmt: skip
+    if kind == "spatially_separable":
+        a = cost.conv_cost(shape, c_out, (k, 1), padding=(p, 0), bias=False)
+        b = cost.conv_cost(a.output_shape, c_out, (1, k), padding=(0, p), bias=False)
+        return [
+            (f"{k}x1", f"nn.Conv2d({c_in}, {c_out}, ({k}, 1), padding=({p}, 0), bias=False)", a),
+            (f"1x{k}", f"nn.Conv2d({c_out}, {c_out}, (1, {k}), padding=(0, {p}), bias=False)", b),
+        ]
+    if kind == "flattened":
+        a = cost.pointwise_cost(shape, c_out, bias=False)
+        b = cost.depthwise_cost(a.output_shape, (k, 1), padding=(p, 0), bias=False)
+        c = cost.depthwise_cost(b.output_shape, (1, k), padding=(0, p), bias=False)
+        return [
+            ("channel 1x1", f"nn.Conv2d({c_in}, {c_out}, 1, bias=False)", a),
+            (f"vertical {k}x1", f"nn.Conv2d({c_out}, {c_out}, ({k}, 1), padding=({p}, 0), "
+             f"groups={c_out}, bias=False)", b),
+            (f"horizontal 1x{k}", f"nn.Conv2d({c_out}, {c_out}, (1, {k}), padding=(0, {p}), "
+             f"groups={c_out}, bias=False)", c),
+        ]  # fmt: skip
+    raise ValueError(f"kind must be a key of FORMULAS other than 'transposed', got {kind=}")
+
+
+_SYMBOL = re.compile(r"\b(H_out|W_out|C_in|C_out|k_h|k_w|H|W|g)\b")
+_JUXTA = re.compile(r"(?<=[\w)])\s+(?=[\w(])")
+
+
+def fill_formula(text: str, symbols: dict[str, int]) -> str:
+    """A :class:`convviz.cost.Formula` text with numbers in place of the symbols.
+
+    Parameters
+    ----------
+    text : str
+        E.g. ``"H_out W_out C_in (k_h k_w + C_out)"``; juxtaposition is a product.
+    symbols : dict of str to int
+        Values of ``H, W, H_out, W_out, C_in, C_out, k_h, k_w, g``.
+
+    Returns
+    -------
+    str
+        E.g. ``"8·8·16·(3·3 + 32)"``.
+    """
+    filled = _SYMBOL.sub(lambda m: str(symbols[m.group(1)]), text)
+    return _JUXTA.sub("·", filled)
+
+
+def _layers_view(title: str, layers: list[tuple[str, str, cost.Cost]]) -> dict:
+    names = [name for name, _call, _c in layers]
+    elements = [math.prod(c.output_shape) for _n, _call, c in layers]
+    per = [c.macs // e for (_n, _call, c), e in zip(layers, elements, strict=True)]
+    macs = [c.macs for _n, _call, c in layers]
+    n = len(layers)
+    steps = [[(2, i, 0, i, 1, i)] for i in range(n)]
+    steps.append([(3, 0, 0, i, 1, i) for i in range(n)])
+    label = ", ".join(names)
+    return view(
+        title,
+        [
+            grid("n", f"output elements per layer ({label})", elements, role="input", index=True),
+            grid("m", "MACs per output element", per, role="kernel"),
+            grid("macs", "MACs per layer", macs, role="output", progressive=True),
+            grid("total", "total MACs", [sum(macs)], role="output", progressive=True, index=False),
+        ],
+        steps,
+    )
+
+
+def _build(kind: str, c_in: int, c_out: int, k: int, size: int) -> dict:
+    key, g = COST_TYPES[kind]
+    layers = cost_layers(key, c_in, c_out, k, size, g)
+    total = layers[0][2]
+    for _n, _call, c in layers[1:]:
+        total = total + c
+    base = cost.conv_cost((1, c_in, size, size), c_out, k, padding=k // 2, bias=False)
+    symbols = {"H": size, "W": size, "H_out": size, "W_out": size, "C_in": c_in,
+               "C_out": c_out, "k_h": k, "k_w": k, "g": g}  # fmt: skip
+    f = cost.FORMULAS[key]
+    std = cost.FORMULAS["standard"]
+    ratio = total.macs / base.macs
+    lines = [
+        f"{kind}: MACs = {f.macs} = {fill_formula(f.macs, symbols)} = {total.macs:,}",
+        f"{kind}: params = {f.params} = {fill_formula(f.params, symbols)} = {total.params:,}",
+        f"standard {k}x{k}: MACs = {std.macs} = "
+        f"{fill_formula(std.macs, {**symbols, 'g': 1})} = {base.macs:,}; "
+        f"params = {base.params:,}",
+        f"MACs ratio to standard = {total.macs:,} / {base.macs:,} = {ratio:.4f}; "
+        f"FLOPs = 2 × MACs = {total.flops:,}",
+    ]
+    code = "\n".join(
+        [f"x = torch.zeros(1, {c_in}, {size}, {size})", "layer = nn.Sequential("]
+        + [f"    {call},  # {name}" for name, call, _c in layers]
+        + [")", "cv.count(layer, x.shape).total_macs  # " + f"{total.macs:,}"]
+    )
+    return {
+        "views": [
+            _layers_view(
+                f"standard {k}x{k} convolution (same input and output)", [("standard", "", base)]
+            ),
+            _layers_view(f"{kind}", layers),
+        ],
+        "formula": lines,
+        "code": code,
+    }
+
+
+def cost_figure() -> Figure:
+    """The cost calculator: pick a convolution type and a shape, see MACs and parameters.
+
+    Returns
+    -------
+    Figure
+        Controls: the type, ``C_in``, ``C_out``, the kernel side and the image
+        side. Views: the standard convolution and the chosen type, each as
+        per-layer output elements times MACs per element, summed to the total.
+    """
+    return Figure(
+        id="cost-calculator",
+        title="What a convolution costs: MACs and parameters by type",
+        description=(
+            "Choose a convolution type (standard, depthwise separable, grouped with 2 or 4 "
+            "groups, depthwise alone, pointwise, pointwise grouped, spatially separable, "
+            "flattened), the input and output channels, the kernel side and the image side. "
+            "The top row prices the standard convolution with the same shapes, the bottom "
+            "row the chosen type: one cell per layer, each layer's MACs being its number of "
+            "output elements times the MACs per output element, and the last step sums the "
+            "layers. The formula lines give the cost formula with the numbers filled in, the "
+            "parameter count and the ratio to the standard convolution; the code is the "
+            "PyTorch layer. Stride 1, padding that keeps the size, no bias."
+        ),
+        controls=[
+            Control("kind", "type", list(COST_TYPES), default=1),
+            Control("c_in", "C_in", list(CHANNELS), default=1),
+            Control("c_out", "C_out", list(CHANNELS), default=2),
+            Control("k", "kernel k", list(KERNELS), labels=[f"{k}x{k}" for k in KERNELS]),
+            Control("size", "image H = W", list(SIZES), labels=[str(s) for s in SIZES]),
+        ],
+        build=_build,
+    )
+
+
+FIGURES = [cost_figure]

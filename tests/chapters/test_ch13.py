@@ -1,0 +1,252 @@
+"""Chapter 13, counting FLOPs and parameters: every number it states, checked by torch."""
+
+from __future__ import annotations
+
+import gzip
+import time
+from fractions import Fraction
+
+import numpy as np
+import pytest
+import torch
+from torch import nn
+from torch.utils.flop_counter import FlopCounterMode
+
+import convviz as cv
+from convviz import models
+from convviz.figures.costs import COST_TYPES, cost_figure, cost_layers, fill_formula
+
+STEM = "13-counting-flops-and-parameters"
+
+
+def torch_flops(module: nn.Module, shape) -> int:
+    module.eval()
+    with FlopCounterMode(display=False) as counter, torch.no_grad():
+        module(torch.zeros(shape))
+    return int(counter.get_total_flops())
+
+
+def brute_macs(module: nn.Conv2d, shape) -> tuple[int, int]:
+    """(all taps, taps on real input) of a Conv2d, by walking every output and tap."""
+    _n, c_in, h, w = shape
+    kh, kw = module.kernel_size
+    (sh, sw), (ph, pw), (dh, dw) = module.stride, module.padding, module.dilation
+    ho = (h + 2 * ph - dh * (kh - 1) - 1) // sh + 1
+    wo = (w + 2 * pw - dw * (kw - 1) - 1) // sw + 1
+    per = c_in // module.groups * module.out_channels
+    every = real = 0
+    for i in range(ho):
+        for j in range(wo):
+            for a in range(kh):
+                for b in range(kw):
+                    every += per
+                    r, c = i * sh - ph + a * dh, j * sw - pw + b * dw
+                    real += per * (0 <= r < h and 0 <= c < w)
+    return every, real
+
+
+def test_article_numbers(chapter):
+    _ns, glued = chapter(STEM)
+    # 7x7x3 -> 5x5x128: positions x taps x channels, written out
+    assert glued["art_std"] == 5 * 5 * 128 * 3 * 3 * 3 == 86400
+    assert glued["art_dw"] == 5 * 5 * 3 * 3 * 3 == 675
+    assert glued["art_pw"] == 5 * 5 * 3 * 128 == 9600
+    assert glued["art_dws"] == 10275
+    assert glued["art_ratio"] == pytest.approx(1 / 128 + 1 / 9)
+    std = nn.Conv2d(3, 128, 3, bias=False)
+    assert torch_flops(std, (1, 3, 7, 7)) == 2 * glued["art_std"]
+    dws = nn.Sequential(nn.Conv2d(3, 3, 3, groups=3, bias=False), nn.Conv2d(3, 128, 1, bias=False))
+    assert torch_flops(dws, (1, 3, 7, 7)) == 2 * glued["art_dws"]
+
+
+def test_padding_convention(chapter):
+    _ns, glued = chapter(STEM)
+    every, real = brute_macs(nn.Conv2d(3, 128, 3, padding=1), (1, 3, 7, 7))
+    assert glued["pad_macs"] == every
+    assert glued["real_macs"] == real < every
+    assert glued["pad_share"] == pytest.approx(1 - real / every)
+    assert glued["torch_flops_pad"] == torch_flops(nn.Conv2d(3, 128, 3, padding=1), (1, 3, 7, 7))
+    assert glued["torch_flops_pad"] == 2 * every
+    assert glued["bias_adds"] == 128 * 7 * 7
+
+
+def _torch_layers(name: str) -> tuple[nn.Module, tuple[int, ...]]:
+    """The table's layers for H = W = 32, C_in = 32, C_out = 64, k = 3, g = 4 in torch."""
+    c = {
+        "standard": nn.Conv2d(32, 64, 3, padding=1, bias=False),
+        "grouped": nn.Conv2d(32, 64, 3, padding=1, groups=4, bias=False),
+        "pointwise": nn.Conv2d(32, 64, 1, bias=False),
+        "pointwise_grouped": nn.Conv2d(32, 64, 1, groups=4, bias=False),
+        "depthwise": nn.Conv2d(32, 32, 3, padding=1, groups=32, bias=False),
+        "depthwise_separable": nn.Sequential(
+            nn.Conv2d(32, 32, 3, padding=1, groups=32, bias=False),
+            nn.Conv2d(32, 64, 1, bias=False),
+        ),
+        "spatially_separable": nn.Sequential(
+            nn.Conv2d(32, 64, (3, 1), padding=(1, 0), bias=False),
+            nn.Conv2d(64, 64, (1, 3), padding=(0, 1), bias=False),
+        ),
+        "flattened": nn.Sequential(
+            nn.Conv2d(32, 64, 1, bias=False),
+            nn.Conv2d(64, 64, (3, 1), padding=(1, 0), groups=64, bias=False),
+            nn.Conv2d(64, 64, (1, 3), padding=(0, 1), groups=64, bias=False),
+        ),
+        "transposed": nn.ConvTranspose2d(32, 64, 3, bias=False),
+    }[name]
+    return c, (1, 32, 32, 32)
+
+
+def test_formula_table_against_torch(chapter):
+    ns, glued = chapter(STEM)
+    assert set(ns["table"]) == set(cv.FORMULAS)
+    for name, (macs, params) in ns["table"].items():
+        module, shape = _torch_layers(name)
+        assert 2 * macs == torch_flops(module, shape), name
+        assert params == sum(p.numel() for p in module.parameters()), name
+        assert glued[f"f_{name}_macs"] == macs
+    assert glued["f_standard_macs"] == 32 * 32 * 64 * 32 * 9
+    assert glued["f_std_over_dws"] == pytest.approx(
+        (32 * 32 * 64 * 32 * 9) / (32 * 32 * 32 * (9 + 64))
+    )
+    # the remark that the spatially separable layer costs as much here
+    assert glued["f_spatially_separable_macs"] == glued["f_standard_macs"]
+    for c in ns["built"].values():
+        assert c.macs >= 0
+    assert all((c.macs, c.params) == ns["table"][n] for n, c in ns["built"].items())
+
+
+def test_mobilenet_numbers(chapter):
+    _ns, glued = chapter(STEM)
+    net = models.tiny_mobilenet()
+    convs = [m for m in net.modules() if isinstance(m, nn.Conv2d)]
+    # stem 3 -> 8, stride 2: 16 x 16 outputs; then dw 8 (16x16), pw 8->16, dw 16 (8x8), pw 16->32
+    assert glued["mb_stem"] == 16 * 16 * 8 * 3 * 9 == torch_flops(convs[0], (1, 3, 32, 32)) // 2
+    assert glued["mb_dw"] == 16 * 16 * 8 * 9 + 8 * 8 * 16 * 9
+    assert glued["mb_pw"] == 16 * 16 * 16 * 8 + 8 * 8 * 32 * 16
+    assert glued["mb_pw_share"] == pytest.approx(glued["mb_pw"] / (glued["mb_pw"] + glued["mb_dw"]))
+    assert glued["mb_params"] == sum(p.numel() for p in net.parameters())
+    linear = 32 * 10
+    assert glued["mb_conv"] == torch_flops(net, (1, 3, 32, 32)) // 2 - linear
+    bn_elements = 8 * 16 * 16 * 2 + 16 * 16 * 16 + 16 * 8 * 8 + 32 * 8 * 8
+    assert glued["mb_macs"] == glued["mb_conv"] + linear + bn_elements
+
+
+def test_networks_against_flop_counter(chapter):
+    _ns, glued = chapter(STEM)
+    assert glued["n_networks"] == 4 and glued["all_agree"] is True
+
+    def bn_elements(net, shape):
+        sizes = []
+        hooks = [
+            m.register_forward_hook(lambda m, a, o: sizes.append(o.numel()))
+            for m in net.modules()
+            if isinstance(m, nn.BatchNorm2d)
+        ]
+        torch_flops(net, shape)
+        for h in hooks:
+            h.remove()
+        return sum(sizes)
+
+    for key, net, shape in (
+        ("rx_macs", models.tiny_resnext(), (1, 3, 32, 32)),
+        ("sh_macs", models.tiny_shufflenet(), (1, 3, 32, 32)),
+        ("dec_macs", models.upsampling_decoder(), (1, 16, 8, 8)),
+    ):
+        norm = bn_elements(net, shape)
+        assert glued[key] == torch_flops(net, shape) // 2 + norm, key
+        if key == "rx_macs":
+            assert glued["rx_norm"] == norm
+    # decoder by hand: every input element times C_out k k
+    assert glued["dec_macs"] - 6144 == 16 * 64 * 8 * 16 + 8 * 256 * 4 * 16 + 4 * 1024 * 1 * 16
+
+
+def test_residual_additions(chapter):
+    _ns, glued = chapter(STEM)
+    assert glued["rx_blocks"] == 2
+    assert glued["rx_adds"] == 2 * 16 * 32 * 32
+    assert glued["rx_adds_share"] == pytest.approx(glued["rx_adds"] / glued["rx_macs"])
+
+
+def test_arithmetic_intensity(chapter):
+    _ns, glued = chapter(STEM)
+    x = 64 * 56 * 56
+    for key, flops, weights, out in (
+        ("ai_std", 2 * x * 64 * 9, 64 * 64 * 9, x),
+        ("ai_dw", 2 * x * 9, 64 * 9, x),
+        ("ai_pw", 2 * x * 64, 64 * 64, x),
+    ):
+        assert glued[key] == pytest.approx(flops / (4 * (x + weights + out)))
+    assert glued["flops_std_over_dw"] == 64
+    assert glued["bytes_std_over_dw"] == pytest.approx((x + 64 * 64 * 9 + x) / (x + 64 * 9 + x))
+    assert glued["bytes_dw_mb"] == pytest.approx(4 * (2 * x + 576) / 1e6)
+    # the torch layers of the timing cell really have the stated FLOP ratio
+    std = torch_flops(nn.Conv2d(64, 64, 3, padding=1, bias=False), (1, 64, 56, 56))
+    dw = torch_flops(nn.Conv2d(64, 64, 3, padding=1, groups=64, bias=False), (1, 64, 56, 56))
+    assert std == 64 * dw
+
+
+def test_exercise_answers():
+    layer = nn.Conv2d(64, 128, 3, padding=1, groups=4)
+    r = cv.count(layer, (1, 64, 28, 28))
+    assert (r.total_macs, r.total_params) == (14450688, 18560)
+    assert torch_flops(layer, (1, 64, 28, 28)) == 2 * 14450688
+    assert sum(p.numel() for p in layer.parameters()) == 18560
+    assert cv.depthwise_separable_ratio_exact(256, 3) == Fraction(1, 256) + Fraction(1, 9)
+    assert Fraction(1, 256) + Fraction(1, 9) == Fraction(265, 2304)
+    assert cv.depthwise_separable_ratio_limit(3) == Fraction(1, 9)
+    t = nn.ConvTranspose2d(16, 8, 4, stride=2, padding=1)
+    assert torch_flops(t, (1, 16, 8, 8)) == 262144 == 2 * 16 * 64 * 8 * 16
+    flops = 2 * 14 * 14 * 256 * 256
+    moved = 4 * (2 * 256 * 14 * 14 + 256 * 256)
+    assert (flops, moved) == (25690112, 663552)
+    assert flops / moved == pytest.approx(38.72, abs=0.01)
+    assert flops / moved > 15.84
+
+
+def test_fill_formula():
+    s = {"H": 8, "W": 8, "H_out": 8, "W_out": 8, "C_in": 16, "C_out": 32, "k_h": 3, "k_w": 3}
+    assert fill_formula("H_out W_out C_in (k_h k_w + C_out)", s) == "8·8·16·(3·3 + 32)"
+    assert eval(fill_formula("H_out W_out C_in (k_h k_w + C_out)", s).replace("·", "*")) == (
+        8 * 8 * 16 * (9 + 32)
+    )
+
+
+def test_cost_figure_frames_match_torch():
+    fig = cost_figure()
+    start = time.perf_counter()
+    html = fig.to_html()
+    assert time.perf_counter() - start < 1.0
+    assert len(gzip.compress(html.encode())) <= 150_000
+    for key in fig.keys():
+        setting = fig.setting(key)
+        frame = fig.frame(key)
+        kind, g = COST_TYPES[setting["kind"]]
+        c_in, c_out, k, size = setting["c_in"], setting["c_out"], setting["k"], setting["size"]
+        shape = (1, c_in, size, size)
+        layers = cost_layers(kind, c_in, c_out, k, size, g)
+        # the torch call shown is the layer priced: torch agrees on every layer
+        code = frame["code"]
+        net = eval(code.split("layer = ", 1)[1].rsplit("\ncv.count", 1)[0], {"nn": nn})
+        assert len(net) == len(layers)
+        assert torch_flops(net, shape) == 2 * sum(c.macs for *_x, c in layers)
+        std_view, type_view = frame["views"]
+        assert type_view["panels"][3]["values"] == [torch_flops(net, shape) // 2]
+        assert type_view["panels"][2]["values"] == [c.macs for *_x, c in layers]
+        std = nn.Conv2d(c_in, c_out, k, padding=k // 2, bias=False)
+        assert std_view["panels"][3]["values"] == [torch_flops(std, shape) // 2]
+        params = sum(p.numel() for p in net.parameters())
+        assert f"= {params:,}" in frame["formula"][1]
+        assert f"= {torch_flops(net, shape) // 2:,}" in frame["formula"][0]
+        # steps: products per layer, then the sum
+        for v in frame["views"]:
+            p = v["panels"]
+            for terms in v["steps"]:
+                total = sum(p[t[2]]["values"][t[3]] * p[t[4]]["values"][t[5]] for t in terms)
+                assert total == p[terms[0][0]]["values"][terms[0][1]]
+        assert len(type_view["steps"]) == len(layers) + 1
+
+
+def test_default_setting_has_enough_steps_to_play():
+    frame = cost_figure().frame()
+    assert max(len(v["steps"]) for v in frame["views"]) >= 3
+    assert np.isfinite(frame["views"][1]["panels"][3]["values"][0])
