@@ -1,0 +1,173 @@
+"""Chapter 14, where the article is wrong: every correction, checked by torch or brute force."""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+import numpy as np
+import pytest
+import torch
+import torch.nn.functional as F
+from torch import nn
+from torch.utils.flop_counter import FlopCounterMode
+
+import convviz as cv
+
+STEM = "14-errata"
+
+
+def torch_macs(module: nn.Module, shape) -> int:
+    with FlopCounterMode(display=False) as counter, torch.no_grad():
+        module(torch.zeros(shape))
+    return int(counter.get_total_flops()) // 2
+
+
+def test_cross_correlation(chapter):
+    ns, glued = chapter(STEM)
+    assert glued["layer_is_corr"] is True and glued["layer_is_conv"] is False
+    image, kernel = ns["image"], ns["kernel"]
+    brute = np.array(
+        [[np.sum(image[i : i + 3, j : j + 3] * kernel) for j in range(4)] for i in range(4)]
+    )
+    np.testing.assert_allclose(ns["layer"], brute)
+
+
+def _torch_conv_matrix(w: np.ndarray) -> np.ndarray:
+    """C column by column: the convolution of every basis image (torch)."""
+    cols = []
+    for i in range(16):
+        e = torch.zeros(1, 1, 4, 4, dtype=torch.float64)
+        e.view(-1)[i] = 1
+        cols.append(F.conv2d(e, torch.from_numpy(w)).flatten().numpy())
+    return np.stack(cols, axis=1)
+
+
+def test_transposed_is_not_an_inverse(chapter):
+    ns, glued = chapter(STEM)
+    c = _torch_conv_matrix(ns["w"])
+    assert (glued["c_rows"], glued["c_cols"]) == c.shape == (4, 16)
+    assert glued["c_rank"] == np.linalg.matrix_rank(c) == 4
+    gram = c.T @ c
+    assert np.linalg.matrix_rank(gram) <= 4
+    assert glued["gram_err"] == pytest.approx(np.abs(gram - np.eye(16)).max())
+    x = ns["x"]
+    assert glued["roundtrip_err"] == pytest.approx(np.abs(gram @ x.ravel() - x.ravel()).max())
+    assert glued["roundtrip_err"] > 0.1
+    y = ns["y"]
+    t = F.conv_transpose2d(torch.from_numpy(y), torch.from_numpy(ns["w"]))[0].numpy()
+    np.testing.assert_allclose((c.T @ y.ravel()).reshape(1, 4, 4), t)
+    assert glued["ct_is_transposed"] is True and glued["ct_is_grad"] is True
+
+
+def _brute_seen(dilations, size=41):
+    """Support of one central output by propagating a set of input offsets (no autograd)."""
+    offsets = {0}
+    for d in dilations:
+        offsets = {o + d * t for o in offsets for t in (-1, 0, 1)}
+    return max(offsets) - min(offsets) + 1
+
+
+def test_receptive_fields(chapter):
+    _ns, glued = chapter(STEM)
+    for rate, expected in ((1, 3), (2, 5), (3, 7), (4, 9)):
+        assert glued[f"single_{rate}"] == _brute_seen([rate]) == (3 - 1) * rate + 1 == expected
+    for n, expected in ((1, 3), (2, 7), (3, 15)):
+        assert glued[f"stacked_{n}"] == _brute_seen([1, 2, 4][:n]) == expected
+    assert glued["single_3"] != 15
+
+
+def test_spatially_separable_ratio(chapter):
+    _ns, glued = chapter(STEM)
+    n, m = glued["sep_N"], glued["sep_m"]
+    std = torch_macs(nn.Conv2d(1, 1, m, bias=False), (1, 1, n, n))
+    sep = torch_macs(
+        nn.Sequential(nn.Conv2d(1, 1, (m, 1), bias=False), nn.Conv2d(1, 1, (1, m), bias=False)),
+        (1, 1, n, n),
+    )
+    assert std == (n - m + 1) ** 2 * m * m
+    assert glued["sep_torch"] == pytest.approx(sep / std)
+    general = Fraction(2, m) + Fraction(m - 1, m * (n - m + 1))
+    assert glued["sep_general"] == pytest.approx(float(general)) == sep / std
+    assert glued["sep_article"] == pytest.approx(2 / m + 2 / (m * (n - 2)))
+    assert glued["sep_article"] != pytest.approx(glued["sep_general"])
+    # m = 3: N - 2 = N - m + 1
+    assert glued["sep_agree_3"] is True
+    assert Fraction(2, 3) + Fraction(2, 3 * (n - 2)) == Fraction(2, 3) + Fraction(
+        3 - 1, 3 * (n - 3 + 1)
+    )
+
+
+def test_depthwise_ratio(chapter):
+    _ns, glued = chapter(STEM)
+    for h in (2, 3, 4, 5, 7):
+        dws = torch_macs(
+            nn.Sequential(
+                nn.Conv2d(8, 8, h, groups=8, bias=False), nn.Conv2d(8, 16, 1, bias=False)
+            ),
+            (1, 8, 12, 12),
+        )
+        std = torch_macs(nn.Conv2d(8, 16, h, bias=False), (1, 8, 12, 12))
+        assert Fraction(dws, std) == Fraction(1, 16) + Fraction(1, h * h), h
+    assert glued["dw_torch_3"] == pytest.approx(1 / 16 + 1 / 9)
+    assert glued["dw_formula_3"] == pytest.approx(1 / 16 + 1 / 9)
+    assert glued["dw_term_share"] == pytest.approx((1 / 16) / (1 / 9)) and 16 > 5 * 3
+
+
+def test_conv3d(chapter):
+    ns, glued = chapter(STEM)
+    assert glued["c3_weight"] == str((2, 3, 2, 3, 3))
+    stack, w = ns["stack"], ns["w3"]
+    # brute force: the article's kernel sliding along the 5 stacked maps
+    brute = np.zeros((4, 4, 4))
+    for d in range(4):
+        for i in range(4):
+            for j in range(4):
+                brute[d, i, j] = np.sum(stack[0, d : d + 2, i : i + 3, j : j + 3] * w[0, 0])
+    np.testing.assert_allclose(ns["article"][0], brute)
+    assert glued["c3_depth_out"] == 5 - 2 + 1
+    assert glued["c3_one_channel"] is True
+
+
+def test_mobilenet_depthwise(chapter):
+    ns, glued = chapter(STEM)
+    assert glued["mb_all_depthwise"] is True
+    assert glued["mb_n_grouped"] == len(ns["grouped"]) == 2
+    assert glued["dw_params"] == sum(
+        p.numel() for p in nn.Conv2d(16, 16, 3, groups=16, bias=False).parameters()
+    )
+    assert glued["g2_params"] == sum(
+        p.numel() for p in nn.Conv2d(16, 16, 3, groups=2, bias=False).parameters()
+    )
+
+
+def test_alexnet_split(chapter):
+    _ns, glued = chapter(STEM)
+    dense = nn.Conv2d(96, 256, 5, padding=2, bias=False)
+    split = nn.Conv2d(96, 256, 5, padding=2, groups=2, bias=False)
+    assert glued["alex_dense"] == dense.weight.numel() == 256 * 96 * 25
+    assert glued["alex_split"] == split.weight.numel() == glued["alex_dense"] // 2
+
+
+def test_data_parallel_gradient(chapter):
+    ns, glued = chapter(STEM)
+    assert glued["dp_diff"] < 1e-5
+    assert torch.allclose(ns["whole"], ns["halves"], atol=1e-5)
+    assert ns["whole"].abs().max() > 1e-3  # the gradient is not trivially zero
+
+
+def test_exercise_answers():
+    answers = [cv.gram_is_identity((1, 4, 4), np.full((1, 1, 1, 1), a)) for a in (1.0, -1.0, 2.0)]
+    assert answers == [True, True, False]
+    assert np.allclose((2.0 * np.eye(16)).T @ (2.0 * np.eye(16)), 4 * np.eye(16))
+    assert cv.effective_kernel_size(3, 8) == _brute_seen([8]) == 17
+    assert cv.receptive_field([cv.Layer(3, dilation=d) for d in (1, 2, 4, 8)]).size == (31,)
+    assert _brute_seen([1, 2, 4, 8]) == 31
+    assert min(n for n in range(1, 1000) if Fraction(1, n) <= Fraction(1, 90)) == 90
+    assert Fraction(1, 90) == Fraction(1, 10) * Fraction(1, 9)
+    std = torch_macs(nn.Conv2d(1, 1, 5, bias=False), (1, 1, 7, 7))
+    sep = torch_macs(
+        nn.Sequential(nn.Conv2d(1, 1, (5, 1), bias=False), nn.Conv2d(1, 1, (1, 5), bias=False)),
+        (1, 1, 7, 7),
+    )
+    assert Fraction(sep, std) == Fraction(2, 3) == cv.separable_ratio_exact(7, 5)
+    assert cv.article_separable_ratio(7, 5) == Fraction(12, 25)
