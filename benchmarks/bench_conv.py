@@ -51,17 +51,28 @@ CASES = [
 ]
 
 
-def medians_ms(fns, repeats: int) -> list[float]:
-    """Median wall time of each function; the functions take turns within every repeat,
-    so that load from other processes on the machine hits all of them alike."""
-    for fn in fns:
-        fn()  # warm-up
+def medians_ms(fns, repeats: int, rounds: int = 3) -> list[float]:
+    """Median wall time of each function, timed in blocks.
+
+    Each function runs in a block of its own (a warm-up call, then its share of the
+    repeats), in the order A B, then B A, and so on, so drifting load from other
+    processes hits both alike. Blocks rather than interleaved calls: OpenBLAS's worker
+    threads keep spinning for a while after NumPy's last call and would steal the
+    cores from torch's next call (seen here: torch's conv2d took 55 ms interleaved,
+    21 ms alone).
+    """
     times = [[] for _ in fns]
-    for _ in range(repeats):
-        for fn, acc in zip(fns, times, strict=True):
-            start = time.perf_counter()
-            fn()
-            acc.append(time.perf_counter() - start)
+    per_block = max(1, repeats // rounds)
+    for r in range(rounds):
+        order = list(range(len(fns)))
+        if r % 2:
+            order.reverse()
+        for i in order:
+            fns[i]()  # warm-up
+            for _ in range(per_block):
+                start = time.perf_counter()
+                fns[i]()
+                times[i].append(time.perf_counter() - start)
     return [1e3 * float(np.median(t)) for t in times]
 
 
