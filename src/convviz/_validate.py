@@ -14,6 +14,7 @@ import numpy as np
 __all__ = [
     "CONV_DTYPES",
     "as_array",
+    "as_float_array",
     "check_choice",
     "check_conv_dtype",
     "check_ndim",
@@ -103,6 +104,19 @@ def as_array(name: str, x: object) -> np.ndarray:
         raise TypeError(
             f"{name} must be a numeric array, got {name} of dtype {arr.dtype} (shape {arr.shape})"
         )
+    return arr
+
+
+def as_float_array(name: str, x: object) -> np.ndarray:
+    """``x`` as a real float array: ints (and bools) become float64, floats keep their dtype.
+
+    Any other kind (complex, object, string) raises :class:`TypeError` naming ``name``.
+    """
+    arr = np.asarray(x)
+    if arr.dtype.kind in "biu":
+        return arr.astype(np.float64)
+    if arr.dtype.kind != "f":
+        raise TypeError(f"{name} must hold real numbers, got dtype {arr.dtype}")
     return arr
 
 

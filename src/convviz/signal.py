@@ -27,6 +27,8 @@ from typing import Literal
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
+from convviz._validate import as_float_array
+
 __all__ = [
     "Mode",
     "convolve1d",
@@ -118,16 +120,6 @@ def correlation_taps(
     return np.array(rows, dtype=np.int64).reshape(-1, 3)
 
 
-def _as_float_array(a: object, name: str) -> np.ndarray:
-    # TODO: fold into convviz._validate once the conv module's checks land.
-    arr = np.asarray(a)
-    if arr.dtype.kind in "biu":
-        return arr.astype(np.float64)
-    if arr.dtype.kind != "f":
-        raise TypeError(f"{name} must hold real numbers, got dtype {arr.dtype}")
-    return arr
-
-
 def _axis_window(n: int, m: int, mode: Mode, axis: int, flipped: bool) -> tuple[int, int]:
     """SciPy's 2D windows: ``'same'`` keeps the image's size, ``'valid'`` needs the kernel inside."""
     if mode == "same":
@@ -141,8 +133,8 @@ def _axis_window(n: int, m: int, mode: Mode, axis: int, flipped: bool) -> tuple[
 
 
 def _pair(x: object, w: object, ndim: int) -> tuple[np.ndarray, np.ndarray]:
-    x = _as_float_array(x, "x")
-    w = _as_float_array(w, "w")
+    x = as_float_array("x", x)
+    w = as_float_array("w", w)
     for name, a in (("x", x), ("w", w)):
         if a.ndim != ndim:
             raise ValueError(f"{name} must be {ndim}-D, got {name}.shape={a.shape}")
