@@ -27,7 +27,7 @@ from typing import Literal
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
-from convviz._validate import as_float_array
+from convviz._validate import as_float_array, check_choice
 
 __all__ = [
     "Mode",
@@ -48,9 +48,7 @@ _MODES = ("full", "same", "valid")
 
 
 def _check_mode(mode: str) -> str:
-    if mode not in _MODES:
-        raise ValueError(f"mode must be one of {_MODES}, got mode={mode!r}")
-    return mode
+    return check_choice("mode", mode, _MODES)
 
 
 def mode_window(n: int, m: int, mode: Mode, *, flipped: bool) -> tuple[int, int]:
