@@ -420,6 +420,38 @@ def _axis_kernel(dims: int, axis: int, value: int, rest: int) -> tuple[int, ...]
     return tuple(value if a == axis else rest for a in range(dims))
 
 
+def _axis_passes(
+    input_shape: Sequence[int],
+    kernel_size: int | Sequence[int],
+    stride: int | Sequence[int],
+    padding: int | Sequence[int],
+    dilation: int | Sequence[int],
+) -> tuple[tuple[int, ...], list[tuple[tuple[int, ...], ...]]]:
+    """The checked input shape and one ``(kernel, stride, padding, dilation)`` per spatial axis.
+
+    Each is the setting of a 1D pass along that axis: the axis's own values there, and
+    kernel 1, stride 1, padding 0, dilation 1 on the other axes.
+    """
+    shape = _input_shape(input_shape)
+    dims = len(shape) - 2
+    if isinstance(padding, str):
+        raise ValueError(f"padding must be an int or a tuple here, got {padding=}")
+    k = int_tuple("kernel_size", kernel_size, dims, 1)
+    s = int_tuple("stride", stride, dims, 1)
+    p = int_tuple("padding", padding, dims, 0)
+    d = int_tuple("dilation", dilation, dims, 1)
+    passes = [
+        (
+            _axis_kernel(dims, axis, k[axis], 1),
+            _axis_kernel(dims, axis, s[axis], 1),
+            _axis_kernel(dims, axis, p[axis], 0),
+            _axis_kernel(dims, axis, d[axis], 1),
+        )
+        for axis in range(dims)
+    ]
+    return shape, passes
+
+
 def spatially_separable_cost(
     input_shape: Sequence[int],
     out_channels: int,
@@ -459,28 +491,13 @@ def spatially_separable_cost(
         padding: ``N (N - m + 1) m + (N - m + 1)^2 m``
         (:func:`spatially_separable_macs_square`).
     """
-    shape = _input_shape(input_shape)
-    dims = len(shape) - 2
-    if isinstance(padding, str):
-        raise ValueError(f"padding must be an int or a tuple here, got {padding=}")
-    k = int_tuple("kernel_size", kernel_size, dims, 1)
-    s = int_tuple("stride", stride, dims, 1)
-    p = int_tuple("padding", padding, dims, 0)
-    d = int_tuple("dilation", dilation, dims, 1)
+    shape, passes = _axis_passes(input_shape, kernel_size, stride, padding, dilation)
     c_out = _check_int("out_channels", out_channels, 1)
     mid = c_out if mid_channels is None else _check_int("mid_channels", mid_channels, 1)
     total: Cost | None = None
     current = shape
-    for axis in range(dims):
-        step = conv_cost(
-            current,
-            c_out if axis == dims - 1 else mid,
-            _axis_kernel(dims, axis, k[axis], 1),
-            _axis_kernel(dims, axis, s[axis], 1),
-            _axis_kernel(dims, axis, p[axis], 0),
-            _axis_kernel(dims, axis, d[axis], 1),
-            bias=bias,
-        )
+    for axis, settings in enumerate(passes):
+        step = conv_cost(current, c_out if axis == len(passes) - 1 else mid, *settings, bias=bias)
         total = step if total is None else total + step
         current = step.output_shape
     assert total is not None
@@ -525,24 +542,10 @@ def flattened_cost(
     J. Jin, A. Dundar and E. Culurciello, "Flattened convolutional neural
     networks for feedforward acceleration", arXiv:1412.5474 (2014).
     """
-    shape = _input_shape(input_shape)
-    dims = len(shape) - 2
-    if isinstance(padding, str):
-        raise ValueError(f"padding must be an int or a tuple here, got {padding=}")
-    k = int_tuple("kernel_size", kernel_size, dims, 1)
-    s = int_tuple("stride", stride, dims, 1)
-    p = int_tuple("padding", padding, dims, 0)
-    d = int_tuple("dilation", dilation, dims, 1)
+    shape, passes = _axis_passes(input_shape, kernel_size, stride, padding, dilation)
     total = pointwise_cost(shape, out_channels, bias=bias)
-    for axis in range(dims):
-        total = total + depthwise_cost(
-            total.output_shape,
-            _axis_kernel(dims, axis, k[axis], 1),
-            _axis_kernel(dims, axis, s[axis], 1),
-            _axis_kernel(dims, axis, p[axis], 0),
-            _axis_kernel(dims, axis, d[axis], 1),
-            bias=bias,
-        )
+    for kernel, step, pad, dil in passes:  # one depthwise 1D pass per axis, first axis first
+        total = total + depthwise_cost(total.output_shape, kernel, step, pad, dil, bias=bias)
     return total
 
 
