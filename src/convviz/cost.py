@@ -172,6 +172,33 @@ def _paddings(
     return tuple((p, p) for p in int_tuple("padding", padding, n, 0))
 
 
+def _layer_args(
+    input_shape: Sequence[int],
+    out_channels: object,
+    groups: object,
+    kernel_size: int | Sequence[int],
+    stride: int | Sequence[int],
+) -> tuple[int, int, tuple[int, ...], int, int, tuple[int, ...], tuple[int, ...]]:
+    """Checked ``(N, C_in, spatial, C_out, g, kernel, stride)`` of a (transposed) convolution."""
+    shape = _input_shape(input_shape)
+    n, c_in, spatial = shape[0], shape[1], shape[2:]
+    dims = len(spatial)
+    c_out = _check_int("out_channels", out_channels, 1)
+    g = _groups(c_in, c_out, groups)
+    k = int_tuple("kernel_size", kernel_size, dims, 1)
+    s = int_tuple("stride", stride, dims, 1)
+    return n, c_in, spatial, c_out, g, k, s
+
+
+def _layer_cost(
+    macs: int, weights: int, n: int, c_out: int, out: tuple[int, ...], bias: bool
+) -> Cost:
+    """Cost of one layer: its MACs, weights plus ``C_out`` biases, shape ``(N, C_out, *out)``."""
+    out_shape = (n, c_out, *out)
+    params = weights + (c_out if bias else 0)
+    return Cost(macs, params, out_shape, math.prod(out_shape) if bias else 0)
+
+
 def _taps_in_bounds(
     n_out: int, size: int, kernel: int, step: int, offset: int, dilation: int
 ) -> int:
@@ -229,14 +256,10 @@ def conv_cost(
         ``output_shape = (N, C_out, *out)`` with ``out`` from
         :func:`convviz.shapes.conv_output_size`.
     """
-    shape = _input_shape(input_shape)
-    n, c_in, spatial = shape[0], shape[1], shape[2:]
-    dims = len(spatial)
-    c_out = _check_int("out_channels", out_channels, 1)
-    g = _groups(c_in, c_out, groups)
-    k = int_tuple("kernel_size", kernel_size, dims, 1)
-    s = int_tuple("stride", stride, dims, 1)
-    d = int_tuple("dilation", dilation, dims, 1)
+    n, c_in, spatial, c_out, g, k, s = _layer_args(
+        input_shape, out_channels, groups, kernel_size, stride
+    )
+    d = int_tuple("dilation", dilation, len(spatial), 1)
     pads = _paddings(padding, k, s, d)
     out = tuple(
         conv_output_size(i, ki, si, pi, di)
@@ -251,9 +274,7 @@ def conv_cost(
             for o, i, ki, si, pi, di in zip(out, spatial, k, s, pads, d, strict=True)
         )
         macs = n * c_out * (c_in // g) * pairs
-    out_shape = (n, c_out, *out)
-    params = c_out * per_output + (c_out if bias else 0)
-    return Cost(macs, params, out_shape, math.prod(out_shape) if bias else 0)
+    return _layer_cost(macs, c_out * per_output, n, c_out, out, bias)
 
 
 def pointwise_cost(
@@ -588,13 +609,10 @@ def conv_transpose_cost(
         ``params = C_in (C_out / g) prod(k) [+ C_out]``; ``out`` from
         :func:`convviz.shapes.conv_transpose_output_size`.
     """
-    shape = _input_shape(input_shape)
-    n, c_in, spatial = shape[0], shape[1], shape[2:]
+    n, c_in, spatial, c_out, g, k, s = _layer_args(
+        input_shape, out_channels, groups, kernel_size, stride
+    )
     dims = len(spatial)
-    c_out = _check_int("out_channels", out_channels, 1)
-    g = _groups(c_in, c_out, groups)
-    k = int_tuple("kernel_size", kernel_size, dims, 1)
-    s = int_tuple("stride", stride, dims, 1)
     p = int_tuple("padding", padding, dims, 0)
     a = int_tuple("output_padding", output_padding, dims, 0)
     d = int_tuple("dilation", dilation, dims, 1)
@@ -611,9 +629,7 @@ def conv_transpose_cost(
             for i, o, ki, si, pi, di in zip(spatial, out, k, s, p, d, strict=True)
         )
         macs = n * c_in * (c_out // g) * pairs
-    out_shape = (n, c_out, *out)
-    params = weights + (c_out if bias else 0)
-    return Cost(macs, params, out_shape, math.prod(out_shape) if bias else 0)
+    return _layer_cost(macs, weights, n, c_out, out, bias)
 
 
 # --------------------------------------------------------------------------- #
