@@ -201,8 +201,9 @@ def _conv_nd_im2col(x, weight, bias, stride, dilation, groups):
     return out
 
 
-BLAS_KINDS = (np.float32, np.float64, np.complex64, np.complex128)
+GEMM_KINDS = (np.dtype(np.float32), np.dtype(np.float64))
 _POOL = ThreadPoolExecutor(max_workers=2)
+DEEP = 256  # C_in/groups * prod(K) above which a full im2col pays for its copy
 
 
 def _conv_nd(x, weight, bias, stride, dilation, groups):
@@ -210,8 +211,11 @@ def _conv_nd(x, weight, bias, stride, dilation, groups):
 
     * 1x1 kernels: one matrix product per group, in NCHW, no copy;
     * depthwise (one input channel per group): ``prod(K)`` shifted multiply-adds;
-    * stride 1, float32/float64: one GEMM per tap on shifted windows of the padded
-      input, in place (:func:`_conv_nd_shifted`);
+    * float32/float64 with deep products (``C_in/groups * prod(K) > DEEP``): im2col
+      into a reused buffer, image by image, one deep GEMM each
+      (:func:`_conv_nd_patches`);
+    * stride 1, float32/float64, shallow products: one GEMM per tap on shifted
+      windows of the padded input, in place (:func:`_conv_nd_shifted`);
     * everything else: im2col on a strided view (:func:`_conv_nd_im2col`).
     """
     acc = _accumulator(x.dtype)
@@ -223,16 +227,13 @@ def _conv_nd(x, weight, bias, stride, dilation, groups):
         return _conv_nd_pointwise(x, weight, bias, stride, groups, acc)
     if c_per_group == 1 and c_out == groups and all(s == 1 for s in stride):
         return _conv_nd_depthwise(x, weight, bias, dilation, acc)
+    if acc in GEMM_KINDS and c_per_group * taps > DEEP:
+        return _conv_nd_patches(x, weight, bias, stride, dilation, groups, acc)
     if all(s == 1 for s in stride) and acc in GEMM_KINDS:
-        # stack the taps of the last kernel axis (few channels: all but the first
-        # axis) side by side, a partial im2col, so that each GEMM has a useful depth
-        stacked = 1 if c_per_group * taps > 256 else max(len(kernel) - 1, 1)
-        return _conv_nd_shifted(x, weight, bias, dilation, groups, acc, stacked)
+        # stack the taps of all but the first kernel axis side by side, a partial
+        # im2col, so that each GEMM has a useful depth
+        return _conv_nd_shifted(x, weight, bias, dilation, groups, acc, max(len(kernel) - 1, 1))
     return _conv_nd_im2col(x, weight, bias, stride, dilation, groups)
-
-
-GEMM_KINDS = (np.dtype(np.float32), np.dtype(np.float64))
-_POOL = ThreadPoolExecutor(max_workers=2)
 
 
 def _add_bias(out, bias, acc):
@@ -303,6 +304,75 @@ def _conv_nd_depthwise(x, weight, bias, dilation, acc):
 
     list(_POOL.map(work, [0, block]))
     out = _crop(out.reshape(n_batch, channels, -1), size, out_size)
+    return _add_bias(out, bias, acc)
+
+
+def _copy_in_halves(dest: np.ndarray, src: np.ndarray) -> None:
+    """``dest[...] = src``, the first axis split between the two threads of the pool."""
+    half = dest.shape[0] // 2
+    parts = [(dest[:half], src[:half]), (dest[half:], src[half:])]
+    list(_POOL.map(lambda pair: np.copyto(*pair), parts))
+
+
+def _conv_nd_patches(x, weight, bias, stride, dilation, groups, acc, columns=2048):
+    """im2col a few images at a time into one reused buffer, one deep GEMM per group.
+
+    For a chunk of ``B`` images the buffer holds
+
+        cols[c, k, b, p] = x_pad[n0 + b, c, s p + d k]        shape (C_in, prod(K), B, prod(O))
+
+    so row ``(c, k)`` is one kernel tap of one channel over every output position,
+    contiguous: a copy of a strided window, made by two threads (half the channels
+    each). Then, per group ``g``,
+
+        y[g] (O_g, B prod(O)) = W[g] (O_g, C_g prod(K)) @ cols[g] (C_g prod(K), B prod(O))
+
+    is a single GEMM of depth ``C_g prod(K)`` (576 for 64 channels and a 3x3 kernel),
+    fast enough to be near the BLAS peak. With ``B = 1`` its rows are already the NCHW
+    output of the image; ``B > 1`` (small images, at least ``columns`` positions per
+    product) costs one transpose.
+    """
+    n_batch, c_in = x.shape[:2]
+    c_out, c_per_group, *kernel = weight.shape
+    o_per_group, nd = c_out // groups, len(kernel)
+    x = x.astype(acc, copy=False)
+    win = _windows(x, kernel, stride, dilation)  # (N, C, *O, *K), a view
+    out_size = win.shape[2 : 2 + nd]
+    positions, taps = int(np.prod(out_size)), int(np.prod(kernel))
+    chunk = min(n_batch, -(-columns // positions))
+    depth, width = c_per_group * taps, chunk * positions
+    # (O_g... per group, C_g * prod(K)): weight rows are already in (c, k) order
+    w = np.ascontiguousarray(weight.astype(acc, copy=False).reshape(c_out, depth))
+    cols = np.empty((c_in, *kernel, chunk, *out_size), dtype=acc)
+    out = np.empty((n_batch, c_out, *out_size), dtype=acc)
+    staging = out if chunk == 1 else np.empty((c_out, width), dtype=acc)
+    order = (1, *range(2 + nd, 2 + 2 * nd), 0, *range(2, 2 + nd))  # -> (C, *K, B, *O)
+    for n0 in range(0, n_batch, chunk):
+        b = min(chunk, n_batch - n0)
+        view = win[n0 : n0 + b].transpose(order)
+        dest = cols[(Ellipsis, slice(0, b), *[slice(None)] * nd)]
+        _copy_in_halves(dest, view)
+        for g in range(groups):
+            gemm_rowmajor(
+                staging,
+                w,
+                cols,
+                m=o_per_group,
+                n=b * positions,
+                k=depth,
+                lda=depth,
+                ldb=width,
+                ldc=width if chunk > 1 else positions,
+                beta=0.0,
+                offset_a=g * o_per_group * depth,
+                offset_b=g * depth * width,
+                offset_c=g * o_per_group * width
+                if chunk > 1
+                else (n0 * c_out + g * o_per_group) * positions,
+            )
+        if chunk > 1:
+            block = staging.reshape(c_out, chunk, *out_size)[:, :b]
+            out[n0 : n0 + b] = np.swapaxes(block, 0, 1)
     return _add_bias(out, bias, acc)
 
 

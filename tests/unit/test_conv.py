@@ -230,3 +230,22 @@ def test_shifted_gemm_matches_torch_for_every_stacking(nd, groups):
     for stacked in range(nd + 1):
         ours = _conv_nd_shifted(x, w, None, dilation, groups, np.dtype(np.float64), stacked)
         assert_matches(ours, reference, "float64", w[0].size)
+
+
+@pytest.mark.parametrize("nd", [1, 2, 3])
+@pytest.mark.parametrize("groups", [1, 2])
+@pytest.mark.parametrize("images", [1, 2, 3])
+def test_patches_matches_torch_for_every_chunk(nd, groups, images):
+    """im2col + deep GEMM, ``images`` images per chunk (2: a partial last chunk)."""
+    from convviz.conv import _conv_nd_patches
+
+    rng = np.random.default_rng(nd * 100 + groups * 10 + images)
+    x = random_array(rng, (3, 4, *[7, 6, 5][:nd]), "float64")
+    w = random_array(rng, (6, 4 // groups, *[3, 2, 2][:nd]), "float64")
+    b = random_array(rng, (6,), "float64")
+    stride, dilation = (2, 1, 1)[:nd], (1, 2, 1)[:nd]
+    reference = TORCH_F[nd](*map(torch.from_numpy, (x, w, b)), stride, 0, dilation, groups)
+    columns = images * int(np.prod(reference.shape[2:]))  # output positions per chunk
+    ours = _conv_nd_patches(x, w, b, stride, dilation, groups, np.dtype(np.float64), columns)
+    assert ours.shape == tuple(reference.shape)
+    assert_matches(ours, reference, "float64", w[0].size)
