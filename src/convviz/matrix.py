@@ -114,7 +114,11 @@ def _triples(
     w_flat = np.ravel_multi_index(
         (co[inside], cl[inside], *[t[inside] for t in taps]), weight_shape
     )
-    triples = np.stack([out_flat, in_flat, w_flat], axis=1).astype(np.int64)
+    return _by_row(np.stack([out_flat, in_flat, w_flat], axis=1).astype(np.int64))
+
+
+def _by_row(triples: np.ndarray) -> np.ndarray:
+    """Triples sorted by row ``r``, then column ``c``."""
     return triples[np.lexsort((triples[:, 1], triples[:, 0]))]
 
 
@@ -134,6 +138,22 @@ def _conv_geometry(
     out = conv_output_shape(spatial, kernel, s, padding, d)
     left = tuple(pair[0] for pair in _padding_pairs(padding, kernel, s, d))
     return c_in, spatial, weight_shape, out, s, left, d
+
+
+def _conv_entries(
+    input_shape: Sequence[int],
+    weight_shape: Sequence[int],
+    stride: IntOrTuple,
+    padding: Padding,
+    dilation: IntOrTuple,
+    groups: int,
+) -> tuple[np.ndarray, tuple[int, int]]:
+    """Sorted triples of the convolution's matrix ``C``, and the shape of ``C``."""
+    c_in, spatial, wshape, out, s, left, d = _conv_geometry(
+        input_shape, weight_shape, stride, padding, dilation, groups
+    )
+    triples = _triples(c_in, spatial, wshape, out, s, left, d, groups)
+    return triples, (wshape[0] * int(np.prod(out)), c_in * int(np.prod(spatial)))
 
 
 def conv_triples(
@@ -168,10 +188,7 @@ def conv_triples(
         read input position ``j s - p_left + t d`` on each axis; taps landing in the
         zero padding give no triple. Sorted by ``r``, then ``c``.
     """
-    c_in, spatial, wshape, out, s, left, d = _conv_geometry(
-        input_shape, weight_shape, stride, padding, dilation, groups
-    )
-    return _triples(c_in, spatial, wshape, out, s, left, d, groups)
+    return _conv_entries(input_shape, weight_shape, stride, padding, dilation, groups)[0]
 
 
 def conv_triples_loop(
@@ -202,8 +219,7 @@ def conv_triples_loop(
                         c = np.ravel_multi_index((group * c_in_g + cl, *x), (c_in, *spatial))
                         w = np.ravel_multi_index((co, cl, *t), wshape)
                         rows.append((r, c, w))
-    triples = np.array(rows, dtype=np.int64).reshape(-1, 3)
-    return triples[np.lexsort((triples[:, 1], triples[:, 0]))]
+    return _by_row(np.array(rows, dtype=np.int64).reshape(-1, 3))
 
 
 def _sparse(triples: np.ndarray, weight: np.ndarray, shape: tuple[int, int], dense: bool):
@@ -248,11 +264,7 @@ def conv_matrix(
     (4, 16)
     """
     weight = np.asarray(weight)
-    c_in, spatial, wshape, out, s, left, d = _conv_geometry(
-        input_shape, weight.shape, stride, padding, dilation, groups
-    )
-    triples = _triples(c_in, spatial, wshape, out, s, left, d, groups)
-    shape = (wshape[0] * int(np.prod(out)), c_in * int(np.prod(spatial)))
+    triples, shape = _conv_entries(input_shape, weight.shape, stride, padding, dilation, groups)
     return _sparse(triples, weight, shape, dense)
 
 
@@ -290,6 +302,28 @@ def _transpose_geometry(
     return c_in, spatial, wshape, input_shape, s, p, d
 
 
+def _transpose_entries(
+    input_shape: Sequence[int],
+    weight_shape: Sequence[int],
+    stride: IntOrTuple,
+    padding: IntOrTuple,
+    output_padding: IntOrTuple,
+    groups: int,
+    dilation: IntOrTuple,
+) -> tuple[np.ndarray, tuple[int, int]]:
+    """Triples ``(r, c, w)`` of ``C.T``, in ``C``'s order, and the shape of ``C.T``.
+
+    They are the triples of ``C`` (the convolution being transposed) with ``r`` and ``c``
+    swapped.
+    """
+    c_in, spatial, wshape, y_shape, s, p, d = _transpose_geometry(
+        input_shape, weight_shape, stride, padding, output_padding, groups, dilation
+    )
+    fwd = _triples(c_in, spatial, wshape, y_shape[1:], s, p, d, groups)
+    shape = (c_in * int(np.prod(spatial)), y_shape[0] * int(np.prod(y_shape[1:])))
+    return fwd[:, [1, 0, 2]], shape
+
+
 def conv_transpose_triples(
     input_shape: Sequence[int],
     weight_shape: Sequence[int],
@@ -321,12 +355,10 @@ def conv_transpose_triples(
         from ``(C_out, *out_spatial)`` to ``input_shape`` with the same weight, that is
         of ``C.T``; sorted by ``r``, then ``c``.
     """
-    c_in, spatial, wshape, y_shape, s, p, d = _transpose_geometry(
+    triples, _ = _transpose_entries(
         input_shape, weight_shape, stride, padding, output_padding, groups, dilation
     )
-    fwd = _triples(c_in, spatial, wshape, y_shape[1:], s, p, d, groups)
-    triples = fwd[:, [1, 0, 2]]
-    return triples[np.lexsort((triples[:, 1], triples[:, 0]))]
+    return _by_row(triples)
 
 
 def conv_transpose_matrix(
@@ -359,12 +391,9 @@ def conv_transpose_matrix(
         dilation and groups from the output shape back to ``input_shape``.
     """
     weight = np.asarray(weight)
-    c_in, spatial, wshape, y_shape, s, p, d = _transpose_geometry(
+    triples, shape = _transpose_entries(
         input_shape, weight.shape, stride, padding, output_padding, groups, dilation
     )
-    fwd = _triples(c_in, spatial, wshape, y_shape[1:], s, p, d, groups)
-    triples = fwd[:, [1, 0, 2]]
-    shape = (c_in * int(np.prod(spatial)), y_shape[0] * int(np.prod(y_shape[1:])))
     return _sparse(triples, weight, shape, dense)
 
 
