@@ -6,7 +6,8 @@ from functools import cache
 
 import numpy as np
 
-from convviz import conv, cost, matrix
+from convviz import cost
+from convviz.figures._common import filter_triples, grouped_layer
 from convviz.figures.engine import Control, Figure, grid, steps_from_triples, view
 
 __all__ = ["GROUP_CHOICES", "GROUP_IMAGE", "group_weights", "grouped_figure"]
@@ -48,8 +49,7 @@ def group_weights(groups: int) -> np.ndarray:
 def _layer(groups: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Weights, output and matrix triples of the figure's layer with ``groups`` groups."""
     weight = group_weights(groups)
-    y = conv.conv2d(GROUP_IMAGE[None], weight, groups=groups)[0]
-    return weight, y, matrix.conv_triples(GROUP_IMAGE.shape, weight.shape, groups=groups)
+    return (weight, *grouped_layer(GROUP_IMAGE, weight, groups))
 
 
 def _build(groups: int, out_channel: int) -> dict:
@@ -60,10 +60,8 @@ def _build(groups: int, out_channel: int) -> dict:
     first = group * c_in_g
     oh, ow = y.shape[1:]
     per_out = oh * ow
-    mine = triples[triples[:, 0] // per_out == out_channel].copy()
     # the kernel panels hold filter `out_channel` only: one 2x2 panel per channel it reads
-    mine[:, 2] -= out_channel * c_in_g * GROUP_K * GROUP_K
-    mine[:, 0] -= out_channel * per_out
+    mine = filter_triples(triples, out_channel, per_out, c_in_g * GROUP_K * GROUP_K)
     taps = GROUP_K * GROUP_K
     steps = steps_from_triples(mine, out=(c_in + c_in_g, 0), inp=(0, h * w), ker=(c_in, taps))
     panels = [

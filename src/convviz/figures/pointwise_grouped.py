@@ -6,7 +6,8 @@ from functools import cache
 
 import numpy as np
 
-from convviz import conv, cost, matrix
+from convviz import cost, matrix
+from convviz.figures._common import filter_triples, grouped_layer
 from convviz.figures.engine import Control, Figure, grid, steps_from_triples, view
 
 __all__ = ["PWG_CHOICES", "PWG_IMAGE", "pwg_dense_weights", "pwg_figure", "pwg_weights"]
@@ -63,8 +64,7 @@ def pwg_dense_weights(groups: int) -> np.ndarray:
 @cache
 def _layer(groups: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     w = pwg_weights(groups)
-    y = conv.conv2d(PWG_IMAGE[None], w, groups=groups)[0]
-    return w, y, matrix.conv_triples(PWG_IMAGE.shape, w.shape, groups=groups)
+    return (w, *grouped_layer(PWG_IMAGE, w, groups))
 
 
 def _build(groups: int, out_channel: int) -> dict:
@@ -74,9 +74,7 @@ def _build(groups: int, out_channel: int) -> dict:
     c_in_g = c_in // groups
     group = out_channel // (PWG_C_OUT // groups)
     first = group * c_in_g
-    mine = triples[triples[:, 0] // hw == out_channel].copy()
-    mine[:, 0] -= out_channel * hw
-    mine[:, 2] -= out_channel * c_in_g
+    mine = filter_triples(triples, out_channel, hw, c_in_g)
     # X = x.reshape(C_in, H W): column p is pixel p's channel column, flat index = x's
     column_steps = steps_from_triples(mine, out=(2, 0), inp=(0, 0), ker=(1, 0))
     rows = range(first * hw, (first + c_in_g) * hw)

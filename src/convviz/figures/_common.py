@@ -1,0 +1,60 @@
+"""Helpers shared by several chapters' figure modules (no maths of their own: they call convviz)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from convviz import conv, matrix
+
+
+def grouped_layer(
+    image: np.ndarray, weight: np.ndarray, groups: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Output and matrix triples of a grouped 2D convolution of one image.
+
+    Parameters
+    ----------
+    image : ndarray, shape (C_in, H, W)
+        One image, no batch axis.
+    weight : ndarray, shape (C_out, C_in / groups, k_h, k_w)
+        OIHW weights.
+    groups : int
+        ``g``.
+
+    Returns
+    -------
+    y : ndarray, shape (C_out, H_out, W_out)
+        ``conv2d(image, weight, groups=groups)`` without the batch axis.
+    triples : ndarray of int64, shape (nnz, 3)
+        :func:`convviz.conv_triples` of the same layer.
+    """
+    y = conv.conv2d(image[None], weight, groups=groups)[0]
+    return y, matrix.conv_triples(image.shape, weight.shape, groups=groups)
+
+
+def filter_triples(
+    triples: np.ndarray, out_channel: int, per_channel: int, per_filter: int
+) -> np.ndarray:
+    """The triples of one output channel, renumbered to start at 0.
+
+    Parameters
+    ----------
+    triples : ndarray of int, shape (nnz, 3)
+        Triples ``(r, c, w)`` of a whole layer (:func:`convviz.conv_triples`).
+    out_channel : int
+        The output channel kept.
+    per_channel : int
+        Output cells per channel (``H_out W_out``).
+    per_filter : int
+        Weights per filter (``C_in / g * k_h * k_w``).
+
+    Returns
+    -------
+    ndarray of int, shape (nnz_o, 3)
+        The rows with ``r // per_channel == out_channel``, ``r`` counted within the
+        channel and ``w`` within the channel's filter; ``c`` unchanged.
+    """
+    mine = triples[triples[:, 0] // per_channel == out_channel].copy()
+    mine[:, 0] -= out_channel * per_channel
+    mine[:, 2] -= out_channel * per_filter
+    return mine
