@@ -276,34 +276,50 @@ def _conv_nd_pointwise(x, weight, bias, stride, groups, acc):
     return _add_bias(out, bias, acc)
 
 
-def _conv_nd_depthwise(x, weight, bias, dilation, acc):
+def _conv_nd_depthwise(x, weight, bias, dilation, acc, cells=1 << 16):
     """One input and one output channel per group, stride 1.
 
-    Each (image, channel) plane is a flat row of the padded input; for each tap the
-    row is shifted by the tap's flat offset and added, scaled by that channel's
-    weight: ``y[r] += w[r, k] * x[r, off(k) : off(k) + L]``. The rows are processed
-    in blocks that stay in the CPU cache, and the blocks are shared by two threads.
+    A block of channels (one, or a few when the images are small: about ``cells``
+    cells per block) is copied channel-major, ``src[c, n * prod(D) + q] = x[n, c, q]``:
+    the padded planes of one channel in all images, end to end, as one row. Moving
+    the kernel by one tap moves every window by the same flat offset ``off(k)``, so
+
+        y[c, :L] = sum_k w[c, k] * src[c, off(k) : off(k) + L]
+
+    is ``prod(K)`` scaled, shifted slices added in place, on a block that stays in
+    the CPU cache. Positions whose window runs past the edge of a plane are computed
+    on the way and cut off when the block is written to the NC(D) output. The blocks
+    are shared by two threads.
     """
     n_batch, channels, *size = x.shape
     kernel = weight.shape[2:]
     out_size, offsets, length = _grid(size, kernel, dilation)
-    rows = np.ascontiguousarray(x, dtype=acc).reshape(n_batch * channels, -1)
+    plane = int(np.prod(size))
+    length += (n_batch - 1) * plane  # valid outputs of every image, in one row
+    per_block = min(channels, max(1, cells // (n_batch * plane)))
+    planes = x.astype(acc, copy=False).reshape(n_batch, channels, plane)
     w = weight.astype(acc, copy=False).reshape(channels, -1)
-    w = np.tile(w, (n_batch, 1))[:, :, None]  # (rows, taps, 1)
-    out = np.empty((rows.shape[0], rows.shape[1]), dtype=acc)
-    block = max(1, (1 << 16) // rows.shape[1])  # ~64k elements per block
+    out = np.empty((n_batch, channels, *out_size), dtype=acc)
+    crop = (slice(None), slice(None), *(slice(0, o) for o in out_size))
 
-    def work(first: int) -> None:
-        for r in range(first, rows.shape[0], 2 * block):
-            rs = slice(r, min(r + block, rows.shape[0]))
-            y, tmp = out[rs, :length], np.empty((rs.stop - rs.start, length), dtype=acc)
-            np.multiply(rows[rs, offsets[0] : offsets[0] + length], w[rs, 0], out=y)
+    def work(firsts) -> None:
+        src = np.empty((per_block, n_batch, plane), dtype=acc)
+        y = np.empty((per_block, n_batch * plane), dtype=acc)
+        tmp = np.empty((per_block, length), dtype=acc)
+        for first in firsts:
+            cs = slice(first, min(first + per_block, channels))
+            b = cs.stop - cs.start
+            np.copyto(src[:b], np.swapaxes(planes[:, cs], 0, 1))
+            row, acc_y, wb = src[:b].reshape(b, -1), y[:b, :length], w[cs, :, None]
+            np.multiply(row[:, offsets[0] : offsets[0] + length], wb[:, 0], out=acc_y)
             for t, off in enumerate(offsets[1:], start=1):
-                np.multiply(rows[rs, off : off + length], w[rs, t], out=tmp)
-                y += tmp
+                np.multiply(row[:, off : off + length], wb[:, t], out=tmp[:b])
+                acc_y += tmp[:b]
+            block = y[:b].reshape(b, n_batch, *size)[crop]
+            out[:, cs] = np.swapaxes(block, 0, 1)
 
-    list(_POOL.map(work, [0, block]))
-    out = _crop(out.reshape(n_batch, channels, -1), size, out_size)
+    firsts = range(0, channels, per_block)
+    list(_POOL.map(work, [firsts[0::2], firsts[1::2]]))
     return _add_bias(out, bias, acc)
 
 

@@ -249,3 +249,20 @@ def test_patches_matches_torch_for_every_chunk(nd, groups, images):
     ours = _conv_nd_patches(x, w, b, stride, dilation, groups, np.dtype(np.float64), columns)
     assert ours.shape == tuple(reference.shape)
     assert_matches(ours, reference, "float64", w[0].size)
+
+
+@pytest.mark.parametrize("nd", [1, 2, 3])
+@pytest.mark.parametrize("cells", [1, 100, 1 << 16])
+def test_depthwise_matches_torch_for_every_block_size(nd, cells):
+    """Depthwise blocks of 1 channel (``cells`` = 1), a few, or all 5 channels at once."""
+    from convviz.conv import _conv_nd_depthwise
+
+    rng = np.random.default_rng(nd * 10 + cells % 97)
+    x = random_array(rng, (2, 5, *[7, 6, 5][:nd]), "float32")
+    w = random_array(rng, (5, 1, *[3, 2, 3][:nd]), "float32")
+    b = random_array(rng, (5,), "float32")
+    dilation = (2, 1, 1)[:nd]
+    reference = TORCH_F[nd](*map(torch.from_numpy, (x, w, b)), 1, 0, dilation, 5)
+    ours = _conv_nd_depthwise(x, w, b, dilation, np.dtype(np.float32), cells)
+    assert ours.shape == tuple(reference.shape)
+    assert_matches(ours, reference, "float32", w[0].size)
