@@ -70,6 +70,7 @@
 
   /* For progressive outputs: the step at which each output cell is computed. */
   function revealMap(viewSpec) {
+    if (viewSpec._reveal) return viewSpec._reveal;
     var map = {};
     viewSpec.steps.forEach(function (terms, s) {
       terms.forEach(function (t) {
@@ -77,46 +78,77 @@
         if (!(key in map)) map[key] = s;
       });
     });
+    viewSpec._reveal = map;
     return map;
   }
 
-  function panelSVG(p, pi, info, reveal, step, viewSpec) {
-    var size = p.cols > 16 ? 22 : 34, pad = 2;
-    var w = p.cols * size + 2 * pad, h = p.rows * size + 2 * pad;
-    var scale = 0;
+  /* Per-panel facts that do not change with the step: cell size, colour scale, marks. */
+  function panelGeometry(p) {
+    if (p._cv) return p._cv;
+    var scale = 0, marks = {};
     p.values.forEach(function (v) {
       if (typeof v === "number") scale = Math.max(scale, Math.abs(v));
     });
-    var marks = {};
     Object.keys(p.marks || {}).forEach(function (k) {
       p.marks[k].forEach(function (c) { marks[c] = k; });
     });
-    var hl = info.hl[pi] || {};
+    var size = p.cols > 16 ? 22 : 34;
+    p._cv = { size: size, pad: 2, scale: scale, marks: marks };
+    return p._cv;
+  }
+
+  /* The state of one cell at one step: its classes and its inner SVG. */
+  function cellParts(p, pi, cell, info, reveal, step, viewSpec) {
+    var g = panelGeometry(p), size = g.size, mark = g.marks[cell];
+    var r = Math.floor(cell / p.cols), c = cell % p.cols;
+    var x = g.pad + c * size, y = g.pad + r * size, v = p.values[cell];
+    var rv = reveal[pi + ":" + cell];
+    var hidden = p.progressive && rv !== undefined && rv > step;
+    var kind = (info.hl[pi] || {})[cell];
+    var pair = info.pairs[pi + ":" + cell];
+    var cls = "cv-cell" + (mark ? " cv-" + mark : "") + (kind ? " cv-hl-" + kind : "") + (hidden ? " cv-pending" : "");
+    var inner = '<rect x="' + x + '" y="' + y + '" width="' + size + '" height="' + size + '" fill="' +
+      (hidden || mark === "pad" || mark === "zero" ? "#f4f4f4" : color(v, g.scale)) + '"></rect>';
+    if (!hidden && size >= 30) {
+      inner += '<text x="' + (x + size / 2) + '" y="' + (y + size / 2 + (pair ? -3 : 4)) +
+        '" text-anchor="middle">' + esc(short(v)) + "</text>";
+    }
+    if (pair && size >= 30) {
+      var kp = viewSpec.panels[pair[0]];
+      inner += '<text class="cv-pair" x="' + (x + size / 2) + '" y="' + (y + size - 4) +
+        '" text-anchor="middle">\u00d7' + esc(fmt(kp.values[pair[1]])) + "</text>";
+    }
+    return { cls: cls, value: hidden ? "" : String(v), inner: inner };
+  }
+
+  function panelSVG(p, pi, info, reveal, step, viewSpec) {
+    var g = panelGeometry(p);
+    var w = p.cols * g.size + 2 * g.pad, h = p.rows * g.size + 2 * g.pad;
     var out = ['<svg xmlns="' + SVGNS + '" class="cv-grid" viewBox="0 0 ' + w + " " + h +
       '" width="' + w + '" height="' + h + '" role="img" aria-label="' + esc(p.label) + '">'];
     for (var cell = 0; cell < p.values.length; cell++) {
-      var r = Math.floor(cell / p.cols), c = cell % p.cols;
-      var x = pad + c * size, y = pad + r * size, v = p.values[cell];
-      var hidden = p.progressive && reveal[pi + ":" + cell] !== undefined && reveal[pi + ":" + cell] > step;
-      var cls = "cv-cell" + (marks[cell] ? " cv-" + marks[cell] : "") + (hl[cell] ? " cv-hl-" + hl[cell] : "") +
-        (hidden ? " cv-pending" : "");
-      out.push('<g class="' + cls + '" data-cell="' + cell + '" data-value="' + (hidden ? "" : esc(v)) + '">');
-      out.push('<rect x="' + x + '" y="' + y + '" width="' + size + '" height="' + size + '" fill="' +
-        (hidden || marks[cell] === "pad" || marks[cell] === "zero" ? "#f4f4f4" : color(v, scale)) + '"></rect>');
-      if (!hidden && size >= 30) {
-        out.push('<text x="' + (x + size / 2) + '" y="' + (y + size / 2 + (info.pairs[pi + ":" + cell] ? -3 : 4)) +
-          '" text-anchor="middle">' + esc(short(v)) + "</text>");
-      }
-      var pair = info.pairs[pi + ":" + cell];
-      if (pair && size >= 30) {
-        var kp = viewSpec.panels[pair[0]];
-        out.push('<text class="cv-pair" x="' + (x + size / 2) + '" y="' + (y + size - 4) +
-          '" text-anchor="middle">\u00d7' + esc(fmt(kp.values[pair[1]])) + "</text>");
-      }
-      out.push("</g>");
+      var part = cellParts(p, pi, cell, info, reveal, step, viewSpec);
+      out.push('<g class="' + part.cls + '" data-cell="' + cell + '" data-value="' + esc(part.value) + '">' +
+        part.inner + "</g>");
     }
     out.push("</svg>");
     return out.join("");
+  }
+
+  /* Cells whose look differs between two steps of a view: the highlighted ones of
+   * both steps and, in progressive panels, the ones revealed in between. */
+  function changedCells(viewSpec, a, b, infoA, infoB, reveal) {
+    var keys = {};
+    [infoA, infoB].forEach(function (info) {
+      Object.keys(info.hl).forEach(function (pi) {
+        Object.keys(info.hl[pi]).forEach(function (c) { keys[pi + ":" + c] = true; });
+      });
+    });
+    var lo = Math.min(a, b), hi = Math.max(a, b);
+    Object.keys(reveal).forEach(function (k) {
+      if (reveal[k] > lo && reveal[k] <= hi) keys[k] = true;
+    });
+    return Object.keys(keys);
   }
 
   /* A step whose terms share one input cell is a scatter: that input value,
@@ -167,7 +199,8 @@
   function mount(container, spec, host) {
     counter += 1;
     var uid = "cvf" + counter;
-    var state = { sel: spec.controls.map(function (c) { return c.default; }), step: 0, timer: null, frame: null };
+    var state = { sel: spec.controls.map(function (c) { return c.default; }), step: 0, timer: null, frame: null,
+      shown: null, shownStep: 0, nodes: [] };
     container.classList.add("cv-root");
     container.innerHTML = "";
     var title = el("figcaption", { "class": "cv-title" }, spec.title);
@@ -228,6 +261,8 @@
       return Math.max(1, Math.max.apply(null, f.views.map(function (v) { return v.steps.length; })));
     }
 
+    /* Draw the current step. A new frame is built whole; a new step of the frame on
+     * screen only repaints the cells whose look changes (O(terms), not O(cells)). */
     function draw() {
       var f = state.frame;
       if (!f) return;
@@ -237,27 +272,52 @@
       slider.max = n - 1;
       slider.value = state.step;
       stepOut.textContent = "step " + (state.step + 1) + " of " + n;
-      var html = [], lines = [];
-      f.views.forEach(function (v, vi) {
-        var s = Math.min(state.step, v.steps.length - 1);
-        var info = stepInfo(v, s), reveal = revealMap(v);
-        html.push('<div class="cv-view" data-view="' + vi + '"><div class="cv-view-title">' + esc(v.title) +
-          '</div><div class="cv-panels">');
-        v.panels.forEach(function (p, pi) {
-          html.push('<div class="cv-panel cv-role-' + esc(p.role) + '" data-panel="' + pi + '" data-name="' +
-            esc(p.name) + '"><div class="cv-panel-label">' + esc(p.label) + "</div>" +
-            panelSVG(p, pi, info, reveal, s, v) + "</div>");
+      var lines = [];
+      if (state.shown === f) {
+        f.views.forEach(function (v, vi) {
+          var a = Math.min(state.shownStep, v.steps.length - 1), b = Math.min(state.step, v.steps.length - 1);
+          var infoA = stepInfo(v, a), info = stepInfo(v, b), reveal = revealMap(v);
+          changedCells(v, a, b, infoA, info, reveal).forEach(function (k) {
+            var pi = +k.split(":")[0], cell = +k.split(":")[1];
+            var node = state.nodes[vi][pi][cell];
+            var part = cellParts(v.panels[pi], pi, cell, info, reveal, b, v);
+            node.setAttribute("class", part.cls);
+            node.setAttribute("data-value", part.value);
+            node.innerHTML = part.inner;
+          });
+          var line = sumLine(v, info);
+          if (line) lines.push((f.views.length > 1 ? v.title + ": " : "") + line);
         });
-        html.push("</div></div>");
-        var line = sumLine(v, info);
-        if (line) lines.push((f.views.length > 1 ? v.title + ": " : "") + line);
-      });
-      stage.innerHTML = html.join("");
+      } else {
+        var html = [];
+        f.views.forEach(function (v, vi) {
+          var s = Math.min(state.step, v.steps.length - 1);
+          var info = stepInfo(v, s), reveal = revealMap(v);
+          html.push('<div class="cv-view" data-view="' + vi + '"><div class="cv-view-title">' + esc(v.title) +
+            '</div><div class="cv-panels">');
+          v.panels.forEach(function (p, pi) {
+            html.push('<div class="cv-panel cv-role-' + esc(p.role) + '" data-panel="' + pi + '" data-name="' +
+              esc(p.name) + '"><div class="cv-panel-label">' + esc(p.label) + "</div>" +
+              panelSVG(p, pi, info, reveal, s, v) + "</div>");
+          });
+          html.push("</div></div>");
+          var line = sumLine(v, info);
+          if (line) lines.push((f.views.length > 1 ? v.title + ": " : "") + line);
+        });
+        stage.innerHTML = html.join("");
+        state.nodes = Array.prototype.map.call(stage.querySelectorAll(".cv-view"), function (vnode) {
+          return Array.prototype.map.call(vnode.querySelectorAll(".cv-panel"), function (pnode) {
+            return pnode.querySelectorAll("g.cv-cell");
+          });
+        });
+        code.textContent = f.code || "";
+        state.shown = f;
+      }
+      state.shownStep = state.step;
       formula.innerHTML = "";
       (f.formula || []).concat(lines).forEach(function (l, li) {
         formula.appendChild(el("div", { "class": li < (f.formula || []).length ? "cv-rule" : "cv-sum" }, l));
       });
-      code.textContent = f.code || "";
       container.setAttribute("data-step", state.step);
       container.setAttribute("data-key", state.sel.join(","));
       container.cvRenderMs = performance.now() - t0;
