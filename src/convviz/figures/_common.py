@@ -32,6 +32,17 @@ def grouped_layer(
     return y, matrix.conv_triples(image.shape, weight.shape, groups=groups)
 
 
+def pad_cells(height: int, width: int, p: int) -> list[int]:
+    """Flat indices of the padding ring in a ``(height + 2p, width + 2p)`` grid."""
+    hp, wp = height + 2 * p, width + 2 * p
+    return [
+        r * wp + c
+        for r in range(hp)
+        for c in range(wp)
+        if not (p <= r < p + height and p <= c < p + width)
+    ]
+
+
 def filter_triples(
     triples: np.ndarray, out_channel: int, per_channel: int, per_filter: int
 ) -> np.ndarray:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from convviz import conv, matrix, padding, shapes
+from convviz.figures._common import pad_cells
 from convviz.figures.engine import Control, Figure, grid, steps_from_triples, view
 
 __all__ = [
@@ -69,17 +70,6 @@ def _valid_for_every_kernel(size: int) -> tuple[tuple[int, ...], tuple[int, ...]
 
 #: Strides and paddings of the one-channel figure: every combination is a valid convolution.
 ONE_STRIDES, ONE_PADDINGS = _valid_for_every_kernel(ONE_IMAGE.shape[0])
-
-
-def pad_cells(height: int, width: int, p: int) -> list[int]:
-    """Flat indices of the padding ring in a ``(height + 2p, width + 2p)`` grid."""
-    hp, wp = height + 2 * p, width + 2 * p
-    return [
-        r * wp + c
-        for r in range(hp)
-        for c in range(wp)
-        if not (p <= r < p + height and p <= c < p + width)
-    ]
 
 
 def unread_cells(triples: np.ndarray, cells: int) -> list[int]:

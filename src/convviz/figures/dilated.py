@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from convviz import conv, matrix, padding, receptive, shapes
+from convviz.figures._common import pad_cells
 from convviz.figures.engine import Control, Figure, grid, steps_from_triples, view
 
 __all__ = [
@@ -111,10 +112,7 @@ def _dil_build(dilation: int, pad: str) -> dict:
     oh = shapes.conv_output_size(h, k, 1, p, dilation)
     xp = padding.pad(x, (p, p, p, p))
     triples = matrix.conv_triples((1, *xp.shape), (1, 1, k, k), dilation=dilation)
-    hp = xp.shape[0]
-    ring = [
-        r * hp + c for r in range(hp) for c in range(hp) if not (p <= r < p + h and p <= c < p + h)
-    ]
+    ring = pad_cells(h, h, p)
     spread = spread_kernel(w, dilation)
     holes = [int(i) for i in np.flatnonzero(spread == 0)]
     panels = [
