@@ -186,6 +186,12 @@ def upsample_figure() -> Figure:
 # --------------------------------------------------------------------------- #
 
 
+def _off_support(triples: np.ndarray, rows: int, cols: int) -> list[int]:
+    """Flat indices of the cells of a ``rows x cols`` matrix that no triple ``(r, c, w)`` fills."""
+    support = {(int(r), int(col)) for r, col, _ in triples}
+    return [r * cols + col for r in range(rows) for col in range(cols) if (r, col) not in support]
+
+
 def _matrix_build(direction: str) -> dict:
     x, w = MATRIX_INPUT, UPSAMPLE_KERNEL
     w4 = w[None, None]
@@ -200,8 +206,7 @@ def _matrix_build(direction: str) -> dict:
             [(2, r, 0, col, 1, r * 16 + col) for r, col, _ in triples[triples[:, 0] == row]]
             for row in range(4)
         ]
-        support = {(int(r), int(col)) for r, col, _ in triples}
-        zeros = [r * 16 + col for r in range(4) for col in range(16) if (r, col) not in support]
+        zeros = _off_support(triples, 4, 16)
         panels = [
             grid("x", "Large: input x, 4×4 (flattened row by row)", x, role="input"),
             grid(
@@ -229,8 +234,7 @@ def _matrix_build(direction: str) -> dict:
         triples = matrix.conv_transpose_triples((1, 2, 2), w4)
         steps = steps_from_triples(triples, out=(2, 0), inp=(0, 0), ker=(1, 0))
         steps = [[(o, oc, ip, ic, kp, oc * 4 + ic) for o, oc, ip, ic, kp, _ in s] for s in steps]
-        support = {(int(r), int(col)) for r, col, _ in triples}
-        zeros = [r * 4 + col for r in range(16) for col in range(4) if (r, col) not in support]
+        zeros = _off_support(triples, 16, 4)
         panels = [
             grid("y", "Small: input y = C·x, 2×2", small, role="input"),
             grid(
