@@ -11,6 +11,7 @@ import re
 
 import numpy as np
 import torch
+import torch.nn.functional as F
 from hypothesis import strategies as st
 
 #: a refusal must name one of these
@@ -18,6 +19,10 @@ ARG_NAMES = re.compile(
     r"\b(x|weight|bias|stride|padding|dilation|groups|output_padding|padding_mode|kernel|"
     r"pad|mode|value)\b"
 )
+
+#: torch's convolutions and transposed convolutions by number of spatial axes
+CONV = {1: F.conv1d, 2: F.conv2d, 3: F.conv3d}
+CONV_T = {1: F.conv_transpose1d, 2: F.conv_transpose2d, 3: F.conv_transpose3d}
 
 DTYPES = {
     "float32": (np.float32, torch.float32),

@@ -12,6 +12,7 @@ import torch
 import torch.nn.functional as F
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
+from strategies import CONV, CONV_T
 from torch import nn
 from torch.utils.flop_counter import FlopCounterMode
 
@@ -41,8 +42,6 @@ from convviz.cost import (
 )
 
 SETTINGS = settings(max_examples=40, deadline=None)
-CONV = {1: F.conv1d, 2: F.conv2d, 3: F.conv3d}
-CONV_T = {1: F.conv_transpose1d, 2: F.conv_transpose2d, 3: F.conv_transpose3d}
 
 
 def torch_flops(fn, *args, **kwargs) -> int:

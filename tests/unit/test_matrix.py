@@ -7,9 +7,9 @@ import warnings
 import numpy as np
 import pytest
 import torch
-import torch.nn.functional as F
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
+from strategies import CONV, CONV_T
 
 from convviz.matrix import (
     conv_input_gradient,
@@ -22,9 +22,6 @@ from convviz.matrix import (
     transpose_roundtrip,
 )
 from convviz.shapes import is_valid_conv, output_padding_for
-
-CONV = {1: F.conv1d, 2: F.conv2d, 3: F.conv3d}
-CONV_T = {1: F.conv_transpose1d, 2: F.conv_transpose2d, 3: F.conv_transpose3d}
 
 
 def tconv(x, w, **kw):

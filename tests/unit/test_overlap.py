@@ -10,6 +10,7 @@ import torch
 import torch.nn.functional as F
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
+from strategies import CONV, CONV_T
 
 from convviz.overlap import (
     TransposedLayer,
@@ -26,8 +27,6 @@ from convviz.overlap import (
 )
 
 SETTINGS = settings(max_examples=40, deadline=None)
-CONV_T = {1: F.conv_transpose1d, 2: F.conv_transpose2d, 3: F.conv_transpose3d}
-CONV = {1: F.conv1d, 2: F.conv2d, 3: F.conv3d}
 
 
 def torch_stack(size: tuple[int, ...], layers: list[TransposedLayer]) -> np.ndarray:

@@ -6,9 +6,9 @@ import warnings
 
 import pytest
 import torch
-import torch.nn.functional as F
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
+from strategies import CONV, CONV_T
 
 from convviz.shapes import (
     RELATIONSHIPS,
@@ -24,9 +24,6 @@ from convviz.shapes import (
     same_padding,
     valid_settings,
 )
-
-CONV = {1: F.conv1d, 2: F.conv2d, 3: F.conv3d}
-CONV_T = {1: F.conv_transpose1d, 2: F.conv_transpose2d, 3: F.conv_transpose3d}
 
 
 def torch_conv_shape(shape, k, s, p, d):
