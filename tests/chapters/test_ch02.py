@@ -5,6 +5,8 @@ from __future__ import annotations
 import numpy as np
 import torch
 import torch.nn.functional as F
+from frame_checks import as_tensor as _t
+from frame_checks import check_steps
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -22,10 +24,6 @@ from convviz.figures.channels import (
 )
 
 STEM = "02-convolution-in-deep-learning"
-
-
-def _t(a: np.ndarray) -> torch.Tensor:
-    return torch.from_numpy(np.ascontiguousarray(a))
 
 
 def _torch_conv(x, w, b=None, stride=1, padding=0):
@@ -145,19 +143,6 @@ def test_one_channel_controls_reach_only_valid_settings():
         )
 
 
-def _check_steps(view: dict) -> None:
-    panels = view["panels"]
-    bias = view.get("bias", 0)
-    outputs_seen = set()
-    for terms in view["steps"]:
-        out_panel, out_cell = terms[0][0], terms[0][1]
-        assert all((t[0], t[1]) == (out_panel, out_cell) for t in terms)
-        total = sum(panels[t[2]]["values"][t[3]] * panels[t[4]]["values"][t[5]] for t in terms)
-        assert np.isclose(total + bias, panels[out_panel]["values"][out_cell], atol=1e-3)
-        outputs_seen.add((out_panel, out_cell))
-    return outputs_seen
-
-
 def test_one_channel_frames_hold_torch_outputs_and_true_steps():
     fig = one_channel_figure()
     for key in fig.keys():
@@ -173,7 +158,7 @@ def test_one_channel_frames_hold_torch_outputs_and_true_steps():
             np.reshape(x_panel["values"], (5 + 2 * p, 5 + 2 * p)), np.pad(ONE_IMAGE, p)
         )
         assert len(x_panel["marks"]["pad"]) == (5 + 2 * p) ** 2 - 25
-        seen = _check_steps(v)
+        seen = check_steps(v)
         assert len(seen) == ref.size
         assert f"stride={st_['stride']}, padding={p}" in frame["code"]
         assert frame["formula"][1].split(" per axis")[0].endswith(f"= {ref.shape[0]}")
@@ -199,8 +184,8 @@ def test_many_channel_frames_hold_torch_outputs_and_true_steps():
             assert {t[4] for t in terms} == {3, 4, 5}
         if p == 0:
             assert all(len(terms) == 27 for terms in top["steps"])
-        assert len(_check_steps(top)) == y[o].size
-        assert len(_check_steps(bottom)) == y[o].size
+        assert len(check_steps(top)) == y[o].size
+        assert len(check_steps(bottom)) == y[o].size
         assert "(2, 3, 3, 3)" in frame["formula"][0]
         assert frame["formula"][3].endswith("= 56")
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import numpy as np
 import torch
 import torch.nn.functional as F
+from frame_checks import as_tensor as _t
+from frame_checks import check_steps
 
 import convviz as cv
 from convviz.figures.volume import (
@@ -17,10 +19,6 @@ from convviz.figures.volume import (
 )
 
 STEM = "03-3d-convolution"
-
-
-def _t(a: np.ndarray) -> torch.Tensor:
-    return torch.from_numpy(np.ascontiguousarray(a))
 
 
 def _brute3d(x: np.ndarray, w: np.ndarray) -> np.ndarray:
@@ -122,18 +120,6 @@ def test_exercise_answers(chapter):
     np.testing.assert_allclose(a[:, :, 0], b, atol=1e-10)
 
 
-def _check_steps(view: dict) -> set:
-    panels = view["panels"]
-    seen = set()
-    for terms in view["steps"]:
-        o = (terms[0][0], terms[0][1])
-        assert all((t[0], t[1]) == o for t in terms)
-        total = sum(panels[t[2]]["values"][t[3]] * panels[t[4]]["values"][t[5]] for t in terms)
-        assert np.isclose(total + view.get("bias", 0), panels[o[0]]["values"][o[1]], atol=1e-3)
-        seen.add(o)
-    return seen
-
-
 def _slices(view: dict, role: str) -> np.ndarray:
     ps = [p for p in view["panels"] if p["role"] == role]
     return np.stack([np.reshape(p["values"], (p["rows"], p["cols"])) for p in ps]).astype(float)
@@ -150,7 +136,7 @@ def test_volume_figure_frames_hold_brute_force_outputs():
         np.testing.assert_allclose(_slices(v, "input"), x)
         np.testing.assert_allclose(_slices(v, "kernel"), w)
         np.testing.assert_allclose(_slices(v, "output"), ref)
-        assert len(_check_steps(v)) == ref.size
+        assert len(check_steps(v)) == ref.size
         # a step covers kD consecutive input slices
         for terms in v["steps"]:
             depths = sorted({t[2] for t in terms})
@@ -177,6 +163,6 @@ def test_two_views_figure_frames():
         assert yt.shape[0] == TORCH_CLIP.shape[1] - kd + 1
         for terms in tor["steps"]:
             assert len(terms) == 2 * kd * 9  # every step reads both channels
-        assert len(_check_steps(art)) == ya.size
-        assert len(_check_steps(tor)) == yt.size
+        assert len(check_steps(art)) == ya.size
+        assert len(check_steps(tor)) == yt.size
         assert frame["formula"][2].endswith(f"= {2 * kd * 9} products")
