@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from convviz import conv, matrix
+from convviz.figures.engine import grid
 
 
 def grouped_layer(
@@ -40,6 +41,48 @@ def pad_cells(height: int, width: int, p: int) -> list[int]:
         for r in range(hp)
         for c in range(wp)
         if not (p <= r < p + height and p <= c < p + width)
+    ]
+
+
+def padded_conv_panels(
+    padded: np.ndarray,
+    size: tuple[int, int],
+    pad: int,
+    marks: dict[str, list[int]],
+    kernel: np.ndarray,
+    output: np.ndarray,
+) -> list[dict]:
+    """Panels ``x, w, y`` of a one-channel 2D convolution drawn on its zero-padded input.
+
+    Parameters
+    ----------
+    padded : ndarray, shape (H + 2p, W + 2p)
+        The input with its zeros (drawn dashed with ``marks["pad"]``).
+    size : (int, int)
+        ``(H, W)`` of the input before padding.
+    pad : int
+        ``p``; the panel's origin is ``(-p, -p)`` so cells are numbered as in ``x``.
+    marks : dict
+        Marks of the input panel (``pad``, and e.g. ``drop``).
+    kernel : ndarray, shape (k, k)
+        The kernel.
+    output : ndarray, shape (H_out, W_out)
+        The convolution's output, filled in step by step.
+    """
+    h, w = size
+    k = kernel.shape[0]
+    oh, ow = output.shape
+    return [
+        grid(
+            "x",
+            f"input x, {h}×{w}" + (f", padded by {pad} (dashed zeros)" if pad else ""),
+            padded,
+            role="input",
+            origin=(-pad, -pad),
+            marks=marks,
+        ),
+        grid("w", f"kernel w, {k}×{k}", kernel, role="kernel"),
+        grid("y", f"output y, {oh}×{ow}", output, role="output", progressive=True),
     ]
 
 

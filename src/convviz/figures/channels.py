@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from convviz import conv, matrix, padding, shapes
-from convviz.figures._common import pad_cells
+from convviz.figures._common import pad_cells, padded_conv_panels
 from convviz.figures.engine import Control, Figure, grid, steps_from_triples, view
 
 __all__ = [
@@ -96,18 +96,7 @@ def _one_build(kernel: str, stride: int, pad: int) -> dict:
     marks: dict[str, list[int]] = {"pad": ring}
     if unread:
         marks["drop"] = unread
-    panels = [
-        grid(
-            "x",
-            f"input x, {h}×{wd}" + (f", padded by {pad} (dashed zeros)" if pad else ""),
-            xp,
-            role="input",
-            origin=(-pad, -pad),
-            marks=marks,
-        ),
-        grid("w", f"kernel w, {k}×{k}", w, role="kernel"),
-        grid("y", f"output y, {oh}×{ow}", y, role="output", progressive=True),
-    ]
+    panels = padded_conv_panels(xp, (h, wd), pad, marks, w, y)
     steps = steps_from_triples(triples, out=(2, 0), inp=(0, 0), ker=(1, 0))
     formula = [
         "y[r,c] = Σᵢⱼ x[s·r − p + i, s·c − p + j]·w[i,j]",

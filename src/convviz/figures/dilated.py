@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from convviz import conv, matrix, padding, receptive, shapes
-from convviz.figures._common import pad_cells
+from convviz.figures._common import pad_cells, padded_conv_panels
 from convviz.figures.engine import Control, Figure, grid, steps_from_triples, view
 
 __all__ = [
@@ -116,16 +116,7 @@ def _dil_build(dilation: int, pad: str) -> dict:
     spread = spread_kernel(w, dilation)
     holes = [int(i) for i in np.flatnonzero(spread == 0)]
     panels = [
-        grid(
-            "x",
-            f"input x, {h}×{h}" + (f", padded by {p} (dashed zeros)" if p else ""),
-            xp,
-            role="input",
-            origin=(-p, -p),
-            marks={"pad": ring},
-        ),
-        grid("w", f"kernel w, {k}×{k}", w, role="kernel"),
-        grid("y", f"output y, {oh}×{oh}", y, role="output", progressive=True),
+        *padded_conv_panels(xp, (h, h), p, {"pad": ring}, w, y),
         grid(
             "ŵ",
             f"w as it lands on x: {e}×{e}, holes = 0",
