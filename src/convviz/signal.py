@@ -142,6 +142,28 @@ def _pair(x: object, w: object, ndim: int) -> tuple[np.ndarray, np.ndarray]:
     return x.astype(dtype, copy=False), w.astype(dtype, copy=False)
 
 
+def _slide1d(x: object, w: object, mode: Mode, flipped: bool) -> np.ndarray:
+    """Vectorised 1D correlation (``flipped=False``) or convolution (kernel reversed)."""
+    x, w = _pair(x, w, 1)
+    _check_mode(mode)
+    m = w.shape[0]
+    full = sliding_window_view(np.pad(x, m - 1), m) @ (w[::-1] if flipped else w)
+    start, length = mode_window(x.shape[0], m, mode, flipped=flipped)
+    return full[start : start + length]
+
+
+def _slide2d(x: object, w: object, mode: Mode, flipped: bool) -> np.ndarray:
+    """Vectorised 2D correlation (``flipped=False``) or convolution (kernel reversed on both axes)."""
+    x, w = _pair(x, w, 2)
+    kh, kw = _check_mode(mode) and w.shape
+    padded = np.pad(x, ((kh - 1, kh - 1), (kw - 1, kw - 1)))
+    kernel = w[::-1, ::-1] if flipped else w
+    full = np.einsum("abpq,pq->ab", sliding_window_view(padded, w.shape), kernel)
+    r0, rows = _axis_window(x.shape[0], kh, mode, 0, flipped)
+    c0, cols = _axis_window(x.shape[1], kw, mode, 1, flipped)
+    return full[r0 : r0 + rows, c0 : c0 + cols]
+
+
 def correlate1d(x: np.ndarray, w: np.ndarray, mode: Mode = "valid") -> np.ndarray:
     """Cross-correlation of two 1D signals, as :func:`numpy.correlate`.
 
@@ -160,13 +182,7 @@ def correlate1d(x: np.ndarray, w: np.ndarray, mode: Mode = "valid") -> np.ndarra
         ``y[j] = sum_k x[j + k - (M - 1)] w[k]`` over the ``'full'`` index
         ``j``, cut to the mode's window; ``x`` is zero outside ``0..N-1``.
     """
-    x, w = _pair(x, w, 1)
-    _check_mode(mode)
-    m = w.shape[0]
-    padded = np.pad(x, m - 1)
-    full = sliding_window_view(padded, m) @ w
-    start, length = mode_window(x.shape[0], m, mode, flipped=False)
-    return full[start : start + length]
+    return _slide1d(x, w, mode, flipped=False)
 
 
 def convolve1d(x: np.ndarray, w: np.ndarray, mode: Mode = "full") -> np.ndarray:
@@ -186,12 +202,7 @@ def convolve1d(x: np.ndarray, w: np.ndarray, mode: Mode = "full") -> np.ndarray:
     ndarray, shape (L,)
         ``y[n] = sum_k x[n - k] w[k]``, cut to the mode's window.
     """
-    x, w = _pair(x, w, 1)
-    _check_mode(mode)
-    m = w.shape[0]
-    full = sliding_window_view(np.pad(x, m - 1), m) @ w[::-1]
-    start, length = mode_window(x.shape[0], m, mode, flipped=True)
-    return full[start : start + length]
+    return _slide1d(x, w, mode, flipped=True)
 
 
 def correlate1d_loop(x: np.ndarray, w: np.ndarray, mode: Mode = "valid") -> np.ndarray:
@@ -240,13 +251,7 @@ def correlate2d(x: np.ndarray, w: np.ndarray, mode: Mode = "valid") -> np.ndarra
         ``y[a, b] = sum_{p, q} x[a + p, b + q] w[p, q]`` (``'valid'``); the same
         as ``torch.nn.functional.conv2d`` with one channel.
     """
-    x, w = _pair(x, w, 2)
-    kh, kw = _check_mode(mode) and w.shape
-    padded = np.pad(x, ((kh - 1, kh - 1), (kw - 1, kw - 1)))
-    full = np.einsum("abpq,pq->ab", sliding_window_view(padded, w.shape), w)
-    r0, rows = _axis_window(x.shape[0], kh, mode, 0, False)
-    c0, cols = _axis_window(x.shape[1], kw, mode, 1, False)
-    return full[r0 : r0 + rows, c0 : c0 + cols]
+    return _slide2d(x, w, mode, flipped=False)
 
 
 def convolve2d(x: np.ndarray, w: np.ndarray, mode: Mode = "full") -> np.ndarray:
@@ -266,13 +271,7 @@ def convolve2d(x: np.ndarray, w: np.ndarray, mode: Mode = "full") -> np.ndarray:
     ndarray, shape (H_out, W_out)
         ``y[a, b] = sum_{p, q} x[a - p, b - q] w[p, q]``, cut to the mode's window.
     """
-    x, w = _pair(x, w, 2)
-    kh, kw = _check_mode(mode) and w.shape
-    padded = np.pad(x, ((kh - 1, kh - 1), (kw - 1, kw - 1)))
-    full = np.einsum("abpq,pq->ab", sliding_window_view(padded, w.shape), w[::-1, ::-1])
-    r0, rows = _axis_window(x.shape[0], kh, mode, 0, True)
-    c0, cols = _axis_window(x.shape[1], kw, mode, 1, True)
-    return full[r0 : r0 + rows, c0 : c0 + cols]
+    return _slide2d(x, w, mode, flipped=True)
 
 
 def correlate2d_loop(x: np.ndarray, w: np.ndarray, mode: Mode = "valid") -> np.ndarray:
