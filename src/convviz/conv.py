@@ -62,8 +62,10 @@ def _accumulator(dtype: np.dtype) -> np.dtype:
 def _prepare(op, nd, x, weight, bias, stride, padding, dilation, groups, padding_mode):
     """Validate a ``conv{nd}d`` call as torch does and pad the input.
 
-    Returns ``(x_padded, weight, bias, stride, dilation, groups, unbatched)`` with
-    ``x_padded`` batched, of shape ``(N, C_in, *D_padded)``.
+    Returns ``(x, weight, bias, stride, dilation, groups, unbatched, zeros)`` with ``x``
+    batched, ``(N, C_in, *D)``, padded by every mode but ``'zeros'``; zero padding is
+    left to the caller: ``zeros`` holds its ``(left, right)`` cells per spatial axis
+    (:func:`_zero_pad` adds them), so that a formulation may pad into its own buffer.
     """
     x = as_array("x", x)
     weight = as_array("weight", weight)
@@ -113,17 +115,27 @@ def _prepare(op, nd, x, weight, bias, stride, padding, dilation, groups, padding
         pairs = [(p, p) for p in int_tuple("padding", padding, nd, 0)]
     if 0 in x.shape[2:]:
         raise ValueError(f"x must have non-empty spatial axes, got x of shape {x.shape}")
-    if any(p != (0, 0) for p in pairs) or padding_mode != "zeros":
+    if padding_mode != "zeros":
         flat = [v for pair in reversed(pairs) for v in pair]  # F.pad order: last axis first
-        x = pad(x, flat, mode="constant" if padding_mode == "zeros" else padding_mode)
-    for axis, (size, k, d) in enumerate(zip(x.shape[2:], kernel, dilation, strict=True)):
+        x = pad(x, flat, mode=padding_mode)
+        pairs = [(0, 0)] * nd
+    padded = (*x.shape[:2], *(i + a + b for i, (a, b) in zip(x.shape[2:], pairs, strict=True)))
+    for axis, (size, k, d) in enumerate(zip(padded[2:], kernel, dilation, strict=True)):
         if d * (k - 1) + 1 > size:
             raise ValueError(
                 f"kernel of size {k} with dilation={d} spans {d * (k - 1) + 1} cells, larger "
                 f"than the padded input along spatial axis {axis} ({size} cells, x of "
-                f"shape {x.shape} after padding)"
+                f"shape {padded} after padding)"
             )
-    return x, weight, bias, stride, dilation, groups, unbatched
+    return x, weight, bias, stride, dilation, groups, unbatched, pairs
+
+
+def _zero_pad(x: np.ndarray, pairs) -> np.ndarray:
+    """``x`` with ``pairs[a] = (left, right)`` zeros added around spatial axis ``a``."""
+    if all(pair == (0, 0) for pair in pairs):
+        return x
+    flat = [v for pair in reversed(pairs) for v in pair]  # F.pad order: last axis first
+    return pad(x, flat, mode="constant")
 
 
 # --------------------------------------------------------------------------- loops
@@ -206,8 +218,12 @@ _POOL = ThreadPoolExecutor(max_workers=2)
 DEEP = 256  # C_in/groups * prod(K) above which a full im2col pays for its copy
 
 
-def _conv_nd(x, weight, bias, stride, dilation, groups):
+def _conv_nd(x, weight, bias, stride, dilation, groups, zeros=None):
     """Vectorised convolution: picks the fastest of the formulations below.
+
+    ``x`` still lacks the zero padding ``zeros`` (``(left, right)`` per spatial axis,
+    none if omitted); the depthwise formulation adds it while copying blocks into
+    its own buffer, the others pad first.
 
     * 1x1 kernels: one matrix product per group, in NCHW, no copy;
     * depthwise (one input channel per group): ``prod(K)`` shifted multiply-adds;
@@ -221,12 +237,14 @@ def _conv_nd(x, weight, bias, stride, dilation, groups):
     acc = _accumulator(x.dtype)
     c_out, c_per_group, *kernel = weight.shape
     taps = int(np.prod(kernel))
+    zeros = zeros or [(0, 0)] * len(kernel)
+    if c_per_group == 1 and c_out == groups and all(s == 1 for s in stride) and x.shape[0]:
+        return _conv_nd_depthwise(x, weight, bias, dilation, acc, zeros=zeros)
+    x = _zero_pad(x, zeros)
     if x.shape[0] == 0:
         return _conv_nd_im2col(x, weight, bias, stride, dilation, groups)
     if taps == 1:
         return _conv_nd_pointwise(x, weight, bias, stride, groups, acc)
-    if c_per_group == 1 and c_out == groups and all(s == 1 for s in stride):
-        return _conv_nd_depthwise(x, weight, bias, dilation, acc)
     if acc in GEMM_KINDS and c_per_group * taps > DEEP:
         return _conv_nd_patches(x, weight, bias, stride, dilation, groups, acc)
     if all(s == 1 for s in stride) and acc in GEMM_KINDS:
@@ -277,7 +295,7 @@ def _conv_nd_pointwise(x, weight, bias, stride, groups, acc):
     return _add_bias(out, bias, acc)
 
 
-def _conv_nd_depthwise(x, weight, bias, dilation, acc, cells=1 << 16):
+def _conv_nd_depthwise(x, weight, bias, dilation, acc, cells=1 << 16, zeros=None):
     """One input and one output channel per group, stride 1.
 
     A block of channels (one, or a few when the images are small: about ``cells``
@@ -289,28 +307,32 @@ def _conv_nd_depthwise(x, weight, bias, dilation, acc, cells=1 << 16):
 
     is ``prod(K)`` scaled, shifted slices added in place, on a block that stays in
     the CPU cache. Positions whose window runs past the edge of a plane are computed
-    on the way and cut off when the block is written to the NC(D) output. The blocks
-    are shared by two threads.
+    on the way and cut off when the block is written to the NC(D) output. The zero
+    padding ``zeros`` (``(left, right)`` per spatial axis) is added on the way in:
+    each thread's buffer keeps zero borders. The blocks are shared by two threads.
     """
-    n_batch, channels, *size = x.shape
+    n_batch, channels, *inner = x.shape
     kernel = weight.shape[2:]
+    zeros = zeros or [(0, 0)] * len(kernel)
+    size = [i + left + right for i, (left, right) in zip(inner, zeros, strict=True)]
+    interior = tuple(slice(left, left + i) for i, (left, _) in zip(inner, zeros, strict=True))
     out_size, offsets, length = _grid(size, kernel, dilation)
     plane = int(np.prod(size))
     length += (n_batch - 1) * plane  # valid outputs of every image, in one row
     per_block = min(channels, max(1, cells // (n_batch * plane)))
-    planes = x.astype(acc, copy=False).reshape(n_batch, channels, plane)
+    x = x.astype(acc, copy=False)
     w = weight.astype(acc, copy=False).reshape(channels, -1)
     out = np.empty((n_batch, channels, *out_size), dtype=acc)
     crop = (slice(None), slice(None), *(slice(0, o) for o in out_size))
 
     def work(firsts) -> None:
-        src = np.empty((per_block, n_batch, plane), dtype=acc)
+        src = np.zeros((per_block, n_batch, *size), dtype=acc)
         y = np.empty((per_block, n_batch * plane), dtype=acc)
         tmp = np.empty((per_block, length), dtype=acc)
         for first in firsts:
             cs = slice(first, min(first + per_block, channels))
             b = cs.stop - cs.start
-            np.copyto(src[:b], np.swapaxes(planes[:, cs], 0, 1))
+            np.copyto(src[(slice(0, b), slice(None), *interior)], np.swapaxes(x[:, cs], 0, 1))
             row, acc_y, wb = src[:b].reshape(b, -1), y[:b, :length], w[cs, :, None]
             np.multiply(row[:, offsets[0] : offsets[0] + length], wb[:, 0], out=acc_y)
             for t, off in enumerate(offsets[1:], start=1):
@@ -503,10 +525,14 @@ def _conv_nd_shifted(x, weight, bias, dilation, groups, acc, stacked=1, fold=Fal
 
 
 def _conv(op, nd, impl, x, weight, bias, stride, padding, dilation, groups, padding_mode):
-    xp, weight, bias, stride, dilation, groups, unbatched = _prepare(
+    x, weight, bias, stride, dilation, groups, unbatched, zeros = _prepare(
         op, nd, x, weight, bias, stride, padding, dilation, groups, padding_mode
     )
-    out = impl(xp, weight, bias, stride, dilation, groups).astype(xp.dtype, copy=False)
+    if impl is _conv_nd:  # the vectorised formulations add the zeros where it suits them
+        out = _conv_nd(x, weight, bias, stride, dilation, groups, zeros)
+    else:
+        out = impl(_zero_pad(x, zeros), weight, bias, stride, dilation, groups)
+    out = out.astype(x.dtype, copy=False)
     return out[0] if unbatched else out
 
 

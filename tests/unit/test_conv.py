@@ -257,7 +257,8 @@ def test_patches_matches_torch_for_every_chunk(nd, groups, images):
 @pytest.mark.parametrize("nd", [1, 2, 3])
 @pytest.mark.parametrize("cells", [1, 100, 1 << 16])
 def test_depthwise_matches_torch_for_every_block_size(nd, cells):
-    """Depthwise blocks of 1 channel (``cells`` = 1), a few, or all 5 channels at once."""
+    """Depthwise blocks of 1 channel (``cells`` = 1), a few, or all 5 channels at once;
+    the zero padding is added inside the blocks."""
     from convviz.conv import _conv_nd_depthwise
 
     rng = np.random.default_rng(nd * 10 + cells % 97)
@@ -265,7 +266,9 @@ def test_depthwise_matches_torch_for_every_block_size(nd, cells):
     w = random_array(rng, (5, 1, *[3, 2, 3][:nd]), "float32")
     b = random_array(rng, (5,), "float32")
     dilation = (2, 1, 1)[:nd]
-    reference = TORCH_F[nd](*map(torch.from_numpy, (x, w, b)), 1, 0, dilation, 5)
-    ours = _conv_nd_depthwise(x, w, b, dilation, np.dtype(np.float32), cells)
+    zeros = [(1, 2), (0, 0), (2, 1)][:nd]
+    padded = F.pad(torch.from_numpy(x), [v for pair in reversed(zeros) for v in pair])
+    reference = TORCH_F[nd](padded, *map(torch.from_numpy, (w, b)), 1, 0, dilation, 5)
+    ours = _conv_nd_depthwise(x, w, b, dilation, np.dtype(np.float32), cells, zeros)
     assert ours.shape == tuple(reference.shape)
     assert_matches(ours, reference, "float32", w[0].size)
