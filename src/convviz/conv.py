@@ -295,7 +295,7 @@ def _conv_nd_pointwise(x, weight, bias, stride, groups, acc):
     return _add_bias(out, bias, acc)
 
 
-def _conv_nd_depthwise(x, weight, bias, dilation, acc, cells=1 << 16, zeros=None):
+def _conv_nd_depthwise(x, weight, bias, dilation, acc, cells=1 << 17, zeros=None):
     """One input and one output channel per group, stride 1.
 
     A block of channels (one, or a few when the images are small: about ``cells``
