@@ -250,8 +250,7 @@ def _conv_nd(x, weight, bias, stride, dilation, groups, zeros=None):
     if all(s == 1 for s in stride) and acc in GEMM_KINDS:
         # stack the taps of all but the first kernel axis side by side, a partial
         # im2col, so that each GEMM has a useful depth
-        nd = len(kernel)
-        return _conv_nd_shifted(x, weight, bias, dilation, groups, acc, max(nd - 1, 1), nd >= 3)
+        return _conv_nd_shifted(x, weight, bias, dilation, groups, acc, max(len(kernel) - 1, 1))
     return _conv_nd_im2col(x, weight, bias, stride, dilation, groups)
 
 
@@ -415,51 +414,15 @@ def _conv_nd_patches(x, weight, bias, stride, dilation, groups, acc, columns=204
     return _add_bias(out, bias, acc)
 
 
-def _fold_outer_taps(src, wt, groups, o_per_group, outer, span, width):
-    """The outer taps of :func:`_conv_nd_shifted` as one GEMM per group, then shifts.
-
-    ``z[g, t, o, p] = sum_(c, j) w[g, o, c, t, j] src[g, c, j, p]`` stacks the taps
-    ``t`` along the rows (``M = taps * O_g``), then ``y[g, o, p] = sum_t z[g, t, o,
-    p + off(t)]``. Returns ``y`` as ``(G, O_g, width)``, valid up to ``span``.
-    """
-    rows, k_dim = wt.shape[1:]
-    z = np.empty((groups, len(outer), o_per_group, width), dtype=src.dtype)
-    for g in range(groups):
-        gemm_rowmajor(
-            z,
-            wt,
-            src,
-            m=rows,
-            n=span + outer[-1],
-            k=k_dim,
-            lda=k_dim,
-            ldb=width,
-            ldc=width,
-            beta=0.0,
-            offset_a=g * rows * k_dim,
-            offset_b=g * k_dim * width,
-            offset_c=g * rows * width,
-        )
-    if len(outer) == 1:
-        return z[:, 0]
-    out = np.empty((groups, o_per_group, width), dtype=src.dtype)
-    np.add(z[:, 0, :, :span], z[:, 1, :, outer[1] : outer[1] + span], out=out[..., :span])
-    for t, off in enumerate(outer[2:], start=2):
-        out[..., :span] += z[:, t, :, off : off + span]
-    return out
-
-
-def _conv_nd_shifted(x, weight, bias, dilation, groups, acc, stacked=1, fold=False):
+def _conv_nd_shifted(x, weight, bias, dilation, groups, acc, stacked=1):
     """Stride 1: ``y[n, g] = sum_k W[g, :, :, k] @ X[n, g][:, off(k) : off(k) + L]``.
 
     Lay the padded input out as ``(C_in, N * prod(D))``: moving the kernel by one
     tap moves every window by the same number of cells, so for each tap the windows
     of all output positions of all images form one ``C_g x L`` matrix inside that
     array, with no copy. BLAS multiplies it in place and adds it to the output
-    (``beta = 1``); or, with ``fold``, one GEMM per group multiplies every tap at once
-    (:func:`_fold_outer_taps`: fewer, taller products, which pays off with few output
-    channels and far-apart taps, as along the depth of a 3-d kernel). Positions whose window would run over the right
-    edge are computed on the way (a few percent of extra work) and cut off at the end.
+    (``beta = 1``). Positions whose window would run over the right edge are
+    computed on the way (a few percent of extra work) and cut off at the end.
 
     ``stacked`` trailing kernel axes are instead copied side by side first (a partial
     im2col), which makes fewer, larger products: 0 copies nothing, ``nd`` is a full
@@ -495,27 +458,24 @@ def _conv_nd_shifted(x, weight, bias, dilation, groups, acc, stacked=1, fold=Fal
     # (G, outer taps * O_g, C_g * inner taps): one contiguous matrix per group
     wt = weight.astype(acc, copy=False).reshape(groups, o_per_group, c_per_group, len(outer), -1)
     wt = np.ascontiguousarray(wt.transpose(0, 3, 1, 2, 4)).reshape(groups, rows, k_dim)
-    if fold:
-        out = _fold_outer_taps(src, wt, groups, o_per_group, outer, span, width)
-    else:
-        out = np.empty((c_out, width), dtype=acc)
-        for g in range(groups):
-            for t, off in enumerate(outer):  # out += W[g, t] @ X[g] shifted by off(t)
-                gemm_rowmajor(
-                    out,
-                    wt,
-                    src,
-                    m=o_per_group,
-                    n=span,
-                    k=k_dim,
-                    lda=k_dim,
-                    ldb=width,
-                    ldc=width,
-                    beta=0.0 if t == 0 else 1.0,
-                    offset_a=(g * len(outer) + t) * o_per_group * k_dim,
-                    offset_b=g * k_dim * width + off,
-                    offset_c=g * o_per_group * width,
-                )
+    out = np.empty((c_out, width), dtype=acc)
+    for g in range(groups):
+        for t, off in enumerate(outer):  # out += W[g, t] @ X[g] shifted by off(t)
+            gemm_rowmajor(
+                out,
+                wt,
+                src,
+                m=o_per_group,
+                n=span,
+                k=k_dim,
+                lda=k_dim,
+                ldb=width,
+                ldc=width,
+                beta=0.0 if t == 0 else 1.0,
+                offset_a=(g * len(outer) + t) * o_per_group * k_dim,
+                offset_b=g * k_dim * width + off,
+                offset_c=g * o_per_group * width,
+            )
     out = out.reshape(c_out, n_batch, *size)
     out = np.swapaxes(out[(slice(None), slice(None), *(slice(0, o) for o in out_size))], 0, 1)
     return _add_bias(np.ascontiguousarray(out), bias, acc)
