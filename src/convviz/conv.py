@@ -240,13 +240,13 @@ def _conv_nd(x, weight, bias, stride, dilation, groups, zeros=None):
     zeros = zeros or [(0, 0)] * len(kernel)
     if c_per_group == 1 and c_out == groups and all(s == 1 for s in stride) and x.shape[0]:
         return _conv_nd_depthwise(x, weight, bias, dilation, acc, zeros=zeros)
+    if acc in GEMM_KINDS and c_per_group * taps > DEEP and x.shape[0] and taps > 1:
+        return _conv_nd_patches(x, weight, bias, stride, dilation, groups, acc, zeros=zeros)
     x = _zero_pad(x, zeros)
     if x.shape[0] == 0:
         return _conv_nd_im2col(x, weight, bias, stride, dilation, groups)
     if taps == 1:
         return _conv_nd_pointwise(x, weight, bias, stride, groups, acc)
-    if acc in GEMM_KINDS and c_per_group * taps > DEEP:
-        return _conv_nd_patches(x, weight, bias, stride, dilation, groups, acc)
     if all(s == 1 for s in stride) and acc in GEMM_KINDS:
         # stack the taps of all but the first kernel axis side by side, a partial
         # im2col, so that each GEMM has a useful depth
@@ -345,14 +345,29 @@ def _conv_nd_depthwise(x, weight, bias, dilation, acc, cells=1 << 17, zeros=None
     return _add_bias(out, bias, acc)
 
 
-def _copy_in_halves(dest: np.ndarray, src: np.ndarray) -> None:
-    """``dest[...] = src``, the first axis split between the two threads of the pool."""
-    half = dest.shape[0] // 2
-    parts = [(dest[:half], src[:half]), (dest[half:], src[half:])]
-    list(_POOL.map(lambda pair: np.copyto(*pair), parts))
+def _tap_copies(size, zeros, out_size, kernel, stride, dilation):
+    """Where each kernel tap reads the unpadded input: ``[(k, dest, src), ...]``.
+
+    Output position ``o`` (per axis) of tap ``k`` reads padded cell ``s o + d k``, that
+    is input cell ``s o + d k - left``; ``dest`` is the range of ``o`` for which that
+    cell exists, ``src`` the matching strided range of input cells. Outside ``dest``
+    the tap reads zero padding.
+    """
+    copies = []
+    for k in np.ndindex(*kernel):
+        dest, src = [], []
+        for i, (left, _), o, kj, s, d in zip(
+            size, zeros, out_size, k, stride, dilation, strict=True
+        ):
+            off = d * kj - left
+            lo, hi = max(0, -(off // s)), min(o, (i - 1 - off) // s + 1)
+            dest.append(slice(lo, max(lo, hi)))
+            src.append(slice(s * lo + off, s * (hi - 1) + off + 1 if hi > lo else s * lo + off, s))
+        copies.append((k, tuple(dest), tuple(src)))
+    return copies
 
 
-def _conv_nd_patches(x, weight, bias, stride, dilation, groups, acc, columns=2048):
+def _conv_nd_patches(x, weight, bias, stride, dilation, groups, acc, columns=2048, zeros=None):
     """im2col a few images at a time into one reused buffer, one deep GEMM per group.
 
     For a chunk of ``B`` images the buffer holds
@@ -360,8 +375,9 @@ def _conv_nd_patches(x, weight, bias, stride, dilation, groups, acc, columns=204
         cols[c, k, b, p] = x_pad[n0 + b, c, s p + d k]        shape (C_in, prod(K), B, prod(O))
 
     so row ``(c, k)`` is one kernel tap of one channel over every output position,
-    contiguous: a copy of a strided window, made by two threads (half the channels
-    each). Then, per group ``g``,
+    contiguous: one strided copy per tap from the unpadded input; the cells that
+    fall in the zero padding ``zeros`` (``(left, right)`` per spatial axis) are zeroed
+    once, as the buffer is reused. Then, per group ``g``,
 
         y[g] (O_g, B prod(O)) = W[g] (O_g, C_g prod(K)) @ cols[g] (C_g prod(K), B prod(O))
 
@@ -370,26 +386,29 @@ def _conv_nd_patches(x, weight, bias, stride, dilation, groups, acc, columns=204
     output of the image; ``B > 1`` (small images, at least ``columns`` positions per
     product) costs one transpose.
     """
-    n_batch, c_in = x.shape[:2]
+    n_batch, c_in, *size = x.shape
     c_out, c_per_group, *kernel = weight.shape
     o_per_group, nd = c_out // groups, len(kernel)
-    x = x.astype(acc, copy=False)
-    win = _windows(x, kernel, stride, dilation)  # (N, C, *O, *K), a view
-    out_size = win.shape[2 : 2 + nd]
+    zeros = zeros or [(0, 0)] * nd
+    out_size = [
+        conv_output_size(i + left + right, k, s, 0, d)
+        for i, (left, right), k, s, d in zip(size, zeros, kernel, stride, dilation, strict=True)
+    ]
     positions, taps = int(np.prod(out_size)), int(np.prod(kernel))
     chunk = min(n_batch, -(-columns // positions))
     depth, width = c_per_group * taps, chunk * positions
     # (O_g... per group, C_g * prod(K)): weight rows are already in (c, k) order
     w = np.ascontiguousarray(weight.astype(acc, copy=False).reshape(c_out, depth))
-    cols = np.empty((c_in, *kernel, chunk, *out_size), dtype=acc)
+    cols = np.zeros((c_in, *kernel, chunk, *out_size), dtype=acc)
     out = np.empty((n_batch, c_out, *out_size), dtype=acc)
     staging = out if chunk == 1 else np.empty((c_out, width), dtype=acc)
-    order = (1, *range(2 + nd, 2 + 2 * nd), 0, *range(2, 2 + nd))  # -> (C, *K, B, *O)
+    copies = _tap_copies(size, zeros, out_size, kernel, stride, dilation)
+    x = x.astype(acc, copy=False)
     for n0 in range(0, n_batch, chunk):
         b = min(chunk, n_batch - n0)
-        view = win[n0 : n0 + b].transpose(order)
-        dest = cols[(Ellipsis, slice(0, b), *[slice(None)] * nd)]
-        _copy_in_halves(dest, view)
+        images = np.swapaxes(x[n0 : n0 + b], 0, 1)  # (C, B, *D)
+        for k, dest, src in copies:
+            cols[(slice(None), *k, slice(0, b), *dest)] = images[(slice(None), slice(None), *src)]
         for g in range(groups):
             gemm_rowmajor(
                 staging,

@@ -244,11 +244,14 @@ def test_patches_matches_torch_for_every_chunk(nd, groups, images):
     w = random_array(rng, (6, 4 // groups, *[3, 2, 2][:nd]), "float64")
     b = random_array(rng, (6,), "float64")
     stride, dilation = (2, 1, 1)[:nd], (1, 2, 1)[:nd]
-    reference = TORCH_F[nd](*map(torch.from_numpy, (x, w, b)), stride, 0, dilation, groups)
-    columns = images * int(np.prod(reference.shape[2:]))  # output positions per chunk
-    ours = _conv_nd_patches(x, w, b, stride, dilation, groups, np.dtype(np.float64), columns)
-    assert ours.shape == tuple(reference.shape)
-    assert_matches(ours, reference, "float64", w[0].size)
+    for zeros in ([(0, 0)] * nd, [(1, 2), (2, 0), (0, 1)][:nd]):  # padding added by the copies
+        padded = F.pad(torch.from_numpy(x), [v for pair in reversed(zeros) for v in pair])
+        reference = TORCH_F[nd](padded, *map(torch.from_numpy, (w, b)), stride, 0, dilation, groups)
+        columns = images * int(np.prod(reference.shape[2:]))  # output positions per chunk
+        acc = np.dtype(np.float64)
+        ours = _conv_nd_patches(x, w, b, stride, dilation, groups, acc, columns, zeros)
+        assert ours.shape == tuple(reference.shape)
+        assert_matches(ours, reference, "float64", w[0].size)
 
 
 @pytest.mark.parametrize("nd", [1, 2, 3])
