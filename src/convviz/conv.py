@@ -16,6 +16,7 @@ numbers with a handful of matrix products.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 
@@ -250,8 +251,28 @@ def _conv_nd(x, weight, bias, stride, dilation, groups, zeros=None):
     if all(s == 1 for s in stride) and acc in GEMM_KINDS:
         # stack the taps of all but the first kernel axis side by side, a partial
         # im2col, so that each GEMM has a useful depth
-        return _conv_nd_shifted(x, weight, bias, dilation, groups, acc, max(len(kernel) - 1, 1))
+        nd = len(kernel)
+        return _conv_nd_shifted(x, weight, bias, dilation, groups, acc, max(nd - 1, 1), nd >= 3)
     return _conv_nd_im2col(x, weight, bias, stride, dilation, groups)
+
+
+_SCRATCH = threading.local()
+
+
+def _scratch(name: str, shape, dtype) -> np.ndarray:
+    """An uninitialised work array kept per thread and reused by the next call.
+
+    Only for arrays that do not escape the call. Measured on the 2-vCPU benchmark
+    machine: a fresh multi-megabyte array, written by NumPy and then read by the BLAS
+    threads, made the 3-d benchmark case 3x slower than a reused one (page faults,
+    and freeing memory that another CPU touched).
+    """
+    size, dtype = int(np.prod(shape)), np.dtype(dtype)
+    buf = getattr(_SCRATCH, name, None)
+    if buf is None or buf.size < size or buf.dtype != dtype:
+        buf = np.empty(size, dtype=dtype)
+        setattr(_SCRATCH, name, buf)
+    return buf[:size].reshape(shape)
 
 
 def _add_bias(out, bias, acc):
@@ -433,15 +454,71 @@ def _conv_nd_patches(x, weight, bias, stride, dilation, groups, acc, columns=204
     return _add_bias(out, bias, acc)
 
 
-def _conv_nd_shifted(x, weight, bias, dilation, groups, acc, stacked=1):
+def _fold_outer_taps(src, wt, groups, span, width, starts, x_shape, out_size):
+    """The outer taps of :func:`_conv_nd_shifted` as one GEMM per group, then shifts.
+
+    ``z[g, t, o, p] = sum_(c, j) w[g, o, c, t, j] src[g, c, j, p]`` stacks the taps
+    ``t`` along the rows (``M = taps * O_g``). Seen as ``(G, T, O_g, N, *D)``, tap ``t``
+    contributes the window of ``z`` that starts at cell ``starts[t]``, so
+
+        y[n, g, o, q] = sum_t z[g, t, o, n, starts[t] + q]        (q over the outputs)
+
+    written straight into the fresh ``(N, C_out, *O)`` output: no separate crop.
+    """
+    rows, k_dim = wt.shape[1:]
+    n_batch, size = x_shape[0], x_shape[2:]
+    z = _scratch("taps", (groups, len(starts), rows // len(starts), width), src.dtype)
+    for g in range(groups):
+        gemm_rowmajor(
+            z,
+            wt,
+            src,
+            m=rows,
+            n=span + _last_offset(starts, size),
+            k=k_dim,
+            lda=k_dim,
+            ldb=width,
+            ldc=width,
+            beta=0.0,
+            offset_a=g * rows * k_dim,
+            offset_b=g * k_dim * width,
+            offset_c=g * rows * width,
+        )
+    z = z.reshape(*z.shape[:3], n_batch, *size)
+    out = np.empty((n_batch, groups, z.shape[2], *out_size), dtype=src.dtype)
+    y = np.moveaxis(out, 0, 2)  # (G, O_g, N, *O), a view of the output
+
+    def window(t):
+        cells = (slice(c, c + o) for c, o in zip(starts[t], out_size, strict=True))
+        return z[(slice(None), t, slice(None), slice(None), *cells)]
+
+    if len(starts) == 1:
+        np.copyto(y, window(0))
+    else:
+        np.add(window(0), window(1), out=y)
+    for t in range(2, len(starts)):
+        y += window(t)
+    return out.reshape(n_batch, -1, *out_size)
+
+
+def _last_offset(starts, size) -> int:
+    """Flat offset of the last start cell on the grid ``size``."""
+    step = [int(np.prod(size[a + 1 :])) for a in range(len(size))]
+    return sum(c * r for c, r in zip(starts[-1], step, strict=True))
+
+
+def _conv_nd_shifted(x, weight, bias, dilation, groups, acc, stacked=1, fold=False):
     """Stride 1: ``y[n, g] = sum_k W[g, :, :, k] @ X[n, g][:, off(k) : off(k) + L]``.
 
     Lay the padded input out as ``(C_in, N * prod(D))``: moving the kernel by one
     tap moves every window by the same number of cells, so for each tap the windows
     of all output positions of all images form one ``C_g x L`` matrix inside that
     array, with no copy. BLAS multiplies it in place and adds it to the output
-    (``beta = 1``). Positions whose window would run over the right edge are
-    computed on the way (a few percent of extra work) and cut off at the end.
+    (``beta = 1``); or, with ``fold``, one GEMM per group multiplies every tap at once
+    (:func:`_fold_outer_taps`: fewer, taller products, which pays off with few output
+    channels, as in small 3-d convolutions). Positions whose window would run over
+    the right edge are computed on the way (a few percent of extra work) and cut off
+    at the end.
 
     ``stacked`` trailing kernel axes are instead copied side by side first (a partial
     im2col), which makes fewer, larger products: 0 copies nothing, ``nd`` is a full
@@ -467,7 +544,7 @@ def _conv_nd_shifted(x, weight, bias, dilation, groups, acc, stacked=1):
     src = src.reshape(c_in, 1, n_batch * plane)
     width = n_batch * plane
     if len(inner) > 1:  # src[c, j, p] = x[c, p + inner[j]] (zeros past the end)
-        shifted = np.empty((c_in, len(inner), width), dtype=acc)
+        shifted = _scratch("shifted", (c_in, len(inner), width), acc)
         for j, off in enumerate(inner):
             shifted[:, j, : width - off] = src[:, 0, off:]
             shifted[:, j, width - off :] = 0
@@ -477,6 +554,13 @@ def _conv_nd_shifted(x, weight, bias, dilation, groups, acc, stacked=1):
     # (G, outer taps * O_g, C_g * inner taps): one contiguous matrix per group
     wt = weight.astype(acc, copy=False).reshape(groups, o_per_group, c_per_group, len(outer), -1)
     wt = np.ascontiguousarray(wt.transpose(0, 3, 1, 2, 4)).reshape(groups, rows, k_dim)
+    if fold:
+        starts = [
+            (*(dilation[a] * k[a] for a in range(split)), *[0] * stacked)
+            for k in np.ndindex(*kernel[:split])
+        ]
+        out = _fold_outer_taps(src, wt, groups, span, width, starts, x.shape, out_size)
+        return _add_bias(out, bias, acc)
     out = np.empty((c_out, width), dtype=acc)
     for g in range(groups):
         for t, off in enumerate(outer):  # out += W[g, t] @ X[g] shifted by off(t)

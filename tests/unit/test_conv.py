@@ -228,8 +228,11 @@ def test_shifted_gemm_matches_torch_for_every_stacking(nd, groups):
     dilation = (2, 1, 1)[:nd]
     reference = TORCH_F[nd](torch.from_numpy(x), torch.from_numpy(w), None, 1, 0, dilation, groups)
     for stacked in range(nd + 1):
-        ours = _conv_nd_shifted(x, w, None, dilation, groups, np.dtype(np.float64), stacked)
-        assert_matches(ours, reference, "float64", w[0].size)
+        for fold in (False, True):  # outer taps: accumulated GEMMs, or one GEMM + shifts
+            ours = _conv_nd_shifted(
+                x, w, None, dilation, groups, np.dtype(np.float64), stacked, fold
+            )
+            assert_matches(ours, reference, "float64", w[0].size)
 
 
 @pytest.mark.parametrize("nd", [1, 2, 3])
