@@ -123,31 +123,64 @@ def _conv_transpose_nd_loop(x, weight, bias, stride, padding, dilation, groups, 
 
 
 def _conv_transpose_nd(x, weight, bias, stride, padding, dilation, groups, out_size):
-    """Vectorised: one matrix product gives every kernel stamp, then ``prod(K)``
-    strided slice additions put them in place (col2im)."""
+    """Vectorised, by output phases (sub-pixel decomposition).
+
+    Tap ``k`` lands on full-output cell ``s i + d k = s (i + q) + r`` with phase
+    ``r = d k mod s`` and shift ``q = d k // s`` (per axis), so each phase of the
+    output is a sum of *unit-step* shifted stamps:
+
+        y_full[s m + r] = sum_(k: d k mod s = r) stamp_k[m - q(k)],
+        stamp_k[n, g, o, i] = sum_c w[g, c, o, k] x[n, g, c, i]
+
+    One matrix product gives every stamp, laid out channels first on a grid of the
+    input padded (with zeros, at the far end of each axis) by ``max q``: there a
+    shift by ``q`` is a flat offset, so each tap is one contiguous addition. Each
+    phase is then written once into its strided cells of the output.
+    """
     acc = _accumulator(x.dtype)
     x, weight = x.astype(acc, copy=False), weight.astype(acc, copy=False)
     n_batch, c_in, *size = x.shape
     o_per_group, *kernel = weight.shape[1:]
-    c_per_group = c_in // groups
-    # stamps[n, g, (o, k), i] = sum_c w[g, c, (o, k)] x[n, g, c, i]
+    c_per_group, c_out, nd = c_in // groups, groups * o_per_group, len(kernel)
+    grid = [i + d * (k - 1) // s for i, k, s, d in zip(size, kernel, stride, dilation, strict=True)]
+    step = [int(np.prod(grid[a + 1 :])) for a in range(nd)]
+    flat = n_batch * int(np.prod(grid))
+    # xs[c, n, *grid]: the input, channels first, zeros past its end on every axis
+    xs = np.zeros((c_in, n_batch, *grid), dtype=acc)
+    xs[(slice(None), slice(None), *(slice(0, i) for i in size))] = np.swapaxes(x, 0, 1)
+    # stamps[(g, o), k, p] = sum_c w[g, c, (o, k)] xs[g, c, p]
     w = weight.reshape(groups, c_per_group, -1).transpose(0, 2, 1)
-    stamps = np.matmul(w, x.reshape(n_batch, groups, c_per_group, int(np.prod(size))))
-    stamps = stamps.reshape(n_batch, groups * o_per_group, *kernel, *size)
-    full = [o + 2 * p for o, p in zip(out_size, padding, strict=True)]
-    y = np.zeros((n_batch, groups * o_per_group, *full), dtype=acc)
-    every = (slice(None), slice(None))
-    for k in np.ndindex(*kernel):
-        target = tuple(
-            slice(d * kj, d * kj + s * (i - 1) + 1, s)
-            for kj, s, d, i in zip(k, stride, dilation, size, strict=True)
-        )
-        y[every + target] += stamps[every + k]
-    y = y[every + tuple(slice(p, p + o) for p, o in zip(padding, out_size, strict=True))]
-    y = np.ascontiguousarray(y)
+    taps = int(np.prod(kernel))
+    stamps = np.matmul(w, xs.reshape(groups, c_per_group, flat)).reshape(c_out, taps, flat)
+    phases: dict[tuple[int, ...], np.ndarray] = {}
+    for t, k in enumerate(np.ndindex(*kernel)):
+        cell = [d * kj for d, kj in zip(dilation, k, strict=True)]
+        r = tuple(c % s for c, s in zip(cell, stride, strict=True))
+        off = sum((c // s) * st for c, s, st in zip(cell, stride, step, strict=True))
+        if r not in phases:
+            phases[r] = np.zeros((c_out, flat), dtype=acc)
+        phases[r][:, off:] += stamps[:, t, : flat - off]
+    y = np.zeros((n_batch, c_out, *out_size), dtype=acc)
+    for r, phase in phases.items():
+        _write_phase(y, phase.reshape(c_out, n_batch, *grid), r, stride, padding, grid)
     if bias is not None:
-        y += bias.astype(acc).reshape(-1, *([1] * len(size)))
+        y += bias.astype(acc).reshape(-1, *([1] * nd))
     return y
+
+
+def _write_phase(y, phase, r, stride, padding, grid) -> None:
+    """``y[n, o, j] = phase[o, n, m]`` for the output cells ``j = s m + r - p`` (per axis)."""
+    dest, src = [], []
+    for o, r_a, s, p, g in zip(y.shape[2:], r, stride, padding, grid, strict=True):
+        lo = max(0, -((r_a - p) // s))  # first m with s m + r - p >= 0
+        hi = min(g, (o - 1 + p - r_a) // s + 1)  # past the last m with j < o
+        if hi <= lo:
+            return
+        dest.append(slice(s * lo + r_a - p, s * (hi - 1) + r_a - p + 1, s))
+        src.append(slice(lo, hi))
+    y[(slice(None), slice(None), *dest)] = np.swapaxes(
+        phase[(slice(None), slice(None), *src)], 0, 1
+    )
 
 
 def _conv_transpose(op, nd, impl, x, weight, bias, stride, padding, output_padding, groups, dil):

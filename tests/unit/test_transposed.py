@@ -136,3 +136,27 @@ def test_transpose_is_the_adjoint_of_conv(stride, padding, seed):
     assert back.shape == x.shape
     lhs = np.vdot(conv2d(x, w, stride=stride, padding=padding), y)
     np.testing.assert_allclose(lhs, np.vdot(x, back), rtol=1e-10)
+
+
+# The vectorised path sums stamps phase by phase (output cell s m + r): shapes with
+# several taps per phase, phases with no tap (s > d k), output_padding and groups.
+PHASE_CASES = [
+    # nd, x shape, w shape, kwargs
+    (2, (3, 6, 7, 5), (6, 4, 4, 4), {"stride": 2, "padding": 1}),
+    (2, (2, 4, 5, 6), (4, 3, 3, 2), {"stride": (3, 2), "dilation": (2, 1), "output_padding": 1}),
+    (1, (2, 6, 9), (6, 2, 5), {"stride": 2, "padding": 2, "groups": 3, "output_padding": 1}),
+    (3, (1, 4, 3, 4, 2), (4, 2, 2, 3, 2), {"stride": (2, 1, 3), "padding": (1, 0, 0)}),
+    (2, (2, 3, 4, 4), (3, 2, 2, 2), {"stride": 4, "padding": 1, "output_padding": 3}),
+]
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize(("nd", "x_shape", "w_shape", "kwargs"), PHASE_CASES)
+def test_phase_sums_match_torch(nd, x_shape, w_shape, kwargs, dtype):
+    rng = np.random.default_rng(sum(x_shape))
+    x, w = random_array(rng, x_shape, dtype), random_array(rng, w_shape, dtype)
+    b = random_array(rng, (w_shape[1] * kwargs.get("groups", 1),), dtype)
+    reference = TORCH_F[nd](*map(torch.from_numpy, (x, w, b)), **kwargs)
+    ours = OURS[nd](x, w, b, **kwargs)
+    assert ours.shape == tuple(reference.shape)
+    assert_matches(ours, reference, dtype, int(np.prod(w_shape[2:])) * x_shape[1])
