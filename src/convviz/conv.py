@@ -16,6 +16,7 @@ numbers with a handful of matrix products.
 
 from __future__ import annotations
 
+import math
 import threading
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -203,7 +204,7 @@ def _conv_nd_im2col(x, weight, bias, stride, dilation, groups):
     win = win.reshape(n_batch, groups, c_per_group, *out_size, *kernel)
     # (G, N, *O, C_g, *K): the columns of one group side by side
     order = (1, 0, *range(3, 3 + nd), 2, *range(3 + nd, 3 + 2 * nd))
-    cols = win.transpose(order).reshape(groups, -1, c_per_group * int(np.prod(kernel)))
+    cols = win.transpose(order).reshape(groups, -1, c_per_group * math.prod(kernel))
     w = weight.reshape(groups, c_out // groups, -1)
     out = np.matmul(cols, w.transpose(0, 2, 1))  # (G, N * prod(O), C_out/g)
     out = out.reshape(groups, n_batch, *out_size, c_out // groups)
@@ -237,7 +238,7 @@ def _conv_nd(x, weight, bias, stride, dilation, groups, zeros=None):
     """
     acc = _accumulator(x.dtype)
     c_out, c_per_group, *kernel = weight.shape
-    taps = int(np.prod(kernel))
+    taps = math.prod(kernel)
     zeros = zeros or [(0, 0)] * len(kernel)
     if c_per_group == 1 and c_out == groups and all(s == 1 for s in stride) and x.shape[0]:
         return _conv_nd_depthwise(x, weight, bias, dilation, acc, zeros=zeros)
@@ -267,7 +268,7 @@ def _scratch(name: str, shape, dtype) -> np.ndarray:
     threads, made the 3-d benchmark case 3x slower than a reused one (page faults,
     and freeing memory that another CPU touched).
     """
-    size, dtype = int(np.prod(shape)), np.dtype(dtype)
+    size, dtype = math.prod(shape), np.dtype(dtype)
     buf = getattr(_SCRATCH, name, None)
     if buf is None or buf.size < size or buf.dtype != dtype:
         buf = np.empty(size, dtype=dtype)
@@ -281,17 +282,22 @@ def _add_bias(out, bias, acc):
     return out
 
 
+def _tap_offsets(kernel, dilation, step) -> list[int]:
+    """Flat offset ``sum_a d_a k_a step_a`` of every tap ``k`` (in ``np.ndindex`` order)."""
+    offsets = [0]
+    for k, d, r in zip(kernel, dilation, step, strict=True):  # the last axis varies fastest
+        offsets = [o + d * r * j for o in offsets for j in range(k)]
+    return offsets
+
+
 def _grid(size, kernel, dilation):
     """Output sizes at stride 1, flat steps between neighbours of each axis, flat offset
     of every kernel tap, and the flat length that covers every valid output."""
     out_size = [
         conv_output_size(i, k, 1, 0, d) for i, k, d in zip(size, kernel, dilation, strict=True)
     ]
-    step = [int(np.prod(size[a + 1 :])) for a in range(len(size))]
-    offsets = [
-        sum(d * kj * r for d, kj, r in zip(dilation, k, step, strict=True))
-        for k in np.ndindex(*kernel)
-    ]
+    step = [math.prod(size[a + 1 :]) for a in range(len(size))]
+    offsets = _tap_offsets(kernel, dilation, step)
     length = sum((o - 1) * r for o, r in zip(out_size, step, strict=True)) + 1
     return out_size, offsets, length
 
@@ -308,7 +314,7 @@ def _conv_nd_pointwise(x, weight, bias, stride, groups, acc):
     x = x[(slice(None), slice(None), *(slice(None, None, s) for s in stride))]
     n_batch, c_in, *size = x.shape
     c_out = weight.shape[0]
-    pixels = int(np.prod(size))
+    pixels = math.prod(size)
     xg = x.astype(acc, copy=False).reshape(n_batch, groups, c_in // groups, pixels)
     w = weight.astype(acc, copy=False).reshape(groups, c_out // groups, c_in // groups)
     out = np.matmul(w, xg).reshape(n_batch, c_out, *size)
@@ -337,7 +343,7 @@ def _conv_nd_depthwise(x, weight, bias, dilation, acc, cells=1 << 17, zeros=None
     size = [i + left + right for i, (left, right) in zip(inner, zeros, strict=True)]
     interior = tuple(slice(left, left + i) for i, (left, _) in zip(inner, zeros, strict=True))
     out_size, offsets, length = _grid(size, kernel, dilation)
-    plane = int(np.prod(size))
+    plane = math.prod(size)
     length += (n_batch - 1) * plane  # valid outputs of every image, in one row
     per_block = min(channels, max(1, cells // (n_batch * plane)))
     x = x.astype(acc, copy=False)
@@ -415,7 +421,7 @@ def _conv_nd_patches(x, weight, bias, stride, dilation, groups, acc, columns=204
         conv_output_size(i + left + right, k, s, 0, d)
         for i, (left, right), k, s, d in zip(size, zeros, kernel, stride, dilation, strict=True)
     ]
-    positions, taps = int(np.prod(out_size)), int(np.prod(kernel))
+    positions, taps = math.prod(out_size), math.prod(kernel)
     chunk = min(n_batch, -(-columns // positions))
     depth, width = c_per_group * taps, chunk * positions
     # (O_g... per group, C_g * prod(K)): weight rows are already in (c, k) order
@@ -503,7 +509,7 @@ def _fold_outer_taps(src, wt, groups, span, width, starts, x_shape, out_size):
 
 def _last_offset(starts, size) -> int:
     """Flat offset of the last start cell on the grid ``size``."""
-    step = [int(np.prod(size[a + 1 :])) for a in range(len(size))]
+    step = [math.prod(size[a + 1 :]) for a in range(len(size))]
     return sum(c * r for c, r in zip(starts[-1], step, strict=True))
 
 
@@ -528,17 +534,12 @@ def _conv_nd_shifted(x, weight, bias, dilation, groups, acc, stacked=1, fold=Fal
     c_out, c_per_group, *kernel = weight.shape
     o_per_group, nd = c_out // groups, len(kernel)
     out_size, _, length = _grid(size, kernel, dilation)
-    plane = int(np.prod(size))
-    step = [int(np.prod(size[a + 1 :])) for a in range(nd)]
+    plane = math.prod(size)
+    step = [math.prod(size[a + 1 :]) for a in range(nd)]
     split = nd - stacked
 
-    def offsets(axes):
-        return [
-            sum(dilation[a] * kj * step[a] for a, kj in zip(axes, k, strict=True))
-            for k in np.ndindex(*[kernel[a] for a in axes])
-        ]
-
-    outer, inner = offsets(range(split)), offsets(range(split, nd))
+    outer = _tap_offsets(kernel[:split], dilation[:split], step[:split])
+    inner = _tap_offsets(kernel[split:], dilation[split:], step[split:])
     # channels first, images side by side: (C_in, N * prod(D)), one matrix for the batch
     src = np.ascontiguousarray(np.swapaxes(x.astype(acc, copy=False), 0, 1))
     src = src.reshape(c_in, 1, n_batch * plane)
