@@ -302,13 +302,6 @@ def _grid(size, kernel, dilation):
     return out_size, offsets, length
 
 
-def _crop(flat, size, out_size):
-    """``(..., prod(D))`` buffer on the input grid -> ``(..., *O)`` valid outputs."""
-    full = flat.reshape(*flat.shape[:-1], *size)
-    keep = (Ellipsis, *(slice(0, o) for o in out_size))
-    return np.ascontiguousarray(full[keep])
-
-
 def _conv_nd_pointwise(x, weight, bias, stride, groups, acc):
     """1x1 kernels: ``y[n, g] = W[g] @ x[n, g]`` with pixels as columns (one GEMM each)."""
     x = x[(slice(None), slice(None), *(slice(None, None, s) for s in stride))]
