@@ -14,6 +14,7 @@ have shape ``(C_in, C_out / groups, *K)``, as in PyTorch.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 
 import numpy as np
@@ -157,10 +158,17 @@ def _conv_transpose_nd(x, weight, bias, stride, padding, dilation, groups, out_s
         cell = [d * kj for d, kj in zip(dilation, k, strict=True)]
         r = tuple(c % s for c, s in zip(cell, stride, strict=True))
         off = sum((c // s) * st for c, s, st in zip(cell, stride, step, strict=True))
-        if r not in phases:
-            phases[r] = np.zeros((c_out, flat), dtype=acc)
-        phases[r][:, off:] += stamps[:, t, : flat - off]
-    y = np.zeros((n_batch, c_out, *out_size), dtype=acc)
+        if r in phases:
+            phases[r][:, off:] += stamps[:, t, : flat - off]
+        else:  # the phase's first tap: a copy, zeros before it
+            phases[r] = phase = np.empty((c_out, flat), dtype=acc)
+            phase[:, :off] = 0
+            phase[:, off:] = stamps[:, t, : flat - off]
+    # every output cell j belongs to phase (j + p) mod s at m = (j + p) // s < grid?
+    covered = len(phases) == math.prod(stride) and all(
+        (o - 1 + p) // s < g for o, p, s, g in zip(out_size, padding, stride, grid, strict=True)
+    )
+    y = (np.empty if covered else np.zeros)((n_batch, c_out, *out_size), dtype=acc)
     for r, phase in phases.items():
         _write_phase(y, phase.reshape(c_out, n_batch, *grid), r, stride, padding, grid)
     if bias is not None:
