@@ -77,7 +77,7 @@ def _check_pad(x: np.ndarray, pad: Sequence[int], mode: str, value: float | None
                 f"for axis {axis} of size {size}"
             )
         kept = size + min(left, 0) + min(right, 0)
-        if mode == "circular" and x.size and kept == 0 < max(left, right):
+        if mode == "circular" and x.size and kept <= 0 < max(left, right):
             raise ValueError(
                 f"mode='circular' crops first and then wraps the remaining cells, but "
                 f"pad=({left}, {right}) leaves none of axis {axis} of size {size}"
