@@ -63,6 +63,8 @@ def test_glued_numbers(chapter):
     assert (g["stack_r1"], g["stack_r2"], g["stack_r3"]) == (3, 7, 15)
     assert g["stack_r3"] == _torch_span([1, 2, 4])
     assert g["stack_r2"] == _torch_span([1, 2])
+    assert g["plain3_r"] == _torch_span([1, 1, 1]) == 7
+    assert g["dil222_r"] == _torch_span([2, 2, 2]) == 13
     assert g["torch_l3"] == _torch_span([3]) == 7
     assert g["torch_stack"] == 15
     dil6 = [2**n for n in range(6)]
