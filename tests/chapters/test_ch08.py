@@ -46,6 +46,13 @@ def test_glued_numbers(chapter):
     assert (g["sobel_weights"], g["sobel_factor_weights"]) == (9, 6)
     assert (g["std_55"], g["sep_55"]) == (_std(5, 3), _sep(5, 3)) == (81, 72)
     assert (g["sep_55_first"], g["sep_55_second"]) == (45, 27)
+    col = F.conv2d(torch.zeros(1, 1, 5, 5), torch.zeros(1, 1, 3, 1))
+    full = F.conv2d(torch.zeros(1, 1, 5, 5), torch.zeros(1, 1, 3, 3))
+    assert (g["mid_55_h"], g["mid_55_w"]) == tuple(col.shape[2:]) == (3, 5)
+    assert g["out_55"] == full.shape[-1] == 3
+    out = F.conv2d(torch.zeros(1, 3, 7, 7), torch.zeros(128, 3, 3, 3))
+    assert g["dw_positions"] == out.shape[2] * out.shape[3] == 25
+    assert isinstance(g["dw_positions"], int) and isinstance(g["out_55"], int)
     assert g["ratio_10_5"] == _sep(10, 5) / _std(10, 5)
     assert np.isclose(g["article_10_5"], 2 / 5 + 2 / (5 * 8))
     assert g["article_10_5"] != g["ratio_10_5"]
