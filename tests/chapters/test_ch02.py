@@ -55,6 +55,10 @@ def test_glued_numbers_one_channel(chapter):
     y = _torch_conv(ONE_IMAGE[None, None], w[None, None], stride=2, padding=1)[0, 0]
     assert np.allclose(y, _brute(ONE_IMAGE, w, 2, 1))
     assert (glued["edge_out_h"], glued["edge_out_w"]) == y.shape == (3, 3)
+    # the blur kernel's weights sum to 16: its response to a constant image of ones
+    blur = ONE_KERNELS["blur (binomial, ×16) 3×3"]
+    ones = _torch_conv(np.ones((1, 1, 3, 3)), blur[None, None])
+    assert glued["blur_sum"] == ones.item() == 16 and isinstance(glued["blur_sum"], int)
     assert glued["edge_agree"] is True
     assert glued["edge_max"] == y.max() == 16
     assert glued["edge_min"] == y.min() == -10
