@@ -55,6 +55,10 @@ def test_glued_numbers_two_readings(chapter):
     assert glued["conv3d_weight"] == str(tuple(layer.weight.shape)) == "(4, 3, 2, 3, 3)"
     assert glued["article_out"] == str((1, 1, 3 - 2 + 1, 8 - 3 + 1, 8 - 3 + 1))
     assert glued["torch_out"] == str((1, 4, 5 - 2 + 1, 6, 6))
+    conv_a = torch.nn.Conv3d(1, 1, kernel_size=(2, 3, 3))
+    assert glued["article_depth"] == conv_a(torch.zeros(1, 1, 3, 8, 8)).shape[2] == 2
+    conv_t = torch.nn.Conv3d(3, 4, kernel_size=(2, 3, 3))
+    assert glued["torch_time"] == conv_t(torch.zeros(1, 3, 5, 8, 8)).shape[2] == 4
     assert glued["article_agree"] is True
     assert glued["torch_agree"] is True
     assert glued["conv2d_special_case"] is True
@@ -68,6 +72,9 @@ def test_glued_costs(chapter):
     macs2 = 56 * 56 * 64 * 64 * 9
     macs3 = 16 * 56 * 56 * 64 * 64 * 27
     assert glued["mac_ratio"] == macs3 / macs2 == 3 * 16
+    w2, w3 = l2.weight.numel(), l3.weight.numel()
+    assert glued["weight_ratio"] == w3 / w2 == 3.0
+    assert l2.bias.numel() == l3.bias.numel()
 
 
 def test_torch_conv3d_spans_all_channels_and_never_slides_along_them():
