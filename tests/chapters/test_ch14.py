@@ -47,6 +47,8 @@ def test_transposed_is_not_an_inverse(chapter):
     c = _torch_conv_matrix(ns["w"])
     assert (glued["c_rows"], glued["c_cols"]) == c.shape == (4, 16)
     assert glued["c_rank"] == np.linalg.matrix_rank(c) == 4
+    out = F.conv2d(torch.zeros(1, 1, 4, 4), torch.zeros(1, 1, 3, 3))
+    assert glued["c_out_side"] == out.shape[-1] == 2 and isinstance(glued["c_out_side"], int)
     gram = c.T @ c
     assert np.linalg.matrix_rank(gram) <= 4
     assert glued["gram_err"] == pytest.approx(np.abs(gram - np.eye(16)).max())
