@@ -86,6 +86,8 @@ def test_matrix_numbers(chapter):
                 c[r, (oi + ki) * 4 + (oj + kj)] = w[ki, kj]
     np.testing.assert_allclose(ns["C"], c)
     assert (glued["c_rows"], glued["c_cols"]) == (4, 16)
+    out = F.conv2d(torch.zeros(1, 1, 4, 4), torch.zeros(1, 1, 3, 3))
+    assert glued["c_out_side"] == out.shape[-1] == 2 and isinstance(glued["c_out_side"], int)
     assert glued["c_nnz"] == np.count_nonzero(c) == 36
     assert math.isclose(glued["c_density"], 36 / 64)
     gram = c.T @ c
