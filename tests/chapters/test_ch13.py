@@ -131,6 +131,12 @@ def test_mobilenet_numbers(chapter):
     assert glued["mb_macs"] == glued["mb_conv"] + linear + bn_elements
 
 
+def test_transposed_output_size(chapter):
+    _ns, glued = chapter(STEM)
+    out = nn.ConvTranspose2d(1, 1, 3)(torch.zeros(1, 1, 32, 32))
+    assert glued["t_out"] == out.shape[-1] == 34 and isinstance(glued["t_out"], int)
+
+
 def test_networks_against_flop_counter(chapter):
     _ns, glued = chapter(STEM)
     assert glued["n_networks"] == 4 and glued["all_agree"] is True
