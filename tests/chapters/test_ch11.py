@@ -94,6 +94,15 @@ def test_cost_and_gradient(chapter):
     assert glued["grad_is_inverse"] is True
 
 
+def test_four_groups_of_two(chapter):
+    _ns, glued = chapter(STEM)
+    assert glued["n_84"] == nn.Conv2d(8, 8, 1, groups=4).weight.shape[1] == 2
+    # group 0 of the second layer: the input channels that reach it through one shuffle
+    reach = _torch_reach(8, 4, True, layers=2)
+    groups = {i // 2 for i, r in enumerate(reach) if r}
+    assert glued["groups_reached_84"] == len(groups) == 2
+
+
 def test_exercise_answers():
     def order(c, g):
         return cv.channel_shuffle(np.arange(float(c)).reshape(1, c, 1), g).ravel().tolist()
