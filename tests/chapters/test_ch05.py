@@ -104,6 +104,7 @@ def test_going_back(chapter):
     _ns, glued = chapter(STEM)
     assert conv_len(7, 3, 2, 1) == conv_len(8, 3, 2, 1) == 4
     assert glued["back_o7"] == tconv_len(4, 3, 2, 1) == 7
+    assert glued["back_o"] == conv_len(7, 3, 2, 1) == conv_len(8, 3, 2, 1) == 4
     assert glued["back_a8"] == 1 and tconv_len(4, 3, 2, 1, 1) == 8
 
 
