@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+from fractions import Fraction
 
 import numpy as np
 import torch
@@ -71,6 +72,12 @@ def test_unit_costs(chapter):
     assert _macs(unit, (1, c, 28, 28)) == glued["shuffle_unit_macs"]
     assert np.isclose(glued["unit_ratio"], glued["resnet_unit_macs"] / glued["shuffle_unit_macs"])
     assert 6.0 < glued["unit_ratio"] < 6.1
+    # the two 1x1 layers of the unit (groups=3) against the bottleneck's (groups=1), by torch
+    grouped = _macs(nn.Conv2d(c, m, 1, groups=g), (1, c, 28, 28)) + _macs(
+        nn.Conv2d(m, c, 1, groups=g), (1, m, 28, 28)
+    )
+    dense = _macs(nn.Conv2d(c, m, 1), (1, c, 28, 28)) + _macs(nn.Conv2d(m, c, 1), (1, m, 28, 28))
+    assert glued["pw_unit_fraction"] == str(Fraction(grouped, dense)) == "1/3"
 
 
 def test_tiny_shufflenet(chapter):
