@@ -53,7 +53,7 @@ serve:
 	$(PY) -m http.server --bind 127.0.0.1 --directory _build/html 8000
 
 lab: env
-	.venv/bin/jupyter lab notebooks
+	.venv/bin/jupyter lab notebooks $(if $(filter 0,$(shell id -u)),--allow-root)
 
 bench: env
 	$(PY) benchmarks/run_all.py

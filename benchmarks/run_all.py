@@ -1,4 +1,4 @@
-"""Run every benchmark (`make bench`): convolution speed, then figures and pages."""
+"""Run every benchmark (`make bench`): convolution speed, figures and pages, live widgets."""
 
 from __future__ import annotations
 
@@ -8,6 +8,6 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 
-for script in ("bench_conv.py", "bench_figures.py"):
+for script in ("bench_conv.py", "bench_figures.py", "bench_live.py"):
     print(f"\n# {script}\n", flush=True)
     subprocess.run([sys.executable, str(HERE / script)], check=True)
