@@ -149,3 +149,29 @@ def check_choice(name: str, value: object, choices: Sequence[str]) -> str:
     if not isinstance(value, str) or value not in choices:
         raise ValueError(f"{name} must be one of {tuple(choices)}, got {name}={value!r}")
     return value
+
+
+def conv_operands(
+    op: str, nd: int, x: object, weight: object, bias: object | None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+    """Check the arrays of a ``conv{nd}d`` or ``conv_transpose{nd}d`` call as torch does.
+
+    ``x`` must have ``nd + 1`` (unbatched) or ``nd + 2`` axes, ``weight`` ``nd + 2``;
+    all three must have a dtype torch convolves, and the same one.
+    """
+    x = as_array("x", x)
+    weight = as_array("weight", weight)
+    bias = None if bias is None else as_array("bias", bias)
+    check_ndim("x", x, (nd + 1, nd + 2), op)
+    check_ndim("weight", weight, (nd + 2,), op)
+    for name, arr in (("x", x), ("weight", weight), ("bias", bias)):
+        if arr is not None:
+            check_conv_dtype(name, arr, op)
+    check_same_dtype(op, x=x, weight=weight, bias=bias)
+    return x, weight, bias
+
+
+def check_weight_axes(weight: np.ndarray) -> None:
+    """Refuse a weight with an empty axis (torch returns odd shapes for it)."""
+    if 0 in weight.shape:
+        raise ValueError(f"weight must have no empty axis, got weight of shape {weight.shape}")

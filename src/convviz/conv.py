@@ -26,11 +26,9 @@ import numpy as np
 from convviz._blas import gemm_rowmajor
 from convviz._validate import (
     _check_int,
-    as_array,
     check_choice,
-    check_conv_dtype,
-    check_ndim,
-    check_same_dtype,
+    check_weight_axes,
+    conv_operands,
     int_tuple,
 )
 from convviz.padding import pad
@@ -69,16 +67,8 @@ def _prepare(op, nd, x, weight, bias, stride, padding, dilation, groups, padding
     left to the caller: ``zeros`` holds its ``(left, right)`` cells per spatial axis
     (:func:`_zero_pad` adds them), so that a formulation may pad into its own buffer.
     """
-    x = as_array("x", x)
-    weight = as_array("weight", weight)
-    bias = None if bias is None else as_array("bias", bias)
     check_choice("padding_mode", padding_mode, PADDING_MODES)
-    check_ndim("x", x, (nd + 1, nd + 2), op)
-    check_ndim("weight", weight, (nd + 2,), op)
-    for name, arr in (("x", x), ("weight", weight), ("bias", bias)):
-        if arr is not None:
-            check_conv_dtype(name, arr, op)
-    check_same_dtype(op, x=x, weight=weight, bias=bias)
+    x, weight, bias = conv_operands(op, nd, x, weight, bias)
     stride = int_tuple("stride", stride, nd, 1)
     dilation = int_tuple("dilation", dilation, nd, 1)
     groups = _check_int("groups", groups, 1)
@@ -86,8 +76,7 @@ def _prepare(op, nd, x, weight, bias, stride, padding, dilation, groups, padding
     if unbatched:
         x = x[None]
     c_out, c_in_per_group, *kernel = weight.shape
-    if c_out == 0 or c_in_per_group == 0 or 0 in kernel:
-        raise ValueError(f"weight must have no empty axis, got weight of shape {weight.shape}")
+    check_weight_axes(weight)
     if c_out % groups:
         raise ValueError(
             f"groups={groups} must divide the output channels, got weight of shape "

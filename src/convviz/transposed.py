@@ -21,10 +21,8 @@ import numpy as np
 
 from convviz._validate import (
     _check_int,
-    as_array,
-    check_conv_dtype,
-    check_ndim,
-    check_same_dtype,
+    check_weight_axes,
+    conv_operands,
     int_tuple,
 )
 from convviz.conv import _cell
@@ -54,15 +52,7 @@ def _accumulator(dtype: np.dtype) -> np.dtype:
 def _prepare(op, nd, x, weight, bias, stride, padding, output_padding, groups, dilation):
     """Validate a ``conv_transpose{nd}d`` call as torch does; returns the batched input,
     the per-axis arguments and the output size."""
-    x = as_array("x", x)
-    weight = as_array("weight", weight)
-    bias = None if bias is None else as_array("bias", bias)
-    check_ndim("x", x, (nd + 1, nd + 2), op)
-    check_ndim("weight", weight, (nd + 2,), op)
-    for name, arr in (("x", x), ("weight", weight), ("bias", bias)):
-        if arr is not None:
-            check_conv_dtype(name, arr, op)
-    check_same_dtype(op, x=x, weight=weight, bias=bias)
+    x, weight, bias = conv_operands(op, nd, x, weight, bias)
     stride = int_tuple("stride", stride, nd, 1)
     padding = int_tuple("padding", padding, nd, 0)
     output_padding = int_tuple("output_padding", output_padding, nd, 0)
@@ -72,8 +62,7 @@ def _prepare(op, nd, x, weight, bias, stride, padding, output_padding, groups, d
     if unbatched:
         x = x[None]
     c_in, o_per_group, *kernel = weight.shape
-    if c_in == 0 or o_per_group == 0 or 0 in kernel:
-        raise ValueError(f"weight must have no empty axis, got weight of shape {weight.shape}")
+    check_weight_axes(weight)
     if c_in % groups:
         raise ValueError(
             f"groups={groups} must divide the input channels, got weight of shape "
