@@ -4,10 +4,12 @@ Usage: python tools/build_book.py [--strict] [--out DIR]
 
 --strict turns every Sphinx warning into an error (-W -n --keep-going), as CI does.
 --out DIR builds into DIR/_build/html instead of ./_build/html (for parallel builds).
-With CI=true the execution cache is cleared first, so every chapter runs (the
-"force" mode of Jupyter Book). A chapter whose kernel stops answering fails its
-cell after the 30 s timeout in _config.yml; such a failure (and only that kind)
-is retried once, and the retry re-runs only the chapters that are not cached.
+With CI=true the execution cache is cleared and every page re-read (--all), so
+every chapter runs (the "force" mode of Jupyter Book), even in a reused checkout.
+A chapter whose kernel stops answering fails its cell after the 30 s timeout in
+_config.yml; such a failure (and only that kind)
+is retried once: every page is re-read (a failed page must fail again if it is
+broken), but only the chapters missing from the execution cache are re-run.
 """
 
 from __future__ import annotations
@@ -29,9 +31,11 @@ TRANSIENT = (
 )
 
 
-def build(strict: bool, out: Path) -> tuple[int, str]:
+def build(strict: bool, out: Path, everything: bool) -> tuple[int, str]:
     cmd = [str(ROOT / ".venv" / "bin" / "jupyter-book"), "build", str(ROOT), "--builder", "html"]
     cmd += ["--path-output", str(out)]
+    if everything:
+        cmd.append("--all")  # re-read every page, so every chapter is executed again
     if strict:
         cmd += ["-W", "-n", "--keep-going"]
     proc = subprocess.Popen(
@@ -50,13 +54,14 @@ def main() -> int:
     strict = "--strict" in args
     out = Path(args[args.index("--out") + 1]).resolve() if "--out" in args else ROOT
     cache = out / "_build" / ".jupyter_cache"
-    if os.environ.get("CI") == "true" and cache.exists():
+    ci = os.environ.get("CI") == "true"
+    if ci and cache.exists():
         shutil.rmtree(cache)
     start = time.perf_counter()
-    code, log = build(strict, out)
+    code, log = build(strict, out, everything=ci)
     if code != 0 and any(marker in log for marker in TRANSIENT):
         print("\nbuild_book: a chapter's kernel timed out or died; retrying once.\n", flush=True)
-        code, log = build(strict, out)
+        code, log = build(strict, out, everything=True)  # cached chapters are not re-run
     print(f"build_book: {'ok' if code == 0 else 'FAILED'} in {time.perf_counter() - start:.1f} s")
     return code
 
