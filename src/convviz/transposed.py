@@ -15,7 +15,6 @@ have shape ``(C_in, C_out / groups, *K)``, as in PyTorch.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
 
 import numpy as np
 
@@ -25,7 +24,7 @@ from convviz._validate import (
     conv_operands,
     int_tuple,
 )
-from convviz.conv import _cell
+from convviz.conv import IntOrTuple, _accumulator, _cell
 from convviz.shapes import conv_transpose_output_size
 
 __all__ = [
@@ -36,17 +35,6 @@ __all__ = [
     "conv_transpose3d",
     "conv_transpose3d_loop",
 ]
-
-IntOrTuple = int | Sequence[int]
-
-
-def _accumulator(dtype: np.dtype) -> np.dtype:
-    """dtype the sums are taken in: float16 -> float32, integers -> int64 (wrap-around)."""
-    if dtype == np.float16:
-        return np.dtype(np.float32)
-    if dtype.kind in "iu":
-        return np.dtype(np.int64)
-    return dtype
 
 
 def _prepare(op, nd, x, weight, bias, stride, padding, output_padding, groups, dilation):
