@@ -1,45 +1,102 @@
-"""GEMM with explicit leading dimensions and ``beta``, straight from SciPy's BLAS.
+"""GEMM with explicit leading dimensions and ``beta``, straight from a BLAS library.
 
 NumPy's ``matmul`` cannot accumulate into its output and SciPy's ``sgemm`` wrapper
 copies any matrix that is not contiguous; the convolutions want both: a matrix
 that is a strided window into a larger array (``lda`` > number of columns) and
-``C += A @ B`` in place. SciPy publishes the raw Fortran BLAS symbols as PyCapsules
-(``scipy.linalg.cython_blas``); this module wraps ``sgemm``/``dgemm`` with ctypes.
+``C += A @ B`` in place. So this module calls ``sgemm``/``dgemm`` itself, with ctypes,
+from one of two libraries:
+
+* the OpenBLAS that NumPy's wheels bundle (``numpy.libs/libscipy_openblas64_*``,
+  ``scipy_cblas_sgemm64_``: CBLAS, row-major, 64-bit integers). Preferred: it is
+  the library ``matmul`` uses, so the convolutions and the reader's own NumPy code
+  share one thread pool, and it is the newer build (measured with
+  ``benchmarks/bench_conv3d_floor.py``: 0.65-0.71 ms against 0.92-1.03 ms for
+  SciPy's on the same 24 x 36 by 36 x 32768 float32 product, 2 threads);
+* otherwise (a NumPy built against another BLAS) SciPy's, whose Fortran symbols
+  ``scipy.linalg.cython_blas`` publishes as PyCapsules.
 """
 
 from __future__ import annotations
 
 import ctypes
+import glob
+from collections.abc import Callable
+from pathlib import Path
 
 import numpy as np
-from scipy.linalg import cython_blas
 
-__all__ = ["gemm_rowmajor"]
-
-_get_name = ctypes.pythonapi.PyCapsule_GetName
-_get_name.restype = ctypes.c_char_p
-_get_name.argtypes = [ctypes.py_object]
-_get_pointer = ctypes.pythonapi.PyCapsule_GetPointer
-_get_pointer.restype = ctypes.c_void_p
-_get_pointer.argtypes = [ctypes.py_object, ctypes.c_char_p]
+__all__ = ["BLAS_SOURCE", "gemm_rowmajor"]
 
 _P = ctypes.c_void_p
-_I = ctypes.POINTER(ctypes.c_int)
+_ROW_MAJOR, _NO_TRANS = 101, 111  # CBLAS enum values
+Gemm = Callable[..., None]
 
 
-def _load(name: str, real: type) -> object:
-    capsule = cython_blas.__pyx_capi__[name]
-    address = _get_pointer(capsule, _get_name(capsule))
+def _numpy_openblas() -> dict[np.dtype, Gemm] | None:
+    """Row-major GEMMs from the OpenBLAS bundled with NumPy's wheel, if there is one."""
+    libs = Path(np.__file__).resolve().parent.parent / "numpy.libs"
+    for path in sorted(glob.glob(str(libs / "libscipy_openblas64_*"))):
+        try:
+            lib = ctypes.CDLL(path)
+        except OSError:
+            continue
+        found = {}
+        for kind, real, name in (
+            (np.float32, ctypes.c_float, "scipy_cblas_sgemm64_"),
+            (np.float64, ctypes.c_double, "scipy_cblas_dgemm64_"),
+        ):
+            if not hasattr(lib, name):
+                break
+            fn = getattr(lib, name)
+            i = ctypes.c_int64
+            fn.argtypes = [ctypes.c_int, ctypes.c_int, ctypes.c_int, i, i, i, real, _P, i]
+            fn.argtypes += [_P, i, real, _P, i]
+            fn.restype = None
+
+            def gemm(m, n, k, a, lda, b, ldb, beta, c, ldc, fn=fn) -> None:
+                fn(_ROW_MAJOR, _NO_TRANS, _NO_TRANS, m, n, k, 1.0, a, lda, b, ldb, beta, c, ldc)
+
+            found[np.dtype(kind)] = gemm
+        else:
+            return found
+    return None
+
+
+def _scipy_blas() -> dict[np.dtype, Gemm]:
+    """Row-major GEMMs from SciPy's Fortran BLAS (column-major: operands swapped)."""
+    from scipy.linalg import cython_blas
+
+    get_name = ctypes.pythonapi.PyCapsule_GetName
+    get_name.restype, get_name.argtypes = ctypes.c_char_p, [ctypes.py_object]
+    get_pointer = ctypes.pythonapi.PyCapsule_GetPointer
+    get_pointer.restype, get_pointer.argtypes = ctypes.c_void_p, [ctypes.py_object, ctypes.c_char_p]
+    i = ctypes.POINTER(ctypes.c_int)
     proto = ctypes.CFUNCTYPE(
-        None, ctypes.c_char_p, ctypes.c_char_p, _I, _I, _I, _P, _P, _I, _P, _I, _P, _P, _I
+        None, ctypes.c_char_p, ctypes.c_char_p, i, i, i, _P, _P, i, _P, i, _P, _P, i
     )
-    return proto(address), real
+    found = {}
+    for kind, real, name in (
+        (np.float32, ctypes.c_float, "sgemm"),
+        (np.float64, ctypes.c_double, "dgemm"),
+    ):
+        capsule = cython_blas.__pyx_capi__[name]
+        fn = proto(get_pointer(capsule, get_name(capsule)))
+
+        def gemm(m, n, k, a, lda, b, ldb, beta, c, ldc, fn=fn, real=real) -> None:
+            def ref(v, t=ctypes.c_int):
+                return ctypes.byref(t(v))
+
+            # Row-major C = A B is column-major C^T = B^T A^T: swap the operands.
+            fn(b"N", b"N", ref(n), ref(m), ref(k), ref(1.0, real), b, ref(ldb), a, ref(lda),
+               ref(beta, real), c, ref(ldc))  # fmt: skip
+
+        found[np.dtype(kind)] = gemm
+    return found
 
 
-_GEMM = {
-    np.dtype(np.float32): _load("sgemm", ctypes.c_float),
-    np.dtype(np.float64): _load("dgemm", ctypes.c_double),
-}
+_GEMM = _numpy_openblas()
+BLAS_SOURCE = "numpy's OpenBLAS" if _GEMM else "scipy's BLAS"
+_GEMM = _GEMM or _scipy_blas()
 
 
 def gemm_rowmajor(
@@ -56,29 +113,26 @@ def gemm_rowmajor(
     offset_a: int = 0,
     offset_b: int = 0,
     offset_c: int = 0,
+    library: dict[np.dtype, Gemm] | None = None,
 ) -> None:
     """``C = A @ B + beta C`` on row-major matrices living inside the arrays ``a, b, c``.
 
     ``A`` is ``m x k`` starting at element ``offset_a`` of ``a`` with ``lda`` elements
     between rows; likewise ``B`` (``k x n``) and ``C`` (``m x n``). All three arrays
     must be C-contiguous, of the same dtype (float32 or float64); the caller is
-    responsible for the matrices lying inside the arrays.
+    responsible for the matrices lying inside the arrays. ``library`` (tests) picks
+    the GEMMs of :func:`_numpy_openblas` or :func:`_scipy_blas` instead of the default.
     """
-    fn, real = _GEMM[c.dtype]
     item = c.itemsize
-    # Row-major C = A B is column-major C^T = B^T A^T: swap the operands.
-    fn(
-        b"N",
-        b"N",
-        ctypes.byref(ctypes.c_int(n)),
-        ctypes.byref(ctypes.c_int(m)),
-        ctypes.byref(ctypes.c_int(k)),
-        ctypes.byref(real(1.0)),
-        ctypes.c_void_p(b.ctypes.data + offset_b * item),
-        ctypes.byref(ctypes.c_int(ldb)),
-        ctypes.c_void_p(a.ctypes.data + offset_a * item),
-        ctypes.byref(ctypes.c_int(lda)),
-        ctypes.byref(real(beta)),
-        ctypes.c_void_p(c.ctypes.data + offset_c * item),
-        ctypes.byref(ctypes.c_int(ldc)),
+    (library or _GEMM)[c.dtype](
+        m,
+        n,
+        k,
+        a.ctypes.data + offset_a * item,
+        lda,
+        b.ctypes.data + offset_b * item,
+        ldb,
+        beta,
+        c.ctypes.data + offset_c * item,
+        ldc,
     )

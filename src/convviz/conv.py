@@ -442,27 +442,30 @@ def _conv_nd_patches(x, weight, bias, stride, dilation, groups, acc, columns=204
     return _add_bias(out, bias, acc)
 
 
-def _fold_outer_taps(src, wt, groups, span, width, starts, x_shape, out_size):
+def _fold_outer_taps(src, wt, groups, span, width, offsets, x_shape, out_size):
     """The outer taps of :func:`_conv_nd_shifted` as one GEMM per group, then shifts.
 
     ``z[g, t, o, p] = sum_(c, j) w[g, o, c, t, j] src[g, c, j, p]`` stacks the taps
-    ``t`` along the rows (``M = taps * O_g``). Seen as ``(G, T, O_g, N, *D)``, tap ``t``
-    contributes the window of ``z`` that starts at cell ``starts[t]``, so
+    ``t`` along the rows (``M = taps * O_g``). Tap ``t`` moves every window by the
+    flat offset ``offsets[t]`` within an image's plane, so
 
-        y[n, g, o, q] = sum_t z[g, t, o, n, starts[t] + q]        (q over the outputs)
+        y[n, g, o, q] = sum_t z[g, t, o, n, offsets[t] + q]        (q flat, over the plane)
 
-    written straight into the fresh ``(N, C_out, *O)`` output: no separate crop.
+    The sum runs image by image over these flat rows (long contiguous runs: faster
+    than summing cropped windows), and the valid outputs are then copied out of the
+    plane.
     """
     rows, k_dim = wt.shape[1:]
     n_batch, size = x_shape[0], x_shape[2:]
-    z = _scratch("taps", (groups, len(starts), rows // len(starts), width), src.dtype)
+    plane, o_per_group = math.prod(size), rows // len(offsets)
+    z = _scratch("taps", (groups, len(offsets), o_per_group, width), src.dtype)
     for g in range(groups):
         gemm_rowmajor(
             z,
             wt,
             src,
             m=rows,
-            n=span + _last_offset(starts, size),
+            n=span + offsets[-1],
             k=k_dim,
             lda=k_dim,
             ldb=width,
@@ -472,27 +475,24 @@ def _fold_outer_taps(src, wt, groups, span, width, starts, x_shape, out_size):
             offset_b=g * k_dim * width,
             offset_c=g * rows * width,
         )
-    z = z.reshape(*z.shape[:3], n_batch, *size)
-    out = np.empty((n_batch, groups, z.shape[2], *out_size), dtype=src.dtype)
-    y = np.moveaxis(out, 0, 2)  # (G, O_g, N, *O), a view of the output
-
-    def window(t):
-        cells = (slice(c, c + o) for c, o in zip(starts[t], out_size, strict=True))
-        return z[(slice(None), t, slice(None), slice(None), *cells)]
-
-    if len(starts) == 1:
-        np.copyto(y, window(0))
-    else:
-        np.add(window(0), window(1), out=y)
-    for t in range(2, len(starts)):
-        y += window(t)
+    z = z.reshape(groups, len(offsets), o_per_group, n_batch, plane)
+    length = span - (n_batch - 1) * plane  # flat extent of one image's valid outputs
+    total = _scratch("total", (groups, o_per_group, plane), src.dtype)
+    flat = total[..., :length]  # the rest of the plane lies past every valid output
+    grid = total.reshape(groups, o_per_group, *size)[
+        (slice(None), slice(None), *(slice(0, o) for o in out_size))
+    ]
+    out = np.empty((n_batch, groups, o_per_group, *out_size), dtype=src.dtype)
+    for n in range(n_batch):
+        window = [z[:, t, :, n, off : off + length] for t, off in enumerate(offsets)]
+        if len(window) == 1:
+            np.copyto(flat, window[0])
+        else:
+            np.add(window[0], window[1], out=flat)
+        for t in range(2, len(window)):
+            flat += window[t]
+        out[n] = grid
     return out.reshape(n_batch, -1, *out_size)
-
-
-def _last_offset(starts, size) -> int:
-    """Flat offset of the last start cell on the grid ``size``."""
-    step = [math.prod(size[a + 1 :]) for a in range(len(size))]
-    return sum(c * r for c, r in zip(starts[-1], step, strict=True))
 
 
 def _conv_nd_shifted(x, weight, bias, dilation, groups, acc, stacked=1, fold=False):
@@ -538,11 +538,7 @@ def _conv_nd_shifted(x, weight, bias, dilation, groups, acc, stacked=1, fold=Fal
     wt = weight.astype(acc, copy=False).reshape(groups, o_per_group, c_per_group, len(outer), -1)
     wt = np.ascontiguousarray(wt.transpose(0, 3, 1, 2, 4)).reshape(groups, rows, k_dim)
     if fold:
-        starts = [
-            (*(dilation[a] * k[a] for a in range(split)), *[0] * stacked)
-            for k in np.ndindex(*kernel[:split])
-        ]
-        out = _fold_outer_taps(src, wt, groups, span, width, starts, x.shape, out_size)
+        out = _fold_outer_taps(src, wt, groups, span, width, outer, x.shape, out_size)
         return _add_bias(out, bias, acc)
     out = np.empty((c_out, width), dtype=acc)
     for g in range(groups):
