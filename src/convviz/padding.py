@@ -87,13 +87,17 @@ def _check_pad(x: np.ndarray, pad: Sequence[int], mode: str, value: float | None
                 f"mode='circular' needs each pad <= the size of its axis (wraps at most once), "
                 f"got pad=({left}, {right}) for axis {axis} of size {size}"
             )
-        # torch's 1-d reflect/replicate kernels refuse an empty result, the 2-d/3-d ones do not
-        minimum = 1 if mode != "circular" and n == 1 else 0
-        if size + left + right < minimum:
+        if size + left + right < 0:
             raise ValueError(
                 f"pad=({left}, {right}) leaves {size + left + right} cells of axis {axis} "
                 f"(size {size}) in mode={mode!r}"
             )
+    sizes = tuple(x.shape[axis] + left + right for axis, left, right in pairs)
+    if mode != "circular" and max(sizes) < 1:  # torch: an empty axis only beside kept ones
+        raise ValueError(
+            f"pad={tuple(pad)} leaves {sizes} cells on the padded axes of x of shape {x.shape}; "
+            f"mode={mode!r} needs at least one of them non-empty"
+        )
     return pairs
 
 

@@ -24,7 +24,7 @@ from convviz._validate import (
     conv_operands,
     int_tuple,
 )
-from convviz.conv import IntOrTuple, _accumulator, _cell
+from convviz.conv import IntOrTuple, _accumulator, _cell, _scratch
 from convviz.shapes import conv_transpose_output_size
 
 __all__ = [
@@ -101,71 +101,86 @@ def _conv_transpose_nd_loop(x, weight, bias, stride, padding, dilation, groups, 
 
 
 def _conv_transpose_nd(x, weight, bias, stride, padding, dilation, groups, out_size):
-    """Vectorised, by output phases (sub-pixel decomposition).
+    """Vectorised, by output phases (sub-pixel decomposition), one GEMM per group.
 
     Tap ``k`` lands on full-output cell ``s i + d k = s (i + q) + r`` with phase
-    ``r = d k mod s`` and shift ``q = d k // s`` (per axis), so each phase of the
-    output is a sum of *unit-step* shifted stamps:
+    ``r = d k mod s`` and shift ``q = d k // s`` (per axis). So each phase of the
+    output is an ordinary unit-step correlation of the input with the taps of that
+    phase, read ``q`` cells back:
 
-        y_full[s m + r] = sum_(k: d k mod s = r) stamp_k[m - q(k)],
-        stamp_k[n, g, o, i] = sum_c w[g, c, o, k] x[n, g, c, i]
+        y_full[n, g, o, s m + r] = sum_(c, k: d k mod s = r) w[g, c, o, k] x[n, g, c, m - q(k)]
 
-    One matrix product gives every stamp, laid out channels first on a grid of the
-    input padded (with zeros, at the far end of each axis) by ``max q``: there a
-    shift by ``q`` is a flat offset, so each tap is one contiguous addition. Each
-    phase is then written once into its strided cells of the output.
+    Lay the input out channels first on a grid padded with zeros at the far end of
+    each axis (by ``max q``): there a shift by ``q`` is a flat offset, and one
+    shifted copy per distinct shift ``q`` stacks the reads into a matrix ``B`` of
+    rows ``(c, q)``. One product per group, ``Z = W @ B``, with ``W`` holding the
+    weight of tap ``k`` at row ``(r(k), o)`` and column ``(c, q(k))`` (zero where no
+    tap has that phase and shift), gives every phase at once; each phase is then
+    written into its strided cells of the output.
     """
     acc = _accumulator(x.dtype)
     x, weight = x.astype(acc, copy=False), weight.astype(acc, copy=False)
     n_batch, c_in, *size = x.shape
     o_per_group, *kernel = weight.shape[1:]
-    c_per_group, c_out, nd = c_in // groups, groups * o_per_group, len(kernel)
+    c_per_group, c_out = c_in // groups, groups * o_per_group
     grid = [i + d * (k - 1) // s for i, k, s, d in zip(size, kernel, stride, dilation, strict=True)]
-    step = [int(np.prod(grid[a + 1 :])) for a in range(nd)]
-    flat = n_batch * int(np.prod(grid))
-    # xs[c, n, *grid]: the input, channels first, zeros past its end on every axis
-    xs = np.zeros((c_in, n_batch, *grid), dtype=acc)
-    xs[(slice(None), slice(None), *(slice(0, i) for i in size))] = np.swapaxes(x, 0, 1)
-    # stamps[(g, o), k, p] = sum_c w[g, c, (o, k)] xs[g, c, p]
-    w = weight.reshape(groups, c_per_group, -1).transpose(0, 2, 1)
-    taps = int(np.prod(kernel))
-    stamps = np.matmul(w, xs.reshape(groups, c_per_group, flat)).reshape(c_out, taps, flat)
-    phases: dict[tuple[int, ...], np.ndarray] = {}
-    for t, k in enumerate(np.ndindex(*kernel)):
+    step = [math.prod(grid[a + 1 :]) for a in range(len(grid))]
+    flat = n_batch * math.prod(grid)
+    phase_of, shift_of = {}, {}  # phase r and shift q (per axis) -> their row/column index
+    placed = []
+    for k in np.ndindex(*kernel):
         cell = [d * kj for d, kj in zip(dilation, k, strict=True)]
         r = tuple(c % s for c, s in zip(cell, stride, strict=True))
-        off = sum((c // s) * st for c, s, st in zip(cell, stride, step, strict=True))
-        if r in phases:
-            phases[r][:, off:] += stamps[:, t, : flat - off]
-        else:  # the phase's first tap: a copy, zeros before it
-            phases[r] = phase = np.empty((c_out, flat), dtype=acc)
-            phase[:, :off] = 0
-            phase[:, off:] = stamps[:, t, : flat - off]
+        q = tuple(c // s for c, s in zip(cell, stride, strict=True))
+        placed.append(
+            (phase_of.setdefault(r, len(phase_of)), shift_of.setdefault(q, len(shift_of)))
+        )
+    # b[g, c, j, p] = x on the padded grid, flat, read shift j back (zeros before the start)
+    # (copied from a separate array: NumPy copies a source that shares the
+    # destination's buffer to a temporary first, which doubled the time)
+    xs = _scratch("grid_input", (c_in, n_batch, *grid), acc)
+    xs[(slice(None), slice(None), *(slice(0, i) for i in size))] = np.swapaxes(x, 0, 1)
+    for axis, i in enumerate(size):  # the zeros at the far end of each axis
+        xs[(slice(None),) * (2 + axis) + (slice(i, None),)] = 0
+    xs = xs.reshape(groups, c_per_group, flat)
+    b = _scratch("phase_reads", (groups, c_per_group, len(shift_of), flat), acc)
+    for q, j in shift_of.items():
+        off = sum(qa * st for qa, st in zip(q, step, strict=True))
+        b[:, :, j, :off] = 0
+        b[:, :, j, off:] = xs[..., : flat - off]
+    # w_all[g, r, o, c, j]: the weight of the tap with phase r and shift j (or 0)
+    w_all = np.zeros((groups, len(phase_of), o_per_group, c_per_group, len(shift_of)), acc)
+    taps = weight.reshape(groups, c_per_group, o_per_group, -1)
+    for t, (r, j) in enumerate(placed):
+        w_all[:, r, :, :, j] = np.swapaxes(taps[..., t], 1, 2)
+    rows, depth = len(phase_of) * o_per_group, c_per_group * len(shift_of)
+    z = np.matmul(w_all.reshape(groups, rows, depth), b.reshape(groups, depth, flat))
+    z = z.reshape(groups, len(phase_of), o_per_group, n_batch, *grid)
     # every output cell j belongs to phase (j + p) mod s at m = (j + p) // s < grid?
-    covered = len(phases) == math.prod(stride) and all(
+    covered = len(phase_of) == math.prod(stride) and all(
         (o - 1 + p) // s < g for o, p, s, g in zip(out_size, padding, stride, grid, strict=True)
     )
     y = (np.empty if covered else np.zeros)((n_batch, c_out, *out_size), dtype=acc)
-    for r, phase in phases.items():
-        _write_phase(y, phase.reshape(c_out, n_batch, *grid), r, stride, padding, grid)
+    by_group = y.reshape(n_batch, groups, o_per_group, *out_size)
+    for r, index in phase_of.items():
+        _write_phase(by_group, z[:, index], r, stride, padding, grid)
     if bias is not None:
-        y += bias.astype(acc).reshape(-1, *([1] * nd))
+        y += bias.astype(acc).reshape(-1, *([1] * len(kernel)))
     return y
 
 
 def _write_phase(y, phase, r, stride, padding, grid) -> None:
-    """``y[n, o, j] = phase[o, n, m]`` for the output cells ``j = s m + r - p`` (per axis)."""
+    """``y[n, g, o, j] = phase[g, o, n, m]`` for the output cells ``j = s m + r - p``."""
     dest, src = [], []
-    for o, r_a, s, p, g in zip(y.shape[2:], r, stride, padding, grid, strict=True):
+    for o, r_a, s, p, g in zip(y.shape[3:], r, stride, padding, grid, strict=True):
         lo = max(0, -((r_a - p) // s))  # first m with s m + r - p >= 0
         hi = min(g, (o - 1 + p - r_a) // s + 1)  # past the last m with j < o
         if hi <= lo:
             return
         dest.append(slice(s * lo + r_a - p, s * (hi - 1) + r_a - p + 1, s))
         src.append(slice(lo, hi))
-    y[(slice(None), slice(None), *dest)] = np.swapaxes(
-        phase[(slice(None), slice(None), *src)], 0, 1
-    )
+    whole = (slice(None),) * 3
+    y[(*whole, *dest)] = np.moveaxis(phase[(*whole, *src)], 2, 0)
 
 
 def _conv_transpose(op, nd, impl, x, weight, bias, stride, padding, output_padding, groups, dil):
