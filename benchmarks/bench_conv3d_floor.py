@@ -6,8 +6,8 @@ float32, 2 threads), torch's ``F.conv3d``, convviz's ``conv3d``, and each stage 
 convviz's formulation (``conv._conv_nd_shifted`` with ``fold``) rebuilt here in a few
 lines of plain NumPy, plus the alternatives measured against it:
 
-* ``copies``: the input as ``(C_in, N*D*H*W)`` rows and 8 shifted copies (one per
-  (kh, kw) tap after the first): a ``(36, 32768)`` matrix;
+* ``copies``: the input as ``(C_in, N*D*H*W)`` rows, one shifted copy per (kh, kw)
+  tap, image by image: a ``(36, 32768)`` matrix;
 * ``gemm``: ``(24, 36) @ (36, 32768)``, rows = (depth tap, output channel), in
   NumPy's OpenBLAS (``np.matmul``; convviz calls the same library) and in SciPy's
   (the library convviz used before);
@@ -66,10 +66,14 @@ def main() -> None:
     product = np.empty((K * C_OUT, width), dtype=np.float32)
     out = np.empty((N, C_OUT, *out_size), dtype=np.float32)
 
-    def copies() -> None:
-        np.copyto(rows[:, 0].reshape(C, N, *SIZE), np.swapaxes(x, 0, 1))
-        for j, off in enumerate(shifts[1:], start=1):
-            rows[:, j, : width - off] = rows[:, 0, off:]
+    images = x.reshape(N, C, plane)
+
+    def copies() -> None:  # image by image, straight from x (as convviz does)
+        for n in range(N):
+            for j, off in enumerate(shifts):
+                start, stop = n * plane, (n + 1) * plane
+                rows[:, j, start : stop - off] = images[n, :, off:]
+                rows[:, j, stop - off : stop] = 0
 
     copies()
     b = rows.reshape(C * len(shifts), width)
