@@ -12,10 +12,15 @@
   button.
 * The Thebe launch script that sphinx-thebe adds (Thebe is off here, and Jupyter
   Book adds the script twice) is removed from every page.
+* The root ``index.html`` that forwards to the first chapter page is a small HTML
+  page with a title, the site's icon and a plain link, rather than the bare
+  ``<meta>`` line sphinx-external-toc writes (no icon: browsers then ask the host
+  for ``/favicon.ico``).
 """
 
 from __future__ import annotations
 
+import html
 import shutil
 from pathlib import Path
 
@@ -80,10 +85,33 @@ def _copy_mathjax(app: Sphinx, exception: Exception | None) -> None:
             shutil.copy2(src, dst)
 
 
+ROOT_INDEX = """<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<title>{title}</title>
+{icon}<meta http-equiv="Refresh" content="0; url={target}">
+</head>
+<body><p><a href="{target}">{title}</a></p></body>
+</html>
+"""
+
+
+def _write_root_index(app: Sphinx, exception: Exception | None) -> None:
+    if exception is not None or app.builder.format != "html" or app.config.root_doc == "index":
+        return
+    favicon = app.config.html_favicon
+    icon = f'<link rel="icon" href="_static/{Path(favicon).name}">\n' if favicon else ""
+    target = f"{app.config.root_doc}.html"
+    text = ROOT_INDEX.format(title=html.escape(app.config.html_title), icon=icon, target=target)
+    (Path(app.outdir) / "index.html").write_text(text, encoding="utf-8")
+
+
 def setup(app: Sphinx) -> dict:
     app.connect("builder-inited", _check_mathjax)
     app.add_js_file(None, body=THEME_MODE, priority=100)
     app.connect("html-page-context", _drop_thebe, priority=900)
     app.connect("html-page-context", _launch_labs, priority=900)
     app.connect("build-finished", _copy_mathjax)
+    app.connect("build-finished", _write_root_index, priority=400)  # before etoc's redirect
     return {"parallel_read_safe": True, "parallel_write_safe": True}

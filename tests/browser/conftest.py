@@ -76,16 +76,20 @@ def browser() -> Iterator[object]:
 
 
 class Visit:
-    """One page load with its console errors and blocked outside requests."""
+    """One page load with its console errors, failed and blocked outside requests."""
 
     def __init__(self, browser: object) -> None:
         self.context = browser.new_context()  # type: ignore[attr-defined]
         self.errors: list[str] = []
         self.outside: list[str] = []
+        self.failed: list[str] = []  # requests the site answered with an error status
         self.context.route("**/*", self._route)
         self.page = self.context.new_page()
         self.page.on("console", lambda m: m.type == "error" and self.errors.append(m.text))
         self.page.on("pageerror", lambda e: self.errors.append(str(e)))
+        self.context.on(
+            "response", lambda r: r.status >= 400 and self.failed.append(f"{r.status} {r.url}")
+        )
 
     def _route(self, route: object) -> None:
         url = route.request.url  # type: ignore[attr-defined]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from tests.browser.conftest import SITE
@@ -32,7 +34,18 @@ def test_page_loads_without_errors_or_outside_requests(visit, base_url, page_pat
     visit.page.goto(f"{base_url}/{page_path}", wait_until="load")
     visit.page.wait_for_timeout(300)
     assert visit.outside == [], f"{page_path} asked for outside resources: {visit.outside}"
+    # before the console errors, which report a missing file without naming it
+    assert visit.failed == [], f"{page_path} asked for files the site lacks: {visit.failed}"
     assert visit.errors == [], f"{page_path} logged errors: {visit.errors}"
+
+
+@pytest.mark.parametrize("page_path", PAGES)
+def test_page_declares_an_icon_the_site_has(page_path):
+    # without one, browsers ask every host for /favicon.ico, a 404 in its logs
+    text = (SITE / page_path).read_text(encoding="utf-8")
+    icon = re.search(r'<link rel="icon" href="([^"]+)"', text)
+    assert icon, f"{page_path} has no <link rel='icon'>"
+    assert ((SITE / page_path).parent / icon.group(1)).resolve().is_file(), icon.group(1)
 
 
 def test_there_are_pages():
