@@ -6,6 +6,11 @@ Usage: python tools/build_book.py [--strict] [--out DIR]
 --out DIR builds into DIR/_build/html instead of ./_build/html (for parallel builds).
 With CI=true the execution cache is cleared and every page re-read (--all), so
 every chapter runs (the "force" mode of Jupyter Book), even in a reused checkout.
+The same happens whenever src/convviz has changed since the last successful build
+into this output (a digest of the package is kept in _build/.convviz-package): the
+execution cache is keyed on a chapter's own code only, and Sphinx copies changed
+static files (convviz.js, convviz.css) only when some page is rewritten, so an
+edit to the package would otherwise leave stale numbers, figures and scripts.
 A chapter whose kernel stops answering fails its cell after the 30 s timeout in
 _config.yml; such a failure (and only that kind)
 is retried once: every page is re-read (a failed page must fail again if it is
@@ -14,6 +19,7 @@ broken), but only the chapters missing from the execution cache are re-run.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
 import subprocess
@@ -29,6 +35,16 @@ TRANSIENT = (
     "Kernel died",
     "Kernel didn't respond",
 )
+
+
+def package_digest(package: Path = ROOT / "src" / "convviz") -> str:
+    """SHA-256 over the path and bytes of every file of the package (no caches)."""
+    digest = hashlib.sha256()
+    for path in sorted(package.rglob("*")):
+        if path.is_file() and "__pycache__" not in path.parts:
+            digest.update(path.relative_to(package).as_posix().encode())
+            digest.update(path.read_bytes())
+    return digest.hexdigest()
 
 
 def build(strict: bool, out: Path, everything: bool) -> tuple[int, str]:
@@ -54,14 +70,20 @@ def main() -> int:
     strict = "--strict" in args
     out = Path(args[args.index("--out") + 1]).resolve() if "--out" in args else ROOT
     cache = out / "_build" / ".jupyter_cache"
-    ci = os.environ.get("CI") == "true"
-    if ci and cache.exists():
+    stamp, digest = out / "_build" / ".convviz-package", package_digest()
+    stale = not stamp.exists() or stamp.read_text() != digest
+    if stale and not os.environ.get("CI") == "true" and cache.exists():
+        print("build_book: src/convviz changed since the last build: every chapter runs again")
+    everything = stale or os.environ.get("CI") == "true"
+    if everything and cache.exists():
         shutil.rmtree(cache)
     start = time.perf_counter()
-    code, log = build(strict, out, everything=ci)
+    code, log = build(strict, out, everything=everything)
     if code != 0 and any(marker in log for marker in TRANSIENT):
         print("\nbuild_book: a chapter's kernel timed out or died; retrying once.\n", flush=True)
         code, log = build(strict, out, everything=True)  # cached chapters are not re-run
+    if code == 0:
+        stamp.write_text(digest)
     print(f"build_book: {'ok' if code == 0 else 'FAILED'} in {time.perf_counter() - start:.1f} s")
     return code
 

@@ -145,3 +145,48 @@ def test_site_works_from_a_local_folder(visit):
     )
     assert visit.errors == []
     assert visit.outside == []
+
+
+_CONTRAST = """root => {
+  const parse = s => { const v = s.match(/[\\d.]+/g).map(Number); return [v[0], v[1], v[2], v.length > 3 ? v[3] : 1]; };
+  const lum = ([r, g, b]) => {
+    const f = v => (v /= 255) <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4;
+    return 0.2126 * f(r) + 0.7152 * f(g) + 0.0722 * f(b);
+  };
+  const over = (top, base) => top.slice(0, 3).map((v, i) => v * top[3] + base[i] * (1 - top[3]));
+  const ratio = (a, b) => (Math.max(lum(a), lum(b)) + 0.05) / (Math.min(lum(a), lum(b)) + 0.05);
+  const style = getComputedStyle(root);
+  const card = parse(style.backgroundColor);
+  let cells = Infinity;  // the least contrast between a number and its cell
+  for (const text of root.querySelectorAll('.cv-grid text:not(.cv-pair)')) {
+    const rect = text.parentElement.querySelector('rect');
+    const fill = over(parse(getComputedStyle(rect).fill), card);
+    cells = Math.min(cells, ratio(fill, parse(getComputedStyle(text).fill)));
+  }
+  const wrapper = root.closest('.text_html') || root.parentElement;
+  return {
+    card: lum(card),
+    text: ratio(card, parse(style.color)),
+    cells: cells,
+    wrapper: getComputedStyle(wrapper).backgroundColor,
+  };
+}"""
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_figures_follow_the_colour_scheme_and_stay_legible(browser, base_url, scheme):
+    page_path, fig_id = next(p for p in FIGURE_PAGES if p[1] == "dilated-kernel")
+    context = browser.new_context(color_scheme=scheme)
+    try:
+        page = context.new_page()
+        page.goto(f"{base_url}/{page_path}", wait_until="load")
+        page.wait_for_selector(f"#cv-{fig_id} .cv-stage svg")
+        seen = page.eval_on_selector(f"#cv-{fig_id}", _CONTRAST)
+    finally:
+        context.close()
+    # a light card on a light page, a dark card on a dark page (no white panel around it)
+    assert (seen["card"] > 0.8) if scheme == "light" else (seen["card"] < 0.05), seen
+    assert seen["text"] >= 7, seen  # WCAG AAA for the card's text
+    assert 4.5 <= seen["cells"] < float("inf"), seen  # WCAG AA for every number on its cell
+    if scheme == "dark":
+        assert seen["wrapper"] in ("rgba(0, 0, 0, 0)", "transparent"), seen
