@@ -19,3 +19,4 @@ from convviz.shapes import *  # noqa: F403
 from convviz.shuffle import *  # noqa: F403
 from convviz.signal import *  # noqa: F403
 from convviz.transposed import *  # noqa: F403
+from convviz.unfold import *  # noqa: F403

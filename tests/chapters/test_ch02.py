@@ -112,6 +112,21 @@ def test_glued_real_layer(chapter):
     assert np.isclose(glued["big_macs_m"] * 1e6, 56 * 56 * 128 * 64 * 9)
 
 
+def test_glued_im2col(chapter):
+    _ns, glued = chapter(STEM)
+    x = torch.from_numpy(MULTI_IMAGE)[None]
+    cols = F.unfold(x, 3)[0]  # torch's im2col, independent of convviz
+    assert (glued["im2col_rows"], glued["im2col_cols"]) == tuple(cols.shape) == (27, 4)
+    w = torch.from_numpy(MULTI_WEIGHT).reshape(2, -1)
+    flat = (w @ cols + torch.from_numpy(MULTI_BIAS)[:, None]).reshape(2, 2, 2)
+    assert glued["im2col_equal"] is True
+    assert np.allclose(flat.numpy(), _torch_conv(MULTI_IMAGE[None], MULTI_WEIGHT, MULTI_BIAS)[0])
+    big = F.unfold(torch.zeros(1, 64, 56, 56), 3, padding=1)
+    assert (glued["big_col_rows"], glued["big_col_cols"]) == tuple(big.shape[1:])
+    assert np.isclose(glued["big_col_blowup"], big.numel() / (64 * 56 * 56))
+    assert round(glued["big_col_blowup"]) == 9  # the text says "9 times"
+
+
 def test_exercise_answers():
     assert F.conv2d(torch.zeros(1, 1, 7, 7), torch.zeros(1, 1, 3, 3), stride=2, padding=1).shape[
         -2:
@@ -133,6 +148,9 @@ def test_exercise_answers():
     assert np.allclose(
         _torch_conv(MULTI_IMAGE[None][:, perm], MULTI_WEIGHT[:, perm], MULTI_BIAS)[0], y
     )
+    # ch02-ex-im2col
+    assert tuple(F.unfold(torch.zeros(8, 16, 32, 32), 3, padding=1).shape) == (8, 144, 1024)
+    assert cv.unfold(np.zeros((8, 16, 32, 32)), 3, padding=1).shape == (8, 144, 1024)
 
 
 def test_one_channel_controls_reach_only_valid_settings():

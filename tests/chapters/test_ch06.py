@@ -119,6 +119,23 @@ def test_transposed_convolution_is_the_input_gradient(h, k, s, seed):
     np.testing.assert_allclose(x.grad.numpy().ravel(), c.T @ g.numpy().ravel(), atol=1e-10)
 
 
+@settings(max_examples=40, deadline=None)
+@given(st.integers(1, 4), st.integers(1, 3), st.integers(1, 3), st.integers(0, 2**32 - 1))
+def test_fold_of_transposed_weights_is_the_transposed_convolution(h, k, s, seed):
+    # the chapter's identity, on random sizes: conv_transpose2d(x, w) = fold(W^T @ cols of x)
+    rng = np.random.default_rng(seed)
+    x, w = rng.standard_normal((2, 3, h, h)), rng.standard_normal((3, 2, k, k))
+    reference = F.conv_transpose2d(torch.from_numpy(x), torch.from_numpy(w), stride=s).numpy()
+    stamps = w.reshape(3, -1).T @ x.reshape(2, 3, -1)
+    folded = cv.fold(stamps, reference.shape[-2:], k, stride=s)
+    np.testing.assert_allclose(folded, reference, atol=1e-12)
+
+
+def test_fold_glue(chapter):
+    _ns, glued = chapter(STEM)
+    assert glued["fold_is_transposed"] is True
+
+
 def test_output_padding_numbers(chapter):
     _ns, glued = chapter(STEM)
 

@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 #: a refusal must name one of these
 ARG_NAMES = re.compile(
     r"\b(x|weight|bias|stride|padding|dilation|groups|output_padding|padding_mode|kernel|"
-    r"pad|mode|value)\b"
+    r"kernel_size|output_size|pad|mode|value)\b"
 )
 
 #: torch's convolutions and transposed convolutions by number of spatial axes
