@@ -54,6 +54,27 @@ def _blocks(
     return k, d, p, s, tuple(blocks)
 
 
+def _entries(n_batch, channels, size, k, d, p, s, blocks):
+    """Every column entry that holds an image cell: ``(n, c, row, column, r, q)``.
+
+    Row ``(c, i, j)`` and column ``(o_h, o_w)`` of the columns hold cell
+    ``(r, q) = (s_h o_h + d_h i - p_h, s_w o_w + d_w j - p_w)`` of channel ``c``;
+    entries whose cell falls in the padding hold zero and are skipped. ``unfold_loop``
+    copies along this map and ``fold_loop`` adds back along it.
+    """
+    for n in range(n_batch):
+        for c in range(channels):
+            for i in range(k[0]):
+                for j in range(k[1]):
+                    row = (c * k[0] + i) * k[1] + j
+                    for oh in range(blocks[0]):
+                        for ow in range(blocks[1]):
+                            r = s[0] * oh + d[0] * i - p[0]  # the cell in unpadded coordinates
+                            q = s[1] * ow + d[1] * j - p[1]
+                            if 0 <= r < size[0] and 0 <= q < size[1]:
+                                yield n, c, row, oh * blocks[1] + ow, r, q
+
+
 def _batched(x: np.ndarray, ndim: int) -> tuple[np.ndarray, bool]:
     return (x[None], True) if x.ndim == ndim - 1 else (x, False)
 
@@ -109,17 +130,8 @@ def unfold_loop(
     n_batch, channels, height, width = x.shape
     k, d, p, s, blocks = _blocks("unfold", (height, width), kernel_size, dilation, padding, stride)
     cols = np.zeros((n_batch, channels * k[0] * k[1], blocks[0] * blocks[1]), dtype=x.dtype)
-    for n in range(n_batch):
-        for c in range(channels):
-            for i in range(k[0]):
-                for j in range(k[1]):
-                    row = (c * k[0] + i) * k[1] + j
-                    for oh in range(blocks[0]):
-                        for ow in range(blocks[1]):
-                            r = s[0] * oh + d[0] * i - p[0]  # the cell in unpadded coordinates
-                            q = s[1] * ow + d[1] * j - p[1]
-                            if 0 <= r < height and 0 <= q < width:
-                                cols[n, row, oh * blocks[1] + ow] = x[n, c, r, q]
+    for n, c, row, column, r, q in _entries(n_batch, channels, (height, width), k, d, p, s, blocks):
+        cols[n, row, column] = x[n, c, r, q]
     return cols[0] if unbatched else cols
 
 
@@ -219,15 +231,6 @@ def fold_loop(
     )
     n_batch, channels = x.shape[0], x.shape[1] // (k[0] * k[1])
     out = np.zeros((n_batch, channels, *size), dtype=x.dtype)
-    for n in range(n_batch):
-        for c in range(channels):
-            for i in range(k[0]):
-                for j in range(k[1]):
-                    row = (c * k[0] + i) * k[1] + j
-                    for oh in range(blocks[0]):
-                        for ow in range(blocks[1]):
-                            r = s[0] * oh + d[0] * i - p[0]
-                            q = s[1] * ow + d[1] * j - p[1]
-                            if 0 <= r < size[0] and 0 <= q < size[1]:
-                                out[n, c, r, q] += x[n, row, oh * blocks[1] + ow]
+    for n, c, row, column, r, q in _entries(n_batch, channels, size, k, d, p, s, blocks):
+        out[n, c, r, q] += x[n, row, column]
     return out[0] if unbatched else out
