@@ -649,11 +649,15 @@ class Formula:
     ----------
     name : str
         The convolution type.
-    macs, params : str
-        The formulas as text.
-    macs_of, params_of : callable
-        The same formulas, called with the symbols as keywords (extra keywords
+    macs : str
+        The multiply-accumulate formula as text.
+    params : str
+        The parameter formula as text.
+    macs_of : callable
+        ``macs`` as a function, called with the symbols as keywords (extra keywords
         are ignored), e.g. ``FORMULAS["standard"].macs_of(H_out=5, ...)``.
+    params_of : callable
+        ``params`` as a function, called the same way.
     """
 
     name: str

@@ -23,7 +23,7 @@ normalisation scale), each followed by an accumulation; FLOPs are ``2 * MACs``.
   upsampling, padding, ``Dropout``, ``Flatten``, ``Identity``: 0 MACs.
 * Bias additions are not counted.
 * Any other leaf module counts 0 MACs and is listed in
-  :attr:`Report.unsupported`. Operations done in ``forward`` outside modules
+  ``Report.unsupported``. Operations done in ``forward`` outside modules
   (``x + y`` of a residual, ``torch.cat``, ``F.relu``) are not seen.
 
 These agree with ``torch.utils.flop_counter.FlopCounterMode`` (which counts

@@ -2,7 +2,7 @@
 
 Chapter 1 of the book. Convolution flips the kernel before sliding it;
 cross-correlation slides it as it is. Deep learning's "convolution"
-(:func:`convviz.conv2d`, ``torch.nn.functional.conv2d``) is cross-correlation.
+(:func:`convviz.conv.conv2d`, ``torch.nn.functional.conv2d``) is cross-correlation.
 
 The three output modes are NumPy's and SciPy's:
 
