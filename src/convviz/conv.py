@@ -33,7 +33,7 @@ from convviz._validate import (
     int_tuple,
 )
 from convviz.padding import pad
-from convviz.shapes import conv_output_size, same_padding
+from convviz.shapes import _padding_pairs, conv_output_size
 
 __all__ = [
     "conv1d",
@@ -93,18 +93,7 @@ def _prepare(op, nd, x, weight, bias, stride, padding, dilation, groups, padding
             f"bias must have shape ({c_out},) to match weight of shape {weight.shape}, "
             f"got bias of shape {bias.shape}"
         )
-    if isinstance(padding, str):
-        check_choice("padding", padding, ("valid", "same"))
-        if padding == "same" and any(s != 1 for s in stride):
-            raise ValueError(
-                f"padding='same' is not supported for strided convolutions, got stride={stride}"
-            )
-        pairs = [
-            same_padding(k, d) if padding == "same" else (0, 0)
-            for k, d in zip(kernel, dilation, strict=True)
-        ]
-    else:
-        pairs = [(p, p) for p in int_tuple("padding", padding, nd, 0)]
+    pairs = _padding_pairs(padding, tuple(kernel), stride, dilation, per_axis=int_tuple)
     if 0 in x.shape[2:]:
         raise ValueError(f"x must have non-empty spatial axes, got x of shape {x.shape}")
     if padding_mode != "zeros":

@@ -48,7 +48,11 @@ from fractions import Fraction
 import numpy as np
 
 from convviz._validate import _check_int, int_tuple
-from convviz.shapes import conv_output_size, conv_transpose_output_size, same_padding
+from convviz.shapes import (
+    _padding_pairs,
+    conv_output_size,
+    conv_transpose_output_size,
+)
 
 __all__ = [
     "FORMULAS",
@@ -152,26 +156,6 @@ def _groups(c_in: int, c_out: int, groups: object) -> int:
     return g
 
 
-def _paddings(
-    padding: int | Sequence[int] | str,
-    kernel: tuple[int, ...],
-    stride: tuple[int, ...],
-    dilation: tuple[int, ...],
-) -> tuple[tuple[int, int], ...]:
-    n = len(kernel)
-    if isinstance(padding, str):
-        if padding == "valid":
-            return ((0, 0),) * n
-        if padding == "same":
-            if any(s != 1 for s in stride):
-                raise ValueError(
-                    f"padding='same' needs stride 1 on every axis, got stride={stride!r}"
-                )
-            return tuple(same_padding(k, d) for k, d in zip(kernel, dilation, strict=True))
-        raise ValueError(f"padding must be an int, a tuple, 'same' or 'valid', got {padding=}")
-    return tuple((p, p) for p in int_tuple("padding", padding, n, 0))
-
-
 def _layer_args(
     input_shape: Sequence[int],
     out_channels: object,
@@ -260,7 +244,7 @@ def conv_cost(
         input_shape, out_channels, groups, kernel_size, stride
     )
     d = int_tuple("dilation", dilation, len(spatial), 1)
-    pads = _paddings(padding, k, s, d)
+    pads = _padding_pairs(padding, k, s, d, per_axis=int_tuple)
     out = tuple(
         conv_output_size(i, ki, si, pi, di)
         for i, ki, si, pi, di in zip(spatial, k, s, pads, d, strict=True)

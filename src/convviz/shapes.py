@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from itertools import product
 from typing import NamedTuple
 
-from convviz._validate import _check_int
+from convviz._validate import _check_int, check_choice
 
 __all__ = [
     "RELATIONSHIPS",
@@ -221,21 +221,29 @@ def _per_axis(name: str, value: object, ndim: int, minimum: int) -> tuple[int, .
 
 
 def _padding_pairs(
-    padding: Padding, kernel: tuple[int, ...], stride: tuple[int, ...], dilation: tuple[int, ...]
+    padding: Padding,
+    kernel: tuple[int, ...],
+    stride: tuple[int, ...],
+    dilation: tuple[int, ...],
+    per_axis: Callable[[str, object, int, int], tuple[int, ...]] = _per_axis,
 ) -> tuple[tuple[int, int], ...]:
-    """``(left, right)`` padding per axis for an int, a tuple, ``'same'`` or ``'valid'``."""
+    """``(left, right)`` padding per axis for an int, a tuple, ``'same'`` or ``'valid'``.
+
+    ``per_axis`` reads an int or tuple: :func:`_per_axis` (one entry per axis) for the
+    shape functions, ``convviz._validate.int_tuple`` (torch's reading, which also
+    repeats a single entry) for the operations and their costs.
+    """
     ndim = len(kernel)
     if isinstance(padding, str):
+        check_choice("padding", padding, ("valid", "same"))
         if padding == "valid":
             return ((0, 0),) * ndim
-        if padding == "same":
-            if any(s != 1 for s in stride):
-                raise ValueError(
-                    f"padding='same' is not supported for strided convolutions, got stride={stride}"
-                )
-            return tuple(same_padding(k, d) for k, d in zip(kernel, dilation, strict=True))
-        raise ValueError(f"padding must be an int, a tuple, 'same' or 'valid', got {padding=}")
-    return tuple((p, p) for p in _per_axis("padding", padding, ndim, 0))
+        if any(s != 1 for s in stride):
+            raise ValueError(
+                f"padding='same' is not supported for strided convolutions, got stride={stride}"
+            )
+        return tuple(same_padding(k, d) for k, d in zip(kernel, dilation, strict=True))
+    return tuple((p, p) for p in per_axis("padding", padding, ndim, 0))
 
 
 def conv_output_shape(
