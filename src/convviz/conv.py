@@ -621,109 +621,46 @@ _DOC = """{nd}-d convolution (cross-correlation) with the semantics of ``torch.n
     """
 
 
-def _doc(nd: int, op: str) -> str:
-    dims = ["L", "H, W", "D, H, W"][nd - 1]
-    kdims = ["kL", "kH, kW", "kD, kH, kW"][nd - 1]
-    odims = ["L_out", "H_out, W_out", "D_out, H_out, W_out"][nd - 1]
-    return _DOC.format(nd=nd, op=op, dims=dims, kdims=kdims, odims=odims)
-
-
-def conv1d(
-    x: np.ndarray,
-    weight: np.ndarray,
-    bias: np.ndarray | None = None,
-    stride: IntOrTuple = 1,
-    padding: IntOrTuple | str = 0,
-    dilation: IntOrTuple = 1,
-    groups: int = 1,
-    padding_mode: str = "zeros",
-) -> np.ndarray:
-    return _conv(
-        "conv1d", 1, _conv_nd, x, weight, bias, stride, padding, dilation, groups, padding_mode
+def _fill_doc(template: str, nd: int, op: str, loop: bool) -> str:
+    """``template`` for ``op`` with ``nd`` spatial axes; a ``*_loop`` twin says so first."""
+    doc = template.format(
+        nd=nd,
+        op=op,
+        dims=["L", "H, W", "D, H, W"][nd - 1],
+        kdims=["kL", "kH, kW", "kD, kH, kW"][nd - 1],
+        odims=["L_out", "H_out, W_out", "D_out, H_out, W_out"][nd - 1],
     )
+    if loop:
+        doc = (
+            f"Loop version of :func:`{op}`: same arguments, same result, one multiply-add "
+            "per step of the formula (slow; for reading and testing).\n" + doc.split("\n", 1)[1]
+        )
+    return doc
 
 
-def conv2d(
-    x: np.ndarray,
-    weight: np.ndarray,
-    bias: np.ndarray | None = None,
-    stride: IntOrTuple = 1,
-    padding: IntOrTuple | str = 0,
-    dilation: IntOrTuple = 1,
-    groups: int = 1,
-    padding_mode: str = "zeros",
-) -> np.ndarray:
-    return _conv(
-        "conv2d", 2, _conv_nd, x, weight, bias, stride, padding, dilation, groups, padding_mode
-    )
+def _make(nd: int, impl, loop: bool):
+    op = f"conv{nd}d"
+
+    def conv(
+        x: np.ndarray,
+        weight: np.ndarray,
+        bias: np.ndarray | None = None,
+        stride: IntOrTuple = 1,
+        padding: IntOrTuple | str = 0,
+        dilation: IntOrTuple = 1,
+        groups: int = 1,
+        padding_mode: str = "zeros",
+    ) -> np.ndarray:
+        return _conv(op, nd, impl, x, weight, bias, stride, padding, dilation, groups, padding_mode)
+
+    conv.__name__ = conv.__qualname__ = op + ("_loop" if loop else "")
+    conv.__doc__ = _fill_doc(_DOC, nd, op, loop)
+    return conv
 
 
-def conv3d(
-    x: np.ndarray,
-    weight: np.ndarray,
-    bias: np.ndarray | None = None,
-    stride: IntOrTuple = 1,
-    padding: IntOrTuple | str = 0,
-    dilation: IntOrTuple = 1,
-    groups: int = 1,
-    padding_mode: str = "zeros",
-) -> np.ndarray:
-    return _conv(
-        "conv3d", 3, _conv_nd, x, weight, bias, stride, padding, dilation, groups, padding_mode
-    )
-
-
-def conv1d_loop(
-    x: np.ndarray,
-    weight: np.ndarray,
-    bias: np.ndarray | None = None,
-    stride: IntOrTuple = 1,
-    padding: IntOrTuple | str = 0,
-    dilation: IntOrTuple = 1,
-    groups: int = 1,
-    padding_mode: str = "zeros",
-) -> np.ndarray:
-    return _conv(
-        "conv1d", 1, _conv_nd_loop, x, weight, bias, stride, padding, dilation, groups, padding_mode
-    )
-
-
-def conv2d_loop(
-    x: np.ndarray,
-    weight: np.ndarray,
-    bias: np.ndarray | None = None,
-    stride: IntOrTuple = 1,
-    padding: IntOrTuple | str = 0,
-    dilation: IntOrTuple = 1,
-    groups: int = 1,
-    padding_mode: str = "zeros",
-) -> np.ndarray:
-    return _conv(
-        "conv2d", 2, _conv_nd_loop, x, weight, bias, stride, padding, dilation, groups, padding_mode
-    )
-
-
-def conv3d_loop(
-    x: np.ndarray,
-    weight: np.ndarray,
-    bias: np.ndarray | None = None,
-    stride: IntOrTuple = 1,
-    padding: IntOrTuple | str = 0,
-    dilation: IntOrTuple = 1,
-    groups: int = 1,
-    padding_mode: str = "zeros",
-) -> np.ndarray:
-    return _conv(
-        "conv3d", 3, _conv_nd_loop, x, weight, bias, stride, padding, dilation, groups, padding_mode
-    )
-
-
-for _nd, _f in ((1, conv1d), (2, conv2d), (3, conv3d)):
-    _f.__doc__ = _doc(_nd, _f.__name__)
-for _nd, _f in ((1, conv1d_loop), (2, conv2d_loop), (3, conv3d_loop)):
-    _f.__doc__ = (
-        f"Loop version of :func:`conv{_nd}d`: same arguments, same result, one "
-        "multiply-add per step of the formula (slow; for reading and testing).\n"
-        + _doc(_nd, f"conv{_nd}d").split("\n", 1)[1]
-    )
-del _nd, _f
+conv1d = _make(1, _conv_nd, loop=False)
+conv2d = _make(2, _conv_nd, loop=False)
+conv3d = _make(3, _conv_nd, loop=False)
+conv1d_loop = _make(1, _conv_nd_loop, loop=True)
+conv2d_loop = _make(2, _conv_nd_loop, loop=True)
+conv3d_loop = _make(3, _conv_nd_loop, loop=True)

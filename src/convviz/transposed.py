@@ -24,7 +24,7 @@ from convviz._validate import (
     conv_operands,
     int_tuple,
 )
-from convviz.conv import IntOrTuple, _accumulator, _cell, _scratch
+from convviz.conv import IntOrTuple, _accumulator, _cell, _fill_doc, _scratch
 from convviz.shapes import conv_transpose_output_size
 
 __all__ = [
@@ -231,13 +231,6 @@ _DOC = """{nd}-d transposed convolution with the semantics of ``torch.nn.functio
     """
 
 
-def _doc(nd: int, op: str) -> str:
-    dims = ["L", "H, W", "D, H, W"][nd - 1]
-    kdims = ["kL", "kH, kW", "kD, kH, kW"][nd - 1]
-    odims = ["L_out", "H_out, W_out", "D_out, H_out, W_out"][nd - 1]
-    return _DOC.format(nd=nd, op=op, dims=dims, kdims=kdims, odims=odims)
-
-
 def _make(nd: int, impl, loop: bool):
     op = f"conv_transpose{nd}d"
 
@@ -256,13 +249,7 @@ def _make(nd: int, impl, loop: bool):
         )
 
     conv_transpose.__name__ = conv_transpose.__qualname__ = op + ("_loop" if loop else "")
-    conv_transpose.__doc__ = _doc(nd, op)
-    if loop:
-        conv_transpose.__doc__ = (
-            f"Loop version of :func:`{op}`: same arguments, same result, one multiply-add "
-            "per step of the formula (slow; for reading and testing).\n"
-            + conv_transpose.__doc__.split("\n", 1)[1]
-        )
+    conv_transpose.__doc__ = _fill_doc(_DOC, nd, op, loop)
     return conv_transpose
 
 
