@@ -35,23 +35,19 @@ def _dtype(name: str, arr: np.ndarray, op: str) -> None:
 
 
 def _blocks(
-    op: str, size: tuple[int, int], kernel_size, dilation, padding, stride
+    size: tuple[int, int], kernel_size, dilation, padding, stride
 ) -> tuple[tuple[int, ...], ...]:
-    """Checked ``(kernel, dilation, padding, stride, blocks)`` per axis of a 2-d image."""
+    """Checked ``(kernel, dilation, padding, stride, blocks)`` per axis of a 2-d image.
+
+    :func:`convviz.shapes.conv_output_size` counts the windows per axis and refuses a
+    window larger than the padded image.
+    """
     k = int_tuple("kernel_size", kernel_size, 2, 1)
     d = int_tuple("dilation", dilation, 2, 1)
     p = int_tuple("padding", padding, 2, 0)
     s = int_tuple("stride", stride, 2, 1)
-    blocks = []
-    for i, ki, di, pi, si in zip(size, k, d, p, s, strict=True):
-        span = di * (ki - 1) + 1
-        if i + 2 * pi < span:
-            raise ValueError(
-                f"{op}: kernel_size={k} with dilation={d} spans more than the padded image: "
-                f"size {tuple(size)} with padding={p} gives no sliding block"
-            )
-        blocks.append(conv_output_size(i, ki, si, pi, di))
-    return k, d, p, s, tuple(blocks)
+    blocks = tuple(map(conv_output_size, size, k, s, p, d))
+    return k, d, p, s, blocks
 
 
 def _entries(n_batch, channels, size, k, d, p, s, blocks):
@@ -111,7 +107,7 @@ def unfold(
         Integer or non-numeric ``x``; non-integer parameters.
     """
     x, unbatched = _unfold_input(x)
-    k, d, p, s, blocks = _blocks("unfold", x.shape[2:], kernel_size, dilation, padding, stride)
+    k, d, p, s, blocks = _blocks(x.shape[2:], kernel_size, dilation, padding, stride)
     x = np.pad(x, [(0, 0), (0, 0), (p[0], p[0]), (p[1], p[1])])
     windows = _windows(x, k, s, d)  # (N, C, O_h, O_w, k_h, k_w), a view
     cols = windows.transpose(0, 1, 4, 5, 2, 3).reshape(x.shape[0], -1, math.prod(blocks))
@@ -128,7 +124,7 @@ def unfold_loop(
     """:func:`unfold` written as the loops of its formula (same arguments and result)."""
     x, unbatched = _unfold_input(x)
     n_batch, channels, height, width = x.shape
-    k, d, p, s, blocks = _blocks("unfold", (height, width), kernel_size, dilation, padding, stride)
+    k, d, p, s, blocks = _blocks((height, width), kernel_size, dilation, padding, stride)
     cols = np.zeros((n_batch, channels * k[0] * k[1], blocks[0] * blocks[1]), dtype=x.dtype)
     for n, c, row, column, r, q in _entries(n_batch, channels, (height, width), k, d, p, s, blocks):
         cols[n, row, column] = x[n, c, r, q]
@@ -152,7 +148,7 @@ def _fold_input(x: object, output_size, kernel_size, dilation, padding, stride):
     _dtype("x", x, "fold")
     x, unbatched = _batched(x, 3)
     size = int_tuple("output_size", output_size, 2, 1)
-    k, d, p, s, blocks = _blocks("fold", size, kernel_size, dilation, padding, stride)
+    k, d, p, s, blocks = _blocks(size, kernel_size, dilation, padding, stride)
     rows, columns = x.shape[1:]
     if rows == 0 or rows % (k[0] * k[1]):
         raise ValueError(
