@@ -62,6 +62,11 @@ def _numpy_openblas() -> dict[np.dtype, Gemm] | None:
     return None
 
 
+def _ref(value: float, kind: type = ctypes.c_int) -> object:
+    """A pointer to ``value`` as a C ``kind`` (Fortran passes every argument by reference)."""
+    return ctypes.byref(kind(value))
+
+
 def _scipy_blas() -> dict[np.dtype, Gemm]:
     """Row-major GEMMs from SciPy's Fortran BLAS (column-major: operands swapped)."""
     from scipy.linalg import cython_blas
@@ -83,12 +88,9 @@ def _scipy_blas() -> dict[np.dtype, Gemm]:
         fn = proto(get_pointer(capsule, get_name(capsule)))
 
         def gemm(m, n, k, a, lda, b, ldb, beta, c, ldc, fn=fn, real=real) -> None:
-            def ref(v, t=ctypes.c_int):
-                return ctypes.byref(t(v))
-
             # Row-major C = A B is column-major C^T = B^T A^T: swap the operands.
-            fn(b"N", b"N", ref(n), ref(m), ref(k), ref(1.0, real), b, ref(ldb), a, ref(lda),
-               ref(beta, real), c, ref(ldc))  # fmt: skip
+            fn(b"N", b"N", _ref(n), _ref(m), _ref(k), _ref(1.0, real), b, _ref(ldb), a,
+               _ref(lda), _ref(beta, real), c, _ref(ldc))  # fmt: skip
 
         found[np.dtype(kind)] = gemm
     return found
