@@ -69,15 +69,12 @@ def test_pad_matches_torch(cfg):
     pairs = list(zip(cfg["pad"][::2], cfg["pad"][1::2], strict=False))
     if cfg["mode"] == "circular" and x.size and len(cfg["pad"]) % 2 == 0:
         sizes = [x.shape[-1 - i] for i in range(min(len(pairs), x.ndim))]
-        if any(
-            s + min(lo, 0) + min(hi, 0) <= 0 < max(lo, hi)
-            for s, (lo, hi) in zip(sizes, pairs, strict=False)
-        ):
+        kept = [s + min(lo, 0) + min(hi, 0) for s, (lo, hi) in zip(sizes, pairs, strict=False)]
+        if any(k <= 0 < max(lo, hi) for k, (lo, hi) in zip(kept, pairs, strict=False)):
             # an axis cropped to nothing (or past nothing) and then wrapped: torch returns
             # uninitialised memory or a shape error, depending on the sizes; convviz refuses
             assert isinstance(our_error, ValueError)
             return
-        kept = [s + min(lo, 0) + min(hi, 0) for s, (lo, hi) in zip(sizes, pairs, strict=False)]
         if torch_error is None and any(
             max(lo, hi) > k for k, (lo, hi) in zip(kept, pairs, strict=False)
         ):
