@@ -15,6 +15,7 @@ from convviz.learn import *  # noqa: F403
 from convviz.matrix import *  # noqa: F403
 from convviz.overlap import *  # noqa: F403
 from convviz.padding import *  # noqa: F403
+from convviz.pooling import *  # noqa: F403
 from convviz.receptive import *  # noqa: F403
 from convviz.shapes import *  # noqa: F403
 from convviz.shuffle import *  # noqa: F403
