@@ -15,9 +15,11 @@ from convviz.learn import *  # noqa: F403
 from convviz.matrix import *  # noqa: F403
 from convviz.overlap import *  # noqa: F403
 from convviz.padding import *  # noqa: F403
+from convviz.pixel_shuffle import *  # noqa: F403
 from convviz.pooling import *  # noqa: F403
 from convviz.receptive import *  # noqa: F403
 from convviz.shapes import *  # noqa: F403
 from convviz.shuffle import *  # noqa: F403
 from convviz.signal import *  # noqa: F403
 from convviz.transposed import *  # noqa: F403
+from convviz.upsample import *  # noqa: F403
