@@ -14,6 +14,7 @@ from convviz.effective_rf import *  # noqa: F403
 from convviz.im2col import *  # noqa: F403
 from convviz.learn import *  # noqa: F403
 from convviz.matrix import *  # noqa: F403
+from convviz.memory import *  # noqa: F403
 from convviz.overlap import *  # noqa: F403
 from convviz.padding import *  # noqa: F403
 from convviz.pixel_shuffle import *  # noqa: F403
