@@ -2,14 +2,31 @@
 
 from __future__ import annotations
 
+import re
+
+import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from strategies import assert_same_acceptance, outcome
+from strategies import ARG_NAMES, outcome, random_array
 
 import convviz as cv
+
+POOL_ARGS = re.compile(r"\b(input_size|divisor_override|count_include_pad|ceil_mode)\b")
+
+
+def assert_same_acceptance(reference, torch_error, ours, our_error) -> bool:
+    """Both refuse (ours naming an argument), or both accept (then True)."""
+    if torch_error is not None:
+        assert isinstance(our_error, (ValueError, TypeError)), (torch_error, our_error)
+        message = str(our_error)
+        assert ARG_NAMES.search(message) or POOL_ARGS.search(message), message
+        return False
+    assert our_error is None, f"torch accepted but convviz refused: {our_error!r}"
+    return True
+
 
 sizes = st.integers(1, 12)
 kernels = st.integers(-1, 6)
@@ -111,3 +128,81 @@ def test_type_errors():
         cv.pool_output_size(5, 2, ceil_mode=1)
     with pytest.raises(TypeError, match="kernel_size"):
         cv.pool_output_size(5, 2.0)
+
+
+# --------------------------------------------------------------------------- operations
+
+pool_dtypes = st.sampled_from(["float32", "float64", "float32", "float64", "int64", "bool"])
+
+
+def _pool_input(seed, shape, dtype):
+    return random_array(np.random.default_rng(seed), shape, dtype)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.sampled_from([(1, 1), (2, 3), (1,)]),
+    st.tuples(st.integers(1, 9), st.integers(1, 9)),
+    st.one_of(st.integers(0, 4), st.tuples(st.integers(1, 4), st.integers(1, 4))),
+    st.one_of(st.none(), st.integers(0, 3), st.tuples(st.integers(1, 3), st.integers(1, 3))),
+    st.one_of(st.integers(0, 2), st.tuples(st.integers(0, 2), st.integers(0, 2))),
+    st.one_of(st.integers(1, 3), st.tuples(st.integers(1, 3), st.integers(1, 3))),
+    st.booleans(),
+    pool_dtypes,
+    st.integers(0, 2**32 - 1),
+)
+def test_max_pool2d_matches_torch(lead, hw, k, s, p, d, ceil, dtype, seed):
+    x = _pool_input(seed, (*lead, *hw), dtype)
+    reference, torch_error = outcome(F.max_pool2d, torch.from_numpy(x), k, s, p, d, ceil_mode=ceil)
+    ours, our_error = outcome(cv.max_pool2d, x, k, s, p, d, ceil)
+    if assert_same_acceptance(reference, torch_error, ours, our_error):
+        assert ours.dtype == x.dtype
+        np.testing.assert_array_equal(ours, reference.numpy())
+        np.testing.assert_array_equal(cv.max_pool2d_loop(x, k, s, p, d, ceil), ours)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.sampled_from([(1, 1), (2, 3), (1,)]),
+    st.tuples(st.integers(1, 9), st.integers(1, 9)),
+    st.one_of(st.integers(0, 4), st.tuples(st.integers(1, 4), st.integers(1, 4))),
+    st.one_of(st.none(), st.integers(0, 3), st.tuples(st.integers(1, 3), st.integers(1, 3))),
+    st.one_of(st.integers(0, 2), st.tuples(st.integers(0, 2), st.integers(0, 2))),
+    st.booleans(),
+    st.booleans(),
+    st.one_of(st.none(), st.integers(-3, 5)),
+    pool_dtypes,
+    st.integers(0, 2**32 - 1),
+)
+def test_avg_pool2d_matches_torch(lead, hw, k, s, p, ceil, include, divisor, dtype, seed):
+    x = _pool_input(seed, (*lead, *hw), dtype)
+    reference, torch_error = outcome(
+        F.avg_pool2d, torch.from_numpy(x), k, s, p, ceil, include, divisor
+    )
+    ours, our_error = outcome(cv.avg_pool2d, x, k, s, p, ceil, include, divisor)
+    if assert_same_acceptance(reference, torch_error, ours, our_error):
+        assert ours.dtype == x.dtype
+        tol = {"rtol": 1e-6, "atol": 1e-6} if dtype == "float32" else {"rtol": 1e-12, "atol": 0}
+        np.testing.assert_allclose(ours, reference.numpy(), **tol)
+        np.testing.assert_allclose(
+            cv.avg_pool2d_loop(x, k, s, p, ceil, include, divisor), ours, **tol
+        )
+
+
+def test_max_pool2d_nan_and_padding_never_win():
+    x = np.array([[[-5.0, -7.0], [np.nan, -1.0]]])
+    ours = cv.max_pool2d(x, 2, 1, padding=1)
+    ref = F.max_pool2d(torch.from_numpy(x), 2, 1, padding=1).numpy()
+    np.testing.assert_array_equal(ours, ref)
+    assert np.isnan(ours[0, 1, 0]) and ours[0, 0, 0] == -5  # -inf padding loses to -5
+
+
+def test_pool_ops_errors_name_the_argument():
+    with pytest.raises(ValueError, match="x"):
+        cv.max_pool2d(np.zeros((4, 4)), 2)
+    with pytest.raises(TypeError, match="x"):
+        cv.avg_pool2d(np.zeros((1, 4, 4), dtype=np.int32), 2)
+    with pytest.raises(ValueError, match="divisor_override"):
+        cv.avg_pool2d(np.zeros((1, 4, 4)), 2, divisor_override=0)
+    with pytest.raises(ValueError, match="padding"):
+        cv.max_pool2d(np.zeros((1, 4, 4)), 2, padding=2)
