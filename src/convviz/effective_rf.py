@@ -9,7 +9,7 @@ only part of the theoretical field.
 
 The backward pass here is convviz's own: the gradient of a convolution with
 respect to its input is a transposed convolution with the same weights
-(:func:`convviz.conv_transpose2d`), and a ReLU passes the gradient only where
+(:func:`convviz.transposed.conv_transpose2d`), and a ReLU passes the gradient only where
 its input was positive.
 
 References

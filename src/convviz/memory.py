@@ -130,10 +130,14 @@ class LayerMemory(NamedTuple):
 
     Attributes
     ----------
-    input_bytes, output_bytes, weight_bytes : int
-        Feature maps in and out, weights plus bias.
+    input_bytes : int
+        Bytes of the input feature maps.
+    output_bytes : int
+        Bytes of the output feature maps.
+    weight_bytes : int
+        Bytes of the weights plus the bias.
     macs : int
-        Multiply-accumulates, padding taps included (:func:`convviz.conv_cost`).
+        Multiply-accumulates, padding taps included (:func:`convviz.cost.conv_cost`).
     """
 
     input_bytes: int
@@ -175,7 +179,7 @@ def conv_memory(
     input_shape : sequence of int
         ``(N, C_in, *spatial)``.
     out_channels, kernel_size, stride, padding, dilation, groups, bias
-        As ``torch.nn.Conv2d`` (and :func:`convviz.conv_cost`).
+        As ``torch.nn.Conv2d`` (and :func:`convviz.cost.conv_cost`).
     dtype : NumPy dtype or name, default 'float32'
         Type of inputs, weights and outputs.
 
@@ -190,7 +194,7 @@ def conv_memory(
     Raises
     ------
     ValueError, TypeError
-        As :func:`convviz.conv_cost` for the layer, and for a bad ``dtype``.
+        As :func:`convviz.cost.conv_cost` for the layer, and for a bad ``dtype``.
 
     References
     ----------
