@@ -265,3 +265,14 @@ def test_width_arguments():
 def test_bad_arguments(call, exc, name):
     with pytest.raises(exc, match=name):
         call()
+
+
+@pytest.mark.parametrize(
+    ("alpha", "macs", "params"),
+    [(0.75, 325e6, 2.6e6), (0.5, 149e6, 1.3e6), (0.25, 41e6, 0.5e6)],
+)
+def test_mobilenet_width_multiplier_against_table_6(alpha, macs, params):
+    # Howard et al., table 6: million Mult-Adds (3 digits) and million parameters (1 decimal)
+    net = build_meta(models.mobilenet_v1, width_multiplier=alpha)
+    assert torch_macs(net) == pytest.approx(macs, rel=0.005)
+    assert abs(numel(net) - params) <= 0.05e6
