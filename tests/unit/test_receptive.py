@@ -319,3 +319,21 @@ def test_model_errors_name_the_layer():
         receptive_field(Branchy(), ndim=2)
     with pytest.raises(ValueError, match="no convolution or pooling"):
         receptive_field(nn.Sequential(nn.ReLU()))
+
+
+@settings(max_examples=50, deadline=None)
+@given(stacks())
+def test_sequential_model_equals_its_layer_list(case):
+    from torch import nn
+
+    layers, pool, _shape, _index = case
+    modules = []
+    for layer, is_pool in zip(layers, pool, strict=True):
+        k, s, p, d = zip(*layer.axis(2), strict=True)
+        if is_pool:
+            modules.append(nn.AvgPool2d(k, s, p) if sum(k) % 2 else nn.MaxPool2d(k, s, p))
+        else:
+            modules.append(nn.Conv2d(1, 1, k, s, p, d))
+        modules.append(nn.ReLU())
+    model = nn.Sequential(*modules, nn.AdaptiveAvgPool2d(1), nn.Flatten())
+    assert receptive_field(model) == receptive_field(layers, ndim=2)
