@@ -14,7 +14,7 @@ fields of convolutional neural networks*, Distill (2019), with ``S_l = s_1 ... s
 Per axis, independently: every quantity is a tuple with one entry per spatial axis.
 
 :func:`receptive_field` also takes a PyTorch model (an ``nn.Module`` such as the
-networks of :mod:`convviz.models`). It traces the model with ``torch.fx`` and
+networks of ``convviz.models``). It traces the model with ``torch.fx`` and
 carries ``(r, S, P)`` along every path from the input to the last spatial feature
 map (the input of the global pooling, flatten or linear layer). Where paths meet
 (a residual addition, a concatenation) they must be *aligned*, as Araujo et al.
@@ -434,7 +434,7 @@ def module_receptive_field(model: torch.nn.Module, ndim: int | None = None) -> R
     Parameters
     ----------
     model : torch.nn.Module
-        For example a network of :mod:`convviz.models`.
+        For example a network of ``convviz.models``.
     ndim : int, optional
         Spatial axes; by default those of the first convolution or pooling layer.
 
