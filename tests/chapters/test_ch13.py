@@ -346,3 +346,16 @@ def test_real_networks_explanations(chapter):
             m.register_forward_hook(lambda m, a, o: sizes.append(o.numel()))
     macs = _meta_macs(net)
     assert glued["r50_norm_share"] == pytest.approx(sum(sizes) / macs)
+
+
+def test_refusals(chapter):
+    ns, _glued = chapter(STEM)
+    refusals = ns["refusals"]
+    assert set(refusals) == {"functional convolution", "unknown layer"}
+    assert "aten.convolution" in refusals["functional convolution"]
+    assert "'1' (Scaled)" in refusals["functional convolution"]
+    assert "'2.mix' of type torch.nn.modules.linear.Bilinear" in refusals["unknown layer"]
+    # torch's operator-level counter sees the functional convolution that no hook can see
+    net = ns["unpriced"]["functional convolution"]
+    conv_only = torch_flops(net[0], (1, 3, 16, 16))
+    assert torch_flops(net, (1, 3, 16, 16)) == conv_only + 2 * (14 * 14 * 8 * 8 * 9)
