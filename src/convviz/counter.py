@@ -19,16 +19,25 @@ normalisation scale), each followed by an accumulation; FLOPs are ``2 * MACs``.
 * Normalisation (``BatchNorm``, ``InstanceNorm``, ``GroupNorm``, ``LayerNorm``):
   one MAC per output element (at inference a norm is ``y = a x + b`` per
   channel; it costs nothing once folded into the preceding convolution).
+* ``LocalResponseNorm(size)``: ``size`` MACs per output element (the sum of
+  squares over ``size`` neighbouring channels; the power and the division are
+  not multiply-accumulates).
 * Activations (``ReLU``, ``PReLU``, ...), pooling, ``ChannelShuffle``,
   upsampling, padding, ``Dropout``, ``Flatten``, ``Identity``: 0 MACs.
 * Bias additions are not counted.
-* Any other leaf module counts 0 MACs and is listed in
-  ``Report.unsupported``. Operations done in ``forward`` outside modules
-  (``x + y`` of a residual, ``torch.cat``, ``F.relu``) are not seen.
+* Operations done in ``forward`` outside modules that multiply nothing by a
+  weight (``x + y`` of a residual, ``torch.cat``, ``F.relu``) are not counted.
 
-These agree with ``torch.utils.flop_counter.FlopCounterMode`` (which counts
-``2 * MACs`` for convolutions, transposed convolutions and matrix products
-and nothing for the other operations).
+Never a wrong total: a leaf module of any other type, or a convolution or
+matrix product run outside the layers above (``F.conv2d(x, self.w)`` or
+``x @ w`` written in a ``forward``), makes :func:`count` raise a ``TypeError``
+naming the layer, its type and its place in the model.
+
+However a layer is called (positionally, ``self.conv(input=x)``, twice, or
+shared by two parents), every call is counted, and its parameters once. On
+convolutions, transposed convolutions and linear layers the MACs agree with
+``torch.utils.flop_counter.FlopCounterMode`` (which counts ``2 * MACs`` for
+them and nothing for the other operations): :attr:`Report.conv_linear_macs`.
 """
 
 from __future__ import annotations
@@ -55,7 +64,6 @@ CATEGORIES = (
     "pool",
     "shuffle",
     "other",
-    "unsupported",
 )
 
 
@@ -103,14 +111,11 @@ class Report:
         ``sum(p.numel() for p in model.parameters())`` (shared parameters once).
     input_shape : tuple of int
         Shape of the input the model was run on.
-    unsupported : tuple of str
-        Types of leaf modules whose MACs are unknown (counted as 0).
     """
 
     rows: tuple[LayerRow, ...]
     total_params: int
     input_shape: tuple[int, ...]
-    unsupported: tuple[str, ...] = ()
 
     @property
     def total_macs(self) -> int:
@@ -121,6 +126,16 @@ class Report:
     def total_flops(self) -> int:
         """``2 * total_macs`` (bias additions excluded)."""
         return 2 * self.total_macs
+
+    @property
+    def conv_linear_macs(self) -> int:
+        """MACs of convolutions, transposed convolutions and linear layers.
+
+        What ``FlopCounterMode`` counts (it reports ``2 *`` this): the total
+        without normalisation layers.
+        """
+        by_cat = self.macs_by_category()
+        return by_cat["conv"] + by_cat["conv_transpose"] + by_cat["linear"]
 
     @property
     def params_outside_rows(self) -> int:
@@ -201,8 +216,11 @@ _ZERO_MODULES = {
 }
 
 
-def _price(module: Any, x: Any, y: Any) -> tuple[str, int]:
-    """``(category, macs)`` of one call with input tensor ``x`` and output ``y``."""
+def _price(module: Any, x: Any, y: Any) -> tuple[str, int] | None:
+    """``(category, macs)`` of one call with input tensor ``x`` and output ``y``.
+
+    ``None`` for a module type without a rule.
+    """
     from torch import nn
 
     if isinstance(module, nn.modules.conv._ConvNd):
@@ -226,12 +244,66 @@ def _price(module: Any, x: Any, y: Any) -> tuple[str, int]:
         return "linear", y.numel() * module.in_features
     if isinstance(module, nn.modules.batchnorm._NormBase | nn.GroupNorm | nn.LayerNorm):
         return "norm", y.numel()
+    if isinstance(module, nn.LocalResponseNorm):
+        return "norm", module.size * y.numel()
     if isinstance(module, nn.Identity):
         return "other", 0
     category = _ZERO_MODULES.get(type(module).__module__)
     if category is not None and not isinstance(module, nn.MultiheadAttention):
         return category, 0
-    return "unsupported", 0
+    return None
+
+
+def _price_known(module: Any) -> bool:
+    """Whether :func:`_price` has a rule for this module's type (no call needed)."""
+    from torch import nn
+
+    if isinstance(
+        module,
+        nn.modules.conv._ConvNd
+        | nn.Linear
+        | nn.modules.batchnorm._NormBase
+        | nn.GroupNorm
+        | nn.LayerNorm
+        | nn.LocalResponseNorm
+        | nn.Identity,
+    ):
+        return True
+    return type(module).__module__ in _ZERO_MODULES and not isinstance(
+        module, nn.MultiheadAttention
+    )
+
+
+def _first_tensor(args: tuple, kwargs: dict) -> Any:
+    """The tensor a layer was called on: the first positional one, else ``input=``, else any."""
+    import torch
+
+    for a in args:
+        if isinstance(a, torch.Tensor):
+            return a
+    if isinstance(kwargs.get("input"), torch.Tensor):
+        return kwargs["input"]
+    return next((v for v in kwargs.values() if isinstance(v, torch.Tensor)), None)
+
+
+def _stray_guard(stack: list, strays: list) -> Any:
+    """A dispatch mode noting every costly operator run outside a priced leaf module.
+
+    "Costly" is what ``FlopCounterMode`` counts (its ``flop_registry``:
+    convolutions, matrix products, attention); "outside" means the innermost
+    module running is not a leaf :func:`count` prices.
+    """
+    from torch.utils._python_dispatch import TorchDispatchMode
+    from torch.utils.flop_counter import flop_registry
+
+    class StrayGuard(TorchDispatchMode):
+        def __torch_dispatch__(self, func, types, args=(), kwargs=None):
+            if func.overloadpacket in flop_registry and not (stack and stack[-1][2]):
+                name, module = (stack[-1][0], stack[-1][1]) if stack else ("", None)
+                strays.append((str(func.overloadpacket), name, type(module).__name__))
+            return func(*args, **(kwargs or {}))
+
+    return StrayGuard()
 
 
 def count(model: torch.nn.Module, input_shape: Sequence[int] | torch.Tensor) -> Report:
@@ -241,10 +313,14 @@ def count(model: torch.nn.Module, input_shape: Sequence[int] | torch.Tensor) -> 
     ----------
     model : torch.nn.Module
         Any module. It is run once in eval mode under ``torch.no_grad()``; its
-        training flags are restored afterwards.
+        training flags are restored afterwards. Its layers may be called with
+        positional or keyword arguments, more than once, or shared by two
+        parents: every call is counted, every parameter once.
     input_shape : sequence of int or torch.Tensor
         Full input shape, batch included, e.g. ``(1, 3, 32, 32)``; zeros of that
-        shape are fed. A tensor is used as it is.
+        shape, dtype and device of the model's first parameter are fed (a model
+        on ``torch.device("meta")`` is counted without computing anything). A
+        tensor is used as it is.
 
     Returns
     -------
@@ -253,6 +329,16 @@ def count(model: torch.nn.Module, input_shape: Sequence[int] | torch.Tensor) -> 
         ``total_macs`` and ``total_params``; see the module docstring for what
         each layer type counts. For a convolution ``MACs = N H_out W_out C_out
         C_in k_h k_w / g``.
+
+    Raises
+    ------
+    TypeError
+        If ``model`` is not a module or ``input_shape`` not a sequence; if a leaf
+        module has no pricing rule, or a convolution or matrix product runs
+        outside the layers priced (the message names the layer, its type and
+        the operator): a total that silently missed them would be wrong.
+    ValueError
+        If ``input_shape`` holds a non-positive size.
 
     Examples
     --------
@@ -275,19 +361,35 @@ def count(model: torch.nn.Module, input_shape: Sequence[int] | torch.Tensor) -> 
             raise ValueError(f"input_shape must hold positive ints, got {input_shape=}")
         param = next(model.parameters(), None)
         dtype = param.dtype if param is not None and param.is_floating_point() else None
-        x = torch.zeros(tuple(input_shape), dtype=dtype)
+        device = param.device if param is not None else None
+        x = torch.zeros(tuple(input_shape), dtype=dtype, device=device)
 
     rows: list[LayerRow] = []
     seen: set[int] = set()
-    unsupported: list[str] = []
+    unknown: dict[str, str] = {}  # layer name -> qualified type
+    strays: list[tuple[str, str, str]] = []
+    stack: list[tuple[str, torch.nn.Module, bool]] = []
 
-    def hook(name: str):
-        def record(module: torch.nn.Module, args: tuple, output: Any) -> None:
-            inp = args[0] if args else None
+    def enter(name: str, leaf: bool):
+        def push(module: torch.nn.Module, args: tuple, kwargs: dict) -> None:
+            priced = leaf and _price_known(module)
+            stack.append((name, module, priced))
+
+        return push
+
+    def leave(name: str, leaf: bool):
+        def record(module: torch.nn.Module, args: tuple, kwargs: dict, output: Any) -> None:
+            stack.pop()
+            if not leaf:
+                return
+            inp = _first_tensor(args, kwargs)
             out = output[0] if isinstance(output, tuple | list) else output
-            category, macs = _price(module, inp, out)
-            if category == "unsupported" and type(module).__name__ not in unsupported:
-                unsupported.append(type(module).__name__)
+            priced = _price(module, inp, out)
+            if priced is None:
+                cls = type(module)
+                unknown.setdefault(name or "(model)", f"{cls.__module__}.{cls.__qualname__}")
+                return
+            category, macs = priced
             params = 0
             if id(module) not in seen:
                 seen.add(id(module))
@@ -298,14 +400,14 @@ def count(model: torch.nn.Module, input_shape: Sequence[int] | torch.Tensor) -> 
         return record
 
     modes = {m: m.training for m in model.modules()}
-    handles = [
-        m.register_forward_hook(hook(name))
-        for name, m in model.named_modules()
-        if next(m.children(), None) is None
-    ]
+    handles = []
+    for name, m in model.named_modules():
+        leaf = next(m.children(), None) is None
+        handles.append(m.register_forward_pre_hook(enter(name, leaf), with_kwargs=True))
+        handles.append(m.register_forward_hook(leave(name, leaf), with_kwargs=True))
     try:
         model.eval()
-        with torch.no_grad():
+        with torch.no_grad(), _stray_guard(stack, strays):
             model(x)
     finally:
         for h in handles:
@@ -313,5 +415,21 @@ def count(model: torch.nn.Module, input_shape: Sequence[int] | torch.Tensor) -> 
         for m, training in modes.items():
             m.training = training
 
+    if unknown:
+        listed = ", ".join(f"{name!r} of type {cls}" for name, cls in unknown.items())
+        raise TypeError(
+            f"cv.count has no rule for the layer {listed}; a total without it would be "
+            "wrong. Supported: convolutions, transposed convolutions, Linear, normalisation, "
+            "activations, pooling, ChannelShuffle, upsampling, padding, Dropout, Flatten, "
+            "Identity."
+        )
+    if strays:
+        op, name, cls = strays[0]
+        where = f"the forward of {name!r} ({cls})" if name else f"the forward of the model ({cls})"
+        raise TypeError(
+            f"{op} ran in {where}, outside any layer cv.count prices (a functional call "
+            f"such as F.conv2d or x @ w, {len(strays)} such call(s) in all); a total "
+            "without it would be wrong. Wrap the operation in an nn.Conv2d or nn.Linear."
+        )
     total = sum(p.numel() for p in model.parameters())
-    return Report(tuple(rows), total, tuple(x.shape), tuple(unsupported))
+    return Report(tuple(rows), total, tuple(x.shape))

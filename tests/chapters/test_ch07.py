@@ -142,3 +142,132 @@ def test_stack_figure_matches_torch():
         # each step reads exactly the cells that reach an output
         assert all(len(t) == np.count_nonzero(p_panel["values"]) for t in view["steps"])
         assert len(view["steps"]) == 9
+
+
+# --------------------------------------------------------------------------- #
+# The receptive fields of real networks
+# --------------------------------------------------------------------------- #
+
+
+def _field(layers):
+    """(r, S, P) of a stack of (k, s, p), by the top-down recursion (independent of cv)."""
+    r, p_eff, s_eff = 1, 0, 1
+    for k, s, p in reversed(layers):
+        r = s * r + (k - s)
+        p_eff = s * p_eff + p
+        s_eff *= s
+    return r, s_eff, p_eff
+
+
+def _resnet_main_path(blocks, kind, stride_on="1x1"):
+    """The longest path of a ResNet: stem, max pool, then the 3x3 layers of every block."""
+    layers = [(7, 2, 3), (3, 2, 1)]
+    for i, n in enumerate(blocks):
+        for j in range(n):
+            s = 2 if (i > 0 and j == 0) else 1
+            if kind == "basic":
+                layers += [(3, s, 1), (3, 1, 1)]
+            elif stride_on == "1x1":
+                layers += [(1, s, 0), (3, 1, 1), (1, 1, 0)]
+            else:
+                layers += [(1, 1, 0), (3, s, 1), (1, 1, 0)]
+    return layers
+
+
+def _hand_fields():
+    vgg = []
+    for n in (2, 2, 3, 3, 3):
+        vgg += [(3, 1, 1)] * n + [(2, 2, 0)]
+    mb1 = [(3, 2, 1)]
+    for s in (1, 2, 1, 2, 1, 2, 1, 1, 1, 1, 1, 2, 1):  # Howard et al., table 1
+        mb1 += [(3, s, 1), (1, 1, 0)]
+    mb2 = [(3, 2, 1)]
+    for t, _c, n, s in (
+        (1, 16, 1, 1),
+        (6, 24, 2, 2),
+        (6, 32, 3, 2),
+        (6, 64, 4, 2),
+        (6, 96, 3, 1),
+        (6, 160, 3, 2),
+        (6, 320, 1, 1),
+    ):  # Sandler et al., table 2
+        for j in range(n):
+            mb2 += ([(1, 1, 0)] if t != 1 else []) + [(3, s if j == 0 else 1, 1), (1, 1, 0)]
+    mb2 += [(1, 1, 0)]
+    shuffle = [(3, 2, 1), (3, 2, 1)]
+    for repeat in (4, 8, 4):  # Zhang et al., table 1
+        for j in range(repeat):
+            shuffle += [(1, 1, 0), (3, 2 if j == 0 else 1, 1), (1, 1, 0)]
+    alex = [(11, 4, 2), (3, 2, 0), (5, 1, 2), (3, 2, 0), (3, 1, 1), (3, 1, 1), (3, 1, 1),
+            (3, 2, 0)]  # fmt: skip
+    return {
+        "AlexNet": _field(alex),
+        "VGG-16": _field(vgg),
+        "ResNet-18": _field(_resnet_main_path((2, 2, 2, 2), "basic")),
+        "ResNet-50": _field(_resnet_main_path((3, 4, 6, 3), "bottleneck")),
+        "ResNet-50, stride on the 3x3": _field(_resnet_main_path((3, 4, 6, 3), "b", "3x3")),
+        "ResNeXt-50 (32x4d)": _field(_resnet_main_path((3, 4, 6, 3), "b", "3x3")),
+        "MobileNet v1": _field(mb1),
+        "MobileNet v2": _field(mb2),
+        "ShuffleNet v1 (g=3)": _field(shuffle),
+    }
+
+
+# Araujo et al., google-research/receptive_field, RECEPTIVE_FIELD_TABLE.md, resolution 224
+PUBLISHED = {
+    "AlexNet": ("alexnet_v2", 195, 32, 64),
+    "VGG-16": ("vgg_16", 212, 32, 90),
+    "MobileNet v1": ("mobilenet_v1", 315, 32, 126),
+    "ResNet-50": ("resnet_v1_50", 483, 32, 239),
+}
+
+
+def test_real_network_fields(chapter):
+    ns, g = chapter(STEM)
+    hand = _hand_fields()
+    assert ns["fields"] == hand
+    assert ns["PUBLISHED"] == PUBLISHED
+    assert g["rf_count"] == len(hand) == 9
+    assert g["rf_common_s"] == 32 and {s for _r, s, _p in hand.values()} == {32}
+    assert g["rf_over_224"] == sum(r > 224 for r, _s, _p in hand.values()) == 7
+    # r and S as published; the TensorFlow rebuild reproduces the published triples
+    assert g["rf_same_rs"] is True and g["rf_rebuilt_match"] is True
+    for name, (_model, r, s, p) in PUBLISHED.items():
+        assert hand[name][:2] == (r, s)
+        assert ns["rebuilt"][name] == (r, s, p)
+    for key, name in (("alex", "AlexNet"), ("vgg", "VGG-16"), ("mb1", "MobileNet v1"),
+                      ("r50", "ResNet-50"), ("r50b", "ResNet-50, stride on the 3x3"),
+                      ("r18", "ResNet-18"), ("shuffle", "ShuffleNet v1 (g=3)")):  # fmt: skip
+        assert (g[f"rf_{key}_r"], g[f"rf_{key}_s"], g[f"rf_{key}_p"]) == hand[name]
+    # the explanations: where padding goes
+    assert hand["VGG-16"] == (212, 32, 90)
+    assert g["rf_alex_p"] - g["rf_alex_pub_p"] == 2 * 1  # conv1 pads 2 cells at S = 1
+    assert g["rf_mb1_strided"] == 5 and g["rf_mb1_jumps"] == "1, 2, 4, 8, 16"
+    assert g["rf_mb1_gap"] == 31 == g["rf_mb1_p"] - g["rf_mb1_pub_p"]
+    assert g["rf_r50_p"] - g["rf_r50_pub_p"] == 1 * 2  # the max pool's one cell, at S = 2
+    # a 3x3 striding instead of the 1x1 before it adds 2 S_before instead of 2 (2 S_before)
+    assert g["rf_r50b_gap"] == sum(2 * s for s in (4, 8, 16)) == 56
+
+
+def test_real_network_gradient_check(chapter):
+    ns, g = chapter(STEM)
+    assert g["rf_grad_all"] is True
+    hand = _hand_fields()
+    for name, key in (("AlexNet", "alex"), ("ResNet-18", "r18")):
+        r, s, p = hand[name]
+        u = next(c[0] for n, c in ns["checks"].items() if n.startswith(name))
+        assert (g[f"rf_grad_{key}_first"], g[f"rf_grad_{key}_last"]) == (
+            u * s - p,
+            u * s - p + r - 1,
+        )
+    # and the support itself, measured here again with torch for the narrow ResNet-18
+    from torch import nn
+
+    from convviz import models
+
+    torch.manual_seed(0)
+    net = models.resnet18(width=2)
+    trunk = ns["positive_twin"](nn.Sequential(*list(net.children())[:8]))
+    u, rows = ns["gradient_support"](trunk, 480)
+    r, s, p = hand["ResNet-18"]
+    assert rows.tolist() == list(range(u * s - p, u * s - p + r))

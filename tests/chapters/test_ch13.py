@@ -256,3 +256,106 @@ def test_default_setting_has_enough_steps_to_play():
     frame = cost_figure().frame()
     assert max(len(v["steps"]) for v in frame["views"]) >= 3
     assert np.isfinite(frame["views"][1]["panels"][3]["values"][0])
+
+
+# --------------------------------------------------------------------------- #
+# Real networks, counted
+# --------------------------------------------------------------------------- #
+
+# The papers' figures, typed from the papers (parameters, MACs); None where a paper gives none.
+PAPER_FIGURES = {
+    "AlexNet": (60e6, None),  # Krizhevsky et al. 2012, abstract: "60 million parameters"
+    "VGG-16": (138e6, None),  # Simonyan & Zisserman, table 2, net D: 138 (millions)
+    "ResNet-18": (None, 1.8e9),  # He et al., table 1 (FLOPs there are multiply-adds)
+    "ResNet-50": (None, 3.8e9),
+    "ResNet-50, stride on the 3x3": (25.5e6, 4.1e9),  # Xie et al., table 1, ResNet-50 column
+    "ResNeXt-50 (32x4d)": (25.0e6, 4.2e9),  # Xie et al., table 1
+    "MobileNet v1": (4.2e6, 569e6),  # Howard et al., table 6
+    "MobileNet v2": (3.4e6, 300e6),  # Sandler et al., table 4
+    "ShuffleNet v1 (g=3)": (None, 137e6),  # Zhang et al., table 1, g = 3
+}
+
+
+def _meta(build):
+    with torch.device("meta"):
+        return build()
+
+
+def _meta_macs(net) -> int:
+    net.eval()
+    with FlopCounterMode(display=False) as counter, torch.no_grad():
+        net(torch.zeros(1, 3, 224, 224, device="meta"))
+    return counter.get_total_flops() // 2
+
+
+def test_real_networks_table(chapter):
+    ns, glued = chapter(STEM)
+    counted = ns["counted"]
+    assert set(counted) == set(PAPER_FIGURES) and glued["net_count"] == 9
+    assert {k: v[:2] for k, v in ns["PAPERS"].items()} == PAPER_FIGURES
+    builders = dict(models.NETWORKS)
+    builders["ResNet-50, stride on the 3x3"] = lambda: models.resnet50(stride_on="3x3")
+    for name, c in counted.items():
+        net = _meta(builders[name])
+        # cv.count equals torch's counter on every network, and its parameters equal numel
+        assert c["macs"] == c["torch_macs"] == _meta_macs(net), name
+        assert c["params"] == c["numel"] == sum(p.numel() for p in net.parameters()), name
+    assert glued["net_all_agree"] is True
+    # which figures differ from the paper by more than 1 %: exactly the three the text explains
+    over = set()
+    for name, (params, macs) in PAPER_FIGURES.items():
+        for what, paper, ours in (("params", params, counted[name]["params"]),
+                                  ("MACs", macs, counted[name]["macs"])):  # fmt: skip
+            if paper is not None and abs(ours / paper - 1) > 0.01:
+                over.add((name, what))
+    assert over == {("AlexNet", "params"), ("ResNet-50", "MACs"), ("MobileNet v2", "params")}
+    compared = sum(v is not None for pair in PAPER_FIGURES.values() for v in pair)
+    assert (glued["net_compared"], glued["net_over"]) == (compared, 3)
+    assert glued["net_within"] == compared - 3
+
+
+def test_real_networks_explanations(chapter):
+    _ns, glued = chapter(STEM)
+    # AlexNet by hand from the paper's layer sizes (section 3.5 and figure 2)
+    convs = [11 * 11 * 3 * 96 + 96, 5 * 5 * 48 * 256 + 256, 3 * 3 * 256 * 384 + 384,
+             3 * 3 * 192 * 384 + 384, 3 * 3 * 192 * 256 + 256]  # fmt: skip
+    fcs = [9216 * 4096 + 4096, 4096 * 4096 + 4096, 4096 * 1000 + 1000]
+    assert glued["alex_params"] == sum(convs) + sum(fcs) == 60_965_224
+    assert glued["alex_fc_share"] == pytest.approx(sum(fcs) / (sum(convs) + sum(fcs)))
+    assert glued["alex_diff"] == pytest.approx(60_965_224 / 60e6 - 1)
+    assert glued["alex_paper"] == 60
+    # ResNet-50: the stride moved from the first 1x1 to the 3x3 of conv3_1, conv4_1, conv5_1
+    # leaves the 1x1 at its input's resolution: 4x its MACs instead of 1x.
+    extra = sum(3 * (28 // 2**i) ** 2 * (256 * 2**i) * (128 * 2**i) for i in range(3))
+    assert glued["r50_extra"] == pytest.approx(extra / 1e6)
+    assert glued["r50_macs"] == pytest.approx(_meta_macs(_meta(models.resnet50)) / 1e9)
+    assert glued["r50_rounded"] == 3.9 and glued["r50_paper"] == 3.8
+    assert glued["r50_3x3_paper"] == 4.1
+    assert abs(glued["r50_3x3_diff"]) < 0.01 < glued["r50_diff"]
+    # MobileNetV2: two parameters (scale, shift) per batch-norm channel
+    net = _meta(models.mobilenet_v2)
+    bn = sum(2 * m.num_features for m in net.modules() if isinstance(m, nn.BatchNorm2d))
+    assert glued["mb2_bn"] == bn
+    assert round(glued["mb2_no_bn"], 2) == glued["mb2_released"] == 3.47
+    assert glued["mb2_paper"] == 3.4 and glued["mb2_diff"] > 0.01
+    # normalisation MACs: one per element a BatchNorm2d outputs
+    sizes = []
+    net = _meta(models.resnet50)
+    for m in net.modules():
+        if isinstance(m, nn.BatchNorm2d):
+            m.register_forward_hook(lambda m, a, o: sizes.append(o.numel()))
+    macs = _meta_macs(net)
+    assert glued["r50_norm_share"] == pytest.approx(sum(sizes) / macs)
+
+
+def test_refusals(chapter):
+    ns, _glued = chapter(STEM)
+    refusals = ns["refusals"]
+    assert set(refusals) == {"functional convolution", "unknown layer"}
+    assert "aten.convolution" in refusals["functional convolution"]
+    assert "'1' (Scaled)" in refusals["functional convolution"]
+    assert "'2.mix' of type torch.nn.modules.linear.Bilinear" in refusals["unknown layer"]
+    # torch's operator-level counter sees the functional convolution that no hook can see
+    net = ns["unpriced"]["functional convolution"]
+    conv_only = torch_flops(net[0], (1, 3, 16, 16))
+    assert torch_flops(net, (1, 3, 16, 16)) == conv_only + 2 * (14 * 14 * 8 * 8 * 9)

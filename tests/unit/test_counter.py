@@ -54,7 +54,7 @@ def check_against_torch(model: nn.Module, shape) -> Report:
             assert 2 * r.macs == sum(flops[key].values()), r.name
     assert report.total_params == sum(p.numel() for p in model.parameters())
     assert report.params_outside_rows == 0
-    assert report.unsupported == ()
+    assert 2 * report.conv_linear_macs == sum(total.values())
     return report
 
 
@@ -201,10 +201,153 @@ class Odd(nn.Module):
         return self.bil(x, x)
 
 
-def test_unknown_layers_are_reported():
-    report = count(Odd(), (1, 2))
-    assert report.unsupported == ("Bilinear",)
-    assert report.rows[0].category == "unsupported"
+def test_unknown_layers_raise_naming_the_type():
+    with pytest.raises(TypeError, match=r"'bil' of type torch\.nn\.modules\.linear\.Bilinear"):
+        count(Odd(), (1, 2))
+
+
+class Swish(nn.Module):  # a custom leaf: no rule, even if it costs nothing
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return x * torch.sigmoid(x)
+
+
+def test_custom_leaf_raises():
+    model = nn.Sequential(nn.Conv2d(1, 1, 1), Swish())
+    with pytest.raises(TypeError, match=r"'1' of type .*Swish"):
+        count(model, (1, 1, 2, 2))
+
+
+class FunctionalConv(nn.Module):
+    """A block that owns a weight and convolves with F.conv2d: hooks cannot price it."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.weight = nn.Parameter(torch.ones(2, 2, 3, 3))
+        self.relu = nn.ReLU()
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.relu(torch.nn.functional.conv2d(x, self.weight, padding=1))
+
+
+class MatmulInForward(nn.Module):
+    def __init__(self) -> None:
+        super().__init__()
+        self.lin = nn.Linear(3, 3)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.lin(x) @ self.lin.weight
+
+
+@pytest.mark.parametrize(
+    ("model", "shape", "where"),
+    [
+        (nn.Sequential(nn.Identity(), FunctionalConv()), (1, 2, 4, 4), r"'1' \(FunctionalConv\)"),
+        (MatmulInForward(), (2, 3), r"the model \(MatmulInForward\)"),
+    ],
+)
+def test_costly_operations_outside_layers_raise(model, shape, where):
+    # FlopCounterMode sees these operations; a hook-based count would silently miss them.
+    assert torch_counts(model, shape)["Global"]
+    with pytest.raises(TypeError, match=where):
+        count(model, shape)
+
+
+# --------------------------------------------------------------------------- #
+# Every way of calling and reusing a layer counts as FlopCounterMode does
+# --------------------------------------------------------------------------- #
+
+
+class KeywordCall(nn.Module):
+    def __init__(self) -> None:
+        super().__init__()
+        self.conv = nn.Conv2d(1, 1, 1)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.conv(input=x)
+
+
+def test_keyword_call_issue_15():
+    # The issue's case: a 1x1 Conv2d called as self.conv(input=x) on (1, 1, 2, 2): 4 MACs.
+    report = count(KeywordCall(), (1, 1, 2, 2))
+    assert (
+        report.total_macs
+        == 4
+        == torch_counts(KeywordCall(), (1, 1, 2, 2))["Global"]["aten.convolution"] // 2
+    )
+    assert [(r.name, r.macs, r.params) for r in report.rows] == [("conv", 4, 2)]
+
+
+class Parent(nn.Module):
+    def __init__(self, shared: nn.Module) -> None:
+        super().__init__()
+        self.shared = shared
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.shared(x)
+
+
+class Reuse(nn.Module):
+    """One Linear shared by two parents, also called twice directly, by keyword and positionally."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        lin = nn.Linear(4, 4)
+        self.a, self.b = Parent(lin), Parent(lin)
+        self.lin = lin
+        self.norm = nn.LayerNorm(4)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        y = self.b(self.a(x))
+        y = self.lin(input=y)
+        return self.norm(self.lin(y))
+
+
+def test_shared_and_repeated_calls_against_flop_counter():
+    model = Reuse()
+    report = check_against_torch(model, (3, 4))
+    # four calls of the same Linear, 3 x 4 x 4 MACs each; its 20 parameters once
+    linear = [r for r in report.rows if r.type == "Linear"]
+    assert [r.macs for r in linear] == [48] * 4
+    assert [r.params for r in linear] == [20, 0, 0, 0]
+    assert report.total_params == 20 + 8
+    assert report.total_macs == 4 * 48 + 12
+
+
+@SETTINGS
+@given(
+    st.integers(1, 3),
+    st.sampled_from([1, 3]),  # odd: padding k // 2 keeps the 5x5 size
+    st.sampled_from(["positional", "keyword"]),
+    st.integers(1, 3),
+    st.booleans(),
+)
+def test_random_call_patterns_against_flop_counter(c, k, style, calls, shared):
+    conv = nn.Conv2d(c, c, k, padding=k // 2)
+
+    class Net(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.first = Parent(conv) if shared else conv
+            self.again = conv
+
+        def forward(self, x: torch.Tensor) -> torch.Tensor:
+            x = self.first(x)
+            for _ in range(calls):
+                x = self.again(input=x) if style == "keyword" else self.again(x)
+            return x
+
+    model = Net()
+    report = check_against_torch(model, (1, c, 5, 5))
+    assert len(report.rows) == calls + 1
+    assert report.total_macs == (calls + 1) * 25 * c * c * k * k
+    assert sum(r.params for r in report.rows) == c * c * k * k + c
+
+
+def test_meta_device_model():
+    with torch.device("meta"):
+        model = tiny_mobilenet()
+    report = count(model, (1, 3, 32, 32))
+    assert report.total_macs == count(tiny_mobilenet(), (1, 3, 32, 32)).total_macs
 
 
 def test_training_mode_is_restored_and_hooks_removed():

@@ -185,3 +185,155 @@ def test_per_axis_layers():
 def test_errors_name_the_argument(call, name):
     with pytest.raises(ValueError, match=name):
         call()
+
+
+# --------------------------------------------------------------------------- #
+# Whole PyTorch models: the closed form against torch input gradients
+# --------------------------------------------------------------------------- #
+
+
+def _positive_twin(net):
+    """Same geometry, no cancellation: max pools become average pools (the gradient of a max
+    reaches one input per window), LRN goes, every weight is positive, biases zero; float64."""
+    from torch import nn
+
+    def swap(module):
+        for name, child in module.named_children():
+            if isinstance(child, nn.MaxPool2d):
+                setattr(module, name, nn.AvgPool2d(child.kernel_size, child.stride, child.padding))
+            elif isinstance(child, nn.LocalResponseNorm):
+                setattr(module, name, nn.Identity())
+            else:
+                swap(child)
+
+    swap(net)
+    net = net.double().eval()
+    with torch.no_grad():
+        for m in net.modules():
+            if isinstance(m, nn.Conv2d | nn.Linear):
+                m.weight.fill_(1.0 / m.weight[0].numel())
+                if m.bias is not None:
+                    m.bias.zero_()
+    return net
+
+
+def gradient_support(trunk, size):
+    """Rows and columns of the input that d out[centre] / d input reaches (torch autograd)."""
+    x = torch.full((1, 3, size, size), 1e-3, dtype=torch.float64, requires_grad=True)
+    y = trunk(x)
+    u = (y.shape[-1] - 1) // 2
+    y[0, :, u, u].sum().backward()
+    g = x.grad[0].abs().sum(0)
+    rows = torch.nonzero(g.sum(1)).flatten().tolist()
+    cols = torch.nonzero(g.sum(0)).flatten().tolist()
+    return u, rows, cols
+
+
+def _trunks():
+    from torch import nn
+
+    from convviz import models
+
+    def resnet_trunk(net):
+        return nn.Sequential(*list(net.children())[:8])  # conv1 ... layer4
+
+    return {
+        "AlexNet": (lambda: models.alexnet().features, 288),
+        "ResNet-18 (width 4)": (lambda: resnet_trunk(models.resnet18(width=4)), 480),
+        "ResNet-50 (width 4)": (lambda: resnet_trunk(models.resnet50(width=4)), 544),
+        "ResNet-50 (width 4, 3x3)": (
+            lambda: resnet_trunk(models.resnet50(width=4, stride_on="3x3")),
+            480,
+        ),
+        "MobileNet v1 (0.25)": (lambda: models.mobilenet_v1(width_multiplier=0.25).features, 352),
+        "MobileNet v2 (0.25)": (lambda: models.mobilenet_v2(width_multiplier=0.25).features, 544),
+    }
+
+
+@pytest.mark.parametrize("name", list(_trunks()))
+def test_model_receptive_field_against_torch_gradients(name):
+    build, size = _trunks()[name]
+    torch.manual_seed(0)
+    trunk = build()
+    rf = receptive_field(trunk)
+    u, rows, cols = gradient_support(_positive_twin(trunk), size)
+    start = u * rf.stride[0] - rf.padding[0]
+    end = start + rf.size[0] - 1
+    assert 0 <= start and end < size  # the whole field lies inside the input
+    expected = list(range(start, end + 1))  # and is reached without holes
+    assert rows == expected and cols == expected
+
+
+def test_model_receptive_field_matches_layer_list():
+    from torch import nn
+
+    net = nn.Sequential(
+        nn.Conv2d(1, 2, 3, padding=1),
+        nn.BatchNorm2d(2),
+        nn.ReLU(),
+        nn.MaxPool2d(2),
+        nn.Conv2d(2, 2, (3, 5), stride=2, padding=(0, 2), dilation=(2, 1)),
+        nn.AvgPool2d(3, 1, 1),
+        nn.AdaptiveAvgPool2d(1),
+        nn.Flatten(),
+        nn.Linear(2, 3),
+    )
+    layers = [Layer(3, 1, 1), Layer(2, 2), Layer((3, 5), 2, (0, 2), (2, 1)), Layer(3, 1, 1)]
+    assert receptive_field(net) == receptive_field(layers, ndim=2)
+    same = nn.Conv1d(1, 1, 4, padding="same", dilation=3)  # pads 3 * 3 // 2 = 4 before
+    assert receptive_field(same) == ((10,), (1,), (4,))
+
+
+def test_residual_paths_take_the_largest_aligned_field():
+    from torch import nn
+
+    class Block(nn.Module):
+        def __init__(self, shortcut):
+            super().__init__()
+            self.main = nn.Sequential(nn.Conv2d(1, 1, 3, 2, 1), nn.Conv2d(1, 1, 5, padding=2))
+            self.shortcut = shortcut
+
+        def forward(self, x):
+            return torch.relu(self.main(x) + self.shortcut(x))
+
+    # main path: r = 3 + 4 * 2 = 11, S = 2, P = 1 + 2 * 2 = 5; shortcut 1x1 stride 2: r = 1, P = 0
+    # (centres (11 - 1) / 2 - 5 = 0 and 0: aligned)
+    assert receptive_field(Block(nn.Conv2d(1, 1, 1, 2))) == ((11, 11), (2, 2), (5, 5))
+    with pytest.raises(ValueError, match="not aligned"):  # 2x2 stride 2: centred half a cell off
+        receptive_field(Block(nn.Conv2d(1, 1, 2, 2)))
+    with pytest.raises(ValueError, match="effective strides"):
+        receptive_field(Block(nn.Identity()))
+
+
+def test_model_errors_name_the_layer():
+    from torch import nn
+
+    with pytest.raises(TypeError, match=r"'1' of type ConvTranspose2d"):
+        receptive_field(nn.Sequential(nn.Conv2d(1, 1, 3), nn.ConvTranspose2d(1, 1, 3)))
+
+    class Branchy(nn.Module):
+        def forward(self, x):
+            return x if x.sum() > 0 else -x
+
+    with pytest.raises(TypeError, match="could not trace Branchy"):
+        receptive_field(Branchy(), ndim=2)
+    with pytest.raises(ValueError, match="no convolution or pooling"):
+        receptive_field(nn.Sequential(nn.ReLU()))
+
+
+@settings(max_examples=50, deadline=None)
+@given(stacks())
+def test_sequential_model_equals_its_layer_list(case):
+    from torch import nn
+
+    layers, pool, _shape, _index = case
+    modules = []
+    for layer, is_pool in zip(layers, pool, strict=True):
+        k, s, p, d = zip(*layer.axis(2), strict=True)
+        if is_pool:
+            modules.append(nn.AvgPool2d(k, s, p) if sum(k) % 2 else nn.MaxPool2d(k, s, p))
+        else:
+            modules.append(nn.Conv2d(1, 1, k, s, p, d))
+        modules.append(nn.ReLU())
+    model = nn.Sequential(*modules, nn.AdaptiveAvgPool2d(1), nn.Flatten())
+    assert receptive_field(model) == receptive_field(layers, ndim=2)
