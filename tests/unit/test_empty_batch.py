@@ -115,7 +115,7 @@ def test_pad_of_an_empty_batch(mode, loop, shape, padding) -> None:
 
 
 @pytest.mark.parametrize("loop", [False, True])
-# (0, 6): torch skips its "> 2 dims" check on an empty input; convviz refuses 2-d always
+# a 2-d (0, 6) is refused by both: channel_shuffle needs (N, C, *)
 @pytest.mark.parametrize("shape", [(0, 6, 3), (0, 6, 2, 2), (0, 6, 1, 2, 3)])
 def test_channel_shuffle_of_an_empty_batch(loop, shape) -> None:
     x = np.zeros(shape, dtype=np.float32)
