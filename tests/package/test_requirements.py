@@ -46,5 +46,5 @@ def test_one_python_range_in_pyproject_and_readme():
     requires = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["requires-python"]
     readme = (ROOT / "README.md").read_text()
     assert f"Python {requires}" in readme, f"README must state 'Python {requires}'"
-    stated = set(re.findall(r"Python (?:>=|>|<|<=|==|~=)?\s?3\.\d+[^\s,.)]*", readme))
+    stated = set(re.findall(r"\bPython (?:>=|>|<|<=|==|~=)?\s?3\.\d+[^\s,.)]*", readme))
     assert stated == {f"Python {requires}"}, stated
