@@ -35,7 +35,7 @@ def test_the_package_dependencies_are_in_requirements_in():
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
     direct = _names(ROOT / "requirements.in")
     wanted = list(project["dependencies"])
-    for extra in ("live", "torch"):
+    for extra in ("live", "torch", "book"):
         wanted += project["optional-dependencies"][extra]
     for requirement in wanted:
         name = re.sub(r"[-_.]+", "-", re.match(r"[A-Za-z0-9_.-]+", requirement).group(0)).lower()
