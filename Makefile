@@ -35,7 +35,7 @@ lint: env
 	.venv/bin/ruff format --check .
 
 unit: env
-	.venv/bin/pytest tests/unit tests/chapters -q
+	.venv/bin/pytest tests/unit tests/chapters tests/package -q
 
 labs: env
 	$(PY) -m convviz.labs --check

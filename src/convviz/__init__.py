@@ -6,6 +6,9 @@ mirror ``torch.nn.functional`` on NumPy arrays; the analysis modules (``shapes``
 ``figures`` draws them.
 """
 
+#: The package version; pyproject.toml reads it from here.
+__version__ = "0.1.0"
+
 from convviz import figures as figures
 from convviz.conv import *  # noqa: F403
 from convviz.cost import *  # noqa: F403

@@ -145,8 +145,18 @@ def check_ndim(name: str, arr: np.ndarray, allowed: Sequence[int], op: str) -> N
 
 
 def check_choice(name: str, value: object, choices: Sequence[str]) -> str:
-    """``value`` is one of the strings ``choices``."""
-    if not isinstance(value, str) or value not in choices:
+    """``value`` is one of the strings ``choices``.
+
+    A value that is not a string is the wrong kind (:class:`TypeError`, as NumPy's
+    ``np.convolve(a, v, None)``); a string outside ``choices`` is a wrong value
+    (:class:`ValueError`).
+    """
+    if not isinstance(value, str):
+        raise TypeError(
+            f"{name} must be a string, one of {tuple(choices)}, "
+            f"got {name}={value!r} of type {type(value).__name__}"
+        )
+    if value not in choices:
         raise ValueError(f"{name} must be one of {tuple(choices)}, got {name}={value!r}")
     return value
 

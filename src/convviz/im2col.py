@@ -110,7 +110,8 @@ def unfold(
     k, d, p, s, blocks = _blocks(x.shape[2:], kernel_size, dilation, padding, stride)
     x = np.pad(x, [(0, 0), (0, 0), (p[0], p[0]), (p[1], p[1])])
     windows = _windows(x, k, s, d)  # (N, C, O_h, O_w, k_h, k_w), a view
-    cols = windows.transpose(0, 1, 4, 5, 2, 3).reshape(x.shape[0], -1, math.prod(blocks))
+    rows = x.shape[1] * k[0] * k[1]  # spelt out: with N = 0 a -1 could not be inferred
+    cols = windows.transpose(0, 1, 4, 5, 2, 3).reshape(x.shape[0], rows, math.prod(blocks))
     return cols[0] if unbatched else cols
 
 

@@ -17,7 +17,20 @@ In 2D, ``'valid'`` refuses a kernel larger than the image, as a deep-learning
 convolution does (SciPy would swap the two arrays).
 
 Each operation comes twice: a ``*_loop`` version written as the formula, and a
-vectorised one built on :func:`numpy.lib.stride_tricks.sliding_window_view`.
+vectorised one (1D: one shifted copy of the signal per kernel tap; 2D: built on
+:func:`numpy.lib.stride_tricks.sliding_window_view`).
+
+Edges with non-finite numbers follow the library each function names: NumPy's 1D
+functions multiply only signal entries by kernel entries, so ``convolve1d([1, 2, 3],
+[1, inf])`` is ``[1, inf, inf, inf]``; SciPy's 2D functions multiply the zeros around
+the image too (``boundary='fill'``), so ``convolve2d([[1, 2, 3]], [[1, inf]])`` is
+``[[nan, inf, inf, inf]]``. Both twins of each function do the same.
+
+What is refused, where NumPy and SciPy accept it: complex input (``TypeError``; use the
+real and imaginary parts), mode given as an integer code (``TypeError``; NumPy reads
+0, 1, 2 as 'valid', 'same', 'full'), and in 2D ``'valid'`` with a kernel larger than
+the image (``ValueError``). Empty input is refused (``ValueError``), as
+:func:`numpy.convolve` does.
 """
 
 from __future__ import annotations
@@ -143,22 +156,39 @@ def _pair(x: object, w: object, ndim: int) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _slide1d(x: object, w: object, mode: Mode, flipped: bool) -> np.ndarray:
-    """Vectorised 1D correlation (``flipped=False``) or convolution (kernel reversed)."""
+    """Vectorised 1D correlation (``flipped=False``) or convolution (kernel reversed).
+
+    One scaled, shifted copy of the signal per kernel tap: tap ``k`` adds
+    ``w[k] * x`` to ``full[M - 1 - k :][:N]``. As in :func:`numpy.convolve`, only
+    products of a signal entry and a kernel entry are formed; the zeros outside the
+    signal are never multiplied, so an infinite kernel gives ``inf``, not
+    ``0 * inf = nan``, at the ends.
+    """
     x, w = _pair(x, w, 1)
     _check_mode(mode)
-    m = w.shape[0]
-    full = sliding_window_view(np.pad(x, m - 1), m) @ (w[::-1] if flipped else w)
-    start, length = mode_window(x.shape[0], m, mode, flipped=flipped)
+    n, m = x.shape[0], w.shape[0]
+    kernel = w[::-1] if flipped else w
+    full = np.zeros(n + m - 1, dtype=x.dtype)
+    with np.errstate(invalid="ignore", over="ignore"):  # silent, as NumPy
+        for k in range(m):
+            full[m - 1 - k : m - 1 - k + n] += kernel[k] * x
+    start, length = mode_window(n, m, mode, flipped=flipped)
     return full[start : start + length]
 
 
 def _slide2d(x: object, w: object, mode: Mode, flipped: bool) -> np.ndarray:
-    """Vectorised 2D correlation (``flipped=False``) or convolution (kernel reversed on both axes)."""
+    """Vectorised 2D correlation (``flipped=False``) or convolution (kernel reversed on both axes).
+
+    As :func:`scipy.signal.correlate2d` with its default ``boundary='fill'``, the image
+    is padded with zeros that are multiplied like any other entry: a non-finite kernel
+    entry that meets the padding gives ``0 * inf = nan`` there, as in SciPy.
+    """
     x, w = _pair(x, w, 2)
     kh, kw = _check_mode(mode) and w.shape
     padded = np.pad(x, ((kh - 1, kh - 1), (kw - 1, kw - 1)))
     kernel = w[::-1, ::-1] if flipped else w
-    full = np.einsum("abpq,pq->ab", sliding_window_view(padded, w.shape), kernel)
+    with np.errstate(invalid="ignore", over="ignore"):  # silent, as SciPy
+        full = np.einsum("abpq,pq->ab", sliding_window_view(padded, w.shape), kernel)
     r0, rows = _axis_window(x.shape[0], kh, mode, 0, flipped)
     c0, cols = _axis_window(x.shape[1], kw, mode, 1, flipped)
     return full[r0 : r0 + rows, c0 : c0 + cols]
@@ -181,6 +211,14 @@ def correlate1d(x: np.ndarray, w: np.ndarray, mode: Mode = "valid") -> np.ndarra
     ndarray, shape (L,)
         ``y[j] = sum_k x[j + k - (M - 1)] w[k]`` over the ``'full'`` index
         ``j``, cut to the mode's window; ``x`` is zero outside ``0..N-1``.
+
+    Raises
+    ------
+    TypeError
+        Complex, string or object input (NumPy accepts complex), or ``mode`` that is
+        not a string (NumPy reads the codes 0, 1, 2 as modes).
+    ValueError
+        ``x`` or ``w`` not 1-D or empty (as NumPy), or an unknown ``mode``.
     """
     return _slide1d(x, w, mode, flipped=False)
 
@@ -200,7 +238,17 @@ def convolve1d(x: np.ndarray, w: np.ndarray, mode: Mode = "full") -> np.ndarray:
     Returns
     -------
     ndarray, shape (L,)
-        ``y[n] = sum_k x[n - k] w[k]``, cut to the mode's window.
+        ``y[n] = sum_k x[n - k] w[k]``, cut to the mode's window; only products of
+        a signal entry and a kernel entry are summed, as in NumPy, so
+        ``convolve1d([1., 2., 3.], [1., inf])`` is ``[1, inf, inf, inf]``.
+
+    Raises
+    ------
+    TypeError
+        Complex, string or object input (NumPy accepts complex), or ``mode`` that is
+        not a string (NumPy reads the codes 0, 1, 2 as modes).
+    ValueError
+        ``x`` or ``w`` not 1-D or empty (as NumPy), or an unknown ``mode``.
     """
     return _slide1d(x, w, mode, flipped=True)
 
@@ -211,11 +259,12 @@ def correlate1d_loop(x: np.ndarray, w: np.ndarray, mode: Mode = "valid") -> np.n
     n, m = len(x), len(w)
     start, length = mode_window(n, m, mode, flipped=False)
     y = np.zeros(length, dtype=x.dtype)
-    for o in range(length):
-        shift = start + o - (m - 1)
-        for k in range(m):
-            if 0 <= shift + k < n:
-                y[o] += x[shift + k] * w[k]
+    with np.errstate(invalid="ignore", over="ignore"):  # silent, as NumPy and SciPy
+        for o in range(length):
+            shift = start + o - (m - 1)
+            for k in range(m):
+                if 0 <= shift + k < n:
+                    y[o] += x[shift + k] * w[k]
     return y
 
 
@@ -225,11 +274,12 @@ def convolve1d_loop(x: np.ndarray, w: np.ndarray, mode: Mode = "full") -> np.nda
     n, m = len(x), len(w)
     start, length = mode_window(n, m, mode, flipped=True)
     y = np.zeros(length, dtype=x.dtype)
-    for o in range(length):
-        t = start + o
-        for k in range(m):
-            if 0 <= t - k < n:
-                y[o] += x[t - k] * w[k]
+    with np.errstate(invalid="ignore", over="ignore"):  # silent, as NumPy and SciPy
+        for o in range(length):
+            t = start + o
+            for k in range(m):
+                if 0 <= t - k < n:
+                    y[o] += x[t - k] * w[k]
     return y
 
 
@@ -250,6 +300,16 @@ def correlate2d(x: np.ndarray, w: np.ndarray, mode: Mode = "valid") -> np.ndarra
     ndarray, shape (H_out, W_out)
         ``y[a, b] = sum_{p, q} x[a + p, b + q] w[p, q]`` (``'valid'``); the same
         as ``torch.nn.functional.conv2d`` with one channel.
+
+    Raises
+    ------
+    TypeError
+        Complex, string or object input (SciPy accepts complex), or ``mode`` that is
+        not a string.
+    ValueError
+        ``x`` or ``w`` not 2-D, or empty (SciPy returns an empty or zero array), an
+        unknown ``mode``, or ``mode='valid'`` with a kernel larger than the image on
+        some axis (SciPy swaps the two arrays).
     """
     return _slide2d(x, w, mode, flipped=False)
 
@@ -270,38 +330,57 @@ def convolve2d(x: np.ndarray, w: np.ndarray, mode: Mode = "full") -> np.ndarray:
     -------
     ndarray, shape (H_out, W_out)
         ``y[a, b] = sum_{p, q} x[a - p, b - q] w[p, q]``, cut to the mode's window.
+
+    Raises
+    ------
+    TypeError
+        Complex, string or object input (SciPy accepts complex), or ``mode`` that is
+        not a string.
+    ValueError
+        ``x`` or ``w`` not 2-D, or empty (SciPy returns an empty or zero array), an
+        unknown ``mode``, or ``mode='valid'`` with a kernel larger than the image on
+        some axis (SciPy swaps the two arrays).
     """
     return _slide2d(x, w, mode, flipped=True)
 
 
 def correlate2d_loop(x: np.ndarray, w: np.ndarray, mode: Mode = "valid") -> np.ndarray:
-    """Loop version of :func:`correlate2d`."""
+    """Loop version of :func:`correlate2d`: ``y[a, b] = sum x[a + p, b + q] w[p, q]``.
+
+    ``x`` is zero outside the image, and those zeros are multiplied like any entry
+    (SciPy's ``boundary='fill'``), so the loop runs over a zero-padded copy.
+    """
     x, w = _pair(x, w, 2)
     (h, wd), (kh, kw) = x.shape, w.shape
     r0, rows = _axis_window(h, kh, mode, 0, False)
     c0, cols = _axis_window(wd, kw, mode, 1, False)
+    xp = np.pad(x, ((kh - 1, kh - 1), (kw - 1, kw - 1)))  # x[r, c] is xp[r + kh - 1, c + kw - 1]
     y = np.zeros((rows, cols), dtype=x.dtype)
-    for a in range(rows):
-        for b in range(cols):
-            top, left = r0 + a - (kh - 1), c0 + b - (kw - 1)
-            for p in range(kh):
-                for q in range(kw):
-                    if 0 <= top + p < h and 0 <= left + q < wd:
-                        y[a, b] += x[top + p, left + q] * w[p, q]
+    with np.errstate(invalid="ignore", over="ignore"):  # silent, as NumPy and SciPy
+        for a in range(rows):
+            for b in range(cols):
+                for p in range(kh):
+                    for q in range(kw):
+                        y[a, b] += xp[r0 + a + p, c0 + b + q] * w[p, q]
     return y
 
 
 def convolve2d_loop(x: np.ndarray, w: np.ndarray, mode: Mode = "full") -> np.ndarray:
-    """Loop version of :func:`convolve2d`: ``y[a, b] = sum x[a - p, b - q] w[p, q]``."""
+    """Loop version of :func:`convolve2d`: ``y[a, b] = sum x[a - p, b - q] w[p, q]``.
+
+    ``x`` is zero outside the image, and those zeros are multiplied like any entry
+    (SciPy's ``boundary='fill'``), so the loop runs over a zero-padded copy.
+    """
     x, w = _pair(x, w, 2)
     (h, wd), (kh, kw) = x.shape, w.shape
     r0, rows = _axis_window(h, kh, mode, 0, True)
     c0, cols = _axis_window(wd, kw, mode, 1, True)
+    xp = np.pad(x, ((kh - 1, kh - 1), (kw - 1, kw - 1)))  # x[r, c] is xp[r + kh - 1, c + kw - 1]
     y = np.zeros((rows, cols), dtype=x.dtype)
-    for a in range(rows):
-        for b in range(cols):
-            for p in range(kh):
-                for q in range(kw):
-                    if 0 <= r0 + a - p < h and 0 <= c0 + b - q < wd:
-                        y[a, b] += x[r0 + a - p, c0 + b - q] * w[p, q]
+    with np.errstate(invalid="ignore", over="ignore"):  # silent, as NumPy and SciPy
+        for a in range(rows):
+            for b in range(cols):
+                for p in range(kh):
+                    for q in range(kw):
+                        y[a, b] += xp[r0 + a - p + kh - 1, c0 + b - q + kw - 1] * w[p, q]
     return y

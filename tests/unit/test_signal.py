@@ -118,3 +118,131 @@ def test_nan_propagates_like_numpy():
     x = np.array([1.0, np.nan, 2.0, 3.0])
     w = np.array([1.0, 1.0])
     np.testing.assert_array_equal(np.isnan(cv.convolve1d(x, w)), np.isnan(np.convolve(x, w)))
+
+
+# -- edges: non-finite numbers, kinds of bad argument ---------------------------------
+
+_EDGE_VALUES = [0.0, 1.0, -2.0, 0.5, np.inf, -np.inf, np.nan]
+
+
+def _edge_array(draw, shape):
+    """A small array that holds inf, -inf and nan now and then (and zeros: 0 * inf)."""
+    values = draw(
+        st.lists(
+            st.sampled_from(_EDGE_VALUES),
+            min_size=int(np.prod(shape)),
+            max_size=int(np.prod(shape)),
+        )
+    )
+    return np.array(values, dtype=np.float64).reshape(shape)
+
+
+def test_an_infinite_kernel_at_the_ends_from_the_report():
+    # numpy.convolve forms only products of signal and kernel entries: no 0 * inf at the ends
+    x, w = [1.0, 2.0, 3.0], [1.0, np.inf]
+    expected = np.array([1.0, np.inf, np.inf, np.inf])
+    np.testing.assert_array_equal(np.convolve(x, w), expected)
+    np.testing.assert_array_equal(cv.convolve1d(x, w), expected)
+    np.testing.assert_array_equal(cv.convolve1d_loop(x, w), expected)
+    # scipy.signal.convolve2d multiplies its fill zeros too: 0 * inf = nan at the first cell
+    # (silently, as SciPy: pytest turns any warning into an error)
+    expected2 = np.array([[np.nan, np.inf, np.inf, np.inf]])
+    np.testing.assert_array_equal(scipy.signal.convolve2d([x], [w]), expected2)
+    np.testing.assert_array_equal(cv.convolve2d([x], [w]), expected2)
+    np.testing.assert_array_equal(cv.convolve2d_loop([x], [w]), expected2)
+
+
+@settings(max_examples=150, deadline=None)
+@given(data=st.data(), n=st.integers(1, 7), m=st.integers(1, 7), mode=MODES)
+def test_1d_twins_follow_numpy_on_non_finite_input(data, n, m, mode):
+    x, w = _edge_array(data.draw, (n,)), _edge_array(data.draw, (m,))
+    for ours, ref in (
+        ((cv.correlate1d, cv.correlate1d_loop), np.correlate),
+        ((cv.convolve1d, cv.convolve1d_loop), np.convolve),
+    ):
+        expected = ref(x, w, mode)
+        for fn in ours:  # same values, and silent like NumPy (a warning is an error here)
+            np.testing.assert_allclose(fn(x, w, mode), expected, atol=1e-12, equal_nan=True)
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    data=st.data(),
+    h=st.integers(1, 4),
+    w_=st.integers(1, 4),
+    kh=st.integers(1, 3),
+    kw=st.integers(1, 3),
+    mode=MODES,
+)
+def test_2d_twins_follow_scipy_on_non_finite_input(data, h, w_, kh, kw, mode):
+    if mode == "valid" and (kh > h or kw > w_):
+        return  # refused by convviz: a documented difference (SciPy swaps the arrays)
+    x, w = _edge_array(data.draw, (h, w_)), _edge_array(data.draw, (kh, kw))
+    for ours, ref in (
+        ((cv.correlate2d, cv.correlate2d_loop), scipy.signal.correlate2d),
+        ((cv.convolve2d, cv.convolve2d_loop), scipy.signal.convolve2d),
+    ):
+        expected = ref(x, w, mode)
+        for fn in ours:  # same values, and silent like SciPy
+            np.testing.assert_allclose(fn(x, w, mode), expected, atol=1e-12, equal_nan=True)
+
+
+@pytest.mark.parametrize(
+    "fn",
+    [
+        cv.correlate1d,
+        cv.correlate1d_loop,
+        cv.convolve1d,
+        cv.convolve1d_loop,
+        cv.correlate2d,
+        cv.correlate2d_loop,
+        cv.convolve2d,
+        cv.convolve2d_loop,
+    ],
+)
+def test_mode_of_the_wrong_kind_is_a_type_error(fn):
+    d = np.ones(3) if fn.__name__.endswith(("1d", "1d_loop")) else np.ones((3, 3))
+    k = d[:2]
+    # numpy: np.convolve(d, k, None) -> TypeError "mode not understood"
+    with pytest.raises(TypeError, match=r"mode must be a string.*got mode=None of type NoneType"):
+        fn(d, k, None)
+    with pytest.raises(TypeError, match=r"mode must be a string.*got mode=1 of type int"):
+        fn(d, k, 1)  # numpy reads 1 as 'same'; convviz asks for the name
+    with pytest.raises(ValueError, match=r"mode must be one of .*got mode='middle'"):
+        fn(d, k, "middle")
+
+
+@pytest.mark.parametrize(
+    ("call", "name", "wrong_value"),
+    [
+        (lambda v: cv.pad(np.ones((1, 1, 4)), (1, 1), mode=v), "mode", "wrap"),
+        (lambda v: cv.conv1d(np.ones((1, 1, 4)), np.ones((1, 1, 3)), padding=v), "padding", "full"),
+        (
+            lambda v: cv.conv1d(np.ones((1, 1, 4)), np.ones((1, 1, 3)), padding_mode=v),
+            "padding_mode",
+            "wrap",
+        ),
+        (lambda v: cv.conv_output_shape((4,), 3, padding=v), "padding", "full"),
+        (lambda v: cv.mode_window(4, 3, v, flipped=False), "mode", "middle"),
+    ],
+)
+def test_every_choice_argument_tells_the_kind_from_the_value(call, name, wrong_value):
+    # the rule of convviz._validate: a wrong kind is a TypeError, a wrong value a ValueError
+    with pytest.raises(TypeError, match=rf"{name}"):
+        call(None)
+    with pytest.raises(ValueError, match=rf"{name} must be one of .*got {name}='{wrong_value}'"):
+        call(wrong_value)
+
+
+def test_refused_inputs_the_docstrings_state():
+    with pytest.raises(TypeError, match="real numbers"):
+        cv.convolve1d(np.array([1.0, 2j]), np.ones(2))  # numpy accepts complex
+    with pytest.raises(TypeError, match="real numbers"):
+        cv.correlate2d(np.ones((2, 2)), np.array([[1j]]))  # scipy accepts complex
+    with pytest.raises(ValueError, match="x must not be empty"):
+        cv.correlate1d(np.ones(0), np.ones(1))  # numpy refuses too
+    with pytest.raises(ValueError, match="x must not be empty"):
+        cv.convolve2d(np.ones((0, 2)), np.ones((1, 1)))  # scipy returns an empty array
+    for fn in (cv.correlate1d, cv.convolve1d, cv.correlate2d, cv.convolve2d):
+        doc = fn.__doc__
+        assert "Raises" in doc and "omplex" in doc and "empty" in doc, fn.__name__
