@@ -89,7 +89,7 @@ def _run(cmd: list[str], cwd: Path, timeout: float = 600) -> str:
 def wheel(tmp_path_factory) -> Path:
     """The wheel built from a clean copy of the sources (no stale build/ directory)."""
     src = tmp_path_factory.mktemp("source")
-    for name in ("pyproject.toml", "README.md"):
+    for name in ("pyproject.toml", "README.md", "LICENSE"):
         shutil.copy2(ROOT / name, src / name)
     ignore = shutil.ignore_patterns("__pycache__", "*.egg-info", "*.pyc")
     shutil.copytree(ROOT / "src", src / "src", ignore=ignore)
@@ -110,6 +110,8 @@ def test_wheel_ships_the_renderer(wheel: Path) -> None:
         if line.startswith("Requires-Dist:") and "extra ==" not in line
     )
     assert requires == ["numpy", "scipy"], requires
+    assert "License-Expression: MIT" in meta.splitlines(), meta[:600]
+    assert any(n.endswith(".dist-info/licenses/LICENSE") for n in names), names
     extras = sorted(
         line.split(":", 1)[1].strip()
         for line in meta.splitlines()
