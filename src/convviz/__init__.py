@@ -6,6 +6,7 @@ mirror ``torch.nn.functional`` on NumPy arrays; the analysis modules (``shapes``
 ``figures`` draws them.
 """
 
+from convviz import exercises as exercises
 from convviz import figures as figures
 from convviz.conv import *  # noqa: F403
 from convviz.cost import *  # noqa: F403
