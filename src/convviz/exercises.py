@@ -642,12 +642,22 @@ def _mistakes_conv(op: Callable, spatial: int, extra: tuple[Mistake, ...] = ()) 
     )
 
 
+def _invalid(message: str) -> tuple[tuple, dict]:
+    raise ValueError(message)
+
+
 # chapter 1: convolution and cross-correlation of signals
 
 
 def _signals(p: Params) -> tuple[tuple, dict]:
     x, w = _values(p["seed"], (p["n"],), (p["m"],))
     return (x, w), {}
+
+
+def _signals_valid(p: Params) -> tuple[tuple, dict]:
+    if p["m"] > p["n"]:
+        return _invalid("the kernel is longer than the signal")
+    return _signals(p)
 
 
 _register(
@@ -684,7 +694,7 @@ _register(
         "'valid' cross-correlation of two 1-D signals, y[n] = sum_k x[n + k] w[k]",
         "correlate1d(x, w)",
         {"n": (1, 8), "m": (1, 4), "seed": (0, 1000)},
-        _signals,
+        _signals_valid,
         lambda x, w: correlate1d(x, w),
         _numpy(lambda x, w: np.correlate(x, w, "valid")),
         cases=60,
@@ -1620,10 +1630,6 @@ _register(
         ),
     )
 )
-
-
-def _invalid(message: str) -> tuple[tuple, dict]:
-    raise ValueError(message)
 
 
 def _input_channels_case(p: Params) -> tuple[tuple, dict]:

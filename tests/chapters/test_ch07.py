@@ -142,3 +142,9 @@ def test_stack_figure_matches_torch():
         # each step reads exactly the cells that reach an output
         assert all(len(t) == np.count_nonzero(p_panel["values"]) for t in view["steps"])
         assert len(view["steps"]) == 9
+
+
+def test_implement_it_solutions_pass_their_checks(chapter):
+    from exercise_checks import check_implement_it
+
+    check_implement_it(chapter, "07-dilated-convolution")

@@ -256,3 +256,9 @@ def test_default_setting_has_enough_steps_to_play():
     frame = cost_figure().frame()
     assert max(len(v["steps"]) for v in frame["views"]) >= 3
     assert np.isfinite(frame["views"][1]["panels"][3]["values"][0])
+
+
+def test_implement_it_solutions_pass_their_checks(chapter):
+    from exercise_checks import check_implement_it
+
+    check_implement_it(chapter, "13-counting-flops-and-parameters")
