@@ -1,7 +1,7 @@
 """Live widget round trip in a real JupyterLab, driven by headless Chromium.
 
 Run: ``.venv/bin/python benchmarks/bench_live.py`` (about a minute). Starts
-JupyterLab on 127.0.0.1 with the lab notebook of chapter 1, runs its cells,
+JupyterLab on 127.0.0.1 with the notebook of chapter 1, runs its first cells,
 then changes the kernel control of the live figure and times, in the page,
 from the change event to the redraw of the new frame: the setting travels to
 the kernel, convviz builds the frame, the widget model carries it back, the
@@ -54,7 +54,7 @@ def main() -> None:
             page.wait_for_selector("text=Python 3 (ipykernel) | Idle", timeout=90_000)
             time.sleep(2)
             page.click(".jp-CodeCell .jp-InputPrompt >> nth=0")
-            for _ in range(4):  # run the cells, as a reader would, with Shift+Enter
+            for _ in range(5):  # run the cells up to the first figure, as a reader would
                 page.keyboard.press("Shift+Enter")
                 time.sleep(0.7)
             page.wait_for_selector(".cv-root .cv-stage svg", timeout=60_000)
