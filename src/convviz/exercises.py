@@ -133,8 +133,10 @@ class Report:
         Number of configurations run (shrinking included).
     counterexample : dict or None
         The smallest failing call found: argument name to value.
-    expected, obtained : object
-        The reference's answer and the learner's on the counterexample.
+    expected : object
+        The reference's answer on the counterexample.
+    obtained : object
+        The learner's answer on the counterexample.
     problem : str
         What went wrong, in one sentence ("" when passed).
     hint : str or None
@@ -158,6 +160,11 @@ class Report:
             return (
                 f"{self.name}: passed, {self.cases} random configurations agree with "
                 f"{self.references}."
+            )
+        if self.obtained is None and self.problem.startswith("returned None"):
+            return (
+                f"{self.name}: FAILED, not written yet. {self.problem}\n"
+                "Write the body of the function, then run the cell again."
             )
         lines = [
             f"{self.name}: FAILED. {self.problem}",
