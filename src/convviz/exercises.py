@@ -102,6 +102,10 @@ class Exercise:
         Known wrong implementations, tried in order for a hint.
     normalize : callable, optional
         Turns an accepted alternative result (e.g. a ``ReceptiveField``) into ``kind``.
+    cases : int, default 40
+        How many random configurations :func:`check` runs by default.
+    arg_names : tuple of str
+        Names of the positional arguments, for the report.
     """
 
     name: str
@@ -265,6 +269,8 @@ def _conform(ex: Exercise, obtained: Any, expected: Any) -> tuple[Any, str | Non
             return obtained, f"returned {kind} {obtained!r}, expected an int{extra}"
         return int(obtained), None
     if ex.kind == "ints":
+        if isinstance(obtained, np.ndarray) and obtained.ndim == 1:
+            obtained = obtained.tolist()
         if not isinstance(obtained, (tuple, list)) or not all(
             isinstance(v, (int, np.integer)) and not isinstance(v, (bool, np.bool_))
             for v in obtained
@@ -482,8 +488,9 @@ def _shrink(
     """
     calls = 0
     trail = [(params, outcome)]
+    deadline = time.perf_counter() + max(10.0, 5 * timeout)  # shrinking never drags on
     improved = True
-    while improved and calls < steps and _kind(outcome) != "ran":
+    while improved and calls < steps and _kind(outcome) != "ran" and time.perf_counter() < deadline:
         improved = False
         for key, value in params.items():
             lo = ex.space[key][0]
@@ -499,9 +506,9 @@ def _shrink(
                     params, outcome, improved = trial, result, True
                     trail.append((params, outcome))
                     break
-                if calls >= steps:
+                if calls >= steps or time.perf_counter() > deadline:
                     break
-            if improved or calls >= steps:
+            if improved or calls >= steps or time.perf_counter() > deadline:
                 break
     return params, outcome, calls, trail
 

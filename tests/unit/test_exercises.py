@@ -352,6 +352,11 @@ def test_a_slow_function_is_stopped_at_the_time_limit():
     assert not report.passed and "time limit" in report.problem
 
 
+def test_an_integer_array_is_accepted_for_a_list_of_ints():
+    fn = lambda c, g: np.arange(c).reshape(g, c // g).T.ravel()  # noqa: E731
+    assert cv.exercises.check("shuffle_permutation", fn).passed
+
+
 def test_a_torch_tensor_is_accepted():
     fn = lambda x, w: F.conv2d(torch.from_numpy(x), torch.from_numpy(w))  # noqa: E731
     assert cv.exercises.check("pointwise", fn).passed
