@@ -250,7 +250,7 @@ def _call(fn: Callable, args: tuple, kwargs: dict, timeout: float) -> tuple[Any,
     finally:
         if use_alarm:
             signal.setitimer(signal.ITIMER_REAL, 0)
-            signal.signal(signal.SIGALRM, previous)
+            signal.signal(signal.SIGALRM, previous if previous is not None else signal.SIG_DFL)
     if time.perf_counter() - start > timeout:
         return None, f"ran for more than the time limit of {timeout:g} s per configuration"
     return result, None
@@ -367,6 +367,13 @@ def _draw(ex: Exercise, rng: np.random.Generator, n: int) -> list[Params]:
 
 
 def _hint(ex: Exercise, trail: list[tuple[Params, _Outcome]]) -> str | None:
+    problem = trail[0][1].problem
+    if problem.startswith("raised TypeError") and "argument" in problem:
+        return f"the checker calls your function as {ex.signature}."
+    return _mistake(ex, trail)
+
+
+def _mistake(ex: Exercise, trail: list[tuple[Params, _Outcome]]) -> str | None:
     """The known mistake that explains the most failing configurations of the trail.
 
     A small configuration can fit several mistakes at once (with g = 2, ignoring the

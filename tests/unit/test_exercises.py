@@ -332,6 +332,12 @@ def test_a_function_that_raises_gets_a_report():
     assert "FAILED" in str(report)
 
 
+def test_a_wrong_signature_is_explained():
+    report = cv.exercises.check("conv1d", lambda x, weight, stride=1: x)
+    assert report.problem.startswith("raised TypeError")
+    assert "conv1d(x, weight, stride=1, padding=0, dilation=1)" in report.hint
+
+
 def test_wrong_shape_and_dtype_are_reported():
     report = cv.exercises.check("pointwise", lambda x, w: x[:, :, None])
     assert not report.passed and "shape" in report.problem
