@@ -29,6 +29,23 @@ FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-
          "--disable-background-networking", "--disable-component-update", "--disable-sync"]  # fmt: skip
 
 
+def _wait_for_server(limit: float = 120.0) -> None:
+    """Poll the server until it answers (a loaded machine can take well over 6 s)."""
+    import urllib.request
+
+    deadline = time.time() + limit
+    while True:
+        try:
+            with urllib.request.urlopen(
+                f"http://127.0.0.1:{PORT}/api/status?token={TOKEN}", timeout=2
+            ):
+                return
+        except OSError:
+            if time.time() > deadline:
+                raise
+            time.sleep(1)
+
+
 def main() -> None:
     cmd = [str(ROOT / ".venv/bin/jupyter"), "lab", "--no-browser", f"--port={PORT}", "--ip=127.0.0.1",
            f"--IdentityProvider.token={TOKEN}", f"--ServerApp.root_dir={ROOT}"]  # fmt: skip
@@ -37,7 +54,7 @@ def main() -> None:
     server = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     outside: list[str] = []
     try:
-        time.sleep(6)
+        _wait_for_server()
         with sync_playwright() as pw:
             browser = pw.chromium.launch(executable_path="/usr/bin/chromium", args=FLAGS)
             page = browser.new_page(viewport={"width": 1400, "height": 1000})
