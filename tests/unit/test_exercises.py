@@ -383,3 +383,109 @@ def test_reports_print_as_text_in_every_frontend():
     assert p.out == str(report)
     assert "&" not in str(report) or "&amp;" in report._repr_html_()
     assert repr(report).startswith("<Report conv1d: failed")
+
+
+def _flatw(c, v, h):
+    return c[:, :, None, None] * v[:, None, :, None] * h[:, None, None, :]
+
+
+def _dsm(shape, co, k, stride=1, padding=0, *, pointwise=True, depthwise=True):
+    n, c, h, w = shape
+    oh = (h + 2 * padding - k) // stride + 1
+    ow = (w + 2 * padding - k) // stride + 1
+    return n * oh * ow * (c * k * k * depthwise + c * co * pointwise)
+
+
+MORE_WRONG = [
+    (
+        "conv3d",
+        lambda x, w, **k: cv.conv3d(x, w[..., ::-1, ::-1, ::-1].copy(), **k),
+        "flipped",
+    ),
+    (
+        "conv_output_shape",
+        lambda s, k, stride=1, padding=0, dilation=1: tuple(
+            -(-(i + 2 * padding - dilation * (kk - 1) - 1) // stride) + 1
+            for i, kk in zip(s, k, strict=True)
+        ),
+        "ceil",
+    ),
+    (
+        "conv_output_shape",
+        lambda s, k, stride=1, padding=0, dilation=1: tuple(
+            (i + 2 * padding - kk) // stride + 1 for i, kk in zip(s, k, strict=True)
+        ),
+        "dilation",
+    ),
+    ("pointwise", lambda x, w: np.einsum("co,nchw->nohw", w[:, :, 0, 0], x), "transposed"),
+    (
+        "params",
+        lambda ci, co, ks, groups=1, bias=True: co * ci * ks[0] * ks[1] + co * bias,
+        "groups are ignored",
+    ),
+    (
+        "params",
+        lambda ci, co, ks, groups=1, bias=True: co * (ci // groups) * ks[0] * ks[1],
+        "bias",
+    ),
+    (
+        "dilate_kernel",
+        lambda w, d: _dilate_trailing(w, d),
+        "after the last tap",
+    ),
+    (
+        "depthwise",
+        lambda x, w, stride=1, padding=0: cv.conv2d(
+            x, w[..., ::-1, ::-1].copy(), stride=stride, padding=padding, groups=x.shape[1]
+        ),
+        "flipped",
+    ),
+    (
+        "depthwise_separable",
+        lambda x, dw, pw, stride=1, padding=0: cv.conv2d(
+            cv.conv2d(x, pw), dw, stride=stride, padding=padding, groups=pw.shape[0]
+        ),
+        "pointwise step ran first",
+    ),
+    (
+        "spatially_separable",
+        lambda x, col, row: cv.correlate2d(x, np.outer(col[::-1], row[::-1])),
+        "flipped",
+    ),
+    ("flattened", lambda x, c, v, h: cv.conv2d(x, _flatw(c, h, v)), "v and h are swapped"),
+    (
+        "shuffle_permutation",
+        lambda c, g: list(np.arange(c).reshape(c // g, g).T.ravel()),
+        "transposed the wrong way",
+    ),
+    (
+        "pointwise_grouped_macs",
+        lambda shape, co, g: shape[0] * shape[2] * shape[3] * shape[1] * co,
+        "groups are ignored",
+    ),
+    (
+        "depthwise_separable_macs",
+        lambda *a, **k: _dsm(*a, **k, pointwise=False),
+        "pointwise step is missing",
+    ),
+    (
+        "depthwise_separable_macs",
+        lambda *a, **k: _dsm(*a, **k, depthwise=False),
+        "depthwise step is missing",
+    ),
+]
+
+
+def _dilate_trailing(w, d):
+    out = np.zeros((*w.shape[:2], d * w.shape[2], d * w.shape[3]))
+    out[:, :, ::d, ::d] = w
+    return out
+
+
+@pytest.mark.parametrize(
+    ("name", "fn", "hint"), MORE_WRONG, ids=lambda v: v if isinstance(v, str) else ""
+)
+def test_more_wrong_versions_fail_with_the_right_hint(name, fn, hint):
+    report = cv.exercises.check(name, fn)
+    assert not report.passed
+    assert report.hint is not None and hint in report.hint, str(report)
