@@ -1,6 +1,6 @@
 # convviz: two commands on a fresh machine.
 #   make book   build the site into _build/html (creates .venv and installs what it needs)
-#   make test   run every test: lint, unit and chapter tests, lab notebooks, strict book build,
+#   make test   run every test: lint, unit and chapter tests, chapter notebooks, strict book build,
 #               browser tests (CI=true makes the browser tests mandatory and installs chromium)
 SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
@@ -38,7 +38,7 @@ unit: env
 	.venv/bin/pytest tests/unit tests/chapters tests/package -q
 
 labs: env
-	$(PY) -m convviz.labs --check
+	$(PY) tools/make_notebooks.py --check
 	.venv/bin/pytest tests/labs -q
 
 site: env

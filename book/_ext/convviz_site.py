@@ -15,10 +15,14 @@
 * The theme's colour mode defaults to ``auto``: sphinx-book-theme leaves it
   empty, and pydata-sphinx-theme then logs "Got invalid theme mode" as a
   console error on every page.
-* The Binder and Colab buttons of a chapter open its lab notebook
-  (``notebooks/<chapter>.ipynb``, live widgets) rather than the chapter's
-  Markdown source, which Colab cannot open; pages without a lab get no Colab
-  button.
+* The Binder and Colab buttons of a chapter open the chapter's notebook
+  (``notebooks/<chapter>.ipynb``, generated from the chapter by
+  ``tools/make_notebooks.py``; it installs convviz first where it is missing and its
+  figures are live widgets) rather than the Markdown source, which Colab cannot
+  open; pages without a notebook get no Colab button.
+* The kernels that execute the chapters get ``CONVVIZ_STATIC=1``, so a figure
+  displays as static HTML drawn by the page's ``convviz.js`` rather than as a live
+  widget (see ``convviz.figures.live.mimebundle``).
 * The Thebe launch script that sphinx-thebe adds (Thebe is off here, and Jupyter
   Book adds the script twice) is removed from every page.
 * The root ``index.html`` that forwards to the first chapter page is a small HTML
@@ -31,6 +35,7 @@ from __future__ import annotations
 
 import hashlib
 import html
+import os
 import re
 import shutil
 from pathlib import Path
@@ -249,6 +254,7 @@ def _write_root_index(app: Sphinx, exception: Exception | None) -> None:
 
 
 def setup(app: Sphinx) -> dict:
+    os.environ["CONVVIZ_STATIC"] = "1"  # inherited by the kernels myst-nb starts
     app.connect("builder-inited", _check_mathjax)
     app.add_js_file(None, body=THEME_MODE, priority=100)
     app.connect("html-page-context", _drop_thebe, priority=900)

@@ -9,6 +9,7 @@ mirror ``torch.nn.functional`` on NumPy arrays; the analysis modules (``shapes``
 #: The package version; pyproject.toml reads it from here.
 __version__ = "0.1.0"
 
+from convviz import exercises as exercises
 from convviz import figures as figures
 from convviz.conv import *  # noqa: F403
 from convviz.cost import *  # noqa: F403

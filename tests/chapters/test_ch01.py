@@ -107,3 +107,9 @@ def test_flip_figure_frames_hold_numpy_outputs_and_true_triples():
             for terms in view["steps"]:
                 total = sum(x_panel["values"][t[3]] * w_panel["values"][t[5]] for t in terms)
                 assert np.isclose(total, y_panel["values"][terms[0][1]])
+
+
+def test_implement_it_solutions_pass_their_checks(chapter):
+    from exercise_checks import check_implement_it
+
+    check_implement_it(chapter, "01-convolution-vs-cross-correlation")

@@ -229,3 +229,9 @@ def test_multichannel_is_sum_of_single_channel_convs_plus_bias(c_in, c_out, size
     parts = sum(_torch_conv(x[:, j : j + 1], w[:, j : j + 1]) for j in range(c_in))
     np.testing.assert_allclose(y, parts + b[None, :, None, None], atol=1e-10)
     np.testing.assert_allclose(cv.conv2d(x, w, b), y, atol=1e-10)
+
+
+def test_implement_it_solutions_pass_their_checks(chapter):
+    from exercise_checks import check_implement_it
+
+    check_implement_it(chapter, "02-convolution-in-deep-learning")

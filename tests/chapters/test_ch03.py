@@ -173,3 +173,9 @@ def test_two_views_figure_frames():
         assert len(check_steps(art)) == ya.size
         assert len(check_steps(tor)) == yt.size
         assert frame["formula"][2].endswith(f"= {2 * kd * 9} products")
+
+
+def test_implement_it_solutions_pass_their_checks(chapter):
+    from exercise_checks import check_implement_it
+
+    check_implement_it(chapter, "03-3d-convolution")

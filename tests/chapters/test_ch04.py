@@ -172,3 +172,9 @@ def test_pointwise_figure_frames():
                     total + v.get("bias", 0), panels[terms[0][0]]["values"][pixel], atol=1e-3
                 )
         assert "1, 1)" in frame["code"] or "1, 1" in frame["code"]
+
+
+def test_implement_it_solutions_pass_their_checks(chapter):
+    from exercise_checks import check_implement_it
+
+    check_implement_it(chapter, "04-1x1-convolution")

@@ -175,3 +175,9 @@ def test_transposed_calculator_frames_match_torch():
         for terms in v["steps"]:
             total = sum(y_panel["values"][t[3]] * w_panel["values"][t[5]] for t in terms)
             assert np.isclose(total, shown[terms[0][1]])
+
+
+def test_implement_it_solutions_pass_their_checks(chapter):
+    from exercise_checks import check_implement_it
+
+    check_implement_it(chapter, "05-convolution-arithmetic")

@@ -322,3 +322,9 @@ def test_figure_budgets():
         html = factory().to_html()
         assert time.perf_counter() - start < 1.0
         assert len(gzip.compress(html.encode())) <= 150_000
+
+
+def test_implement_it_solutions_pass_their_checks(chapter):
+    from exercise_checks import check_implement_it
+
+    check_implement_it(chapter, "06-transposed-convolution")

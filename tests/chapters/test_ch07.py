@@ -271,3 +271,9 @@ def test_real_network_gradient_check(chapter):
     u, rows = ns["gradient_support"](trunk, 480)
     r, s, p = hand["ResNet-18"]
     assert rows.tolist() == list(range(u * s - p, u * s - p + r))
+
+
+def test_implement_it_solutions_pass_their_checks(chapter):
+    from exercise_checks import check_implement_it
+
+    check_implement_it(chapter, "07-dilated-convolution")

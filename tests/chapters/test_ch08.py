@@ -162,3 +162,9 @@ def test_depthwise_figure_matches_torch_and_counts():
         assert sum(len(t) for t in dw_view["steps"]) == o * o * 3 * h * h
         assert sum(len(t) for t in pw_view["steps"]) == o * o * 3 * c_out
         assert f"{86400 if h == 3 else 3 * 3 * 128 * 75} vs" in fig.frame(key)["formula"][-1]
+
+
+def test_implement_it_solutions_pass_their_checks(chapter):
+    from exercise_checks import check_implement_it
+
+    check_implement_it(chapter, "08-separable-convolution")

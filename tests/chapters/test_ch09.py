@@ -123,3 +123,9 @@ def test_figure_matches_torch_and_counts():
         flat = _macs(6, 6, 1, 1, C, 1) + _macs(6, 6, k, 1, 1, 1) + _macs(o, 6, 1, k, 1, 1)
         assert sum(len(t) for t in three["steps"]) == flat
         assert sum(len(t) for t in one["steps"]) == _macs(6, 6, k, k, C, 1)
+
+
+def test_implement_it_solutions_pass_their_checks(chapter):
+    from exercise_checks import check_implement_it
+
+    check_implement_it(chapter, "09-flattened-convolution")

@@ -169,3 +169,9 @@ def test_figure_frames_match_torch():
         assert f"= {params}" in frame["formula"][2]
         assert params == nn.Conv2d(8, 8, 2, groups=g, bias=False).weight.numel()
     assert GROUP_CHOICES == (1, 2, 4, 8)
+
+
+def test_implement_it_solutions_pass_their_checks(chapter):
+    from exercise_checks import check_implement_it
+
+    check_implement_it(chapter, "10-grouped-convolution")

@@ -161,3 +161,9 @@ def test_connectivity_figure_frames():
                     panels[t[2]]["values"][t[3]] * panels[t[4]]["values"][t[5]] for t in terms
                 )
                 assert total == panels[2]["values"][terms[0][1]]
+
+
+def test_implement_it_solutions_pass_their_checks(chapter):
+    from exercise_checks import check_implement_it
+
+    check_implement_it(chapter, "11-shuffled-grouped-convolution")

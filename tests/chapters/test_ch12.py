@@ -148,3 +148,9 @@ def test_figure_frames_match_torch():
         assert np.all(d[mask == 0] == 0) and np.all(d[mask == 1] != 0)
         macs = _macs(nn.Conv2d(8, 8, 1, groups=g, bias=False), (1, 8, 2, 2))
         assert f"= {macs}" in frame["formula"][2]
+
+
+def test_implement_it_solutions_pass_their_checks(chapter):
+    from exercise_checks import check_implement_it
+
+    check_implement_it(chapter, "12-pointwise-grouped-convolution")

@@ -359,3 +359,9 @@ def test_refusals(chapter):
     net = ns["unpriced"]["functional convolution"]
     conv_only = torch_flops(net[0], (1, 3, 16, 16))
     assert torch_flops(net, (1, 3, 16, 16)) == conv_only + 2 * (14 * 14 * 8 * 8 * 9)
+
+
+def test_implement_it_solutions_pass_their_checks(chapter):
+    from exercise_checks import check_implement_it
+
+    check_implement_it(chapter, "13-counting-flops-and-parameters")

@@ -173,3 +173,9 @@ def test_exercise_answers():
     )
     assert Fraction(sep, std) == Fraction(2, 3) == cv.separable_ratio_exact(7, 5)
     assert cv.article_separable_ratio(7, 5) == Fraction(12, 25)
+
+
+def test_implement_it_solutions_pass_their_checks(chapter):
+    from exercise_checks import check_implement_it
+
+    check_implement_it(chapter, "14-errata")

@@ -178,6 +178,15 @@ class Figure:
     def _repr_html_(self) -> str:
         return self.to_html()
 
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, Any]:
+        """The live widget in a Jupyter kernel, self-contained HTML elsewhere.
+
+        See :func:`convviz.figures.live.mimebundle`; the book build gets :meth:`to_html`.
+        """
+        from convviz.figures.live import mimebundle
+
+        return mimebundle(self)
+
     def live(self) -> Any:
         """A live notebook widget: the controls recompute the frame with convviz."""
         from convviz.figures.live import LiveFigure
