@@ -12,6 +12,7 @@ from convviz.cost import *  # noqa: F403
 from convviz.counter import *  # noqa: F403
 from convviz.im2col import *  # noqa: F403
 from convviz.learn import *  # noqa: F403
+from convviz.lowrank import *  # noqa: F403
 from convviz.matrix import *  # noqa: F403
 from convviz.overlap import *  # noqa: F403
 from convviz.padding import *  # noqa: F403
@@ -19,4 +20,5 @@ from convviz.receptive import *  # noqa: F403
 from convviz.shapes import *  # noqa: F403
 from convviz.shuffle import *  # noqa: F403
 from convviz.signal import *  # noqa: F403
+from convviz.support import *  # noqa: F403
 from convviz.transposed import *  # noqa: F403
