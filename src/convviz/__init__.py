@@ -12,6 +12,7 @@ from convviz.cost import *  # noqa: F403
 from convviz.counter import *  # noqa: F403
 from convviz.im2col import *  # noqa: F403
 from convviz.learn import *  # noqa: F403
+from convviz.loops import *  # noqa: F403
 from convviz.lowrank import *  # noqa: F403
 from convviz.matrix import *  # noqa: F403
 from convviz.overlap import *  # noqa: F403
