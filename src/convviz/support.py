@@ -16,7 +16,7 @@ import numpy as np
 
 from convviz._validate import _check_int
 
-__all__ = ["gradient_support", "support_extent"]
+__all__ = ["gradient_support", "hdc_max_gap", "support_extent"]
 
 
 def gradient_support(
@@ -88,3 +88,41 @@ def support_extent(mask: np.ndarray, axes: Sequence[int] = (-2, -1)) -> tuple[in
         hit = np.flatnonzero(m.any(axis=others))
         sides.append(int(hit[-1] - hit[0] + 1) if hit.size else 0)
     return tuple(sides)
+
+
+def hdc_max_gap(dilations: Sequence[int]) -> int:
+    """Wang et al.'s ``M_2``: the largest gap a dilated 3-tap stack leaves for its first layer.
+
+    Hybrid dilated convolution (HDC) asks of a schedule of dilation rates
+    ``r_1, ..., r_n`` (kernel size ``K``) that ``M_2 <= K``, where ``M_n = r_n`` and
+    ``M_i = max(M_{i+1} - 2 r_i, M_{i+1} - 2 (M_{i+1} - r_i), r_i)`` is the maximum
+    distance between two nonzero values of the support seen from layer ``i``. Then a
+    dense first layer (``r_1 = 1``) of size ``K`` closes every gap.
+
+    Parameters
+    ----------
+    dilations : sequence of int
+        ``r_1, ..., r_n`` (at least two; ``r_1`` is not used).
+
+    Returns
+    -------
+    int
+        ``M_2``.
+
+    Raises
+    ------
+    ValueError
+        If fewer than two dilations are given or one is below 1.
+
+    References
+    ----------
+    P. Wang et al., "Understanding convolution for semantic segmentation", WACV 2018,
+    arXiv:1702.08502, section 3.2.
+    """
+    rates = [_check_int("dilations", r, 1) for r in dilations]
+    if len(rates) < 2:
+        raise ValueError(f"dilations must hold at least two rates, got dilations={dilations!r}")
+    m = rates[-1]
+    for r in reversed(rates[1:-1]):
+        m = max(m - 2 * r, m - 2 * (m - r), r)
+    return m

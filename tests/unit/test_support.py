@@ -67,3 +67,30 @@ def test_torch_flop_counter_macs_counts_conv_macs():
     assert cv.torch_flop_counter_macs(lambda x: x @ torch.zeros(4, 5), (3, 4)) == 3 * 4 * 5
     with pytest.raises(ValueError, match="input_shape"):
         cv.torch_flop_counter_macs(net, (1, 3, 0, 4))
+
+
+def _holes(dilations, k=3):
+    """Brute force: does a stack of k-tap layers leave holes in one output's 1D support?"""
+    cells = {0}
+    for d in dilations:
+        cells = {c + t * d for c in cells for t in range(k)}
+    return len(cells) != max(cells) - min(cells) + 1
+
+
+def test_hdc_condition_is_sufficient_against_the_exact_support():
+    from itertools import product
+
+    for n in (2, 3, 4):
+        for rest in product(range(1, 8), repeat=n - 1):
+            rates = (1, *rest)
+            if cv.hdc_max_gap(rates) <= 3:
+                assert not _holes(rates), rates
+    assert cv.hdc_max_gap((1, 2, 5)) == 2 and not _holes((1, 2, 5))  # the paper's example
+    assert cv.hdc_max_gap((1, 2, 9)) > 3 and _holes((1, 2, 9))  # its counter-example
+    assert not _holes((1, 3, 1)) and cv.hdc_max_gap((1, 3, 1)) > 3  # sufficient, not necessary
+    # the input_support of convviz.receptive agrees with this brute force
+    for rates in [(1, 2, 5), (2, 3), (1, 4), (1, 2, 3)]:
+        (cells,) = cv.input_support([cv.Layer(3, dilation=d) for d in rates], 0, 1 + 2 * sum(rates))
+        assert (len(cells) != cells[-1] - cells[0] + 1) == _holes(rates)
+    with pytest.raises(ValueError, match="dilations"):
+        cv.hdc_max_gap((2,))
