@@ -1,6 +1,6 @@
 """Rank-1 filters: a filter over channels and space as an outer product of three vectors.
 
-A filter ``W`` of shape ``(C, k_h, k_w)`` is rank 1 when ``W[c, y, x] = a[c] v[y] h[x]``.
+A filter ``W`` of shape ``(C, k_h, k_w)`` is rank 1 when ``W[c, m, n] = a[c] v[m] h[n]``.
 Jin, Dundar and Culurciello (2014) train layers of such filters directly (as a
 cascade of 1D convolutions); :func:`fit_rank1` finds the closest rank-1 filter to a
 given one, the starting point of low-rank approximations of trained filters
@@ -17,7 +17,7 @@ __all__ = ["fit_rank1", "rank1_filter"]
 
 
 def rank1_filter(a: np.ndarray, v: np.ndarray, h: np.ndarray) -> np.ndarray:
-    """The rank-1 filter ``W[c, y, x] = a[c] v[y] h[x]``.
+    """The rank-1 filter ``W[c, m, n] = a[c] v[m] h[n]``.
 
     Parameters
     ----------
