@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from fractions import Fraction
+from pathlib import Path
 
 import numpy as np
 import torch
@@ -20,6 +21,7 @@ from convviz.figures.separable import (
 )
 
 STEM = "08-separable-convolution"
+BOOK = Path(__file__).resolve().parents[2] / "book"
 
 
 def _count_conv(h, w, kh, kw, c_in=1, c_out=1, groups=1):
@@ -162,3 +164,19 @@ def test_depthwise_figure_matches_torch_and_counts():
         assert sum(len(t) for t in dw_view["steps"]) == o * o * 3 * h * h
         assert sum(len(t) for t in pw_view["steps"]) == o * o * 3 * c_out
         assert f"{86400 if h == 3 else 3 * 3 * 128 * 75} vs" in fig.frame(key)["formula"][-1]
+
+
+def test_mobilenet_width_multiplier_thins_the_network(chapter):
+    """Finding: MobileNet does not add channels; its width multiplier alpha thins every layer."""
+    _ns, glued = chapter(STEM)
+    text = (BOOK / f"{STEM}.md").read_text()
+    assert "compensates partly with more" not in text
+    assert "width multiplier" in text
+
+    def block_macs(c_in, c_out, hw=56):
+        # depthwise 3x3 + BN (one MAC per element) + pointwise 1x1 + BN, counted by hand
+        return hw * hw * (c_in * 9 + c_in + c_in * c_out + c_out)
+
+    expected = block_macs(16, 32) / block_macs(32, 64)
+    assert np.isclose(glued["alpha_half_fraction"], expected)
+    assert 0.25 < glued["alpha_half_fraction"] < 0.5
