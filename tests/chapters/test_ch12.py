@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 from fractions import Fraction
+from pathlib import Path
 
 import numpy as np
 import torch
@@ -16,6 +17,7 @@ import convviz.models
 from convviz.figures.pointwise_grouped import PWG_IMAGE, pwg_figure, pwg_weights
 
 STEM = "12-pointwise-grouped-convolution"
+BOOK = Path(__file__).resolve().parents[2] / "book"
 
 
 def _macs(module, shape):
@@ -148,3 +150,12 @@ def test_figure_frames_match_torch():
         assert np.all(d[mask == 0] == 0) and np.all(d[mask == 1] != 0)
         macs = _macs(nn.Conv2d(8, 8, 1, groups=g, bias=False), (1, 8, 2, 2))
         assert f"= {macs}" in frame["formula"][2]
+
+
+def test_group_exercise_does_not_fix_g_in_advance():
+    """Finding: the exercise used to state g = 3 and then ask how large g must be."""
+    text = (BOOK / f"{STEM}.md").read_text()
+    start = text.index(":label: ch12-ex-groups")
+    question = text[start : text.index("```", start)]
+    assert "g = 3" not in question and "$g = " not in question
+    assert "How large must its number of groups $g$ be" in " ".join(question.split())
