@@ -213,23 +213,23 @@ def correlate1d_loop(x: np.ndarray, w: np.ndarray, mode: Mode = "valid") -> np.n
     y = np.zeros(length, dtype=x.dtype)
     for o in range(length):
         shift = start + o - (m - 1)
-        for k in range(m):
-            if 0 <= shift + k < n:
-                y[o] += x[shift + k] * w[k]
+        for j in range(m):
+            if 0 <= shift + j < n:
+                y[o] += x[shift + j] * w[j]
     return y
 
 
 def convolve1d_loop(x: np.ndarray, w: np.ndarray, mode: Mode = "full") -> np.ndarray:
-    """Loop version of :func:`convolve1d`: ``y[n] = sum_k x[n - k] w[k]``."""
+    """Loop version of :func:`convolve1d`: ``y[n] = sum_j x[n - j] w[j]``."""
     x, w = _pair(x, w, 1)
     n, m = len(x), len(w)
     start, length = mode_window(n, m, mode, flipped=True)
     y = np.zeros(length, dtype=x.dtype)
     for o in range(length):
         t = start + o
-        for k in range(m):
-            if 0 <= t - k < n:
-                y[o] += x[t - k] * w[k]
+        for j in range(m):
+            if 0 <= t - j < n:
+                y[o] += x[t - j] * w[j]
     return y
 
 
