@@ -17,6 +17,8 @@ from convviz.counter import *  # noqa: F403
 from convviz.effective_rf import *  # noqa: F403
 from convviz.im2col import *  # noqa: F403
 from convviz.learn import *  # noqa: F403
+from convviz.loops import *  # noqa: F403
+from convviz.lowrank import *  # noqa: F403
 from convviz.matrix import *  # noqa: F403
 from convviz.memory import *  # noqa: F403
 from convviz.overlap import *  # noqa: F403
@@ -27,5 +29,6 @@ from convviz.receptive import *  # noqa: F403
 from convviz.shapes import *  # noqa: F403
 from convviz.shuffle import *  # noqa: F403
 from convviz.signal import *  # noqa: F403
+from convviz.support import *  # noqa: F403
 from convviz.transposed import *  # noqa: F403
 from convviz.upsample import *  # noqa: F403

@@ -52,7 +52,7 @@ from convviz.cost import conv_cost, conv_transpose_cost
 if TYPE_CHECKING:  # pragma: no cover
     import torch
 
-__all__ = ["CATEGORIES", "LayerRow", "Report", "count"]
+__all__ = ["CATEGORIES", "LayerRow", "Report", "count", "torch_flop_counter_macs"]
 
 #: Layer categories used in :meth:`Report.macs_by_category`.
 CATEGORIES = (
@@ -433,3 +433,47 @@ def count(model: torch.nn.Module, input_shape: Sequence[int] | torch.Tensor) -> 
         )
     total = sum(p.numel() for p in model.parameters())
     return Report(tuple(rows), total, tuple(x.shape))
+
+
+def torch_flop_counter_macs(model: Any, input_shape: Sequence[int]) -> int:
+    """Multiply-accumulates PyTorch's own ``FlopCounterMode`` counts for one forward pass.
+
+    An independent check on :func:`count`: ``FlopCounterMode`` intercepts the
+    operators themselves (convolution, transposed convolution, matrix product) and
+    reports two FLOPs per MAC; it prices nothing else (no normalisation, no
+    element-wise operations). The model runs in eval mode under ``torch.no_grad``,
+    on zeros of ``input_shape``; its training flag is restored afterwards.
+
+    Parameters
+    ----------
+    model : torch.nn.Module or callable
+        Anything that takes one tensor.
+    input_shape : sequence of int
+        Shape of the input tensor, e.g. ``(N, C_in, H, W)``.
+
+    Returns
+    -------
+    int
+        ``FlopCounterMode().get_total_flops() // 2``.
+
+    Raises
+    ------
+    ValueError
+        If a size in ``input_shape`` is not positive.
+    """
+    import torch
+    from torch.utils.flop_counter import FlopCounterMode
+
+    shape = tuple(int(v) for v in input_shape)
+    if not shape or min(shape) < 1:
+        raise ValueError(f"input_shape must hold positive sizes, got input_shape={input_shape!r}")
+    modes = {m: m.training for m in model.modules()} if isinstance(model, torch.nn.Module) else {}
+    try:
+        if modes:
+            model.eval()
+        with FlopCounterMode(display=False) as counter, torch.no_grad():
+            model(torch.zeros(shape))
+    finally:
+        for m, training in modes.items():
+            m.training = training
+    return counter.get_total_flops() // 2

@@ -28,11 +28,15 @@ __all__ = [
     "conv_transpose_output_shape",
     "conv_transpose_output_size",
     "effective_kernel_size",
+    "floor_remainder",
     "is_valid_conv",
     "is_valid_conv_transpose",
+    "output_padding_cells",
     "output_padding_for",
     "padding_for_same",
+    "relationship",
     "same_padding",
+    "unread_cells",
     "valid_settings",
 ]
 
@@ -350,16 +354,21 @@ def conv_transpose_output_shape(
 
 @dataclass(frozen=True)
 class Relationship:
-    """One numbered relationship of Dumoulin and Visin (arXiv:1603.07285).
+    """One numbered relationship of Dumoulin and Visin (arXiv:1603.07285, v2).
+
+    The guide numbers its relationships in the order of its sections: 1 to 6 are
+    convolutions, 7 is pooling, 8 to 14 are transposed convolutions and 15 is
+    dilated convolution. The dilated *transposed* case is ours, labelled ``"15T"``
+    (the guide does not state it).
 
     Attributes
     ----------
-    number : int
-        Its number in the paper (1 to 14); 15 is ours (dilated transposed convolution).
+    label : str
+        ``"1"`` to ``"15"`` (the paper's number), or ``"15T"`` for ours.
     name : str
         Short name, e.g. ``"half (same) padding"``.
-    transposed : bool
-        Whether ``output`` is the size of a transposed convolution.
+    operation : str
+        ``"convolution"``, ``"pooling"`` or ``"transposed"``.
     conditions : str
         When it holds. For a transposed relationship the conditions are on the
         *forward* convolution ``(i, k, s, p, d)`` being transposed.
@@ -372,92 +381,123 @@ class Relationship:
         (the forward convolution's output size) and ``a`` the output padding.
     """
 
-    number: int
+    label: str
     name: str
-    transposed: bool
+    operation: str
     conditions: str
     formula: str
     applies: Callable[[int, int, int, int, int], bool]
     output: Callable[[int, int, int, int, int, int], int]
 
+    @property
+    def number(self) -> int | None:
+        """The paper's number (1 to 15), or ``None`` for a relationship the paper lacks."""
+        return int(self.label) if self.label.isdigit() else None
 
-def _rel(number, name, transposed, conditions, formula, applies, output) -> Relationship:
-    return Relationship(number, name, transposed, conditions, formula, applies, output)
+    @property
+    def transposed(self) -> bool:
+        """Whether ``output`` is the size of a transposed convolution."""
+        return self.operation == "transposed"
 
+
+def _rel(label, name, operation, conditions, formula, applies, output) -> Relationship:
+    return Relationship(label, name, operation, conditions, formula, applies, output)
+
+
+_C, _P, _T = "convolution", "pooling", "transposed"
 
 RELATIONSHIPS: tuple[Relationship, ...] = (
-    _rel(1, "no zero padding, unit strides", False, "s = 1, p = 0, d = 1",
+    _rel("1", "no zero padding, unit strides", _C, "s = 1, p = 0, d = 1",
          "o = (i - k) + 1",
          lambda i, k, s, p, d: s == 1 and p == 0 and d == 1,
          lambda i, k, s, p, d, a: (i - k) + 1),
-    _rel(2, "zero padding, unit strides", False, "s = 1, d = 1",
+    _rel("2", "zero padding, unit strides", _C, "s = 1, d = 1",
          "o = (i - k) + 2p + 1",
          lambda i, k, s, p, d: s == 1 and d == 1,
          lambda i, k, s, p, d, a: (i - k) + 2 * p + 1),
-    _rel(3, "half (same) padding", False, "s = 1, d = 1, k = 2n + 1, p = floor(k / 2) = n",
+    _rel("3", "half (same) padding", _C, "s = 1, d = 1, k = 2n + 1, p = floor(k / 2) = n",
          "o = i",
          lambda i, k, s, p, d: s == 1 and d == 1 and k % 2 == 1 and p == k // 2,
          lambda i, k, s, p, d, a: i),
-    _rel(4, "full padding", False, "s = 1, d = 1, p = k - 1",
+    _rel("4", "full padding", _C, "s = 1, d = 1, p = k - 1",
          "o = i + (k - 1)",
          lambda i, k, s, p, d: s == 1 and d == 1 and p == k - 1,
          lambda i, k, s, p, d, a: i + (k - 1)),
-    _rel(5, "no zero padding, non-unit strides", False, "p = 0, d = 1",
+    _rel("5", "no zero padding, non-unit strides", _C, "p = 0, d = 1",
          "o = floor((i - k) / s) + 1",
          lambda i, k, s, p, d: p == 0 and d == 1,
          lambda i, k, s, p, d, a: (i - k) // s + 1),
-    _rel(6, "zero padding, non-unit strides", False, "d = 1",
+    _rel("6", "zero padding, non-unit strides", _C, "d = 1",
          "o = floor((i + 2p - k) / s) + 1",
          lambda i, k, s, p, d: d == 1,
          lambda i, k, s, p, d, a: (i + 2 * p - k) // s + 1),
-    _rel(7, "transposed: no zero padding, unit strides", True, "forward s = 1, p = 0, d = 1",
+    _rel("7", "pooling", _P, "p = 0, d = 1 (a pooling window of k cells, stride s)",
+         "o = floor((i - k) / s) + 1",
+         lambda i, k, s, p, d: p == 0 and d == 1,
+         lambda i, k, s, p, d, a: (i - k) // s + 1),
+    _rel("8", "transposed: no zero padding, unit strides", _T, "forward s = 1, p = 0, d = 1",
          "o' = i' + (k - 1)  (equivalent direct convolution: k' = k, s' = 1, p' = k - 1)",
          lambda i, k, s, p, d: s == 1 and p == 0 and d == 1,
          lambda i, k, s, p, d, a: i + (k - 1)),
-    _rel(8, "transposed: zero padding, unit strides", True, "forward s = 1, d = 1",
+    _rel("9", "transposed: zero padding, unit strides", _T, "forward s = 1, d = 1",
          "o' = i' + (k - 1) - 2p  (equivalent direct convolution: k' = k, s' = 1, p' = k - p - 1)",
          lambda i, k, s, p, d: s == 1 and d == 1,
          lambda i, k, s, p, d, a: i + (k - 1) - 2 * p),
-    _rel(9, "transposed: half (same) padding", True,
+    _rel("10", "transposed: half (same) padding", _T,
          "forward s = 1, d = 1, k = 2n + 1, p = floor(k / 2) = n",
          "o' = i'  (equivalent direct convolution: k' = k, s' = 1, p' = p)",
          lambda i, k, s, p, d: s == 1 and d == 1 and k % 2 == 1 and p == k // 2,
          lambda i, k, s, p, d, a: i),
-    _rel(10, "transposed: full padding", True, "forward s = 1, d = 1, p = k - 1",
+    _rel("11", "transposed: full padding", _T, "forward s = 1, d = 1, p = k - 1",
          "o' = i' - (k - 1)  (equivalent direct convolution: k' = k, s' = 1, p' = 0)",
          lambda i, k, s, p, d: s == 1 and d == 1 and p == k - 1,
          lambda i, k, s, p, d, a: i - (k - 1)),
-    _rel(11, "transposed: no zero padding, non-unit strides", True,
+    _rel("12", "transposed: no zero padding, non-unit strides", _T,
          "forward p = 0, d = 1, (i - k) a multiple of s",
          "o' = s (i' - 1) + k  (direct convolution on the input stretched by s - 1 zeros "
          "between units: k' = k, s' = 1, p' = k - 1)",
          lambda i, k, s, p, d: p == 0 and d == 1 and i >= k and (i - k) % s == 0,
          lambda i, k, s, p, d, a: s * (i - 1) + k),
-    _rel(12, "transposed: zero padding, non-unit strides", True,
+    _rel("13", "transposed: zero padding, non-unit strides", _T,
          "forward d = 1, (i + 2p - k) a multiple of s",
          "o' = s (i' - 1) + k - 2p  (stretched input, k' = k, s' = 1, p' = k - p - 1)",
          lambda i, k, s, p, d: d == 1 and i + 2 * p >= k and (i + 2 * p - k) % s == 0,
          lambda i, k, s, p, d, a: s * (i - 1) + k - 2 * p),
-    _rel(13, "transposed: zero padding, non-unit strides, any input size", True,
+    _rel("14", "transposed: zero padding, non-unit strides, any input size", _T,
          "forward d = 1; a = (i + 2p - k) mod s",
          "o' = s (i' - 1) + a + k - 2p  (stretched input, a extra zeros on the far side, "
          "k' = k, s' = 1, p' = k - p - 1)",
          lambda i, k, s, p, d: d == 1,
          lambda i, k, s, p, d, a: s * (i - 1) + a + k - 2 * p),
-    _rel(14, "dilated convolution", False, "any i, k, s, p, d",
+    _rel("15", "dilated convolution", _C, "any i, k, s, p, d",
          "o = floor((i + 2p - k - (k - 1)(d - 1)) / s) + 1",
          lambda i, k, s, p, d: True,
          lambda i, k, s, p, d, a: (i + 2 * p - k - (k - 1) * (d - 1)) // s + 1),
-    _rel(15, "dilated transposed convolution (not in the paper)", True,
+    _rel("15T", "dilated transposed convolution (ours, not in the paper)", _T,
          "any forward i, k, s, p, d; a = (i + 2p - d (k - 1) - 1) mod s",
          "o' = (i' - 1) s - 2p + d (k - 1) + a + 1",
          lambda i, k, s, p, d: True,
          lambda i, k, s, p, d, a: (i - 1) * s - 2 * p + d * (k - 1) + a + 1),
 )  # fmt: skip
-"""The relationships 1-14 of Dumoulin and Visin, and 15 for dilated transposed convolution.
+"""Dumoulin and Visin's relationships 1-15 in the paper's numbering, then ``"15T"`` (ours).
 
-Each is a :class:`Relationship`; ``RELATIONSHIPS[n - 1].number == n``.
+``RELATIONSHIPS[n - 1].number == n`` for the paper's ``n = 1..15``; see :func:`relationship`.
 """
+
+
+def relationship(label: int | str) -> Relationship:
+    """The relationship with this label: the paper's number (1 to 15) or ``"15T"``.
+
+    Raises
+    ------
+    ValueError
+        If no relationship has this label.
+    """
+    for rel in RELATIONSHIPS:
+        if rel.label == str(label):
+            return rel
+    labels = ", ".join(r.label for r in RELATIONSHIPS)
+    raise ValueError(f"label must be one of {labels}, got label={label!r}")
 
 
 # ---------------------------------------------------------------------------
@@ -554,6 +594,105 @@ def output_padding_for(
             )
         out.append(a)
     return tuple(out) if as_tuple else out[0]
+
+
+def floor_remainder(
+    size: int,
+    kernel_size: int,
+    stride: int = 1,
+    padding: int = 0,
+    dilation: int = 1,
+) -> int:
+    """Cells of the padded input after the last window: what the floor of the size throws away.
+
+    Parameters
+    ----------
+    size : int
+        Input length ``i`` along the axis.
+    kernel_size, stride, padding, dilation : int
+        ``k``, ``s``, ``p`` (on each side) and ``d`` of the convolution.
+
+    Returns
+    -------
+    int
+        ``r = (i + 2p - d (k - 1) - 1) mod s``, between 0 and ``s - 1``. The last
+        ``r`` cells of the padded input are read by no window; ``max(r - p, 0)`` of them
+        are real input cells. ``r`` is also the ``output_padding`` that makes the
+        transposed convolution of the same settings return length ``i``
+        (Dumoulin and Visin's relationship 14, and 15T with dilation).
+
+    Raises
+    ------
+    ValueError
+        If no window fits (see :func:`conv_output_size`).
+
+    References
+    ----------
+    V. Dumoulin and F. Visin, "A guide to convolution arithmetic for deep learning",
+    arXiv:1603.07285 (2016), section 4.6.
+    """
+    conv_output_size(size, kernel_size, stride, padding, dilation)  # checks the arguments
+    return (size + 2 * padding - dilation * (kernel_size - 1) - 1) % stride
+
+
+def unread_cells(
+    size: int,
+    kernel_size: int,
+    stride: int = 1,
+    padding: int = 0,
+    dilation: int = 1,
+) -> list[int]:
+    """The input cells (``0 .. i - 1``) that no tap of any window reads.
+
+    Output cell ``j`` reads input cells ``j s - p + t d`` for ``t = 0 .. k - 1``; every
+    other cell of the input does not influence the output. The floor leaves up to
+    ``s - 1`` such cells at the end (:func:`floor_remainder`); when ``d > s`` or
+    ``s > d k`` cells between the windows' taps are skipped too.
+
+    Parameters
+    ----------
+    size : int
+        Input length ``i``.
+    kernel_size, stride, padding, dilation : int
+        ``k``, ``s``, ``p`` (on each side) and ``d``.
+
+    Returns
+    -------
+    list of int
+        The unread input indices, in increasing order.
+    """
+    o = conv_output_size(size, kernel_size, stride, padding, dilation)
+    read = set()
+    for j in range(o):
+        for t in range(kernel_size):
+            read.add(j * stride - padding + t * dilation)
+    return [c for c in range(size) if c not in read]
+
+
+def output_padding_cells(padding: int, output_padding: int) -> tuple[int, int]:
+    """How many of the ``output_padding`` cells of a transposed convolution carry a result.
+
+    A transposed convolution first computes its full output, ``(i' - 1) s + d (k - 1) + 1``
+    cells, then crops ``p`` cells at the start and ``p - a`` at the end. When
+    ``a <= p`` the ``a`` extra cells are cropped-away cells of the full output, so
+    they hold computed values; when ``a > p`` the last ``a - p`` lie past the full
+    output and hold only the bias (zero without one).
+
+    Parameters
+    ----------
+    padding : int
+        ``p`` of the convolution being transposed.
+    output_padding : int
+        ``a``, the cells added on the far side.
+
+    Returns
+    -------
+    (int, int)
+        ``(min(a, p), max(a - p, 0))``: computed cells, bias-only cells.
+    """
+    p = _check_int("padding", padding, 0)
+    a = _check_int("output_padding", output_padding, 0)
+    return min(a, p), max(a - p, 0)
 
 
 def is_valid_conv(

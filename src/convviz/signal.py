@@ -262,14 +262,14 @@ def correlate1d_loop(x: np.ndarray, w: np.ndarray, mode: Mode = "valid") -> np.n
     with np.errstate(invalid="ignore", over="ignore"):  # silent, as NumPy and SciPy
         for o in range(length):
             shift = start + o - (m - 1)
-            for k in range(m):
-                if 0 <= shift + k < n:
-                    y[o] += x[shift + k] * w[k]
+            for j in range(m):
+                if 0 <= shift + j < n:
+                    y[o] += x[shift + j] * w[j]
     return y
 
 
 def convolve1d_loop(x: np.ndarray, w: np.ndarray, mode: Mode = "full") -> np.ndarray:
-    """Loop version of :func:`convolve1d`: ``y[n] = sum_k x[n - k] w[k]``."""
+    """Loop version of :func:`convolve1d`: ``y[n] = sum_j x[n - j] w[j]``."""
     x, w = _pair(x, w, 1)
     n, m = len(x), len(w)
     start, length = mode_window(n, m, mode, flipped=True)
@@ -277,9 +277,9 @@ def convolve1d_loop(x: np.ndarray, w: np.ndarray, mode: Mode = "full") -> np.nda
     with np.errstate(invalid="ignore", over="ignore"):  # silent, as NumPy and SciPy
         for o in range(length):
             t = start + o
-            for k in range(m):
-                if 0 <= t - k < n:
-                    y[o] += x[t - k] * w[k]
+            for j in range(m):
+                if 0 <= t - j < n:
+                    y[o] += x[t - j] * w[j]
     return y
 
 

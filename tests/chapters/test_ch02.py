@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import torch
 import torch.nn.functional as F
@@ -24,6 +26,7 @@ from convviz.figures.channels import (
 )
 
 STEM = "02-convolution-in-deep-learning"
+BOOK = Path(__file__).resolve().parents[2] / "book"
 
 
 def _torch_conv(x, w, b=None, stride=1, padding=0):
@@ -109,7 +112,15 @@ def test_glued_real_layer(chapter):
     ref = torch.nn.Conv2d(64, 128, 3, padding=1)
     assert glued["big_params"] == sum(t.numel() for t in ref.parameters()) == 73856
     assert glued["big_weights_per_filter"] == ref.weight[0].numel() == 576
-    assert np.isclose(glued["big_macs_m"] * 1e6, 56 * 56 * 128 * 64 * 9)
+    # VGG's 64 -> 128 layer (conv2_1) runs at 112x112: 224 after one 2x2 max pooling
+    vgg_start = torch.nn.Sequential(
+        torch.nn.Conv2d(3, 64, 3, padding=1),
+        torch.nn.Conv2d(64, 64, 3, padding=1),
+        torch.nn.MaxPool2d(2),
+    )
+    side = vgg_start(torch.zeros(1, 3, 224, 224)).shape[-1]
+    assert side == 112
+    assert np.isclose(glued["big_macs_m"] * 1e6, side * side * 128 * 64 * 9)
 
 
 def test_glued_im2col(chapter):
@@ -121,9 +132,9 @@ def test_glued_im2col(chapter):
     flat = (w @ cols + torch.from_numpy(MULTI_BIAS)[:, None]).reshape(2, 2, 2)
     assert glued["im2col_equal"] is True
     assert np.allclose(flat.numpy(), _torch_conv(MULTI_IMAGE[None], MULTI_WEIGHT, MULTI_BIAS)[0])
-    big = F.unfold(torch.zeros(1, 64, 56, 56), 3, padding=1)
+    big = F.unfold(torch.zeros(1, 64, 112, 112), 3, padding=1)
     assert (glued["big_col_rows"], glued["big_col_cols"]) == tuple(big.shape[1:])
-    assert np.isclose(glued["big_col_blowup"], big.numel() / (64 * 56 * 56))
+    assert np.isclose(glued["big_col_blowup"], big.numel() / (64 * 112 * 112))
     assert round(glued["big_col_blowup"]) == 9  # the text says "9 times"
 
 
@@ -235,3 +246,23 @@ def test_implement_it_solutions_pass_their_checks(chapter):
     from exercise_checks import check_implement_it
 
     check_implement_it(chapter, "02-convolution-in-deep-learning")
+
+
+def test_library_algorithms_and_fold_claims():
+    """Finding: im2col is one route among several; fold alone is not a transposed convolution."""
+    text = (BOOK / f"{STEM}.md").read_text()
+    assert "This is how most libraries compute convolutions" not in text
+    for name in ("implicit", "FFT", "Winograd", "direct"):
+        assert name in text
+    assert "fold` alone\nis not a transposed convolution" in text
+    # fold of the unfolded input is not the transposed convolution of the input
+    x = torch.randn(1, 1, 4, 4)
+    w = torch.randn(1, 1, 3, 3)
+    folded = F.fold(F.unfold(x, 3), (4, 4), 3)
+    assert not torch.allclose(folded[..., :2, :2], F.conv_transpose2d(x, w)[..., :2, :2])
+    # ... W^T @ columns, then fold, is
+    y = torch.randn(1, 1, 2, 2)
+    stamps = w.reshape(1, -1).T @ y.reshape(1, -1)
+    np.testing.assert_allclose(
+        F.fold(stamps[None], (4, 4), 3).numpy(), F.conv_transpose2d(y, w).numpy(), atol=1e-6
+    )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import torch
 import torch.nn.functional as F
@@ -19,6 +21,7 @@ from convviz.figures.volume import (
 )
 
 STEM = "03-3d-convolution"
+BOOK = Path(__file__).resolve().parents[2] / "book"
 
 
 def _brute3d(x: np.ndarray, w: np.ndarray) -> np.ndarray:
@@ -179,3 +182,18 @@ def test_implement_it_solutions_pass_their_checks(chapter):
     from exercise_checks import check_implement_it
 
     check_implement_it(chapter, "03-3d-convolution")
+
+
+def test_output_keeps_a_weighted_sum_of_the_channels(chapter):
+    """Finding: Conv3d keeps a weighted sum of the input channels, not their sum."""
+    _ns, glued = chapter(STEM)
+    rng = np.random.default_rng(11)
+    video = torch.from_numpy(rng.normal(size=(1, 3, 5, 8, 8)))
+    wt = torch.from_numpy(rng.normal(size=(4, 3, 2, 3, 3)))
+    out = F.conv3d(video, wt)
+    weighted = sum(F.conv3d(video[:, c : c + 1], wt[:, c : c + 1]) for c in range(3))
+    plain = F.conv3d(video.sum(1, keepdim=True), wt[:, :1])
+    assert torch.allclose(out, weighted) and not torch.allclose(out, plain)
+    assert glued["c3_weighted_sum"] is True and glued["c3_plain_sum"] is False
+    text = (BOOK / f"{STEM}.md").read_text()
+    assert "channels except their sum" not in text

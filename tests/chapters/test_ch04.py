@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import torch
 import torch.nn.functional as F
@@ -13,6 +15,7 @@ import convviz as cv
 from convviz.figures.pointwise import PW_BIASES, PW_IMAGE, PW_WEIGHTS, pointwise_figure
 
 STEM = "04-1x1-convolution"
+BOOK = Path(__file__).resolve().parents[2] / "book"
 
 
 def _torch_conv(x, w, b=None, **kw):
@@ -178,3 +181,18 @@ def test_implement_it_solutions_pass_their_checks(chapter):
     from exercise_checks import check_implement_it
 
     check_implement_it(chapter, "04-1x1-convolution")
+
+
+def test_one_by_one_convolutions_do_use_strides(chapter):
+    """Finding: ResNet's projection shortcuts are 1x1 convolutions with stride 2."""
+    _ns, glued = chapter(STEM)
+    text = (BOOK / f"{STEM}.md").read_text()
+    assert "which is all a 1x1\nkernel ever needs" not in text
+    assert "stride of 2" in text and "projection" in text
+    shortcut = torch.nn.Conv2d(64, 128, kernel_size=1, stride=2, bias=False)
+    x = torch.randn(1, 64, 8, 8)
+    y = shortcut(x)
+    assert glued["proj_h"] == y.shape[-1] == 4
+    ref = torch.einsum("oc,nchw->nohw", shortcut.weight[:, :, 0, 0], x[:, :, ::2, ::2])
+    assert torch.allclose(y, ref, atol=1e-5)
+    assert glued["proj_equal"] is True

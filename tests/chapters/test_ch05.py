@@ -64,22 +64,36 @@ def test_floor_drop(chapter):
     read = {start + t for start in range(0, 8 - 3 + 1, 2) for t in range(3)}
     assert glued["drop_n"] == 8 - len(read) == 1
     assert glued["drop_same"] is True
+    # the demo shows something: its output is not all zeros (a ramp under [1, -2, 1] was)
+    x = torch.tensor([3.0, 1, 4, 1, 5, 9, 2, 6]).view(1, 1, 8)
+    y = F.conv1d(x, torch.tensor([[[1.0, -2.0, 1.0]]]), stride=2).view(-1).tolist()
+    assert glued["drop_out"] == y and any(v != 0 for v in y)
+
+
+def test_relationship_numbers_are_the_papers(chapter):
+    """arXiv:1603.07285 v2: 1-6 convolution, 7 pooling, 8-14 transposed, 15 dilated."""
+    ns, _glued = chapter(STEM)
+    names = {label: name for label, name, *_ in ns["rows"]}
+    assert names["7"] == "pooling"
+    assert names["8"].startswith("transposed: no zero padding, unit strides")
+    assert names["14"].startswith("transposed: zero padding, non-unit strides, any")
+    assert names["15"] == "dilated convolution"
+    assert "15T" in names and "not in the paper" in names["15T"]
 
 
 def test_relationship_table(chapter):
     ns, glued = chapter(STEM)
-    assert glued["rel_count"] == 15 and glued["rel_all_ok"] is True
-    for n, _name, _case, formula, measured, ok in ns["rows"]:
-        i, k, s, p, d = ns["cases"][n]
-        rel = cv.RELATIONSHIPS[n - 1]
+    assert glued["rel_count"] == 16 and glued["rel_all_ok"] is True
+    for label, _name, _case, formula, measured, ok in ns["rows"]:
+        i, k, s, p, d = ns["cases"][label]
+        rel = cv.relationship(label)
         assert ok
         if rel.transposed:
-            assert (
-                formula
-                == measured
-                == i
-                == tconv_len(conv_len(i, k, s, p, d), k, s, p, (i + 2 * p - d * (k - 1) - 1) % s, d)
-            )
+            a = (i + 2 * p - d * (k - 1) - 1) % s
+            assert formula == measured == i == tconv_len(conv_len(i, k, s, p, d), k, s, p, a, d)
+        elif rel.operation == "pooling":
+            pool = torch.nn.MaxPool1d(k, s)(torch.zeros(1, 1, i)).shape[-1]
+            assert formula == measured == pool
         else:
             assert formula == measured == conv_len(i, k, s, p, d)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import numpy as np
 import torch
@@ -14,6 +15,7 @@ import convviz as cv
 from convviz.figures import transposed as tfig
 
 STEM = "06-transposed-convolution"
+BOOK = Path(__file__).resolve().parents[2] / "book"
 
 
 def t(a: np.ndarray) -> torch.Tensor:
@@ -154,8 +156,43 @@ def test_output_padding_numbers(chapter):
     y, kern = np.arange(1.0, 17.0).reshape(4, 4), np.ones((3, 3))
     longer = F.conv_transpose2d(t(y), t(kern), stride=2, padding=1, output_padding=1)[0, 0]
     assert glued["op_short"] == 7 and glued["op_long"] == longer.shape[-1] == 8
-    assert glued["op_last_row_nonzero"] == int((longer[-1] != 0).sum()) == 8
+    assert glued["op_last_row_real"] == int((longer[-1] != 0).sum()) == 8
     assert glued["op_is_gradient"] is True
+
+
+def test_output_padding_past_the_padding_holds_only_the_bias(chapter):
+    """Finding: the cells output_padding adds are not always computed (k=3, s=2, p=0, a=1)."""
+    _ns, glued = chapter(STEM)
+    y = torch.arange(1.0, 17.0, dtype=torch.float64).view(1, 1, 4, 4)
+    w = torch.ones(1, 1, 3, 3, dtype=torch.float64)
+    b = torch.tensor([0.5], dtype=torch.float64)
+    z = F.conv_transpose2d(y, w, b, stride=2, padding=0, output_padding=1)[0, 0]
+    full = F.conv_transpose2d(y, w, b, stride=2)[0, 0]  # what is computed before any crop
+    assert z.shape[-1] == full.shape[-1] + 1 == glued["op0_size"] == 10
+    assert torch.all(z[-1] == 0.5) and torch.all(z[:, -1] == 0.5)  # the bias, nothing else
+    assert glued["op0_bias_only"] is True
+    assert glued["op0_split"] == (0, 1)
+    # and with a <= p every added cell is computed: p = 1, a = 1
+    z1 = F.conv_transpose2d(y, w, b, stride=2, padding=1, output_padding=1)[0, 0]
+    assert torch.all(z1[-1] != 0.5)
+    # the chapter states the rule; the old "always carry real values" is gone
+    text = (BOOK / f"{STEM}.md").read_text()
+    assert "carry real values" not in text and "$a \\le p$" in text
+
+
+def test_gram_identity_is_about_orthonormal_columns():
+    """Finding: C^T C = I for any C with orthonormal columns, not only square orthogonal ones."""
+    text = (BOOK / f"{STEM}.md").read_text()
+    assert "holds only\nfor orthogonal matrices" not in text
+    assert "does not undo anything" not in text
+    assert "orthonormal columns" in text
+    tall = np.linalg.qr(np.random.default_rng(1).normal(size=(3, 2)))[0]
+    w = tall[:, :, None, None]
+    x = np.random.default_rng(2).normal(size=(1, 2, 3, 3))
+    there = F.conv2d(torch.from_numpy(x), torch.from_numpy(w))
+    again = F.conv_transpose2d(there, torch.from_numpy(w))
+    np.testing.assert_allclose(again.numpy(), x, atol=1e-12)
+    assert cv.gram_is_identity((2, 3, 3), w)
 
 
 def test_checkerboard_numbers(chapter):

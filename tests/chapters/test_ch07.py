@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 import numpy as np
 import torch
 import torch.nn.functional as F
@@ -17,6 +20,7 @@ from convviz.figures.dilated import (
 )
 
 STEM = "07-dilated-convolution"
+BOOK = Path(__file__).resolve().parents[2] / "book"
 
 
 def _torch_span(dilations, size=41):
@@ -277,3 +281,57 @@ def test_implement_it_solutions_pass_their_checks(chapter):
     from exercise_checks import check_implement_it
 
     check_implement_it(chapter, "07-dilated-convolution")
+
+
+def _holes_brute(dilations):
+    """Impulse by impulse (1D): does some cell of the bounding box not reach the output?"""
+    r = 1 + 2 * sum(dilations)
+    w = torch.ones(1, 1, 3, dtype=torch.float64)
+    reached = []
+    for i in range(r):
+        x = torch.zeros(1, 1, r, dtype=torch.float64)
+        x[0, 0, i] = 1.0
+        y = x
+        for d in dilations:
+            y = F.conv1d(y, w, dilation=d)
+        reached.append(y.item() != 0)
+    return not all(reached)
+
+
+def test_gridding_rules_and_the_hdc_condition(chapter):
+    """Finding: 'start at 1, or no common factor' does not avoid gridding; HDC's M_2 <= K does."""
+    _ns, g = chapter(STEM)
+    # the old summary's rules are false: both schedules leave holes
+    assert _holes_brute((1, 4)) and _holes_brute((2, 3))
+    assert g["g14_holes"] > 0 and g["g23_holes"] > 0
+    r, seen = _reached_cells((1, 4))
+    assert g["g14_holes"] == r * r - seen
+    r, seen = _reached_cells((2, 3))
+    assert g["g23_holes"] == r * r - seen
+    # the HDC condition (Wang et al. 2018): M_n = r_n, M_i = max(M_{i+1} - 2 r_i,
+    # M_{i+1} - 2 (M_{i+1} - r_i), r_i), M_2 <= K -> no holes with r_1 = 1
+    assert g["hdc_meet_holes"] == 0 and g["hdc_meet"] > 0
+    assert g["hdc_m2_125"] == 2 and not _holes_brute((1, 2, 5))
+    text = (BOOK / f"{STEM}.md").read_text()
+    assert "starting at 1, or with no common factor, avoids them" not in text
+
+
+def test_receptive_field_set_and_side_are_both_defined(chapter):
+    """Finding: the receptive field is a set of cells; its size is the side of its bounding box."""
+    _ns, g = chapter(STEM)
+    text = (BOOK / f"{STEM}.md").read_text()
+    assert "**set** of input cells" in text and "bounding box" in text
+    # one 3x3 layer with dilation 4: a 9-wide bounding box, 9 cells in the set (brute force)
+    x = torch.zeros(1, 1, 20, 20, requires_grad=True)
+    F.conv2d(x, torch.ones(1, 1, 3, 3), dilation=4)[0, 0, 0, 0].backward()
+    assert g["single_cells"] == int((x.grad != 0).sum()) == 9
+    assert g["single_l4"] == 9
+
+
+def test_no_dilation_written_l_outside_the_article_quote():
+    text = (BOOK / f"{STEM}.md").read_text()
+    uses = [m.start() for m in re.finditer(r"\$l\b|\bl_n\b|dilation=l\b", text)]
+    quote = text.index("writes the dilation rate as $l$")
+    assert all(
+        quote <= u <= quote + 200 or "15×15 at $l = 3$" in text[u - 20 : u + 20] for u in uses
+    )

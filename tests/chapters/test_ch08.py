@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from fractions import Fraction
+from pathlib import Path
 
 import numpy as np
 import torch
@@ -20,6 +21,7 @@ from convviz.figures.separable import (
 )
 
 STEM = "08-separable-convolution"
+BOOK = Path(__file__).resolve().parents[2] / "book"
 
 
 def _count_conv(h, w, kh, kw, c_in=1, c_out=1, groups=1):
@@ -168,3 +170,19 @@ def test_implement_it_solutions_pass_their_checks(chapter):
     from exercise_checks import check_implement_it
 
     check_implement_it(chapter, "08-separable-convolution")
+
+
+def test_mobilenet_width_multiplier_thins_the_network(chapter):
+    """Finding: MobileNet does not add channels; its width multiplier alpha thins every layer."""
+    _ns, glued = chapter(STEM)
+    text = (BOOK / f"{STEM}.md").read_text()
+    assert "compensates partly with more" not in text
+    assert "width multiplier" in text
+
+    def block_macs(c_in, c_out, hw=56):
+        # depthwise 3x3 + BN (one MAC per element) + pointwise 1x1 + BN, counted by hand
+        return hw * hw * (c_in * 9 + c_in + c_in * c_out + c_out)
+
+    expected = block_macs(16, 32) / block_macs(32, 64)
+    assert np.isclose(glued["alpha_half_fraction"], expected)
+    assert 0.25 < glued["alpha_half_fraction"] < 0.5

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import torch
 import torch.nn.functional as F
@@ -16,6 +18,7 @@ from convviz.figures.flattened import (
 )
 
 STEM = "09-flattened-convolution"
+BOOK = Path(__file__).resolve().parents[2] / "book"
 
 
 def _macs(h, w, kh, kw, c_in, c_out, groups=1, pad=(0, 0)):
@@ -49,9 +52,9 @@ def test_glued_numbers(chapter):
 
 
 def test_rank1_fit_is_a_local_optimum(chapter):
-    ns, _ = chapter(STEM)
+    _ns, _ = chapter(STEM)
     W = np.random.default_rng(3).normal(size=(6, 3, 3))
-    c, v, h = ns["rank1_fit"](W)
+    c, v, h = cv.fit_rank1(W)
     best = np.linalg.norm(W - np.einsum("i,r,s->irs", c, v, h))
     rng = np.random.default_rng(4)
     for _ in range(20):  # small perturbations never do better
@@ -129,3 +132,37 @@ def test_implement_it_solutions_pass_their_checks(chapter):
     from exercise_checks import check_implement_it
 
     check_implement_it(chapter, "09-flattened-convolution")
+
+
+def test_rank1_parameters_and_degrees_of_freedom(chapter):
+    """Finding: C + k_h + k_w parameters, C + k_h + k_w - 2 degrees of freedom."""
+    _ns, g = chapter(STEM)
+    c, k = 5, 3
+    assert g["r1_entries"] == c * k * k
+    assert g["r1_numbers"] == c + k + k
+    # independent: numerical Jacobian of (a, v, h) -> outer product, by finite differences
+    rng = np.random.default_rng(7)
+    theta = rng.normal(size=c + 2 * k)
+
+    def outer(t):
+        return np.einsum("c,m,n->cmn", t[:c], t[c : c + k], t[c + k :]).ravel()
+
+    eps = 1e-6
+    jac = np.stack(
+        [(outer(theta + eps * e) - outer(theta - eps * e)) / (2 * eps) for e in np.eye(len(theta))],
+        axis=1,
+    )
+    assert g["r1_dof"] == np.linalg.matrix_rank(jac, tol=1e-6) == c + 2 * k - 2
+    text = (BOOK / f"{STEM}.md").read_text()
+    assert "$C + k_h + k_w$ degrees of freedom" not in text
+
+
+def test_paper_layer_described_as_it_is(chapter):
+    """Finding: Jin et al.'s layer is a cascade with its own biases and two stages."""
+    _ns, g = chapter(STEM)
+    text = (BOOK / f"{STEM}.md").read_text()
+    for phrase in ("bias", "stages", '"full" mode', "no non-linearity"):
+        assert phrase in text
+    assert "training needed care" not in text  # unsourced claim dropped
+    # two stages are not rank 1: brute force the equivalent filter by unit impulses
+    assert g["two_stage_rank"] > 1

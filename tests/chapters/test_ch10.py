@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import torch
 import torch.nn.functional as F
@@ -20,6 +22,7 @@ from convviz.figures.grouped import (
 )
 
 STEM = "10-grouped-convolution"
+BOOK = Path(__file__).resolve().parents[2] / "book"
 
 
 def _torch_macs(module, shape):
@@ -175,3 +178,22 @@ def test_implement_it_solutions_pass_their_checks(chapter):
     from exercise_checks import check_implement_it
 
     check_implement_it(chapter, "10-grouped-convolution")
+
+
+def test_ioannou_result_is_not_overstated():
+    """Finding: the filter-group tutorial reports one AlexNet experiment, no general law."""
+    text = (BOOK / f"{STEM}.md").read_text()
+    assert "tend\nto concentrate in blocks anyway" not in text
+    assert "one experiment" in text and "a hint, not a law" in text
+
+
+def test_no_private_function_is_shown():
+    text = (BOOK / f"{STEM}.md").read_text()
+    assert ":pyobject: _" not in text
+
+
+def test_grouped_plain_loop_matches_torch():
+    rng = np.random.default_rng(3)
+    x, w, b = rng.normal(size=(2, 6, 5, 5)), rng.normal(size=(4, 3, 3, 3)), rng.normal(size=4)
+    ref = F.conv2d(torch.from_numpy(x), torch.from_numpy(w), torch.from_numpy(b), groups=2)
+    np.testing.assert_allclose(cv.conv2d_plain(x, w, b, groups=2), ref.numpy(), atol=1e-12)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 from fractions import Fraction
+from pathlib import Path
 
 import numpy as np
 import torch
@@ -16,6 +17,7 @@ import convviz.models
 from convviz.figures.pointwise_grouped import PWG_IMAGE, pwg_figure, pwg_weights
 
 STEM = "12-pointwise-grouped-convolution"
+BOOK = Path(__file__).resolve().parents[2] / "book"
 
 
 def _macs(module, shape):
@@ -154,3 +156,12 @@ def test_implement_it_solutions_pass_their_checks(chapter):
     from exercise_checks import check_implement_it
 
     check_implement_it(chapter, "12-pointwise-grouped-convolution")
+
+
+def test_group_exercise_does_not_fix_g_in_advance():
+    """Finding: the exercise used to state g = 3 and then ask how large g must be."""
+    text = (BOOK / f"{STEM}.md").read_text()
+    start = text.index(":label: ch12-ex-groups")
+    question = text[start : text.index("```", start)]
+    assert "g = 3" not in question and "$g = " not in question
+    assert "How large must its number of groups $g$ be" in " ".join(question.split())

@@ -5,6 +5,7 @@ from __future__ import annotations
 import gzip
 import time
 from fractions import Fraction
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -17,6 +18,7 @@ from convviz import models
 from convviz.figures.costs import COST_TYPES, cost_figure, cost_layers, fill_formula
 
 STEM = "13-counting-flops-and-parameters"
+BOOK = Path(__file__).resolve().parents[2] / "book"
 
 
 def torch_flops(module: nn.Module, shape) -> int:
@@ -365,3 +367,42 @@ def test_implement_it_solutions_pass_their_checks(chapter):
     from exercise_checks import check_implement_it
 
     check_implement_it(chapter, "13-counting-flops-and-parameters")
+
+
+def test_which_papers_call_macs_flops(chapter):
+    """Finding: MobileNet reports mult-adds; ResNet (Table 1) and ShuffleNet (Table 1) call MACs FLOPs."""
+    _ns, glued = chapter(STEM)
+    text = (BOOK / f"{STEM}.md").read_text()
+    assert "(MobileNet and ShuffleNet among them) report MACs and call them FLOPs" not in text
+    assert "Mult-Adds" in text and "Table 1" in text
+    # ResNet-34's 3.6 billion "FLOPs" (He et al., Table 1) are MACs: count them with torch
+    with torch.no_grad(), FlopCounterMode(display=False) as counter:
+        _resnet34()(torch.zeros(1, 3, 224, 224))
+    counted = counter.get_total_flops() // 2
+    assert np.isclose(glued["resnet34_gmacs"], counted / 1e9)
+    assert abs(glued["resnet34_gmacs"] - 3.6) < 0.1  # the paper's figure, as MACs
+    assert abs(glued["resnet34_gflops"] - 3.6) > 3  # as 2 x MACs it would be far off
+
+
+def _resnet34():
+    """ResNet-34 (He et al., Table 1, projection shortcuts where the size changes), in torch."""
+
+    class Basic(nn.Module):
+        def __init__(self, c_in, c_out, stride):
+            super().__init__()
+            self.a = nn.Conv2d(c_in, c_out, 3, stride, 1, bias=False)
+            self.b = nn.Conv2d(c_out, c_out, 3, 1, 1, bias=False)
+            self.proj = nn.Conv2d(c_in, c_out, 1, stride, bias=False) if stride > 1 else None
+
+        def forward(self, x):
+            y = self.b(torch.relu(self.a(x)))
+            return torch.relu(y + (self.proj(x) if self.proj is not None else x))
+
+    layers = [nn.Conv2d(3, 64, 7, 2, 3, bias=False), nn.MaxPool2d(3, 2, 1)]
+    c = 64
+    for stage, (n, width) in enumerate(zip((3, 4, 6, 3), (64, 128, 256, 512), strict=True)):
+        for b in range(n):
+            layers.append(Basic(c, width, 2 if b == 0 and stage > 0 else 1))
+            c = width
+    layers += [nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(512, 1000, bias=False)]
+    return nn.Sequential(*layers).eval()

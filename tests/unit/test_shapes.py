@@ -17,11 +17,15 @@ from convviz.shapes import (
     conv_transpose_output_shape,
     conv_transpose_output_size,
     effective_kernel_size,
+    floor_remainder,
     is_valid_conv,
     is_valid_conv_transpose,
+    output_padding_cells,
     output_padding_for,
     padding_for_same,
+    relationship,
     same_padding,
+    unread_cells,
     valid_settings,
 )
 
@@ -155,34 +159,47 @@ def test_non_integer_is_a_type_error():
 # --- Dumoulin and Visin ----------------------------------------------------
 
 
-def test_relationships_are_numbered_1_to_15():
-    assert [r.number for r in RELATIONSHIPS] == list(range(1, 16))
+def test_relationships_follow_the_papers_numbering():
+    # arXiv:1603.07285 v2: 1-6 convolution, 7 pooling, 8-14 transposed, 15 dilated.
+    assert [r.label for r in RELATIONSHIPS] == [str(n) for n in range(1, 16)] + ["15T"]
+    assert [r.number for r in RELATIONSHIPS] == [*range(1, 16), None]
     assert all(r.formula and r.conditions and r.name for r in RELATIONSHIPS)
-    assert [r.transposed for r in RELATIONSHIPS] == [False] * 6 + [True] * 7 + [False, True]
+    ops = [r.operation for r in RELATIONSHIPS]
+    assert ops == ["convolution"] * 6 + ["pooling"] + ["transposed"] * 7 + [
+        "convolution",
+        "transposed",
+    ]
+    assert relationship(7).name == "pooling" and relationship("15").name == "dilated convolution"
+    assert relationship("15T").transposed and not relationship(15).transposed
+    with pytest.raises(ValueError, match="label"):
+        relationship(16)
 
 
-def build(number, i, k, s, p, d, m):
+def build(label, i, k, s, p, d, m):
     """Forward settings (i, k, s, p, d) meeting the paper's conditions of a relationship."""
-    base = number - 6 if 7 <= number <= 12 else number  # 7-12 transpose 1-6
+    n = int(label.rstrip("T"))
+    base = n - 7 if 8 <= n <= 13 else n  # 8-13 transpose 1-6
+    if label == "15T":
+        base = 0
     if base in (1, 2, 3, 4):
         s, d = 1, 1
-    if base in (1, 5):
+    if base in (1, 5, 7):
         p = 0
     if base == 3:
         k = 2 * (k // 2) + 1
         p = k // 2
     if base == 4:
         p = k - 1
-    if base in (5, 6, 13):
+    if base in (5, 6, 7, 14):
         d = 1
-    if number == 11:
+    if n == 12:
         i = k + s * m
-    if number == 12:
+    if n == 13:
         i = k - 2 * p + s * m
     return i, k, s, p, d
 
 
-@pytest.mark.parametrize("rel", RELATIONSHIPS, ids=lambda r: f"relationship{r.number}")
+@pytest.mark.parametrize("rel", RELATIONSHIPS, ids=lambda r: f"relationship{r.label}")
 @settings(max_examples=25, deadline=None)
 @given(
     st.integers(1, 12),
@@ -193,18 +210,22 @@ def build(number, i, k, s, p, d, m):
     st.integers(0, 3),
 )
 def test_relationship_against_torch(rel, i, k, s, p, d, m):
-    i, k, s, p, d = build(rel.number, i, k, s, p, d, m)
+    i, k, s, p, d = build(rel.label, i, k, s, p, d, m)
     assume(i >= 1 and i + 2 * p >= d * (k - 1) + 1)  # the forward convolution exists
     assert rel.applies(i, k, s, p, d)
+    if rel.operation == "pooling":
+        o = torch.nn.functional.max_pool1d(torch.zeros(1, 1, i), k, s).shape[-1]
+        assert rel.output(i, k, s, p, d, 0) == o
+        return
     (o,) = torch_conv_shape((i,), k, s, p, d)
     if not rel.transposed:
         assert rel.output(i, k, s, p, d, 0) == o
         return
     # The transposed convolution takes the forward output o back to the input size i.
     a = 0
-    if rel.number == 13:
+    if rel.label == "14":
         a = (i + 2 * p - k) % s
-    if rel.number == 15:
+    if rel.label == "15T":
         a = (i + 2 * p - d * (k - 1) - 1) % s
     assume(a < s or a < d)
     (back,) = torch_conv_transpose_shape((o,), k, s, p, a, d)
@@ -212,11 +233,63 @@ def test_relationship_against_torch(rel, i, k, s, p, d, m):
 
 
 def test_relationship_conditions_reject_other_settings():
-    by_number = {r.number: r for r in RELATIONSHIPS}
-    assert not by_number[1].applies(5, 3, 2, 0, 1)  # strided
-    assert not by_number[3].applies(5, 4, 1, 2, 1)  # even kernel
-    assert not by_number[11].applies(6, 3, 2, 0, 1)  # i - k = 3 not a multiple of 2
-    assert not by_number[6].applies(6, 3, 2, 0, 2)  # dilated
+    assert not relationship(1).applies(5, 3, 2, 0, 1)  # strided
+    assert not relationship(3).applies(5, 4, 1, 2, 1)  # even kernel
+    assert not relationship(12).applies(6, 3, 2, 0, 1)  # i - k = 3 not a multiple of 2
+    assert not relationship(6).applies(6, 3, 2, 0, 2)  # dilated
+    assert not relationship(7).applies(6, 3, 2, 1, 1)  # the paper's pooling has no padding
+
+
+# --- what the floor drops, and what output_padding adds ----------------------------
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.integers(1, 14), st.integers(1, 4), st.integers(1, 4), st.integers(0, 3), st.integers(1, 3)
+)
+def test_unread_cells_and_floor_remainder_against_torch_gradients(i, k, s, p, d):
+    assume(i + 2 * p >= d * (k - 1) + 1)
+    x = torch.zeros(1, 1, i, requires_grad=True)
+    torch.nn.functional.conv1d(
+        x, torch.ones(1, 1, k), stride=s, padding=p, dilation=d
+    ).sum().backward()
+    unread = [c for c in range(i) if x.grad[0, 0, c] == 0]
+    assert unread_cells(i, k, s, p, d) == unread
+    r = floor_remainder(i, k, s, p, d)
+    assert 0 <= r < s
+    (o,) = torch_conv_shape((i,), k, s, p, d)
+    # r is the output_padding that takes the transposed convolution back to i
+    assert torch_conv_transpose_shape((o,), k, s, p, r, d) == (i,)
+    # the last r cells of the padded input are read by no window
+    last_read = (o - 1) * s + d * (k - 1)
+    assert i + 2 * p - 1 - last_read == r
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(1, 6), st.integers(1, 4), st.integers(2, 4), st.integers(0, 3), st.data())
+def test_output_padding_cells_against_torch(i, k, s, p, data):
+    a = data.draw(st.integers(0, s - 1))
+    y = torch.randn(1, 1, i)
+    w = torch.randn(1, 1, k)
+    bias = torch.tensor([100.0])
+    try:
+        z = torch.nn.functional.conv_transpose1d(y, w, bias, stride=s, padding=p, output_padding=a)
+    except RuntimeError:
+        return  # non-positive size
+    computed, bias_only = output_padding_cells(p, a)
+    assert computed + bias_only == a
+    full = torch.nn.functional.conv_transpose1d(y, w, bias, stride=s)[0, 0]  # uncropped
+    o = z.shape[-1]
+    assume(o >= a)  # an output shorter than a has no "added cells" to speak of
+    added = range(o - a, o)  # the cells output_padding adds
+    past = [c for c in added if c + p >= len(full)]
+    assert len(past) == bias_only
+    assert all(z[0, 0, c] == 100.0 for c in past)
+    for c in added:
+        if c + p < len(full):
+            assert z[0, 0, c] == full[c + p]
+    with pytest.raises(ValueError, match="output_padding"):
+        output_padding_cells(1, -1)
 
 
 # --- inverse questions -----------------------------------------------------

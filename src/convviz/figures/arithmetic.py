@@ -56,25 +56,25 @@ AR_KERNEL = np.array([1.0, -1.0, 2.0, 1.0])
 
 def relationships_that_apply(
     i: int, k: int, s: int, p: int, d: int, *, transposed_: bool = False
-) -> list[int]:
-    """Numbers of the Dumoulin-Visin relationships whose conditions hold for ``(i, k, s, p, d)``.
+) -> list[str]:
+    """Labels of the Dumoulin-Visin relationships whose conditions hold for ``(i, k, s, p, d)``.
 
     Parameters
     ----------
     i, k, s, p, d : int
         The (forward) convolution's input size, kernel size, stride, padding, dilation.
     transposed_ : bool, default False
-        List the transposed relationships (7-13, 15) instead of the direct ones (1-6, 14).
+        List the transposed relationships (the paper's 8-14 and our 15T) instead of
+        the convolution ones (1-6 and 15). Relationship 7, pooling, is never listed.
 
     Returns
     -------
-    list of int
-        Relationship numbers in increasing order.
+    list of str
+        Relationship labels (``"1"`` ... ``"15"``, ``"15T"``) in the paper's order.
     """
+    wanted = "transposed" if transposed_ else "convolution"
     return [
-        r.number
-        for r in shapes.RELATIONSHIPS
-        if r.transposed == transposed_ and r.applies(i, k, s, p, d)
+        r.label for r in shapes.RELATIONSHIPS if r.operation == wanted and r.applies(i, k, s, p, d)
     ]
 
 
@@ -121,7 +121,7 @@ def _conv_build(i: int, k: int, s: int, p: int, d: int) -> dict:
         grid("y", f"output y, o = {o}", y, role="output", progressive=True),
     ]
     numerator = i + 2 * p - d * (k - 1) - 1
-    rest = numerator - (o - 1) * s
+    rest = shapes.floor_remainder(i, k, s, p, d)
     rels = relationships_that_apply(i, k, s, p, d)
     formula = [
         f"o = ⌊(i + 2p − d(k − 1) − 1)/s⌋ + 1 = ⌊({i} + 2·{p} − {d}·({k} − 1) − 1)/{s}⌋ + 1 "
@@ -140,9 +140,7 @@ def _conv_build(i: int, k: int, s: int, p: int, d: int) -> dict:
             f"s = {s} > d(k − 1) + 1 = {extent}: {len(skipped)} input cell(s) between windows "
             "are never read either"
         )
-    formula.append(
-        "Dumoulin & Visin relationships that hold here: " + ", ".join(str(n) for n in rels)
-    )
+    formula.append("Dumoulin & Visin relationships that hold here: " + ", ".join(rels))
     args = [f"stride={s}"] + ([f"padding={p}"] if p else []) + ([f"dilation={d}"] if d > 1 else [])
     code = (
         f"F.conv1d(x, w, {', '.join(args)})   # x: (1, 1, {i}), w: (1, 1, {k}) -> (1, 1, {o})\n"
@@ -174,6 +172,7 @@ def _transposed_build(i: int, k: int, s: int, p: int, d: int) -> dict:
     ]
     cropped = list(range(p)) + list(range(length + a - p, length + a))
     restored = list(range(length - p, length - p + a))
+    computed, bias_only = shapes.output_padding_cells(p, a)
     panels = [
         grid("y", f"input y, i′ = {i_t} (the output of the convolution)", y, role="input"),
         _kernel_panel(w, d),
@@ -199,10 +198,14 @@ def _transposed_build(i: int, k: int, s: int, p: int, d: int) -> dict:
         (
             f"a = {a}: no output_padding needed, the forward convolution dropped nothing"
             if a == 0
-            else f"a = {a} restores the {a} cell(s) the forward floor division dropped; "
-            f"without it o′ = {without}"
+            else f"a = {a} restores the {a} cell(s) the forward floor division dropped "
+            f"(without it o′ = {without}): {computed} computed, {bias_only} past the full "
+            "output holding only the bias (a > p)"
+            if bias_only
+            else f"a = {a} restores the {a} cell(s) the forward floor division dropped "
+            f"(without it o′ = {without}); a ≤ p, so they are computed cells"
         ),
-        "Dumoulin & Visin relationships that hold here: " + ", ".join(str(n) for n in rels),
+        "Dumoulin & Visin relationships that hold here: " + ", ".join(rels),
     ]
     args = (
         [f"stride={s}"] + ([f"padding={p}"] if p else []) + ([f"output_padding={a}"] if a else [])

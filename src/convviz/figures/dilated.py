@@ -130,8 +130,8 @@ def _dil_build(dilation: int, pad: str) -> dict:
         "views": [view(f"3×3 kernel, dilation {dilation}", panels, steps)],
         "formula": [
             f"y[r,c] = Σᵢⱼ x[r − p + {dilation}·i, c − p + {dilation}·j]·w[i,j]   "
-            f"(dilation l = {dilation}: {dilation - 1} gap{'s' if dilation != 2 else ''} between taps)",
-            f"effective size k + (k − 1)(l − 1) = {k} + {k - 1}·{dilation - 1} = {e}: "
+            f"(dilation d = {dilation}: {dilation - 1} gap{'s' if dilation != 2 else ''} between taps)",
+            f"effective size k + (k − 1)(d − 1) = {k} + {k - 1}·{dilation - 1} = {e}: "
             f"one output reads {k * k} cells spread over {e}×{e}",
             f"o = i + 2p − e + 1 = {h} + {2 * p} − {e} + 1 = {oh}",
         ],
@@ -151,16 +151,16 @@ def dilated_kernel_figure() -> Figure:
         id="dilated-kernel",
         title="A dilated 3×3 kernel reads 9 cells spread over a wider window",
         description=(
-            "A 9×9 image x is convolved with a 3×3 kernel w at dilation l. Each step "
+            "A 9×9 image x is convolved with a 3×3 kernel w at dilation d. Each step "
             "highlights the nine input cells one output reads, labelled with the weight "
-            "they are multiplied by; the cells are l apart, so the window spans "
-            "(3 − 1)l + 1 cells a side: 3, 5, 7, 9 for l = 1, 2, 3, 4. The fourth panel "
+            "they are multiplied by; the cells are d apart, so the window spans "
+            "(3 − 1)d + 1 cells a side: 3, 5, 7, 9 for d = 1, 2, 3, 4. The fourth panel "
             "shows the kernel as it lands on the input, with zeros in the holes. With "
-            "'same' padding (p = l) the output keeps the input size."
+            "'same' padding (p = d) the output keeps the input size."
         ),
         controls=[
-            Control("dilation", "dilation l", list(DIL_DILATIONS), default=1),
-            Control("pad", "padding", ["none", "same"], labels=["none (valid)", "same (p = l)"]),
+            Control("dilation", "dilation d", list(DIL_DILATIONS), default=1),
+            Control("pad", "padding", ["none", "same"], labels=["none (valid)", "same (p = d)"]),
         ],
         build=_dil_build,
     )
@@ -205,7 +205,7 @@ def _stack_build(schedule: str, layers: int) -> dict:
     single = shapes.effective_kernel_size(3, dil[-1])
     formula = [
         f"{layers} stacked 3×3 layer{'s' if layers > 1 else ''}, dilations {', '.join(map(str, dil))}, all weights 1",
-        f"receptive field r = 1 + Σ l·(k − 1) = 1 + {terms} = {rf}: each output sees {rf}×{rf} inputs",
+        f"receptive field r = 1 + Σ d·(k − 1) = 1 + {terms} = {rf}: each output sees {rf}×{rf} inputs",
         f"weights: {layers}·9 = {9 * layers}; paths per output: 9^{layers} = {int(K.sum())} "
         f"(the sum of P); cells reached: {seen} of {rf * rf}"
         + (" (holes: gridding)" if holes else ""),
