@@ -354,7 +354,8 @@ def test_a_slow_function_is_stopped_at_the_time_limit():
 
     start = time.perf_counter()
     report = cv.exercises.check("conv1d", slow, timeout=0.2)
-    assert time.perf_counter() - start < 2.0
+    # stopped, not hung: a generous bound, since the machine may be loaded
+    assert time.perf_counter() - start < 30.0
     assert not report.passed and "time limit" in report.problem
 
 
