@@ -8,6 +8,7 @@ mirror ``torch.nn.functional`` on NumPy arrays; the analysis modules (``shapes``
 
 from convviz import figures as figures
 from convviz import grad as grad
+from convviz import nn as nn
 from convviz.conv import *  # noqa: F403
 from convviz.cost import *  # noqa: F403
 from convviz.counter import *  # noqa: F403
