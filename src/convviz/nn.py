@@ -10,7 +10,7 @@ builds the same network in PyTorch with the same weights, and
 :meth:`Sequential.load_torch` copies weights back, so that every gradient can be
 checked against autograd.
 
-The convolutions are :func:`convviz.conv2d` forward and :mod:`convviz.grad` backward.
+The convolutions are :func:`convviz.conv.conv2d` forward and :mod:`convviz.grad` backward.
 """
 
 from __future__ import annotations
@@ -70,7 +70,7 @@ def _uniform(rng: np.random.Generator, shape, fan_in: int, dtype) -> np.ndarray:
 
 
 class Conv2d(Layer):
-    """2-d convolution layer: ``y = conv2d(x, W, b)`` (:func:`convviz.conv2d`).
+    """2-d convolution layer: ``y = conv2d(x, W, b)`` (:func:`convviz.conv.conv2d`).
 
     Parameters
     ----------
@@ -78,7 +78,7 @@ class Conv2d(Layer):
         ``C_in`` and ``C_out``.
     kernel_size : int or (int, int)
     stride, padding, dilation, groups
-        As :func:`convviz.conv2d` (``padding`` also ``'same'`` or ``'valid'``).
+        As :func:`convviz.conv.conv2d` (``padding`` also ``'same'`` or ``'valid'``).
     bias : bool, default True
     rng : numpy.random.Generator, optional
         Draws the initial weights, uniform in ``+-1 / sqrt(C_in / groups k_h k_w)``.
@@ -204,7 +204,7 @@ class AvgPool2d(_Pool2d):
 
 
 class ChannelShuffle(Layer):
-    """:func:`convviz.channel_shuffle` with ``groups``; backward is the inverse shuffle
+    """:func:`convviz.shuffle.channel_shuffle` with ``groups``; backward is the inverse shuffle
     (``C / groups`` groups)."""
 
     def __init__(self, groups: int) -> None:
