@@ -124,12 +124,14 @@ class Conv2d(Layer):
         self.x = x
         return conv2d(x, self.params["weight"], self.params.get("bias"), **self.args)
 
-    def backward(self, gy: np.ndarray) -> np.ndarray:
+    def backward(self, gy: np.ndarray, input_grad: bool = True) -> np.ndarray | None:
         w = self.params["weight"]
         self.grads["weight"] = grad.conv2d_weight(self.x, w.shape, gy, **self.args)
         if "bias" in self.params:
             self.grads["bias"] = grad.conv_bias(gy)
-        return grad.conv2d_input(self.x.shape, w, gy, **self.args)
+        if input_grad:  # not wanted for the data in the first layer
+            return grad.conv2d_input(self.x.shape, w, gy, **self.args)
+        return None
 
     def __repr__(self) -> str:
         c_out, c_g, *k = self.params["weight"].shape
@@ -319,8 +321,14 @@ class Sequential(Layer):
             x = layer.forward(x)
         return x
 
-    def backward(self, gy: np.ndarray) -> np.ndarray:
-        for layer in reversed(self.layers):
+    def backward(self, gy: np.ndarray, input_grad: bool = True) -> np.ndarray | None:
+        """Run the backward passes in reverse and return ``dL/dx``; with
+        ``input_grad=False`` a first convolution skips ``dL/dx`` (as torch does for an
+        input that does not require a gradient) and ``None`` is returned."""
+        for index in reversed(range(len(self.layers))):
+            layer = self.layers[index]
+            if index == 0 and not input_grad and isinstance(layer, Conv2d):
+                return layer.backward(gy, input_grad=False)
             gy = layer.backward(gy)
         return gy
 

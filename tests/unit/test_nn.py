@@ -132,6 +132,11 @@ def test_whole_network_against_torch_both_ways():
             np.testing.assert_allclose(layer.grads[name], p.grad.numpy(), atol=1e-12)
 
     compare()
+    # without the input's gradient: the same parameter gradients, None for the input
+    grads = {(id(layer), name): layer.grads[name].copy() for layer, name in net.parameters()}
+    assert net.backward(nn.cross_entropy(net.forward(x), labels)[1], input_grad=False) is None
+    for layer, name in net.parameters():
+        np.testing.assert_array_equal(layer.grads[name], grads[id(layer), name])
     with torch.no_grad():  # torch -> convviz
         for p in twin.parameters():
             p.mul_(-1.5).add_(0.1)
