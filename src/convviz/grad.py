@@ -29,6 +29,7 @@ arXiv:1603.07285 (section 4: transposed convolution as the backward pass).
 from __future__ import annotations
 
 import math
+import threading
 from collections.abc import Sequence
 
 import numpy as np
@@ -152,8 +153,43 @@ def _weight_args(op, nd, x, weight_size, grad_output, stride, padding, dilation,
         op, nd, x.shape, weight_size, grad_output, stride, padding, dilation, groups
     )
     check_same_dtype(op, input=x, grad_output=gy)
-    x = np.pad(x, [(0, 0), (0, 0), *pairs]) if any(map(any, pairs)) else x
-    return x, weight_size, gy, stride, dilation, groups
+    return x, weight_size, gy, stride, dilation, groups, pairs
+
+
+_SCRATCH = threading.local()
+
+
+def _scratch(name: str, shape, dtype) -> np.ndarray:
+    """An uninitialised work array kept per thread and reused by the next call.
+
+    Only for arrays that do not escape the call: a fresh array of tens of megabytes
+    (the columns of a VGG-sized layer) costs its page faults on every call.
+    """
+    size, dtype = math.prod(shape), np.dtype(dtype)
+    buf = getattr(_SCRATCH, name, None)
+    if buf is None or buf.size < size or buf.dtype != dtype:
+        buf = np.empty(size, dtype=dtype)
+        setattr(_SCRATCH, name, buf)
+    return buf[:size].reshape(shape)
+
+
+def _zero_padded(x: np.ndarray, pairs, name: str | None = None) -> np.ndarray:
+    """``x`` with ``pairs[a] = (left, right)`` zeros around spatial axis ``a``; in a
+    reused work array when ``name`` is given (then valid until the next call)."""
+    if not any(map(any, pairs)):
+        return x
+    if name is None:
+        return np.pad(x, [(0, 0), (0, 0), *pairs])
+    spatial = x.shape[2:]
+    size = [i + left + right for i, (left, right) in zip(spatial, pairs, strict=True)]
+    out = _scratch(name, (*x.shape[:2], *size), x.dtype)
+    for axis, ((left, _), i) in enumerate(zip(pairs, spatial, strict=True)):
+        before = (slice(None),) * (2 + axis)
+        out[(*before, slice(0, left))] = 0
+        out[(*before, slice(left + i, None))] = 0
+    inside = tuple(slice(left, left + i) for i, (left, _) in zip(spatial, pairs, strict=True))
+    out[(slice(None), slice(None), *inside)] = x
+    return out
 
 
 # --------------------------------------------------------------------------- loops
@@ -187,14 +223,10 @@ def _input_loop(op, nd, input_size, weight, grad_output, stride, padding, dilati
 
 def _weight_loop(op, nd, x, weight_size, grad_output, stride, padding, dilation, groups):
     """``dw[o, c, k] = sum_(n, p) x_pad[n, g(o) C_in/g + c, s p + d k] gy[n, o, p]``."""
-    (
-        x,
-        weight_size,
-        gy,
-        s,
-        d,
-        groups,
-    ) = _weight_args(op, nd, x, weight_size, grad_output, stride, padding, dilation, groups)
+    x, weight_size, gy, s, d, groups, pairs = _weight_args(
+        op, nd, x, weight_size, grad_output, stride, padding, dilation, groups
+    )
+    x = _zero_padded(x, pairs)
     c_out, c_per_group, *kernel = weight_size
     dw = np.zeros(weight_size, dtype=gy.dtype)
     for o in range(c_out):
@@ -240,16 +272,17 @@ def _weight_fast(op, nd, x, weight_size, grad_output, stride, padding, dilation,
 
     ``cols[g, (c, k), (n, p)] = x_pad[n, g C_g + c, s p + d k]`` is copied one kernel tap
     at a time (a strided slice of the padded input per tap), then
-    ``dw[g] = gy[g] (O_g, N prod(O)) @ cols[g].T (N prod(O), C_g prod(K))``.
+    ``dw[g] = (cols[g] (C_g prod(K), N prod(O)) @ gy[g].T (N prod(O), O_g)).T``.
     """
-    x, weight_size, gy, s, d, groups = _weight_args(
+    x, weight_size, gy, s, d, groups, pairs = _weight_args(
         op, nd, x, weight_size, grad_output, stride, padding, dilation, groups
     )
+    x = _zero_padded(x, pairs, "padded_input")
     c_out, c_per_group, *kernel = weight_size
     n_batch, c_in = x.shape[:2]
     out = gy.shape[2:]
     taps = math.prod(kernel)
-    cols = np.empty((c_in, *kernel, n_batch, *out), dtype=gy.dtype)
+    cols = _scratch("columns", (c_in, *kernel, n_batch, *out), gy.dtype)
     images = np.swapaxes(x, 0, 1)  # (C_in, N, *D_pad)
     for k in np.ndindex(*kernel):
         src = tuple(
@@ -261,7 +294,11 @@ def _weight_fast(op, nd, x, weight_size, grad_output, stride, padding, dilation,
     o_per_group = c_out // groups
     gyg = np.swapaxes(gy.reshape(n_batch, groups, o_per_group, -1), 0, 1)  # (G, N, O_g, P)
     gyg = np.swapaxes(gyg, 1, 2).reshape(groups, o_per_group, -1)  # (G, O_g, N P)
-    dw = np.matmul(gyg, np.swapaxes(cols, 1, 2))  # (G, O_g, C_g prod(K))
+    # (C_g prod(K), N P) @ (N P, O_g), transposed: on 2 OpenBLAS threads this order
+    # was 5x faster than gy[g] @ cols[g].T for the VGG-sized benchmark layer
+    dw = np.empty((groups, o_per_group, c_per_group * taps), dtype=gy.dtype)
+    for g in range(groups):
+        dw[g] = (cols[g] @ gyg[g].T).T
     return dw.reshape(weight_size)
 
 
