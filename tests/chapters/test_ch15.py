@@ -178,4 +178,5 @@ def test_exercise_solutions_run(ch, capsys):
     assert ns["EPOCHS"] == 6
     # ch15-ex-time: the separable block pulls ahead with the image size, by less than the MACs
     speedup = ns["speedup"]
-    assert speedup[4] < speedup[64] < 1 / (1 / 64 + 1 / 9) and speedup[64] > 1.5
+    assert speedup[4] < 1.2 and speedup[4] < speedup[64]  # "no faster" at 4x4
+    assert 1.5 < speedup[64] < 1 / (1 / 64 + 1 / 9)  # ahead, by less than the MACs
