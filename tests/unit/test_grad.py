@@ -1,0 +1,205 @@
+"""convviz.grad against torch.nn.grad and autograd on random configurations."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pytest
+import torch
+import torch.nn.functional as F
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from convviz import grad as G
+from convviz.shapes import conv_output_size, same_padding
+
+CONV = {1: F.conv1d, 2: F.conv2d, 3: F.conv3d}
+MAX_SIZE = {1: 9, 2: 7, 3: 4}
+
+
+def fn(kind: str, nd: int, loop: bool = False):
+    return getattr(G, f"conv{nd}d_{kind}" + ("_loop" if loop else ""))
+
+
+@st.composite
+def configs(draw, max_nd=3):
+    """A valid convolution: shapes, stride, padding (int, tuple, 'same', 'valid'), etc."""
+    nd = draw(st.integers(1, max_nd))
+    groups = draw(st.integers(1, 3))
+    c_in_g, c_out_g = draw(st.integers(1, 3)), draw(st.integers(1, 3))
+    kernel = tuple(draw(st.integers(1, 3)) for _ in range(nd))
+    dilation = tuple(draw(st.integers(1, 3)) for _ in range(nd))
+    mode = draw(st.sampled_from(["int", "int", "tuple", "same", "valid"]))
+    if mode == "same":
+        stride = (1,) * nd
+        padding = "same"
+        pairs = [same_padding(k, d) for k, d in zip(kernel, dilation, strict=True)]
+    else:
+        stride = tuple(draw(st.integers(1, 4)) for _ in range(nd))  # s > k leaves cells unread
+        padding = {
+            "int": draw(st.integers(0, 2)),
+            "tuple": tuple(draw(st.integers(0, 2)) for _ in range(nd)),
+            "valid": "valid",
+        }[mode]
+        per = (0,) * nd if padding == "valid" else padding
+        per = per if isinstance(per, tuple) else (per,) * nd
+        pairs = [(p, p) for p in per]
+    size = []
+    for k, d, (left, right) in zip(kernel, dilation, pairs, strict=True):
+        low = max(1, d * (k - 1) + 1 - left - right)
+        size.append(draw(st.integers(low, max(low, MAX_SIZE[nd]))))
+    batch = draw(st.integers(1, 2))
+    seed = draw(st.integers(0, 2**16))
+    return dict(
+        nd=nd,
+        x_shape=(batch, c_in_g * groups, *size),
+        w_shape=(c_out_g * groups, c_in_g, *kernel),
+        args=dict(stride=stride, padding=padding, dilation=dilation, groups=groups),
+        seed=seed,
+    )
+
+
+def autograd(cfg):
+    """x, w, gy and torch's dL/dx, dL/dw, dL/db for L = sum(gy * conv(x, w, b))."""
+    rng = np.random.default_rng(cfg["seed"])
+    x = rng.uniform(-1, 1, cfg["x_shape"])
+    w = rng.uniform(-1, 1, cfg["w_shape"])
+    b = rng.uniform(-1, 1, cfg["w_shape"][0])
+    xt, wt, bt = (torch.tensor(a, requires_grad=True) for a in (x, w, b))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # torch: 'same' with even kernels copies the input
+        y = CONV[cfg["nd"]](xt, wt, bt, **cfg["args"])
+    gy = rng.uniform(-1, 1, tuple(y.shape))
+    y.backward(torch.tensor(gy))
+    return x, w, gy, xt.grad.numpy(), wt.grad.numpy(), bt.grad.numpy()
+
+
+@settings(max_examples=60, deadline=None)
+@given(configs())
+def test_fast_matches_backward(cfg):
+    x, w, gy, dx, dw, db = autograd(cfg)
+    nd, args = cfg["nd"], cfg["args"]
+    np.testing.assert_allclose(fn("input", nd)(x.shape, w, gy, **args), dx, atol=1e-12)
+    np.testing.assert_allclose(fn("weight", nd)(x, w.shape, gy, **args), dw, atol=1e-12)
+    np.testing.assert_allclose(G.conv_bias(gy), db, atol=1e-12)
+
+
+@settings(max_examples=50, deadline=None)
+@given(configs())
+def test_matches_torch_nn_grad(cfg):
+    """Same arguments, positionally, as torch.nn.grad (which has no 'same'/'valid')."""
+    x, w, gy, *_ = autograd(cfg)
+    nd, args = cfg["nd"], dict(cfg["args"])
+    if isinstance(args["padding"], str):
+        args["padding"] = 0 if args["padding"] == "valid" else None
+        if args["padding"] is None:
+            return
+    pos = (args["stride"], args["padding"], args["dilation"], args["groups"])
+    xt, wt, gyt = (torch.tensor(a) for a in (x, w, gy))
+    want_dx = getattr(torch.nn.grad, f"conv{nd}d_input")(x.shape, wt, gyt, *pos).numpy()
+    want_dw = getattr(torch.nn.grad, f"conv{nd}d_weight")(xt, w.shape, gyt, *pos).numpy()
+    np.testing.assert_allclose(fn("input", nd)(x.shape, w, gy, *pos), want_dx, atol=1e-12)
+    np.testing.assert_allclose(fn("weight", nd)(x, w.shape, gy, *pos), want_dw, atol=1e-12)
+
+
+@settings(max_examples=30, deadline=None)
+@given(configs(max_nd=2))
+def test_loop_equals_fast(cfg):
+    x, w, gy, *_ = autograd(cfg)
+    nd, args = cfg["nd"], cfg["args"]
+    np.testing.assert_allclose(
+        fn("input", nd, loop=True)(x.shape, w, gy, **args),
+        fn("input", nd)(x.shape, w, gy, **args),
+        atol=1e-12,
+    )
+    np.testing.assert_allclose(
+        fn("weight", nd, loop=True)(x, w.shape, gy, **args),
+        fn("weight", nd)(x, w.shape, gy, **args),
+        atol=1e-12,
+    )
+
+
+def test_loop_3d_once():
+    cfg = dict(
+        nd=3,
+        x_shape=(1, 4, 4, 3, 5),
+        w_shape=(4, 2, 2, 1, 3),
+        args=dict(stride=(2, 1, 3), padding=(1, 0, 1), dilation=(1, 2, 1), groups=2),
+        seed=3,
+    )
+    x, w, gy, dx, dw, _ = autograd(cfg)
+    np.testing.assert_allclose(G.conv3d_input_loop(x.shape, w, gy, **cfg["args"]), dx, atol=1e-12)
+    np.testing.assert_allclose(G.conv3d_weight_loop(x, w.shape, gy, **cfg["args"]), dw, atol=1e-12)
+
+
+def test_unread_cells_get_zero():
+    """Stride 3, kernel 2: every third input cell is read by no window; its gradient is 0."""
+    rng = np.random.default_rng(0)
+    w = rng.standard_normal((1, 1, 2))
+    o = conv_output_size(9, 2, 3)
+    dx = G.conv1d_input((1, 1, 9), w, rng.standard_normal((1, 1, o)), stride=3)
+    assert np.all(dx[0, 0, 2::3] == 0)
+    assert np.all(dx[0, 0, 0::3] != 0)
+
+
+def test_float32_stays_float32():
+    rng = np.random.default_rng(1)
+    x = rng.standard_normal((2, 3, 6, 6)).astype(np.float32)
+    w = rng.standard_normal((4, 3, 3, 3)).astype(np.float32)
+    gy = rng.standard_normal((2, 4, 6, 6)).astype(np.float32)
+    assert G.conv2d_input(x.shape, w, gy, padding=1).dtype == np.float32
+    assert G.conv2d_weight(x, w.shape, gy, padding=1).dtype == np.float32
+
+
+@pytest.mark.parametrize(
+    ("call", "match"),
+    [
+        # grad_output one column short of the forward output (2, 4, 5, 5)
+        (
+            lambda w, gy: G.conv2d_input((2, 3, 7, 7), w, gy[..., :-1]),
+            r"grad_output of shape \(2, 4, 5, 4\).*\(2, 4, 5, 5\).*\(2, 3, 7, 7\)",
+        ),
+        # no forward convolution maps a 2x2 input to anything with a 3x3 kernel
+        (
+            lambda w, gy: G.conv2d_input((2, 3, 2, 2), w, gy),
+            r"input of shape \(2, 3, 2, 2\).*grad_output of shape \(2, 4, 5, 5\)",
+        ),
+        # an input of 8 maps to 6, not 5
+        (
+            lambda w, gy: G.conv2d_weight(np.zeros((2, 3, 8, 7)), w.shape, gy),
+            r"grad_output of shape \(2, 4, 5, 5\).*\(2, 4, 6, 5\).*\(2, 3, 8, 7\)",
+        ),
+        (lambda w, gy: G.conv2d_input((2, 3, 7, 7), w, gy, groups=2), r"groups=2"),
+        (lambda w, gy: G.conv2d_input((2, 3, 7), w, gy), r"input_size"),
+        (lambda w, gy: G.conv2d_input((2, 3, 7, 7), w, gy[0]), r"grad_output of shape"),
+        (lambda w, gy: G.conv2d_input((2, 3, 7, 7), w, gy, stride=2, padding="same"), "same"),
+        (lambda w, gy: G.conv2d_input((2, 3, 7, 7), w, gy, stride=0), r"stride"),
+        (lambda w, gy: G.conv_bias(gy[0, 0, 0]), r"grad_output"),
+    ],
+)
+def test_bad_input_names_the_shapes(call, match):
+    w, gy = np.zeros((4, 3, 3, 3)), np.zeros((2, 4, 5, 5))
+    with pytest.raises(ValueError, match=match):
+        call(w, gy)
+
+
+def test_type_errors():
+    w, gy = np.zeros((4, 3, 3, 3)), np.zeros((2, 4, 5, 5))
+    with pytest.raises(TypeError, match="dtype"):
+        G.conv2d_input((2, 3, 7, 7), w.astype(np.float32), gy)
+    with pytest.raises(TypeError, match="grad_output"):
+        G.conv2d_weight(np.zeros((2, 3, 7, 7)), w.shape, gy.astype(complex))
+    with pytest.raises(TypeError, match="weight_size"):
+        G.conv2d_weight(np.zeros((2, 3, 7, 7)), w, gy)
+
+
+def test_names_and_signatures_mirror_torch():
+    import inspect
+
+    for nd in (1, 2, 3):
+        for kind in ("input", "weight"):
+            ours = inspect.signature(fn(kind, nd)).parameters
+            theirs = inspect.signature(getattr(torch.nn.grad, f"conv{nd}d_{kind}")).parameters
+            assert list(ours) == list(theirs)
+            assert [p.default for p in ours.values()] == [p.default for p in theirs.values()]
