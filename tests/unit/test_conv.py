@@ -220,7 +220,7 @@ def test_every_vectorised_formulation_matches_torch(nd, x_shape, w_shape, kwargs
 @pytest.mark.parametrize("nd", [1, 2, 3])
 @pytest.mark.parametrize("groups", [1, 2])
 def test_shifted_gemm_matches_torch_for_every_stacking(nd, groups):
-    from convviz.conv import _conv_nd_shifted  # the formulation behind stride-1 conv
+    from convviz._fast import shifted  # the formulation behind stride-1 conv
 
     rng = np.random.default_rng(nd * 10 + groups)
     x = random_array(rng, (2, 4, *[5, 6, 4][:nd]), "float64")
@@ -229,9 +229,7 @@ def test_shifted_gemm_matches_torch_for_every_stacking(nd, groups):
     reference = TORCH_F[nd](torch.from_numpy(x), torch.from_numpy(w), None, 1, 0, dilation, groups)
     for stacked in range(nd + 1):
         for fold in (False, True):  # outer taps: accumulated GEMMs, or one GEMM + shifts
-            ours = _conv_nd_shifted(
-                x, w, None, dilation, groups, np.dtype(np.float64), stacked, fold
-            )
+            ours = shifted(x, w, None, dilation, groups, np.dtype(np.float64), stacked, fold)
             assert_matches(ours, reference, "float64", w[0].size)
 
 
@@ -240,7 +238,7 @@ def test_shifted_gemm_matches_torch_for_every_stacking(nd, groups):
 @pytest.mark.parametrize("images", [1, 2, 3])
 def test_patches_matches_torch_for_every_chunk(nd, groups, images):
     """im2col + deep GEMM, ``images`` images per chunk (2: a partial last chunk)."""
-    from convviz.conv import _conv_nd_patches
+    from convviz._fast import patches
 
     rng = np.random.default_rng(nd * 100 + groups * 10 + images)
     x = random_array(rng, (3, 4, *[7, 6, 5][:nd]), "float64")
@@ -252,7 +250,7 @@ def test_patches_matches_torch_for_every_chunk(nd, groups, images):
         reference = TORCH_F[nd](padded, *map(torch.from_numpy, (w, b)), stride, 0, dilation, groups)
         columns = images * int(np.prod(reference.shape[2:]))  # output positions per chunk
         acc = np.dtype(np.float64)
-        ours = _conv_nd_patches(x, w, b, stride, dilation, groups, acc, columns, zeros)
+        ours = patches(x, w, b, stride, dilation, groups, acc, columns, zeros)
         assert ours.shape == tuple(reference.shape)
         assert_matches(ours, reference, "float64", w[0].size)
 
@@ -262,7 +260,7 @@ def test_patches_matches_torch_for_every_chunk(nd, groups, images):
 def test_depthwise_matches_torch_for_every_block_size(nd, cells):
     """Depthwise blocks of 1 channel (``cells`` = 1), a few, or all 5 channels at once;
     the zero padding is added inside the blocks."""
-    from convviz.conv import _conv_nd_depthwise
+    from convviz._fast import depthwise
 
     rng = np.random.default_rng(nd * 10 + cells % 97)
     x = random_array(rng, (2, 5, *[7, 6, 5][:nd]), "float32")
@@ -272,6 +270,6 @@ def test_depthwise_matches_torch_for_every_block_size(nd, cells):
     zeros = [(1, 2), (0, 0), (2, 1)][:nd]
     padded = F.pad(torch.from_numpy(x), [v for pair in reversed(zeros) for v in pair])
     reference = TORCH_F[nd](padded, *map(torch.from_numpy, (w, b)), 1, 0, dilation, 5)
-    ours = _conv_nd_depthwise(x, w, b, dilation, np.dtype(np.float32), cells, zeros)
+    ours = depthwise(x, w, b, dilation, np.dtype(np.float32), cells, zeros)
     assert ours.shape == tuple(reference.shape)
     assert_matches(ours, reference, "float32", w[0].size)
