@@ -35,16 +35,20 @@ from convviz.padding import pad
 from convviz.shapes import _padding_pairs, conv_output_size
 
 __all__ = [
+    "CONV_METHODS",
     "conv1d",
     "conv1d_loop",
     "conv2d",
     "conv2d_loop",
     "conv3d",
     "conv3d_loop",
+    "conv_method",
 ]
 
 PADDING_MODES = ("zeros", "reflect", "replicate", "circular")
 IntOrTuple = int | Sequence[int]
+#: the formulations of the vectorised convolution, by the name :func:`conv_method` returns
+CONV_METHODS: dict[str, str] = dict(_fast.CONV_METHODS)
 
 
 # --------------------------------------------------------------------------- checks
@@ -210,6 +214,72 @@ def _conv_nd(x, weight, bias, stride, dilation, groups, zeros):
 
 
 # --------------------------------------------------------------------------- public
+
+
+def _stand_in(name: str, shape: object, dtype: object) -> np.ndarray:
+    """An array of ``shape`` and ``dtype`` with no memory of its own (a broadcast zero)."""
+    if isinstance(shape, (str, bytes)) or not isinstance(shape, Sequence | np.ndarray):
+        raise TypeError(f"{name} must be a tuple of integers, got {name}={shape!r}")
+    dims = [_check_int(name, v, 0) for v in shape]
+    try:
+        kind = np.dtype(dtype)
+    except TypeError as error:
+        raise TypeError(f"dtype must be a NumPy dtype, got dtype={dtype!r}") from error
+    return np.broadcast_to(np.zeros((), dtype=kind), dims)
+
+
+def conv_method(
+    input_shape: Sequence[int],
+    weight_shape: Sequence[int],
+    stride: IntOrTuple = 1,
+    padding: IntOrTuple | str = 0,
+    dilation: IntOrTuple = 1,
+    groups: int = 1,
+    padding_mode: str = "zeros",
+    dtype: object = np.float64,
+) -> str:
+    """The formulation ``conv{nd}d`` uses for a call, as ``scipy.signal.choose_conv_method``.
+
+    The vectorised convolutions compute the same sum in several ways (a key of
+    :data:`CONV_METHODS`): ``'im2col'`` is the reference the book shows, the others
+    are faster formulations for 1x1 kernels (``'pointwise'``), one channel per group
+    (``'depthwise'``), deep products (``'patches'``) and stride 1 (``'shifted'``,
+    ``'shifted_folded'``). All give the loop twin's result.
+
+    Parameters
+    ----------
+    input_shape : tuple of int
+        Shape of ``x``: (N, C_in, *D) or (C_in, *D), with ``nd = len(weight_shape) - 2``
+        spatial axes.
+    weight_shape : tuple of int
+        Shape of ``weight``: (C_out, C_in / groups, *K).
+    stride, padding, dilation, groups, padding_mode
+        As in :func:`conv2d`.
+    dtype : dtype, default float64
+        dtype of ``x`` and ``weight``.
+
+    Returns
+    -------
+    str
+        The name of the formulation, a key of :data:`CONV_METHODS`.
+
+    Raises
+    ------
+    ValueError, TypeError
+        Whatever ``conv{nd}d`` would raise for such arrays and arguments.
+    """
+    w = _stand_in("weight_shape", weight_shape, dtype)
+    nd = w.ndim - 2
+    if nd not in (1, 2, 3):
+        raise ValueError(
+            f"weight_shape must have 3, 4 or 5 entries (C_out, C_in / groups, *K), "
+            f"got weight_shape={tuple(weight_shape)}"
+        )
+    x = _stand_in("input_shape", input_shape, dtype)
+    x, weight, _, stride, _, groups, _, _ = _prepare(
+        f"conv{nd}d", nd, x, w, None, stride, padding, dilation, groups, padding_mode
+    )
+    return _fast.choose_conv(x.shape[0], weight.shape, stride, groups, _accumulator(x.dtype))
 
 
 def _conv(op, nd, loop, x, weight, bias, stride, padding, dilation, groups, padding_mode):

@@ -17,6 +17,9 @@ ordinary convolution).
 
 from __future__ import annotations
 
+import math
+from collections.abc import Sequence
+
 import numpy as np
 
 from convviz import _fast
@@ -26,7 +29,7 @@ from convviz._validate import (
     conv_operands,
     int_tuple,
 )
-from convviz.conv import IntOrTuple, _accumulator, _cell
+from convviz.conv import IntOrTuple, _accumulator, _cell, _stand_in
 from convviz.shapes import conv_transpose_output_size
 
 __all__ = [
@@ -36,6 +39,7 @@ __all__ = [
     "conv_transpose2d_loop",
     "conv_transpose3d",
     "conv_transpose3d_loop",
+    "conv_transpose_method",
 ]
 
 
@@ -102,8 +106,58 @@ def _conv_transpose_nd_loop(x, weight, bias, stride, padding, dilation, groups, 
     return y
 
 
+def _conv_transpose_nd_col2im(x, weight, bias, stride, padding, dilation, groups, out_size):
+    """Vectorised as the book shows it: one matrix product makes every stamp, col2im
+    adds them onto the output.
+
+    Per group ``g``, the product ``cols[g] = W[g]^T @ X[g]`` of the weights
+    ``(C_g, O_g prod(K))`` and the input ``(C_g, N prod(D))`` holds, in row
+    ``(o, k)`` and column ``(n, i)``, the value ``sum_c x[n, g, c, i] w[g, c, o, k]``
+    that tap ``k`` of every input cell ``i`` stamps; col2im adds row ``(o, k)`` onto
+    the cells ``s i + d k`` of the full output, one strided slice per tap:
+
+        y_full[n, g, o, s i + d k] += cols[g, (o, k), (n, i)]
+    """
+    acc = _accumulator(x.dtype)
+    x, weight = x.astype(acc, copy=False), weight.astype(acc, copy=False)
+    n_batch, c_in, *size = x.shape
+    o_per_group, *kernel = weight.shape[1:]
+    c_per_group = c_in // groups
+    xg = np.moveaxis(
+        x.reshape(n_batch, groups, c_per_group, math.prod(size)), 0, 2
+    )  # (G, C_g, N, D)
+    wg = weight.reshape(groups, c_per_group, -1)  # (G, C_g, O_g prod(K))
+    cols = np.matmul(np.swapaxes(wg, 1, 2), xg.reshape(groups, c_per_group, n_batch * xg.shape[-1]))
+    cols = cols.reshape(groups, o_per_group, *kernel, n_batch, *size)
+    full = [o + 2 * p for o, p in zip(out_size, padding, strict=True)]  # before the cut
+    y = np.zeros((n_batch, groups, o_per_group, *full), dtype=acc)
+    for k in np.ndindex(*kernel):
+        cells = tuple(
+            slice(d * kj, d * kj + s * (i - 1) + 1, s)
+            for kj, i, s, d in zip(k, size, stride, dilation, strict=True)
+        )
+        y[(slice(None), slice(None), slice(None), *cells)] += np.moveaxis(
+            cols[(slice(None), slice(None), *k)], 2, 0
+        )
+    cut = tuple(slice(p, p + o) for p, o in zip(padding, out_size, strict=True))
+    y = y.reshape(n_batch, groups * o_per_group, *full)[(slice(None), slice(None), *cut)]
+    if bias is not None:
+        y = y + bias.astype(acc).reshape(-1, *([1] * len(size)))
+    return np.ascontiguousarray(y)
+
+
+def _method(n_batch: int, out_size) -> str:
+    """``'col2im'`` when there is nothing to compute (an empty batch), else ``'phases'``."""
+    return "col2im" if n_batch == 0 or 0 in out_size else "phases"
+
+
 def _conv_transpose_nd(x, weight, bias, stride, padding, dilation, groups, out_size):
-    """Vectorised transposed convolution: the phase decomposition of :mod:`convviz._fast`."""
+    """Vectorised transposed convolution: the phase decomposition of :mod:`convviz._fast`,
+    or :func:`_conv_transpose_nd_col2im` (:func:`conv_transpose_method` names which)."""
+    if _method(x.shape[0], out_size) == "col2im":
+        return _conv_transpose_nd_col2im(
+            x, weight, bias, stride, padding, dilation, groups, out_size
+        )
     acc = _accumulator(x.dtype)
     return _fast.transpose_phases(x, weight, bias, stride, padding, dilation, groups, out_size, acc)
 
@@ -431,3 +485,56 @@ def conv_transpose3d_loop(
         groups,
         dilation,
     )
+
+
+def conv_transpose_method(
+    input_shape: Sequence[int],
+    weight_shape: Sequence[int],
+    stride: IntOrTuple = 1,
+    padding: IntOrTuple = 0,
+    output_padding: IntOrTuple = 0,
+    groups: int = 1,
+    dilation: IntOrTuple = 1,
+    dtype: object = np.float64,
+) -> str:
+    """The formulation ``conv_transpose{nd}d`` uses for a call (see :func:`convviz.conv_method`).
+
+    ``'phases'``: the output split into its ``s`` phases, each an ordinary convolution,
+    all computed by one matrix product per group (:mod:`convviz._fast`); ``'col2im'``:
+    one matrix product for every stamp, then col2im adds them onto the output, the
+    version the book shows, used when there is nothing to compute (an empty batch).
+    Both give the loop twin's result.
+
+    Parameters
+    ----------
+    input_shape : tuple of int
+        Shape of ``x``: (N, C_in, *D) or (C_in, *D), with ``nd = len(weight_shape) - 2``.
+    weight_shape : tuple of int
+        Shape of ``weight``: (C_in, C_out / groups, *K).
+    stride, padding, output_padding, groups, dilation
+        As in :func:`conv_transpose2d`.
+    dtype : dtype, default float64
+        dtype of ``x`` and ``weight``.
+
+    Returns
+    -------
+    str
+        ``'phases'`` or ``'col2im'``.
+
+    Raises
+    ------
+    ValueError, TypeError
+        Whatever ``conv_transpose{nd}d`` would raise for such arrays and arguments.
+    """
+    w = _stand_in("weight_shape", weight_shape, dtype)
+    nd = w.ndim - 2
+    if nd not in (1, 2, 3):
+        raise ValueError(
+            f"weight_shape must have 3, 4 or 5 entries (C_in, C_out / groups, *K), "
+            f"got weight_shape={tuple(weight_shape)}"
+        )
+    x = _stand_in("input_shape", input_shape, dtype)
+    x, *_, out_size, _ = _prepare(
+        f"conv_transpose{nd}d", nd, x, w, None, stride, padding, output_padding, groups, dilation
+    )
+    return _method(x.shape[0], out_size)

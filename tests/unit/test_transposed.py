@@ -27,6 +27,7 @@ from convviz import (
     conv_transpose2d_loop,
     conv_transpose3d,
     conv_transpose3d_loop,
+    conv_transpose_method,
 )
 
 OURS = {1: conv_transpose1d, 2: conv_transpose2d, 3: conv_transpose3d}
@@ -157,6 +158,52 @@ def test_phase_sums_match_torch(nd, x_shape, w_shape, kwargs, dtype):
     x, w = random_array(rng, x_shape, dtype), random_array(rng, w_shape, dtype)
     b = random_array(rng, (w_shape[1] * kwargs.get("groups", 1),), dtype)
     reference = TORCH_F[nd](*map(torch.from_numpy, (x, w, b)), **kwargs)
+    assert conv_transpose_method(x_shape, w_shape, dtype=dtype, **kwargs) == "phases"
     ours = OURS[nd](x, w, b, **kwargs)
     assert ours.shape == tuple(reference.shape)
     assert_matches(ours, reference, dtype, int(np.prod(w_shape[2:])) * x_shape[1])
+    if dtype == "float64":
+        np.testing.assert_allclose(ours, LOOPS[nd](x, w, b, **kwargs), rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize(("nd", "x_shape", "w_shape", "kwargs"), PHASE_CASES)
+def test_col2im_reference_equals_the_loop(nd, x_shape, w_shape, kwargs):
+    """The version the book shows (one product, then col2im), on the phase cases."""
+    from convviz.shapes import conv_transpose_output_shape
+    from convviz.transposed import _conv_transpose_nd_col2im
+
+    rng = np.random.default_rng(sum(x_shape) + 1)
+    x, w = random_array(rng, x_shape, "float64"), random_array(rng, w_shape, "float64")
+    b = random_array(rng, (w_shape[1] * kwargs.get("groups", 1),), "float64")
+    loop = LOOPS[nd](x, w, b, **kwargs)
+    args = {k: kwargs.get(k, d) for k, d in [("stride", 1), ("padding", 0), ("dilation", 1)]}
+    args = {k: (v,) * nd if isinstance(v, int) else v for k, v in args.items()}
+    out_size = conv_transpose_output_shape(
+        x_shape[2:], w_shape[2:], output_padding=kwargs.get("output_padding", 0), **args
+    )
+    ours = _conv_transpose_nd_col2im(
+        x,
+        w,
+        b,
+        args["stride"],
+        args["padding"],
+        args["dilation"],
+        kwargs.get("groups", 1),
+        out_size,
+    )
+    assert ours.shape == loop.shape
+    np.testing.assert_allclose(ours, loop, rtol=1e-12, atol=1e-12)
+
+
+def test_an_empty_batch_takes_the_col2im_path():
+    x, w = np.zeros((0, 6, 7, 5)), np.ones((6, 4, 4, 4))
+    assert conv_transpose_method(x.shape, w.shape, stride=2, padding=1) == "col2im"
+    reference = F.conv_transpose2d(torch.from_numpy(x), torch.from_numpy(w), stride=2, padding=1)
+    assert conv_transpose2d(x, w, stride=2, padding=1).shape == tuple(reference.shape)
+
+
+def test_conv_transpose_method_refuses_what_conv_transpose_refuses():
+    with pytest.raises(ValueError, match="output_padding"):
+        conv_transpose_method((1, 2, 5), (2, 3, 3), stride=2, output_padding=2)
+    with pytest.raises(ValueError, match="weight_shape"):
+        conv_transpose_method((1, 2, 5), (2, 3))
