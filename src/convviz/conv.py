@@ -47,6 +47,8 @@ __all__ = [
 
 PADDING_MODES = ("zeros", "reflect", "replicate", "circular")
 IntOrTuple = int | Sequence[int]
+#: integer dtypes torch's CPU convolutions refuse to dilate or transpose (int64 they accept)
+NARROW_INTS: tuple[np.dtype, ...] = tuple(np.dtype(t) for t in ("int8", "uint8", "int16", "int32"))
 #: the formulations of the vectorised convolution, by the name :func:`conv_method` returns
 CONV_METHODS: dict[str, str] = dict(_fast.CONV_METHODS)
 
@@ -111,6 +113,12 @@ def _prepare(op, nd, x, weight, bias, stride, padding, dilation, groups, padding
                 f"than the padded input along spatial axis {axis} ({size} cells, x of "
                 f"shape {padded} after padding)"
             )
+    if x.dtype in NARROW_INTS and any(d > 1 for d in dilation):
+        raise TypeError(
+            f"{op} with dilation={dilation} does not support x of dtype {x.dtype}, as torch "
+            f"on CPU (it has no dilated kernel for int8, int16, int32, uint8); use int64 or "
+            f"a float dtype"
+        )
     return x, weight, bias, stride, dilation, groups, unbatched, pairs
 
 
@@ -310,7 +318,8 @@ def conv1d(
     Parameters
     ----------
     x : ndarray, shape (N, C_in, L) or (C_in, L)
-        Input. float16/32/64, complex64/128 or int8/16/32/64, uint8 (as torch on CPU).
+        Input. float16/32/64, complex64/128, int64, or int8/16/32, uint8 without
+        dilation (as torch on CPU, which has no dilated kernel for these four).
     weight : ndarray, shape (C_out, C_in / groups, kL)
         Filters; same dtype as ``x``.
     bias : ndarray, shape (C_out,), optional
@@ -341,7 +350,8 @@ def conv1d(
         channels, stride or dilation < 1, negative padding, ``'same'`` with a
         stride, or a kernel larger than the padded input.
     TypeError
-        Non-numeric or bool arrays, mixed dtypes, non-integer arguments.
+        Non-numeric or bool arrays, mixed dtypes, non-integer arguments, dilation
+        above 1 with int8, int16, int32 or uint8 arrays.
     """
     return _conv(
         "conv1d", 1, False, x, weight, bias, stride, padding, dilation, groups, padding_mode
@@ -363,7 +373,8 @@ def conv2d(
     Parameters
     ----------
     x : ndarray, shape (N, C_in, H, W) or (C_in, H, W)
-        Input. float16/32/64, complex64/128 or int8/16/32/64, uint8 (as torch on CPU).
+        Input. float16/32/64, complex64/128, int64, or int8/16/32, uint8 without
+        dilation (as torch on CPU, which has no dilated kernel for these four).
     weight : ndarray, shape (C_out, C_in / groups, kH, kW)
         Filters; same dtype as ``x``.
     bias : ndarray, shape (C_out,), optional
@@ -394,7 +405,8 @@ def conv2d(
         channels, stride or dilation < 1, negative padding, ``'same'`` with a
         stride, or a kernel larger than the padded input.
     TypeError
-        Non-numeric or bool arrays, mixed dtypes, non-integer arguments.
+        Non-numeric or bool arrays, mixed dtypes, non-integer arguments, dilation
+        above 1 with int8, int16, int32 or uint8 arrays.
     """
     return _conv(
         "conv2d", 2, False, x, weight, bias, stride, padding, dilation, groups, padding_mode
@@ -416,7 +428,8 @@ def conv3d(
     Parameters
     ----------
     x : ndarray, shape (N, C_in, D, H, W) or (C_in, D, H, W)
-        Input. float16/32/64, complex64/128 or int8/16/32/64, uint8 (as torch on CPU).
+        Input. float16/32/64, complex64/128, int64, or int8/16/32, uint8 without
+        dilation (as torch on CPU, which has no dilated kernel for these four).
     weight : ndarray, shape (C_out, C_in / groups, kD, kH, kW)
         Filters; same dtype as ``x``.
     bias : ndarray, shape (C_out,), optional
@@ -447,7 +460,8 @@ def conv3d(
         channels, stride or dilation < 1, negative padding, ``'same'`` with a
         stride, or a kernel larger than the padded input.
     TypeError
-        Non-numeric or bool arrays, mixed dtypes, non-integer arguments.
+        Non-numeric or bool arrays, mixed dtypes, non-integer arguments, dilation
+        above 1 with int8, int16, int32 or uint8 arrays.
     """
     return _conv(
         "conv3d", 3, False, x, weight, bias, stride, padding, dilation, groups, padding_mode

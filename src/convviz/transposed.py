@@ -29,7 +29,7 @@ from convviz._validate import (
     conv_operands,
     int_tuple,
 )
-from convviz.conv import IntOrTuple, _accumulator, _cell, _stand_in
+from convviz.conv import NARROW_INTS, IntOrTuple, _accumulator, _cell, _stand_in
 from convviz.shapes import conv_transpose_output_size
 
 __all__ = [
@@ -80,6 +80,11 @@ def _prepare(op, nd, x, weight, bias, stride, padding, output_padding, groups, d
             x.shape[2:], kernel, stride, padding, output_padding, dilation, strict=True
         )
     )
+    if x.dtype in NARROW_INTS:
+        raise TypeError(
+            f"{op} does not support x of dtype {x.dtype}, as torch on CPU (it has no "
+            f"transposed kernel for int8, int16, int32, uint8); use int64 or a float dtype"
+        )
     return x, weight, bias, stride, padding, dilation, groups, out_size, unbatched
 
 
@@ -187,7 +192,8 @@ def conv_transpose1d(
     Parameters
     ----------
     x : ndarray, shape (N, C_in, L) or (C_in, L)
-        Input. float16/32/64, complex64/128 or int8/16/32/64, uint8 (as torch on CPU).
+        Input. float16/32/64, complex64/128 or int64 (as torch on CPU, which has no
+        transposed kernel for int8, int16, int32, uint8).
     weight : ndarray, shape (C_in, C_out / groups, kL)
         Kernels, laid out as torch lays them out; same dtype as ``x``.
     bias : ndarray, shape (C_out,), optional
@@ -218,7 +224,8 @@ def conv_transpose1d(
         channels, stride or dilation < 1, negative padding, ``output_padding`` not
         smaller than stride or dilation, or an output size below 1.
     TypeError
-        Non-numeric or bool arrays, mixed dtypes, non-integer arguments.
+        Non-numeric or bool arrays, mixed dtypes, non-integer arguments, int8, int16,
+        int32 or uint8 arrays.
     """
     return _conv_transpose(
         "conv_transpose1d",
@@ -250,7 +257,8 @@ def conv_transpose2d(
     Parameters
     ----------
     x : ndarray, shape (N, C_in, H, W) or (C_in, H, W)
-        Input. float16/32/64, complex64/128 or int8/16/32/64, uint8 (as torch on CPU).
+        Input. float16/32/64, complex64/128 or int64 (as torch on CPU, which has no
+        transposed kernel for int8, int16, int32, uint8).
     weight : ndarray, shape (C_in, C_out / groups, kH, kW)
         Kernels, laid out as torch lays them out; same dtype as ``x``.
     bias : ndarray, shape (C_out,), optional
@@ -281,7 +289,8 @@ def conv_transpose2d(
         channels, stride or dilation < 1, negative padding, ``output_padding`` not
         smaller than stride or dilation, or an output size below 1.
     TypeError
-        Non-numeric or bool arrays, mixed dtypes, non-integer arguments.
+        Non-numeric or bool arrays, mixed dtypes, non-integer arguments, int8, int16,
+        int32 or uint8 arrays.
     """
     return _conv_transpose(
         "conv_transpose2d",
@@ -313,7 +322,8 @@ def conv_transpose3d(
     Parameters
     ----------
     x : ndarray, shape (N, C_in, D, H, W) or (C_in, D, H, W)
-        Input. float16/32/64, complex64/128 or int8/16/32/64, uint8 (as torch on CPU).
+        Input. float16/32/64, complex64/128 or int64 (as torch on CPU, which has no
+        transposed kernel for int8, int16, int32, uint8).
     weight : ndarray, shape (C_in, C_out / groups, kD, kH, kW)
         Kernels, laid out as torch lays them out; same dtype as ``x``.
     bias : ndarray, shape (C_out,), optional
@@ -344,7 +354,8 @@ def conv_transpose3d(
         channels, stride or dilation < 1, negative padding, ``output_padding`` not
         smaller than stride or dilation, or an output size below 1.
     TypeError
-        Non-numeric or bool arrays, mixed dtypes, non-integer arguments.
+        Non-numeric or bool arrays, mixed dtypes, non-integer arguments, int8, int16,
+        int32 or uint8 arrays.
     """
     return _conv_transpose(
         "conv_transpose3d",

@@ -351,3 +351,28 @@ def test_depthwise_matches_torch_for_every_block_size(nd, cells):
     ours = depthwise(x, w, b, dilation, np.dtype(np.float32), cells, zeros)
     assert ours.shape == tuple(reference.shape)
     assert_matches(ours, reference, "float32", w[0].size)
+
+
+NARROW_INTS = ["int8", "int16", "int32", "uint8"]
+
+
+@pytest.mark.parametrize("dtype", [*NARROW_INTS, "int64"])
+@pytest.mark.parametrize(("nd", "dilation"), [(1, 1), (1, 2), (2, 1), (2, (1, 2)), (3, 2)])
+def test_integer_dtypes_refused_exactly_where_torch_has_no_kernel(dtype, nd, dilation):
+    """torch on CPU has no dilated kernel for int8/16/32, uint8 (int64 it has): convviz
+    refuses the same calls, with a TypeError naming the dtype and the dilation."""
+    x = (np.arange(2 * 3 * 5**nd) % 7).reshape(2, 3, *[5] * nd).astype(dtype)
+    w = (np.arange(2 * 3 * 2**nd) % 3).reshape(2, 3, *[2] * nd).astype(dtype)
+    reference, torch_error = outcome(
+        TORCH_F[nd], torch.from_numpy(x), torch.from_numpy(w), None, 1, 0, dilation
+    )
+    refused = dtype in NARROW_INTS and np.max(dilation) > 1
+    assert (torch_error is not None) == refused  # what torch 2.13 does, checked here
+    for fn in (OURS[nd], LOOPS[nd]):
+        ours, our_error = outcome(fn, x, w, dilation=dilation)
+        if refused:
+            assert isinstance(our_error, TypeError)
+            assert dtype in str(our_error) and "dilation" in str(our_error)
+        else:
+            np.testing.assert_array_equal(ours, reference.numpy())
+            assert ours.dtype == x.dtype

@@ -207,3 +207,24 @@ def test_conv_transpose_method_refuses_what_conv_transpose_refuses():
         conv_transpose_method((1, 2, 5), (2, 3, 3), stride=2, output_padding=2)
     with pytest.raises(ValueError, match="weight_shape"):
         conv_transpose_method((1, 2, 5), (2, 3))
+
+
+@pytest.mark.parametrize("dtype", ["int8", "int16", "int32", "uint8", "int64"])
+@pytest.mark.parametrize(("nd", "stride"), [(1, 1), (1, 2), (2, 1), (3, 2)])
+def test_integer_dtypes_refused_exactly_where_torch_has_no_kernel(dtype, nd, stride):
+    """torch on CPU has no transposed kernel for int8/16/32, uint8 (int64 it has):
+    convviz refuses the same calls, with a TypeError naming the dtype."""
+    x = (np.arange(2 * 3 * 4**nd) % 7).reshape(2, 3, *[4] * nd).astype(dtype)
+    w = (np.arange(3 * 2 * 2**nd) % 3).reshape(3, 2, *[2] * nd).astype(dtype)
+    reference, torch_error = outcome(
+        TORCH_F[nd], torch.from_numpy(x), torch.from_numpy(w), stride=stride
+    )
+    refused = dtype != "int64"
+    assert (torch_error is not None) == refused  # what torch 2.13 does, checked here
+    for fn in (OURS[nd], LOOPS[nd]):
+        ours, our_error = outcome(fn, x, w, stride=stride)
+        if refused:
+            assert isinstance(our_error, TypeError) and dtype in str(our_error)
+        else:
+            np.testing.assert_array_equal(ours, reference.numpy())
+            assert ours.dtype == x.dtype
