@@ -152,7 +152,8 @@ def _conv_transpose_nd_col2im(x, weight, bias, stride, padding, dilation, groups
 
 
 def _method(n_batch: int, out_size) -> str:
-    """``'col2im'`` when there is nothing to compute (an empty batch), else ``'phases'``."""
+    """``'col2im'`` when there is nothing to compute (an empty batch or an output size
+    of 0), else ``'phases'``."""
     return "col2im" if n_batch == 0 or 0 in out_size else "phases"
 
 
@@ -222,7 +223,8 @@ def conv_transpose1d(
     ValueError
         Wrong number of axes, channel or bias mismatch, groups not dividing the
         channels, stride or dilation < 1, negative padding, ``output_padding`` not
-        smaller than stride or dilation, or an output size below 1.
+        smaller than stride or dilation, or a negative output size. An output
+        size of exactly 0 gives an empty axis, as torch's oneDNN path does.
     TypeError
         Non-numeric or bool arrays, mixed dtypes, non-integer arguments, int8, int16,
         int32 or uint8 arrays.
@@ -287,7 +289,8 @@ def conv_transpose2d(
     ValueError
         Wrong number of axes, channel or bias mismatch, groups not dividing the
         channels, stride or dilation < 1, negative padding, ``output_padding`` not
-        smaller than stride or dilation, or an output size below 1.
+        smaller than stride or dilation, or a negative output size. An output
+        size of exactly 0 gives an empty axis, as torch's oneDNN path does.
     TypeError
         Non-numeric or bool arrays, mixed dtypes, non-integer arguments, int8, int16,
         int32 or uint8 arrays.
@@ -352,7 +355,8 @@ def conv_transpose3d(
     ValueError
         Wrong number of axes, channel or bias mismatch, groups not dividing the
         channels, stride or dilation < 1, negative padding, ``output_padding`` not
-        smaller than stride or dilation, or an output size below 1.
+        smaller than stride or dilation, or a negative output size. An output
+        size of exactly 0 gives an empty axis, as torch's oneDNN path does.
     TypeError
         Non-numeric or bool arrays, mixed dtypes, non-integer arguments, int8, int16,
         int32 or uint8 arrays.
@@ -513,7 +517,7 @@ def conv_transpose_method(
     ``'phases'``: the output split into its ``s`` phases, each an ordinary convolution,
     all computed by one matrix product per group (:mod:`convviz._fast`); ``'col2im'``:
     one matrix product for every stamp, then col2im adds them onto the output, the
-    version the book shows, used when there is nothing to compute (an empty batch).
+    version the book shows, used when there is nothing to compute (an empty batch or output).
     Both give the loop twin's result.
 
     Parameters

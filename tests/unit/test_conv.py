@@ -376,3 +376,18 @@ def test_integer_dtypes_refused_exactly_where_torch_has_no_kernel(dtype, nd, dil
         else:
             np.testing.assert_array_equal(ours, reference.numpy())
             assert ours.dtype == x.dtype
+
+
+@pytest.mark.parametrize("nd", [1, 2, 3])
+@pytest.mark.parametrize(
+    "kwargs",
+    [{}, {"stride": 2, "padding": 1, "groups": 2}, {"padding": "same", "dilation": 2}],
+)
+def test_an_empty_batch_gives_torchs_shape(nd, kwargs):
+    x = np.zeros((0, 4, *[5] * nd))
+    w = np.ones((6, 4 // kwargs.get("groups", 1), *[3] * nd))
+    b = np.ones(6)
+    expected = TORCH_F[nd](*map(torch.from_numpy, (x, w, b)), **kwargs)
+    for fn in (OURS[nd], LOOPS[nd]):
+        ours = fn(x, w, b, **kwargs)
+        assert ours.shape == tuple(expected.shape) and ours.dtype == x.dtype
