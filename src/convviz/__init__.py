@@ -10,6 +10,7 @@ from convviz import figures as figures
 from convviz.conv import *  # noqa: F403
 from convviz.cost import *  # noqa: F403
 from convviz.counter import *  # noqa: F403
+from convviz.formulas import *  # noqa: F403
 from convviz.im2col import *  # noqa: F403
 from convviz.learn import *  # noqa: F403
 from convviz.matrix import *  # noqa: F403
