@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import functools
 import math
+import os
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
@@ -23,7 +24,6 @@ from convviz._blas import gemm_rowmajor
 from convviz.shapes import conv_output_size
 
 GEMM_KINDS = (np.dtype(np.float32), np.dtype(np.float64))
-_POOL = ThreadPoolExecutor(max_workers=2)
 # Rows of the shifted-input and product matrices are this many elements longer than
 # the data: a power-of-two row length (2 x 16 x 32 x 32 in the 3-d benchmark) put every
 # row in the same cache sets; 16 more made that case 3 % faster (in-process A/B).
@@ -92,6 +92,47 @@ def run_conv(method: str, x, weight, bias, stride, dilation, groups, acc, zeros=
     return shifted(
         x, weight, bias, dilation, groups, acc, max(nd - 1, 1), method == "shifted_folded"
     )
+
+
+def threads() -> int:
+    """Threads the formulations split their work into: ``OMP_NUM_THREADS`` when it is
+    set to a positive integer (its first entry, for a list such as ``"4,2"``), as the
+    BLAS library reads it; otherwise the CPUs this process may run on."""
+    value = os.environ.get("OMP_NUM_THREADS", "").split(",")[0].strip()
+    if value.isdigit() and int(value) > 0:
+        return int(value)
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+_POOL: tuple[ThreadPoolExecutor, int] | None = None  # the pool and its size
+_POOL_LOCK = threading.Lock()
+
+
+def _pool() -> tuple[ThreadPoolExecutor, int] | None:
+    """The thread pool and its size, started on first use with :func:`threads` workers;
+    ``None`` while one thread is asked for (the work then runs in the calling thread)."""
+    global _POOL
+    if _POOL is None:
+        count = threads()
+        if count == 1:
+            return None
+        with _POOL_LOCK:
+            if _POOL is None:
+                _POOL = (ThreadPoolExecutor(count, thread_name_prefix="convviz"), count)
+    return _POOL
+
+
+def _run_shards(work, items) -> None:
+    """``work(shard)`` for the shards ``items[t::T]``, one per thread of the pool."""
+    pool = _pool()
+    if pool is None:
+        work(items)
+        return
+    executor, count = pool
+    list(executor.map(work, [items[t::count] for t in range(count) if items[t::count]]))
 
 
 _SCRATCH = threading.local()
@@ -178,7 +219,8 @@ def depthwise(x, weight, bias, dilation, acc, cells=1 << 17, zeros=None):
     the CPU cache. Positions whose window runs past the edge of a plane are computed
     on the way and cut off when the block is written to the NC(D) output. The zero
     padding ``zeros`` (``(left, right)`` per spatial axis) is added on the way in:
-    each thread's buffer keeps zero borders. The blocks are shared by two threads.
+    each thread's buffer keeps zero borders. The blocks are shared among the threads of
+    the pool (:func:`threads`).
     """
     n_batch, channels, *inner = x.shape
     kernel = weight.shape[2:]
@@ -211,7 +253,7 @@ def depthwise(x, weight, bias, dilation, acc, cells=1 << 17, zeros=None):
             out[:, cs] = np.swapaxes(block, 0, 1)
 
     firsts = range(0, channels, per_block)
-    list(_POOL.map(work, [firsts[0::2], firsts[1::2]]))
+    _run_shards(work, firsts)
     return _add_bias(out, bias, acc)
 
 
