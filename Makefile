@@ -35,7 +35,7 @@ lint: env
 	.venv/bin/ruff format --check .
 
 unit: env
-	.venv/bin/pytest tests/unit tests/chapters -q
+	.venv/bin/pytest tests/unit tests/chapters -q --doctest-modules src/convviz/conv.py src/convviz/transposed.py src/convviz/im2col.py src/convviz/padding.py src/convviz/shuffle.py
 
 labs: env
 	$(PY) -m convviz.labs --check

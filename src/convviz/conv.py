@@ -11,9 +11,9 @@ For an input ``x`` of shape ``(N, C_in, *D)`` and weights of shape
 with ``g(o) = o // (C_out / groups)`` the group of output channel ``o``, ``s`` the
 stride, ``d`` the dilation and ``x_pad`` the input padded as ``padding_mode`` says.
 The ``*_loop`` functions compute exactly that sum; the others compute the same
-numbers with matrix products: :func:`_conv_nd_im2col` is the version the book shows
+numbers with matrix products: ``_conv_nd_im2col`` is the version the book shows
 (one product per group), and where a faster formulation of the same sum applies
-(:mod:`convviz._fast`) they use it.
+(the private ``convviz._fast``) they use it.
 """
 
 from __future__ import annotations
@@ -257,10 +257,10 @@ def conv_method(
     Parameters
     ----------
     input_shape : tuple of int
-        Shape of ``x``: (N, C_in, *D) or (C_in, *D), with ``nd = len(weight_shape) - 2``
-        spatial axes.
+        Shape of ``x``: ``(N, C_in, *D)`` or ``(C_in, *D)``, with
+        ``nd = len(weight_shape) - 2`` spatial axes.
     weight_shape : tuple of int
-        Shape of ``weight``: (C_out, C_in / groups, *K).
+        Shape of ``weight``: ``(C_out, C_in / groups, *K)``.
     stride, padding, dilation, groups, padding_mode
         As in :func:`conv2d`.
     dtype : dtype, default float64
@@ -275,6 +275,21 @@ def conv_method(
     ------
     ValueError, TypeError
         Whatever ``conv{nd}d`` would raise for such arrays and arguments.
+
+    See Also
+    --------
+    conv2d : the convolution this names a formulation of.
+    convviz.transposed.conv_transpose_method : the same for transposed convolutions.
+
+    Examples
+    --------
+    >>> import convviz as cv
+    >>> cv.conv_method((8, 64, 56, 56), (128, 64, 3, 3), padding=1, dtype="float32")
+    'patches'
+    >>> cv.conv_method((8, 128, 56, 56), (128, 1, 3, 3), padding=1, groups=128)
+    'depthwise'
+    >>> cv.conv_method((1, 3, 8, 8), (4, 3, 3, 3), stride=2)
+    'im2col'
     """
     w = _stand_in("weight_shape", weight_shape, dtype)
     nd = w.ndim - 2
@@ -352,6 +367,31 @@ def conv1d(
     TypeError
         Non-numeric or bool arrays, mixed dtypes, non-integer arguments, dilation
         above 1 with int8, int16, int32 or uint8 arrays.
+
+    See Also
+    --------
+    conv1d_loop : the same sum, one multiply-add at a time.
+    convviz.shapes.conv_output_shape : the output size, without computing the convolution.
+    convviz.matrix.conv_matrix : the convolution as one (sparse) matrix.
+    convviz.cost.conv_cost : its multiply-accumulates and parameters.
+    conv_method : which formulation the vectorised version uses for a call.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import convviz as cv
+    >>> x = np.arange(6.0).reshape(1, 1, 6)
+    >>> w = np.array([[[1.0, 0.0, -1.0]]])
+    >>> y = cv.conv1d(x, w, padding=1)  # torch: F.conv1d(x, w, padding=1)
+    >>> y
+    array([[[-1., -2., -2., -2., -2.,  4.]]])
+    >>> np.array_equal(y, cv.conv1d_loop(x, w, padding=1))
+    True
+    >>> from importlib.util import find_spec
+    >>> if find_spec("torch"):  # the same numbers from torch, where it is installed
+    ...     import torch
+    ...     t = torch.nn.functional.conv1d(torch.from_numpy(x), torch.from_numpy(w), padding=1)
+    ...     assert np.allclose(t.numpy(), y)
     """
     return _conv(
         "conv1d", 1, False, x, weight, bias, stride, padding, dilation, groups, padding_mode
@@ -407,6 +447,32 @@ def conv2d(
     TypeError
         Non-numeric or bool arrays, mixed dtypes, non-integer arguments, dilation
         above 1 with int8, int16, int32 or uint8 arrays.
+
+    See Also
+    --------
+    conv2d_loop : the same sum, one multiply-add at a time.
+    convviz.shapes.conv_output_shape : the output size, without computing the convolution.
+    convviz.matrix.conv_matrix : the convolution as one (sparse) matrix.
+    convviz.cost.conv_cost : its multiply-accumulates and parameters.
+    conv_method : which formulation the vectorised version uses for a call.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import convviz as cv
+    >>> x = np.arange(16.0).reshape(1, 1, 4, 4)
+    >>> w = np.ones((1, 1, 2, 2))
+    >>> y = cv.conv2d(x, w, stride=2)  # torch: F.conv2d(x, w, stride=2)
+    >>> y
+    array([[[[10., 18.],
+             [42., 50.]]]])
+    >>> np.array_equal(y, cv.conv2d_loop(x, w, stride=2))
+    True
+    >>> from importlib.util import find_spec
+    >>> if find_spec("torch"):  # the same numbers from torch, where it is installed
+    ...     import torch
+    ...     t = torch.nn.functional.conv2d(torch.from_numpy(x), torch.from_numpy(w), stride=2)
+    ...     assert np.allclose(t.numpy(), y)
     """
     return _conv(
         "conv2d", 2, False, x, weight, bias, stride, padding, dilation, groups, padding_mode
@@ -462,6 +528,31 @@ def conv3d(
     TypeError
         Non-numeric or bool arrays, mixed dtypes, non-integer arguments, dilation
         above 1 with int8, int16, int32 or uint8 arrays.
+
+    See Also
+    --------
+    conv3d_loop : the same sum, one multiply-add at a time.
+    convviz.shapes.conv_output_shape : the output size, without computing the convolution.
+    convviz.matrix.conv_matrix : the convolution as one (sparse) matrix.
+    convviz.cost.conv_cost : its multiply-accumulates and parameters.
+    conv_method : which formulation the vectorised version uses for a call.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import convviz as cv
+    >>> x = np.arange(27.0).reshape(1, 1, 3, 3, 3)
+    >>> w = np.ones((2, 1, 2, 2, 2))
+    >>> y = cv.conv3d(x, w)  # torch: F.conv3d(x, w)
+    >>> y.shape
+    (1, 2, 2, 2, 2)
+    >>> np.array_equal(y, cv.conv3d_loop(x, w))
+    True
+    >>> from importlib.util import find_spec
+    >>> if find_spec("torch"):  # the same numbers from torch, where it is installed
+    ...     import torch
+    ...     t = torch.nn.functional.conv3d(torch.from_numpy(x), torch.from_numpy(w))
+    ...     assert np.allclose(t.numpy(), y)
     """
     return _conv(
         "conv3d", 3, False, x, weight, bias, stride, padding, dilation, groups, padding_mode
@@ -493,6 +584,31 @@ def conv1d_loop(
     -------
     ndarray, shape (N, C_out, L_out) (or without N)
         ``y[n, o, j] = b[o] + sum_(c, k) x_pad[n, g(o) C_in/groups + c, s j + d k] w[o, c, k]``.
+
+    See Also
+    --------
+    conv1d : the vectorised twin, same result.
+    convviz.shapes.conv_output_shape : the output size, without computing the convolution.
+    convviz.matrix.conv_matrix : the convolution as one (sparse) matrix.
+    convviz.cost.conv_cost : its multiply-accumulates and parameters.
+    conv_method : which formulation the vectorised version uses for a call.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import convviz as cv
+    >>> x = np.arange(6.0).reshape(1, 1, 6)
+    >>> w = np.array([[[1.0, 0.0, -1.0]]])
+    >>> y = cv.conv1d_loop(x, w, padding=1)  # torch: F.conv1d(x, w, padding=1)
+    >>> y
+    array([[[-1., -2., -2., -2., -2.,  4.]]])
+    >>> np.array_equal(y, cv.conv1d(x, w, padding=1))
+    True
+    >>> from importlib.util import find_spec
+    >>> if find_spec("torch"):  # the same numbers from torch, where it is installed
+    ...     import torch
+    ...     t = torch.nn.functional.conv1d(torch.from_numpy(x), torch.from_numpy(w), padding=1)
+    ...     assert np.allclose(t.numpy(), y)
     """
     return _conv(
         "conv1d", 1, True, x, weight, bias, stride, padding, dilation, groups, padding_mode
@@ -524,6 +640,32 @@ def conv2d_loop(
     -------
     ndarray, shape (N, C_out, H_out, W_out) (or without N)
         ``y[n, o, p] = b[o] + sum_(c, k) x_pad[n, g(o) C_in/groups + c, s p + d k] w[o, c, k]``.
+
+    See Also
+    --------
+    conv2d : the vectorised twin, same result.
+    convviz.shapes.conv_output_shape : the output size, without computing the convolution.
+    convviz.matrix.conv_matrix : the convolution as one (sparse) matrix.
+    convviz.cost.conv_cost : its multiply-accumulates and parameters.
+    conv_method : which formulation the vectorised version uses for a call.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import convviz as cv
+    >>> x = np.arange(16.0).reshape(1, 1, 4, 4)
+    >>> w = np.ones((1, 1, 2, 2))
+    >>> y = cv.conv2d_loop(x, w, stride=2)  # torch: F.conv2d(x, w, stride=2)
+    >>> y
+    array([[[[10., 18.],
+             [42., 50.]]]])
+    >>> np.array_equal(y, cv.conv2d(x, w, stride=2))
+    True
+    >>> from importlib.util import find_spec
+    >>> if find_spec("torch"):  # the same numbers from torch, where it is installed
+    ...     import torch
+    ...     t = torch.nn.functional.conv2d(torch.from_numpy(x), torch.from_numpy(w), stride=2)
+    ...     assert np.allclose(t.numpy(), y)
     """
     return _conv(
         "conv2d", 2, True, x, weight, bias, stride, padding, dilation, groups, padding_mode
@@ -555,6 +697,31 @@ def conv3d_loop(
     -------
     ndarray, shape (N, C_out, D_out, H_out, W_out) (or without N)
         ``y[n, o, p] = b[o] + sum_(c, k) x_pad[n, g(o) C_in/groups + c, s p + d k] w[o, c, k]``.
+
+    See Also
+    --------
+    conv3d : the vectorised twin, same result.
+    convviz.shapes.conv_output_shape : the output size, without computing the convolution.
+    convviz.matrix.conv_matrix : the convolution as one (sparse) matrix.
+    convviz.cost.conv_cost : its multiply-accumulates and parameters.
+    conv_method : which formulation the vectorised version uses for a call.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import convviz as cv
+    >>> x = np.arange(27.0).reshape(1, 1, 3, 3, 3)
+    >>> w = np.ones((2, 1, 2, 2, 2))
+    >>> y = cv.conv3d_loop(x, w)  # torch: F.conv3d(x, w)
+    >>> y.shape
+    (1, 2, 2, 2, 2)
+    >>> np.array_equal(y, cv.conv3d(x, w))
+    True
+    >>> from importlib.util import find_spec
+    >>> if find_spec("torch"):  # the same numbers from torch, where it is installed
+    ...     import torch
+    ...     t = torch.nn.functional.conv3d(torch.from_numpy(x), torch.from_numpy(w))
+    ...     assert np.allclose(t.numpy(), y)
     """
     return _conv(
         "conv3d", 3, True, x, weight, bias, stride, padding, dilation, groups, padding_mode

@@ -415,7 +415,7 @@ def depthwise_separable_cost(
     Cost
         ``macs = N H_out W_out C_in (k_h k_w + C_out)``; the ratio to the
         standard convolution is ``1 / C_out + 1 / (k_h k_w)``
-        (:func:`depthwise_separable_ratio`).
+        (:func:`convviz.formulas.depthwise_separable_ratio`).
 
     References
     ----------
@@ -498,7 +498,7 @@ def spatially_separable_cost(
         2D: ``macs = N (H_out W C_mid C_in k_h + H_out W_out C_out C_mid k_w)``.
         For an ``N x N`` image, ``m x m`` kernel, one channel, stride 1, no
         padding: ``N (N - m + 1) m + (N - m + 1)^2 m``
-        (:func:`spatially_separable_macs_square`).
+        (:func:`convviz.formulas.spatially_separable_macs_square`).
     """
     shape, passes = _axis_passes(input_shape, kernel_size, stride, padding, dilation)
     c_out = _check_int("out_channels", out_channels, 1)

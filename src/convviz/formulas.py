@@ -137,8 +137,8 @@ class Formula:
         The multiply-accumulate formula, e.g. ``"H_out W_out C_out C_in k_h k_w / g"``.
     params : str
         The parameter (weight) formula.
-    defaults : dict of str to int
-        Values of symbols that may be left out (``g = 1`` for the standard and the
+    defaults : dict
+        Values (int) of symbols that may be left out (``g = 1`` for the standard and the
         transposed convolution).
 
     Examples
@@ -183,7 +183,7 @@ class Formula:
         return int(value) if value.denominator == 1 else value
 
     def macs_of(self, **symbols: int) -> int | Fraction:
-        """The MACs: :attr:`macs` evaluated with ``symbols``.
+        """The MACs: the text ``macs`` evaluated with ``symbols``.
 
         Parameters
         ----------
@@ -195,7 +195,7 @@ class Formula:
         Returns
         -------
         int or Fraction
-            The value; a :class:`~fractions.Fraction` where ``/ g`` does not divide.
+            The value; an exact ``Fraction`` where ``/ g`` does not divide.
 
         Raises
         ------
@@ -207,7 +207,7 @@ class Formula:
         return self._value(self.macs, symbols)
 
     def params_of(self, **symbols: int) -> int | Fraction:
-        """The weights: :attr:`params` evaluated with ``symbols`` (as :meth:`macs_of`).
+        """The weights: the text ``params`` evaluated with ``symbols`` (as :meth:`macs_of`).
 
         Returns
         -------

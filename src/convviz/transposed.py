@@ -11,7 +11,7 @@ and ``y`` is ``y_full`` with ``padding`` cells cut from both ends of each axis
 (``output_padding`` extra cells are kept at the far end), plus the bias. Weights
 have shape ``(C_in, C_out / groups, *K)``, as in PyTorch. The ``*_loop`` functions
 compute exactly that scatter; the others compute the same numbers with a few matrix
-products (:mod:`convviz._fast`: the output split into its ``s`` phases, each an
+products (the private ``convviz._fast``: the output split into its ``s`` phases, each an
 ordinary convolution).
 """
 
@@ -228,6 +228,31 @@ def conv_transpose1d(
     TypeError
         Non-numeric or bool arrays, mixed dtypes, non-integer arguments, int8, int16,
         int32 or uint8 arrays.
+
+    See Also
+    --------
+    conv_transpose1d_loop : the same scatter, one multiply-add at a time.
+    convviz.shapes.conv_transpose_output_shape : the output size, without computing it.
+    convviz.matrix.conv_transpose_matrix : the transposed convolution as one matrix.
+    convviz.cost.conv_transpose_cost : its multiply-accumulates and parameters.
+    conv_transpose_method : which formulation the vectorised version uses for a call.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import convviz as cv
+    >>> x = np.array([[[1.0, 2.0, 3.0]]])
+    >>> w = np.array([[[1.0, 10.0]]])
+    >>> y = cv.conv_transpose1d(x, w, stride=2)  # torch: F.conv_transpose1d(x, w, stride=2)
+    >>> y
+    array([[[ 1., 10.,  2., 20.,  3., 30.]]])
+    >>> np.array_equal(y, cv.conv_transpose1d_loop(x, w, stride=2))
+    True
+    >>> from importlib.util import find_spec
+    >>> if find_spec("torch"):  # the same numbers from torch, where it is installed
+    ...     import torch
+    ...     t = torch.nn.functional.conv_transpose1d(torch.from_numpy(x), torch.from_numpy(w), stride=2)
+    ...     assert np.allclose(t.numpy(), y)
     """
     return _conv_transpose(
         "conv_transpose1d",
@@ -294,6 +319,34 @@ def conv_transpose2d(
     TypeError
         Non-numeric or bool arrays, mixed dtypes, non-integer arguments, int8, int16,
         int32 or uint8 arrays.
+
+    See Also
+    --------
+    conv_transpose2d_loop : the same scatter, one multiply-add at a time.
+    convviz.shapes.conv_transpose_output_shape : the output size, without computing it.
+    convviz.matrix.conv_transpose_matrix : the transposed convolution as one matrix.
+    convviz.cost.conv_transpose_cost : its multiply-accumulates and parameters.
+    conv_transpose_method : which formulation the vectorised version uses for a call.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import convviz as cv
+    >>> x = np.array([[[[1.0, 2.0], [3.0, 4.0]]]])
+    >>> w = np.ones((1, 1, 2, 2))
+    >>> y = cv.conv_transpose2d(x, w, stride=2)  # torch: F.conv_transpose2d(x, w, stride=2)
+    >>> y
+    array([[[[1., 1., 2., 2.],
+             [1., 1., 2., 2.],
+             [3., 3., 4., 4.],
+             [3., 3., 4., 4.]]]])
+    >>> np.array_equal(y, cv.conv_transpose2d_loop(x, w, stride=2))
+    True
+    >>> from importlib.util import find_spec
+    >>> if find_spec("torch"):  # the same numbers from torch, where it is installed
+    ...     import torch
+    ...     t = torch.nn.functional.conv_transpose2d(torch.from_numpy(x), torch.from_numpy(w), stride=2)
+    ...     assert np.allclose(t.numpy(), y)
     """
     return _conv_transpose(
         "conv_transpose2d",
@@ -360,6 +413,33 @@ def conv_transpose3d(
     TypeError
         Non-numeric or bool arrays, mixed dtypes, non-integer arguments, int8, int16,
         int32 or uint8 arrays.
+
+    See Also
+    --------
+    conv_transpose3d_loop : the same scatter, one multiply-add at a time.
+    convviz.shapes.conv_transpose_output_shape : the output size, without computing it.
+    convviz.matrix.conv_transpose_matrix : the transposed convolution as one matrix.
+    convviz.cost.conv_transpose_cost : its multiply-accumulates and parameters.
+    conv_transpose_method : which formulation the vectorised version uses for a call.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import convviz as cv
+    >>> x = np.ones((1, 1, 2, 2, 2))
+    >>> w = np.ones((1, 2, 2, 2, 2))
+    >>> y = cv.conv_transpose3d(x, w)  # torch: F.conv_transpose3d(x, w)
+    >>> y[0, 0, 1]
+    array([[2., 4., 2.],
+           [4., 8., 4.],
+           [2., 4., 2.]])
+    >>> np.array_equal(y, cv.conv_transpose3d_loop(x, w))
+    True
+    >>> from importlib.util import find_spec
+    >>> if find_spec("torch"):  # the same numbers from torch, where it is installed
+    ...     import torch
+    ...     t = torch.nn.functional.conv_transpose3d(torch.from_numpy(x), torch.from_numpy(w))
+    ...     assert np.allclose(t.numpy(), y)
     """
     return _conv_transpose(
         "conv_transpose3d",
@@ -402,6 +482,31 @@ def conv_transpose1d_loop(
     ndarray, shape (N, C_out, L_out) (or without N)
         ``y_full[n, g(c) C_out/g + o, s i + d k] += x[n, c, i] w[c, o, k]``, cropped, plus
         ``b[o]``.
+
+    See Also
+    --------
+    conv_transpose1d : the vectorised twin, same result.
+    convviz.shapes.conv_transpose_output_shape : the output size, without computing it.
+    convviz.matrix.conv_transpose_matrix : the transposed convolution as one matrix.
+    convviz.cost.conv_transpose_cost : its multiply-accumulates and parameters.
+    conv_transpose_method : which formulation the vectorised version uses for a call.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import convviz as cv
+    >>> x = np.array([[[1.0, 2.0, 3.0]]])
+    >>> w = np.array([[[1.0, 10.0]]])
+    >>> y = cv.conv_transpose1d_loop(x, w, stride=2)  # torch: F.conv_transpose1d(x, w, stride=2)
+    >>> y
+    array([[[ 1., 10.,  2., 20.,  3., 30.]]])
+    >>> np.array_equal(y, cv.conv_transpose1d(x, w, stride=2))
+    True
+    >>> from importlib.util import find_spec
+    >>> if find_spec("torch"):  # the same numbers from torch, where it is installed
+    ...     import torch
+    ...     t = torch.nn.functional.conv_transpose1d(torch.from_numpy(x), torch.from_numpy(w), stride=2)
+    ...     assert np.allclose(t.numpy(), y)
     """
     return _conv_transpose(
         "conv_transpose1d",
@@ -444,6 +549,34 @@ def conv_transpose2d_loop(
     ndarray, shape (N, C_out, H_out, W_out) (or without N)
         ``y_full[n, g(c) C_out/g + o, s i + d k] += x[n, c, i] w[c, o, k]``, cropped, plus
         ``b[o]``.
+
+    See Also
+    --------
+    conv_transpose2d : the vectorised twin, same result.
+    convviz.shapes.conv_transpose_output_shape : the output size, without computing it.
+    convviz.matrix.conv_transpose_matrix : the transposed convolution as one matrix.
+    convviz.cost.conv_transpose_cost : its multiply-accumulates and parameters.
+    conv_transpose_method : which formulation the vectorised version uses for a call.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import convviz as cv
+    >>> x = np.array([[[[1.0, 2.0], [3.0, 4.0]]]])
+    >>> w = np.ones((1, 1, 2, 2))
+    >>> y = cv.conv_transpose2d_loop(x, w, stride=2)  # torch: F.conv_transpose2d(x, w, stride=2)
+    >>> y
+    array([[[[1., 1., 2., 2.],
+             [1., 1., 2., 2.],
+             [3., 3., 4., 4.],
+             [3., 3., 4., 4.]]]])
+    >>> np.array_equal(y, cv.conv_transpose2d(x, w, stride=2))
+    True
+    >>> from importlib.util import find_spec
+    >>> if find_spec("torch"):  # the same numbers from torch, where it is installed
+    ...     import torch
+    ...     t = torch.nn.functional.conv_transpose2d(torch.from_numpy(x), torch.from_numpy(w), stride=2)
+    ...     assert np.allclose(t.numpy(), y)
     """
     return _conv_transpose(
         "conv_transpose2d",
@@ -486,6 +619,33 @@ def conv_transpose3d_loop(
     ndarray, shape (N, C_out, D_out, H_out, W_out) (or without N)
         ``y_full[n, g(c) C_out/g + o, s i + d k] += x[n, c, i] w[c, o, k]``, cropped, plus
         ``b[o]``.
+
+    See Also
+    --------
+    conv_transpose3d : the vectorised twin, same result.
+    convviz.shapes.conv_transpose_output_shape : the output size, without computing it.
+    convviz.matrix.conv_transpose_matrix : the transposed convolution as one matrix.
+    convviz.cost.conv_transpose_cost : its multiply-accumulates and parameters.
+    conv_transpose_method : which formulation the vectorised version uses for a call.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import convviz as cv
+    >>> x = np.ones((1, 1, 2, 2, 2))
+    >>> w = np.ones((1, 2, 2, 2, 2))
+    >>> y = cv.conv_transpose3d_loop(x, w)  # torch: F.conv_transpose3d(x, w)
+    >>> y[0, 0, 1]
+    array([[2., 4., 2.],
+           [4., 8., 4.],
+           [2., 4., 2.]])
+    >>> np.array_equal(y, cv.conv_transpose3d(x, w))
+    True
+    >>> from importlib.util import find_spec
+    >>> if find_spec("torch"):  # the same numbers from torch, where it is installed
+    ...     import torch
+    ...     t = torch.nn.functional.conv_transpose3d(torch.from_numpy(x), torch.from_numpy(w))
+    ...     assert np.allclose(t.numpy(), y)
     """
     return _conv_transpose(
         "conv_transpose3d",
@@ -512,10 +672,10 @@ def conv_transpose_method(
     dilation: IntOrTuple = 1,
     dtype: object = np.float64,
 ) -> str:
-    """The formulation ``conv_transpose{nd}d`` uses for a call (see :func:`convviz.conv_method`).
+    """The formulation ``conv_transpose{nd}d`` uses for a call (see :func:`convviz.conv.conv_method`).
 
     ``'phases'``: the output split into its ``s`` phases, each an ordinary convolution,
-    all computed by one matrix product per group (:mod:`convviz._fast`); ``'col2im'``:
+    all computed by one matrix product per group (in the private ``convviz._fast``); ``'col2im'``:
     one matrix product for every stamp, then col2im adds them onto the output, the
     version the book shows, used when there is nothing to compute (an empty batch or output).
     Both give the loop twin's result.
@@ -523,9 +683,10 @@ def conv_transpose_method(
     Parameters
     ----------
     input_shape : tuple of int
-        Shape of ``x``: (N, C_in, *D) or (C_in, *D), with ``nd = len(weight_shape) - 2``.
+        Shape of ``x``: ``(N, C_in, *D)`` or ``(C_in, *D)``, with
+        ``nd = len(weight_shape) - 2``.
     weight_shape : tuple of int
-        Shape of ``weight``: (C_in, C_out / groups, *K).
+        Shape of ``weight``: ``(C_in, C_out / groups, *K)``.
     stride, padding, output_padding, groups, dilation
         As in :func:`conv_transpose2d`.
     dtype : dtype, default float64
@@ -540,6 +701,19 @@ def conv_transpose_method(
     ------
     ValueError, TypeError
         Whatever ``conv_transpose{nd}d`` would raise for such arrays and arguments.
+
+    See Also
+    --------
+    conv_transpose2d : the operation this names a formulation of.
+    convviz.conv.conv_method : the same for convolutions.
+
+    Examples
+    --------
+    >>> import convviz as cv
+    >>> cv.conv_transpose_method((8, 64, 28, 28), (64, 32, 4, 4), stride=2, padding=1)
+    'phases'
+    >>> cv.conv_transpose_method((0, 64, 28, 28), (64, 32, 4, 4), stride=2, padding=1)
+    'col2im'
     """
     w = _stand_in("weight_shape", weight_shape, dtype)
     nd = w.ndim - 2
