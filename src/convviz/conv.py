@@ -224,87 +224,6 @@ def _conv_nd(x, weight, bias, stride, dilation, groups, zeros):
 # --------------------------------------------------------------------------- public
 
 
-def _stand_in(name: str, shape: object, dtype: object) -> np.ndarray:
-    """An array of ``shape`` and ``dtype`` with no memory of its own (a broadcast zero)."""
-    if isinstance(shape, (str, bytes)) or not isinstance(shape, Sequence | np.ndarray):
-        raise TypeError(f"{name} must be a tuple of integers, got {name}={shape!r}")
-    dims = [_check_int(name, v, 0) for v in shape]
-    try:
-        kind = np.dtype(dtype)
-    except TypeError as error:
-        raise TypeError(f"dtype must be a NumPy dtype, got dtype={dtype!r}") from error
-    return np.broadcast_to(np.zeros((), dtype=kind), dims)
-
-
-def conv_method(
-    input_shape: Sequence[int],
-    weight_shape: Sequence[int],
-    stride: IntOrTuple = 1,
-    padding: IntOrTuple | str = 0,
-    dilation: IntOrTuple = 1,
-    groups: int = 1,
-    padding_mode: str = "zeros",
-    dtype: object = np.float64,
-) -> str:
-    """The formulation ``conv{nd}d`` uses for a call, as ``scipy.signal.choose_conv_method``.
-
-    The vectorised convolutions compute the same sum in several ways (a key of
-    :data:`CONV_METHODS`): ``'im2col'`` is the reference the book shows, the others
-    are faster formulations for 1x1 kernels (``'pointwise'``), one channel per group
-    (``'depthwise'``), deep products (``'patches'``) and stride 1 (``'shifted'``,
-    ``'shifted_folded'``). All give the loop twin's result.
-
-    Parameters
-    ----------
-    input_shape : tuple of int
-        Shape of ``x``: ``(N, C_in, *D)`` or ``(C_in, *D)``, with
-        ``nd = len(weight_shape) - 2`` spatial axes.
-    weight_shape : tuple of int
-        Shape of ``weight``: ``(C_out, C_in / groups, *K)``.
-    stride, padding, dilation, groups, padding_mode
-        As in :func:`conv2d`.
-    dtype : dtype, default float64
-        dtype of ``x`` and ``weight``.
-
-    Returns
-    -------
-    str
-        The name of the formulation, a key of :data:`CONV_METHODS`.
-
-    Raises
-    ------
-    ValueError, TypeError
-        Whatever ``conv{nd}d`` would raise for such arrays and arguments.
-
-    See Also
-    --------
-    conv2d : the convolution this names a formulation of.
-    convviz.transposed.conv_transpose_method : the same for transposed convolutions.
-
-    Examples
-    --------
-    >>> import convviz as cv
-    >>> cv.conv_method((8, 64, 56, 56), (128, 64, 3, 3), padding=1, dtype="float32")
-    'patches'
-    >>> cv.conv_method((8, 128, 56, 56), (128, 1, 3, 3), padding=1, groups=128)
-    'depthwise'
-    >>> cv.conv_method((1, 3, 8, 8), (4, 3, 3, 3), stride=2)
-    'im2col'
-    """
-    w = _stand_in("weight_shape", weight_shape, dtype)
-    nd = w.ndim - 2
-    if nd not in (1, 2, 3):
-        raise ValueError(
-            f"weight_shape must have 3, 4 or 5 entries (C_out, C_in / groups, *K), "
-            f"got weight_shape={tuple(weight_shape)}"
-        )
-    x = _stand_in("input_shape", input_shape, dtype)
-    x, weight, _, stride, _, groups, _, _ = _prepare(
-        f"conv{nd}d", nd, x, w, None, stride, padding, dilation, groups, padding_mode
-    )
-    return _fast.choose_conv(x.shape[0], weight.shape, stride, groups, _accumulator(x.dtype))
-
-
 def _conv(op, nd, loop, x, weight, bias, stride, padding, dilation, groups, padding_mode):
     """The body every public function shares: check and pad, compute, restore the dtype."""
     x, weight, bias, stride, dilation, groups, unbatched, zeros = _prepare(
@@ -726,3 +645,87 @@ def conv3d_loop(
     return _conv(
         "conv3d", 3, True, x, weight, bias, stride, padding, dilation, groups, padding_mode
     )
+
+
+# --------------------------------------------------------------------------- which formulation
+
+
+def _stand_in(name: str, shape: object, dtype: object) -> np.ndarray:
+    """An array of ``shape`` and ``dtype`` with no memory of its own (a broadcast zero)."""
+    if isinstance(shape, (str, bytes)) or not isinstance(shape, Sequence | np.ndarray):
+        raise TypeError(f"{name} must be a tuple of integers, got {name}={shape!r}")
+    dims = [_check_int(name, v, 0) for v in shape]
+    try:
+        kind = np.dtype(dtype)
+    except TypeError as error:
+        raise TypeError(f"dtype must be a NumPy dtype, got dtype={dtype!r}") from error
+    return np.broadcast_to(np.zeros((), dtype=kind), dims)
+
+
+def conv_method(
+    input_shape: Sequence[int],
+    weight_shape: Sequence[int],
+    stride: IntOrTuple = 1,
+    padding: IntOrTuple | str = 0,
+    dilation: IntOrTuple = 1,
+    groups: int = 1,
+    padding_mode: str = "zeros",
+    dtype: object = np.float64,
+) -> str:
+    """The formulation ``conv{nd}d`` uses for a call, as ``scipy.signal.choose_conv_method``.
+
+    The vectorised convolutions compute the same sum in several ways (a key of
+    :data:`CONV_METHODS`): ``'im2col'`` is the reference the book shows, the others
+    are faster formulations for 1x1 kernels (``'pointwise'``), one channel per group
+    (``'depthwise'``), deep products (``'patches'``) and stride 1 (``'shifted'``,
+    ``'shifted_folded'``). All give the loop twin's result.
+
+    Parameters
+    ----------
+    input_shape : tuple of int
+        Shape of ``x``: ``(N, C_in, *D)`` or ``(C_in, *D)``, with
+        ``nd = len(weight_shape) - 2`` spatial axes.
+    weight_shape : tuple of int
+        Shape of ``weight``: ``(C_out, C_in / groups, *K)``.
+    stride, padding, dilation, groups, padding_mode
+        As in :func:`conv2d`.
+    dtype : dtype, default float64
+        dtype of ``x`` and ``weight``.
+
+    Returns
+    -------
+    str
+        The name of the formulation, a key of :data:`CONV_METHODS`.
+
+    Raises
+    ------
+    ValueError, TypeError
+        Whatever ``conv{nd}d`` would raise for such arrays and arguments.
+
+    See Also
+    --------
+    conv2d : the convolution this names a formulation of.
+    convviz.transposed.conv_transpose_method : the same for transposed convolutions.
+
+    Examples
+    --------
+    >>> import convviz as cv
+    >>> cv.conv_method((8, 64, 56, 56), (128, 64, 3, 3), padding=1, dtype="float32")
+    'patches'
+    >>> cv.conv_method((8, 128, 56, 56), (128, 1, 3, 3), padding=1, groups=128)
+    'depthwise'
+    >>> cv.conv_method((1, 3, 8, 8), (4, 3, 3, 3), stride=2)
+    'im2col'
+    """
+    w = _stand_in("weight_shape", weight_shape, dtype)
+    nd = w.ndim - 2
+    if nd not in (1, 2, 3):
+        raise ValueError(
+            f"weight_shape must have 3, 4 or 5 entries (C_out, C_in / groups, *K), "
+            f"got weight_shape={tuple(weight_shape)}"
+        )
+    x = _stand_in("input_shape", input_shape, dtype)
+    x, weight, _, stride, _, groups, _, _ = _prepare(
+        f"conv{nd}d", nd, x, w, None, stride, padding, dilation, groups, padding_mode
+    )
+    return _fast.choose_conv(x.shape[0], weight.shape, stride, groups, _accumulator(x.dtype))
