@@ -35,7 +35,7 @@ lint: env
 	.venv/bin/ruff format --check .
 
 unit: env
-	.venv/bin/pytest tests/unit tests/chapters tests/package -q
+	.venv/bin/pytest tests/unit tests/chapters tests/package -q --doctest-modules src/convviz/conv.py src/convviz/transposed.py src/convviz/im2col.py src/convviz/padding.py src/convviz/shuffle.py
 
 labs: env
 	$(PY) tools/make_notebooks.py --check

@@ -3,7 +3,7 @@
 Run: ``.venv/bin/python benchmarks/bench_conv3d_floor.py`` (``--repeats N``).
 Times, on the benchmark's 3-d case (2x4x16x32x32 -> 8 channels, 3x3x3 kernel,
 float32, 2 threads), torch's ``F.conv3d``, convviz's ``conv3d``, and each stage of
-convviz's formulation (``conv._conv_nd_shifted`` with ``fold``) rebuilt here in a few
+convviz's formulation (``_fast.shifted`` with ``fold``) rebuilt here in a few
 lines of plain NumPy, plus the alternatives measured against it:
 
 * ``copies``: the input as ``(C_in, N*D*H*W)`` rows, one shifted copy per (kh, kw)

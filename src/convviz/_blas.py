@@ -121,12 +121,26 @@ def gemm_rowmajor(
 
     ``A`` is ``m x k`` starting at element ``offset_a`` of ``a`` with ``lda`` elements
     between rows; likewise ``B`` (``k x n``) and ``C`` (``m x n``). All three arrays
-    must be C-contiguous, of the same dtype (float32 or float64); the caller is
-    responsible for the matrices lying inside the arrays. ``library`` (tests) picks
-    the GEMMs of :func:`_numpy_openblas` or :func:`_scipy_blas` instead of the default.
+    must be C-contiguous, of the same dtype (float32 or float64), ``c`` writeable, and
+    each matrix must lie inside its array: checked here (:func:`_check_gemm`), since
+    the library reads and writes raw memory. ``library`` (tests) picks the GEMMs of
+    :func:`_numpy_openblas` or :func:`_scipy_blas` instead of the default.
+
+    Raises
+    ------
+    TypeError
+        An operand that is not a C-contiguous ndarray of the one dtype the library
+        has, or a non-integer size.
+    ValueError
+        A negative size or offset, a leading dimension shorter than a row, a matrix
+        reaching past the end of its array, or a read-only ``c``.
     """
+    library = library or _GEMM
+    _check_gemm(c, a, b, m, n, k, lda, ldb, ldc, offset_a, offset_b, offset_c, library)
+    if m == 0 or n == 0:
+        return
     item = c.itemsize
-    (library or _GEMM)[c.dtype](
+    library[c.dtype](
         m,
         n,
         k,
@@ -138,3 +152,39 @@ def gemm_rowmajor(
         c.ctypes.data + offset_c * item,
         ldc,
     )
+
+
+def _check_gemm(c, a, b, m, n, k, lda, ldb, ldc, offset_a, offset_b, offset_c, library) -> None:
+    """Refuse a call that would make the library touch memory outside ``a, b, c``."""
+    for name, value in (("m", m), ("n", n), ("k", k), ("lda", lda), ("ldb", ldb), ("ldc", ldc)):
+        if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+            raise TypeError(f"{name} must be an integer, got {name}={value!r}")
+        if value < 0:
+            raise ValueError(f"{name} must be >= 0, got {name}={value}")
+    for name, arr in (("c", c), ("a", a), ("b", b)):
+        if not isinstance(arr, np.ndarray) or not arr.flags.c_contiguous:
+            raise TypeError(f"{name} must be a C-contiguous ndarray, got {name} of {type(arr)}")
+        if arr.dtype != c.dtype or arr.dtype not in library:
+            raise TypeError(
+                f"a, b and c must share one dtype of {sorted(str(d) for d in library)}, "
+                f"got {name} of dtype {arr.dtype} (c is {c.dtype})"
+            )
+    if not c.flags.writeable:
+        raise ValueError("c must be writeable, got a read-only array")
+    for name, arr, offset, rows, cols, ld in (
+        ("a", a, offset_a, m, k, lda),
+        ("b", b, offset_b, k, n, ldb),
+        ("c", c, offset_c, m, n, ldc),
+    ):
+        if isinstance(offset, bool) or not isinstance(offset, (int, np.integer)) or offset < 0:
+            raise ValueError(f"offset_{name} must be an integer >= 0, got offset_{name}={offset!r}")
+        if ld < max(1, cols):
+            raise ValueError(
+                f"ld{name} must be at least the {cols} columns of {name}, got ld{name}={ld}"
+            )
+        if rows and cols and offset + (rows - 1) * ld + cols > arr.size:
+            raise ValueError(
+                f"the {rows} x {cols} matrix {name} at offset_{name}={offset} with ld{name}={ld} "
+                f"ends at element {offset + (rows - 1) * ld + cols}, past the {arr.size} "
+                f"elements of {name}"
+            )

@@ -11,20 +11,19 @@ For an input ``x`` of shape ``(N, C_in, *D)`` and weights of shape
 with ``g(o) = o // (C_out / groups)`` the group of output channel ``o``, ``s`` the
 stride, ``d`` the dilation and ``x_pad`` the input padded as ``padding_mode`` says.
 The ``*_loop`` functions compute exactly that sum; the others compute the same
-numbers with a handful of matrix products.
+numbers with matrix products: ``_conv_nd_im2col`` is the version the book shows
+(one product per group), and where a faster formulation of the same sum applies
+(the private ``convviz._fast``) they use it.
 """
 
 from __future__ import annotations
 
-import functools
 import math
-import threading
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
-from convviz._blas import gemm_rowmajor
+from convviz import _fast
 from convviz._validate import (
     _check_int,
     check_choice,
@@ -36,16 +35,22 @@ from convviz.padding import pad
 from convviz.shapes import _padding_pairs, conv_output_size
 
 __all__ = [
+    "CONV_METHODS",
     "conv1d",
     "conv1d_loop",
     "conv2d",
     "conv2d_loop",
     "conv3d",
     "conv3d_loop",
+    "conv_method",
 ]
 
 PADDING_MODES = ("zeros", "reflect", "replicate", "circular")
 IntOrTuple = int | Sequence[int]
+#: integer dtypes torch's CPU convolutions refuse to dilate or transpose (int64 they accept)
+NARROW_INTS: tuple[np.dtype, ...] = tuple(np.dtype(t) for t in ("int8", "uint8", "int16", "int32"))
+#: the formulations of the vectorised convolution, by the name :func:`conv_method` returns
+CONV_METHODS: dict[str, str] = dict(_fast.CONV_METHODS)
 
 
 # --------------------------------------------------------------------------- checks
@@ -108,6 +113,12 @@ def _prepare(op, nd, x, weight, bias, stride, padding, dilation, groups, padding
                 f"than the padded input along spatial axis {axis} ({size} cells, x of "
                 f"shape {padded} after padding)"
             )
+    if x.dtype in NARROW_INTS and any(d > 1 for d in dilation):
+        raise TypeError(
+            f"{op} with dilation={dilation} does not support x of dtype {x.dtype}, as torch "
+            f"on CPU (it has no dilated kernel for int8, int16, int32, uint8); use int64 or "
+            f"a float dtype"
+        )
     return x, weight, bias, stride, dilation, groups, unbatched, pairs
 
 
@@ -194,418 +205,154 @@ def _conv_nd_im2col(x, weight, bias, stride, dilation, groups):
     return out
 
 
-GEMM_KINDS = (np.dtype(np.float32), np.dtype(np.float64))
-_POOL = ThreadPoolExecutor(max_workers=2)
-# Rows of the shifted-input and product matrices are this many elements longer than
-# the data: a power-of-two row length (2 x 16 x 32 x 32 in the 3-d benchmark) put every
-# row in the same cache sets; 16 more made that case 3 % faster (in-process A/B).
-_ROW_PAD = 16
-DEEP = 256  # C_in/groups * prod(K) above which a full im2col pays for its copy
+def _conv_nd(x, weight, bias, stride, dilation, groups, zeros):
+    """Vectorised convolution: :func:`_conv_nd_im2col`, or a faster formulation of the
+    same sum from :mod:`convviz._fast` where one applies (:func:`conv_method` names it).
 
-
-def _conv_nd(x, weight, bias, stride, dilation, groups, zeros=None):
-    """Vectorised convolution: picks the fastest of the formulations below.
-
-    ``x`` still lacks the zero padding ``zeros`` (``(left, right)`` per spatial axis,
-    none if omitted); the depthwise formulation adds it while copying blocks into
-    its own buffer, the others pad first.
-
-    * 1x1 kernels: one matrix product per group, in NCHW, no copy;
-    * depthwise (one input channel per group): ``prod(K)`` shifted multiply-adds;
-    * float32/float64 with deep products (``C_in/groups * prod(K) > DEEP``): im2col
-      into a reused buffer, image by image, one deep GEMM each
-      (:func:`_conv_nd_patches`);
-    * stride 1, float32/float64, shallow products: one GEMM per tap on shifted
-      windows of the padded input, in place (:func:`_conv_nd_shifted`);
-    * everything else: im2col on a strided view (:func:`_conv_nd_im2col`).
+    ``x`` still lacks the zero padding ``zeros`` (``(left, right)`` per spatial axis):
+    some formulations add it while copying into their own buffers.
     """
     acc = _accumulator(x.dtype)
-    c_out, c_per_group, *kernel = weight.shape
-    taps = math.prod(kernel)
-    zeros = zeros or [(0, 0)] * len(kernel)
-    if c_per_group == 1 and c_out == groups and all(s == 1 for s in stride) and x.shape[0]:
-        return _conv_nd_depthwise(x, weight, bias, dilation, acc, zeros=zeros)
-    if acc in GEMM_KINDS and c_per_group * taps > DEEP and x.shape[0] and taps > 1:
-        return _conv_nd_patches(x, weight, bias, stride, dilation, groups, acc, zeros=zeros)
-    x = _zero_pad(x, zeros)
-    if x.shape[0] == 0:
-        return _conv_nd_im2col(x, weight, bias, stride, dilation, groups)
-    if taps == 1:
-        return _conv_nd_pointwise(x, weight, bias, stride, groups, acc)
-    if all(s == 1 for s in stride) and acc in GEMM_KINDS:
-        # stack the taps of all but the first kernel axis side by side, a partial
-        # im2col, so that each GEMM has a useful depth
-        nd = len(kernel)
-        return _conv_nd_shifted(x, weight, bias, dilation, groups, acc, max(nd - 1, 1), nd >= 3)
-    return _conv_nd_im2col(x, weight, bias, stride, dilation, groups)
-
-
-_SCRATCH = threading.local()
-
-
-def _scratch(name: str, shape, dtype) -> np.ndarray:
-    """An uninitialised work array kept per thread and reused by the next call.
-
-    Only for arrays that do not escape the call. Measured on the 2-vCPU benchmark
-    machine: a fresh multi-megabyte array, written by NumPy and then read by the BLAS
-    threads, made the 3-d benchmark case 3x slower than a reused one (page faults,
-    and freeing memory that another CPU touched).
-    """
-    size, dtype = math.prod(shape), np.dtype(dtype)
-    buf = getattr(_SCRATCH, name, None)
-    if buf is None or buf.size < size or buf.dtype != dtype:
-        buf = np.empty(size, dtype=dtype)
-        setattr(_SCRATCH, name, buf)
-    return buf[:size].reshape(shape)
-
-
-def _add_bias(out, bias, acc):
-    if bias is not None:
-        out += bias.astype(acc, copy=False).reshape(-1, *([1] * (out.ndim - 2)))
-    return out
-
-
-def _tap_offsets(kernel, dilation, step) -> tuple[int, ...]:
-    """Flat offset ``sum_a d_a k_a step_a`` of every tap ``k`` (in ``np.ndindex`` order)."""
-    offsets = [0]
-    for k, d, r in zip(kernel, dilation, step, strict=True):  # the last axis varies fastest
-        offsets = [o + d * r * j for o in offsets for j in range(k)]
-    return tuple(offsets)
-
-
-# The layouts below are pure functions of a few small tuples, cached: recomputing them
-# cost about 20 us a call, 1.5 % of the 3-d benchmark case.
-
-
-@functools.lru_cache(maxsize=256)
-def _grid(size: tuple, kernel: tuple, dilation: tuple):
-    """Output sizes at stride 1, flat offset of every kernel tap on the grid ``size``,
-    and the flat length that covers every valid output."""
-    out_size = tuple(
-        conv_output_size(i, k, 1, 0, d) for i, k, d in zip(size, kernel, dilation, strict=True)
-    )
-    step = [math.prod(size[a + 1 :]) for a in range(len(size))]
-    offsets = _tap_offsets(kernel, dilation, step)
-    length = sum((o - 1) * r for o, r in zip(out_size, step, strict=True)) + 1
-    return out_size, offsets, length
-
-
-@functools.lru_cache(maxsize=256)
-def _split_taps(size: tuple, kernel: tuple, dilation: tuple, split: int):
-    """Flat offsets of the taps of the first ``split`` kernel axes and of the rest."""
-    step = [math.prod(size[a + 1 :]) for a in range(len(size))]
-    outer = _tap_offsets(kernel[:split], dilation[:split], step[:split])
-    return outer, _tap_offsets(kernel[split:], dilation[split:], step[split:])
-
-
-def _conv_nd_pointwise(x, weight, bias, stride, groups, acc):
-    """1x1 kernels: ``y[n, g] = W[g] @ x[n, g]`` with pixels as columns (one GEMM each)."""
-    x = x[(slice(None), slice(None), *(slice(None, None, s) for s in stride))]
-    n_batch, c_in, *size = x.shape
-    c_out = weight.shape[0]
-    pixels = math.prod(size)
-    xg = x.astype(acc, copy=False).reshape(n_batch, groups, c_in // groups, pixels)
-    w = weight.astype(acc, copy=False).reshape(groups, c_out // groups, c_in // groups)
-    out = np.matmul(w, xg).reshape(n_batch, c_out, *size)
-    return _add_bias(out, bias, acc)
-
-
-def _conv_nd_depthwise(x, weight, bias, dilation, acc, cells=1 << 17, zeros=None):
-    """One input and one output channel per group, stride 1.
-
-    A block of channels (one, or a few when the images are small: about ``cells``
-    cells per block) is copied channel-major, ``src[c, n * prod(D) + q] = x[n, c, q]``:
-    the padded planes of one channel in all images, end to end, as one row. Moving
-    the kernel by one tap moves every window by the same flat offset ``off(k)``, so
-
-        y[c, :L] = sum_k w[c, k] * src[c, off(k) : off(k) + L]
-
-    is ``prod(K)`` scaled, shifted slices added in place, on a block that stays in
-    the CPU cache. Positions whose window runs past the edge of a plane are computed
-    on the way and cut off when the block is written to the NC(D) output. The zero
-    padding ``zeros`` (``(left, right)`` per spatial axis) is added on the way in:
-    each thread's buffer keeps zero borders. The blocks are shared by two threads.
-    """
-    n_batch, channels, *inner = x.shape
-    kernel = weight.shape[2:]
-    zeros = zeros or [(0, 0)] * len(kernel)
-    size = tuple(i + left + right for i, (left, right) in zip(inner, zeros, strict=True))
-    interior = tuple(slice(left, left + i) for i, (left, _) in zip(inner, zeros, strict=True))
-    out_size, offsets, length = _grid(size, kernel, dilation)
-    plane = math.prod(size)
-    length += (n_batch - 1) * plane  # valid outputs of every image, in one row
-    per_block = min(channels, max(1, cells // (n_batch * plane)))
-    x = x.astype(acc, copy=False)
-    w = weight.astype(acc, copy=False).reshape(channels, -1)
-    out = np.empty((n_batch, channels, *out_size), dtype=acc)
-    crop = (slice(None), slice(None), *(slice(0, o) for o in out_size))
-
-    def work(firsts) -> None:
-        src = np.zeros((per_block, n_batch, *size), dtype=acc)
-        y = np.empty((per_block, n_batch * plane), dtype=acc)
-        tmp = np.empty((per_block, length), dtype=acc)
-        for first in firsts:
-            cs = slice(first, min(first + per_block, channels))
-            b = cs.stop - cs.start
-            np.copyto(src[(slice(0, b), slice(None), *interior)], np.swapaxes(x[:, cs], 0, 1))
-            row, acc_y, wb = src[:b].reshape(b, -1), y[:b, :length], w[cs, :, None]
-            np.multiply(row[:, offsets[0] : offsets[0] + length], wb[:, 0], out=acc_y)
-            for t, off in enumerate(offsets[1:], start=1):
-                np.multiply(row[:, off : off + length], wb[:, t], out=tmp[:b])
-                acc_y += tmp[:b]
-            block = y[:b].reshape(b, n_batch, *size)[crop]
-            out[:, cs] = np.swapaxes(block, 0, 1)
-
-    firsts = range(0, channels, per_block)
-    list(_POOL.map(work, [firsts[0::2], firsts[1::2]]))
-    return _add_bias(out, bias, acc)
-
-
-def _tap_copies(size, zeros, out_size, kernel, stride, dilation):
-    """Where each kernel tap reads the unpadded input: ``[(k, dest, src), ...]``.
-
-    Output position ``o`` (per axis) of tap ``k`` reads padded cell ``s o + d k``, that
-    is input cell ``s o + d k - left``; ``dest`` is the range of ``o`` for which that
-    cell exists, ``src`` the matching strided range of input cells. Outside ``dest``
-    the tap reads zero padding.
-    """
-    copies = []
-    for k in np.ndindex(*kernel):
-        dest, src = [], []
-        for i, (left, _), o, kj, s, d in zip(
-            size, zeros, out_size, k, stride, dilation, strict=True
-        ):
-            off = d * kj - left
-            lo, hi = max(0, -(off // s)), min(o, (i - 1 - off) // s + 1)
-            dest.append(slice(lo, max(lo, hi)))
-            src.append(slice(s * lo + off, s * (hi - 1) + off + 1 if hi > lo else s * lo + off, s))
-        copies.append((k, tuple(dest), tuple(src)))
-    return copies
-
-
-def _conv_nd_patches(x, weight, bias, stride, dilation, groups, acc, columns=2048, zeros=None):
-    """im2col a few images at a time into one reused buffer, one deep GEMM per group.
-
-    For a chunk of ``B`` images the buffer holds
-
-        cols[c, k, b, p] = x_pad[n0 + b, c, s p + d k]        shape (C_in, prod(K), B, prod(O))
-
-    so row ``(c, k)`` is one kernel tap of one channel over every output position,
-    contiguous: one strided copy per tap from the unpadded input; the cells that
-    fall in the zero padding ``zeros`` (``(left, right)`` per spatial axis) are zeroed
-    once, as the buffer is reused. Then, per group ``g``,
-
-        y[g] (O_g, B prod(O)) = W[g] (O_g, C_g prod(K)) @ cols[g] (C_g prod(K), B prod(O))
-
-    is a single GEMM of depth ``C_g prod(K)`` (576 for 64 channels and a 3x3 kernel),
-    fast enough to be near the BLAS peak. With ``B = 1`` its rows are already the NCHW
-    output of the image; ``B > 1`` (small images, at least ``columns`` positions per
-    product) costs one transpose.
-    """
-    n_batch, c_in, *size = x.shape
-    c_out, c_per_group, *kernel = weight.shape
-    o_per_group, nd = c_out // groups, len(kernel)
-    zeros = zeros or [(0, 0)] * nd
-    out_size = [
-        conv_output_size(i + left + right, k, s, 0, d)
-        for i, (left, right), k, s, d in zip(size, zeros, kernel, stride, dilation, strict=True)
-    ]
-    positions, taps = math.prod(out_size), math.prod(kernel)
-    chunk = min(n_batch, -(-columns // positions))
-    depth, width = c_per_group * taps, chunk * positions
-    # (O_g... per group, C_g * prod(K)): weight rows are already in (c, k) order
-    w = np.ascontiguousarray(weight.astype(acc, copy=False).reshape(c_out, depth))
-    cols = np.zeros((c_in, *kernel, chunk, *out_size), dtype=acc)
-    out = np.empty((n_batch, c_out, *out_size), dtype=acc)
-    staging = out if chunk == 1 else np.empty((c_out, width), dtype=acc)
-    copies = _tap_copies(size, zeros, out_size, kernel, stride, dilation)
-    x = x.astype(acc, copy=False)
-    for n0 in range(0, n_batch, chunk):
-        b = min(chunk, n_batch - n0)
-        images = np.swapaxes(x[n0 : n0 + b], 0, 1)  # (C, B, *D)
-        for k, dest, src in copies:
-            cols[(slice(None), *k, slice(0, b), *dest)] = images[(slice(None), slice(None), *src)]
-        for g in range(groups):
-            gemm_rowmajor(
-                staging,
-                w,
-                cols,
-                m=o_per_group,
-                n=b * positions,
-                k=depth,
-                lda=depth,
-                ldb=width,
-                ldc=width if chunk > 1 else positions,
-                beta=0.0,
-                offset_a=g * o_per_group * depth,
-                offset_b=g * depth * width,
-                offset_c=g * o_per_group * width
-                if chunk > 1
-                else (n0 * c_out + g * o_per_group) * positions,
-            )
-        if chunk > 1:
-            block = staging.reshape(c_out, chunk, *out_size)[:, :b]
-            out[n0 : n0 + b] = np.swapaxes(block, 0, 1)
-    return _add_bias(out, bias, acc)
-
-
-def _fold_outer_taps(src, wt, groups, span, ld, offsets, x_shape, out_size):
-    """The outer taps of :func:`_conv_nd_shifted` as one GEMM per group, then shifts.
-
-    ``z[g, t, o, p] = sum_(c, j) w[g, o, c, t, j] src[g, c, j, p]`` stacks the taps
-    ``t`` along the rows (``M = taps * O_g``). Tap ``t`` moves every window by the
-    flat offset ``offsets[t]`` within an image's plane, so
-
-        y[n, g, o, q] = sum_t z[g, t, o, n, offsets[t] + q]        (q flat, over the plane)
-
-    The sum runs image by image over these flat rows (long contiguous runs: faster
-    than summing cropped windows), and the valid outputs are then copied out of the
-    plane.
-    """
-    rows, k_dim = wt.shape[1:]
-    n_batch, size = x_shape[0], x_shape[2:]
-    plane, o_per_group = math.prod(size), rows // len(offsets)
-    z = _scratch("taps", (groups, len(offsets), o_per_group, ld), src.dtype)
-    for g in range(groups):
-        gemm_rowmajor(
-            z,
-            wt,
-            src,
-            m=rows,
-            n=span + offsets[-1],
-            k=k_dim,
-            lda=k_dim,
-            ldb=ld,
-            ldc=ld,
-            beta=0.0,
-            offset_a=g * rows * k_dim,
-            offset_b=g * k_dim * ld,
-            offset_c=g * rows * ld,
-        )
-    z = z[..., : n_batch * plane].reshape(groups, len(offsets), o_per_group, n_batch, plane)
-    length = span - (n_batch - 1) * plane  # flat extent of one image's valid outputs
-    total = _scratch("total", (groups, o_per_group, plane), src.dtype)
-    flat = total[..., :length]  # the rest of the plane lies past every valid output
-    grid = total.reshape(groups, o_per_group, *size)[
-        (slice(None), slice(None), *(slice(0, o) for o in out_size))
-    ]
-    out = np.empty((n_batch, groups, o_per_group, *out_size), dtype=src.dtype)
-    for n in range(n_batch):
-        window = [z[:, t, :, n, off : off + length] for t, off in enumerate(offsets)]
-        if len(window) == 1:
-            np.copyto(flat, window[0])
-        else:
-            np.add(window[0], window[1], out=flat)
-        for t in range(2, len(window)):
-            flat += window[t]
-        out[n] = grid
-    return out.reshape(n_batch, -1, *out_size)
-
-
-def _conv_nd_shifted(x, weight, bias, dilation, groups, acc, stacked=1, fold=False):
-    """Stride 1: ``y[n, g] = sum_k W[g, :, :, k] @ X[n, g][:, off(k) : off(k) + L]``.
-
-    Lay the padded input out as ``(C_in, N * prod(D))``: moving the kernel by one
-    tap moves every window by the same number of cells, so for each tap the windows
-    of all output positions of all images form one ``C_g x L`` matrix inside that
-    array, with no copy. BLAS multiplies it in place and adds it to the output
-    (``beta = 1``); or, with ``fold``, one GEMM per group multiplies every tap at once
-    (:func:`_fold_outer_taps`: fewer, taller products, which pays off with few output
-    channels, as in small 3-d convolutions). Positions whose window would run over
-    the right edge are computed on the way (a few percent of extra work) and cut off
-    at the end.
-
-    ``stacked`` trailing kernel axes are instead copied side by side first (a partial
-    im2col), which makes fewer, larger products: 0 copies nothing, ``nd`` is a full
-    im2col with one product per image and group.
-    """
-    (n_batch, c_in), (c_out, c_per_group) = x.shape[:2], weight.shape[:2]
-    size, kernel, o_per_group = x.shape[2:], weight.shape[2:], c_out // groups
-    out_size, _, length = _grid(size, kernel, dilation)
-    plane = math.prod(size)
-    outer, inner = _split_taps(size, kernel, dilation, len(kernel) - stacked)
-    # channels first, images side by side, one matrix for the batch, shifted copies of it:
-    # src[c, j, n prod(D) + q] = x[n, c, q + inner[j]] (zeros past the end of the image)
-    width = n_batch * plane
-    ld = width + _ROW_PAD
-    src = _scratch("shifted", (c_in, len(inner), ld), acc)
-    images = x.reshape(n_batch, c_in, plane)
-    for n in range(n_batch):
-        for j, off in enumerate(inner):
-            start, stop = n * plane, (n + 1) * plane
-            src[:, j, start : stop - off] = images[n, :, off:]
-            src[:, j, stop - off : stop] = 0
-    k_dim, rows = c_per_group * len(inner), len(outer) * o_per_group
-    span = (n_batch - 1) * plane + length  # the valid outputs of every image, flat
-    # (G, outer taps * O_g, C_g * inner taps): one contiguous matrix per group
-    wt = weight.astype(acc, copy=False).reshape(groups, o_per_group, c_per_group, len(outer), -1)
-    wt = np.ascontiguousarray(wt.transpose(0, 3, 1, 2, 4)).reshape(groups, rows, k_dim)
-    if fold:
-        out = _fold_outer_taps(src, wt, groups, span, ld, outer, x.shape, out_size)
-        return _add_bias(out, bias, acc)
-    out = np.empty((c_out, width), dtype=acc)
-    for g in range(groups):
-        for t, off in enumerate(outer):  # out += W[g, t] @ X[g] shifted by off(t)
-            gemm_rowmajor(
-                out,
-                wt,
-                src,
-                m=o_per_group,
-                n=span,
-                k=k_dim,
-                lda=k_dim,
-                ldb=ld,
-                ldc=width,
-                beta=0.0 if t == 0 else 1.0,
-                offset_a=(g * len(outer) + t) * o_per_group * k_dim,
-                offset_b=g * k_dim * ld + off,
-                offset_c=g * o_per_group * width,
-            )
-    out = out.reshape(c_out, n_batch, *size)
-    out = np.swapaxes(out[(slice(None), slice(None), *(slice(0, o) for o in out_size))], 0, 1)
-    return _add_bias(np.ascontiguousarray(out), bias, acc)
+    method = _fast.choose_conv(x.shape[0], weight.shape, stride, groups, acc)
+    if method == "im2col":
+        return _conv_nd_im2col(_zero_pad(x, zeros), weight, bias, stride, dilation, groups)
+    if method not in _fast.PAD_INSIDE:
+        x, zeros = _zero_pad(x, zeros), None
+    return _fast.run_conv(method, x, weight, bias, stride, dilation, groups, acc, zeros)
 
 
 # --------------------------------------------------------------------------- public
 
 
-def _conv(op, nd, impl, x, weight, bias, stride, padding, dilation, groups, padding_mode):
+def _conv(op, nd, loop, x, weight, bias, stride, padding, dilation, groups, padding_mode):
+    """The body every public function shares: check and pad, compute, restore the dtype."""
     x, weight, bias, stride, dilation, groups, unbatched, zeros = _prepare(
         op, nd, x, weight, bias, stride, padding, dilation, groups, padding_mode
     )
-    if impl is _conv_nd:  # the vectorised formulations add the zeros where it suits them
-        out = _conv_nd(x, weight, bias, stride, dilation, groups, zeros)
+    if loop:
+        out = _conv_nd_loop(_zero_pad(x, zeros), weight, bias, stride, dilation, groups)
     else:
-        out = impl(_zero_pad(x, zeros), weight, bias, stride, dilation, groups)
+        out = _conv_nd(x, weight, bias, stride, dilation, groups, zeros)
     out = out.astype(x.dtype, copy=False)
     return out[0] if unbatched else out
 
 
-_DOC = """{nd}-d convolution (cross-correlation) with the semantics of ``torch.nn.functional.{op}``.
+def conv1d(
+    x: np.ndarray,
+    weight: np.ndarray,
+    bias: np.ndarray | None = None,
+    stride: IntOrTuple = 1,
+    padding: IntOrTuple | str = 0,
+    dilation: IntOrTuple = 1,
+    groups: int = 1,
+    padding_mode: str = "zeros",
+) -> np.ndarray:
+    """1-d convolution (cross-correlation) with the semantics of ``torch.nn.functional.conv1d``.
 
     Parameters
     ----------
-    x : ndarray, shape (N, C_in, {dims}) or (C_in, {dims})
-        Input. float16/32/64, complex64/128 or int8/16/32/64, uint8 (as torch on CPU).
-    weight : ndarray, shape (C_out, C_in / groups, {kdims})
+    x : ndarray, shape (N, C_in, L) or (C_in, L)
+        Input. float16/32/64, complex64/128, int64, or int8/16/32, uint8 without
+        dilation (as torch on CPU, which has no dilated kernel for these four).
+    weight : ndarray, shape (C_out, C_in / groups, kL)
         Filters; same dtype as ``x``.
     bias : ndarray, shape (C_out,), optional
         Added to every output position of its channel.
-    stride : int or tuple of {nd} int, default 1
+    stride : int or tuple of 1 int, default 1
         Step ``s`` between windows.
-    padding : int, tuple of {nd} int, 'valid' or 'same', default 0
-        Cells added on both sides of each spatial axis. ``'same'`` (stride 1 only)
-        pads ``d (k - 1)`` cells, the odd one on the right.
-    dilation : int or tuple of {nd} int, default 1
+    padding : int, tuple of 1 int, 'valid' or 'same', default 0
+        Cells added on both sides. ``'same'`` (stride 1 only) pads ``d (k - 1)``
+        cells, the odd one on the right.
+    dilation : int or tuple of 1 int, default 1
         Spacing ``d`` between kernel taps (1: none).
     groups : int, default 1
         Input and output channels are split into ``groups`` independent blocks.
-    padding_mode : {{'zeros', 'reflect', 'replicate', 'circular'}}, default 'zeros'
-        How the padded cells are filled, as ``nn.Conv{nd}d``'s argument of that name.
+    padding_mode : {'zeros', 'reflect', 'replicate', 'circular'}, default 'zeros'
+        How the padded cells are filled, as ``nn.Conv1d``'s argument of that name.
 
     Returns
     -------
-    ndarray, shape (N, C_out, {odims}) (or without N)
+    ndarray, shape (N, C_out, L_out) (or without N)
+        ``y[n, o, j] = b[o] + sum_(c, k) x_pad[n, g(o) C_in/groups + c, s j + d k] w[o, c, k]``
+        with ``L_out = floor((L + p_l + p_r - d (k - 1) - 1) / s) + 1``
+        (:func:`convviz.shapes.conv_output_size`).
+
+    Raises
+    ------
+    ValueError
+        Wrong number of axes, channel or bias mismatch, groups not dividing the
+        channels, stride or dilation < 1, negative padding, ``'same'`` with a
+        stride, or a kernel larger than the padded input.
+    TypeError
+        Non-numeric or bool arrays, mixed dtypes, non-integer arguments, dilation
+        above 1 with int8, int16, int32 or uint8 arrays.
+
+    See Also
+    --------
+    conv1d_loop : the same sum, one multiply-add at a time.
+    convviz.shapes.conv_output_shape : the output size, without computing the convolution.
+    convviz.matrix.conv_matrix : the convolution as one (sparse) matrix.
+    convviz.cost.conv_cost : its multiply-accumulates and parameters.
+    conv_method : which formulation the vectorised version uses for a call.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import convviz as cv
+    >>> x = np.arange(6.0).reshape(1, 1, 6)
+    >>> w = np.array([[[1.0, 0.0, -1.0]]])
+    >>> y = cv.conv1d(x, w, padding=1)  # torch: F.conv1d(x, w, padding=1)
+    >>> y
+    array([[[-1., -2., -2., -2., -2.,  4.]]])
+    >>> np.array_equal(y, cv.conv1d_loop(x, w, padding=1))
+    True
+    >>> from importlib.util import find_spec
+    >>> if find_spec("torch"):  # the same numbers from torch, where it is installed
+    ...     import torch
+    ...     t = torch.nn.functional.conv1d(torch.from_numpy(x), torch.from_numpy(w), padding=1)
+    ...     assert np.allclose(t.numpy(), y)
+    """
+    return _conv(
+        "conv1d", 1, False, x, weight, bias, stride, padding, dilation, groups, padding_mode
+    )
+
+
+def conv2d(
+    x: np.ndarray,
+    weight: np.ndarray,
+    bias: np.ndarray | None = None,
+    stride: IntOrTuple = 1,
+    padding: IntOrTuple | str = 0,
+    dilation: IntOrTuple = 1,
+    groups: int = 1,
+    padding_mode: str = "zeros",
+) -> np.ndarray:
+    """2-d convolution (cross-correlation) with the semantics of ``torch.nn.functional.conv2d``.
+
+    Parameters
+    ----------
+    x : ndarray, shape (N, C_in, H, W) or (C_in, H, W)
+        Input. float16/32/64, complex64/128, int64, or int8/16/32, uint8 without
+        dilation (as torch on CPU, which has no dilated kernel for these four).
+    weight : ndarray, shape (C_out, C_in / groups, kH, kW)
+        Filters; same dtype as ``x``.
+    bias : ndarray, shape (C_out,), optional
+        Added to every output position of its channel.
+    stride : int or tuple of 2 int, default 1
+        Step ``s`` between windows.
+    padding : int, tuple of 2 int, 'valid' or 'same', default 0
+        Cells added on both sides of each spatial axis. ``'same'`` (stride 1 only)
+        pads ``d (k - 1)`` cells, the odd one on the right.
+    dilation : int or tuple of 2 int, default 1
+        Spacing ``d`` between kernel taps (1: none).
+    groups : int, default 1
+        Input and output channels are split into ``groups`` independent blocks.
+    padding_mode : {'zeros', 'reflect', 'replicate', 'circular'}, default 'zeros'
+        How the padded cells are filled, as ``nn.Conv2d``'s argument of that name.
+
+    Returns
+    -------
+    ndarray, shape (N, C_out, H_out, W_out) (or without N)
         ``y[n, o, p] = b[o] + sum_(c, k) x_pad[n, g(o) C_in/groups + c, s p + d k] w[o, c, k]``
         with output size ``O = floor((D + p_l + p_r - d (k - 1) - 1) / s) + 1`` per axis
         (:func:`convviz.shapes.conv_output_size`).
@@ -617,50 +364,368 @@ _DOC = """{nd}-d convolution (cross-correlation) with the semantics of ``torch.n
         channels, stride or dilation < 1, negative padding, ``'same'`` with a
         stride, or a kernel larger than the padded input.
     TypeError
-        Non-numeric or bool arrays, mixed dtypes, non-integer arguments.
+        Non-numeric or bool arrays, mixed dtypes, non-integer arguments, dilation
+        above 1 with int8, int16, int32 or uint8 arrays.
+
+    See Also
+    --------
+    conv2d_loop : the same sum, one multiply-add at a time.
+    convviz.shapes.conv_output_shape : the output size, without computing the convolution.
+    convviz.matrix.conv_matrix : the convolution as one (sparse) matrix.
+    convviz.cost.conv_cost : its multiply-accumulates and parameters.
+    conv_method : which formulation the vectorised version uses for a call.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import convviz as cv
+    >>> x = np.arange(16.0).reshape(1, 1, 4, 4)
+    >>> w = np.ones((1, 1, 2, 2))
+    >>> y = cv.conv2d(x, w, stride=2)  # torch: F.conv2d(x, w, stride=2)
+    >>> y
+    array([[[[10., 18.],
+             [42., 50.]]]])
+    >>> np.array_equal(y, cv.conv2d_loop(x, w, stride=2))
+    True
+    >>> from importlib.util import find_spec
+    >>> if find_spec("torch"):  # the same numbers from torch, where it is installed
+    ...     import torch
+    ...     t = torch.nn.functional.conv2d(torch.from_numpy(x), torch.from_numpy(w), stride=2)
+    ...     assert np.allclose(t.numpy(), y)
     """
-
-
-def _fill_doc(template: str, nd: int, op: str, loop: bool) -> str:
-    """``template`` for ``op`` with ``nd`` spatial axes; a ``*_loop`` twin says so first."""
-    doc = template.format(
-        nd=nd,
-        op=op,
-        dims=["L", "H, W", "D, H, W"][nd - 1],
-        kdims=["kL", "kH, kW", "kD, kH, kW"][nd - 1],
-        odims=["L_out", "H_out, W_out", "D_out, H_out, W_out"][nd - 1],
+    return _conv(
+        "conv2d", 2, False, x, weight, bias, stride, padding, dilation, groups, padding_mode
     )
-    if loop:
-        doc = (
-            f"Loop version of :func:`{op}`: same arguments, same result, one multiply-add "
-            "per step of the formula (slow; for reading and testing).\n" + doc.split("\n", 1)[1]
+
+
+def conv3d(
+    x: np.ndarray,
+    weight: np.ndarray,
+    bias: np.ndarray | None = None,
+    stride: IntOrTuple = 1,
+    padding: IntOrTuple | str = 0,
+    dilation: IntOrTuple = 1,
+    groups: int = 1,
+    padding_mode: str = "zeros",
+) -> np.ndarray:
+    """3-d convolution (cross-correlation) with the semantics of ``torch.nn.functional.conv3d``.
+
+    Parameters
+    ----------
+    x : ndarray, shape (N, C_in, D, H, W) or (C_in, D, H, W)
+        Input. float16/32/64, complex64/128, int64, or int8/16/32, uint8 without
+        dilation (as torch on CPU, which has no dilated kernel for these four).
+    weight : ndarray, shape (C_out, C_in / groups, kD, kH, kW)
+        Filters; same dtype as ``x``.
+    bias : ndarray, shape (C_out,), optional
+        Added to every output position of its channel.
+    stride : int or tuple of 3 int, default 1
+        Step ``s`` between windows.
+    padding : int, tuple of 3 int, 'valid' or 'same', default 0
+        Cells added on both sides of each spatial axis. ``'same'`` (stride 1 only)
+        pads ``d (k - 1)`` cells, the odd one on the right.
+    dilation : int or tuple of 3 int, default 1
+        Spacing ``d`` between kernel taps (1: none).
+    groups : int, default 1
+        Input and output channels are split into ``groups`` independent blocks.
+    padding_mode : {'zeros', 'reflect', 'replicate', 'circular'}, default 'zeros'
+        How the padded cells are filled, as ``nn.Conv3d``'s argument of that name.
+
+    Returns
+    -------
+    ndarray, shape (N, C_out, D_out, H_out, W_out) (or without N)
+        ``y[n, o, p] = b[o] + sum_(c, k) x_pad[n, g(o) C_in/groups + c, s p + d k] w[o, c, k]``
+        with output size ``O = floor((D + p_l + p_r - d (k - 1) - 1) / s) + 1`` per axis
+        (:func:`convviz.shapes.conv_output_size`).
+
+    Raises
+    ------
+    ValueError
+        Wrong number of axes, channel or bias mismatch, groups not dividing the
+        channels, stride or dilation < 1, negative padding, ``'same'`` with a
+        stride, or a kernel larger than the padded input.
+    TypeError
+        Non-numeric or bool arrays, mixed dtypes, non-integer arguments, dilation
+        above 1 with int8, int16, int32 or uint8 arrays.
+
+    See Also
+    --------
+    conv3d_loop : the same sum, one multiply-add at a time.
+    convviz.shapes.conv_output_shape : the output size, without computing the convolution.
+    convviz.matrix.conv_matrix : the convolution as one (sparse) matrix.
+    convviz.cost.conv_cost : its multiply-accumulates and parameters.
+    conv_method : which formulation the vectorised version uses for a call.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import convviz as cv
+    >>> x = np.arange(27.0).reshape(1, 1, 3, 3, 3)
+    >>> w = np.ones((2, 1, 2, 2, 2))
+    >>> y = cv.conv3d(x, w)  # torch: F.conv3d(x, w)
+    >>> y.shape
+    (1, 2, 2, 2, 2)
+    >>> np.array_equal(y, cv.conv3d_loop(x, w))
+    True
+    >>> from importlib.util import find_spec
+    >>> if find_spec("torch"):  # the same numbers from torch, where it is installed
+    ...     import torch
+    ...     t = torch.nn.functional.conv3d(torch.from_numpy(x), torch.from_numpy(w))
+    ...     assert np.allclose(t.numpy(), y)
+    """
+    return _conv(
+        "conv3d", 3, False, x, weight, bias, stride, padding, dilation, groups, padding_mode
+    )
+
+
+def conv1d_loop(
+    x: np.ndarray,
+    weight: np.ndarray,
+    bias: np.ndarray | None = None,
+    stride: IntOrTuple = 1,
+    padding: IntOrTuple | str = 0,
+    dilation: IntOrTuple = 1,
+    groups: int = 1,
+    padding_mode: str = "zeros",
+) -> np.ndarray:
+    """Loop version of :func:`conv1d`: one multiply-add per step of the formula.
+
+    Same arguments, same result, same errors as :func:`conv1d` (slow; for reading and
+    testing).
+
+    Parameters
+    ----------
+    x, weight, bias, stride, padding, dilation, groups, padding_mode
+        As in :func:`conv1d`: ``x`` of shape (N, C_in, L) or (C_in, L), ``weight`` of
+        shape (C_out, C_in / groups, kL).
+
+    Returns
+    -------
+    ndarray, shape (N, C_out, L_out) (or without N)
+        ``y[n, o, j] = b[o] + sum_(c, k) x_pad[n, g(o) C_in/groups + c, s j + d k] w[o, c, k]``.
+
+    See Also
+    --------
+    conv1d : the vectorised twin, same result.
+    convviz.shapes.conv_output_shape : the output size, without computing the convolution.
+    convviz.matrix.conv_matrix : the convolution as one (sparse) matrix.
+    convviz.cost.conv_cost : its multiply-accumulates and parameters.
+    conv_method : which formulation the vectorised version uses for a call.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import convviz as cv
+    >>> x = np.arange(6.0).reshape(1, 1, 6)
+    >>> w = np.array([[[1.0, 0.0, -1.0]]])
+    >>> y = cv.conv1d_loop(x, w, padding=1)  # torch: F.conv1d(x, w, padding=1)
+    >>> y
+    array([[[-1., -2., -2., -2., -2.,  4.]]])
+    >>> np.array_equal(y, cv.conv1d(x, w, padding=1))
+    True
+    >>> from importlib.util import find_spec
+    >>> if find_spec("torch"):  # the same numbers from torch, where it is installed
+    ...     import torch
+    ...     t = torch.nn.functional.conv1d(torch.from_numpy(x), torch.from_numpy(w), padding=1)
+    ...     assert np.allclose(t.numpy(), y)
+    """
+    return _conv(
+        "conv1d", 1, True, x, weight, bias, stride, padding, dilation, groups, padding_mode
+    )
+
+
+def conv2d_loop(
+    x: np.ndarray,
+    weight: np.ndarray,
+    bias: np.ndarray | None = None,
+    stride: IntOrTuple = 1,
+    padding: IntOrTuple | str = 0,
+    dilation: IntOrTuple = 1,
+    groups: int = 1,
+    padding_mode: str = "zeros",
+) -> np.ndarray:
+    """Loop version of :func:`conv2d`: one multiply-add per step of the formula.
+
+    Same arguments, same result, same errors as :func:`conv2d` (slow; for reading and
+    testing).
+
+    Parameters
+    ----------
+    x, weight, bias, stride, padding, dilation, groups, padding_mode
+        As in :func:`conv2d`: ``x`` of shape (N, C_in, H, W) or (C_in, H, W), ``weight``
+        of shape (C_out, C_in / groups, kH, kW).
+
+    Returns
+    -------
+    ndarray, shape (N, C_out, H_out, W_out) (or without N)
+        ``y[n, o, p] = b[o] + sum_(c, k) x_pad[n, g(o) C_in/groups + c, s p + d k] w[o, c, k]``.
+
+    See Also
+    --------
+    conv2d : the vectorised twin, same result.
+    convviz.shapes.conv_output_shape : the output size, without computing the convolution.
+    convviz.matrix.conv_matrix : the convolution as one (sparse) matrix.
+    convviz.cost.conv_cost : its multiply-accumulates and parameters.
+    conv_method : which formulation the vectorised version uses for a call.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import convviz as cv
+    >>> x = np.arange(16.0).reshape(1, 1, 4, 4)
+    >>> w = np.ones((1, 1, 2, 2))
+    >>> y = cv.conv2d_loop(x, w, stride=2)  # torch: F.conv2d(x, w, stride=2)
+    >>> y
+    array([[[[10., 18.],
+             [42., 50.]]]])
+    >>> np.array_equal(y, cv.conv2d(x, w, stride=2))
+    True
+    >>> from importlib.util import find_spec
+    >>> if find_spec("torch"):  # the same numbers from torch, where it is installed
+    ...     import torch
+    ...     t = torch.nn.functional.conv2d(torch.from_numpy(x), torch.from_numpy(w), stride=2)
+    ...     assert np.allclose(t.numpy(), y)
+    """
+    return _conv(
+        "conv2d", 2, True, x, weight, bias, stride, padding, dilation, groups, padding_mode
+    )
+
+
+def conv3d_loop(
+    x: np.ndarray,
+    weight: np.ndarray,
+    bias: np.ndarray | None = None,
+    stride: IntOrTuple = 1,
+    padding: IntOrTuple | str = 0,
+    dilation: IntOrTuple = 1,
+    groups: int = 1,
+    padding_mode: str = "zeros",
+) -> np.ndarray:
+    """Loop version of :func:`conv3d`: one multiply-add per step of the formula.
+
+    Same arguments, same result, same errors as :func:`conv3d` (slow; for reading and
+    testing).
+
+    Parameters
+    ----------
+    x, weight, bias, stride, padding, dilation, groups, padding_mode
+        As in :func:`conv3d`: ``x`` of shape (N, C_in, D, H, W) or (C_in, D, H, W),
+        ``weight`` of shape (C_out, C_in / groups, kD, kH, kW).
+
+    Returns
+    -------
+    ndarray, shape (N, C_out, D_out, H_out, W_out) (or without N)
+        ``y[n, o, p] = b[o] + sum_(c, k) x_pad[n, g(o) C_in/groups + c, s p + d k] w[o, c, k]``.
+
+    See Also
+    --------
+    conv3d : the vectorised twin, same result.
+    convviz.shapes.conv_output_shape : the output size, without computing the convolution.
+    convviz.matrix.conv_matrix : the convolution as one (sparse) matrix.
+    convviz.cost.conv_cost : its multiply-accumulates and parameters.
+    conv_method : which formulation the vectorised version uses for a call.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import convviz as cv
+    >>> x = np.arange(27.0).reshape(1, 1, 3, 3, 3)
+    >>> w = np.ones((2, 1, 2, 2, 2))
+    >>> y = cv.conv3d_loop(x, w)  # torch: F.conv3d(x, w)
+    >>> y.shape
+    (1, 2, 2, 2, 2)
+    >>> np.array_equal(y, cv.conv3d(x, w))
+    True
+    >>> from importlib.util import find_spec
+    >>> if find_spec("torch"):  # the same numbers from torch, where it is installed
+    ...     import torch
+    ...     t = torch.nn.functional.conv3d(torch.from_numpy(x), torch.from_numpy(w))
+    ...     assert np.allclose(t.numpy(), y)
+    """
+    return _conv(
+        "conv3d", 3, True, x, weight, bias, stride, padding, dilation, groups, padding_mode
+    )
+
+
+# --------------------------------------------------------------------------- which formulation
+
+
+def _stand_in(name: str, shape: object, dtype: object) -> np.ndarray:
+    """An array of ``shape`` and ``dtype`` with no memory of its own (a broadcast zero)."""
+    if isinstance(shape, (str, bytes)) or not isinstance(shape, Sequence | np.ndarray):
+        raise TypeError(f"{name} must be a tuple of integers, got {name}={shape!r}")
+    dims = [_check_int(name, v, 0) for v in shape]
+    try:
+        kind = np.dtype(dtype)
+    except TypeError as error:
+        raise TypeError(f"dtype must be a NumPy dtype, got dtype={dtype!r}") from error
+    return np.broadcast_to(np.zeros((), dtype=kind), dims)
+
+
+def conv_method(
+    input_shape: Sequence[int],
+    weight_shape: Sequence[int],
+    stride: IntOrTuple = 1,
+    padding: IntOrTuple | str = 0,
+    dilation: IntOrTuple = 1,
+    groups: int = 1,
+    padding_mode: str = "zeros",
+    dtype: object = np.float64,
+) -> str:
+    """The formulation ``conv{nd}d`` uses for a call, as ``scipy.signal.choose_conv_method``.
+
+    The vectorised convolutions compute the same sum in several ways (a key of
+    :data:`CONV_METHODS`): ``'im2col'`` is the reference the book shows, the others
+    are faster formulations for 1x1 kernels (``'pointwise'``), one channel per group
+    (``'depthwise'``), deep products (``'patches'``) and stride 1 (``'shifted'``,
+    ``'shifted_folded'``). All give the loop twin's result.
+
+    Parameters
+    ----------
+    input_shape : tuple of int
+        Shape of ``x``: ``(N, C_in, *D)`` or ``(C_in, *D)``, with
+        ``nd = len(weight_shape) - 2`` spatial axes.
+    weight_shape : tuple of int
+        Shape of ``weight``: ``(C_out, C_in / groups, *K)``.
+    stride, padding, dilation, groups, padding_mode
+        As in :func:`conv2d`.
+    dtype : dtype, default float64
+        dtype of ``x`` and ``weight``.
+
+    Returns
+    -------
+    str
+        The name of the formulation, a key of :data:`CONV_METHODS`.
+
+    Raises
+    ------
+    ValueError, TypeError
+        Whatever ``conv{nd}d`` would raise for such arrays and arguments.
+
+    See Also
+    --------
+    conv2d : the convolution this names a formulation of.
+    convviz.transposed.conv_transpose_method : the same for transposed convolutions.
+
+    Examples
+    --------
+    >>> import convviz as cv
+    >>> cv.conv_method((8, 64, 56, 56), (128, 64, 3, 3), padding=1, dtype="float32")
+    'patches'
+    >>> cv.conv_method((8, 128, 56, 56), (128, 1, 3, 3), padding=1, groups=128)
+    'depthwise'
+    >>> cv.conv_method((1, 3, 8, 8), (4, 3, 3, 3), stride=2)
+    'im2col'
+    """
+    w = _stand_in("weight_shape", weight_shape, dtype)
+    nd = w.ndim - 2
+    if nd not in (1, 2, 3):
+        raise ValueError(
+            f"weight_shape must have 3, 4 or 5 entries (C_out, C_in / groups, *K), "
+            f"got weight_shape={tuple(weight_shape)}"
         )
-    return doc
-
-
-def _make(nd: int, impl, loop: bool):
-    op = f"conv{nd}d"
-
-    def conv(
-        x: np.ndarray,
-        weight: np.ndarray,
-        bias: np.ndarray | None = None,
-        stride: IntOrTuple = 1,
-        padding: IntOrTuple | str = 0,
-        dilation: IntOrTuple = 1,
-        groups: int = 1,
-        padding_mode: str = "zeros",
-    ) -> np.ndarray:
-        return _conv(op, nd, impl, x, weight, bias, stride, padding, dilation, groups, padding_mode)
-
-    conv.__name__ = conv.__qualname__ = op + ("_loop" if loop else "")
-    conv.__doc__ = _fill_doc(_DOC, nd, op, loop)
-    return conv
-
-
-conv1d = _make(1, _conv_nd, loop=False)
-conv2d = _make(2, _conv_nd, loop=False)
-conv3d = _make(3, _conv_nd, loop=False)
-conv1d_loop = _make(1, _conv_nd_loop, loop=True)
-conv2d_loop = _make(2, _conv_nd_loop, loop=True)
-conv3d_loop = _make(3, _conv_nd_loop, loop=True)
+    x = _stand_in("input_shape", input_shape, dtype)
+    x, weight, _, stride, _, groups, _, _ = _prepare(
+        f"conv{nd}d", nd, x, w, None, stride, padding, dilation, groups, padding_mode
+    )
+    return _fast.choose_conv(x.shape[0], weight.shape, stride, groups, _accumulator(x.dtype))

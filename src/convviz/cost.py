@@ -1,7 +1,8 @@
-"""What a convolution costs: multiplications, FLOPs and parameters.
+"""What a convolution costs: multiplications, FLOPs and parameters, layer by layer.
 
-Every convolution type of the book is priced from real shapes here, layer by
-layer, and as a formula for the text.
+Every convolution type of the book is priced here from real shapes (batch, channels,
+spatial sizes, stride, padding, dilation, groups). The closed-form formulas the
+chapters quote, and the article's worked examples, are in :mod:`convviz.formulas`.
 
 Conventions
 -----------
@@ -41,13 +42,30 @@ X. Zhang et al., "ShuffleNet", arXiv:1707.01083 (2017).
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from fractions import Fraction
 
 import numpy as np
 
 from convviz._validate import _check_int, int_tuple
+
+# The closed-form formulas moved to convviz.formulas; still reachable as convviz.cost.<name>
+from convviz.formulas import (  # noqa: F401
+    FORMULAS,
+    Formula,
+    article_separable_ratio,
+    depthwise_separable_ratio,
+    depthwise_separable_ratio_exact,
+    depthwise_separable_ratio_limit,
+    grouped_params_ratio,
+    separable_ratio,
+    separable_ratio_exact,
+    separable_ratio_limit,
+    spatially_separable_macs_square,
+    standard_macs_formula,
+    standard_macs_square,
+    standard_params_formula,
+)
 from convviz.shapes import (
     _padding_pairs,
     conv_output_size,
@@ -55,30 +73,16 @@ from convviz.shapes import (
 )
 
 __all__ = [
-    "FORMULAS",
     "Cost",
-    "Formula",
-    "article_separable_ratio",
     "conv_cost",
     "conv_transpose_cost",
     "depthwise_cost",
     "depthwise_separable_cost",
-    "depthwise_separable_ratio",
-    "depthwise_separable_ratio_exact",
-    "depthwise_separable_ratio_limit",
     "flattened_cost",
     "grouped_conv_cost",
-    "grouped_params_ratio",
     "pointwise_cost",
     "pointwise_grouped_cost",
-    "separable_ratio",
-    "separable_ratio_exact",
-    "separable_ratio_limit",
     "spatially_separable_cost",
-    "spatially_separable_macs_square",
-    "standard_macs_formula",
-    "standard_macs_square",
-    "standard_params_formula",
 ]
 
 
@@ -411,7 +415,7 @@ def depthwise_separable_cost(
     Cost
         ``macs = N H_out W_out C_in (k_h k_w + C_out)``; the ratio to the
         standard convolution is ``1 / C_out + 1 / (k_h k_w)``
-        (:func:`depthwise_separable_ratio`).
+        (:func:`convviz.formulas.depthwise_separable_ratio`).
 
     References
     ----------
@@ -494,7 +498,7 @@ def spatially_separable_cost(
         2D: ``macs = N (H_out W C_mid C_in k_h + H_out W_out C_out C_mid k_w)``.
         For an ``N x N`` image, ``m x m`` kernel, one channel, stride 1, no
         padding: ``N (N - m + 1) m + (N - m + 1)^2 m``
-        (:func:`spatially_separable_macs_square`).
+        (:func:`convviz.formulas.spatially_separable_macs_square`).
     """
     shape, passes = _axis_passes(input_shape, kernel_size, stride, padding, dilation)
     c_out = _check_int("out_channels", out_channels, 1)
@@ -614,335 +618,3 @@ def conv_transpose_cost(
         )
         macs = n * c_in * (c_out // g) * pairs
     return _layer_cost(macs, weights, n, c_out, out, bias)
-
-
-# --------------------------------------------------------------------------- #
-# Formulas for the text
-# --------------------------------------------------------------------------- #
-
-
-@dataclass(frozen=True)
-class Formula:
-    """A cost formula as text and as a function of the same symbols.
-
-    Symbols (2D, batch of one, bias left out): ``H, W`` input size,
-    ``H_out, W_out`` output size, ``C_in, C_out`` channels, ``k_h, k_w`` kernel,
-    ``g`` groups. Juxtaposition means multiplication.
-
-    Attributes
-    ----------
-    name : str
-        The convolution type.
-    macs : str
-        The multiply-accumulate formula as text.
-    params : str
-        The parameter formula as text.
-    macs_of : callable
-        ``macs`` as a function, called with the symbols as keywords (extra keywords
-        are ignored), e.g. ``FORMULAS["standard"].macs_of(H_out=5, ...)``.
-    params_of : callable
-        ``params`` as a function, called the same way.
-    """
-
-    name: str
-    macs: str
-    params: str
-    macs_of: Callable[..., int]
-    params_of: Callable[..., int]
-
-
-def _f(name: str, macs: str, params: str, macs_of: Callable, params_of: Callable) -> Formula:
-    return Formula(name, macs, params, macs_of, params_of)
-
-
-#: MACs of a standard (or grouped) convolution, in words.
-standard_macs_formula = "H_out W_out C_out C_in k_h k_w / g"
-#: Weights of a standard (or grouped) convolution.
-standard_params_formula = "C_out C_in k_h k_w / g"
-
-#: One :class:`Formula` per convolution type of the book.
-FORMULAS: dict[str, Formula] = {
-    f.name: f
-    for f in [
-        _f(
-            "standard",
-            standard_macs_formula,
-            standard_params_formula,
-            lambda H_out, W_out, C_in, C_out, k_h, k_w, g=1, **_: (
-                H_out * W_out * C_out * C_in * k_h * k_w // g
-            ),
-            lambda C_in, C_out, k_h, k_w, g=1, **_: C_out * C_in * k_h * k_w // g,
-        ),
-        _f(
-            "pointwise",
-            "H W C_out C_in",
-            "C_out C_in",
-            lambda H, W, C_in, C_out, **_: H * W * C_out * C_in,
-            lambda C_in, C_out, **_: C_out * C_in,
-        ),
-        _f(
-            "spatially_separable",
-            "H_out W C_out C_in k_h + H_out W_out C_out C_out k_w",
-            "C_out C_in k_h + C_out C_out k_w",
-            lambda W, H_out, W_out, C_in, C_out, k_h, k_w, **_: (
-                H_out * W * C_out * C_in * k_h + H_out * W_out * C_out * C_out * k_w
-            ),
-            lambda C_in, C_out, k_h, k_w, **_: C_out * C_in * k_h + C_out * C_out * k_w,
-        ),
-        _f(
-            "depthwise",
-            "H_out W_out C_in k_h k_w",
-            "C_in k_h k_w",
-            lambda H_out, W_out, C_in, k_h, k_w, **_: H_out * W_out * C_in * k_h * k_w,
-            lambda C_in, k_h, k_w, **_: C_in * k_h * k_w,
-        ),
-        _f(
-            "depthwise_separable",
-            "H_out W_out C_in (k_h k_w + C_out)",
-            "C_in (k_h k_w + C_out)",
-            lambda H_out, W_out, C_in, C_out, k_h, k_w, **_: (
-                H_out * W_out * C_in * (k_h * k_w + C_out)
-            ),
-            lambda C_in, C_out, k_h, k_w, **_: C_in * (k_h * k_w + C_out),
-        ),
-        _f(
-            "flattened",
-            "C_out (H W C_in + H_out W k_h + H_out W_out k_w)",
-            "C_out (C_in + k_h + k_w)",
-            lambda H, W, H_out, W_out, C_in, C_out, k_h, k_w, **_: (
-                C_out * (H * W * C_in + H_out * W * k_h + H_out * W_out * k_w)
-            ),
-            lambda C_in, C_out, k_h, k_w, **_: C_out * (C_in + k_h + k_w),
-        ),
-        _f(
-            "grouped",
-            standard_macs_formula,
-            standard_params_formula,
-            lambda H_out, W_out, C_in, C_out, k_h, k_w, g, **_: (
-                H_out * W_out * C_out * C_in * k_h * k_w // g
-            ),
-            lambda C_in, C_out, k_h, k_w, g, **_: C_out * C_in * k_h * k_w // g,
-        ),
-        _f(
-            "pointwise_grouped",
-            "H W C_out C_in / g",
-            "C_out C_in / g",
-            lambda H, W, C_in, C_out, g, **_: H * W * C_out * C_in // g,
-            lambda C_in, C_out, g, **_: C_out * C_in // g,
-        ),
-        _f(
-            "transposed",
-            "H W C_in C_out k_h k_w / g",
-            "C_in C_out k_h k_w / g",
-            lambda H, W, C_in, C_out, k_h, k_w, g=1, **_: H * W * C_in * C_out * k_h * k_w // g,
-            lambda C_in, C_out, k_h, k_w, g=1, **_: C_in * C_out * k_h * k_w // g,
-        ),
-    ]
-}
-
-
-# --------------------------------------------------------------------------- #
-# The article's worked examples, in general form
-# --------------------------------------------------------------------------- #
-
-
-def _square_args(n: int, m: int) -> tuple[int, int]:
-    n = _check_int("N", n, 1)
-    m = _check_int("m", m, 1)
-    if m > n:
-        raise ValueError(f"kernel size m must not exceed image size N, got m={m}, N={n}")
-    return n, m
-
-
-def standard_macs_square(N: int, m: int) -> int:
-    """Multiplications of an ``m x m`` convolution on an ``N x N`` image, one channel.
-
-    Parameters
-    ----------
-    N : int
-        Image side.
-    m : int
-        Kernel side (``m <= N``); stride 1, no padding.
-
-    Returns
-    -------
-    int
-        ``(N - m + 1)^2 m^2``: ``(N - m + 1)^2`` positions, ``m^2`` each
-        (81 for ``N = 5, m = 3``).
-    """
-    n, m = _square_args(N, m)
-    return (n - m + 1) ** 2 * m**2
-
-
-def spatially_separable_macs_square(N: int, m: int) -> int:
-    """Multiplications of an ``m x 1`` then ``1 x m`` convolution on an ``N x N`` image.
-
-    Parameters
-    ----------
-    N : int
-        Image side.
-    m : int
-        Kernel side (``m <= N``); stride 1, no padding, one channel.
-
-    Returns
-    -------
-    int
-        ``N (N - m + 1) m + (N - m + 1)^2 m``: the ``m x 1`` kernel visits
-        ``(N - m + 1) x N`` positions, the ``1 x m`` kernel then
-        ``(N - m + 1)^2`` (45 + 27 = 72 for ``N = 5, m = 3``).
-    """
-    n, m = _square_args(N, m)
-    return n * (n - m + 1) * m + (n - m + 1) ** 2 * m
-
-
-def separable_ratio_exact(N: int, m: int) -> Fraction:
-    """Spatially separable over standard multiplications, as an exact fraction.
-
-    Parameters
-    ----------
-    N : int
-        Image side.
-    m : int
-        Kernel side (``m <= N``).
-
-    Returns
-    -------
-    Fraction
-        ``(2N - m + 1) / (m (N - m + 1)) = 2/m + (m - 1) / (m (N - m + 1))``,
-        which tends to ``2 / m`` when ``N >> m``.
-    """
-    return Fraction(spatially_separable_macs_square(N, m), standard_macs_square(N, m))
-
-
-def separable_ratio(N: int, m: int) -> float:
-    """Float version of :func:`separable_ratio_exact`.
-
-    Parameters
-    ----------
-    N : int
-        Image side.
-    m : int
-        Kernel side.
-
-    Returns
-    -------
-    float
-        ``2/m + (m - 1) / (m (N - m + 1))``.
-    """
-    return float(separable_ratio_exact(N, m))
-
-
-def article_separable_ratio(N: int, m: int) -> Fraction:
-    """The ratio exactly as the source article writes it, with ``N - 2``.
-
-    The article writes ``2/m + 2 / (m (N - 2))`` for a general ``m x m``
-    kernel; the general ratio (:func:`separable_ratio_exact`) has
-    ``(m - 1) / (m (N - m + 1))``, so the two agree only for ``m = 3``.
-
-    Parameters
-    ----------
-    N : int
-        Image side (``N > 2``).
-    m : int
-        Kernel side.
-
-    Returns
-    -------
-    Fraction
-        ``2/m + 2 / (m (N - 2))``.
-    """
-    n = _check_int("N", N, 3)
-    m = _check_int("m", m, 1)
-    return Fraction(2, m) + Fraction(2, m * (n - 2))
-
-
-def separable_ratio_limit(m: int) -> Fraction:
-    """Limit of the spatially separable ratio as ``N -> infinity``.
-
-    Parameters
-    ----------
-    m : int
-        Kernel side.
-
-    Returns
-    -------
-    Fraction
-        ``2 / m``.
-    """
-    return Fraction(2, _check_int("m", m, 1))
-
-
-def depthwise_separable_ratio_exact(c_out: int, h: int) -> Fraction:
-    """Depthwise separable over standard multiplications, as an exact fraction.
-
-    Both layers have the same input and an ``h x h`` kernel, so the positions
-    and ``C_in`` cancel: ``H_out W_out C_in (h^2 + C_out) / (H_out W_out C_in
-    C_out h^2)``. This holds for every ``h``, odd or even.
-
-    Parameters
-    ----------
-    c_out : int
-        ``N_c``, output channels.
-    h : int
-        Kernel side.
-
-    Returns
-    -------
-    Fraction
-        ``1 / N_c + 1 / h^2`` (``1/128 + 1/9 = 10275/86400`` for the article's
-        7x7x3 to 5x5x128 example).
-    """
-    c = _check_int("c_out", c_out, 1)
-    h = _check_int("h", h, 1)
-    return Fraction(1, c) + Fraction(1, h * h)
-
-
-def depthwise_separable_ratio(c_out: int, h: int) -> float:
-    """Float version of :func:`depthwise_separable_ratio_exact`.
-
-    Parameters
-    ----------
-    c_out : int
-        Output channels ``N_c``.
-    h : int
-        Kernel side.
-
-    Returns
-    -------
-    float
-        ``1 / N_c + 1 / h^2``.
-    """
-    return float(depthwise_separable_ratio_exact(c_out, h))
-
-
-def depthwise_separable_ratio_limit(h: int) -> Fraction:
-    """Limit of the depthwise separable ratio for many output channels.
-
-    Parameters
-    ----------
-    h : int
-        Kernel side.
-
-    Returns
-    -------
-    Fraction
-        ``1 / h^2`` (``N_c -> infinity``).
-    """
-    h = _check_int("h", h, 1)
-    return Fraction(1, h * h)
-
-
-def grouped_params_ratio(groups: int) -> Fraction:
-    """Weights of a grouped convolution over those of the standard one.
-
-    Parameters
-    ----------
-    groups : int
-        ``g``.
-
-    Returns
-    -------
-    Fraction
-        ``1 / g`` (two groups halve the weights, and the MACs).
-    """
-    return Fraction(1, _check_int("groups", groups, 1))

@@ -105,6 +105,33 @@ def unfold(
         dilation or stride, negative padding, or a window larger than the padded image.
     TypeError
         Integer or non-numeric ``x``; non-integer parameters.
+
+    See Also
+    --------
+    unfold_loop : the same columns, one cell at a time.
+    fold : the inverse direction, columns back to images (col2im).
+    convviz.shapes.conv_output_shape : the window counts ``(O_h, O_w)``.
+    convviz.conv.conv2d : the convolution, which is ``weight.reshape(C_out, -1) @ cols``.
+    convviz.cost.conv_cost : the cost of that product.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import convviz as cv
+    >>> x = np.arange(9.0).reshape(1, 1, 3, 3)
+    >>> y = cv.unfold(x, 2)  # torch: F.unfold(x, 2)
+    >>> y
+    array([[[0., 1., 3., 4.],
+            [1., 2., 4., 5.],
+            [3., 4., 6., 7.],
+            [4., 5., 7., 8.]]])
+    >>> np.array_equal(y, cv.unfold_loop(x, 2))
+    True
+    >>> from importlib.util import find_spec
+    >>> if find_spec("torch"):  # the same numbers from torch, where it is installed
+    ...     import torch
+    ...     t = torch.nn.functional.unfold(torch.from_numpy(x), 2)
+    ...     assert np.allclose(t.numpy(), y)
     """
     x, unbatched = _unfold_input(x)
     k, d, p, s, blocks = _blocks(x.shape[2:], kernel_size, dilation, padding, stride)
@@ -122,7 +149,35 @@ def unfold_loop(
     padding: IntOrTuple = 0,
     stride: IntOrTuple = 1,
 ) -> np.ndarray:
-    """:func:`unfold` written as the loops of its formula (same arguments and result)."""
+    """:func:`unfold` written as the loops of its formula (same arguments and result).
+
+    See Also
+    --------
+    unfold : the vectorised twin, same result.
+    fold : the inverse direction, columns back to images (col2im).
+    convviz.shapes.conv_output_shape : the window counts ``(O_h, O_w)``.
+    convviz.conv.conv2d : the convolution, which is ``weight.reshape(C_out, -1) @ cols``.
+    convviz.cost.conv_cost : the cost of that product.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import convviz as cv
+    >>> x = np.arange(9.0).reshape(1, 1, 3, 3)
+    >>> y = cv.unfold_loop(x, 2)  # torch: F.unfold(x, 2)
+    >>> y
+    array([[[0., 1., 3., 4.],
+            [1., 2., 4., 5.],
+            [3., 4., 6., 7.],
+            [4., 5., 7., 8.]]])
+    >>> np.array_equal(y, cv.unfold(x, 2))
+    True
+    >>> from importlib.util import find_spec
+    >>> if find_spec("torch"):  # the same numbers from torch, where it is installed
+    ...     import torch
+    ...     t = torch.nn.functional.unfold(torch.from_numpy(x), 2)
+    ...     assert np.allclose(t.numpy(), y)
+    """
     x, unbatched = _unfold_input(x)
     n_batch, channels, height, width = x.shape
     k, d, p, s, blocks = _blocks((height, width), kernel_size, dilation, padding, stride)
@@ -197,6 +252,32 @@ def fold(
         ``x.shape[-1]`` not the number of windows, or invalid parameters.
     TypeError
         Integer or non-numeric ``x``; non-integer parameters.
+
+    See Also
+    --------
+    fold_loop : the same sums, one cell at a time.
+    unfold : the forward direction, images to columns (im2col).
+    convviz.shapes.conv_output_shape : the window counts ``(O_h, O_w)``.
+    convviz.transposed.conv_transpose2d : a transposed convolution is a product, then fold.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import convviz as cv
+    >>> x = np.arange(9.0).reshape(1, 1, 3, 3)
+    >>> cols = cv.unfold(x, 2)
+    >>> y = cv.fold(cols, (3, 3), 2)  # torch: F.fold(cols, (3, 3), 2)
+    >>> y  # every cell times the number of windows that cover it
+    array([[[[ 0.,  2.,  2.],
+             [ 6., 16., 10.],
+             [ 6., 14.,  8.]]]])
+    >>> np.array_equal(y, cv.fold_loop(cols, (3, 3), 2))
+    True
+    >>> from importlib.util import find_spec
+    >>> if find_spec("torch"):  # the same numbers from torch, where it is installed
+    ...     import torch
+    ...     t = torch.nn.functional.fold(torch.from_numpy(cols), (3, 3), 2)
+    ...     assert np.allclose(t.numpy(), y)
     """
     x, unbatched, size, k, d, p, s, blocks = _fold_input(
         x, output_size, kernel_size, dilation, padding, stride
@@ -222,7 +303,34 @@ def fold_loop(
     padding: IntOrTuple = 0,
     stride: IntOrTuple = 1,
 ) -> np.ndarray:
-    """:func:`fold` written as the loops of its formula (same arguments and result)."""
+    """:func:`fold` written as the loops of its formula (same arguments and result).
+
+    See Also
+    --------
+    fold : the vectorised twin, same result.
+    unfold : the forward direction, images to columns (im2col).
+    convviz.shapes.conv_output_shape : the window counts ``(O_h, O_w)``.
+    convviz.transposed.conv_transpose2d : a transposed convolution is a product, then fold.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import convviz as cv
+    >>> x = np.arange(9.0).reshape(1, 1, 3, 3)
+    >>> cols = cv.unfold(x, 2)
+    >>> y = cv.fold_loop(cols, (3, 3), 2)  # torch: F.fold(cols, (3, 3), 2)
+    >>> y  # every cell times the number of windows that cover it
+    array([[[[ 0.,  2.,  2.],
+             [ 6., 16., 10.],
+             [ 6., 14.,  8.]]]])
+    >>> np.array_equal(y, cv.fold(cols, (3, 3), 2))
+    True
+    >>> from importlib.util import find_spec
+    >>> if find_spec("torch"):  # the same numbers from torch, where it is installed
+    ...     import torch
+    ...     t = torch.nn.functional.fold(torch.from_numpy(cols), (3, 3), 2)
+    ...     assert np.allclose(t.numpy(), y)
+    """
     x, unbatched, size, k, d, p, s, blocks = _fold_input(
         x, output_size, kernel_size, dilation, padding, stride
     )

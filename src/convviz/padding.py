@@ -166,6 +166,30 @@ def pad(
         Odd ``pad`` length, more pairs than axes, a reflect pad ``>= D``, a
         circular pad ``> D``, a crop that leaves no cells, or a mode/shape pair
         torch does not support.
+
+    See Also
+    --------
+    pad_loop : the same cells, one at a time.
+    convviz.conv.conv2d : ``padding_mode`` pads with this function before convolving.
+    convviz.shapes.same_padding : the padding that keeps the size.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import convviz as cv
+    >>> x = np.arange(4.0).reshape(1, 1, 4)
+    >>> y = cv.pad(x, (1, 2), mode="reflect")  # torch: F.pad(x, (1, 2), mode="reflect")
+    >>> y
+    array([[[1., 0., 1., 2., 3., 2., 1.]]])
+    >>> np.array_equal(y, cv.pad_loop(x, (1, 2), mode="reflect"))
+    True
+    >>> cv.pad(x, (1, 2))
+    array([[[0., 0., 1., 2., 3., 0., 0.]]])
+    >>> from importlib.util import find_spec
+    >>> if find_spec("torch"):  # the same numbers from torch, where it is installed
+    ...     import torch
+    ...     t = torch.nn.functional.pad(torch.from_numpy(x), (1, 2), mode="reflect")
+    ...     assert np.allclose(t.numpy(), y)
     """
     x = as_array("x", x)
     pairs = _check_pad(x, pad, mode, value)
@@ -192,7 +216,32 @@ def pad_loop(
     mode: str = "constant",
     value: float | None = None,
 ) -> np.ndarray:
-    """:func:`pad` written as a loop over output cells (same arguments and result)."""
+    """:func:`pad` written as a loop over output cells (same arguments and result).
+
+    See Also
+    --------
+    pad : the vectorised twin, same result.
+    convviz.conv.conv2d : ``padding_mode`` pads with this function before convolving.
+    convviz.shapes.same_padding : the padding that keeps the size.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import convviz as cv
+    >>> x = np.arange(4.0).reshape(1, 1, 4)
+    >>> y = cv.pad_loop(x, (1, 2), mode="reflect")  # torch: F.pad(x, (1, 2), mode="reflect")
+    >>> y
+    array([[[1., 0., 1., 2., 3., 2., 1.]]])
+    >>> np.array_equal(y, cv.pad(x, (1, 2), mode="reflect"))
+    True
+    >>> cv.pad_loop(x, (1, 2))
+    array([[[0., 0., 1., 2., 3., 0., 0.]]])
+    >>> from importlib.util import find_spec
+    >>> if find_spec("torch"):  # the same numbers from torch, where it is installed
+    ...     import torch
+    ...     t = torch.nn.functional.pad(torch.from_numpy(x), (1, 2), mode="reflect")
+    ...     assert np.allclose(t.numpy(), y)
+    """
     x = as_array("x", x)
     pairs = _check_pad(x, pad, mode, value)
     shape = list(x.shape)

@@ -143,13 +143,15 @@ def conv_transpose_output_size(
     Returns
     -------
     int
-        ``o = (i - 1) s - 2p + d (k - 1) + a + 1``.
+        ``o = (i - 1) s - 2p + d (k - 1) + a + 1``; 0 when the padding cuts away the
+        whole result (the transposed convolution then returns an empty axis, as torch
+        does on its oneDNN path and on an empty batch).
 
     Raises
     ------
     ValueError
         If ``output_padding`` is not smaller than the stride or the dilation, or
-        the result is not positive.
+        the result is negative.
     """
     i = _check_int("size", size, 1)
     s = _check_int("stride", stride, 1)
@@ -163,9 +165,9 @@ def conv_transpose_output_size(
             f"got output_padding={a}, stride={s}, dilation={d}"
         )
     out = (i - 1) * s - 2 * p + extent + a
-    if out < 1:
+    if out < 0:
         raise ValueError(
-            f"transposed convolution output size is {out} (not positive) for size={i}, "
+            f"transposed convolution output size is {out} (negative) for size={i}, "
             f"kernel_size={kernel_size}, stride={s}, padding={p}, "
             f"output_padding={a}, dilation={d}"
         )
@@ -326,8 +328,9 @@ def conv_transpose_output_shape(
     Raises
     ------
     ValueError
-        Where PyTorch refuses: ``a_j`` not smaller than ``s_j`` or ``d_j``, a result that
-        is not positive, an empty input, or per-axis tuples of the wrong length.
+        Where PyTorch refuses: ``a_j`` not smaller than ``s_j`` or ``d_j``, a negative
+        result, an empty input, or per-axis tuples of the wrong length. A result of 0
+        is an empty axis (see :func:`conv_transpose_output_size`).
 
     Examples
     --------

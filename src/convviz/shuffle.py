@@ -43,6 +43,28 @@ def channel_shuffle(x: np.ndarray, groups: int) -> np.ndarray:
     ndarray, shape (N, C, *)
         ``y[:, c] = x[:, (c mod g) C/g + c // g]``: reshape the channels to
         ``(g, C/g)``, transpose to ``(C/g, g)``, flatten.
+
+    See Also
+    --------
+    channel_shuffle_loop : the same permutation, one channel at a time.
+    convviz.conv.conv2d : the grouped convolutions the shuffle sits between.
+    convviz.cost.pointwise_grouped_cost : the cost of ShuffleNet's grouped 1x1 layers.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import convviz as cv
+    >>> x = np.arange(6.0).reshape(1, 6, 1, 1)
+    >>> y = cv.channel_shuffle(x, 2)  # torch: F.channel_shuffle(x, 2)
+    >>> y.ravel()
+    array([0., 3., 1., 4., 2., 5.])
+    >>> np.array_equal(y, cv.channel_shuffle_loop(x, 2))
+    True
+    >>> from importlib.util import find_spec
+    >>> if find_spec("torch"):  # the same numbers from torch, where it is installed
+    ...     import torch
+    ...     t = torch.nn.functional.channel_shuffle(torch.from_numpy(x), 2)
+    ...     assert np.allclose(t.numpy(), y)
     """
     x, groups = _check(x, groups)
     n, c = x.shape[:2]
@@ -51,7 +73,30 @@ def channel_shuffle(x: np.ndarray, groups: int) -> np.ndarray:
 
 
 def channel_shuffle_loop(x: np.ndarray, groups: int) -> np.ndarray:
-    """:func:`channel_shuffle` one output channel at a time (same arguments and result)."""
+    """:func:`channel_shuffle` one output channel at a time (same arguments and result).
+
+    See Also
+    --------
+    channel_shuffle : the vectorised twin, same result.
+    convviz.conv.conv2d : the grouped convolutions the shuffle sits between.
+    convviz.cost.pointwise_grouped_cost : the cost of ShuffleNet's grouped 1x1 layers.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import convviz as cv
+    >>> x = np.arange(6.0).reshape(1, 6, 1, 1)
+    >>> y = cv.channel_shuffle_loop(x, 2)  # torch: F.channel_shuffle(x, 2)
+    >>> y.ravel()
+    array([0., 3., 1., 4., 2., 5.])
+    >>> np.array_equal(y, cv.channel_shuffle(x, 2))
+    True
+    >>> from importlib.util import find_spec
+    >>> if find_spec("torch"):  # the same numbers from torch, where it is installed
+    ...     import torch
+    ...     t = torch.nn.functional.channel_shuffle(torch.from_numpy(x), 2)
+    ...     assert np.allclose(t.numpy(), y)
+    """
     x, groups = _check(x, groups)
     per_group = x.shape[1] // groups
     out = np.empty_like(x)

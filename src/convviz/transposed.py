@@ -9,22 +9,27 @@ stamps a copy of its kernel, scaled by its value, onto the output at ``s i``:
 
 and ``y`` is ``y_full`` with ``padding`` cells cut from both ends of each axis
 (``output_padding`` extra cells are kept at the far end), plus the bias. Weights
-have shape ``(C_in, C_out / groups, *K)``, as in PyTorch.
+have shape ``(C_in, C_out / groups, *K)``, as in PyTorch. The ``*_loop`` functions
+compute exactly that scatter; the others compute the same numbers with a few matrix
+products (the private ``convviz._fast``: the output split into its ``s`` phases, each an
+ordinary convolution).
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 
 import numpy as np
 
+from convviz import _fast
 from convviz._validate import (
     _check_int,
     check_weight_axes,
     conv_operands,
     int_tuple,
 )
-from convviz.conv import IntOrTuple, _accumulator, _cell, _fill_doc, _scratch
+from convviz.conv import NARROW_INTS, IntOrTuple, _accumulator, _cell, _stand_in
 from convviz.shapes import conv_transpose_output_size
 
 __all__ = [
@@ -34,6 +39,7 @@ __all__ = [
     "conv_transpose2d_loop",
     "conv_transpose3d",
     "conv_transpose3d_loop",
+    "conv_transpose_method",
 ]
 
 
@@ -74,6 +80,11 @@ def _prepare(op, nd, x, weight, bias, stride, padding, output_padding, groups, d
             x.shape[2:], kernel, stride, padding, output_padding, dilation, strict=True
         )
     )
+    if x.dtype in NARROW_INTS:
+        raise TypeError(
+            f"{op} does not support x of dtype {x.dtype}, as torch on CPU (it has no "
+            f"transposed kernel for int8, int16, int32, uint8); use int64 or a float dtype"
+        )
     return x, weight, bias, stride, padding, dilation, groups, out_size, unbatched
 
 
@@ -100,122 +111,109 @@ def _conv_transpose_nd_loop(x, weight, bias, stride, padding, dilation, groups, 
     return y
 
 
-def _conv_transpose_nd(x, weight, bias, stride, padding, dilation, groups, out_size):
-    """Vectorised, by output phases (sub-pixel decomposition), one GEMM per group.
+def _conv_transpose_nd_col2im(x, weight, bias, stride, padding, dilation, groups, out_size):
+    """Vectorised as the book shows it: one matrix product makes every stamp, col2im
+    adds them onto the output.
 
-    Tap ``k`` lands on full-output cell ``s i + d k = s (i + q) + r`` with phase
-    ``r = d k mod s`` and shift ``q = d k // s`` (per axis). So each phase of the
-    output is an ordinary unit-step correlation of the input with the taps of that
-    phase, read ``q`` cells back:
+    Per group ``g``, the product ``cols[g] = W[g]^T @ X[g]`` of the weights
+    ``(C_g, O_g prod(K))`` and the input ``(C_g, N prod(D))`` holds, in row
+    ``(o, k)`` and column ``(n, i)``, the value ``sum_c x[n, g, c, i] w[g, c, o, k]``
+    that tap ``k`` of every input cell ``i`` stamps; col2im adds row ``(o, k)`` onto
+    the cells ``s i + d k`` of the full output, one strided slice per tap:
 
-        y_full[n, g, o, s m + r] = sum_(c, k: d k mod s = r) w[g, c, o, k] x[n, g, c, m - q(k)]
-
-    Lay the input out channels first on a grid padded with zeros at the far end of
-    each axis (by ``max q``): there a shift by ``q`` is a flat offset, and one
-    shifted copy per distinct shift ``q`` stacks the reads into a matrix ``B`` of
-    rows ``(c, q)``. One product per group, ``Z = W @ B``, with ``W`` holding the
-    weight of tap ``k`` at row ``(r(k), o)`` and column ``(c, q(k))`` (zero where no
-    tap has that phase and shift), gives every phase at once; each phase is then
-    written into its strided cells of the output.
+        y_full[n, g, o, s i + d k] += cols[g, (o, k), (n, i)]
     """
     acc = _accumulator(x.dtype)
     x, weight = x.astype(acc, copy=False), weight.astype(acc, copy=False)
     n_batch, c_in, *size = x.shape
     o_per_group, *kernel = weight.shape[1:]
-    c_per_group, c_out = c_in // groups, groups * o_per_group
-    grid = [i + d * (k - 1) // s for i, k, s, d in zip(size, kernel, stride, dilation, strict=True)]
-    step = [math.prod(grid[a + 1 :]) for a in range(len(grid))]
-    flat = n_batch * math.prod(grid)
-    phase_of, shift_of = {}, {}  # phase r and shift q (per axis) -> their row/column index
-    placed = []
+    c_per_group = c_in // groups
+    xg = np.moveaxis(
+        x.reshape(n_batch, groups, c_per_group, math.prod(size)), 0, 2
+    )  # (G, C_g, N, D)
+    wg = weight.reshape(groups, c_per_group, -1)  # (G, C_g, O_g prod(K))
+    cols = np.matmul(np.swapaxes(wg, 1, 2), xg.reshape(groups, c_per_group, n_batch * xg.shape[-1]))
+    cols = cols.reshape(groups, o_per_group, *kernel, n_batch, *size)
+    full = [o + 2 * p for o, p in zip(out_size, padding, strict=True)]  # before the cut
+    y = np.zeros((n_batch, groups, o_per_group, *full), dtype=acc)
     for k in np.ndindex(*kernel):
-        cell = [d * kj for d, kj in zip(dilation, k, strict=True)]
-        r = tuple(c % s for c, s in zip(cell, stride, strict=True))
-        q = tuple(c // s for c, s in zip(cell, stride, strict=True))
-        placed.append(
-            (phase_of.setdefault(r, len(phase_of)), shift_of.setdefault(q, len(shift_of)))
+        cells = tuple(
+            slice(d * kj, d * kj + s * (i - 1) + 1, s)
+            for kj, i, s, d in zip(k, size, stride, dilation, strict=True)
         )
-    # b[g, c, j, p] = x on the padded grid, flat, read shift j back (zeros before the start)
-    # (copied from a separate array: NumPy copies a source that shares the
-    # destination's buffer to a temporary first, which doubled the time)
-    xs = _scratch("grid_input", (c_in, n_batch, *grid), acc)
-    xs[(slice(None), slice(None), *(slice(0, i) for i in size))] = np.swapaxes(x, 0, 1)
-    for axis, i in enumerate(size):  # the zeros at the far end of each axis
-        xs[(slice(None),) * (2 + axis) + (slice(i, None),)] = 0
-    xs = xs.reshape(groups, c_per_group, flat)
-    b = _scratch("phase_reads", (groups, c_per_group, len(shift_of), flat), acc)
-    for q, j in shift_of.items():
-        off = sum(qa * st for qa, st in zip(q, step, strict=True))
-        b[:, :, j, :off] = 0
-        b[:, :, j, off:] = xs[..., : flat - off]
-    # w_all[g, r, o, c, j]: the weight of the tap with phase r and shift j (or 0)
-    w_all = np.zeros((groups, len(phase_of), o_per_group, c_per_group, len(shift_of)), acc)
-    taps = weight.reshape(groups, c_per_group, o_per_group, -1)
-    for t, (r, j) in enumerate(placed):
-        w_all[:, r, :, :, j] = np.swapaxes(taps[..., t], 1, 2)
-    rows, depth = len(phase_of) * o_per_group, c_per_group * len(shift_of)
-    z = np.matmul(w_all.reshape(groups, rows, depth), b.reshape(groups, depth, flat))
-    z = z.reshape(groups, len(phase_of), o_per_group, n_batch, *grid)
-    # every output cell j belongs to phase (j + p) mod s at m = (j + p) // s < grid?
-    covered = len(phase_of) == math.prod(stride) and all(
-        (o - 1 + p) // s < g for o, p, s, g in zip(out_size, padding, stride, grid, strict=True)
-    )
-    y = (np.empty if covered else np.zeros)((n_batch, c_out, *out_size), dtype=acc)
-    by_group = y.reshape(n_batch, groups, o_per_group, *out_size)
-    for r, index in phase_of.items():
-        _write_phase(by_group, z[:, index], r, stride, padding, grid)
+        y[(slice(None), slice(None), slice(None), *cells)] += np.moveaxis(
+            cols[(slice(None), slice(None), *k)], 2, 0
+        )
+    cut = tuple(slice(p, p + o) for p, o in zip(padding, out_size, strict=True))
+    y = y.reshape(n_batch, groups * o_per_group, *full)[(slice(None), slice(None), *cut)]
     if bias is not None:
-        y += bias.astype(acc).reshape(-1, *([1] * len(kernel)))
-    return y
+        y = y + bias.astype(acc).reshape(-1, *([1] * len(size)))
+    return np.ascontiguousarray(y)
 
 
-def _write_phase(y, phase, r, stride, padding, grid) -> None:
-    """``y[n, g, o, j] = phase[g, o, n, m]`` for the output cells ``j = s m + r - p``."""
-    dest, src = [], []
-    for o, r_a, s, p, g in zip(y.shape[3:], r, stride, padding, grid, strict=True):
-        lo = max(0, -((r_a - p) // s))  # first m with s m + r - p >= 0
-        hi = min(g, (o - 1 + p - r_a) // s + 1)  # past the last m with j < o
-        if hi <= lo:
-            return
-        dest.append(slice(s * lo + r_a - p, s * (hi - 1) + r_a - p + 1, s))
-        src.append(slice(lo, hi))
-    whole = (slice(None),) * 3
-    y[(*whole, *dest)] = np.moveaxis(phase[(*whole, *src)], 2, 0)
+def _method(n_batch: int, out_size) -> str:
+    """``'col2im'`` when there is nothing to compute (an empty batch or an output size
+    of 0), else ``'phases'``."""
+    return "col2im" if n_batch == 0 or 0 in out_size else "phases"
 
 
-def _conv_transpose(op, nd, impl, x, weight, bias, stride, padding, output_padding, groups, dil):
+def _conv_transpose_nd(x, weight, bias, stride, padding, dilation, groups, out_size):
+    """Vectorised transposed convolution: the phase decomposition of :mod:`convviz._fast`,
+    or :func:`_conv_transpose_nd_col2im` (:func:`conv_transpose_method` names which)."""
+    if _method(x.shape[0], out_size) == "col2im":
+        return _conv_transpose_nd_col2im(
+            x, weight, bias, stride, padding, dilation, groups, out_size
+        )
+    acc = _accumulator(x.dtype)
+    return _fast.transpose_phases(x, weight, bias, stride, padding, dilation, groups, out_size, acc)
+
+
+def _conv_transpose(op, nd, loop, x, weight, bias, stride, padding, output_padding, groups, dil):
+    """The body every public function shares: check, compute, restore the dtype."""
     x, weight, bias, stride, padding, dil, groups, out_size, unbatched = _prepare(
         op, nd, x, weight, bias, stride, padding, output_padding, groups, dil
     )
+    impl = _conv_transpose_nd_loop if loop else _conv_transpose_nd
     out = impl(x, weight, bias, stride, padding, dil, groups, out_size).astype(x.dtype, copy=False)
     return out[0] if unbatched else out
 
 
-_DOC = """{nd}-d transposed convolution with the semantics of ``torch.nn.functional.{op}``.
+def conv_transpose1d(
+    x: np.ndarray,
+    weight: np.ndarray,
+    bias: np.ndarray | None = None,
+    stride: IntOrTuple = 1,
+    padding: IntOrTuple = 0,
+    output_padding: IntOrTuple = 0,
+    groups: int = 1,
+    dilation: IntOrTuple = 1,
+) -> np.ndarray:
+    """1-d transposed convolution with the semantics of ``torch.nn.functional.conv_transpose1d``.
 
     Parameters
     ----------
-    x : ndarray, shape (N, C_in, {dims}) or (C_in, {dims})
-        Input. float16/32/64, complex64/128 or int8/16/32/64, uint8 (as torch on CPU).
-    weight : ndarray, shape (C_in, C_out / groups, {kdims})
+    x : ndarray, shape (N, C_in, L) or (C_in, L)
+        Input. float16/32/64, complex64/128 or int64 (as torch on CPU, which has no
+        transposed kernel for int8, int16, int32, uint8).
+    weight : ndarray, shape (C_in, C_out / groups, kL)
         Kernels, laid out as torch lays them out; same dtype as ``x``.
     bias : ndarray, shape (C_out,), optional
         Added to every output position of its channel.
-    stride : int or tuple of {nd} int, default 1
+    stride : int or tuple of 1 int, default 1
         Stride ``s`` of the convolution being transposed (spacing of the stamps).
-    padding : int or tuple of {nd} int, default 0
+    padding : int or tuple of 1 int, default 0
         ``d (k - 1) - padding`` zeros are implicitly added to both sides: ``padding``
         cells are cut from both ends of the full result.
-    output_padding : int or tuple of {nd} int, default 0
-        Extra cells kept at the far end of each axis; smaller than ``s`` or ``d``.
+    output_padding : int or tuple of 1 int, default 0
+        Extra cells kept at the far end of the axis; smaller than ``s`` or ``d``.
     groups : int, default 1
         Input and output channels are split into ``groups`` independent blocks.
-    dilation : int or tuple of {nd} int, default 1
+    dilation : int or tuple of 1 int, default 1
         Spacing ``d`` between kernel taps (1: none).
 
     Returns
     -------
-    ndarray, shape (N, C_out, {odims}) (or without N)
+    ndarray, shape (N, C_out, L_out) (or without N)
         ``y_full[n, g(c) C_out/g + o, s i + d k] += x[n, c, i] w[c, o, k]``, cropped to
         ``O = (D - 1) s - 2 p + d (k - 1) + output_padding + 1`` per axis
         (:func:`convviz.shapes.conv_transpose_output_size`), plus ``b[o]``.
@@ -225,37 +223,507 @@ _DOC = """{nd}-d transposed convolution with the semantics of ``torch.nn.functio
     ValueError
         Wrong number of axes, channel or bias mismatch, groups not dividing the
         channels, stride or dilation < 1, negative padding, ``output_padding`` not
-        smaller than stride or dilation, or an output size below 1.
+        smaller than stride or dilation, or a negative output size. An output
+        size of exactly 0 gives an empty axis, as torch's oneDNN path does.
     TypeError
-        Non-numeric or bool arrays, mixed dtypes, non-integer arguments.
+        Non-numeric or bool arrays, mixed dtypes, non-integer arguments, int8, int16,
+        int32 or uint8 arrays.
+
+    See Also
+    --------
+    conv_transpose1d_loop : the same scatter, one multiply-add at a time.
+    convviz.shapes.conv_transpose_output_shape : the output size, without computing it.
+    convviz.matrix.conv_transpose_matrix : the transposed convolution as one matrix.
+    convviz.cost.conv_transpose_cost : its multiply-accumulates and parameters.
+    conv_transpose_method : which formulation the vectorised version uses for a call.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import convviz as cv
+    >>> x = np.array([[[1.0, 2.0, 3.0]]])
+    >>> w = np.array([[[1.0, 10.0]]])
+    >>> y = cv.conv_transpose1d(x, w, stride=2)  # torch: F.conv_transpose1d(x, w, stride=2)
+    >>> y
+    array([[[ 1., 10.,  2., 20.,  3., 30.]]])
+    >>> np.array_equal(y, cv.conv_transpose1d_loop(x, w, stride=2))
+    True
+    >>> from importlib.util import find_spec
+    >>> if find_spec("torch"):  # the same numbers from torch, where it is installed
+    ...     import torch
+    ...     t = torch.nn.functional.conv_transpose1d(torch.from_numpy(x), torch.from_numpy(w), stride=2)
+    ...     assert np.allclose(t.numpy(), y)
     """
+    return _conv_transpose(
+        "conv_transpose1d",
+        1,
+        False,
+        x,
+        weight,
+        bias,
+        stride,
+        padding,
+        output_padding,
+        groups,
+        dilation,
+    )
 
 
-def _make(nd: int, impl, loop: bool):
-    op = f"conv_transpose{nd}d"
+def conv_transpose2d(
+    x: np.ndarray,
+    weight: np.ndarray,
+    bias: np.ndarray | None = None,
+    stride: IntOrTuple = 1,
+    padding: IntOrTuple = 0,
+    output_padding: IntOrTuple = 0,
+    groups: int = 1,
+    dilation: IntOrTuple = 1,
+) -> np.ndarray:
+    """2-d transposed convolution with the semantics of ``torch.nn.functional.conv_transpose2d``.
 
-    def conv_transpose(
-        x: np.ndarray,
-        weight: np.ndarray,
-        bias: np.ndarray | None = None,
-        stride: IntOrTuple = 1,
-        padding: IntOrTuple = 0,
-        output_padding: IntOrTuple = 0,
-        groups: int = 1,
-        dilation: IntOrTuple = 1,
-    ) -> np.ndarray:
-        return _conv_transpose(
-            op, nd, impl, x, weight, bias, stride, padding, output_padding, groups, dilation
+    Parameters
+    ----------
+    x : ndarray, shape (N, C_in, H, W) or (C_in, H, W)
+        Input. float16/32/64, complex64/128 or int64 (as torch on CPU, which has no
+        transposed kernel for int8, int16, int32, uint8).
+    weight : ndarray, shape (C_in, C_out / groups, kH, kW)
+        Kernels, laid out as torch lays them out; same dtype as ``x``.
+    bias : ndarray, shape (C_out,), optional
+        Added to every output position of its channel.
+    stride : int or tuple of 2 int, default 1
+        Stride ``s`` of the convolution being transposed (spacing of the stamps).
+    padding : int or tuple of 2 int, default 0
+        ``d (k - 1) - padding`` zeros are implicitly added to both sides: ``padding``
+        cells are cut from both ends of the full result.
+    output_padding : int or tuple of 2 int, default 0
+        Extra cells kept at the far end of each axis; smaller than ``s`` or ``d``.
+    groups : int, default 1
+        Input and output channels are split into ``groups`` independent blocks.
+    dilation : int or tuple of 2 int, default 1
+        Spacing ``d`` between kernel taps (1: none).
+
+    Returns
+    -------
+    ndarray, shape (N, C_out, H_out, W_out) (or without N)
+        ``y_full[n, g(c) C_out/g + o, s i + d k] += x[n, c, i] w[c, o, k]``, cropped to
+        ``O = (D - 1) s - 2 p + d (k - 1) + output_padding + 1`` per axis
+        (:func:`convviz.shapes.conv_transpose_output_size`), plus ``b[o]``.
+
+    Raises
+    ------
+    ValueError
+        Wrong number of axes, channel or bias mismatch, groups not dividing the
+        channels, stride or dilation < 1, negative padding, ``output_padding`` not
+        smaller than stride or dilation, or a negative output size. An output
+        size of exactly 0 gives an empty axis, as torch's oneDNN path does.
+    TypeError
+        Non-numeric or bool arrays, mixed dtypes, non-integer arguments, int8, int16,
+        int32 or uint8 arrays.
+
+    See Also
+    --------
+    conv_transpose2d_loop : the same scatter, one multiply-add at a time.
+    convviz.shapes.conv_transpose_output_shape : the output size, without computing it.
+    convviz.matrix.conv_transpose_matrix : the transposed convolution as one matrix.
+    convviz.cost.conv_transpose_cost : its multiply-accumulates and parameters.
+    conv_transpose_method : which formulation the vectorised version uses for a call.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import convviz as cv
+    >>> x = np.array([[[[1.0, 2.0], [3.0, 4.0]]]])
+    >>> w = np.ones((1, 1, 2, 2))
+    >>> y = cv.conv_transpose2d(x, w, stride=2)  # torch: F.conv_transpose2d(x, w, stride=2)
+    >>> y
+    array([[[[1., 1., 2., 2.],
+             [1., 1., 2., 2.],
+             [3., 3., 4., 4.],
+             [3., 3., 4., 4.]]]])
+    >>> np.array_equal(y, cv.conv_transpose2d_loop(x, w, stride=2))
+    True
+    >>> from importlib.util import find_spec
+    >>> if find_spec("torch"):  # the same numbers from torch, where it is installed
+    ...     import torch
+    ...     t = torch.nn.functional.conv_transpose2d(torch.from_numpy(x), torch.from_numpy(w), stride=2)
+    ...     assert np.allclose(t.numpy(), y)
+    """
+    return _conv_transpose(
+        "conv_transpose2d",
+        2,
+        False,
+        x,
+        weight,
+        bias,
+        stride,
+        padding,
+        output_padding,
+        groups,
+        dilation,
+    )
+
+
+def conv_transpose3d(
+    x: np.ndarray,
+    weight: np.ndarray,
+    bias: np.ndarray | None = None,
+    stride: IntOrTuple = 1,
+    padding: IntOrTuple = 0,
+    output_padding: IntOrTuple = 0,
+    groups: int = 1,
+    dilation: IntOrTuple = 1,
+) -> np.ndarray:
+    """3-d transposed convolution with the semantics of ``torch.nn.functional.conv_transpose3d``.
+
+    Parameters
+    ----------
+    x : ndarray, shape (N, C_in, D, H, W) or (C_in, D, H, W)
+        Input. float16/32/64, complex64/128 or int64 (as torch on CPU, which has no
+        transposed kernel for int8, int16, int32, uint8).
+    weight : ndarray, shape (C_in, C_out / groups, kD, kH, kW)
+        Kernels, laid out as torch lays them out; same dtype as ``x``.
+    bias : ndarray, shape (C_out,), optional
+        Added to every output position of its channel.
+    stride : int or tuple of 3 int, default 1
+        Stride ``s`` of the convolution being transposed (spacing of the stamps).
+    padding : int or tuple of 3 int, default 0
+        ``d (k - 1) - padding`` zeros are implicitly added to both sides: ``padding``
+        cells are cut from both ends of the full result.
+    output_padding : int or tuple of 3 int, default 0
+        Extra cells kept at the far end of each axis; smaller than ``s`` or ``d``.
+    groups : int, default 1
+        Input and output channels are split into ``groups`` independent blocks.
+    dilation : int or tuple of 3 int, default 1
+        Spacing ``d`` between kernel taps (1: none).
+
+    Returns
+    -------
+    ndarray, shape (N, C_out, D_out, H_out, W_out) (or without N)
+        ``y_full[n, g(c) C_out/g + o, s i + d k] += x[n, c, i] w[c, o, k]``, cropped to
+        ``O = (D - 1) s - 2 p + d (k - 1) + output_padding + 1`` per axis
+        (:func:`convviz.shapes.conv_transpose_output_size`), plus ``b[o]``.
+
+    Raises
+    ------
+    ValueError
+        Wrong number of axes, channel or bias mismatch, groups not dividing the
+        channels, stride or dilation < 1, negative padding, ``output_padding`` not
+        smaller than stride or dilation, or a negative output size. An output
+        size of exactly 0 gives an empty axis, as torch's oneDNN path does.
+    TypeError
+        Non-numeric or bool arrays, mixed dtypes, non-integer arguments, int8, int16,
+        int32 or uint8 arrays.
+
+    See Also
+    --------
+    conv_transpose3d_loop : the same scatter, one multiply-add at a time.
+    convviz.shapes.conv_transpose_output_shape : the output size, without computing it.
+    convviz.matrix.conv_transpose_matrix : the transposed convolution as one matrix.
+    convviz.cost.conv_transpose_cost : its multiply-accumulates and parameters.
+    conv_transpose_method : which formulation the vectorised version uses for a call.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import convviz as cv
+    >>> x = np.ones((1, 1, 2, 2, 2))
+    >>> w = np.ones((1, 2, 2, 2, 2))
+    >>> y = cv.conv_transpose3d(x, w)  # torch: F.conv_transpose3d(x, w)
+    >>> y[0, 0, 1]
+    array([[2., 4., 2.],
+           [4., 8., 4.],
+           [2., 4., 2.]])
+    >>> np.array_equal(y, cv.conv_transpose3d_loop(x, w))
+    True
+    >>> from importlib.util import find_spec
+    >>> if find_spec("torch"):  # the same numbers from torch, where it is installed
+    ...     import torch
+    ...     t = torch.nn.functional.conv_transpose3d(torch.from_numpy(x), torch.from_numpy(w))
+    ...     assert np.allclose(t.numpy(), y)
+    """
+    return _conv_transpose(
+        "conv_transpose3d",
+        3,
+        False,
+        x,
+        weight,
+        bias,
+        stride,
+        padding,
+        output_padding,
+        groups,
+        dilation,
+    )
+
+
+def conv_transpose1d_loop(
+    x: np.ndarray,
+    weight: np.ndarray,
+    bias: np.ndarray | None = None,
+    stride: IntOrTuple = 1,
+    padding: IntOrTuple = 0,
+    output_padding: IntOrTuple = 0,
+    groups: int = 1,
+    dilation: IntOrTuple = 1,
+) -> np.ndarray:
+    """Loop version of :func:`conv_transpose1d`: one multiply-add per stamped cell.
+
+    Same arguments, same result, same errors as :func:`conv_transpose1d` (slow; for reading and
+    testing).
+
+    Parameters
+    ----------
+    x, weight, bias, stride, padding, output_padding, groups, dilation
+        As in :func:`conv_transpose1d`: ``x`` of shape (N, C_in, L) or (C_in, L),
+        ``weight`` of shape (C_in, C_out / groups, kL).
+
+    Returns
+    -------
+    ndarray, shape (N, C_out, L_out) (or without N)
+        ``y_full[n, g(c) C_out/g + o, s i + d k] += x[n, c, i] w[c, o, k]``, cropped, plus
+        ``b[o]``.
+
+    See Also
+    --------
+    conv_transpose1d : the vectorised twin, same result.
+    convviz.shapes.conv_transpose_output_shape : the output size, without computing it.
+    convviz.matrix.conv_transpose_matrix : the transposed convolution as one matrix.
+    convviz.cost.conv_transpose_cost : its multiply-accumulates and parameters.
+    conv_transpose_method : which formulation the vectorised version uses for a call.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import convviz as cv
+    >>> x = np.array([[[1.0, 2.0, 3.0]]])
+    >>> w = np.array([[[1.0, 10.0]]])
+    >>> y = cv.conv_transpose1d_loop(x, w, stride=2)  # torch: F.conv_transpose1d(x, w, stride=2)
+    >>> y
+    array([[[ 1., 10.,  2., 20.,  3., 30.]]])
+    >>> np.array_equal(y, cv.conv_transpose1d(x, w, stride=2))
+    True
+    >>> from importlib.util import find_spec
+    >>> if find_spec("torch"):  # the same numbers from torch, where it is installed
+    ...     import torch
+    ...     t = torch.nn.functional.conv_transpose1d(torch.from_numpy(x), torch.from_numpy(w), stride=2)
+    ...     assert np.allclose(t.numpy(), y)
+    """
+    return _conv_transpose(
+        "conv_transpose1d",
+        1,
+        True,
+        x,
+        weight,
+        bias,
+        stride,
+        padding,
+        output_padding,
+        groups,
+        dilation,
+    )
+
+
+def conv_transpose2d_loop(
+    x: np.ndarray,
+    weight: np.ndarray,
+    bias: np.ndarray | None = None,
+    stride: IntOrTuple = 1,
+    padding: IntOrTuple = 0,
+    output_padding: IntOrTuple = 0,
+    groups: int = 1,
+    dilation: IntOrTuple = 1,
+) -> np.ndarray:
+    """Loop version of :func:`conv_transpose2d`: one multiply-add per stamped cell.
+
+    Same arguments, same result, same errors as :func:`conv_transpose2d` (slow; for reading and
+    testing).
+
+    Parameters
+    ----------
+    x, weight, bias, stride, padding, output_padding, groups, dilation
+        As in :func:`conv_transpose2d`: ``x`` of shape (N, C_in, H, W) or (C_in, H, W),
+        ``weight`` of shape (C_in, C_out / groups, kH, kW).
+
+    Returns
+    -------
+    ndarray, shape (N, C_out, H_out, W_out) (or without N)
+        ``y_full[n, g(c) C_out/g + o, s i + d k] += x[n, c, i] w[c, o, k]``, cropped, plus
+        ``b[o]``.
+
+    See Also
+    --------
+    conv_transpose2d : the vectorised twin, same result.
+    convviz.shapes.conv_transpose_output_shape : the output size, without computing it.
+    convviz.matrix.conv_transpose_matrix : the transposed convolution as one matrix.
+    convviz.cost.conv_transpose_cost : its multiply-accumulates and parameters.
+    conv_transpose_method : which formulation the vectorised version uses for a call.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import convviz as cv
+    >>> x = np.array([[[[1.0, 2.0], [3.0, 4.0]]]])
+    >>> w = np.ones((1, 1, 2, 2))
+    >>> y = cv.conv_transpose2d_loop(x, w, stride=2)  # torch: F.conv_transpose2d(x, w, stride=2)
+    >>> y
+    array([[[[1., 1., 2., 2.],
+             [1., 1., 2., 2.],
+             [3., 3., 4., 4.],
+             [3., 3., 4., 4.]]]])
+    >>> np.array_equal(y, cv.conv_transpose2d(x, w, stride=2))
+    True
+    >>> from importlib.util import find_spec
+    >>> if find_spec("torch"):  # the same numbers from torch, where it is installed
+    ...     import torch
+    ...     t = torch.nn.functional.conv_transpose2d(torch.from_numpy(x), torch.from_numpy(w), stride=2)
+    ...     assert np.allclose(t.numpy(), y)
+    """
+    return _conv_transpose(
+        "conv_transpose2d",
+        2,
+        True,
+        x,
+        weight,
+        bias,
+        stride,
+        padding,
+        output_padding,
+        groups,
+        dilation,
+    )
+
+
+def conv_transpose3d_loop(
+    x: np.ndarray,
+    weight: np.ndarray,
+    bias: np.ndarray | None = None,
+    stride: IntOrTuple = 1,
+    padding: IntOrTuple = 0,
+    output_padding: IntOrTuple = 0,
+    groups: int = 1,
+    dilation: IntOrTuple = 1,
+) -> np.ndarray:
+    """Loop version of :func:`conv_transpose3d`: one multiply-add per stamped cell.
+
+    Same arguments, same result, same errors as :func:`conv_transpose3d` (slow; for reading and
+    testing).
+
+    Parameters
+    ----------
+    x, weight, bias, stride, padding, output_padding, groups, dilation
+        As in :func:`conv_transpose3d`: ``x`` of shape (N, C_in, D, H, W) or (C_in, D, H, W),
+        ``weight`` of shape (C_in, C_out / groups, kD, kH, kW).
+
+    Returns
+    -------
+    ndarray, shape (N, C_out, D_out, H_out, W_out) (or without N)
+        ``y_full[n, g(c) C_out/g + o, s i + d k] += x[n, c, i] w[c, o, k]``, cropped, plus
+        ``b[o]``.
+
+    See Also
+    --------
+    conv_transpose3d : the vectorised twin, same result.
+    convviz.shapes.conv_transpose_output_shape : the output size, without computing it.
+    convviz.matrix.conv_transpose_matrix : the transposed convolution as one matrix.
+    convviz.cost.conv_transpose_cost : its multiply-accumulates and parameters.
+    conv_transpose_method : which formulation the vectorised version uses for a call.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import convviz as cv
+    >>> x = np.ones((1, 1, 2, 2, 2))
+    >>> w = np.ones((1, 2, 2, 2, 2))
+    >>> y = cv.conv_transpose3d_loop(x, w)  # torch: F.conv_transpose3d(x, w)
+    >>> y[0, 0, 1]
+    array([[2., 4., 2.],
+           [4., 8., 4.],
+           [2., 4., 2.]])
+    >>> np.array_equal(y, cv.conv_transpose3d(x, w))
+    True
+    >>> from importlib.util import find_spec
+    >>> if find_spec("torch"):  # the same numbers from torch, where it is installed
+    ...     import torch
+    ...     t = torch.nn.functional.conv_transpose3d(torch.from_numpy(x), torch.from_numpy(w))
+    ...     assert np.allclose(t.numpy(), y)
+    """
+    return _conv_transpose(
+        "conv_transpose3d",
+        3,
+        True,
+        x,
+        weight,
+        bias,
+        stride,
+        padding,
+        output_padding,
+        groups,
+        dilation,
+    )
+
+
+def conv_transpose_method(
+    input_shape: Sequence[int],
+    weight_shape: Sequence[int],
+    stride: IntOrTuple = 1,
+    padding: IntOrTuple = 0,
+    output_padding: IntOrTuple = 0,
+    groups: int = 1,
+    dilation: IntOrTuple = 1,
+    dtype: object = np.float64,
+) -> str:
+    """The formulation ``conv_transpose{nd}d`` uses for a call (see :func:`convviz.conv.conv_method`).
+
+    ``'phases'``: the output split into its ``s`` phases, each an ordinary convolution,
+    all computed by one matrix product per group (in the private ``convviz._fast``); ``'col2im'``:
+    one matrix product for every stamp, then col2im adds them onto the output, the
+    version the book shows, used when there is nothing to compute (an empty batch or output).
+    Both give the loop twin's result.
+
+    Parameters
+    ----------
+    input_shape : tuple of int
+        Shape of ``x``: ``(N, C_in, *D)`` or ``(C_in, *D)``, with
+        ``nd = len(weight_shape) - 2``.
+    weight_shape : tuple of int
+        Shape of ``weight``: ``(C_in, C_out / groups, *K)``.
+    stride, padding, output_padding, groups, dilation
+        As in :func:`conv_transpose2d`.
+    dtype : dtype, default float64
+        dtype of ``x`` and ``weight``.
+
+    Returns
+    -------
+    str
+        ``'phases'`` or ``'col2im'``.
+
+    Raises
+    ------
+    ValueError, TypeError
+        Whatever ``conv_transpose{nd}d`` would raise for such arrays and arguments.
+
+    See Also
+    --------
+    conv_transpose2d : the operation this names a formulation of.
+    convviz.conv.conv_method : the same for convolutions.
+
+    Examples
+    --------
+    >>> import convviz as cv
+    >>> cv.conv_transpose_method((8, 64, 28, 28), (64, 32, 4, 4), stride=2, padding=1)
+    'phases'
+    >>> cv.conv_transpose_method((0, 64, 28, 28), (64, 32, 4, 4), stride=2, padding=1)
+    'col2im'
+    """
+    w = _stand_in("weight_shape", weight_shape, dtype)
+    nd = w.ndim - 2
+    if nd not in (1, 2, 3):
+        raise ValueError(
+            f"weight_shape must have 3, 4 or 5 entries (C_in, C_out / groups, *K), "
+            f"got weight_shape={tuple(weight_shape)}"
         )
-
-    conv_transpose.__name__ = conv_transpose.__qualname__ = op + ("_loop" if loop else "")
-    conv_transpose.__doc__ = _fill_doc(_DOC, nd, op, loop)
-    return conv_transpose
-
-
-conv_transpose1d = _make(1, _conv_transpose_nd, loop=False)
-conv_transpose2d = _make(2, _conv_transpose_nd, loop=False)
-conv_transpose3d = _make(3, _conv_transpose_nd, loop=False)
-conv_transpose1d_loop = _make(1, _conv_transpose_nd_loop, loop=True)
-conv_transpose2d_loop = _make(2, _conv_transpose_nd_loop, loop=True)
-conv_transpose3d_loop = _make(3, _conv_transpose_nd_loop, loop=True)
+    x = _stand_in("input_shape", input_shape, dtype)
+    x, *_, out_size, _ = _prepare(
+        f"conv_transpose{nd}d", nd, x, w, None, stride, padding, output_padding, groups, dilation
+    )
+    return _method(x.shape[0], out_size)

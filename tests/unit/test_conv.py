@@ -19,7 +19,16 @@ from strategies import (
     random_array,
 )
 
-from convviz import conv1d, conv1d_loop, conv2d, conv2d_loop, conv3d, conv3d_loop
+from convviz import (
+    CONV_METHODS,
+    conv1d,
+    conv1d_loop,
+    conv2d,
+    conv2d_loop,
+    conv3d,
+    conv3d_loop,
+    conv_method,
+)
 
 OURS = {1: conv1d, 2: conv2d, 3: conv3d}
 LOOPS = {1: conv1d_loop, 2: conv2d_loop, 3: conv3d_loop}
@@ -189,38 +198,107 @@ def test_integer_overflow_wraps_as_torch():
     np.testing.assert_array_equal(ours, reference)
 
 
-# Shapes large enough to reach each formulation of the vectorised path (see
-# convviz.conv._conv_nd): shifted GEMMs need C_in/groups * prod(K) > 256.
+# One case or more per formulation of the vectorised path, labelled with the one it
+# reaches (cv.conv_method names it; the tests assert it): 'patches' needs float32/64
+# and C_in/groups * prod(K) > 256, 'shifted' stride 1 and shallower products.
 FAST_PATHS = [
-    # nd, x shape, w shape, kwargs
-    (2, (2, 40, 9, 8), (6, 40, 3, 3), {"padding": 1}),  # shifted GEMMs
-    (2, (2, 64, 7, 9), (6, 32, 3, 3), {"padding": (2, 1), "dilation": 2, "groups": 2}),
-    (1, (3, 100, 11), (5, 100, 3), {"padding": "same"}),
-    (3, (1, 12, 5, 6, 4), (4, 12, 3, 3, 3), {"padding": 1}),
-    (2, (3, 5, 9, 8), (5, 1, 3, 3), {"padding": 1, "groups": 5}),  # depthwise
-    (3, (2, 4, 5, 6, 7), (4, 1, 2, 3, 3), {"dilation": (2, 1, 2), "groups": 4}),
-    (2, (2, 6, 9, 8), (4, 6, 1, 1), {"stride": 2}),  # pointwise
-    (2, (2, 6, 9, 8), (4, 3, 1, 1), {"groups": 2, "padding": 1}),
-    (3, (2, 4, 6, 7, 8), (8, 4, 3, 3, 3), {}),  # flat im2col
+    # method, nd, x shape, w shape, kwargs
+    ("patches", 2, (2, 40, 9, 8), (6, 40, 3, 3), {"padding": 1}),
+    ("patches", 2, (2, 64, 7, 9), (6, 32, 3, 3), {"padding": (2, 1), "dilation": 2, "groups": 2}),
+    ("patches", 1, (3, 100, 11), (5, 100, 3), {"padding": "same"}),
+    ("patches", 3, (1, 12, 5, 6, 4), (4, 12, 3, 3, 3), {"padding": 1}),
+    ("patches", 2, (2, 30, 9, 8), (4, 30, 3, 3), {"stride": 2, "padding": 1}),
+    ("depthwise", 2, (3, 5, 9, 8), (5, 1, 3, 3), {"padding": 1, "groups": 5}),
+    ("depthwise", 3, (2, 4, 5, 6, 7), (4, 1, 2, 3, 3), {"dilation": (2, 1, 2), "groups": 4}),
+    ("pointwise", 2, (2, 6, 9, 8), (4, 6, 1, 1), {"stride": 2}),
+    ("pointwise", 2, (2, 6, 9, 8), (4, 3, 1, 1), {"groups": 2, "padding": 1}),
+    ("shifted", 2, (2, 8, 9, 8), (6, 8, 3, 3), {"padding": 1}),
+    ("shifted", 1, (2, 6, 11), (4, 3, 3), {"dilation": 2, "groups": 2, "padding": "same"}),
+    ("shifted_folded", 3, (2, 4, 6, 7, 8), (8, 4, 3, 3, 3), {}),
+    ("im2col", 2, (2, 6, 9, 8), (4, 6, 3, 3), {"stride": 2, "padding": 1}),
+    ("im2col", 3, (2, 4, 5, 6, 5), (4, 2, 2, 3, 2), {"stride": (1, 2, 1), "groups": 2}),
+    ("im2col", 2, (3, 5, 9, 8), (5, 1, 3, 3), {"stride": 2, "groups": 5}),  # strided depthwise
 ]
 
 
+def test_every_formulation_has_a_case():
+    assert {case[0] for case in FAST_PATHS} == set(CONV_METHODS)
+
+
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
-@pytest.mark.parametrize(("nd", "x_shape", "w_shape", "kwargs"), FAST_PATHS)
-def test_every_vectorised_formulation_matches_torch(nd, x_shape, w_shape, kwargs, dtype):
+@pytest.mark.parametrize(("method", "nd", "x_shape", "w_shape", "kwargs"), FAST_PATHS)
+def test_every_vectorised_formulation_matches_torch(method, nd, x_shape, w_shape, kwargs, dtype):
+    assert conv_method(x_shape, w_shape, dtype=dtype, **kwargs) == method
+    assert conv_method(x_shape[1:], w_shape, dtype=dtype, **kwargs) == method  # unbatched
     rng = np.random.default_rng(len(x_shape) + x_shape[1])
     x = random_array(rng, x_shape, dtype)
     w = random_array(rng, w_shape, dtype)
     b = random_array(rng, w_shape[:1], dtype)
     reference = TORCH_F[nd](torch.from_numpy(x), torch.from_numpy(w), torch.from_numpy(b), **kwargs)
-    assert_matches(OURS[nd](x, w, b, **kwargs), reference, dtype, int(np.prod(w_shape[1:])))
+    ours = OURS[nd](x, w, b, **kwargs)
+    assert_matches(ours, reference, dtype, int(np.prod(w_shape[1:])))
     assert_matches(OURS[nd](x[0], w, b, **kwargs), reference[0], dtype, int(np.prod(w_shape[1:])))
+    if dtype == "float64":  # the loop twin sums in the same dtype: equal to rounding
+        np.testing.assert_allclose(ours, LOOPS[nd](x, w, b, **kwargs), rtol=1e-12, atol=1e-12)
+
+
+def test_float16_sums_in_float32_so_takes_the_float_paths():
+    assert conv_method((2, 8, 9, 8), (6, 8, 3, 3), padding=1, dtype="float16") == "shifted"
+    assert conv_method((2, 40, 9, 8), (6, 40, 3, 3), dtype="float16") == "patches"
+
+
+@pytest.mark.parametrize("dtype", ["int64", "int32", "complex128"])
+def test_other_dtypes_take_the_reference_path_unless_1x1_or_depthwise(dtype):
+    assert conv_method((2, 8, 9, 8), (6, 8, 3, 3), padding=1, dtype=dtype) == "im2col"
+    assert conv_method((2, 40, 9, 8), (6, 40, 3, 3), dtype=dtype) == "im2col"
+    assert conv_method((2, 6, 9, 8), (4, 6, 1, 1), dtype=dtype) == "pointwise"
+    assert conv_method((2, 5, 9, 8), (5, 1, 3, 3), groups=5, dtype=dtype) == "depthwise"
+
+
+def test_an_empty_batch_takes_the_reference_path():
+    assert conv_method((0, 40, 9, 8), (6, 40, 3, 3), padding=1) == "im2col"
+    assert conv_method((0, 5, 9, 8), (5, 1, 3, 3), groups=5) == "im2col"
+
+
+@pytest.mark.parametrize(
+    ("x_shape", "w_shape", "kwargs"),
+    [
+        ((2, 6, 9, 8), (4, 4, 3, 3), {}),  # channel mismatch
+        ((2, 6, 9, 8), (4, 3, 3, 3), {"groups": 3}),  # groups do not divide C_out
+        ((2, 6, 2, 8), (4, 6, 3, 3), {}),  # kernel larger than the input
+        ((2, 6, 9, 8), (4, 6, 3, 3), {"stride": 0}),
+        ((2, 6, 9, 8), (4, 6, 3, 3), {"padding": "same", "stride": 2}),
+        ((2, 6, 9, 8), (4, 6, 3, 3), {"padding_mode": "mirror"}),
+        ((2, 6, 9, 8), (4, 6, 3, 3), {"dtype": "bool"}),
+    ],
+)
+def test_conv_method_refuses_what_conv_refuses(x_shape, w_shape, kwargs):
+    dtype = kwargs.pop("dtype", "float64")
+    _, expected = outcome(conv2d, np.zeros(x_shape, dtype), np.zeros(w_shape, dtype), **kwargs)
+    assert expected is not None
+    with pytest.raises(type(expected)) as caught:
+        conv_method(x_shape, w_shape, dtype=dtype, **kwargs)
+    assert str(caught.value) == str(expected)
+
+
+@pytest.mark.parametrize(
+    ("args", "error", "match"),
+    [
+        (((2, 6, 9, 8), (4, 6)), ValueError, "weight_shape"),
+        (((2, 6, 9, 8), "4x6x3x3"), TypeError, "weight_shape"),
+        (((2, 6, -1, 8), (4, 6, 3, 3)), ValueError, "input_shape"),
+        (((2, 6, 9.5, 8), (4, 6, 3, 3)), TypeError, "input_shape"),
+    ],
+)
+def test_conv_method_checks_its_shapes(args, error, match):
+    with pytest.raises(error, match=match):
+        conv_method(*args)
 
 
 @pytest.mark.parametrize("nd", [1, 2, 3])
 @pytest.mark.parametrize("groups", [1, 2])
 def test_shifted_gemm_matches_torch_for_every_stacking(nd, groups):
-    from convviz.conv import _conv_nd_shifted  # the formulation behind stride-1 conv
+    from convviz._fast import shifted  # the formulation behind stride-1 conv
 
     rng = np.random.default_rng(nd * 10 + groups)
     x = random_array(rng, (2, 4, *[5, 6, 4][:nd]), "float64")
@@ -229,9 +307,7 @@ def test_shifted_gemm_matches_torch_for_every_stacking(nd, groups):
     reference = TORCH_F[nd](torch.from_numpy(x), torch.from_numpy(w), None, 1, 0, dilation, groups)
     for stacked in range(nd + 1):
         for fold in (False, True):  # outer taps: accumulated GEMMs, or one GEMM + shifts
-            ours = _conv_nd_shifted(
-                x, w, None, dilation, groups, np.dtype(np.float64), stacked, fold
-            )
+            ours = shifted(x, w, None, dilation, groups, np.dtype(np.float64), stacked, fold)
             assert_matches(ours, reference, "float64", w[0].size)
 
 
@@ -240,7 +316,7 @@ def test_shifted_gemm_matches_torch_for_every_stacking(nd, groups):
 @pytest.mark.parametrize("images", [1, 2, 3])
 def test_patches_matches_torch_for_every_chunk(nd, groups, images):
     """im2col + deep GEMM, ``images`` images per chunk (2: a partial last chunk)."""
-    from convviz.conv import _conv_nd_patches
+    from convviz._fast import patches
 
     rng = np.random.default_rng(nd * 100 + groups * 10 + images)
     x = random_array(rng, (3, 4, *[7, 6, 5][:nd]), "float64")
@@ -252,7 +328,7 @@ def test_patches_matches_torch_for_every_chunk(nd, groups, images):
         reference = TORCH_F[nd](padded, *map(torch.from_numpy, (w, b)), stride, 0, dilation, groups)
         columns = images * int(np.prod(reference.shape[2:]))  # output positions per chunk
         acc = np.dtype(np.float64)
-        ours = _conv_nd_patches(x, w, b, stride, dilation, groups, acc, columns, zeros)
+        ours = patches(x, w, b, stride, dilation, groups, acc, columns, zeros)
         assert ours.shape == tuple(reference.shape)
         assert_matches(ours, reference, "float64", w[0].size)
 
@@ -262,7 +338,7 @@ def test_patches_matches_torch_for_every_chunk(nd, groups, images):
 def test_depthwise_matches_torch_for_every_block_size(nd, cells):
     """Depthwise blocks of 1 channel (``cells`` = 1), a few, or all 5 channels at once;
     the zero padding is added inside the blocks."""
-    from convviz.conv import _conv_nd_depthwise
+    from convviz._fast import depthwise
 
     rng = np.random.default_rng(nd * 10 + cells % 97)
     x = random_array(rng, (2, 5, *[7, 6, 5][:nd]), "float32")
@@ -272,6 +348,46 @@ def test_depthwise_matches_torch_for_every_block_size(nd, cells):
     zeros = [(1, 2), (0, 0), (2, 1)][:nd]
     padded = F.pad(torch.from_numpy(x), [v for pair in reversed(zeros) for v in pair])
     reference = TORCH_F[nd](padded, *map(torch.from_numpy, (w, b)), 1, 0, dilation, 5)
-    ours = _conv_nd_depthwise(x, w, b, dilation, np.dtype(np.float32), cells, zeros)
+    ours = depthwise(x, w, b, dilation, np.dtype(np.float32), cells, zeros)
     assert ours.shape == tuple(reference.shape)
     assert_matches(ours, reference, "float32", w[0].size)
+
+
+NARROW_INTS = ["int8", "int16", "int32", "uint8"]
+
+
+@pytest.mark.parametrize("dtype", [*NARROW_INTS, "int64"])
+@pytest.mark.parametrize(("nd", "dilation"), [(1, 1), (1, 2), (2, 1), (2, (1, 2)), (3, 2)])
+def test_integer_dtypes_refused_exactly_where_torch_has_no_kernel(dtype, nd, dilation):
+    """torch on CPU has no dilated kernel for int8/16/32, uint8 (int64 it has): convviz
+    refuses the same calls, with a TypeError naming the dtype and the dilation."""
+    x = (np.arange(2 * 3 * 5**nd) % 7).reshape(2, 3, *[5] * nd).astype(dtype)
+    w = (np.arange(2 * 3 * 2**nd) % 3).reshape(2, 3, *[2] * nd).astype(dtype)
+    reference, torch_error = outcome(
+        TORCH_F[nd], torch.from_numpy(x), torch.from_numpy(w), None, 1, 0, dilation
+    )
+    refused = dtype in NARROW_INTS and np.max(dilation) > 1
+    assert (torch_error is not None) == refused  # what torch 2.13 does, checked here
+    for fn in (OURS[nd], LOOPS[nd]):
+        ours, our_error = outcome(fn, x, w, dilation=dilation)
+        if refused:
+            assert isinstance(our_error, TypeError)
+            assert dtype in str(our_error) and "dilation" in str(our_error)
+        else:
+            np.testing.assert_array_equal(ours, reference.numpy())
+            assert ours.dtype == x.dtype
+
+
+@pytest.mark.parametrize("nd", [1, 2, 3])
+@pytest.mark.parametrize(
+    "kwargs",
+    [{}, {"stride": 2, "padding": 1, "groups": 2}, {"padding": "same", "dilation": 2}],
+)
+def test_an_empty_batch_gives_torchs_shape(nd, kwargs):
+    x = np.zeros((0, 4, *[5] * nd))
+    w = np.ones((6, 4 // kwargs.get("groups", 1), *[3] * nd))
+    b = np.ones(6)
+    expected = TORCH_F[nd](*map(torch.from_numpy, (x, w, b)), **kwargs)
+    for fn in (OURS[nd], LOOPS[nd]):
+        ours = fn(x, w, b, **kwargs)
+        assert ours.shape == tuple(expected.shape) and ours.dtype == x.dtype

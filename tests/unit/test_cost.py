@@ -16,27 +16,29 @@ from strategies import CONV, CONV_T
 from torch import nn
 from torch.utils.flop_counter import FlopCounterMode
 
-from convviz import cost
+from convviz import cost, formulas
 from convviz.cost import (
-    FORMULAS,
     Cost,
-    article_separable_ratio,
     conv_cost,
     conv_transpose_cost,
     depthwise_cost,
     depthwise_separable_cost,
+    flattened_cost,
+    grouped_conv_cost,
+    pointwise_cost,
+    pointwise_grouped_cost,
+    spatially_separable_cost,
+)
+from convviz.formulas import (
+    FORMULAS,
+    article_separable_ratio,
     depthwise_separable_ratio,
     depthwise_separable_ratio_exact,
     depthwise_separable_ratio_limit,
-    flattened_cost,
-    grouped_conv_cost,
     grouped_params_ratio,
-    pointwise_cost,
-    pointwise_grouped_cost,
     separable_ratio,
     separable_ratio_exact,
     separable_ratio_limit,
-    spatially_separable_cost,
     spatially_separable_macs_square,
     standard_macs_square,
 )
@@ -331,7 +333,7 @@ def test_formulas_agree_with_the_layer_costs(setting, g):
 
 
 def test_formula_text_names_every_symbol_it_uses():
-    assert cost.standard_macs_formula == "H_out W_out C_out C_in k_h k_w / g"
+    assert formulas.standard_macs_formula == "H_out W_out C_out C_in k_h k_w / g"
     for f in FORMULAS.values():
         for token in (f.macs + " " + f.params).replace("(", " ").replace(")", " ").split():
             assert token in {"H", "W", "H_out", "W_out", "C_in", "C_out", "k_h", "k_w", "g"} | {
@@ -461,8 +463,10 @@ def test_bad_arguments_are_named(call, exc, words):
 
 
 def test_every_public_name_has_a_numpy_docstring():
-    for name in cost.__all__:
-        obj = getattr(cost, name)
+    for module, name in [(cost, n) for n in cost.__all__] + [
+        (formulas, n) for n in formulas.__all__
+    ]:
+        obj = getattr(module, name)
         if callable(obj) and not isinstance(obj, dict):
             doc = obj.__doc__ or ""
             assert doc.strip(), name

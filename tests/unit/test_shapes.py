@@ -45,18 +45,28 @@ def torch_conv_shape(shape, k, s, p, d):
 
 
 def torch_conv_transpose_shape(shape, k, s, p, a, d):
+    """Spatial shape torch gives, or None where torch refuses.
+
+    An output size of exactly 0 is an empty axis: torch returns it on its oneDNN path
+    (two float32 images here) and for an empty batch, while its slow kernels (1x1
+    kernels, one image, float64) raise "Output size is too small". convviz follows the
+    empty result; so where torch raises that, the shape of the empty batch (which
+    skips the other checks, hence not asked first) is the answer when it has a 0.
+    """
     n = len(shape)
     k = (k,) * n if isinstance(k, int) else k
-    y = torch.zeros(1, 1, *shape)
     w = torch.zeros(1, 1, *k)
+    args = {"stride": s, "padding": p, "output_padding": a, "dilation": d}
     try:
-        out = tuple(CONV_T[n](y, w, stride=s, padding=p, output_padding=a, dilation=d).shape[2:])
+        return tuple(CONV_T[n](torch.zeros(2, 1, *shape), w, **args).shape[2:])
+    except (RuntimeError, ValueError) as error:
+        if "Output size is too small" not in str(error):
+            return None
+    try:
+        out = tuple(CONV_T[n](torch.zeros(0, 1, *shape), w, **args).shape[2:])
     except (RuntimeError, ValueError):
         return None
-    # torch 2.13 quirk: conv_transpose2d/3d with output_padding > 0 can return an empty
-    # output where conv_transpose1d (and output_padding=0) raise "Output size is too
-    # small". convviz refuses every empty output, so count it as a refusal.
-    return None if 0 in out else out
+    return out if 0 in out and min(out) >= 0 else None
 
 
 def per_axis(n, values):

@@ -1,0 +1,547 @@
+"""The fast formulations behind convviz's vectorised convolutions (private).
+
+:mod:`convviz.conv` and :mod:`convviz.transposed` state the maths, a loop that follows
+it and the im2col version the book shows; this module holds what makes the same numbers
+fast on a CPU: per-thread scratch buffers, a small thread pool, GEMMs called straight
+from BLAS (:mod:`convviz._blas`) on shifted windows, and the choice among them.
+
+Every function here returns exactly what the loop twins of the public functions
+return (``tests/unit/test_conv.py`` and ``test_transposed.py`` hold them equal);
+:func:`choose_conv` is the dispatcher's rule, which :func:`convviz.conv_method` names.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+import os
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
+import numpy as np
+
+from convviz._blas import gemm_rowmajor
+from convviz.shapes import conv_output_size
+
+GEMM_KINDS = (np.dtype(np.float32), np.dtype(np.float64))
+# Rows of the shifted-input and product matrices are this many elements longer than
+# the data: a power-of-two row length (2 x 16 x 32 x 32 in the 3-d benchmark) put every
+# row in the same cache sets; 16 more made that case 3 % faster (in-process A/B).
+_ROW_PAD = 16
+DEEP = 256  # C_in/groups * prod(K) above which a full im2col pays for its copy
+
+#: the names :func:`choose_conv` returns, with what each computes
+CONV_METHODS = {
+    "im2col": "im2col on a strided view, one matrix product per group (the reference)",
+    "pointwise": "1x1 kernels: one matrix product per group, pixels as columns, no copy",
+    "depthwise": "one channel per group, stride 1: prod(K) shifted multiply-adds per block",
+    "patches": "deep products: im2col a few images at a time into a reused buffer, one GEMM",
+    "shifted": "stride 1, shallow products: one GEMM per outer tap on shifted windows",
+    "shifted_folded": "as 'shifted' (3-d): one GEMM for every outer tap, then shifted adds",
+}
+#: the formulations that add the zero padding themselves, while copying into a buffer
+PAD_INSIDE = ("depthwise", "patches")
+
+
+def choose_conv(n_batch: int, weight_shape, stride, groups: int, acc: np.dtype) -> str:
+    """The formulation the vectorised convolution uses (a key of :data:`CONV_METHODS`).
+
+    ``weight_shape`` is ``(C_out, C_in / groups, *K)``, ``acc`` the dtype the sums are
+    taken in. The rule, first match wins:
+
+    * depthwise (one input and one output channel per group), stride 1: ``depthwise``;
+    * float32/float64 with deep products (``C_in/groups * prod(K) > DEEP``) and a kernel
+      larger than 1x1: ``patches``;
+    * an empty batch: ``im2col``;
+    * 1x1 kernels: ``pointwise``;
+    * stride 1, float32/float64: ``shifted`` (``shifted_folded`` with 3 or more axes);
+    * everything else (strides with shallow products, integer and complex dtypes):
+      ``im2col``.
+    """
+    c_out, c_per_group, *kernel = weight_shape
+    taps, unit = math.prod(kernel), all(s == 1 for s in stride)
+    if c_per_group == 1 and c_out == groups and unit and n_batch:
+        return "depthwise"
+    if acc in GEMM_KINDS and c_per_group * taps > DEEP and n_batch and taps > 1:
+        return "patches"
+    if n_batch == 0:
+        return "im2col"
+    if taps == 1:
+        return "pointwise"
+    if unit and acc in GEMM_KINDS:
+        return "shifted_folded" if len(kernel) >= 3 else "shifted"
+    return "im2col"
+
+
+def run_conv(method: str, x, weight, bias, stride, dilation, groups, acc, zeros=None):
+    """Run the fast formulation ``method`` (not ``'im2col'``, which lives in :mod:`convviz.conv`).
+
+    ``x`` is ``(N, C_in, *D)``; the formulations of :data:`PAD_INSIDE` add the zero
+    padding ``zeros`` (``(left, right)`` per spatial axis) themselves, the others get
+    ``x`` already padded.
+    """
+    if method == "depthwise":
+        return depthwise(x, weight, bias, dilation, acc, zeros=zeros)
+    if method == "patches":
+        return patches(x, weight, bias, stride, dilation, groups, acc, zeros=zeros)
+    if method == "pointwise":
+        return pointwise(x, weight, bias, stride, groups, acc)
+    # stack the taps of all but the first kernel axis side by side, a partial
+    # im2col, so that each GEMM has a useful depth
+    nd = weight.ndim - 2
+    return shifted(
+        x, weight, bias, dilation, groups, acc, max(nd - 1, 1), method == "shifted_folded"
+    )
+
+
+def threads() -> int:
+    """Threads the formulations split their work into: ``OMP_NUM_THREADS`` when it is
+    set to a positive integer (its first entry, for a list such as ``"4,2"``), as the
+    BLAS library reads it; otherwise the CPUs this process may run on."""
+    value = os.environ.get("OMP_NUM_THREADS", "").split(",")[0].strip()
+    if value.isdigit() and int(value) > 0:
+        return int(value)
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+_POOL: tuple[ThreadPoolExecutor, int] | None = None  # the pool and its size
+_POOL_LOCK = threading.Lock()
+
+
+def _pool() -> tuple[ThreadPoolExecutor, int] | None:
+    """The thread pool and its size, started on first use with :func:`threads` workers;
+    ``None`` while one thread is asked for (the work then runs in the calling thread)."""
+    global _POOL
+    if _POOL is None:
+        count = threads()
+        if count == 1:
+            return None
+        with _POOL_LOCK:
+            if _POOL is None:
+                _POOL = (ThreadPoolExecutor(count, thread_name_prefix="convviz"), count)
+    return _POOL
+
+
+def _run_shards(work, items) -> None:
+    """``work(shard)`` for the shards ``items[t::T]``, one per thread of the pool."""
+    pool = _pool()
+    if pool is None:
+        work(items)
+        return
+    executor, count = pool
+    list(executor.map(work, [items[t::count] for t in range(count) if items[t::count]]))
+
+
+_SCRATCH = threading.local()
+
+
+def _scratch(name: str, shape, dtype) -> np.ndarray:
+    """An uninitialised work array kept per thread and reused by the next call.
+
+    Only for arrays that do not escape the call. Measured on the 2-vCPU benchmark
+    machine: a fresh multi-megabyte array, written by NumPy and then read by the BLAS
+    threads, made the 3-d benchmark case 3x slower than a reused one (page faults,
+    and freeing memory that another CPU touched).
+    """
+    size, dtype = math.prod(shape), np.dtype(dtype)
+    buf = getattr(_SCRATCH, name, None)
+    if buf is None or buf.size < size or buf.dtype != dtype:
+        buf = np.empty(size, dtype=dtype)
+        setattr(_SCRATCH, name, buf)
+    return buf[:size].reshape(shape)
+
+
+def _add_bias(out, bias, acc):
+    if bias is not None:
+        out += bias.astype(acc, copy=False).reshape(-1, *([1] * (out.ndim - 2)))
+    return out
+
+
+def _tap_offsets(kernel, dilation, step) -> tuple[int, ...]:
+    """Flat offset ``sum_a d_a k_a step_a`` of every tap ``k`` (in ``np.ndindex`` order)."""
+    offsets = [0]
+    for k, d, r in zip(kernel, dilation, step, strict=True):  # the last axis varies fastest
+        offsets = [o + d * r * j for o in offsets for j in range(k)]
+    return tuple(offsets)
+
+
+# The layouts below are pure functions of a few small tuples, cached: recomputing them
+# cost about 20 us a call, 1.5 % of the 3-d benchmark case.
+
+
+@functools.lru_cache(maxsize=256)
+def _grid(size: tuple, kernel: tuple, dilation: tuple):
+    """Output sizes at stride 1, flat offset of every kernel tap on the grid ``size``,
+    and the flat length that covers every valid output."""
+    out_size = tuple(
+        conv_output_size(i, k, 1, 0, d) for i, k, d in zip(size, kernel, dilation, strict=True)
+    )
+    step = [math.prod(size[a + 1 :]) for a in range(len(size))]
+    offsets = _tap_offsets(kernel, dilation, step)
+    length = sum((o - 1) * r for o, r in zip(out_size, step, strict=True)) + 1
+    return out_size, offsets, length
+
+
+@functools.lru_cache(maxsize=256)
+def _split_taps(size: tuple, kernel: tuple, dilation: tuple, split: int):
+    """Flat offsets of the taps of the first ``split`` kernel axes and of the rest."""
+    step = [math.prod(size[a + 1 :]) for a in range(len(size))]
+    outer = _tap_offsets(kernel[:split], dilation[:split], step[:split])
+    return outer, _tap_offsets(kernel[split:], dilation[split:], step[split:])
+
+
+def pointwise(x, weight, bias, stride, groups, acc):
+    """1x1 kernels: ``y[n, g] = W[g] @ x[n, g]`` with pixels as columns (one GEMM each)."""
+    x = x[(slice(None), slice(None), *(slice(None, None, s) for s in stride))]
+    n_batch, c_in, *size = x.shape
+    c_out = weight.shape[0]
+    pixels = math.prod(size)
+    xg = x.astype(acc, copy=False).reshape(n_batch, groups, c_in // groups, pixels)
+    w = weight.astype(acc, copy=False).reshape(groups, c_out // groups, c_in // groups)
+    out = np.matmul(w, xg).reshape(n_batch, c_out, *size)
+    return _add_bias(out, bias, acc)
+
+
+def depthwise(x, weight, bias, dilation, acc, cells=1 << 17, zeros=None):
+    """One input and one output channel per group, stride 1.
+
+    A block of channels (one, or a few when the images are small: about ``cells``
+    cells per block) is copied channel-major, ``src[c, n * prod(D) + q] = x[n, c, q]``:
+    the padded planes of one channel in all images, end to end, as one row. Moving
+    the kernel by one tap moves every window by the same flat offset ``off(k)``, so
+
+        y[c, :L] = sum_k w[c, k] * src[c, off(k) : off(k) + L]
+
+    is ``prod(K)`` scaled, shifted slices added in place, on a block that stays in
+    the CPU cache. Positions whose window runs past the edge of a plane are computed
+    on the way and cut off when the block is written to the NC(D) output. The zero
+    padding ``zeros`` (``(left, right)`` per spatial axis) is added on the way in:
+    each thread's buffer keeps zero borders. The blocks are shared among the threads of
+    the pool (:func:`threads`).
+    """
+    n_batch, channels, *inner = x.shape
+    kernel = weight.shape[2:]
+    zeros = zeros or [(0, 0)] * len(kernel)
+    size = tuple(i + left + right for i, (left, right) in zip(inner, zeros, strict=True))
+    interior = tuple(slice(left, left + i) for i, (left, _) in zip(inner, zeros, strict=True))
+    out_size, offsets, length = _grid(size, kernel, dilation)
+    plane = math.prod(size)
+    length += (n_batch - 1) * plane  # valid outputs of every image, in one row
+    per_block = min(channels, max(1, cells // (n_batch * plane)))
+    x = x.astype(acc, copy=False)
+    w = weight.astype(acc, copy=False).reshape(channels, -1)
+    out = np.empty((n_batch, channels, *out_size), dtype=acc)
+    crop = (slice(None), slice(None), *(slice(0, o) for o in out_size))
+
+    def work(firsts) -> None:
+        src = np.zeros((per_block, n_batch, *size), dtype=acc)
+        y = np.empty((per_block, n_batch * plane), dtype=acc)
+        tmp = np.empty((per_block, length), dtype=acc)
+        for first in firsts:
+            cs = slice(first, min(first + per_block, channels))
+            b = cs.stop - cs.start
+            np.copyto(src[(slice(0, b), slice(None), *interior)], np.swapaxes(x[:, cs], 0, 1))
+            row, acc_y, wb = src[:b].reshape(b, -1), y[:b, :length], w[cs, :, None]
+            np.multiply(row[:, offsets[0] : offsets[0] + length], wb[:, 0], out=acc_y)
+            for t, off in enumerate(offsets[1:], start=1):
+                np.multiply(row[:, off : off + length], wb[:, t], out=tmp[:b])
+                acc_y += tmp[:b]
+            block = y[:b].reshape(b, n_batch, *size)[crop]
+            out[:, cs] = np.swapaxes(block, 0, 1)
+
+    firsts = range(0, channels, per_block)
+    _run_shards(work, firsts)
+    return _add_bias(out, bias, acc)
+
+
+def _tap_copies(size, zeros, out_size, kernel, stride, dilation):
+    """Where each kernel tap reads the unpadded input: ``[(k, dest, src), ...]``.
+
+    Output position ``o`` (per axis) of tap ``k`` reads padded cell ``s o + d k``, that
+    is input cell ``s o + d k - left``; ``dest`` is the range of ``o`` for which that
+    cell exists, ``src`` the matching strided range of input cells. Outside ``dest``
+    the tap reads zero padding.
+    """
+    copies = []
+    for k in np.ndindex(*kernel):
+        dest, src = [], []
+        for i, (left, _), o, kj, s, d in zip(
+            size, zeros, out_size, k, stride, dilation, strict=True
+        ):
+            off = d * kj - left
+            lo, hi = max(0, -(off // s)), min(o, (i - 1 - off) // s + 1)
+            dest.append(slice(lo, max(lo, hi)))
+            src.append(slice(s * lo + off, s * (hi - 1) + off + 1 if hi > lo else s * lo + off, s))
+        copies.append((k, tuple(dest), tuple(src)))
+    return copies
+
+
+def patches(x, weight, bias, stride, dilation, groups, acc, columns=2048, zeros=None):
+    """im2col a few images at a time into one reused buffer, one deep GEMM per group.
+
+    For a chunk of ``B`` images the buffer holds
+
+        cols[c, k, b, p] = x_pad[n0 + b, c, s p + d k]        shape (C_in, prod(K), B, prod(O))
+
+    so row ``(c, k)`` is one kernel tap of one channel over every output position,
+    contiguous: one strided copy per tap from the unpadded input; the cells that
+    fall in the zero padding ``zeros`` (``(left, right)`` per spatial axis) are zeroed
+    once, as the buffer is reused. Then, per group ``g``,
+
+        y[g] (O_g, B prod(O)) = W[g] (O_g, C_g prod(K)) @ cols[g] (C_g prod(K), B prod(O))
+
+    is a single GEMM of depth ``C_g prod(K)`` (576 for 64 channels and a 3x3 kernel),
+    fast enough to be near the BLAS peak. With ``B = 1`` its rows are already the NCHW
+    output of the image; ``B > 1`` (small images, at least ``columns`` positions per
+    product) costs one transpose.
+    """
+    n_batch, c_in, *size = x.shape
+    c_out, c_per_group, *kernel = weight.shape
+    o_per_group, nd = c_out // groups, len(kernel)
+    zeros = zeros or [(0, 0)] * nd
+    out_size = [
+        conv_output_size(i + left + right, k, s, 0, d)
+        for i, (left, right), k, s, d in zip(size, zeros, kernel, stride, dilation, strict=True)
+    ]
+    positions, taps = math.prod(out_size), math.prod(kernel)
+    chunk = min(n_batch, -(-columns // positions))
+    depth, width = c_per_group * taps, chunk * positions
+    # (O_g... per group, C_g * prod(K)): weight rows are already in (c, k) order
+    w = np.ascontiguousarray(weight.astype(acc, copy=False).reshape(c_out, depth))
+    cols = np.zeros((c_in, *kernel, chunk, *out_size), dtype=acc)
+    out = np.empty((n_batch, c_out, *out_size), dtype=acc)
+    staging = out if chunk == 1 else np.empty((c_out, width), dtype=acc)
+    copies = _tap_copies(size, zeros, out_size, kernel, stride, dilation)
+    x = x.astype(acc, copy=False)
+    for n0 in range(0, n_batch, chunk):
+        b = min(chunk, n_batch - n0)
+        images = np.swapaxes(x[n0 : n0 + b], 0, 1)  # (C, B, *D)
+        for k, dest, src in copies:
+            cols[(slice(None), *k, slice(0, b), *dest)] = images[(slice(None), slice(None), *src)]
+        for g in range(groups):
+            gemm_rowmajor(
+                staging,
+                w,
+                cols,
+                m=o_per_group,
+                n=b * positions,
+                k=depth,
+                lda=depth,
+                ldb=width,
+                ldc=width if chunk > 1 else positions,
+                beta=0.0,
+                offset_a=g * o_per_group * depth,
+                offset_b=g * depth * width,
+                offset_c=g * o_per_group * width
+                if chunk > 1
+                else (n0 * c_out + g * o_per_group) * positions,
+            )
+        if chunk > 1:
+            block = staging.reshape(c_out, chunk, *out_size)[:, :b]
+            out[n0 : n0 + b] = np.swapaxes(block, 0, 1)
+    return _add_bias(out, bias, acc)
+
+
+def _fold_outer_taps(src, wt, groups, span, ld, offsets, x_shape, out_size):
+    """The outer taps of :func:`shifted` as one GEMM per group, then shifts.
+
+    ``z[g, t, o, p] = sum_(c, j) w[g, o, c, t, j] src[g, c, j, p]`` stacks the taps
+    ``t`` along the rows (``M = taps * O_g``). Tap ``t`` moves every window by the
+    flat offset ``offsets[t]`` within an image's plane, so
+
+        y[n, g, o, q] = sum_t z[g, t, o, n, offsets[t] + q]        (q flat, over the plane)
+
+    The sum runs image by image over these flat rows (long contiguous runs: faster
+    than summing cropped windows), and the valid outputs are then copied out of the
+    plane.
+    """
+    rows, k_dim = wt.shape[1:]
+    n_batch, size = x_shape[0], x_shape[2:]
+    plane, o_per_group = math.prod(size), rows // len(offsets)
+    z = _scratch("taps", (groups, len(offsets), o_per_group, ld), src.dtype)
+    for g in range(groups):
+        gemm_rowmajor(
+            z,
+            wt,
+            src,
+            m=rows,
+            n=span + offsets[-1],
+            k=k_dim,
+            lda=k_dim,
+            ldb=ld,
+            ldc=ld,
+            beta=0.0,
+            offset_a=g * rows * k_dim,
+            offset_b=g * k_dim * ld,
+            offset_c=g * rows * ld,
+        )
+    z = z[..., : n_batch * plane].reshape(groups, len(offsets), o_per_group, n_batch, plane)
+    length = span - (n_batch - 1) * plane  # flat extent of one image's valid outputs
+    total = _scratch("total", (groups, o_per_group, plane), src.dtype)
+    flat = total[..., :length]  # the rest of the plane lies past every valid output
+    grid = total.reshape(groups, o_per_group, *size)[
+        (slice(None), slice(None), *(slice(0, o) for o in out_size))
+    ]
+    out = np.empty((n_batch, groups, o_per_group, *out_size), dtype=src.dtype)
+    for n in range(n_batch):
+        window = [z[:, t, :, n, off : off + length] for t, off in enumerate(offsets)]
+        if len(window) == 1:
+            np.copyto(flat, window[0])
+        else:
+            np.add(window[0], window[1], out=flat)
+        for t in range(2, len(window)):
+            flat += window[t]
+        out[n] = grid
+    return out.reshape(n_batch, -1, *out_size)
+
+
+def shifted(x, weight, bias, dilation, groups, acc, stacked=1, fold=False):
+    """Stride 1: ``y[n, g] = sum_k W[g, :, :, k] @ X[n, g][:, off(k) : off(k) + L]``.
+
+    Lay the padded input out as ``(C_in, N * prod(D))``: moving the kernel by one
+    tap moves every window by the same number of cells, so for each tap the windows
+    of all output positions of all images form one ``C_g x L`` matrix inside that
+    array, with no copy. BLAS multiplies it in place and adds it to the output
+    (``beta = 1``); or, with ``fold``, one GEMM per group multiplies every tap at once
+    (:func:`_fold_outer_taps`: fewer, taller products, which pays off with few output
+    channels, as in small 3-d convolutions). Positions whose window would run over
+    the right edge are computed on the way (a few percent of extra work) and cut off
+    at the end.
+
+    ``stacked`` trailing kernel axes are instead copied side by side first (a partial
+    im2col), which makes fewer, larger products: 0 copies nothing, ``nd`` is a full
+    im2col with one product per image and group.
+    """
+    (n_batch, c_in), (c_out, c_per_group) = x.shape[:2], weight.shape[:2]
+    size, kernel, o_per_group = x.shape[2:], weight.shape[2:], c_out // groups
+    out_size, _, length = _grid(size, kernel, dilation)
+    plane = math.prod(size)
+    outer, inner = _split_taps(size, kernel, dilation, len(kernel) - stacked)
+    # channels first, images side by side, one matrix for the batch, shifted copies of it:
+    # src[c, j, n prod(D) + q] = x[n, c, q + inner[j]] (zeros past the end of the image)
+    width = n_batch * plane
+    ld = width + _ROW_PAD
+    src = _scratch("shifted", (c_in, len(inner), ld), acc)
+    images = x.reshape(n_batch, c_in, plane)
+    for n in range(n_batch):
+        for j, off in enumerate(inner):
+            start, stop = n * plane, (n + 1) * plane
+            src[:, j, start : stop - off] = images[n, :, off:]
+            src[:, j, stop - off : stop] = 0
+    k_dim, rows = c_per_group * len(inner), len(outer) * o_per_group
+    span = (n_batch - 1) * plane + length  # the valid outputs of every image, flat
+    # (G, outer taps * O_g, C_g * inner taps): one contiguous matrix per group
+    wt = weight.astype(acc, copy=False).reshape(groups, o_per_group, c_per_group, len(outer), -1)
+    wt = np.ascontiguousarray(wt.transpose(0, 3, 1, 2, 4)).reshape(groups, rows, k_dim)
+    if fold:
+        out = _fold_outer_taps(src, wt, groups, span, ld, outer, x.shape, out_size)
+        return _add_bias(out, bias, acc)
+    out = np.empty((c_out, width), dtype=acc)
+    for g in range(groups):
+        for t, off in enumerate(outer):  # out += W[g, t] @ X[g] shifted by off(t)
+            gemm_rowmajor(
+                out,
+                wt,
+                src,
+                m=o_per_group,
+                n=span,
+                k=k_dim,
+                lda=k_dim,
+                ldb=ld,
+                ldc=width,
+                beta=0.0 if t == 0 else 1.0,
+                offset_a=(g * len(outer) + t) * o_per_group * k_dim,
+                offset_b=g * k_dim * ld + off,
+                offset_c=g * o_per_group * width,
+            )
+    out = out.reshape(c_out, n_batch, *size)
+    out = np.swapaxes(out[(slice(None), slice(None), *(slice(0, o) for o in out_size))], 0, 1)
+    return _add_bias(np.ascontiguousarray(out), bias, acc)
+
+
+# --------------------------------------------------------------------------- transposed
+
+
+def transpose_phases(x, weight, bias, stride, padding, dilation, groups, out_size, acc):
+    """Vectorised, by output phases (sub-pixel decomposition), one GEMM per group.
+
+    Tap ``k`` lands on full-output cell ``s i + d k = s (i + q) + r`` with phase
+    ``r = d k mod s`` and shift ``q = d k // s`` (per axis). So each phase of the
+    output is an ordinary unit-step correlation of the input with the taps of that
+    phase, read ``q`` cells back:
+
+        y_full[n, g, o, s m + r] = sum_(c, k: d k mod s = r) w[g, c, o, k] x[n, g, c, m - q(k)]
+
+    Lay the input out channels first on a grid padded with zeros at the far end of
+    each axis (by ``max q``): there a shift by ``q`` is a flat offset, and one
+    shifted copy per distinct shift ``q`` stacks the reads into a matrix ``B`` of
+    rows ``(c, q)``. One product per group, ``Z = W @ B``, with ``W`` holding the
+    weight of tap ``k`` at row ``(r(k), o)`` and column ``(c, q(k))`` (zero where no
+    tap has that phase and shift), gives every phase at once; each phase is then
+    written into its strided cells of the output.
+    """
+    x, weight = x.astype(acc, copy=False), weight.astype(acc, copy=False)
+    n_batch, c_in, *size = x.shape
+    o_per_group, *kernel = weight.shape[1:]
+    c_per_group, c_out = c_in // groups, groups * o_per_group
+    grid = [i + d * (k - 1) // s for i, k, s, d in zip(size, kernel, stride, dilation, strict=True)]
+    step = [math.prod(grid[a + 1 :]) for a in range(len(grid))]
+    flat = n_batch * math.prod(grid)
+    phase_of, shift_of = {}, {}  # phase r and shift q (per axis) -> their row/column index
+    placed = []
+    for k in np.ndindex(*kernel):
+        cell = [d * kj for d, kj in zip(dilation, k, strict=True)]
+        r = tuple(c % s for c, s in zip(cell, stride, strict=True))
+        q = tuple(c // s for c, s in zip(cell, stride, strict=True))
+        placed.append(
+            (phase_of.setdefault(r, len(phase_of)), shift_of.setdefault(q, len(shift_of)))
+        )
+    # b[g, c, j, p] = x on the padded grid, flat, read shift j back (zeros before the start)
+    # (copied from a separate array: NumPy copies a source that shares the
+    # destination's buffer to a temporary first, which doubled the time)
+    xs = _scratch("grid_input", (c_in, n_batch, *grid), acc)
+    xs[(slice(None), slice(None), *(slice(0, i) for i in size))] = np.swapaxes(x, 0, 1)
+    for axis, i in enumerate(size):  # the zeros at the far end of each axis
+        xs[(slice(None),) * (2 + axis) + (slice(i, None),)] = 0
+    xs = xs.reshape(groups, c_per_group, flat)
+    b = _scratch("phase_reads", (groups, c_per_group, len(shift_of), flat), acc)
+    for q, j in shift_of.items():
+        off = sum(qa * st for qa, st in zip(q, step, strict=True))
+        b[:, :, j, :off] = 0
+        b[:, :, j, off:] = xs[..., : flat - off]
+    # w_all[g, r, o, c, j]: the weight of the tap with phase r and shift j (or 0)
+    w_all = np.zeros((groups, len(phase_of), o_per_group, c_per_group, len(shift_of)), acc)
+    taps = weight.reshape(groups, c_per_group, o_per_group, -1)
+    for t, (r, j) in enumerate(placed):
+        w_all[:, r, :, :, j] = np.swapaxes(taps[..., t], 1, 2)
+    rows, depth = len(phase_of) * o_per_group, c_per_group * len(shift_of)
+    z = np.matmul(w_all.reshape(groups, rows, depth), b.reshape(groups, depth, flat))
+    z = z.reshape(groups, len(phase_of), o_per_group, n_batch, *grid)
+    # every output cell j belongs to phase (j + p) mod s at m = (j + p) // s < grid?
+    covered = len(phase_of) == math.prod(stride) and all(
+        (o - 1 + p) // s < g for o, p, s, g in zip(out_size, padding, stride, grid, strict=True)
+    )
+    y = (np.empty if covered else np.zeros)((n_batch, c_out, *out_size), dtype=acc)
+    by_group = y.reshape(n_batch, groups, o_per_group, *out_size)
+    for r, index in phase_of.items():
+        _write_phase(by_group, z[:, index], r, stride, padding, grid)
+    if bias is not None:
+        y += bias.astype(acc).reshape(-1, *([1] * len(kernel)))
+    return y
+
+
+def _write_phase(y, phase, r, stride, padding, grid) -> None:
+    """``y[n, g, o, j] = phase[g, o, n, m]`` for the output cells ``j = s m + r - p``."""
+    dest, src = [], []
+    for o, r_a, s, p, g in zip(y.shape[3:], r, stride, padding, grid, strict=True):
+        lo = max(0, -((r_a - p) // s))  # first m with s m + r - p >= 0
+        hi = min(g, (o - 1 + p - r_a) // s + 1)  # past the last m with j < o
+        if hi <= lo:
+            return
+        dest.append(slice(s * lo + r_a - p, s * (hi - 1) + r_a - p + 1, s))
+        src.append(slice(lo, hi))
+    whole = (slice(None),) * 3
+    y[(*whole, *dest)] = np.moveaxis(phase[(*whole, *src)], 2, 0)
