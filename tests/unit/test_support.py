@@ -67,6 +67,9 @@ def test_torch_flop_counter_macs_counts_conv_macs():
     assert cv.torch_flop_counter_macs(lambda x: x @ torch.zeros(4, 5), (3, 4)) == 3 * 4 * 5
     with pytest.raises(ValueError, match="input_shape"):
         cv.torch_flop_counter_macs(net, (1, 3, 0, 4))
+    with torch.device("meta"):  # a model with no storage is counted on its own device
+        meta = torch.nn.Conv2d(3, 8, 3, padding=1)
+    assert cv.torch_flop_counter_macs(meta, (2, 3, 10, 10)) == 2 * 8 * 10 * 10 * 3 * 3 * 3
 
 
 def _holes(dilations, k=3):
