@@ -364,3 +364,23 @@ def test_shufflenet_g3_layer_by_layer_against_table_1():
             assert unit.gconv2.out_channels == (c_out - c_in if j == 0 else c_out)
             c_in = c_out
     assert net.fc.in_features == 960 and net.fc.out_features == 1000
+
+
+def test_alexnet_lrn_is_the_papers_formula():
+    # Krizhevsky et al., section 3.3: b[i] = a[i] / (k + alpha * sum_j a[j]^2)^beta over the
+    # n channels centred on i (clipped at the ends), k = 2, n = 5, alpha = 1e-4, beta = 0.75;
+    # applied after the ReLU of conv1 and conv2, before their max pooling.
+    net = models.alexnet()
+    lrns = [i for i, m in enumerate(net.features) if isinstance(m, nn.LocalResponseNorm)]
+    assert [type(net.features[i - 1]) for i in lrns] == [nn.ReLU, nn.ReLU]
+    assert [type(net.features[i + 1]) for i in lrns] == [nn.MaxPool2d, nn.MaxPool2d]
+    torch.manual_seed(0)
+    a = torch.rand(2, 96, 5, 5, dtype=torch.float64) * 30
+    k, n, alpha, beta = 2.0, 5, 1e-4, 0.75
+    squares = a**2
+    by_hand = torch.empty_like(a)
+    for i in range(96):
+        lo, hi = max(0, i - n // 2), min(95, i + n // 2)
+        by_hand[:, i] = a[:, i] / (k + alpha * squares[:, lo : hi + 1].sum(dim=1)) ** beta
+    ours = net.features[lrns[0]].double()(a)
+    torch.testing.assert_close(ours, by_hand)
