@@ -122,6 +122,11 @@ class ReceptiveField(NamedTuple):
 
 
 def _ndim(layers: Sequence[Layer], ndim: int | None) -> int:
+    if isinstance(layers, (str, bytes)) or not isinstance(layers, Sequence):
+        raise TypeError(
+            "layers must be a sequence of Layer objects (or a torch.nn.Module), "
+            f"got layers={layers!r}"
+        )
     if len(layers) == 0:
         raise ValueError("layers must hold at least one Layer, got layers=[]")
     for layer in layers:
