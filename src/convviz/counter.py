@@ -340,6 +340,12 @@ def count(model: torch.nn.Module, input_shape: Sequence[int] | torch.Tensor) -> 
     ValueError
         If ``input_shape`` holds a non-positive size.
 
+    References
+    ----------
+    K. He, X. Zhang, S. Ren and J. Sun, "Deep Residual Learning for Image
+    Recognition", arXiv:1512.03385 (2015), section 3.3 and table 1: a network's
+    cost given in multiply-adds (called FLOPs there), the unit of ``total_macs``.
+
     Examples
     --------
     >>> from torch import nn

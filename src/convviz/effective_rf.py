@@ -128,6 +128,13 @@ def effective_receptive_field(
         by its total, where ``g`` is :func:`stack_input_gradient`: a distribution
         over the input pixels.
 
+    Raises
+    ------
+    ValueError, TypeError
+        As :func:`stack_input_gradient`; also a ``ValueError`` when the gradient is
+        zero everywhere (every path through the stack closed by a ReLU), since no
+        distribution can be formed.
+
     References
     ----------
     Luo et al., NIPS 2016, arXiv:1701.04128.
@@ -135,7 +142,10 @@ def effective_receptive_field(
     magnitude = np.abs(stack_input_gradient(x, weights, relu)).sum(axis=1).mean(axis=0)
     total = magnitude.sum()
     if total == 0:
-        raise ValueError("the input gradient is zero everywhere (every ReLU closed); no field")
+        raise ValueError(
+            "the input gradient is zero everywhere for these x and weights "
+            "(every path closed by a ReLU); no field to normalise"
+        )
     return magnitude / total
 
 
@@ -152,12 +162,30 @@ def central_mass_fraction(field: np.ndarray, side: int) -> float:
     Returns
     -------
     float
-        ``field[square].sum() / field.sum()``.
+        ``field[square].sum() / field.sum()``, in ``[0, 1]``.
+
+    Raises
+    ------
+    ValueError
+        ``field`` not 2-d with odd sides, with a negative value or a total of 0;
+        ``side`` even or larger than ``min(H, W)``.
+    TypeError
+        ``field`` not real numbers, ``side`` not an int.
+
+    References
+    ----------
+    Luo et al., NIPS 2016, arXiv:1701.04128 (the effective field occupies only a
+    fraction of the theoretical one).
     """
     field = as_float_array("field", field)
     side = _check_int("side", side, 1)
     if field.ndim != 2 or field.shape[0] % 2 == 0 or field.shape[1] % 2 == 0:
         raise ValueError(f"field must be 2-d with odd sides, got shape {field.shape}")
+    if (field < 0).any() or not field.sum() > 0:
+        raise ValueError(
+            f"field must be non-negative with a positive total, got min {field.min():g} "
+            f"and total {field.sum():g}"
+        )
     if side % 2 == 0 or side > min(field.shape):
         raise ValueError(f"side must be odd and at most {min(field.shape)}, got side={side}")
     cy, cx, h = field.shape[0] // 2, field.shape[1] // 2, side // 2

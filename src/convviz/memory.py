@@ -53,7 +53,10 @@ def itemsize(dtype: object = "float32") -> int:
 def _shape(name: str, shape: object) -> tuple[int, ...]:
     if isinstance(shape, (str, bytes)) or not isinstance(shape, Sequence):
         raise TypeError(f"{name} must be a sequence of ints, got {name}={shape!r}")
-    values = tuple(_check_int(name, v, 0) for v in shape)
+    try:
+        values = tuple(_check_int(name, v, 0) for v in shape)
+    except (TypeError, ValueError) as error:
+        raise type(error)(f"{name} must hold ints >= 0, got {name}={tuple(shape)!r}") from error
     if not values:
         raise ValueError(f"{name} must have at least one axis, got {name}={shape!r}")
     return values
@@ -75,6 +78,13 @@ def activation_bytes(
     -------
     int
         ``(prod(input_shape) + prod(output_shape)) * itemsize`` bytes.
+
+    Raises
+    ------
+    TypeError
+        A shape that is not a sequence of ints, or ``dtype`` not a NumPy dtype.
+    ValueError
+        An empty shape or a negative size.
     """
     size = itemsize(dtype)
     return size * (
@@ -98,6 +108,14 @@ def weight_bytes(weight_shape: Sequence[int], bias: bool = True, dtype: object =
     -------
     int
         ``(prod(weight_shape) + C_out * bias) * itemsize`` bytes.
+
+    Raises
+    ------
+    TypeError
+        ``weight_shape`` not a sequence of ints, ``bias`` not a bool, or ``dtype``
+        not a NumPy dtype.
+    ValueError
+        An empty ``weight_shape`` or a negative size.
     """
     shape = _shape("weight_shape", weight_shape)
     if not isinstance(bias, bool):
@@ -119,6 +137,18 @@ def arithmetic_intensity(macs: int, bytes_moved: int) -> float:
     -------
     float
         ``macs / bytes_moved``; twice this is FLOPs per byte.
+
+    Raises
+    ------
+    TypeError
+        ``macs`` or ``bytes_moved`` not an int.
+    ValueError
+        ``macs`` negative or ``bytes_moved`` below 1.
+
+    References
+    ----------
+    Williams, Waterman and Patterson, CACM 52(4), 2009 (operational intensity,
+    there in FLOPs per byte of DRAM traffic).
     """
     macs = _check_int("macs", macs, 0)
     bytes_moved = _check_int("bytes_moved", bytes_moved, 1)

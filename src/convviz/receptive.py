@@ -1,15 +1,15 @@
 """Receptive fields of a stack of convolution (or pooling) layers, in closed form.
 
-Layer ``l`` (``l = 1..L``, input first) has kernel ``k_l``, stride ``s_l``, padding
-``p_l`` and dilation ``d_l``; a dilated kernel acts like a kernel of extent
-``k'_l = d_l (k_l - 1) + 1``. Following Araujo, Norris and Sim, *Computing receptive
-fields of convolutional neural networks*, Distill (2019), with ``S_l = s_1 ... s_l``
+Layer ``n`` (``n = 1..L``, input first) has kernel ``k_n``, stride ``s_n``, padding
+``p_n`` and dilation ``d_n``; a dilated kernel acts like a kernel of extent
+``k'_n = d_n (k_n - 1) + 1``. Following Araujo, Norris and Sim, *Computing receptive
+fields of convolutional neural networks*, Distill (2019), with ``S_n = s_1 ... s_n``
 (``S_0 = 1``), output cell ``u`` of the last layer sees the input interval
 ``[u S_L - P, u S_L - P + r - 1]`` where
 
-* ``r = sum_l (k'_l - 1) S_{l-1} + 1`` is the receptive field size,
-* ``S_L = prod_l s_l`` is the effective stride,
-* ``P = sum_l p_l S_{l-1}`` is the effective padding (minus the offset).
+* ``r = sum_n (k'_n - 1) S_{n-1} + 1`` is the receptive field size,
+* ``S_L = prod_n s_n`` is the effective stride,
+* ``P = sum_n p_n S_{n-1}`` is the effective padding (minus the offset).
 
 Per axis, independently: every quantity is a tuple with one entry per spatial axis.
 
@@ -122,6 +122,11 @@ class ReceptiveField(NamedTuple):
 
 
 def _ndim(layers: Sequence[Layer], ndim: int | None) -> int:
+    if isinstance(layers, (str, bytes)) or not isinstance(layers, Sequence):
+        raise TypeError(
+            "layers must be a sequence of Layer objects (or a torch.nn.Module), "
+            f"got layers={layers!r}"
+        )
     if len(layers) == 0:
         raise ValueError("layers must hold at least one Layer, got layers=[]")
     for layer in layers:
@@ -153,8 +158,8 @@ def receptive_field(
     Returns
     -------
     ReceptiveField
-        Per axis ``r = sum_l (d_l (k_l - 1)) S_{l-1} + 1``, ``S_L = prod_l s_l`` and
-        ``P = sum_l p_l S_{l-1}`` with ``S_{l-1} = s_1 ... s_{l-1}``.
+        Per axis ``r = sum_n (d_n (k_n - 1)) S_{n-1} + 1``, ``S_L = prod_n s_n`` and
+        ``P = sum_n p_n S_{n-1}`` with ``S_{n-1} = s_1 ... s_{n-1}``.
 
     Raises
     ------
@@ -195,7 +200,7 @@ def receptive_field_loop(layers: Sequence[Layer], ndim: int | None = None) -> Re
     """:func:`receptive_field` by the top-down recursion of Araujo et al.
 
     Going from the output (``r_L = 1``, ``P_L = 0``) towards the input:
-    ``r_{l-1} = s_l r_l + (k'_l - s_l)`` and ``P_{l-1} = s_l P_l + p_l``.
+    ``r_{n-1} = s_n r_n + (k'_n - s_n)`` and ``P_{n-1} = s_n P_n + p_n``.
     """
     n = _ndim(layers, ndim)
     per_layer = [layer.axis(n) for layer in layers]
@@ -238,6 +243,17 @@ def input_interval(
     tuple of (int, int)
         Inclusive ``(start, end)`` with ``start = u S_L - P`` and ``end = start + r - 1``
         (before clipping).
+
+    Raises
+    ------
+    ValueError, TypeError
+        As :func:`receptive_field` for ``layers``; ``index`` negative or
+        ``input_shape`` below 1, or either with a number of axes that does not match.
+
+    References
+    ----------
+    A. Araujo, W. Norris and J. Sim, "Computing Receptive Fields of Convolutional
+    Neural Networks", Distill (2019), doi:10.23915/distill.00021.
     """
     n_hint = _len(index) or _len(input_shape)
     rf = receptive_field(layers, _ndim(layers, n_hint))
@@ -260,8 +276,8 @@ def input_support(
 ) -> tuple[np.ndarray, ...]:
     """The input cells one output cell actually depends on, per axis (holes and borders).
 
-    Walks from the output cell down the stack: layer ``l`` maps cell ``j`` to cells
-    ``j s_l - p_l + t d_l`` (``t = 0..k_l - 1``) of its input, keeping only those inside
+    Walks from the output cell down the stack: layer ``n`` maps cell ``j`` to cells
+    ``j s_n - p_n + t d_n`` (``t = 0..k_n - 1``) of its input, keeping only those inside
     it (the rest is zero padding). For layers whose kernels have no zero weights the
     cells seen form the product of these per-axis sets.
 
@@ -278,6 +294,17 @@ def input_support(
     tuple of ndarray of int
         For each axis, the sorted input coordinates reached; a subset of
         :func:`input_interval` clipped to the input.
+
+    Raises
+    ------
+    ValueError, TypeError
+        As :func:`input_interval`; also an ``index`` at or beyond the output size
+        of its axis (the message names the axis and the size).
+
+    References
+    ----------
+    A. Araujo, W. Norris and J. Sim, Distill (2019), doi:10.23915/distill.00021
+    (the receptive field as an interval; this function gives its exact cells).
     """
     n = _ndim(layers, _len(index) or _len(input_shape))
     shape = _per_axis("input_shape", input_shape, n, 1)

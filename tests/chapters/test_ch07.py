@@ -335,3 +335,26 @@ def test_no_dilation_written_l_outside_the_article_quote():
     assert all(
         quote <= u <= quote + 200 or "15×15 at $l = 3$" in text[u - 20 : u + 20] for u in uses
     )
+
+
+def test_vgg_field_exercise(chapter):
+    from solutions import run_solution
+
+    ns, _g = chapter(STEM)
+    scope = run_solution(ns, STEM, "ch07-ex-vgg-field")
+    # the hand recursion lands on Araujo et al.'s published triple for vgg_16 at 224
+    _model, r, s, p = PUBLISHED["VGG-16"]
+    assert (scope["r"], scope["S"], scope["P"]) == (r, s, p)
+    # output 3 of the 7x7 map: rows u S - P .. u S - P + r - 1, all inside the 224-row image
+    assert scope["first"] == 3 * 32 - 90 == 6 and 6 + 212 - 1 == 217 < 224
+
+
+def test_network_summary_bullet(chapter):
+    from pathlib import Path
+
+    text = (Path(__file__).resolve().parents[2] / "book" / f"{STEM}.md").read_text(encoding="utf-8")
+    summary = text.split("## Summary")[1].split("## Exercises")[0]
+    assert "{glue:text}`rf_common_s`" in summary
+    _ns, g = chapter(STEM)
+    # "most with fields wider than their 224-pixel input": 7 of the 9 by the hand recursion
+    assert g["rf_over_224"] > g["rf_count"] / 2

@@ -403,3 +403,24 @@ def _resnet34():
             c = width
     layers += [nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(512, 1000, bias=False)]
     return nn.Sequential(*layers).eval()
+
+
+# Howard et al. (arXiv:1704.04861), table 2, "Resource per layer type": share of Mult-Adds
+# of the 1x1 convolutions, and share of parameters of each layer type.
+MOBILENET_TABLE_2_MACS_1X1 = 94.86
+MOBILENET_TABLE_2_PARAMS = {"1x1": 74.59, "dw": 1.06, "3x3": 0.02, "fc": 24.33}
+
+
+def test_mobilenet_table2_exercise(chapter):
+    from solutions import run_solution
+
+    ns, _glued = chapter(STEM)
+    scope = run_solution(ns, STEM, "ch13-ex-mobilenet-table2")
+    assert scope["mac_share"]["1x1"] == MOBILENET_TABLE_2_MACS_1X1
+    assert scope["weight_share"] == MOBILENET_TABLE_2_PARAMS
+    # the weights alone are what the paper counts: with batch norm the total is larger
+    net = _meta(models.mobilenet_v1)
+    weights = sum(m.weight.numel() for m in net.modules() if isinstance(m, nn.Conv2d | nn.Linear))
+    assert weights == sum(scope["weights"].values()) < sum(p.numel() for p in net.parameters())
+    # the MACs of each kind, against torch's operator counter
+    assert sum(scope["macs"].values()) == _meta_macs(net)

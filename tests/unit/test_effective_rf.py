@@ -84,3 +84,19 @@ def test_mass_fraction_errors():
         cv.central_mass_fraction(np.ones((5, 5)), 4)
     with pytest.raises(ValueError, match="field"):
         cv.central_mass_fraction(np.ones((4, 5)), 3)
+    # a field must be a distribution: no negative cell, a positive total (no 0/0)
+    with pytest.raises(ValueError, match="field must be non-negative"):
+        cv.central_mass_fraction(np.zeros((5, 5)), 3)
+    signed = np.ones((3, 3))
+    signed[1, 1] = -5.0
+    with pytest.raises(ValueError, match="field must be non-negative"):
+        cv.central_mass_fraction(signed, 1)
+
+
+def test_zero_gradient_is_refused_naming_the_inputs():
+    # every first-layer output negative -> every ReLU closed -> the gradient is zero
+    x = np.ones((1, 1, 7, 7))
+    weights = [-np.ones((1, 1, 3, 3)), np.ones((1, 1, 3, 3))]
+    assert not np.any(cv.stack_input_gradient(x, weights))
+    with pytest.raises(ValueError, match="x and weights"):
+        cv.effective_receptive_field(x, weights)

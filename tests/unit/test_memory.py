@@ -76,3 +76,12 @@ def test_depthwise_has_low_intensity():
 def test_errors_name_the_argument(fn, args, error, word):
     with pytest.raises(error, match=word):
         fn(*args)
+
+
+def test_shape_errors_show_the_whole_shape():
+    with pytest.raises(
+        ValueError, match=r"input_shape must hold ints >= 0, got input_shape=\(1, -2\)"
+    ):
+        cv.activation_bytes((1, -2), (1,))
+    with pytest.raises(TypeError, match=r"output_shape=\(3, 2.5\)"):
+        cv.activation_bytes((1,), (3, 2.5))

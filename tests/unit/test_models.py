@@ -276,3 +276,111 @@ def test_mobilenet_width_multiplier_against_table_6(alpha, macs, params):
     net = build_meta(models.mobilenet_v1, width_multiplier=alpha)
     assert torch_macs(net) == pytest.approx(macs, rel=0.005)
     assert abs(numel(net) - params) <= 0.05e6
+
+
+# --------------------------------------------------------------------------- #
+# Layer by layer against the papers' architecture tables
+# --------------------------------------------------------------------------- #
+
+
+def _conv_trace(net: nn.Module, size: int = 224) -> list[tuple[str, int, int, int, int, int]]:
+    """(kind, kernel, C_in, C_out, input side, output side) of every Conv2d, in execution order."""
+    trace = []
+
+    def hook(m, args, out):
+        if m.kernel_size == (1, 1):
+            kind = "pw"
+        elif m.groups == m.in_channels > 1:
+            kind = "dw"
+        else:
+            kind = "conv"
+        trace.append((kind, m.kernel_size[0], m.in_channels, m.out_channels,
+                      args[0].shape[-1], out.shape[-1]))  # fmt: skip
+
+    for m in net.modules():
+        if isinstance(m, nn.Conv2d):
+            m.register_forward_hook(hook)
+    with torch.no_grad():
+        net.eval()(torch.zeros(1, 3, size, size, device="meta"))
+    return trace
+
+
+def _mobilenet_v1_table_1():
+    """Howard et al. (arXiv:1704.04861), table 1, one row per layer: (kind, kernel, C_in, C_out,
+    input side). The table's sizes are those of each layer's input; the rows are typed in here,
+    not taken from convviz.models."""
+    rows = [("conv", 3, 3, 32, 224),
+            ("dw", 3, 32, 32, 112), ("pw", 1, 32, 64, 112),
+            ("dw", 3, 64, 64, 112), ("pw", 1, 64, 128, 56),
+            ("dw", 3, 128, 128, 56), ("pw", 1, 128, 128, 56),
+            ("dw", 3, 128, 128, 56), ("pw", 1, 128, 256, 28),
+            ("dw", 3, 256, 256, 28), ("pw", 1, 256, 256, 28),
+            ("dw", 3, 256, 256, 28), ("pw", 1, 256, 512, 14)]  # fmt: skip
+    rows += [("dw", 3, 512, 512, 14), ("pw", 1, 512, 512, 14)] * 5
+    rows += [("dw", 3, 512, 512, 14), ("pw", 1, 512, 1024, 7),
+             ("dw", 3, 1024, 1024, 7), ("pw", 1, 1024, 1024, 7)]  # fmt: skip
+    return rows
+
+
+def test_mobilenet_v1_layer_by_layer_against_table_1():
+    net = build_meta(models.mobilenet_v1)
+    trace = _conv_trace(net)
+    table = _mobilenet_v1_table_1()
+    assert len(trace) == len(table) == 27  # 1 full convolution, 13 depthwise, 13 pointwise
+    assert [t[:5] for t in trace] == table
+    # each layer's output is the next row's input; the last map is the 7x7 the 7x7 pool reads
+    assert [t[5] for t in trace] == [row[4] for row in table[1:]] + [7]
+    # then a global 7x7 average pool and the fully connected 1024 -> 1000
+    assert net.classifier.in_features == 1024 and net.classifier.out_features == 1000
+
+
+def test_shufflenet_g3_layer_by_layer_against_table_1():
+    # Zhang et al. (arXiv:1707.01083), table 1, column g = 3: Conv1 3x3 stride 2 -> 112x112 x 24,
+    # MaxPool 3x3 stride 2 -> 56x56, Stage2 -> 28x28 x 240 (1 unit of stride 2, 3 of stride 1),
+    # Stage3 -> 14x14 x 480 (1 + 7), Stage4 -> 7x7 x 960 (1 + 3), global pool, FC 1000.
+    table = [("stage2", 28, 240, 1 + 3), ("stage3", 14, 480, 1 + 7), ("stage4", 7, 960, 1 + 3)]
+    net = build_meta(models.shufflenet_v1, groups=3)
+    sizes = {}
+    for name in ("conv1", "maxpool", "stage2", "stage3", "stage4"):
+        getattr(net, name).register_forward_hook(
+            lambda m, a, o, name=name: sizes.__setitem__(name, tuple(o.shape[1:]))
+        )
+    with torch.no_grad():
+        net.eval()(torch.zeros(1, 3, 224, 224, device="meta"))
+    assert sizes["conv1"] == (24, 112, 112) and sizes["maxpool"] == (24, 56, 56)
+    c_in = 24
+    for name, side, c_out, repeat in table:
+        assert sizes[name] == (c_out, side, side)
+        units = list(getattr(net, name))
+        assert len(units) == repeat
+        for j, unit in enumerate(units):
+            # section 3.3: bottleneck of a quarter of the unit's output channels; the first
+            # pointwise layer of stage 2 is not grouped (its input has only 24 channels)
+            assert unit.dwconv.stride == ((2, 2) if j == 0 else (1, 1))
+            assert unit.dwconv.out_channels == c_out // 4 == unit.dwconv.groups
+            assert unit.gconv1.groups == (1 if (name == "stage2" and j == 0) else 3)
+            assert unit.gconv2.groups == 3
+            # a stride-2 unit concatenates the pooled input: its branch adds c_out - c_in
+            assert unit.gconv2.out_channels == (c_out - c_in if j == 0 else c_out)
+            c_in = c_out
+    assert net.fc.in_features == 960 and net.fc.out_features == 1000
+
+
+def test_alexnet_lrn_is_the_papers_formula():
+    # Krizhevsky et al., section 3.3: b[i] = a[i] / (k + alpha * sum_j a[j]^2)^beta over the
+    # n channels centred on i (clipped at the ends), k = 2, n = 5, alpha = 1e-4, beta = 0.75;
+    # applied after the ReLU of conv1 and conv2, before their max pooling.
+    net = models.alexnet()
+    lrns = [i for i, m in enumerate(net.features) if isinstance(m, nn.LocalResponseNorm)]
+    assert [type(net.features[i - 1]) for i in lrns] == [nn.ReLU, nn.ReLU]
+    assert [type(net.features[i + 1]) for i in lrns] == [nn.MaxPool2d, nn.MaxPool2d]
+    torch.manual_seed(0)
+    a = torch.rand(2, 96, 5, 5, dtype=torch.float64) * 30
+    k, n, alpha, beta = 2.0, 5, 1e-4, 0.75
+    squares = a**2
+    by_hand = torch.empty_like(a)
+    for i in range(96):
+        lo, hi = max(0, i - n // 2), min(95, i + n // 2)
+        by_hand[:, i] = a[:, i] / (k + alpha * squares[:, lo : hi + 1].sum(dim=1)) ** beta
+    ours = net.features[lrns[0]].double()(a)
+    torch.testing.assert_close(ours, by_hand)

@@ -337,3 +337,12 @@ def test_sequential_model_equals_its_layer_list(case):
         modules.append(nn.ReLU())
     model = nn.Sequential(*modules, nn.AdaptiveAvgPool2d(1), nn.Flatten())
     assert receptive_field(model) == receptive_field(layers, ndim=2)
+
+
+@pytest.mark.parametrize("layers", ["conv", 3, None])
+def test_not_a_stack_names_layers(layers):
+    # a string used to be iterated character by character, an int to fail inside len()
+    with pytest.raises(TypeError, match=r"layers must be a sequence of Layer objects .*layers="):
+        receptive_field(layers)
+    with pytest.raises(TypeError, match="layers must be a sequence"):
+        input_interval(layers, 0)
