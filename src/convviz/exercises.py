@@ -170,10 +170,13 @@ class Report:
                 f"{self.name}: FAILED, not written yet. {self.problem}\n"
                 "Write the body of the function, then run the cell again."
             )
-        lines = [
-            f"{self.name}: FAILED. {self.problem}",
-            f"Smallest failing configuration found ({self.cases} configurations run):",
-        ]
+        runs = f"{self.cases} configuration{'s' if self.cases != 1 else ''} run"
+        if self.problem.startswith("ran for"):
+            # timeouts are not shrunk: every try would cost the whole time limit
+            heading = f"The configuration that ran too long ({runs}):"
+        else:
+            heading = f"Smallest failing configuration found ({runs}):"
+        lines = [f"{self.name}: FAILED. {self.problem}", heading]
         arrays = []
         for key, value in (self.counterexample or {}).items():
             if isinstance(value, np.ndarray):
@@ -183,10 +186,9 @@ class Report:
                 lines.append(f"  {key} = {value!r}")
         for key, value in arrays:
             lines.append(f"{key} =\n{_show(value)}")
-        if self.problem.startswith(("raised", "ran for")):
-            pass
-        else:
+        if not self.problem.startswith("ran for"):
             lines.append(f"expected{_shape_note(self.expected)} =\n{_show(self.expected)}")
+        if not self.problem.startswith(("raised", "ran for")):
             lines.append(f"obtained{_shape_note(self.obtained)} =\n{_show(self.obtained)}")
         if self.hint:
             lines.append(f"Hint: {self.hint}")
@@ -244,9 +246,7 @@ def _call(fn: Callable, args: tuple, kwargs: dict, timeout: float) -> tuple[Any,
     except _Timeout:
         return None, f"ran for more than the time limit of {timeout:g} s per configuration"
     except Exception as error:  # the learner's bug, reported, never raised
-        tb = traceback.extract_tb(error.__traceback__)
-        where = f" (line {tb[-1].lineno}: {tb[-1].line})" if len(tb) > 1 and tb[-1].line else ""
-        return None, f"raised {type(error).__name__}: {error}{where}"
+        return None, f"raised {type(error).__name__}: {error}{_where(fn, error)}"
     finally:
         if use_alarm:
             signal.setitimer(signal.ITIMER_REAL, 0)
@@ -254,6 +254,25 @@ def _call(fn: Callable, args: tuple, kwargs: dict, timeout: float) -> tuple[Any,
     if time.perf_counter() - start > timeout:
         return None, f"ran for more than the time limit of {timeout:g} s per configuration"
     return result, None
+
+
+def _where(fn: Callable, error: BaseException) -> str:
+    """`` (line N: source)`` of the learner's own line that raised, if it can be found.
+
+    The deepest frame is often inside NumPy (``np.pad`` refusing an argument); the
+    learner needs the line of *their* code that made the call.
+    """
+    frames = traceback.extract_tb(error.__traceback__)[1:]  # drop _call's own frame
+    code = getattr(fn, "__code__", None)
+    mine = [f for f in frames if code is not None and f.filename == code.co_filename]
+    frame = (mine or frames or [None])[-1]
+    if frame is None or not frame.line:
+        return ""
+    return (
+        f" (line {frame.lineno} of your code: {frame.line})"
+        if mine
+        else (f" (in {frame.name}, line {frame.lineno}: {frame.line})")
+    )
 
 
 def _conform(ex: Exercise, obtained: Any, expected: Any) -> tuple[Any, str | None]:
@@ -276,7 +295,8 @@ def _conform(ex: Exercise, obtained: Any, expected: Any) -> tuple[Any, str | Non
             for v in obtained
         ):
             return obtained, f"returned {obtained!r}, expected a tuple (or list) of ints"
-        return tuple(int(v) for v in obtained), None
+        values = [int(v) for v in obtained]
+        return (values if isinstance(expected, list) else tuple(values)), None
     if hasattr(obtained, "detach") and hasattr(obtained, "numpy"):  # a torch tensor
         obtained = obtained.detach().cpu().numpy()
     if not isinstance(obtained, np.ndarray):
@@ -354,6 +374,12 @@ def _valid(ex: Exercise, params: Params) -> tuple[tuple, dict] | None:
 def _draw(ex: Exercise, rng: np.random.Generator, n: int) -> list[Params]:
     drawn: list[Params] = []
     seen: set[tuple] = set()
+    # the simplest configuration first (every parameter at its lowest), when it is valid:
+    # a function that never returns is then reported on the smallest input there is
+    simplest = {k: lo for k, (lo, _) in ex.space.items()}
+    if _valid(ex, simplest) is not None:
+        seen.add(tuple(sorted(simplest.items())))
+        drawn.append(simplest)
     for _ in range(60 * n):
         if len(drawn) == n:
             break
@@ -384,7 +410,11 @@ def _mistake(ex: Exercise, trail: list[tuple[Params, _Outcome]]) -> str | None:
     for mistake in ex.mistakes:
         score = 0
         for params, outcome in trail:
-            if outcome.obtained is None or _kind(outcome) != "wrong":
+            if (
+                outcome.obtained is None
+                or _kind(outcome) != "wrong"
+                or _same(outcome.obtained, outcome.expected)  # right values, wrong type
+            ):
                 continue
             args, kwargs = ex.build(params)
             try:
@@ -1272,7 +1302,7 @@ _register(
     Exercise(
         "receptive_field",
         "07",
-        "receptive field size r of a stack of 1-D layers (cv.Layer: kernel, stride, dilation)",
+        "receptive field size r of a stack of 1-D layers (cv.Layer: .kernel_size, .stride, .dilation)",
         "receptive_field(layers)",
         _rf_space,
         _rf_case,
