@@ -30,6 +30,7 @@ from __future__ import annotations
 import html
 import importlib.util
 import math
+import re
 import signal
 import threading
 import time
@@ -515,10 +516,38 @@ def _kind(outcome: _Outcome) -> str:
     )
 
 
+_SETTING = re.compile(r"^(?:[spda][hw1-4]?|bias)$")  # stride, padding, dilation, a, bias
+
+
+def _moves(ex: Exercise, params: Params) -> list[Params]:
+    """Smaller configurations to try, simplest moves first.
+
+    First each parameter lowered on its own; then a setting (stride, padding,
+    dilation, output_padding, bias) lowered by one while a size grows by one: a
+    1 x 1 image needs padding to fail under a 1 x 2 kernel, a 1 x 2 image does not,
+    and the learner reads the second more easily. Settings weigh twice a size, so
+    every accepted move makes ``2 * settings + sizes`` smaller and shrinking ends.
+    """
+    moves = []
+    for key, value in params.items():
+        lo = ex.space[key][0]
+        candidates = [lo, value - 1] if key != "seed" else [0, 1, 2]
+        moves += [{**params, key: c} for c in dict.fromkeys(candidates) if lo <= c < value]
+    sizes = [k for k in params if k != "seed" and not _SETTING.match(k)]
+    for key, value in params.items():
+        if _SETTING.match(key) and value > ex.space[key][0]:
+            moves += [
+                {**params, key: value - 1, size: params[size] + 1}
+                for size in sizes
+                if params[size] < ex.space[size][1]
+            ]
+    return moves
+
+
 def _shrink(
     ex: Exercise, fn: Callable, params: Params, outcome: _Outcome, timeout: float, steps: int
 ) -> tuple[Params, _Outcome, int, list[tuple[Params, _Outcome]]]:
-    """Lower each parameter while the function still fails the same way (greedy, bounded).
+    """Make the failing configuration smaller while it fails the same way (greedy, bounded).
 
     Returns the smallest failing parameters, their outcome, the number of calls made
     and the trail of failing configurations (for the hint, which must fit them all).
@@ -529,23 +558,17 @@ def _shrink(
     improved = True
     while improved and calls < steps and _kind(outcome) != "ran" and time.perf_counter() < deadline:
         improved = False
-        for key, value in params.items():
-            lo = ex.space[key][0]
-            candidates = [lo, value - 1] if key != "seed" else [0, 1, 2]
-            for candidate in dict.fromkeys(c for c in candidates if lo <= c < value):
-                trial = {**params, key: candidate}
-                built = _valid(ex, trial)
-                if built is None:
-                    continue
-                calls += 1
-                result = _run(ex, fn, *built, timeout)
-                if not result.ok and _kind(result) == _kind(outcome):
-                    params, outcome, improved = trial, result, True
-                    trail.append((params, outcome))
-                    break
-                if calls >= steps or time.perf_counter() > deadline:
-                    break
-            if improved or calls >= steps or time.perf_counter() > deadline:
+        for trial in _moves(ex, params):
+            built = _valid(ex, trial)
+            if built is None:
+                continue
+            calls += 1
+            result = _run(ex, fn, *built, timeout)
+            if not result.ok and _kind(result) == _kind(outcome):
+                params, outcome, improved = trial, result, True
+                trail.append((params, outcome))
+                break
+            if calls >= steps or time.perf_counter() > deadline:
                 break
     return params, outcome, calls, trail
 

@@ -358,6 +358,19 @@ def test_a_slow_function_is_stopped_at_the_time_limit():
     assert not report.passed and "time limit" in report.problem
 
 
+@pytest.mark.parametrize("seed", range(6))
+def test_shrinking_trades_padding_for_a_larger_image(seed):
+    """Greedy lowering alone stops at a 1 x 1 image padded to fit a 1 x 2 kernel."""
+
+    def flipped(x, weight, bias=None, stride=(1, 1), padding=(0, 0), dilation=(1, 1)):
+        return cv.conv2d(x, weight[..., ::-1, ::-1].copy(), bias, stride, padding, dilation)
+
+    ce = cv.exercises.check("conv2d", flipped, seed=seed).counterexample
+    assert ce["x"].shape[:2] == (1, 1) and ce["bias"] is None
+    assert ce["stride"] == (1, 1) and ce["padding"] == (0, 0) and ce["dilation"] == (1, 1)
+    assert ce["x"].size <= 2 and ce["weight"].size == 2
+
+
 def test_a_timeout_is_reported_on_the_simplest_configuration():
     def forever(x, weight, stride=1, padding=0, dilation=1):
         while True:
