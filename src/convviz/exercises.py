@@ -658,7 +658,7 @@ def _flip_last(w: np.ndarray, axes: int) -> np.ndarray:
 
 FLIPPED = (
     "the output matches the kernel flipped. Deep learning's convolution is a "
-    "cross-correlation: y[o] = sum_k x[o*s + k*d] w[k], with no reversal of w."
+    "cross-correlation: y[r] = sum_t x[r*s + t*d] w[t], with no reversal of w."
 )
 OFF_BY_ONE = (
     "the output size is off by one. o = floor((i + 2p - d(k - 1) - 1) / s) + 1: "
@@ -738,7 +738,7 @@ _register(
     Exercise(
         "convolve1d",
         "01",
-        "full convolution of two 1-D signals, (x * w)[n] = sum_k x[n - k] w[k]",
+        "full convolution of two 1-D signals, (x * w)[n] = sum_j x[n - j] w[j]",
         "convolve1d(x, w)",
         {"n": (1, 8), "m": (1, 4), "seed": (0, 1000)},
         _signals,
@@ -749,7 +749,7 @@ _register(
         mistakes=(
             _variant(
                 "the output matches a cross-correlation: convolution reverses the kernel, "
-                "it pairs x[n - k] with w[k].",
+                "it pairs x[n - j] with w[j].",
                 lambda x, w: np.correlate(x, w, "full"),
             ),
             Mistake(
@@ -765,7 +765,7 @@ _register(
     Exercise(
         "correlate1d",
         "01",
-        "'valid' cross-correlation of two 1-D signals, y[n] = sum_k x[n + k] w[k]",
+        "'valid' cross-correlation of two 1-D signals, y[n] = sum_j x[n + j] w[j]",
         "correlate1d(x, w)",
         {"n": (1, 8), "m": (1, 4), "seed": (0, 1000)},
         _signals_valid,
@@ -823,7 +823,7 @@ _register(
             1,
             (
                 _variant(
-                    "dilation is ignored: tap k of a dilated kernel reads x[o*s + k*d].",
+                    "dilation is ignored: tap t of a dilated kernel reads x[r*s + t*d].",
                     lambda x, w, **k: conv1d(x, w, **{**k, "dilation": 1}),
                 ),
                 _variant(
@@ -1342,8 +1342,8 @@ _register(
                 _rf_variant(strides=False),
             ),
             _value(
-                "a layer's own stride is included: layer l grows r by (k'_l - 1) S_{l-1}, "
-                "where S_{l-1} is the product of the earlier strides only.",
+                "a layer's own stride is included: layer j grows r by (k'_j - 1) S_{j-1}, "
+                "where S_{j-1} is the product of the earlier strides only.",
                 _rf_variant(own_stride=True),
             ),
             _value(
