@@ -229,7 +229,9 @@ class _Timeout(BaseException):
 
 def _call(fn: Callable, args: tuple, kwargs: dict, timeout: float) -> tuple[Any, str | None]:
     """``fn(*args, **kwargs)`` with a time limit; returns ``(result, problem)``."""
+    # the learner gets copies: an in-place `+=` must not change what the references see
     args = tuple(a.copy() if isinstance(a, np.ndarray) else a for a in args)
+    kwargs = {k: v.copy() if isinstance(v, np.ndarray) else v for k, v in kwargs.items()}
     use_alarm = threading.current_thread() is threading.main_thread() and hasattr(
         signal, "setitimer"
     )

@@ -413,6 +413,19 @@ def test_right_values_of_the_wrong_type_get_no_mistake_hint():
         assert not report.passed and report.hint is None, str(report)
 
 
+def test_an_in_place_change_of_an_argument_does_not_reach_the_references():
+    def adds_bias_in_place(x, weight, bias=None, stride=(1, 1), padding=(0, 0), dilation=(1, 1)):
+        y = cv.conv2d(x, weight, stride=stride, padding=padding, dilation=dilation)
+        if bias is not None:
+            bias *= 2  # the learner's bug, on the learner's copy
+            y += bias[None, :, None, None] / 2
+        x += 1
+        return y
+
+    report = cv.exercises.check("conv2d", adds_bias_in_place)
+    assert report.passed, str(report)
+
+
 def test_a_list_of_ints_is_shown_like_the_expected_one():
     wrong = lambda c, g: [(q % (c // g)) * g + q // (c // g) for q in range(c)]  # noqa: E731
     report = cv.exercises.check("shuffle_permutation", wrong)
