@@ -27,8 +27,10 @@ raises because of the learner's code.
 
 from __future__ import annotations
 
+import contextlib
 import html
 import importlib.util
+import io
 import math
 import re
 import signal
@@ -148,6 +150,9 @@ class Report:
         The known mistake the output matches, if any.
     references : str
         What the function was compared with.
+    printed : str
+        What the function printed on the counterexample (it prints nothing during
+        the search).
     """
 
     name: str
@@ -159,6 +164,7 @@ class Report:
     problem: str = ""
     hint: str | None = None
     references: str = "convviz"
+    printed: str = ""
 
     def __str__(self) -> str:
         if self.passed:
@@ -191,6 +197,11 @@ class Report:
             lines.append(f"expected{_shape_note(self.expected)} =\n{_show(self.expected)}")
         if not self.problem.startswith(("raised", "ran for")):
             lines.append(f"obtained{_shape_note(self.obtained)} =\n{_show(self.obtained)}")
+        if self.printed:
+            shown = self.printed.rstrip("\n").split("\n")
+            more = f"\n  ... ({len(shown) - 20} more lines)" if len(shown) > 20 else ""
+            lines.append("Your function printed, on this configuration:")
+            lines.append("\n".join(f"  {line}" for line in shown[:20]) + more)
         if self.hint:
             lines.append(f"Hint: {self.hint}")
         return "\n".join(lines)
@@ -329,6 +340,7 @@ class _Outcome:
     expected: Any = None
     obtained: Any = None
     problem: str = ""
+    printed: str = ""
 
 
 def _torch_available() -> bool:
@@ -336,6 +348,19 @@ def _torch_available() -> bool:
 
 
 def _run(ex: Exercise, fn: Callable, args: tuple, kwargs: dict, timeout: float) -> _Outcome:
+    """One configuration; what the function prints is kept with the outcome, not shown.
+
+    A learner's debugging ``print`` would otherwise flood the notebook once per
+    configuration; the report shows what it printed on the counterexample only.
+    """
+    buffer = io.StringIO()
+    with contextlib.redirect_stdout(buffer):
+        outcome = _run_quietly(ex, fn, args, kwargs, timeout)
+    outcome.printed = buffer.getvalue()
+    return outcome
+
+
+def _run_quietly(ex: Exercise, fn: Callable, args: tuple, kwargs: dict, timeout: float) -> _Outcome:
     expected = ex.reference(*args, **kwargs)
     obtained, problem = _call(fn, args, kwargs, timeout)
     if problem:
@@ -506,6 +531,7 @@ def check(
             problem=outcome.problem,
             hint=_hint(ex, trail),
             references=references,
+            printed=outcome.printed,
         )
     return Report(name=name, passed=True, cases=runs, references=references)
 

@@ -426,6 +426,18 @@ def test_an_in_place_change_of_an_argument_does_not_reach_the_references():
     assert report.passed, str(report)
 
 
+def test_debugging_prints_do_not_flood_the_notebook(capsys):
+    def noisy(x, weight, stride=1, padding=0, dilation=1):
+        print("shapes", x.shape, weight.shape)
+        return np.zeros((1, 1, 1))  # wrong shape on most configurations
+
+    report = cv.exercises.check("conv1d", noisy)
+    assert capsys.readouterr().out == ""  # nothing printed during the search
+    shape = report.counterexample["x"].shape
+    assert report.printed == f"shapes {shape} {report.counterexample['weight'].shape}\n"
+    assert "Your function printed, on this configuration:\n  shapes" in str(report)
+
+
 def test_a_list_of_ints_is_shown_like_the_expected_one():
     wrong = lambda c, g: [(q % (c // g)) * g + q // (c // g) for q in range(c)]  # noqa: E731
     report = cv.exercises.check("shuffle_permutation", wrong)
