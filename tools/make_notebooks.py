@@ -8,8 +8,9 @@ outputs. They are generated, never edited by hand::
     python tools/make_notebooks.py --check   # exit 1 if notebooks/ is out of date
 
 Each notebook starts with one cell that installs convviz where it is missing
-(Colab, a bare Jupyter); where convviz imports, as in the book's environment and
-the tests, the cell does nothing.
+(Colab, a bare Jupyter) and, in Colab, turns on the widget manager that live
+figures need; where convviz imports, as in the book's environment and the tests,
+the cell does nothing.
 """
 
 from __future__ import annotations
@@ -36,7 +37,13 @@ try:
     import convviz
     import myst_nb
 except ImportError:
-    %pip install -q "convviz @ git+{REPOSITORY}" anywidget myst-nb"""
+    %pip install -q "convviz @ git+{REPOSITORY}" anywidget myst-nb
+try:  # Colab draws third-party widgets (the live figures) only with its widget manager
+    from google.colab import output
+
+    output.enable_custom_widget_manager()
+except ImportError:
+    pass"""
 
 
 # A MyST directive fence: ```{name} argument, then :option: lines, then the body.

@@ -62,6 +62,7 @@ def test_notebooks_hold_the_chapter_cells_without_outputs():
         nbformat.validate(nb)
         install, *rest = nb.cells
         assert "except ImportError:\n    %pip install" in install.source
+        assert "output.enable_custom_widget_manager()" in install.source  # Colab
         source = (ROOT / "book" / f"{path.stem}.md").read_text(encoding="utf-8")
         code = [c.source for c in rest if c.cell_type == "code"]
         assert code and all(c in source for c in code), path.name
