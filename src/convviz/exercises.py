@@ -27,9 +27,12 @@ raises because of the learner's code.
 
 from __future__ import annotations
 
+import contextlib
 import html
 import importlib.util
+import io
 import math
+import re
 import signal
 import threading
 import time
@@ -147,6 +150,9 @@ class Report:
         The known mistake the output matches, if any.
     references : str
         What the function was compared with.
+    printed : str
+        What the function printed on the counterexample (it prints nothing during
+        the search).
     """
 
     name: str
@@ -158,6 +164,7 @@ class Report:
     problem: str = ""
     hint: str | None = None
     references: str = "convviz"
+    printed: str = ""
 
     def __str__(self) -> str:
         if self.passed:
@@ -170,10 +177,13 @@ class Report:
                 f"{self.name}: FAILED, not written yet. {self.problem}\n"
                 "Write the body of the function, then run the cell again."
             )
-        lines = [
-            f"{self.name}: FAILED. {self.problem}",
-            f"Smallest failing configuration found ({self.cases} configurations run):",
-        ]
+        runs = f"{self.cases} configuration{'s' if self.cases != 1 else ''} run"
+        if self.problem.startswith("ran for"):
+            # timeouts are not shrunk: every try would cost the whole time limit
+            heading = f"The configuration that ran too long ({runs}):"
+        else:
+            heading = f"Smallest failing configuration found ({runs}):"
+        lines = [f"{self.name}: FAILED. {self.problem}", heading]
         arrays = []
         for key, value in (self.counterexample or {}).items():
             if isinstance(value, np.ndarray):
@@ -183,11 +193,15 @@ class Report:
                 lines.append(f"  {key} = {value!r}")
         for key, value in arrays:
             lines.append(f"{key} =\n{_show(value)}")
-        if self.problem.startswith(("raised", "ran for")):
-            pass
-        else:
+        if not self.problem.startswith("ran for"):
             lines.append(f"expected{_shape_note(self.expected)} =\n{_show(self.expected)}")
+        if not self.problem.startswith(("raised", "ran for")):
             lines.append(f"obtained{_shape_note(self.obtained)} =\n{_show(self.obtained)}")
+        if self.printed:
+            shown = self.printed.rstrip("\n").split("\n")
+            more = f"\n  ... ({len(shown) - 20} more lines)" if len(shown) > 20 else ""
+            lines.append("Your function printed, on this configuration:")
+            lines.append("\n".join(f"  {line}" for line in shown[:20]) + more)
         if self.hint:
             lines.append(f"Hint: {self.hint}")
         return "\n".join(lines)
@@ -226,7 +240,9 @@ class _Timeout(BaseException):
 
 def _call(fn: Callable, args: tuple, kwargs: dict, timeout: float) -> tuple[Any, str | None]:
     """``fn(*args, **kwargs)`` with a time limit; returns ``(result, problem)``."""
+    # the learner gets copies: an in-place `+=` must not change what the references see
     args = tuple(a.copy() if isinstance(a, np.ndarray) else a for a in args)
+    kwargs = {k: v.copy() if isinstance(v, np.ndarray) else v for k, v in kwargs.items()}
     use_alarm = threading.current_thread() is threading.main_thread() and hasattr(
         signal, "setitimer"
     )
@@ -244,9 +260,7 @@ def _call(fn: Callable, args: tuple, kwargs: dict, timeout: float) -> tuple[Any,
     except _Timeout:
         return None, f"ran for more than the time limit of {timeout:g} s per configuration"
     except Exception as error:  # the learner's bug, reported, never raised
-        tb = traceback.extract_tb(error.__traceback__)
-        where = f" (line {tb[-1].lineno}: {tb[-1].line})" if len(tb) > 1 and tb[-1].line else ""
-        return None, f"raised {type(error).__name__}: {error}{where}"
+        return None, f"raised {type(error).__name__}: {error}{_where(fn, error)}"
     finally:
         if use_alarm:
             signal.setitimer(signal.ITIMER_REAL, 0)
@@ -254,6 +268,25 @@ def _call(fn: Callable, args: tuple, kwargs: dict, timeout: float) -> tuple[Any,
     if time.perf_counter() - start > timeout:
         return None, f"ran for more than the time limit of {timeout:g} s per configuration"
     return result, None
+
+
+def _where(fn: Callable, error: BaseException) -> str:
+    """`` (line N: source)`` of the learner's own line that raised, if it can be found.
+
+    The deepest frame is often inside NumPy (``np.pad`` refusing an argument); the
+    learner needs the line of *their* code that made the call.
+    """
+    frames = traceback.extract_tb(error.__traceback__)[1:]  # drop _call's own frame
+    code = getattr(fn, "__code__", None)
+    mine = [f for f in frames if code is not None and f.filename == code.co_filename]
+    frame = (mine or frames or [None])[-1]
+    if frame is None or not frame.line:
+        return ""
+    return (
+        f" (line {frame.lineno} of your code: {frame.line})"
+        if mine
+        else (f" (in {frame.name}, line {frame.lineno}: {frame.line})")
+    )
 
 
 def _conform(ex: Exercise, obtained: Any, expected: Any) -> tuple[Any, str | None]:
@@ -276,7 +309,8 @@ def _conform(ex: Exercise, obtained: Any, expected: Any) -> tuple[Any, str | Non
             for v in obtained
         ):
             return obtained, f"returned {obtained!r}, expected a tuple (or list) of ints"
-        return tuple(int(v) for v in obtained), None
+        values = [int(v) for v in obtained]
+        return (values if isinstance(expected, list) else tuple(values)), None
     if hasattr(obtained, "detach") and hasattr(obtained, "numpy"):  # a torch tensor
         obtained = obtained.detach().cpu().numpy()
     if not isinstance(obtained, np.ndarray):
@@ -306,6 +340,7 @@ class _Outcome:
     expected: Any = None
     obtained: Any = None
     problem: str = ""
+    printed: str = ""
 
 
 def _torch_available() -> bool:
@@ -313,6 +348,19 @@ def _torch_available() -> bool:
 
 
 def _run(ex: Exercise, fn: Callable, args: tuple, kwargs: dict, timeout: float) -> _Outcome:
+    """One configuration; what the function prints is kept with the outcome, not shown.
+
+    A learner's debugging ``print`` would otherwise flood the notebook once per
+    configuration; the report shows what it printed on the counterexample only.
+    """
+    buffer = io.StringIO()
+    with contextlib.redirect_stdout(buffer):
+        outcome = _run_quietly(ex, fn, args, kwargs, timeout)
+    outcome.printed = buffer.getvalue()
+    return outcome
+
+
+def _run_quietly(ex: Exercise, fn: Callable, args: tuple, kwargs: dict, timeout: float) -> _Outcome:
     expected = ex.reference(*args, **kwargs)
     obtained, problem = _call(fn, args, kwargs, timeout)
     if problem:
@@ -356,6 +404,12 @@ def _valid(ex: Exercise, params: Params) -> tuple[tuple, dict] | None:
 def _draw(ex: Exercise, rng: np.random.Generator, n: int) -> list[Params]:
     drawn: list[Params] = []
     seen: set[tuple] = set()
+    # the simplest configuration first (every parameter at its lowest), when it is valid:
+    # a function that never returns is then reported on the smallest input there is
+    simplest = {k: lo for k, (lo, _) in ex.space.items()}
+    if _valid(ex, simplest) is not None:
+        seen.add(tuple(sorted(simplest.items())))
+        drawn.append(simplest)
     for _ in range(60 * n):
         if len(drawn) == n:
             break
@@ -386,7 +440,11 @@ def _mistake(ex: Exercise, trail: list[tuple[Params, _Outcome]]) -> str | None:
     for mistake in ex.mistakes:
         score = 0
         for params, outcome in trail:
-            if outcome.obtained is None or _kind(outcome) != "wrong":
+            if (
+                outcome.obtained is None
+                or _kind(outcome) != "wrong"
+                or _same(outcome.obtained, outcome.expected)  # right values, wrong type
+            ):
                 continue
             args, kwargs = ex.build(params)
             try:
@@ -475,6 +533,7 @@ def check(
             problem=outcome.problem,
             hint=_hint(ex, trail),
             references=references,
+            printed=outcome.printed,
         )
     return Report(name=name, passed=True, cases=runs, references=references)
 
@@ -487,10 +546,38 @@ def _kind(outcome: _Outcome) -> str:
     )
 
 
+_SETTING = re.compile(r"^(?:[spda][hw1-4]?|bias)$")  # stride, padding, dilation, a, bias
+
+
+def _moves(ex: Exercise, params: Params) -> list[Params]:
+    """Smaller configurations to try, simplest moves first.
+
+    First each parameter lowered on its own; then a setting (stride, padding,
+    dilation, output_padding, bias) lowered by one while a size grows by one: a
+    1 x 1 image needs padding to fail under a 1 x 2 kernel, a 1 x 2 image does not,
+    and the learner reads the second more easily. Settings weigh twice a size, so
+    every accepted move makes ``2 * settings + sizes`` smaller and shrinking ends.
+    """
+    moves = []
+    for key, value in params.items():
+        lo = ex.space[key][0]
+        candidates = [lo, value - 1] if key != "seed" else [0, 1, 2]
+        moves += [{**params, key: c} for c in dict.fromkeys(candidates) if lo <= c < value]
+    sizes = [k for k in params if k != "seed" and not _SETTING.match(k)]
+    for key, value in params.items():
+        if _SETTING.match(key) and value > ex.space[key][0]:
+            moves += [
+                {**params, key: value - 1, size: params[size] + 1}
+                for size in sizes
+                if params[size] < ex.space[size][1]
+            ]
+    return moves
+
+
 def _shrink(
     ex: Exercise, fn: Callable, params: Params, outcome: _Outcome, timeout: float, steps: int
 ) -> tuple[Params, _Outcome, int, list[tuple[Params, _Outcome]]]:
-    """Lower each parameter while the function still fails the same way (greedy, bounded).
+    """Make the failing configuration smaller while it fails the same way (greedy, bounded).
 
     Returns the smallest failing parameters, their outcome, the number of calls made
     and the trail of failing configurations (for the hint, which must fit them all).
@@ -501,23 +588,17 @@ def _shrink(
     improved = True
     while improved and calls < steps and _kind(outcome) != "ran" and time.perf_counter() < deadline:
         improved = False
-        for key, value in params.items():
-            lo = ex.space[key][0]
-            candidates = [lo, value - 1] if key != "seed" else [0, 1, 2]
-            for candidate in dict.fromkeys(c for c in candidates if lo <= c < value):
-                trial = {**params, key: candidate}
-                built = _valid(ex, trial)
-                if built is None:
-                    continue
-                calls += 1
-                result = _run(ex, fn, *built, timeout)
-                if not result.ok and _kind(result) == _kind(outcome):
-                    params, outcome, improved = trial, result, True
-                    trail.append((params, outcome))
-                    break
-                if calls >= steps or time.perf_counter() > deadline:
-                    break
-            if improved or calls >= steps or time.perf_counter() > deadline:
+        for trial in _moves(ex, params):
+            built = _valid(ex, trial)
+            if built is None:
+                continue
+            calls += 1
+            result = _run(ex, fn, *built, timeout)
+            if not result.ok and _kind(result) == _kind(outcome):
+                params, outcome, improved = trial, result, True
+                trail.append((params, outcome))
+                break
+            if calls >= steps or time.perf_counter() > deadline:
                 break
     return params, outcome, calls, trail
 
@@ -607,7 +688,7 @@ def _flip_last(w: np.ndarray, axes: int) -> np.ndarray:
 
 FLIPPED = (
     "the output matches the kernel flipped. Deep learning's convolution is a "
-    "cross-correlation: y[o] = sum_k x[o*s + k*d] w[k], with no reversal of w."
+    "cross-correlation: y[r] = sum_t x[r*s + t*d] w[t], with no reversal of w."
 )
 OFF_BY_ONE = (
     "the output size is off by one. o = floor((i + 2p - d(k - 1) - 1) / s) + 1: "
@@ -687,7 +768,7 @@ _register(
     Exercise(
         "convolve1d",
         "01",
-        "full convolution of two 1-D signals, (x * w)[n] = sum_k x[n - k] w[k]",
+        "full convolution of two 1-D signals, (x * w)[n] = sum_j x[n - j] w[j]",
         "convolve1d(x, w)",
         {"n": (1, 8), "m": (1, 4), "seed": (0, 1000)},
         _signals,
@@ -698,7 +779,7 @@ _register(
         mistakes=(
             _variant(
                 "the output matches a cross-correlation: convolution reverses the kernel, "
-                "it pairs x[n - k] with w[k].",
+                "it pairs x[n - j] with w[j].",
                 lambda x, w: np.correlate(x, w, "full"),
             ),
             Mistake(
@@ -714,7 +795,7 @@ _register(
     Exercise(
         "correlate1d",
         "01",
-        "'valid' cross-correlation of two 1-D signals, y[n] = sum_k x[n + k] w[k]",
+        "'valid' cross-correlation of two 1-D signals, y[n] = sum_j x[n + j] w[j]",
         "correlate1d(x, w)",
         {"n": (1, 8), "m": (1, 4), "seed": (0, 1000)},
         _signals_valid,
@@ -772,7 +853,7 @@ _register(
             1,
             (
                 _variant(
-                    "dilation is ignored: tap k of a dilated kernel reads x[o*s + k*d].",
+                    "dilation is ignored: tap t of a dilated kernel reads x[r*s + t*d].",
                     lambda x, w, **k: conv1d(x, w, **{**k, "dilation": 1}),
                 ),
                 _variant(
@@ -1274,7 +1355,7 @@ _register(
     Exercise(
         "receptive_field",
         "07",
-        "receptive field size r of a stack of 1-D layers (cv.Layer: kernel, stride, dilation)",
+        "receptive field size r of a stack of 1-D layers (cv.Layer: .kernel_size, .stride, .dilation)",
         "receptive_field(layers)",
         _rf_space,
         _rf_case,
@@ -1291,8 +1372,8 @@ _register(
                 _rf_variant(strides=False),
             ),
             _value(
-                "a layer's own stride is included: layer l grows r by (k'_l - 1) S_{l-1}, "
-                "where S_{l-1} is the product of the earlier strides only.",
+                "a layer's own stride is included: layer j grows r by (k'_j - 1) S_{j-1}, "
+                "where S_{j-1} is the product of the earlier strides only.",
                 _rf_variant(own_stride=True),
             ),
             _value(

@@ -29,8 +29,11 @@ def implement_it_solutions(stem: str) -> dict[str, list[str]]:
     return {label: PYTHON.findall(body) for label, body in SOLUTION.findall(text)}
 
 
-def _run_block(code: str, env: dict[str, Any]) -> list[Any]:
-    """Run a block line group by line group; return the reports of its check calls."""
+def _run_block(code: str, env: dict[str, Any], answers: list[str] | None = None) -> list[Any]:
+    """Run a block line group by line group; return the reports of its check calls.
+
+    Every line checked against its ``# <literal>`` comment is appended to ``answers``.
+    """
     reports = []
     pending: list[str] = []
     for line in code.splitlines():
@@ -52,6 +55,8 @@ def _run_block(code: str, env: dict[str, Any]) -> list[Any]:
                 reports.append(value)
             else:
                 assert value == literal, f"{line} gives {value!r}, the text says {literal!r}"
+                if answers is not None:
+                    answers.append(line)
         else:
             pending.append(line)
     exec("\n".join(pending), env)
@@ -65,10 +70,15 @@ def check_implement_it(chapter, stem: str, minimum: int = 2) -> None:
     assert len(solutions) >= minimum, f"{stem}: {len(solutions)} implement-it exercises"
     text = (BOOK / f"{stem}.md").read_text(encoding="utf-8")
     scaffolds = dict(SCAFFOLD_CHECK.findall(text))
+    bodies = dict(SOLUTION.findall(text))
     for label, blocks in solutions.items():
         env = dict(ns)
-        reports = [r for block in blocks for r in _run_block(block, env)]
+        answers: list[str] = []
+        reports = [r for block in blocks for r in _run_block(block, env, answers)]
         assert reports, f"{label}: the solution never calls cv.exercises.check"
+        if "The prediction" in bodies[label]:
+            # the answer to a prediction is checked: its line ends in `# <Python literal>`
+            assert answers, f"{label}: the prediction's answer is not a checked literal"
         for report in reports:
             assert report.passed, f"{label}:\n{report}"
             name, fn = report.name, scaffolds[report.name]

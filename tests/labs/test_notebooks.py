@@ -10,6 +10,7 @@ from __future__ import annotations
 import importlib.util
 import json
 import os
+import re
 from pathlib import Path
 
 import nbformat
@@ -61,12 +62,39 @@ def test_notebooks_hold_the_chapter_cells_without_outputs():
         nbformat.validate(nb)
         install, *rest = nb.cells
         assert "except ImportError:\n    %pip install" in install.source
+        assert "output.enable_custom_widget_manager()" in install.source  # Colab
         source = (ROOT / "book" / f"{path.stem}.md").read_text(encoding="utf-8")
         code = [c.source for c in rest if c.cell_type == "code"]
         assert code and all(c in source for c in code), path.name
         assert any("cv.exercises.check(" in c for c in code), path.name
         assert all(c.get("outputs", []) == [] for c in nb.cells if c.cell_type == "code")
         assert len(rest) == len(tool.jupytext.read(ROOT / "book" / f"{path.stem}.md").cells)
+
+
+def test_markdown_shows_without_a_myst_extension():
+    """JupyterLab and Colab show MyST directives as code: the notebook rewrites them.
+
+    A solution (and a hint) must not sit in plain sight under its exercise, and a
+    ``{literalinclude}`` must show the code it includes.
+    """
+    directive = re.compile(
+        r"^`{3,}\{(exercise|solution|hint|dropdown|admonition|literalinclude)\}", re.M
+    )
+    for path in NOTEBOOKS:
+        nb = nbformat.read(path, as_version=4)
+        markdown = "\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
+        assert not directive.search(markdown), path.name
+        source = (ROOT / "book" / f"{path.stem}.md").read_text(encoding="utf-8")
+        solutions = source.count("{solution}")
+        assert markdown.count("<summary>Solution</summary>") == solutions, path.name
+    tool = _tool()
+    cell = tool.jupyter_markdown(
+        "````{solution} ch99-x\n:class: dropdown\n\n```python\nanswer = 42\n```\n````\n"
+        "```{literalinclude} ../src/convviz/shapes.py\n:language: python\n"
+        ":pyobject: conv_output_size\n```"
+    )
+    assert cell.startswith("<details>\n<summary>Solution</summary>\n\n```python\nanswer = 42")
+    assert "</details>" in cell and "def conv_output_size(" in cell and "```python" in cell
 
 
 def _execute(path: Path) -> nbformat.NotebookNode:

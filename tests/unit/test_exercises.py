@@ -359,6 +359,92 @@ def test_a_slow_function_is_stopped_at_the_time_limit():
     assert not report.passed and "time limit" in report.problem
 
 
+@pytest.mark.parametrize("seed", range(6))
+def test_shrinking_trades_padding_for_a_larger_image(seed):
+    """Greedy lowering alone stops at a 1 x 1 image padded to fit a 1 x 2 kernel."""
+
+    def flipped(x, weight, bias=None, stride=(1, 1), padding=(0, 0), dilation=(1, 1)):
+        return cv.conv2d(x, weight[..., ::-1, ::-1].copy(), bias, stride, padding, dilation)
+
+    ce = cv.exercises.check("conv2d", flipped, seed=seed).counterexample
+    assert ce["x"].shape[:2] == (1, 1) and ce["bias"] is None
+    assert ce["stride"] == (1, 1) and ce["padding"] == (0, 0) and ce["dilation"] == (1, 1)
+    assert ce["x"].size <= 2 and ce["weight"].size == 2
+
+
+def test_a_timeout_is_reported_on_the_simplest_configuration():
+    def forever(x, weight, stride=1, padding=0, dilation=1):
+        while True:
+            pass
+
+    report = cv.exercises.check("conv1d", forever, timeout=0.1)
+    assert report.counterexample["x"].shape == (1, 1, 1)
+    assert report.counterexample["weight"].shape == (1, 1, 1)
+    text = str(report)
+    assert "ran too long (1 configuration run)" in text
+    assert "Smallest" not in text  # a timeout is not shrunk
+
+
+def test_an_error_inside_numpy_points_at_the_learners_line():
+    def pads_wrongly(x, weight, stride=1, padding=0, dilation=1):
+        return np.pad(x, padding, mode="zeros")  # NumPy raises, deep inside np.pad
+
+    report = cv.exercises.check("conv1d", pads_wrongly)
+    assert report.problem.startswith("raised ValueError")
+    assert 'of your code: return np.pad(x, padding, mode="zeros")' in report.problem
+    assert "expected" in str(report)  # the answer is shown even when the function raised
+
+
+def test_right_values_of_the_wrong_type_get_no_mistake_hint():
+    """An int array, a list or a float with the right values is a type problem, not a mistake."""
+
+    def as_int(x, weight, stride=1, padding=0, dilation=1):
+        out = cv.conv1d(x, weight, stride=stride, padding=padding, dilation=dilation)
+        return out.astype(int)
+
+    def as_list(x, weight, stride=1, padding=0, dilation=1):
+        out = cv.conv1d(x, weight, stride=stride, padding=padding, dilation=dilation)
+        return out.tolist()
+
+    def slash(size, kernel_size, stride=1, padding=0, dilation=1):
+        return (size + 2 * padding - dilation * (kernel_size - 1) - 1) / stride + 1
+
+    for name, fn in (("conv1d", as_int), ("conv1d", as_list), ("conv_output_size", slash)):
+        report = cv.exercises.check(name, fn)
+        assert not report.passed and report.hint is None, str(report)
+
+
+def test_an_in_place_change_of_an_argument_does_not_reach_the_references():
+    def adds_bias_in_place(x, weight, bias=None, stride=(1, 1), padding=(0, 0), dilation=(1, 1)):
+        y = cv.conv2d(x, weight, stride=stride, padding=padding, dilation=dilation)
+        if bias is not None:
+            bias *= 2  # the learner's bug, on the learner's copy
+            y += bias[None, :, None, None] / 2
+        x += 1
+        return y
+
+    report = cv.exercises.check("conv2d", adds_bias_in_place)
+    assert report.passed, str(report)
+
+
+def test_debugging_prints_do_not_flood_the_notebook(capsys):
+    def noisy(x, weight, stride=1, padding=0, dilation=1):
+        print("shapes", x.shape, weight.shape)
+        return np.zeros((1, 1, 1))  # wrong shape on most configurations
+
+    report = cv.exercises.check("conv1d", noisy)
+    assert capsys.readouterr().out == ""  # nothing printed during the search
+    shape = report.counterexample["x"].shape
+    assert report.printed == f"shapes {shape} {report.counterexample['weight'].shape}\n"
+    assert "Your function printed, on this configuration:\n  shapes" in str(report)
+
+
+def test_a_list_of_ints_is_shown_like_the_expected_one():
+    wrong = lambda c, g: [(q % (c // g)) * g + q // (c // g) for q in range(c)]  # noqa: E731
+    report = cv.exercises.check("shuffle_permutation", wrong)
+    assert type(report.obtained) is type(report.expected) is list
+
+
 def test_an_integer_array_is_accepted_for_a_list_of_ints():
     fn = lambda c, g: np.arange(c).reshape(g, c // g).T.ravel()  # noqa: E731
     assert cv.exercises.check("shuffle_permutation", fn).passed
