@@ -96,7 +96,8 @@ def _one_build(kernel: str, stride: int, pad: int) -> dict:
     marks: dict[str, list[int]] = {"pad": ring}
     if unread:
         marks["drop"] = unread
-    panels = padded_conv_panels(xp, (h, wd), pad, marks, w, y)
+    # the image is a picture: grey from dark to bright, as the text describes it
+    panels = padded_conv_panels(xp, (h, wd), pad, marks, w, y, scale="image")
     steps = steps_from_triples(triples, out=(2, 0), inp=(0, 0), ker=(1, 0))
     formula = [
         "y[r,c] = Σᵢⱼ x[s·r − p + i, s·c − p + j]·w[i,j]",

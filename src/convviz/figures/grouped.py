@@ -103,6 +103,7 @@ def _build(groups: int, out_channel: int) -> dict:
     ratio = cost.grouped_params_ratio(groups)
     kind = " (depthwise: groups = C_in)" if groups == c_in else ""
     return {
+        "legend": {"hot": f"input channels of group {group}; the row of output {out_channel}"},
         "views": [
             view(
                 f"groups={groups}{kind}: output channel {out_channel} is in group {group}, "
