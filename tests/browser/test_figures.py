@@ -73,7 +73,8 @@ def _target(fig):
         if not sums:
             continue
         _, panel, cell = sums[-1]
-        if v["panels"][panel]["rows"] * v["panels"][panel]["cols"] > 400:
+        rows, cols = v["panels"][panel]["rows"], v["panels"][panel]["cols"]
+        if rows * cols > 400 or (cols > 16 and rows * cols > 150):
             continue  # a canvas
         first = min(s for s, p, c in sums if (p, c) == (panel, cell))
         return vi, panel, cell, first
@@ -227,3 +228,30 @@ def test_first_step_reads_more_than_padding(visit, base_url):
         fig_id,
     )
     assert pads and not all(pads), pads
+
+
+@pytest.mark.parametrize(
+    ("page_path", "fig_id"),
+    [p for p in FIGURE_PAGES if any(v.get("volumes") for v in FIGURES[p[1]].frame()["views"])],
+)
+def test_the_3d_view_shows_the_volumes_and_turns(visit, base_url, page_path, fig_id):
+    page = visit.page
+    _open(page, base_url, page_path, fig_id)
+    root = f"#cv-{fig_id}"
+    page.click(f"{root} .cv-3d-toggle")
+    svg = f"{root} .cv-3d-box svg.cv-3d"
+    page.wait_for_selector(svg)
+    first = page.inner_html(f"{root} .cv-3d-box")
+    # the current window and output are outlined in 3D, in the highlight colours
+    assert page.locator(f"{svg} .cv-hl-in .cv-ring").count() > 0
+    assert page.locator(f"{svg} .cv-hl-out .cv-ring").count() == 1
+    # the step moves the 3D window with the slice view
+    page.click(f"{root} .cv-next")
+    assert page.inner_html(f"{root} .cv-3d-box") != first
+    # turning: the next fixed angle, from the keyboard too
+    label = page.get_attribute(svg, "aria-label")
+    page.focus(f"{root} .cv-3d-turn")
+    page.keyboard.press("Enter")
+    assert page.get_attribute(svg, "aria-label") != label
+    page.click(f"{root} .cv-3d-toggle")
+    assert page.locator(svg).count() == 0

@@ -131,3 +131,21 @@ def test_grid_scale_is_checked():
     assert grid("x", "x", np.ones(2), scale="image")["scale"] == "image"
     with pytest.raises(ValueError, match="scale must be"):
         grid("x", "x", np.ones(2), scale="grey")
+
+
+def test_view_volumes_name_panels_that_exist():
+    panels = [grid("x", "x", np.ones((2, 2))), grid("y", "y", np.ones((2, 2)))]
+    v = view("v", panels, [], volumes=[("block", [0, 1])])
+    assert v["volumes"] == [{"label": "block", "panels": [0, 1]}]
+    with pytest.raises(ValueError, match="must be indices of the 2 panels"):
+        view("v", panels, [], volumes=[("block", [0, 2])])
+
+
+@pytest.mark.parametrize("factory", ALL, ids=lambda f: f.__name__)
+def test_volume_slices_have_one_shape(factory):
+    # the 3D view draws a block's slices on top of each other: they must line up
+    frame = factory().frame()
+    for v in frame["views"]:
+        for block in v.get("volumes", []):
+            shapes = {(v["panels"][i]["rows"], v["panels"][i]["cols"]) for i in block["panels"]}
+            assert len(shapes) == 1, (block["label"], shapes)

@@ -4,9 +4,13 @@ A :class:`Figure` is a title, a text alternative, a list of :class:`Control`
 (each with a finite list of options, so a reader can only reach valid
 settings) and a ``build`` function that turns one setting into a *frame*: plain
 numbers computed by convviz. A frame holds one or more *views*, each a row of
-*panels* (grids of values) and a list of *steps*; a step is a list of index
-triples ``(output cell, input cell, kernel cell)``, exactly the nonzeros of
-the convolution's matrix that produce one output value.
+*panels* (grids of values) and a list of *steps*; a step is a list of
+:class:`Term` (output cell, input cell, kernel cell), exactly the nonzeros of
+the convolution's matrix that produce one output value. The format is typed
+once, here (:class:`FrameSpec`, :class:`ViewSpec`, :class:`PanelSpec`,
+:class:`VolumeSpec`, :class:`Term`), mirrored by the schema comment at the top
+of the renderer, and :func:`check_frame` is the one check of a frame that every
+figure's tests use.
 
 The same JavaScript renderer (``static/convviz.js``) draws a frame in both
 hosts:
@@ -38,6 +42,7 @@ __all__ = [
     "PanelSpec",
     "Term",
     "ViewSpec",
+    "VolumeSpec",
     "check_frame",
     "grid",
     "renderer_source",
@@ -97,10 +102,18 @@ class _ViewRequired(TypedDict):
     steps: list[list[Term]]
 
 
+class VolumeSpec(TypedDict):
+    """Panels that are the slices of one block (channels or depth), drawn in 3D."""
+
+    label: str
+    panels: list[int]
+
+
 class ViewSpec(_ViewRequired, total=False):
     """Panels side by side and the steps through them (made by :func:`view`)."""
 
     bias: float
+    volumes: list[VolumeSpec]
 
 
 class _FrameRequired(TypedDict):
@@ -338,6 +351,7 @@ def view(
     steps: Sequence[Sequence[Term | tuple[int, int, int, int, int, int]]],
     *,
     bias: float | None = None,
+    volumes: Sequence[tuple[str, Sequence[int]]] | None = None,
 ) -> ViewSpec:
     """One view: panels side by side and the steps that walk through them.
 
@@ -352,7 +366,22 @@ def view(
         may be empty (nothing to show in this view at that step).
     bias : float, optional
         Added to every output value (shown in the formula).
+    volumes : list of (str, list of int), optional
+        Blocks drawn in the view's 3D picture: a label and the panels that are
+        its slices (front to back), e.g. ``("input x", [0, 1, 2])``.
+
+    Raises
+    ------
+    ValueError
+        If a volume names a panel the view does not have.
     """
+    for label, members in volumes or ():
+        bad = [i for i in members if not 0 <= i < len(panels)]
+        if bad or not members:
+            raise ValueError(
+                f"volume {label!r}: panels {list(members)} must be indices of the "
+                f"{len(panels)} panels"
+            )
     out: ViewSpec = {
         "title": title,
         "panels": panels,
@@ -360,6 +389,8 @@ def view(
     }
     if bias is not None:
         out["bias"] = bias
+    if volumes:
+        out["volumes"] = [{"label": label, "panels": list(m)} for label, m in volumes]
     return out
 
 

@@ -110,6 +110,14 @@ def _build(groups: int, out_channel: int) -> dict:
                 f"so it reads input channels {first}–{first + c_in_g - 1} only",
                 panels,
                 steps,
+                volumes=[
+                    (f"input x, {c_in}×{h}×{w}", range(c_in)),
+                    (
+                        f"filter {out_channel}, {c_in_g}×{GROUP_K}×{GROUP_K}",
+                        range(c_in, c_in + c_in_g),
+                    ),
+                    (f"output channel {out_channel}, {oh}×{ow}", [c_in + c_in_g]),
+                ],
             ),
             view(
                 "which input channels each output channel reads (block diagonal)", [conn_panel], []

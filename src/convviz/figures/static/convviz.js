@@ -96,7 +96,7 @@
       p.marks[k].forEach(function (c) { marks[c] = k; });
     });
     var n = p.rows * p.cols;
-    var canvas = n > 400;
+    var canvas = n > 400 || (p.cols > 16 && n > 150);  // many cells and no numbers printed: a canvas
     var size = canvas ? Math.max(8, Math.min(22, Math.floor(480 / p.cols))) : (p.cols > 16 ? 22 : 34);
     var text = size >= 30;
     var idx = p.index && !canvas && p.cols <= 16 && p.rows <= 16;
@@ -293,7 +293,8 @@
 
   /* ---------------------------------------------------------------- drawing: canvas grids */
 
-  /** Large grids (over 400 cells) are one canvas: the whole grid redraws in about a millisecond. */
+  /** Large grids (over 400 cells, or over 150 too narrow for numbers) are one canvas: the whole
+   * grid redraws in about a millisecond. */
   function drawCanvas(canvas, p, pi, info, reveal, step, pal) {
     var g = geometry(p), dpr = root.devicePixelRatio || 1, size = g.size;
     var w = p.cols * size + 4, h = p.rows * size + 4;
@@ -338,6 +339,71 @@
       ctx.strokeRect(2 + c * size + 1, 2 + r * size + 1, size - 2, size - 2);
     });
     canvas.setAttribute("data-values", JSON.stringify(shown));
+  }
+
+  /* ---------------------------------------------------------------- drawing: 3D view */
+
+  /** Fixed angles of the 3D view: screen vectors of one column (u), one row (v) and one
+   * slice further back (z), in cells; slices are drawn from the back to the front. */
+  var ANGLES = [
+    { name: "from the left", u: [0.94, 0.34], v: [0, 1], z: [0.62, -0.5] },
+    { name: "from the right", u: [0.94, -0.34], v: [0, 1], z: [-0.62, -0.5] },
+    { name: "from above", u: [1, 0], v: [0.55, 0.5], z: [0, -1] },
+  ];
+
+  /** The view's volumes (blocks of slices) in an oblique projection, the current window
+   * outlined on every slice it reads: the same cells and step as the slice view. */
+  function volumeSVG(v, info, reveal, step, angle) {
+    var A = ANGLES[angle % ANGLES.length], parts = [], x0 = 4, height = 0;
+    v.volumes.forEach(function (block) {
+      var slices = block.panels.map(function (pi) { return v.panels[pi]; });
+      var cols = Math.max.apply(null, slices.map(function (p) { return p.cols; }));
+      var rows = Math.max.apply(null, slices.map(function (p) { return p.rows; }));
+      var size = Math.max(7, Math.min(16, Math.floor(100 / Math.max(cols, rows))));
+      var gap = Math.max(1.6, cols * 0.85);  // slices apart (an exploded block), each one readable
+      var P = function (u, r, z) {
+        return [(u * A.u[0] + r * A.v[0] + z * gap * A.z[0]) * size, (u * A.u[1] + r * A.v[1] + z * gap * A.z[1]) * size];
+      };
+      var xs = [], ys = [];
+      slices.forEach(function (p, z) {
+        [[0, 0], [p.cols, 0], [0, p.rows], [p.cols, p.rows]].forEach(function (q) {
+          var pt = P(q[0], q[1], z);
+          xs.push(pt[0]);
+          ys.push(pt[1]);
+        });
+      });
+      var minx = Math.min.apply(null, xs), miny = Math.min.apply(null, ys);
+      var w = Math.max.apply(null, xs) - minx, h = Math.max.apply(null, ys) - miny;
+      var dx = x0 - minx, dy = 4 - miny;
+      var quad = function (c, r, z) {
+        return [P(c, r, z), P(c + 1, r, z), P(c + 1, r + 1, z), P(c, r + 1, z)].map(function (pt) {
+          return (pt[0] + dx).toFixed(1) + " " + (pt[1] + dy).toFixed(1);
+        }).join(" L");
+      };
+      var rings = [];
+      for (var z = slices.length - 1; z >= 0; z--) {
+        var p = slices[z], pi = block.panels[z], g = geometry(p), hl = info.hl[pi] || {};
+        parts.push('<g class="cv-slice" opacity="0.92">');
+        for (var cell = 0; cell < p.values.length; cell++) {
+          var r = Math.floor(cell / p.cols), c = cell % p.cols, mark = g.marks[cell];
+          var hidden = isHidden(p, pi, cell, reveal, step);
+          var f = hidden || mark === "pad" || mark === "zero" ? { cls: "", style: "" } : valueFill(p.values[cell], g);
+          parts.push('<g class="cv-cell' + (mark ? " cv-" + mark : "") + (hidden ? " cv-pending" : "") +
+            '"><path class="cv-bg ' + f.cls + '" d="M' + quad(c, r, z) + 'z"' + (f.style ? ' style="' + f.style + '"' : "") +
+            "></path></g>");
+          if (hl[cell]) rings.push('<g class="cv-hl cv-hl-' + hl[cell].kind + '"><path class="cv-ring cv-ring-3d" d="M' +
+            quad(c, r, z) + 'z"></path></g>');
+        }
+        parts.push("</g>");
+      }
+      parts.push(rings.join(""));
+      parts.push('<text class="cv-3d-label" x="' + (x0 + w / 2) + '" y="' + (h + 20) + '" text-anchor="middle">' +
+        esc(block.label) + "</text>");
+      x0 += Math.max(w, 7 * block.label.length) + 28;
+      height = Math.max(height, h + 26);
+    });
+    return '<svg xmlns="' + SVGNS + '" class="cv-grid cv-3d" viewBox="0 0 ' + x0 + " " + height + '" width="' + x0 +
+      '" height="' + height + '" role="img" aria-label="the view in 3D, ' + esc(A.name) + '">' + parts.join("") + "</svg>";
   }
 
   /* ---------------------------------------------------------------- drawing: key and sums */
@@ -539,8 +605,10 @@
     var fromHash = readHash(spec);
     var state = { sel: fromHash ? fromHash.sel : spec.controls.map(function (c) { return c.default; }),
       step: fromHash && fromHash.step !== null ? fromHash.step : null, timer: null, frame: null, shown: null,
-      shownStep: 0, nodes: [], speed: 700, touched: false };
+      shownStep: 0, nodes: [], speed: 700, touched: false, show3d: false, angle: 0 };
     container.classList.add("cv-root");
+    var host_ = container.closest && container.closest("div.text_html");
+    if (host_) host_.classList.add("cv-host");
     container.innerHTML = "";
     var title = el("figcaption", { "class": "cv-title" }, spec.title);
     var controls = el("div", { "class": "cv-controls" });
@@ -646,7 +714,11 @@
           var s = Math.min(state.step, v.steps.length - 1);
           var info = stepInfo(v, s), reveal = viewMaps(v).reveal;
           html.push('<div class="cv-view" data-view="' + vi + '"><div class="cv-view-title">' + esc(v.title) +
-            '</div><div class="cv-panels">');
+            (v.volumes ? ' <button type="button" class="cv-btn cv-3d-toggle" aria-pressed="' + state.show3d +
+              '" title="draw the volumes in 3D">3D</button><button type="button" class="cv-btn cv-3d-turn"' +
+              (state.show3d ? "" : " hidden") + ' title="turn the 3D view">turn \u21bb</button>' : "") +
+            '</div>' + (v.volumes ? '<div class="cv-3d-box"' + (state.show3d ? "" : " hidden") + "></div>" : "") +
+            '<div class="cv-panels">');
           v.panels.forEach(function (p, pi) {
             var g = geometry(p);
             html.push('<div class="cv-panel cv-role-' + esc(p.role) + '" data-panel="' + pi + '" data-name="' +
@@ -659,10 +731,12 @@
         });
         stage.innerHTML = html.join("");
         state.nodes = Array.prototype.map.call(stage.querySelectorAll(".cv-view"), function (vnode) {
-          return Array.prototype.map.call(vnode.querySelectorAll(".cv-panel"), function (pnode) {
+          var list = Array.prototype.map.call(vnode.querySelectorAll(".cv-panel"), function (pnode) {
             return { cells: pnode.querySelectorAll("g.cv-cell"), overlay: pnode.querySelector(".cv-overlay"),
               canvas: pnode.querySelector("canvas") };
           });
+          list.box3d = vnode.querySelector(".cv-3d-box");
+          return list;
         });
         key.innerHTML = keyHTML(f);
         code.textContent = f.code || "";
@@ -684,15 +758,22 @@
             node.innerHTML = cellInner(p, cell, g, at.hidden, null, v);
           });
         }
+        // only the panels highlighted at the old or the new step change
+        var was = state.nodes[vi].lit || {}, now = {};
         v.panels.forEach(function (p, pi) {
-          var node = state.nodes[vi][pi], g = geometry(p);
+          var node = state.nodes[vi][pi], g = geometry(p), lit = !!info.hl[pi];
+          if (lit) now[pi] = true;
           if (g.canvas) {
+            if (!lit && !was[pi] && state.shownStep >= 0 && !p.progressive) return;
             pal = pal || palette(container);
             drawCanvas(node.canvas, p, pi, info, reveal, b, pal);
-          } else if (state.shownStep >= 0) {
+          } else if (state.shownStep >= 0 && (lit || was[pi])) {
             node.overlay.innerHTML = overlaySVG(p, pi, info, g, reveal, b, v);
           }
         });
+        state.nodes[vi].lit = now;
+        var box = state.nodes[vi].box3d;
+        if (box && state.show3d) box.innerHTML = volumeSVG(v, info, reveal, b, state.angle);
         var line = sumHTML(v, info);
         if (line) lines.push((f.views.length > 1 ? '<span class="cv-sum-view">' + esc(v.title) + ":</span> " : "") + line);
       });
@@ -830,6 +911,21 @@
       vnode.querySelectorAll(".cv-hl").forEach(function (n) {
         if ((" " + n.getAttribute("data-t") + " ").indexOf(" " + t.getAttribute("data-t") + " ") >= 0) n.classList.add("cv-focus");
       });
+    });
+
+    /* -- the 3D view: show or hide it, turn it to the next fixed angle */
+    stage.addEventListener("click", function (e) {
+      var b = e.target.closest && e.target.closest(".cv-3d-toggle, .cv-3d-turn");
+      if (!b) return;
+      if (b.classList.contains("cv-3d-toggle")) {
+        state.show3d = !state.show3d;
+        stage.querySelectorAll(".cv-3d-toggle").forEach(function (t) { t.setAttribute("aria-pressed", state.show3d); });
+        stage.querySelectorAll(".cv-3d-turn").forEach(function (t) { t.hidden = !state.show3d; });
+        stage.querySelectorAll(".cv-3d-box").forEach(function (t) { t.hidden = !state.show3d; if (!state.show3d) t.innerHTML = ""; });
+      } else {
+        state.angle = (state.angle + 1) % ANGLES.length;
+      }
+      draw();
     });
 
     link.addEventListener("click", function () {
