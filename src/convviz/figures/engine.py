@@ -385,7 +385,7 @@ def view(
     out: ViewSpec = {
         "title": title,
         "panels": panels,
-        "steps": [[Term(*t) for t in terms] for terms in steps],
+        "steps": [[t if type(t) is Term else Term(*t) for t in terms] for terms in steps],
     }
     if bias is not None:
         out["bias"] = bias
@@ -470,7 +470,7 @@ def steps_on_grid(
         if not terms:
             continue
         where = np.unravel_index(terms[0][1], tuple(shape))
-        out[int(np.ravel_multi_index(where, tuple(common)))] = [Term(*t) for t in terms]
+        out[int(np.ravel_multi_index(where, tuple(common)))] = list(terms)
     return out
 
 

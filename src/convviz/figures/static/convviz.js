@@ -115,7 +115,7 @@
     if (g.image) {
       var span = g.hi - g.lo, t = span > 0 ? (v - g.lo) / span : 1;
       var grey = Math.round(40 + 200 * t);
-      return { cls: "cv-vimg", style: "fill:rgb(" + grey + "," + grey + "," + grey + ")", dark: grey < 130 };
+      return { cls: "cv-vimg", style: "fill:rgb(" + grey + "," + grey + "," + grey + ")", dark: grey < 130, light: grey >= 130 };
     }
     if (g.scale === 0 || v === 0) return { cls: "cv-v0", style: "", dark: false };
     var a = Math.abs(v) / g.scale;
@@ -202,12 +202,12 @@
         '" y2="' + (y + 2) + '"></line>';
     }
     if (!hidden && g.text) {
-      out += '<text' + (f.dark ? ' class="cv-on-dark"' : "") + ' x="' + (x + size / 2) + '" y="' + (y + size / 2 + (pair ? -2 : 4)) +
+      out += '<text' + (f.dark ? ' class="cv-on-dark"' : f.light ? ' class="cv-on-light"' : "") + ' x="' + (x + size / 2) + '" y="' + (y + size / 2 + (pair ? -2 : 4)) +
         '" text-anchor="middle">' + esc(short(v)) + "</text>";
     }
     if (pair && g.text) {
       var kp = viewSpec.panels[pair[0]];
-      out += '<text class="cv-pair' + (f.dark ? " cv-on-dark" : "") + '" x="' + (x + size / 2) + '" y="' + (y + size - 3) +
+      out += '<text class="cv-pair' + (f.dark ? " cv-on-dark" : f.light ? " cv-on-light" : "") + '" x="' + (x + size / 2) + '" y="' + (y + size - 3) +
         '" text-anchor="middle">\u00d7' + esc(fmt(kp.values[pair[1]])) + "</text>";
     }
     return out;
@@ -254,7 +254,8 @@
       var x = g.left + c * size, y = g.top + r * size;
       var pair = h.kind === "in" ? info.pairs[pi + ":" + cell] : null;
       var hidden = isHidden(p, pi, cell, reveal, step);
-      out.push('<g class="cv-hl cv-hl-' + h.kind + '" data-t="' + h.terms.join(" ") + '">' +
+      var mark = g.marks[cell];  // the copy of the cell keeps its look (padding, inserted zero, ...)
+      out.push('<g class="cv-hl cv-hl-' + h.kind + (mark ? " cv-" + mark : "") + '" data-t="' + h.terms.join(" ") + '">' +
         (pair ? '<rect class="cv-under" x="' + x + '" y="' + y + '" width="' + size + '" height="' + size + '"></rect>' +
           cellInner(p, cell, g, hidden, pair, viewSpec) : "") +
         '<rect class="cv-ring" x="' + (x + 1.5) + '" y="' + (y + 1.5) + '" width="' + (size - 3) + '" height="' +
@@ -783,7 +784,22 @@
       container.setAttribute("data-step", state.step);
       container.setAttribute("data-key", state.sel.join(","));
       if (state.touched) writeHash();
+      reserve();
       container.cvRenderMs = performance.now() - t0;
+    }
+
+    /** The sums never shrink: a step does not make the page below jump (and a redraw that
+     * keeps the figure's size leaves the rest of the page alone). Measured after the frame
+     * is drawn, so no redraw waits for it. */
+    var reserved = { formula: 0, pending: false };
+    function reserve() {
+      if (reserved.pending || typeof requestAnimationFrame === "undefined") return;
+      reserved.pending = true;
+      requestAnimationFrame(function () {
+        reserved.pending = false;
+        var fh = formula.offsetHeight;
+        if (fh > reserved.formula) { reserved.formula = fh; formula.style.minHeight = fh + "px"; }
+      });
     }
 
     var hashTimer = null;
