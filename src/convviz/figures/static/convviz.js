@@ -173,18 +173,23 @@
     return m;
   }
 
-  /** The first step worth showing: one whose window reads a cell that is not padding or inserted zero. */
+  /** The first step worth showing: one with a nonzero product, else one whose window reads
+   * a cell that is not padding or an inserted zero, else the first. */
   function firstInformative(f) {
-    var v = f.views[0];
+    var v = f.views[0], real = -1;
     if (!v) return 0;
     for (var s = 0; s < v.steps.length; s++) {
-      var ok = v.steps[s].some(function (raw) {
-        var t = term(raw), mk = geometry(v.panels[t.ip]).marks[t.ic];
+      var terms = v.steps[s].map(term);
+      if (terms.some(function (t) {
+        var a = v.panels[t.ip].values[t.ic], b = v.panels[t.kp].values[t.kc];
+        return typeof a === "number" && typeof b === "number" && a * b !== 0;
+      })) return s;
+      if (real < 0 && terms.some(function (t) {
+        var mk = geometry(v.panels[t.ip]).marks[t.ic];
         return mk !== "pad" && mk !== "zero";
-      });
-      if (ok) return s;
+      })) real = s;
     }
-    return 0;
+    return Math.max(0, real);
   }
 
   /* ---------------------------------------------------------------- drawing: SVG grids */
