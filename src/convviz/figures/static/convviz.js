@@ -546,7 +546,7 @@
   /** The figure as it is drawn now, as one standalone SVG file (canvas grids embedded as PNG). */
   function exportSVG(container, title) {
     var stage = container.querySelector(".cv-stage"), box = stage.getBoundingClientRect();
-    var head = 24, lines = Array.prototype.map.call(container.querySelectorAll(".cv-formula > div"), function (d) {
+    var head = 24, lines = Array.prototype.map.call(container.querySelectorAll(".cv-formula .cv-rule, .cv-formula .cv-sum"), function (d) {
       return d.innerText.replace(/\n/g, " ");
     });
     var W = Math.ceil(box.width), H = Math.ceil(box.height) + head + 18 * lines.length + 8;
@@ -784,8 +784,13 @@
         if (line) lines.push((f.views.length > 1 ? '<span class="cv-sum-view">' + esc(v.title) + ":</span> " : "") + line);
       });
       state.shownStep = state.step;
-      var rules = (f.formula || []).map(function (l) { return '<div class="cv-rule">' + esc(l) + "</div>"; });
-      formula.innerHTML = rules.join("") + lines.map(function (l) { return '<div class="cv-sum">' + l + "</div>"; }).join("");
+      if (formula.cvFrame !== f) {  // the rules change with the setting, the sums with the step
+        formula.cvFrame = f;
+        formula.innerHTML = '<div class="cv-rules">' + (f.formula || []).map(function (l) {
+          return '<div class="cv-rule">' + esc(l) + "</div>";
+        }).join("") + '</div><div class="cv-sums"></div>';
+      }
+      formula.lastChild.innerHTML = lines.map(function (l) { return '<div class="cv-sum">' + l + "</div>"; }).join("");
       container.setAttribute("data-step", state.step);
       container.setAttribute("data-key", state.sel.join(","));
       if (state.touched) writeHash();
