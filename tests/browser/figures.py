@@ -21,8 +21,11 @@ def shown_values(page: Any, fig_id: str) -> list[list[list[str]]]:
     """data-value of every cell, per view and panel, as the page shows them now."""
     return page.evaluate(
         """(id) => Array.from(document.querySelectorAll('#cv-' + id + ' .cv-view')).map(v =>
-            Array.from(v.querySelectorAll('.cv-panel')).map(p =>
-              Array.from(p.querySelectorAll('g.cv-cell')).map(g => g.getAttribute('data-value'))))""",
+            Array.from(v.querySelectorAll('.cv-panel')).map(p => {
+              const canvas = p.querySelector('canvas');  // large grids: one canvas
+              if (canvas) return JSON.parse(canvas.getAttribute('data-values'));
+              return Array.from(p.querySelectorAll('g.cv-cell')).map(g => g.getAttribute('data-value'));
+            }))""",
         fig_id,
     )
 

@@ -114,6 +114,9 @@ def test_play_and_keyboard_advance_the_step(visit, base_url, page_path, fig_id):
     page.goto(f"{base_url}/{page_path}", wait_until="load")
     root = f"#cv-{fig_id}"
     page.wait_for_selector(f"{root} .cv-stage svg")
+    # the first step shown is an informative one, not always step 0
+    page.focus(f"{root} .cv-step")
+    page.keyboard.press("Home")
     assert page.get_attribute(root, "data-step") == "0"
     page.click(f"{root} .cv-play")
     page.wait_for_function(
@@ -158,9 +161,13 @@ _CONTRAST = """root => {
   const style = getComputedStyle(root);
   const card = parse(style.backgroundColor);
   let cells = Infinity;  // the least contrast between a number and its cell
-  for (const text of root.querySelectorAll('.cv-grid text:not(.cv-pair)')) {
+  for (const text of root.querySelectorAll('.cv-cells text:not(.cv-pair)')) {
     const rect = text.parentElement.querySelector('rect');
-    const fill = over(parse(getComputedStyle(rect).fill), card);
+    const style = getComputedStyle(rect);
+    if (style.fill.startsWith('url(')) continue;  // padding and inserted zeros: patterns
+    const rgba = parse(style.fill);
+    rgba[3] *= +style.fillOpacity;
+    const fill = over(rgba, card);
     cells = Math.min(cells, ratio(fill, parse(getComputedStyle(text).fill)));
   }
   const wrapper = root.closest('.text_html') || root.parentElement;

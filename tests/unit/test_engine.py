@@ -10,7 +10,16 @@ import numpy as np
 import pytest
 
 import convviz as cv
-from convviz.figures.engine import Control, Figure, grid, steps_from_triples, view
+from convviz.figures.engine import (
+    Control,
+    Figure,
+    Term,
+    check_frame,
+    grid,
+    steps_from_triples,
+    steps_on_grid,
+    view,
+)
 
 ALL = [f for _title, fs in cv.figures.REGISTRY.values() for f in fs]
 
@@ -85,18 +94,58 @@ def test_every_figure_within_budget_and_steps_sum_to_outputs(factory):
     for key in fig.keys():
         frame = fig.frame(key)
         assert frame["code"], f"{fig.id} {key}: no PyTorch call shown"
-        for v in frame["views"]:
-            panels = v["panels"]
-            for terms in v["steps"]:
-                out_panel, out_cell = terms[0][0], terms[0][1]
-                assert (
-                    all((t[0], t[1]) == (out_panel, out_cell) for t in terms)
-                    or len({(t[2], t[3]) for t in terms}) == 1
-                ), "a step is one output's sum, or one input's scatter"
-                if all((t[0], t[1]) == (out_panel, out_cell) for t in terms):
-                    total = sum(
-                        panels[t[2]]["values"][t[3]] * panels[t[4]]["values"][t[5]] for t in terms
-                    )
-                    total += v.get("bias", 0)
-                    shown = panels[out_panel]["values"][out_cell]
-                    assert abs(total - shown) <= 1e-3 * (1 + len(terms)), f"{fig.id} {key}"
+        check_frame(frame)
+
+
+def test_steps_are_terms_and_empty_steps_fill_a_shared_grid():
+    steps = steps_from_triples(np.array([[0, 0, 0], [1, 1, 0], [3, 2, 1]]))
+    assert isinstance(steps[0][0], Term) and steps[2][0].out_cell == 3
+    # a 2x2 output on a 2x3 shared grid: cell 3 = (1, 1) lands on step 4 = (1, 1)
+    shared = steps_on_grid(steps, (2, 2), (2, 3))
+    assert len(shared) == 6
+    assert [bool(s) for s in shared] == [True, True, False, False, True, False]
+    assert shared[4][0].in_cell == 2
+    with pytest.raises(ValueError, match="does not fit"):
+        steps_on_grid(steps, (3, 2), (2, 3))
+
+
+def _frame(values, steps, bias=None):
+    panels = [grid("x", "x", np.array([1.0, 2.0])), grid("w", "w", np.array([3.0]))]
+    panels.append(grid("y", "y", np.array(values)))
+    return {"views": [view("v", panels, steps, bias=bias)], "formula": [], "code": ""}
+
+
+def test_check_frame_catches_bad_sums_and_missing_cells():
+    ok = _frame([3.0, 6.0], [[(2, 0, 0, 0, 1, 0)], [(2, 1, 0, 1, 1, 0)], []])
+    assert check_frame(ok) == {(0, 2, 0), (0, 2, 1)}
+    with pytest.raises(AssertionError, match=r"add up to 3\.0, the panel shows 4\.0"):
+        check_frame(_frame([4.0, 6.0], [[(2, 0, 0, 0, 1, 0)]]))
+    with pytest.raises(AssertionError, match="no cell 5 in panel 0"):
+        check_frame(_frame([3.0, 6.0], [[(2, 0, 0, 5, 1, 0)]]))
+    with pytest.raises(AssertionError, match="neither one output"):
+        check_frame(_frame([3.0, 6.0], [[(2, 0, 0, 0, 1, 0), (2, 1, 0, 1, 1, 0)]]))
+    assert check_frame(_frame([4.0, 6.0], [[(2, 0, 0, 0, 1, 0)]], bias=1.0))
+
+
+def test_grid_scale_is_checked():
+    assert grid("x", "x", np.ones(2), scale="image")["scale"] == "image"
+    with pytest.raises(ValueError, match="scale must be"):
+        grid("x", "x", np.ones(2), scale="grey")
+
+
+def test_view_volumes_name_panels_that_exist():
+    panels = [grid("x", "x", np.ones((2, 2))), grid("y", "y", np.ones((2, 2)))]
+    v = view("v", panels, [], volumes=[("block", [0, 1])])
+    assert v["volumes"] == [{"label": "block", "panels": [0, 1]}]
+    with pytest.raises(ValueError, match="must be indices of the 2 panels"):
+        view("v", panels, [], volumes=[("block", [0, 2])])
+
+
+@pytest.mark.parametrize("factory", ALL, ids=lambda f: f.__name__)
+def test_volume_slices_have_one_shape(factory):
+    # the 3D view draws a block's slices on top of each other: they must line up
+    frame = factory().frame()
+    for v in frame["views"]:
+        for block in v.get("volumes", []):
+            shapes = {(v["panels"][i]["rows"], v["panels"][i]["cols"]) for i in block["panels"]}
+            assert len(shapes) == 1, (block["label"], shapes)

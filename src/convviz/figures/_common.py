@@ -51,6 +51,8 @@ def padded_conv_panels(
     marks: dict[str, list[int]],
     kernel: np.ndarray,
     output: np.ndarray,
+    *,
+    scale: str = "diverging",
 ) -> list[dict]:
     """Panels ``x, w, y`` of a one-channel 2D convolution drawn on its zero-padded input.
 
@@ -68,6 +70,8 @@ def padded_conv_panels(
         The kernel.
     output : ndarray, shape (H_out, W_out)
         The convolution's output, filled in step by step.
+    scale : {'diverging', 'image'}
+        Colours of the input panel (``image``: grey, dark to bright, for a picture).
     """
     h, w = size
     k = kernel.shape[0]
@@ -80,6 +84,7 @@ def padded_conv_panels(
             role="input",
             origin=(-pad, -pad),
             marks=marks,
+            scale=scale,
         ),
         grid("w", f"kernel w, {k}×{k}", kernel, role="kernel"),
         grid("y", f"output y, {oh}×{ow}", output, role="output", progressive=True),

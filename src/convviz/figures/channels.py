@@ -96,7 +96,8 @@ def _one_build(kernel: str, stride: int, pad: int) -> dict:
     marks: dict[str, list[int]] = {"pad": ring}
     if unread:
         marks["drop"] = unread
-    panels = padded_conv_panels(xp, (h, wd), pad, marks, w, y)
+    # the image is a picture: grey from dark to bright, as the text describes it
+    panels = padded_conv_panels(xp, (h, wd), pad, marks, w, y, scale="image")
     steps = steps_from_triples(triples, out=(2, 0), inp=(0, 0), ker=(1, 0))
     formula = [
         "y[r,c] = Σᵢⱼ x[s·r − p + i, s·c − p + j]·w[i,j]",
@@ -178,6 +179,17 @@ MULTI_BIAS = np.array([1.0, -2.0])
 MULTI_PADDINGS = (0, 1)
 
 
+def _channel_of(filt: int):
+    """Sort key of the output panels (the followed filter's map first) by output channel."""
+
+    def channel(panel: int) -> int:
+        j = panel - 2 * MULTI_IMAGE.shape[0]  # 0 is filter `filt`, then the others in order
+        others = [o for o in range(MULTI_WEIGHT.shape[0]) if o != filt]
+        return filt if j == 0 else others[j - 1]
+
+    return channel
+
+
 def _multi_build(filt: int, pad: int) -> dict:
     x, w, b = MULTI_IMAGE, MULTI_WEIGHT, MULTI_BIAS
     c_in, h, wd = x.shape
@@ -245,6 +257,15 @@ def _multi_build(filt: int, pad: int) -> dict:
                 panels,
                 steps,
                 bias=float(b[filt]),
+                volumes=[
+                    (f"input x, {c_in}×{h + 2 * pad}×{wd + 2 * pad}", range(c_in)),
+                    (f"filter {filt}, {c_in}×{kh}×{kw}", range(c_in, 2 * c_in)),
+                    # output channels in order: the followed filter's map is panel first_out
+                    (
+                        f"output y, {c_out}×{oh}×{ow}",
+                        sorted(range(first_out, first_out + c_out), key=_channel_of(filt)),
+                    ),
+                ],
             ),
             view(
                 "the same sum, channel by channel: per-channel maps added, plus the bias",

@@ -4,9 +4,13 @@ A :class:`Figure` is a title, a text alternative, a list of :class:`Control`
 (each with a finite list of options, so a reader can only reach valid
 settings) and a ``build`` function that turns one setting into a *frame*: plain
 numbers computed by convviz. A frame holds one or more *views*, each a row of
-*panels* (grids of values) and a list of *steps*; a step is a list of index
-triples ``(output cell, input cell, kernel cell)``, exactly the nonzeros of
-the convolution's matrix that produce one output value.
+*panels* (grids of values) and a list of *steps*; a step is a list of
+:class:`Term` (output cell, input cell, kernel cell), exactly the nonzeros of
+the convolution's matrix that produce one output value. The format is typed
+once, here (:class:`FrameSpec`, :class:`ViewSpec`, :class:`PanelSpec`,
+:class:`VolumeSpec`, :class:`Term`), mirrored by the schema comment at the top
+of the renderer, and :func:`check_frame` is the one check of a frame that every
+figure's tests use.
 
 The same JavaScript renderer (``static/convviz.js``) draws a frame in both
 hosts:
@@ -27,20 +31,108 @@ import json
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from importlib import resources
-from typing import Any
+from typing import Any, Literal, NamedTuple, TypedDict
 
 import numpy as np
 
 __all__ = [
     "Control",
     "Figure",
+    "FrameSpec",
+    "PanelSpec",
+    "Term",
+    "ViewSpec",
+    "VolumeSpec",
+    "check_frame",
     "grid",
     "renderer_source",
     "steps_from_triples",
+    "steps_on_grid",
     "view",
 ]
 
-Frame = dict[str, Any]
+
+# --------------------------------------------------------------------------- #
+# The frame format (the schema comment at the top of static/convviz.js matches it)
+# --------------------------------------------------------------------------- #
+
+
+class Term(NamedTuple):
+    """One term of a step: ``panels[in_panel][in_cell] * panels[k_panel][k_cell]``.
+
+    It adds into ``panels[out_panel][out_cell]``. Cells are flat (row-major)
+    indices of their panel. Serialised as a list of six integers (a NamedTuple
+    is a tuple), which the renderer reads with its ``term()`` helper.
+    """
+
+    out_panel: int
+    out_cell: int
+    in_panel: int
+    in_cell: int
+    k_panel: int
+    k_cell: int
+
+
+#: What a cell mark means: ``pad`` padding zero, ``zero`` a zero the method inserts
+#: (between inputs, between taps, off a matrix's support), ``drop`` a cell no window
+#: reads, ``hot`` an outlined region (its meaning given by the frame's ``legend``).
+Mark = Literal["pad", "zero", "drop", "hot"]
+
+
+class PanelSpec(TypedDict):
+    """One grid of numbers (made by :func:`grid`)."""
+
+    name: str
+    label: str
+    rows: int
+    cols: int
+    oneD: bool
+    values: list[float | str]
+    origin: list[int]
+    role: Literal["input", "kernel", "output", "other"]
+    marks: dict[str, list[int]]
+    progressive: bool
+    index: bool
+    scale: Literal["diverging", "image"]
+
+
+class _ViewRequired(TypedDict):
+    title: str
+    panels: list[PanelSpec]
+    steps: list[list[Term]]
+
+
+class VolumeSpec(TypedDict):
+    """Panels that are the slices of one block (channels or depth), drawn in 3D."""
+
+    label: str
+    panels: list[int]
+
+
+class ViewSpec(_ViewRequired, total=False):
+    """Panels side by side and the steps through them (made by :func:`view`)."""
+
+    bias: float
+    volumes: list[VolumeSpec]
+
+
+class _FrameRequired(TypedDict):
+    views: list[ViewSpec]
+    formula: list[str]
+    code: str
+
+
+class FrameSpec(_FrameRequired, total=False):
+    """What ``build(**setting)`` returns: views, rule lines, the PyTorch call.
+
+    ``legend`` maps a mark (``pad``, ``zero``, ``drop``, ``hot``) to the words the
+    figure's key uses for it, where the default ones do not fit.
+    """
+
+    legend: dict[str, str]
+
+
+Frame = FrameSpec
 
 
 @dataclass(frozen=True)
@@ -209,7 +301,8 @@ def grid(
     marks: dict[str, Iterable[int]] | None = None,
     progressive: bool = False,
     index: bool = True,
-) -> dict[str, Any]:
+    scale: Literal["diverging", "image"] = "diverging",
+) -> PanelSpec:
     """One panel: a grid of numbers.
 
     Parameters
@@ -231,7 +324,13 @@ def grid(
         Hide output cells until the step that computes them.
     index : bool
         Whether formulas name cells by index.
+    scale : {'diverging', 'image'}
+        Colours of the values: red positive, blue negative, stronger for larger
+        magnitudes (``diverging``), or grey from dark (lowest) to bright
+        (highest), for a picture (``image``).
     """
+    if scale not in ("diverging", "image"):
+        raise ValueError(f"panel {name!r}: scale must be 'diverging' or 'image', got {scale!r}")
     arr = np.asarray(values)
     if arr.ndim == 1:
         arr = arr[None, :]
@@ -251,16 +350,18 @@ def grid(
         "marks": {k: sorted(int(i) for i in v) for k, v in (marks or {}).items()},
         "progressive": progressive,
         "index": index,
+        "scale": scale,
     }
 
 
 def view(
     title: str,
     panels: list[dict[str, Any]],
-    steps: list[list[tuple[int, int, int, int, int, int]]],
+    steps: Sequence[Sequence[Term | tuple[int, int, int, int, int, int]]],
     *,
     bias: float | None = None,
-) -> dict[str, Any]:
+    volumes: Sequence[tuple[str, Sequence[int]]] | None = None,
+) -> ViewSpec:
     """One view: panels side by side and the steps that walk through them.
 
     Parameters
@@ -269,15 +370,36 @@ def view(
         Caption of the view.
     panels : list of dict
         Made by :func:`grid`.
-    steps : list of list of 6-tuples
-        ``(out_panel, out_cell, in_panel, in_cell, k_panel, k_cell)`` per term;
-        one list per step.
+    steps : list of list of Term
+        One list of :class:`Term` per step (plain 6-tuples are converted); a step
+        may be empty (nothing to show in this view at that step).
     bias : float, optional
         Added to every output value (shown in the formula).
+    volumes : list of (str, list of int), optional
+        Blocks drawn in the view's 3D picture: a label and the panels that are
+        its slices (front to back), e.g. ``("input x", [0, 1, 2])``.
+
+    Raises
+    ------
+    ValueError
+        If a volume names a panel the view does not have.
     """
-    out: dict[str, Any] = {"title": title, "panels": panels, "steps": steps}
+    for label, members in volumes or ():
+        bad = [i for i in members if not 0 <= i < len(panels)]
+        if bad or not members:
+            raise ValueError(
+                f"volume {label!r}: panels {list(members)} must be indices of the "
+                f"{len(panels)} panels"
+            )
+    out: ViewSpec = {
+        "title": title,
+        "panels": panels,
+        "steps": [[t if type(t) is Term else Term(*t) for t in terms] for terms in steps],
+    }
     if bias is not None:
         out["bias"] = bias
+    if volumes:
+        out["volumes"] = [{"label": label, "panels": list(m)} for label, m in volumes]
     return out
 
 
@@ -305,7 +427,7 @@ def steps_from_triples(
 
     Returns
     -------
-    list of list of 6-tuples
+    list of list of Term
         Steps in increasing order of the grouping index.
     """
     t = np.asarray(triples, dtype=np.int64).reshape(-1, 3)
@@ -319,9 +441,113 @@ def steps_from_triples(
     for g in np.unique(t[:, col]):
         rows = t[t[:, col] == g]
         steps.append(
-            [(*place(int(o), out), *place(int(i), inp), *place(int(k), ker)) for o, i, k in rows]
+            [
+                Term(*place(int(o), out), *place(int(i), inp), *place(int(k), ker))
+                for o, i, k in rows
+            ]
         )
     return steps
+
+
+def steps_on_grid(
+    steps: Sequence[Sequence[Term]], shape: Sequence[int], common: Sequence[int]
+) -> list[list[Term]]:
+    """Renumber one-output-per-step steps onto a grid shared by several views.
+
+    Views of one figure move together: step ``n`` of every view computes the
+    output cell at the same position. A view whose output is smaller than the
+    shared grid (or that has no taps on a cell) gets an empty step there.
+
+    Parameters
+    ----------
+    steps : list of list of Term
+        One step per output cell, each naming its cell (flat in ``shape``).
+    shape : sequence of int
+        Shape of this view's output panel.
+    common : sequence of int
+        Shape of the shared grid (each axis at least ``shape``'s).
+
+    Returns
+    -------
+    list of list of Term, length prod(common)
+        Step ``n`` computes the cell at position ``unravel(n, common)``, or is empty.
+    """
+    if len(shape) != len(common) or any(a > b for a, b in zip(shape, common, strict=True)):
+        raise ValueError(f"shape={tuple(shape)} does not fit in common={tuple(common)}")
+    out: list[list[Term]] = [[] for _ in range(int(np.prod(common)))]
+    for terms in steps:
+        if not terms:
+            continue
+        where = np.unravel_index(terms[0][1], tuple(shape))
+        out[int(np.ravel_multi_index(where, tuple(common)))] = list(terms)
+    return out
+
+
+def check_frame(frame: FrameSpec, *, atol: float = 1e-3) -> set[tuple[int, int, int]]:
+    """Assert a frame is well formed; the one check behind every figure's tests.
+
+    Every panel's values fill its ``rows x cols``; every mark and every term
+    names a cell that exists; a step is one output's sum (all terms name one
+    output cell, and the products plus the view's bias add up to the value the
+    panel shows) or one input's scatter (all terms name one input cell).
+
+    Parameters
+    ----------
+    frame : FrameSpec
+        A frame as built (before or after JSON rounding).
+    atol : float
+        Tolerance per term for the sums (the page rounds values to 4 decimals).
+
+    Returns
+    -------
+    set of (int, int, int)
+        ``(view, panel, cell)`` of every output cell some step sums.
+
+    Raises
+    ------
+    AssertionError
+        Naming the view, step and what is wrong.
+    """
+    summed: set[tuple[int, int, int]] = set()
+    for vi, v in enumerate(frame["views"]):
+        panels = v["panels"]
+        for pi, p in enumerate(panels):
+            n = p["rows"] * p["cols"]
+            assert len(p["values"]) == n, (
+                f"view {vi} panel {pi}: {len(p['values'])} values, {n} cells"
+            )
+            for mark, cells in p["marks"].items():
+                assert all(0 <= c < n for c in cells), f"view {vi} panel {pi}: mark {mark} off grid"
+        for si, terms in enumerate(v["steps"]):
+            where = f"view {vi} ({v['title']!r}) step {si}"
+            for t in terms:
+                t = Term(*t)
+                for panel, cell in (
+                    (t.out_panel, t.out_cell),
+                    (t.in_panel, t.in_cell),
+                    (t.k_panel, t.k_cell),
+                ):
+                    assert 0 <= panel < len(panels), f"{where}: no panel {panel}"
+                    assert 0 <= cell < len(panels[panel]["values"]), (
+                        f"{where}: no cell {cell} in panel {panel}"
+                    )
+            if not terms:
+                continue
+            t0 = Term(*terms[0])
+            one_out = all((t[0], t[1]) == (t0.out_panel, t0.out_cell) for t in terms)
+            one_in = all((t[2], t[3]) == (t0.in_panel, t0.in_cell) for t in terms)
+            assert one_out or one_in, f"{where}: neither one output's sum nor one input's scatter"
+            if one_out:
+                total = sum(
+                    float(panels[t[2]]["values"][t[3]]) * float(panels[t[4]]["values"][t[5]])
+                    for t in terms
+                ) + float(v.get("bias", 0))
+                shown = float(panels[t0.out_panel]["values"][t0.out_cell])
+                assert abs(total - shown) <= atol * (1 + len(terms)), (
+                    f"{where}: the terms add up to {total}, the panel shows {shown}"
+                )
+                summed.add((vi, t0.out_panel, t0.out_cell))
+    return summed
 
 
 def _jsonable(obj: Any) -> Any:

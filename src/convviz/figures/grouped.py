@@ -103,12 +103,21 @@ def _build(groups: int, out_channel: int) -> dict:
     ratio = cost.grouped_params_ratio(groups)
     kind = " (depthwise: groups = C_in)" if groups == c_in else ""
     return {
+        "legend": {"hot": f"input channels of group {group}; the row of output {out_channel}"},
         "views": [
             view(
                 f"groups={groups}{kind}: output channel {out_channel} is in group {group}, "
                 f"so it reads input channels {first}–{first + c_in_g - 1} only",
                 panels,
                 steps,
+                volumes=[
+                    (f"input x, {c_in}×{h}×{w}", range(c_in)),
+                    (
+                        f"filter {out_channel}, {c_in_g}×{GROUP_K}×{GROUP_K}",
+                        range(c_in, c_in + c_in_g),
+                    ),
+                    (f"output channel {out_channel}, {oh}×{ow}", [c_in + c_in_g]),
+                ],
             ),
             view(
                 "which input channels each output channel reads (block diagonal)", [conn_panel], []

@@ -129,6 +129,7 @@ def _build(groups: int, out_channel: int) -> dict:
     grouped = cost.pointwise_grouped_cost((1, c_in, h, w), PWG_C_OUT, groups, bias=False)
     full = cost.pointwise_cost((1, c_in, h, w), PWG_C_OUT, bias=False)
     return {
+        "legend": {"hot": f"input channels of group {group}", "zero": "zero outside the blocks"},
         "views": [
             view(
                 f"groups={groups}: output channel {out_channel} (group {group}) mixes input "

@@ -6,7 +6,7 @@ import numpy as np
 
 from convviz import matrix, overlap, padding, shapes
 from convviz.conv import conv2d
-from convviz.figures.engine import Control, Figure, grid, steps_from_triples, view
+from convviz.figures.engine import Control, Figure, grid, steps_from_triples, steps_on_grid, view
 from convviz.transposed import conv_transpose2d
 
 __all__ = [
@@ -264,7 +264,12 @@ def _matrix_build(direction: str) -> dict:
             "C.T @ y.ravel()  ==  F.conv_transpose2d(y, w).ravel()\n"
             "# and the gradient of F.conv2d(x, w) with respect to x, for upstream gradient y"
         )
-    return {"views": [v], "formula": formula, "code": code}
+    return {
+        "views": [v],
+        "formula": formula,
+        "code": code,
+        "legend": {"zero": "zero of the matrix (no weight there)"},
+    }
 
 
 def matrix_figure() -> Figure:
@@ -318,9 +323,12 @@ def _interior_marks(shape: tuple[int, ...], region: tuple[slice, ...]) -> list[i
 
 
 def _ones_triples_view(
-    title, in_label, in_values, k_shape, out_label, out_values, triples, interior
+    title, in_label, in_values, k_shape, out_label, out_values, triples, interior, common=None
 ) -> dict:
     shape = np.shape(out_values)
+    steps = steps_from_triples(triples)
+    if common is not None:  # the views of one figure step through the same positions
+        steps = steps_on_grid(steps, shape, common)
     return view(
         title,
         [
@@ -335,7 +343,7 @@ def _ones_triples_view(
                 marks={"hot": _interior_marks(shape, interior)},
             ),
         ],
-        steps_from_triples(triples),
+        steps,
     )
 
 
@@ -358,6 +366,7 @@ def _checker_build(dims: str, kernel_size: int, stride: int) -> dict:
     ones_in = np.ones(size if n > 1 else size[0])
     ones_up = np.ones(up if n > 1 else up[0])
     kshape = (k,) * n if n > 1 else k
+    common = tuple(max(a, b) for a, b in zip(m.shape, r.shape, strict=True))
     views = [
         _ones_triples_view(
             f"transposed convolution, k = {k}, s = {s}",
@@ -368,6 +377,7 @@ def _checker_build(dims: str, kernel_size: int, stride: int) -> dict:
             m,
             t_triples,
             interior,
+            common,
         ),
         _ones_triples_view(
             f"remedy: resize ×{s} (nearest), then convolve k = {k}, stride 1, padding {pr}",
@@ -378,12 +388,14 @@ def _checker_build(dims: str, kernel_size: int, stride: int) -> dict:
             r,
             r_triples,
             r_interior,
+            common,
         ),
     ]
     taps = "·".join([str(k)] * n)
     rule = f"rule: even iff s divides k: {k} mod {s} = {k % s} → " + ("even" if even else "uneven")
     per_phase = ", ".join(f"{c}" for c in phases.tolist())
     return {
+        "legend": {"hot": "interior (free of border effects)"},
         "views": views,
         "formula": [
             "m[q] = #{(input cell j, tap t) : j·s + t = q}  (the transposed convolution of "
@@ -464,6 +476,7 @@ def _stack_build(dims: str, layers: int, kernel_size: int) -> dict:
     )
     values = np.unique(m[interior]).tolist()
     return {
+        "legend": {"hot": "interior (free of border effects)"},
         "views": [v],
         "formula": [
             f"sizes: {chain}",

@@ -90,7 +90,12 @@ def _slices_view(title: str, x: np.ndarray, w: np.ndarray, y: np.ndarray) -> dic
     steps = steps_from_triples(
         triples, inp=(0, h * wd), ker=(d_in, kh * kw), out=(d_in + kd, y.shape[1] * y.shape[2])
     )
-    return view(title, panels, steps)
+    volumes = [
+        (f"input x, {d_in}×{h}×{wd}", range(d_in)),
+        (f"kernel w, {kd}×{kh}×{kw}", range(d_in, d_in + kd)),
+        ("output y, " + "×".join(map(str, y.shape)), range(d_in + kd, d_in + kd + y.shape[0])),
+    ]
+    return view(title, panels, steps, volumes=volumes)
 
 
 def _volume_build(volume: str, kernel: str) -> dict:
