@@ -22,11 +22,13 @@ from convviz._validate import _check_int, check_choice
 __all__ = [
     "RELATIONSHIPS",
     "ConvSetting",
+    "DirectEquivalent",
     "Relationship",
     "conv_output_shape",
     "conv_output_size",
     "conv_transpose_output_shape",
     "conv_transpose_output_size",
+    "direct_equivalent",
     "effective_kernel_size",
     "floor_remainder",
     "is_valid_conv",
@@ -696,6 +698,71 @@ def output_padding_cells(padding: int, output_padding: int) -> tuple[int, int]:
     p = _check_int("padding", padding, 0)
     a = _check_int("output_padding", output_padding, 0)
     return min(a, p), max(a - p, 0)
+
+
+class DirectEquivalent(NamedTuple):
+    """A transposed convolution written as a direct convolution (one axis).
+
+    Stretch the input by ``zeros_between`` zeros between neighbours, pad it with
+    ``pad_before`` zeros at the start and ``pad_after`` at the end (a negative
+    number crops that many cells instead), then convolve at stride 1 with the
+    *flipped* kernel and the same ``dilation``.
+    """
+
+    zeros_between: int
+    pad_before: int
+    pad_after: int
+    stride: int
+    dilation: int
+
+
+def direct_equivalent(
+    kernel_size: int, stride: int = 1, padding: int = 0, output_padding: int = 0, dilation: int = 1
+) -> DirectEquivalent:
+    """The direct convolution equal to a transposed convolution (Dumoulin and Visin).
+
+    The guide's relationships 8-14 state every transposed convolution as a
+    direct convolution of stride 1: insert ``s - 1`` zeros between the input
+    cells, pad ``p' = d (k - 1) - p`` zeros on each side (plus ``a`` at the end),
+    and convolve with the kernel flipped. The output size is then
+    ``(i' - 1) s + 1 + 2 p' + a - d (k - 1) = (i' - 1) s - 2 p + d (k - 1) + a + 1``,
+    the transposed convolution's (:func:`conv_transpose_output_size`). With
+    ``d = 1`` this is the guide's ``p' = k - p - 1``.
+
+    Parameters
+    ----------
+    kernel_size, stride, padding, output_padding, dilation : int
+        ``k, s, p, a, d`` of the transposed convolution (PyTorch's arguments of
+        ``conv_transpose1d``), on one axis.
+
+    Returns
+    -------
+    DirectEquivalent
+        ``(s - 1, d (k - 1) - p, d (k - 1) - p + a, 1, d)``.
+
+    Raises
+    ------
+    ValueError
+        If ``k``, ``s`` or ``d`` is below 1, ``p`` or ``a`` below 0, or
+        ``a >= max(s, d)`` (PyTorch's rule for ``output_padding``).
+
+    References
+    ----------
+    V. Dumoulin and F. Visin, "A guide to convolution arithmetic for deep
+    learning", arXiv:1603.07285 (2016), relationships 8-14.
+    """
+    k = _check_int("kernel_size", kernel_size, 1)
+    s = _check_int("stride", stride, 1)
+    p = _check_int("padding", padding, 0)
+    a = _check_int("output_padding", output_padding, 0)
+    d = _check_int("dilation", dilation, 1)
+    if a >= max(s, d):
+        raise ValueError(
+            f"output_padding must be smaller than stride or dilation, got output_padding={a}, "
+            f"stride={s}, dilation={d}"
+        )
+    span = d * (k - 1)
+    return DirectEquivalent(s - 1, span - p, span - p + a, 1, d)
 
 
 def is_valid_conv(

@@ -195,3 +195,15 @@ def test_implement_it_solutions_pass_their_checks(chapter):
     from exercise_checks import check_implement_it
 
     check_implement_it(chapter, "05-convolution-arithmetic")
+
+
+def test_calculator_shows_the_direct_equivalent_of_every_transposed_case():
+    """Issue 9: the guide's equivalent direct convolution, in the calculator, for every setting."""
+    fig = transposed_arithmetic_figure()
+    for key in fig.keys():
+        st_ = fig.setting(key)
+        k, s, p, d = st_["k"], st_["s"], st_["p"], st_["d"]
+        (line,) = [text for text in fig.frame(key)["formula"] if "as a direct convolution" in text]
+        # p' = d(k - 1) - p, computed here from the setting, not read from the package
+        assert f"p′ = d(k − 1) − p = {d * (k - 1) - p}," in line
+        assert f"insert s − 1 = {s - 1} zero(s)" in line

@@ -155,6 +155,31 @@ def _conv_build(i: int, k: int, s: int, p: int, d: int) -> dict:
     }
 
 
+def _direct_line(
+    y: np.ndarray, w: np.ndarray, shown: np.ndarray, k: int, s: int, p: int, a: int, d: int
+) -> str:
+    """The guide's direct convolution equal to this transposed one, checked on the numbers."""
+    eq = shapes.direct_equivalent(k, s, p, a, d)
+    stretched = np.zeros((len(y) - 1) * s + 1)
+    stretched[::s] = y
+    padded = np.pad(stretched, (max(eq.pad_before, 0), max(eq.pad_after, 0)))
+    padded = padded[max(-eq.pad_before, 0) : len(padded) - max(-eq.pad_after, 0)]
+    direct = conv.conv1d(padded[None, None], w[::-1].copy()[None, None], dilation=d)[0, 0]
+    cut = len(shown) - p  # the shown output keeps the p cropped cells at its start
+    if not np.allclose(direct, shown[p:cut]):
+        raise AssertionError("the direct equivalent disagrees with the transposed convolution")
+    pads = f"pad {eq.pad_before} before and {eq.pad_after} after" + (
+        " (negative: crop)" if min(eq.pad_before, eq.pad_after) < 0 else ""
+    )
+    return (
+        f"as a direct convolution (the guide's relationships 8-14): insert s − 1 = "
+        f"{eq.zeros_between} zero(s) between the i′ = {len(y)} inputs, {pads} "
+        f"(p′ = d(k − 1) − p = {eq.pad_before}, plus a = {a} at the end), then convolve "
+        f"with the flipped kernel at stride 1: {len(padded)} − {d * (k - 1)} = {len(direct)} "
+        "outputs, the same values"
+    )
+
+
 def _transposed_build(i: int, k: int, s: int, p: int, d: int) -> dict:
     w = AR_KERNEL[:k]
     i_t = shapes.conv_output_size(i, k, s, p, d)  # the transposed input: the forward output
@@ -205,6 +230,7 @@ def _transposed_build(i: int, k: int, s: int, p: int, d: int) -> dict:
             else f"a = {a} restores the {a} cell(s) the forward floor division dropped "
             f"(without it o′ = {without}); a ≤ p, so they are computed cells"
         ),
+        _direct_line(y, w, shown, k, s, p, a, d),
         "Dumoulin & Visin relationships that hold here: " + ", ".join(rels),
     ]
     args = (
