@@ -50,6 +50,7 @@ from convviz.cost import (
     pointwise_grouped_cost,
     spatially_separable_macs_square,
 )
+from convviz.grad import conv2d_weight
 from convviz.matrix import conv_matrix
 from convviz.receptive import Layer, receptive_field
 from convviz.shapes import (
@@ -2169,6 +2170,73 @@ _register(
                 "the second pass runs over N x (N - m + 1), as if nothing shrank: after the "
                 "m x 1 pass the map is (N - m + 1) x N, then (N - m + 1)^2 after the 1 x m.",
                 lambda n, m: 2 * n * (n - m + 1) * m,
+            ),
+        ),
+    )
+)
+
+
+# chapter 15: the gradient of a convolution
+
+
+def _conv2d_weight_case(p: Params) -> tuple[tuple, dict]:
+    s, pad, d = p["s"], p["p"], p["d"]
+    out = [conv_output_size(i, k, s, pad, d) for i, k in ((p["h"], p["kh"]), (p["w"], p["kw"]))]
+    x, gy = _values(p["seed"], (p["n"], p["c_in"], p["h"], p["w"]), (p["n"], p["c_out"], *out))
+    weight_size = (p["c_out"], p["c_in"], p["kh"], p["kw"])
+    return (x, weight_size, gy), {"stride": s, "padding": pad, "dilation": d}
+
+
+def _torch_conv2d_weight(x: np.ndarray, weight_size: tuple, gy: np.ndarray, **k: Any) -> np.ndarray:
+    import torch
+
+    return torch.nn.grad.conv2d_weight(
+        torch.from_numpy(x), weight_size, torch.from_numpy(gy), **k
+    ).numpy()
+
+
+_torch_conv2d_weight.needs_torch = True  # type: ignore[attr-defined]
+_torch_conv2d_weight.label = "torch.nn.grad"  # type: ignore[attr-defined]
+
+
+_register(
+    Exercise(
+        "conv2d_weight",
+        "15",
+        "gradient of conv2d with respect to its weight: the input correlated with grad_output",
+        "conv2d_weight(input, weight_size, grad_output, stride=1, padding=0, dilation=1)",
+        {
+            "n": (1, 2),
+            "c_in": (1, 3),
+            "c_out": (1, 3),
+            "h": (1, 7),
+            "w": (1, 7),
+            "kh": (1, 3),
+            "kw": (1, 3),
+            "s": (1, 3),
+            "p": (0, 1),
+            "d": (1, 2),
+            "seed": (0, 1000),
+        },
+        _conv2d_weight_case,
+        conv2d_weight,
+        _torch_conv2d_weight,
+        arg_names=("input", "weight_size", "grad_output"),
+        mistakes=(
+            _variant(
+                "the batch is not summed: dw[o, c, k] = sum over n AND p of "
+                "x_pad[n, c, s p + d k] gy[n, o, p], every image adds to the same weights.",
+                lambda x, ws, gy, **k: conv2d_weight(x[:1], ws, gy[:1], **k),
+            ),
+            _variant(
+                "the result is flipped (a convolution instead of a correlation): tap k "
+                "multiplies the input cell s p + d k, not s p - d k.",
+                lambda x, ws, gy, **k: _flip_last(conv2d_weight(x, ws, gy, **k), 2),
+            ),
+            _variant(
+                "the channel axes are swapped: the weight gradient has shape "
+                "(C_out, C_in, kH, kW), its first index from grad_output, its second from input.",
+                lambda x, ws, gy, **k: conv2d_weight(x, ws, gy, **k).transpose(1, 0, 2, 3),
             ),
         ),
     )

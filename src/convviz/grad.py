@@ -4,18 +4,20 @@ A convolution ``y = conv(x, w) + b`` (see :mod:`convviz.conv`) computes
 
 .. math::
 
-    y[n, o, p] = b[o] + \\sum_{c, k} x_{pad}[n, g(o) C_{in}/g + c, s \\odot p + d \\odot k] \\, w[o, c, k]
+    y[n, o, r] = b[o] + \\sum_{c, t} x_{pad}[n, c_0(o) + c, s \\odot r + d \\odot t] \\, w[o, c, t]
 
-Given the gradient ``gy = dL/dy`` of a loss ``L``, the chain rule sends each term of
-that sum back to the two factors it multiplies:
+with ``r`` the output cell, ``t`` the tap of the kernel (tuples, one entry per spatial
+axis) and ``c_0(o) = (o // (C_out / g)) C_in / g`` the first input channel of output
+channel ``o``'s group. Given the gradient ``gy = dL/dy`` of a loss ``L``, the chain
+rule sends each term of that sum back to the two factors it multiplies:
 
-* input: ``dL/dx_pad[n, g(o) C_in/g + c, s p + d k] += w[o, c, k] gy[n, o, p]``: every
-  output gradient stamps its kernel back onto the input at ``s p``. That is exactly a
+* input: ``dL/dx_pad[n, c_0(o) + c, s r + d t] += w[o, c, t] gy[n, o, r]``: every
+  output gradient stamps its kernel back onto the input at ``s r``. That is exactly a
   *transposed convolution* of ``gy`` with the same weights (:mod:`convviz.transposed`),
   cropped by the padding; cells that no window reads get zero.
-* weight: ``dL/dw[o, c, k] = sum_(n, p) x_pad[n, g(o) C_in/g + c, s p + d k] gy[n, o, p]``:
+* weight: ``dL/dw[o, c, t] = sum_(n, r) x_pad[n, c_0(o) + c, s r + d t] gy[n, o, r]``:
   a *correlation* of the input with the output gradient.
-* bias: ``dL/db[o] = sum_(n, p) gy[n, o, p]``.
+* bias: ``dL/db[o] = sum_(n, r) gy[n, o, r]``.
 
 The ``*_loop`` functions run those sums one multiply-add at a time; the others use a
 transposed convolution (input) and one matrix product per group (weight).
@@ -195,13 +197,13 @@ def _zero_padded(x: np.ndarray, pairs, name: str | None = None) -> np.ndarray:
 # --------------------------------------------------------------------------- loops
 
 
-def _cell(stride, p, dilation, k) -> tuple[int, ...]:
-    """Padded input cell ``s p + d k`` (per axis) read by tap ``k`` of the window at ``p``."""
-    return tuple(s * pj + d * kj for s, pj, d, kj in zip(stride, p, dilation, k, strict=True))
+def _cell(stride, r, dilation, t) -> tuple[int, ...]:
+    """Padded input cell ``s r + d t`` (per axis) read by tap ``t`` of the window at ``r``."""
+    return tuple(s * rj + d * tj for s, rj, d, tj in zip(stride, r, dilation, t, strict=True))
 
 
 def _input_loop(op, nd, input_size, weight, grad_output, stride, padding, dilation, groups):
-    """``dx_pad[n, g(o) C_in/g + c, s p + d k] += w[o, c, k] gy[n, o, p]``, then crop."""
+    """``dx_pad[n, c_0(o) + c, s r + d t] += w[o, c, t] gy[n, o, r]``, then crop."""
     input_size, w, gy, s, d, groups, pairs = _input_args(
         op, nd, input_size, weight, grad_output, stride, padding, dilation, groups
     )
@@ -212,17 +214,17 @@ def _input_loop(op, nd, input_size, weight, grad_output, stride, padding, dilati
     for n in range(n_batch):
         for o in range(c_out):
             first = (o // (c_out // groups)) * c_per_group  # first input channel of o's group
-            for p in np.ndindex(*gy.shape[2:]):
+            for r in np.ndindex(*gy.shape[2:]):  # every output cell
                 for c in range(c_per_group):
-                    for k in np.ndindex(*kernel):
-                        cell = _cell(s, p, d, k)
-                        dx[(n, first + c, *cell)] += w[(o, c, *k)] * gy[(n, o, *p)]
+                    for t in np.ndindex(*kernel):  # every tap of its window
+                        cell = _cell(s, r, d, t)
+                        dx[(n, first + c, *cell)] += w[(o, c, *t)] * gy[(n, o, *r)]
     crop = tuple(slice(left, left + i) for i, (left, _) in zip(size, pairs, strict=True))
     return dx[(slice(None), slice(None), *crop)]
 
 
 def _weight_loop(op, nd, x, weight_size, grad_output, stride, padding, dilation, groups):
-    """``dw[o, c, k] = sum_(n, p) x_pad[n, g(o) C_in/g + c, s p + d k] gy[n, o, p]``."""
+    """``dw[o, c, t] = sum_(n, r) x_pad[n, c_0(o) + c, s r + d t] gy[n, o, r]``."""
     x, weight_size, gy, s, d, groups, pairs = _weight_args(
         op, nd, x, weight_size, grad_output, stride, padding, dilation, groups
     )
@@ -232,13 +234,13 @@ def _weight_loop(op, nd, x, weight_size, grad_output, stride, padding, dilation,
     for o in range(c_out):
         first = (o // (c_out // groups)) * c_per_group
         for c in range(c_per_group):
-            for k in np.ndindex(*kernel):
+            for t in np.ndindex(*kernel):
                 total = 0.0
                 for n in range(x.shape[0]):
-                    for p in np.ndindex(*gy.shape[2:]):
-                        cell = _cell(s, p, d, k)
-                        total += x[(n, first + c, *cell)] * gy[(n, o, *p)]
-                dw[(o, c, *k)] = total
+                    for r in np.ndindex(*gy.shape[2:]):
+                        cell = _cell(s, r, d, t)
+                        total += x[(n, first + c, *cell)] * gy[(n, o, *r)]
+                dw[(o, c, *t)] = total
     return dw
 
 
@@ -306,7 +308,7 @@ def _weight_fast(op, nd, x, weight_size, grad_output, stride, padding, dilation,
 
 
 def conv_bias(grad_output: np.ndarray) -> np.ndarray:
-    """Gradient of a convolution's bias: ``db[o] = sum_(n, p) gy[n, o, p]``.
+    """Gradient of a convolution's bias: ``db[o] = sum_(n, r) gy[n, o, r]``.
 
     Parameters
     ----------
@@ -336,7 +338,8 @@ def conv_bias(grad_output: np.ndarray) -> np.ndarray:
 _INPUT_DOC = """Gradient of ``conv{nd}d`` with respect to its input, as ``torch.nn.grad.{op}``.
 
     The chain rule sends every output gradient back along the taps that produced its
-    output, ``dx_pad[n, g(o) C_in/g + c, s p + d k] += w[o, c, k] gy[n, o, p]``, and the
+    output, ``dx_pad[n, c_0(o) + c, s r + d t] += w[o, c, t] gy[n, o, r]`` (``r`` the
+    output cell, ``t`` the tap, ``c_0(o)`` the first input channel of ``o``'s group), and the
     padding is cut off: this is a transposed convolution of ``grad_output`` with the
     same weight, ``conv_transpose{nd}d(grad_output, weight, stride=s, padding=p,
     output_padding=a, groups=g, dilation=d)``, with ``a = i + 2p - ((o - 1) s + d (k - 1)
@@ -379,7 +382,8 @@ _INPUT_DOC = """Gradient of ``conv{nd}d`` with respect to its input, as ``torch.
 
 _WEIGHT_DOC = """Gradient of ``conv{nd}d`` with respect to its weight, as ``torch.nn.grad.{op}``.
 
-    ``dw[o, c, k] = sum_(n, p) x_pad[n, g(o) C_in/g + c, s p + d k] gy[n, o, p]``: a
+    ``dw[o, c, t] = sum_(n, r) x_pad[n, c_0(o) + c, s r + d t] gy[n, o, r]`` (``r`` the
+    output cell, ``t`` the tap, ``c_0(o)`` the first input channel of ``o``'s group): a
     correlation of the padded input with the output gradient (the output gradient
     slides over the input with step ``d``, its taps ``s`` apart).
 

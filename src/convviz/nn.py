@@ -86,8 +86,9 @@ class Conv2d(Layer):
 
     Notes
     -----
-    Backward: ``dW = conv2d_weight(x, W.shape, gy)``, ``db = sum_(n, p) gy``, and
-    ``dx = conv2d_input(x.shape, W, gy)``, a transposed convolution.
+    Backward: ``dW = conv2d_weight(x, W.shape, gy)``, ``db = sum_(n, r) gy`` (over the
+    batch and the output cells ``r``), and ``dx = conv2d_input(x.shape, W, gy)``, a
+    transposed convolution.
     """
 
     def __init__(

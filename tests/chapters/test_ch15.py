@@ -152,9 +152,22 @@ def test_table(ch):
     assert g["depthwise_macs_ratio"] > 1 / 32 + 1 / 9  # the untouched layers weigh on the total
     assert abs(g["dilated_drop"]) <= 1.0
     assert 0 < g["grouped_drop"] < 2.0
+    drop_over_std = [
+        (std["acc"].mean() - summary[k]["acc"].mean()) / summary[k]["acc"].std(ddof=1)
+        for k in ("depthwise", "pointwise", "flattened")
+    ]
+    assert g["min_drop_over_std"] == pytest.approx(min(drop_over_std))
+    assert g["min_drop_over_std"] > 2  # "each at least ... times the spread"
     for key in ("depthwise", "pointwise", "flattened"):
-        assert g[f"{key}_drop"] > 2 * g[f"{key}_acc_std"]
         assert g[f"{key}_params_ratio"] <= 0.25
+    # the binomial standard error of an accuracy on the test set, by simulation
+    q, n = std["acc"].mean() / 100, len(y_test)
+    draws = np.random.default_rng(0).binomial(n, q, size=200_000) / n
+    assert g["test_se"] == pytest.approx(100 * draws.std(), rel=0.02)
+    # "the grouped network's loss could vanish; the factored networks' losses are too large"
+    assert g["grouped_drop"] < 2 * g["test_se"]
+    for key in ("depthwise", "pointwise", "flattened"):
+        assert g[f"{key}_drop"] > 2 * g["test_se"]
     assert g["min_time_ratio"] > 0.5 > 3 * g["cheapest_macs_ratio"]
 
 
@@ -179,6 +192,8 @@ def test_exercise_solutions_run(ch, capsys):
         longer > max(100 * np.mean(r["pred"] == ns["y_test"]) for r in ns["runs"]["flattened"]) + 1
     )
     assert ns["EPOCHS"] == 6
+    # ch15-ex-weight: the learner's unfold version passes the exercise checker
+    assert ns["report"].passed, str(ns["report"])
     # ch15-ex-time measures wall-clock time: tests check behaviour, not speed, so only
     # that it measured every size (benchmarks/ hold the speed measurements)
     speedup = ns["speedup"]

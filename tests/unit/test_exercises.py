@@ -30,7 +30,7 @@ def test_catalogue_lists_every_exercise_and_the_required_ones():
     assert required <= set(cat)
     assert all(line.startswith("ch") and len(line) > 20 for line in cat.values())
     chapters = {ex.EXERCISES[n].chapter for n in NAMES}
-    assert chapters == {f"{c:02d}" for c in range(1, 15)}
+    assert chapters == {f"{c:02d}" for c in range(1, 16)}
 
 
 @pytest.mark.parametrize("name", NAMES)
@@ -559,6 +559,21 @@ MORE_WRONG = [
         "depthwise_separable_macs",
         lambda *a, **k: _dsm(*a, **k, depthwise=False),
         "depthwise step is missing",
+    ),
+    (
+        "conv2d_weight",
+        lambda x, ws, gy, **k: cv.grad.conv2d_weight(x, ws, gy, **k)[..., ::-1, ::-1],
+        "a convolution instead of a correlation",
+    ),
+    (
+        "conv2d_weight",
+        lambda x, ws, gy, **k: cv.grad.conv2d_weight(x[:1], ws, gy[:1], **k),
+        "the batch is not summed",
+    ),
+    (
+        "conv2d_weight",
+        lambda x, ws, gy, **k: cv.grad.conv2d_weight(x, ws, gy, **k).transpose(1, 0, 2, 3),
+        "channel axes are swapped",
     ),
 ]
 

@@ -203,3 +203,81 @@ def test_names_and_signatures_mirror_torch():
             theirs = inspect.signature(getattr(torch.nn.grad, f"conv{nd}d_{kind}")).parameters
             assert list(ours) == list(theirs)
             assert [p.default for p in ours.values()] == [p.default for p in theirs.values()]
+
+
+def _left_padding(cfg) -> tuple[int, ...]:
+    nd, padding = cfg["nd"], cfg["args"]["padding"]
+    if padding == "same":
+        kernel, dilation = cfg["w_shape"][2:], cfg["args"]["dilation"]
+        return tuple(same_padding(k, d)[0] for k, d in zip(kernel, dilation, strict=True))
+    if padding == "valid":
+        return (0,) * nd
+    return padding if isinstance(padding, tuple) else (padding,) * nd
+
+
+@settings(max_examples=40, deadline=None)
+@given(configs())
+def test_cells_no_window_reads_get_exactly_zero(cfg):
+    """Brute force over windows and taps: an input cell that no tap of any window reads
+    (a stride larger than the dilated kernel skips some) gets exactly zero gradient."""
+    x, w, gy, dx, *_ = autograd(cfg)
+    nd, args = cfg["nd"], cfg["args"]
+    s, d, left = args["stride"], args["dilation"], _left_padding(cfg)
+    read = np.zeros(x.shape[2:], dtype=bool)
+    for p in np.ndindex(*gy.shape[2:]):
+        for k in np.ndindex(*w.shape[2:]):
+            cell = tuple(
+                sj * pj + dj * kj - lj for sj, pj, dj, kj, lj in zip(s, p, d, k, left, strict=True)
+            )
+            if all(0 <= c < i for c, i in zip(cell, x.shape[2:], strict=True)):
+                read[cell] = True
+    for loop in (False, True) if nd < 3 else (False,):
+        ours = fn("input", nd, loop)(x.shape, w, gy, **args)
+        assert np.all(ours[:, :, ~read] == 0)
+    np.testing.assert_array_equal(dx[:, :, ~read], 0)  # torch agrees
+
+
+TRANSPOSE = {1: F.conv_transpose1d, 2: F.conv_transpose2d, 3: F.conv_transpose3d}
+
+
+@settings(max_examples=40, deadline=None)
+@given(configs())
+def test_input_gradient_is_the_documented_transposed_convolution(cfg):
+    """The docstring's claim, with torch's conv_transpose: output_padding
+    a = i + 2p - ((o - 1) s + d (k - 1) + 1) per axis, for symmetric padding."""
+    if cfg["args"]["padding"] == "same":
+        return
+    x, w, gy, dx, *_ = autograd(cfg)
+    nd, args = cfg["nd"], cfg["args"]
+    s, d, p = args["stride"], args["dilation"], _left_padding(cfg)
+    a = tuple(
+        i + 2 * pj - ((o - 1) * sj + dj * (k - 1) + 1)
+        for i, pj, o, sj, dj, k in zip(x.shape[2:], p, gy.shape[2:], s, d, w.shape[2:], strict=True)
+    )
+    got = TRANSPOSE[nd](torch.tensor(gy), torch.tensor(w), None, s, p, a, args["groups"], d).numpy()
+    np.testing.assert_allclose(got, dx, atol=1e-12)
+
+
+@settings(max_examples=40, deadline=None)
+@given(configs(max_nd=2))
+def test_weight_gradient_is_the_documented_correlation(cfg):
+    """The docstring's claim, with torch's conv: dw[o, c] correlates x_pad[:, c] with
+    gy[:, o] (summed over the batch), gy's taps s apart, sliding with step d."""
+    if cfg["args"]["groups"] != 1:
+        return
+    x, w, gy, _, dw, _ = autograd(cfg)
+    nd, args = cfg["nd"], cfg["args"]
+    left = _left_padding(cfg)
+    pairs = [(lj, lj) for lj in left]
+    if args["padding"] == "same":  # the odd cell of 'same' goes on the right
+        pairs = [same_padding(k, d) for k, d in zip(w.shape[2:], args["dilation"], strict=True)]
+    pad = np.pad(x, [(0, 0), (0, 0), *pairs])
+    # batch as the channel axis: input (C_in, N, ...), "weight" (C_out, N, ...)
+    corr = CONV[nd](
+        torch.tensor(pad).transpose(0, 1),
+        torch.tensor(gy).transpose(0, 1),
+        stride=args["dilation"],
+        dilation=args["stride"],
+    ).transpose(0, 1)  # (C_out, C_in, taps that fit)
+    taps = tuple(slice(0, k) for k in w.shape[2:])
+    np.testing.assert_allclose(corr[(..., *taps)].numpy(), dw, atol=1e-12)
