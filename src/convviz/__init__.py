@@ -7,6 +7,7 @@ mirror ``torch.nn.functional`` on NumPy arrays; the analysis modules (``shapes``
 """
 
 from convviz import figures as figures
+from convviz import images as images
 from convviz.conv import *  # noqa: F403
 from convviz.cost import *  # noqa: F403
 from convviz.counter import *  # noqa: F403
