@@ -16,7 +16,14 @@ from convviz import images
 from convviz.figures.engine import Control, Figure, grid, view
 from convviz.figures.imageview import image_panel, image_steps, window
 
-__all__ = ["PHOTO_KERNELS", "photo_flip", "photo_flip_figure"]
+__all__ = [
+    "BANK",
+    "PHOTO_KERNELS",
+    "photo_bank",
+    "photo_bank_figure",
+    "photo_flip",
+    "photo_flip_figure",
+]
 
 #: Side of the photographs in the figures, in pixels.
 SIZE = 64
@@ -159,4 +166,150 @@ def photo_flip_figure() -> Figure:
         ),
         controls=[Control("kernel", "kernel w", list(PHOTO_KERNELS))],
         build=_build_flip,
+    )
+
+
+# --------------------------------------------------------------------------- #
+# Chapter 2: an RGB photograph through a bank of filters
+# --------------------------------------------------------------------------- #
+
+#: Side of the colour photograph of the filter-bank figure (three channels cost more).
+BANK_SIZE = 48
+
+_LUMA = np.array([0.2, 0.7, 0.1])  # brightness, rounded from rgb2gray's 0.2125, 0.7154, 0.0721
+_BOX = np.full((3, 3), 1.0 / 9.0)
+_SOBEL_X = PHOTO_KERNELS["Sobel x (antisymmetric)"]
+_CENTRE = np.pad([[1.0]], 1)
+_SOFT = np.array([[0.0, 0.1, 0.0], [0.1, 0.6, 0.1], [0.0, 0.1, 0.0]])  # a light blur, sum 1
+
+
+def _bank() -> dict[str, np.ndarray]:
+    bank = {
+        "brightness, blurred": _LUMA[:, None, None] * _BOX,
+        "vertical edges of brightness": _LUMA[:, None, None] * _SOBEL_X,
+        "red minus green": np.stack([_SOFT, -_SOFT, 0 * _SOFT]),
+        "blue minus yellow": np.stack([-0.5 * _CENTRE, -0.5 * _CENTRE, _CENTRE]),
+    }
+    return {name: w.astype(np.float64) for name, w in bank.items()}
+
+
+#: The filter bank of the chapter 2 photo figure: name -> weight (C_in = 3, 3, 3).
+BANK: dict[str, np.ndarray] = _bank()
+
+
+def photo_bank(photo: str = "astronaut") -> dict[str, np.ndarray]:
+    """A colour photograph through :data:`BANK`: ``y = cv.conv2d(x, w, padding=1)``.
+
+    Parameters
+    ----------
+    photo : str
+        A colour sample of :data:`convviz.images.SAMPLES`.
+
+    Returns
+    -------
+    dict of str to ndarray
+        ``x`` (BANK_SIZE, BANK_SIZE, 3) in [0, 1]; ``w`` (4, 3, 3, 3), the bank;
+        ``y`` (4, BANK_SIZE, BANK_SIZE), one map per filter; ``parts``
+        (4, 3, BANK_SIZE, BANK_SIZE), each channel's share: ``y[c] = parts[c].sum(0)``.
+    """
+    x = _photo(photo, BANK_SIZE, grey=False)
+    w = np.stack(list(BANK.values()))
+    y = images.filter_image(x, w, padding=1)
+    parts = np.stack(
+        [
+            np.stack([images.filter_image(x[:, :, ch], w[c, ch], padding=1) for ch in range(3)])
+            for c in range(len(w))
+        ]
+    )
+    return {"x": x, "w": w, "y": y, "parts": parts}
+
+
+_CHANNELS = ("red", "green", "blue")
+
+
+def _build_bank(filt: str) -> dict:
+    r = photo_bank()
+    x, w, y, parts = r["x"], r["w"], r["y"], r["parts"]
+    names = list(BANK)
+    c = names.index(filt)
+    shape = y.shape[1:]
+    steps = image_steps(shape)
+    win, here = window(shape, 3, padding=1), window(shape)
+    px = 4.0
+
+    def scale_of(ci: int, maps: np.ndarray) -> dict:
+        if ci == 0:  # a blur: a picture, on the grey scale of its own range
+            return {"scale": "image", "lo": float(min(0.0, maps.min())), "hi": float(maps.max())}
+        return {"scale": "diverging", "hi": float(np.abs(maps).max())}
+
+    sel = scale_of(c, np.concatenate([parts[c], y[c : c + 1]]))
+    panels = [image_panel("x", f"photo x ({BANK_SIZE}x{BANK_SIZE}, 3 channels)", x, win=win, px=px)]
+    for ch, colour in enumerate(_CHANNELS):
+        panels.append(grid(f"w{colour[0].upper()}", f"w[{c}, {colour}]", w[c, ch], role="kernel"))
+        panels.append(
+            image_panel(
+                f"p{colour[0]}",
+                f"{colour} channel's share",
+                parts[c, ch],
+                role="other",
+                win=here,
+                px=px,
+                **sel,
+            )
+        )
+    panels.append(
+        image_panel("y", f"y[{c}] = sum of the three", y[c], role="output", win=here, px=px, **sel)
+    )
+    bank = [
+        image_panel(
+            f"y{ci}",
+            f"y[{ci}]: {name}" + (" (above)" if ci == c else ""),
+            y[ci],
+            role="output" if ci == c else "other",
+            win=here,
+            px=3.0,
+            **scale_of(ci, y[ci]),
+        )
+        for ci, name in enumerate(names)
+    ]
+    err = float(np.abs(parts.sum(axis=1) - y).max())
+    return {
+        "views": [
+            view(f"filter {c}, {filt}: one 3x3 kernel per channel, one sum", panels, steps),
+            view("the bank: one output map per filter", bank, steps),
+        ],
+        "formula": [
+            "y[c, r, q] = Σ_ch Σᵢⱼ x[ch, r − 1 + i, q − 1 + j]·w[c, ch, i, j]   (ch = red, green, blue)",
+            f"weights w: (C_out, C_in, k, k) = {w.shape}, {w.size} numbers; output y: "
+            f"(C_out, H, W) = {y.shape}",
+            f"largest |y[c] − sum of its three shares| = {err:.1e}",
+        ],
+        "code": (
+            f"y = F.conv2d(x, w, padding=1)   # x: (1, 3, {BANK_SIZE}, {BANK_SIZE}), "
+            f"w: {tuple(w.shape)} -> y: (1, {len(w)}, {BANK_SIZE}, {BANK_SIZE})"
+        ),
+    }
+
+
+def photo_bank_figure() -> Figure:
+    """Chapter 2 on a photograph: an RGB photo through a bank of four 3x3x3 filters.
+
+    Returns
+    -------
+    Figure
+        One control, the filter whose three channel kernels and channel shares are shown.
+    """
+    return Figure(
+        id="photo-bank",
+        title="On a photograph: a bank of filters, each summing over the three colour channels",
+        description=(
+            f"The astronaut photograph from scikit-image, {BANK_SIZE} by {BANK_SIZE} pixels in "
+            "red, green and blue, goes through a bank of four filters, each with one 3 by 3 "
+            "kernel per colour channel. For the chosen filter the figure shows its three "
+            "kernels, what each channel contributes, and their sum, the filter's output map. "
+            "Below, the four output maps of the bank: a blurred brightness, the vertical edges "
+            "of the brightness, red minus green, and blue minus yellow."
+        ),
+        controls=[Control("filt", "filter", list(BANK))],
+        build=_build_bank,
     )

@@ -117,7 +117,7 @@
     ctx.drawImage(bm.canvas, m * scale, m * scale, im.w * scale, im.h * scale);
     var w = p.window;
     if (w && step >= 0 && step < w.grid[0] * w.grid[1]) {
-      var colour = cssColour(node, p.role === "output" ? "--cv-out" : "--cv-in", "#0969da");
+      var colour = cssColour(node, p.role === "input" ? "--cv-in" : "--cv-out", "#0969da");
       var cells = windowCells(w, step), lw = Math.max(1, Math.round(dpr));
       var r0 = Infinity, c0 = Infinity, r1 = -Infinity, c1 = -Infinity;
       ctx.strokeStyle = colour;
