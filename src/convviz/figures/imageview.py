@@ -13,8 +13,9 @@ more keys, drawn by ``static/image.js``:
   of output ``(r, q)`` of a convolution, or, drawn on the output of a transposed
   convolution, the outputs its input ``(r, q)`` scatters to.
 
-The view has one (empty) step per cell of its window grid, so the figure's stepper
-moves the window; the output values themselves are the picture, computed in Python.
+One view of the figure has one (empty) step per cell of the window grid, so the
+figure's stepper moves the windows of every view (the image drawer is given the
+figure's step); the output values themselves are the pictures, computed in Python.
 """
 
 from __future__ import annotations
@@ -196,8 +197,9 @@ def decode(panel: dict[str, Any]) -> np.ndarray:
 def check_image_frame(frame: dict[str, Any]) -> None:
     """Assert every image panel of a frame is well formed and its window stays near it.
 
-    The codes fill ``h * w * c`` bytes; a window's grid has one step per cell in its
-    view; every window, at every step, lies within the picture and its padding
+    The codes fill ``h * w * c`` bytes; a window's grid has one cell per step of the
+    figure (the most steps of any view: a view may carry no steps of its own and
+    still move its windows with the figure's step); every window, at every step, lies within the picture and its padding
     margin (``p`` pixels on each side).
 
     Raises
@@ -207,6 +209,7 @@ def check_image_frame(frame: dict[str, Any]) -> None:
     """
     import base64
 
+    n_steps = max(len(v["steps"]) for v in frame["views"])
     for vi, v in enumerate(frame["views"]):
         for pi, p in enumerate(v["panels"]):
             if p.get("kind") != "image":
@@ -220,7 +223,7 @@ def check_image_frame(frame: dict[str, Any]) -> None:
             if w is None:
                 continue
             gh, gw = w["grid"]
-            assert len(v["steps"]) == gh * gw, f"{where}: {len(v['steps'])} steps, grid {w['grid']}"
+            assert n_steps == gh * gw, f"{where}: {n_steps} steps, grid {w['grid']}"
             for axis, size in ((0, im["h"]), (1, im["w"])):
                 last = (w["grid"][axis] - 1) * w["s"][axis] + (w["k"][axis] - 1) * w["d"][axis]
                 first = -w["p"][axis]

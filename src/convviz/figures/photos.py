@@ -13,16 +13,22 @@ import functools
 import numpy as np
 
 from convviz import images
+from convviz.conv import conv2d
 from convviz.figures.engine import Control, Figure, grid, view
 from convviz.figures.imageview import image_panel, image_steps, window
+from convviz.transposed import conv_transpose2d
 
 __all__ = [
     "BANK",
     "PHOTO_KERNELS",
+    "UPSAMPLERS",
     "photo_bank",
     "photo_bank_figure",
     "photo_flip",
     "photo_flip_figure",
+    "photo_upsample",
+    "photo_upsample_figure",
+    "pixel_shuffle",
 ]
 
 #: Side of the photographs in the figures, in pixels.
@@ -98,7 +104,7 @@ def _build_flip(kernel: str) -> dict:
     agree = gap < 1e-9
     steps = image_steps(grid_shape)
 
-    def one(title: str, shown: np.ndarray, y: np.ndarray, what: str) -> dict:
+    def one(title: str, shown: np.ndarray, y: np.ndarray, what: str, steps: list) -> dict:
         return view(
             title,
             [
@@ -115,12 +121,18 @@ def _build_flip(kernel: str) -> dict:
         else f"y_conv − y_corr (largest |difference| {gap:.3g})"
     )
     views = [
-        one("convolution: kernel turned 180°", w[::-1, ::-1], conv, "w turned 180° (what meets x)"),
-        one("cross-correlation: kernel as it is", w, corr, "w as it is"),
+        one(
+            "convolution: kernel turned 180°",
+            w[::-1, ::-1],
+            conv,
+            "w turned 180° (what meets x)",
+            steps,
+        ),
+        one("cross-correlation: kernel as it is", w, corr, "w as it is", []),
         view(
             "where they differ",
             [image_panel("d", diff_label, diff, role="other", scale="diverging", win=here)],
-            steps,
+            [],
         ),
     ]
     if agree:
@@ -276,7 +288,7 @@ def _build_bank(filt: str) -> dict:
     return {
         "views": [
             view(f"filter {c}, {filt}: one 3x3 kernel per channel, one sum", panels, steps),
-            view("the bank: one output map per filter", bank, steps),
+            view("the bank: one output map per filter", bank, []),
         ],
         "formula": [
             "y[c, r, q] = Σ_ch Σᵢⱼ x[ch, r − 1 + i, q − 1 + j]·w[c, ch, i, j]   (ch = red, green, blue)",
@@ -312,4 +324,226 @@ def photo_bank_figure() -> Figure:
         ),
         controls=[Control("filt", "filter", list(BANK))],
         build=_build_bank,
+    )
+
+
+# --------------------------------------------------------------------------- #
+# Chapter 6: upsampling a photograph, with and without the checkerboard
+# --------------------------------------------------------------------------- #
+
+#: Side of the small photograph the chapter 6 figure doubles.
+UP_SIZE = 32
+
+
+def pixel_shuffle(y: np.ndarray, r: int) -> np.ndarray:
+    """Rearrange ``(r², H, W)`` into ``(r H, r W)``, as ``F.pixel_shuffle`` with one channel.
+
+    Channel ``i r + j`` fills the pixels ``(r h + i, r w + j)`` (Shi et al., 2016).
+
+    Parameters
+    ----------
+    y : ndarray, shape (r*r, H, W)
+    r : int
+        The upscale factor.
+
+    Returns
+    -------
+    ndarray, shape (r H, r W)
+
+    Raises
+    ------
+    ValueError
+        If ``y`` does not have ``r²`` channels.
+    """
+    y = np.asarray(y)
+    if y.ndim != 3 or y.shape[0] != r * r:
+        raise ValueError(f"y must have shape (r*r, H, W) = ({r * r}, H, W), got y.shape={y.shape}")
+    _, h, w = y.shape
+    return y.reshape(r, r, h, w).transpose(2, 0, 3, 1).reshape(h * r, w * r)
+
+
+#: Upsamplers of the chapter 6 figure: label -> (method, kernel size k).
+UPSAMPLERS: dict[str, tuple[str, int]] = {
+    "transposed conv, k = 3, s = 2, equal weights": ("transposed", 3),
+    "transposed conv, k = 4, s = 2, equal weights": ("transposed", 4),
+    "transposed conv, k = 3, s = 2, tent weights": ("tent", 3),
+    "nearest resize x2, then 3x3 conv": ("resize", 3),
+    "3x3 conv to 4 channels, then pixel shuffle": ("shuffle", 3),
+}
+
+
+def _upsample(x: np.ndarray, method: str, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """``(output, kernel)`` of one upsampler on a grey picture ``x``: twice its size."""
+    if method in ("transposed", "tent"):
+        if method == "tent":  # bilinear interpolation's kernel: even weights per phase
+            tent = np.array([0.5, 1.0, 0.5])
+            w = np.outer(tent, tent)
+        else:  # equal weights, scaled so the average output equals the average input
+            w = np.full((k, k), 4.0 / (k * k))
+        pad, extra = (k - 1) // 2, (k - 2 * ((k - 1) // 2)) % 2  # k = 3: p 1, a 1; k = 4: p 1, a 0
+        y = conv_transpose2d(
+            x[None, None], w[None, None], stride=2, padding=pad, output_padding=extra
+        )
+        return y[0, 0], w
+    w = np.full((k, k), 1.0 / (k * k))
+    if method == "resize":
+        big = np.repeat(np.repeat(x, 2, axis=0), 2, axis=1)
+        return conv2d(big[None, None], w[None, None], padding=k // 2)[0, 0], w
+    four = conv2d(x[None, None], np.repeat(w[None, None], 4, axis=0), padding=k // 2)[0]
+    return pixel_shuffle(four, 2), w
+
+
+def photo_upsample(method: str, photo: str = "camera") -> dict[str, np.ndarray]:
+    """A photograph doubled in size by one of :data:`UPSAMPLERS`, and a flat image likewise.
+
+    Parameters
+    ----------
+    method : str
+        A key of :data:`UPSAMPLERS`.
+    photo : str
+        A name of :data:`convviz.images.SAMPLES`.
+
+    Returns
+    -------
+    dict of str to ndarray
+        ``x`` (UP_SIZE, UP_SIZE); ``w``, the kernel; ``y`` (2 UP_SIZE, 2 UP_SIZE);
+        ``flat``, the same upsampler on an image of ones (the pattern it stamps on
+        every picture); ``levels``, the distinct values of ``flat`` away from the
+        border (2 pixels), rounded to 6 decimals.
+    """
+    kind, k = UPSAMPLERS[method]
+    x = _photo(photo, UP_SIZE)
+    y, w = _upsample(x, kind, k)
+    flat, _ = _upsample(np.ones_like(x), kind, k)
+    levels = np.unique(np.round(flat[2:-2, 2:-2], 6))
+    return {"x": x, "w": w, "y": y, "flat": flat, "levels": levels}
+
+
+def _build_upsample(method: str) -> dict:
+    kind, k = UPSAMPLERS[method]
+    r = photo_upsample(method)
+    x, w, y, flat, levels = r["x"], r["w"], r["y"], r["flat"], r["levels"]
+    n, big = UP_SIZE, 2 * UP_SIZE
+    lo, hi = 0.0, float(max(1.0, y.max()))
+    flat_panel = {"scale": "image", "lo": 0.0, "hi": float(max(2.0, flat.max()))}
+    if kind in ("transposed", "tent"):
+        pad = (k - 1) // 2
+        grid_shape = (n, n)  # a step per input pixel: its scatter
+        panels = [
+            image_panel("x", f"photo x ({n}x{n})", x, win=window(grid_shape), px=6.0),
+            grid("w", "kernel w (stamped once per input pixel)", w, role="kernel"),
+            image_panel(
+                "y",
+                f"output y ({big}x{big}): the stamp of the current pixel",
+                y,
+                role="output",
+                lo=lo,
+                hi=hi,
+                win=window(grid_shape, k, stride=2, padding=pad),
+            ),
+            image_panel(
+                "f",
+                "the same on a flat image of ones",
+                flat,
+                role="other",
+                win=window(grid_shape, k, stride=2, padding=pad),
+                **flat_panel,
+            ),
+        ]
+        a = (k - 2 * pad) % 2
+        code = f"F.conv_transpose2d(x, w, stride=2, padding={pad}, output_padding={a})"
+        rule = f"o = (i − 1)·s − 2p + k + a = ({n} − 1)·2 − 2·{pad} + {k} + {a} = {big}"
+    elif kind == "resize":
+        grid_shape = (big, big)
+        resized = np.repeat(np.repeat(x, 2, axis=0), 2, axis=1)
+        panels = [
+            image_panel("x", f"photo x ({n}x{n})", x, win=window(grid_shape, 1, stride=1), px=6.0),
+            image_panel(
+                "u", f"nearest resize ({big}x{big})", resized, win=window(grid_shape, k, padding=1)
+            ),
+            grid("w", "kernel w", w, role="kernel"),
+            image_panel(
+                "y",
+                f"output y ({big}x{big})",
+                y,
+                role="output",
+                lo=lo,
+                hi=hi,
+                win=window(grid_shape),
+            ),
+            image_panel(
+                "f",
+                "the same on a flat image of ones",
+                flat,
+                role="other",
+                win=window(grid_shape),
+                **flat_panel,
+            ),
+        ]
+        # on the small photo, the window of the resized pixel (r, q) is pixel (r // 2, q // 2):
+        # drawn with stride 1 on a grid of the output, it would leave the picture, so it is omitted
+        del panels[0]["window"]
+        code = "F.conv2d(F.interpolate(x, scale_factor=2, mode='nearest'), w, padding=1)"
+        rule = f"resize: {n} → {big}; conv: o = i + 2p − k + 1 = {big} + 2 − {k} + 1 = {big}"
+    else:
+        grid_shape = (n, n)  # a step per pixel of the four maps: it fills a 2x2 block
+        panels = [
+            image_panel("x", f"photo x ({n}x{n})", x, win=window(grid_shape, k, padding=1), px=6.0),
+            grid("w", "kernel w (the same for the 4 maps)", w, role="kernel"),
+            image_panel(
+                "y",
+                f"output y ({big}x{big}): 4 maps interleaved",
+                y,
+                role="output",
+                lo=lo,
+                hi=hi,
+                win=window(grid_shape, 2, stride=2),
+            ),
+            image_panel(
+                "f",
+                "the same on a flat image of ones",
+                flat,
+                role="other",
+                win=window(grid_shape, 2, stride=2),
+                **flat_panel,
+            ),
+        ]
+        code = "F.pixel_shuffle(F.conv2d(x, w, padding=1), 2)   # w: (4, 1, 3, 3), 4 maps -> 2x2 blocks"
+        rule = f"conv: {n}x{n} → 4 maps of {n}x{n}; pixel shuffle: (4, {n}, {n}) → ({big}, {big})"
+    shown = ", ".join(f"{v:g}" for v in levels)
+    verdict = (
+        f"a flat image comes out flat inside (value {shown}): no checkerboard"
+        if len(levels) == 1
+        else f"a flat image comes out with {len(levels)} levels inside ({shown}): a checkerboard"
+    )
+    return {
+        "views": [view(method, panels, image_steps(grid_shape))],
+        "formula": [rule, verdict],
+        "code": code,
+    }
+
+
+def photo_upsample_figure() -> Figure:
+    """Chapter 6 on a photograph: doubling a photo with and without the checkerboard.
+
+    Returns
+    -------
+    Figure
+        One control, the upsampler.
+    """
+    return Figure(
+        id="photo-upsample",
+        title="On a photograph: doubling the size, with and without a checkerboard",
+        description=(
+            f"The camera photograph, {UP_SIZE} by {UP_SIZE} pixels, doubled to "
+            f"{2 * UP_SIZE} by {2 * UP_SIZE} in five ways: a stride-2 transposed convolution "
+            "with a 3 by 3 kernel of equal weights, which stamps a grid of bright and dark "
+            "pixels over the photo; the same with a 4 by 4 kernel, or with tent-shaped "
+            "weights, which do not; nearest-neighbour resizing followed by a 3 by 3 "
+            "convolution; and a convolution to four maps followed by a pixel shuffle. The "
+            "fourth picture applies the same method to a flat image, which shows the "
+            "pattern alone."
+        ),
+        controls=[Control("method", "upsampling", list(UPSAMPLERS))],
+        build=_build_upsample,
     )

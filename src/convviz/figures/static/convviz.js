@@ -690,7 +690,7 @@
         v.panels.forEach(function (p, pi) {
           var node = state.nodes[vi][pi], g = geometry(p);
           if (plugin(p)) {
-            plugin(p).draw(node.panel, p, v, b, container);
+            plugin(p).draw(node.panel, p, v, state.step, container);
           } else if (g.canvas) {
             pal = pal || palette(container);
             drawCanvas(node.canvas, p, pi, info, reveal, b, pal);
