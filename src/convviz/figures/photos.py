@@ -21,11 +21,14 @@ from convviz.transposed import conv_transpose2d
 __all__ = [
     "BANK",
     "PHOTO_KERNELS",
+    "SEPARABLE",
     "UPSAMPLERS",
     "photo_bank",
     "photo_bank_figure",
     "photo_flip",
     "photo_flip_figure",
+    "photo_separable",
+    "photo_separable_figure",
     "photo_upsample",
     "photo_upsample_figure",
     "pixel_shuffle",
@@ -546,4 +549,137 @@ def photo_upsample_figure() -> Figure:
         ),
         controls=[Control("method", "upsampling", list(UPSAMPLERS))],
         build=_build_upsample,
+    )
+
+
+# --------------------------------------------------------------------------- #
+# Chapter 8: a separable kernel as one 2D pass or two 1D passes
+# --------------------------------------------------------------------------- #
+
+#: Separable kernels of the chapter 8 figure: label -> (column a, row b); w = outer(a, b).
+SEPARABLE: dict[str, tuple[np.ndarray, np.ndarray]] = {
+    "Sobel, vertical edges": (np.array([1.0, 2.0, 1.0]), np.array([1.0, 0.0, -1.0])),
+    "Sobel, horizontal edges": (np.array([1.0, 0.0, -1.0]), np.array([1.0, 2.0, 1.0])),
+    "Gaussian blur 5x5": (
+        np.array([1.0, 4.0, 6.0, 4.0, 1.0]) / 16,
+        np.array([1.0, 4.0, 6.0, 4.0, 1.0]) / 16,
+    ),
+}
+
+
+def photo_separable(
+    name: str, photo: str = "camera", size: int | None = SIZE
+) -> dict[str, np.ndarray]:
+    """A photograph filtered by a separable kernel in one 2D pass and in two 1D passes.
+
+    ``w = outer(a, b)``: ``one = cv.conv2d(x, w, padding=p)``; ``mid = cv.conv2d(x, a
+    as a (k, 1) column, padding=(p, 0))``; ``two = cv.conv2d(mid, b as a (1, k) row,
+    padding=(0, p))``, with ``p = (k - 1) / 2``, so all three keep the photo's size.
+
+    Parameters
+    ----------
+    name : str
+        A key of :data:`SEPARABLE`.
+    photo : str
+        A name of :data:`convviz.images.SAMPLES`.
+    size : int or None
+        Side of the photo (``None``: the full photograph).
+
+    Returns
+    -------
+    dict of str to ndarray
+        ``x``, ``w`` (k, k), ``a`` (k,), ``b`` (k,), ``one``, ``mid``, ``two``.
+    """
+    a, b = SEPARABLE[name]
+    x = _photo(photo, size) if size is not None else images.load(photo, None, grey=True)
+    k, p = len(a), len(a) // 2
+    xs = x[None, None]
+    one = conv2d(xs, np.outer(a, b)[None, None], padding=p)[0, 0]
+    mid = conv2d(xs, a.reshape(1, 1, k, 1), padding=(p, 0))
+    two = conv2d(mid, b.reshape(1, 1, 1, k), padding=(0, p))[0, 0]
+    return {"x": x, "w": np.outer(a, b), "a": a, "b": b, "one": one, "mid": mid[0, 0], "two": two}
+
+
+def _build_separable(name: str) -> dict:
+    r = photo_separable(name)
+    x, w, a, b, one, mid, two = (r[key] for key in ("x", "w", "a", "b", "one", "mid", "two"))
+    k, p = len(a), len(a) // 2
+    shape = one.shape
+    blur = _is_picture(w)
+    if blur:
+        out = {
+            "scale": "image",
+            "lo": float(min(one.min(), two.min())),
+            "hi": float(max(one.max(), two.max())),
+        }
+        mid_scale = {"scale": "image"}
+    else:
+        out = {"scale": "diverging", "hi": float(max(np.abs(one).max(), np.abs(two).max()))}
+        mid_scale = {"scale": "diverging"} if np.isclose(a.sum(), 0) else {"scale": "image"}
+    here = window(shape)
+    gap = float(np.abs(one - two).max())
+    views = [
+        view(
+            f"one {k}x{k} kernel: {k * k} multiplications a pixel",
+            [
+                image_panel("x", f"photo x ({SIZE}x{SIZE})", x, win=window(shape, k, padding=p)),
+                grid("w", f"w = a·bᵀ ({k}x{k})", w, role="kernel", index=False),
+                image_panel("y", "output", one, role="output", win=here, **out),
+            ],
+            image_steps(shape),
+        ),
+        view(
+            f"{k}x1 then 1x{k}: {k} + {k} multiplications a pixel",
+            [
+                image_panel("x", "photo x", x, win=window(shape, (k, 1), padding=(p, 0))),
+                grid("a", f"column a ({k}x1)", a[:, None], role="kernel", index=False),
+                image_panel(
+                    "t",
+                    "after the column pass",
+                    mid,
+                    role="other",
+                    win=window(shape, (1, k), padding=(0, p)),
+                    **mid_scale,
+                ),
+                grid("b", f"row b (1x{k})", b[None, :], role="kernel", index=False),
+                image_panel("z", "output", two, role="output", win=here, **out),
+            ],
+            [],
+        ),
+    ]
+    return {
+        "views": views,
+        "formula": [
+            "y[r, q] = Σᵢⱼ x[r − p + i, q − p + j]·a[i]·b[j] = Σⱼ b[j]·(Σᵢ x[r − p + i, q − p + j]·a[i])",
+            f"largest |one pass − two passes| = {gap:.1e} (rounding)",
+            f"{k * k} versus {2 * k} multiplications per output pixel",
+        ],
+        "code": (
+            f"one = F.conv2d(x, w.view(1, 1, {k}, {k}), padding={p})\n"
+            f"two = F.conv2d(F.conv2d(x, a.view(1, 1, {k}, 1), padding=({p}, 0)), "
+            f"b.view(1, 1, 1, {k}), padding=(0, {p}))"
+        ),
+    }
+
+
+def photo_separable_figure() -> Figure:
+    """Chapter 8 on a photograph: a separable kernel in one pass and in two.
+
+    Returns
+    -------
+    Figure
+        One control, the kernel (two Sobel kernels and a Gaussian blur).
+    """
+    return Figure(
+        id="photo-separable",
+        title="On a photograph: one 2D pass or a column pass then a row pass",
+        description=(
+            f"The camera photograph, {SIZE} by {SIZE} pixels, filtered by a separable kernel "
+            "twice: once with the whole square kernel, once with its column, then its row. "
+            "A square window on the photo moves with the step; in the two-pass route a "
+            "column window reads the photo and a row window reads the intermediate picture. "
+            "The two outputs are the same picture."
+        ),
+        controls=[Control("name", "kernel", list(SEPARABLE))],
+        build=_build_separable,
     )
