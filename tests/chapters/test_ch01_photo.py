@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from fractions import Fraction
+
 import numpy as np
 import pytest
 import scipy.ndimage as ndi
@@ -70,8 +72,12 @@ def test_the_figure_shows_what_convviz_computes():
         # the page shows 8-bit pictures: within one code of the true maps
         assert np.abs(shown_conv - conv).max() <= span / 255 + 1e-4, name
         assert np.abs(shown_corr - corr).max() <= span / 255 + 1e-4, name
+        shown_w = [
+            float(Fraction(v.replace("−", "-"))) if isinstance(v, str) else v
+            for v in frame["views"][0]["panels"][1]["values"]
+        ]
         np.testing.assert_allclose(
-            frame["views"][0]["panels"][1]["values"],
+            shown_w,
             PHOTO_KERNELS[name][::-1, ::-1].ravel(),
             atol=1e-4,  # the page rounds to 4 decimals
         )

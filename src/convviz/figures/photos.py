@@ -20,11 +20,15 @@ from convviz.transposed import conv_transpose2d
 
 __all__ = [
     "BANK",
+    "DILATED_KERNELS",
+    "DILATIONS",
     "PHOTO_KERNELS",
     "SEPARABLE",
     "UPSAMPLERS",
     "photo_bank",
     "photo_bank_figure",
+    "photo_dilated",
+    "photo_dilated_figure",
     "photo_flip",
     "photo_flip_figure",
     "photo_separable",
@@ -46,6 +50,23 @@ PHOTO_KERNELS: dict[str, np.ndarray] = {
     "emboss (asymmetric)": np.array([[-2.0, -1.0, 0.0], [-1.0, 1.0, 1.0], [0.0, 1.0, 2.0]]),
     "shift by 3 pixels (asymmetric)": np.pad([[1.0]], ((3, 3), (0, 6))),
 }
+
+
+def _weights(w: np.ndarray) -> np.ndarray:
+    """Kernel weights for a grid panel: numbers that print in 4 characters, else fractions.
+
+    ``1/9`` fits a cell where ``0.1111`` does not; the page shows such weights as text.
+    """
+    from fractions import Fraction
+
+    def one(v: float) -> float | str:
+        text = f"{v:g}"
+        frac = Fraction(v).limit_denominator(256)
+        if len(text.lstrip("-")) <= 4 or abs(float(frac) - v) > 1e-12:
+            return float(v)
+        return f"{'−' if frac < 0 else ''}{abs(frac.numerator)}/{frac.denominator}"
+
+    return np.array([one(float(v)) for v in np.ravel(w)], dtype=object).reshape(np.shape(w))
 
 
 @functools.cache
@@ -112,7 +133,7 @@ def _build_flip(kernel: str) -> dict:
             title,
             [
                 image_panel("x", f"photo x ({SIZE}x{SIZE}, zero padding {pad})", x, win=win),
-                grid("w", what, shown, role="kernel", index=k <= 3),
+                grid("w", what, _weights(shown), role="kernel", index=k <= 3),
                 image_panel("y", "output y", y, role="output", scale=scale, lo=lo, hi=hi, win=here),
             ],
             steps,
@@ -434,7 +455,7 @@ def _build_upsample(method: str) -> dict:
         grid_shape = (n, n)  # a step per input pixel: its scatter
         panels = [
             image_panel("x", f"photo x ({n}x{n})", x, win=window(grid_shape), px=6.0),
-            grid("w", "kernel w (stamped once per input pixel)", w, role="kernel"),
+            grid("w", "kernel w (stamped once per input pixel)", _weights(w), role="kernel"),
             image_panel(
                 "y",
                 f"output y ({big}x{big}): the stamp of the current pixel",
@@ -464,7 +485,7 @@ def _build_upsample(method: str) -> dict:
             image_panel(
                 "u", f"nearest resize ({big}x{big})", resized, win=window(grid_shape, k, padding=1)
             ),
-            grid("w", "kernel w", w, role="kernel"),
+            grid("w", "kernel w", _weights(w), role="kernel"),
             image_panel(
                 "y",
                 f"output y ({big}x{big})",
@@ -492,7 +513,7 @@ def _build_upsample(method: str) -> dict:
         grid_shape = (n, n)  # a step per pixel of the four maps: it fills a 2x2 block
         panels = [
             image_panel("x", f"photo x ({n}x{n})", x, win=window(grid_shape, k, padding=1), px=6.0),
-            grid("w", "kernel w (the same for the 4 maps)", w, role="kernel"),
+            grid("w", "kernel w (the same for the 4 maps)", _weights(w), role="kernel"),
             image_panel(
                 "y",
                 f"output y ({big}x{big}): 4 maps interleaved",
@@ -623,7 +644,7 @@ def _build_separable(name: str) -> dict:
             f"one {k}x{k} kernel: {k * k} multiplications a pixel",
             [
                 image_panel("x", f"photo x ({SIZE}x{SIZE})", x, win=window(shape, k, padding=p)),
-                grid("w", f"w = a·bᵀ ({k}x{k})", w, role="kernel", index=False),
+                grid("w", f"w = a·bᵀ ({k}x{k})", _weights(w), role="kernel", index=False),
                 image_panel("y", "output", one, role="output", win=here, **out),
             ],
             image_steps(shape),
@@ -632,7 +653,7 @@ def _build_separable(name: str) -> dict:
             f"{k}x1 then 1x{k}: {k} + {k} multiplications a pixel",
             [
                 image_panel("x", "photo x", x, win=window(shape, (k, 1), padding=(p, 0))),
-                grid("a", f"column a ({k}x1)", a[:, None], role="kernel", index=False),
+                grid("a", f"column a ({k}x1)", _weights(a[:, None]), role="kernel", index=False),
                 image_panel(
                     "t",
                     "after the column pass",
@@ -641,7 +662,7 @@ def _build_separable(name: str) -> dict:
                     win=window(shape, (1, k), padding=(0, p)),
                     **mid_scale,
                 ),
-                grid("b", f"row b (1x{k})", b[None, :], role="kernel", index=False),
+                grid("b", f"row b (1x{k})", _weights(b[None, :]), role="kernel", index=False),
                 image_panel("z", "output", two, role="output", win=here, **out),
             ],
             [],
@@ -682,4 +703,98 @@ def photo_separable_figure() -> Figure:
         ),
         controls=[Control("name", "kernel", list(SEPARABLE))],
         build=_build_separable,
+    )
+
+
+# --------------------------------------------------------------------------- #
+# Chapter 7: dilated kernels on a photograph
+# --------------------------------------------------------------------------- #
+
+#: 3x3 kernels of the chapter 7 figure.
+DILATED_KERNELS: dict[str, np.ndarray] = {
+    "mean of the 9 taps (blur)": np.full((3, 3), 1.0 / 9.0),
+    "centre minus mean of the 8 others (edges)": np.where(
+        np.eye(3)[1][:, None] * np.eye(3)[1], 1.0, -1.0 / 8.0
+    ),
+}
+
+#: Dilations of the chapter 7 figure (the 64-pixel photo fits a span of 17).
+DILATIONS = (1, 2, 4, 8)
+
+
+def photo_dilated(kernel: str, dilation: int, photo: str = "camera") -> dict[str, np.ndarray]:
+    """A photograph through a dilated 3x3 kernel with ``padding = dilation`` (same size).
+
+    Parameters
+    ----------
+    kernel : str
+        A key of :data:`DILATED_KERNELS`.
+    dilation : int
+        ``d``; the kernel spans ``d (3 - 1) + 1`` pixels.
+    photo : str
+        A name of :data:`convviz.images.SAMPLES`.
+
+    Returns
+    -------
+    dict of str to ndarray
+        ``x`` (SIZE, SIZE), ``w`` (3, 3), ``y`` (SIZE, SIZE).
+    """
+    x, w = _photo(photo), DILATED_KERNELS[kernel]
+    return {"x": x, "w": w, "y": images.filter_image(x, w, padding=dilation, dilation=dilation)}
+
+
+def _build_dilated(kernel: str, dilation: int) -> dict:
+    from convviz.shapes import effective_kernel_size
+
+    r = photo_dilated(kernel, dilation)
+    x, w, y = r["x"], r["w"], r["y"]
+    d, span = dilation, effective_kernel_size(3, dilation)
+    scale = (
+        {"scale": "image", "lo": 0.0, "hi": 1.0}
+        if _is_picture(w)
+        else {"scale": "diverging", "hi": float(np.abs(y).max())}
+    )
+    shape = y.shape
+    panels = [
+        image_panel(
+            "x",
+            f"photo x ({SIZE}x{SIZE}, zero padding {d})",
+            x,
+            win=window(shape, 3, padding=d, dilation=d),
+        ),
+        grid("w", "kernel w (3x3, 9 weights)", _weights(w), role="kernel", index=False),
+        image_panel("y", "output y", y, role="output", win=window(shape), **scale),
+    ]
+    return {
+        "views": [view(f"dilation d = {d}: taps {d} pixels apart", panels, image_steps(shape))],
+        "formula": [
+            f"span d·(k − 1) + 1 = {d}·(3 − 1) + 1 = {span} pixels, still 9 weights",
+            "y[r, q] = Σᵢⱼ x[r + d·(i − 1), q + d·(j − 1)]·w[i, j]",
+        ],
+        "code": f"F.conv2d(x, w, padding={d}, dilation={d})",
+    }
+
+
+def photo_dilated_figure() -> Figure:
+    """Chapter 7 on a photograph: one 3x3 kernel at dilations 1, 2, 4 and 8.
+
+    Returns
+    -------
+    Figure
+        Controls: the kernel (a blur or an edge kernel) and the dilation.
+    """
+    return Figure(
+        id="photo-dilated",
+        title="On a photograph: one 3x3 kernel, dilated",
+        description=(
+            f"The camera photograph, {SIZE} by {SIZE} pixels, filtered by a 3 by 3 kernel with "
+            "its taps 1, 2, 4 or 8 pixels apart. The window on the photo shows the nine pixels "
+            "one output reads. With larger dilations the blur turns into overlaid shifted "
+            "copies of the photo, and the edge kernel responds to coarser structures."
+        ),
+        controls=[
+            Control("kernel", "kernel", list(DILATED_KERNELS)),
+            Control("dilation", "dilation d", list(DILATIONS)),
+        ],
+        build=_build_dilated,
     )
