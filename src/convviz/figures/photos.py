@@ -22,6 +22,7 @@ __all__ = [
     "BANK",
     "DILATED_KERNELS",
     "DILATIONS",
+    "MIXES",
     "PHOTO_KERNELS",
     "SEPARABLE",
     "UPSAMPLERS",
@@ -31,6 +32,8 @@ __all__ = [
     "photo_dilated_figure",
     "photo_flip",
     "photo_flip_figure",
+    "photo_mix",
+    "photo_mix_figure",
     "photo_separable",
     "photo_separable_figure",
     "photo_upsample",
@@ -797,4 +800,96 @@ def photo_dilated_figure() -> Figure:
             Control("dilation", "dilation d", list(DILATIONS)),
         ],
         build=_build_dilated,
+    )
+
+
+# --------------------------------------------------------------------------- #
+# Chapter 4: colour mixing and grey conversion as 1x1 convolutions
+# --------------------------------------------------------------------------- #
+
+#: 1x1 convolutions of the chapter 4 figure: label -> weight (C_out, C_in = 3).
+MIXES: dict[str, np.ndarray] = {
+    # skimage.color.rgb2gray's weights 0.2125, 0.7154, 0.0721, to 3 decimals (they sum to 1)
+    "grey (luminance)": np.array([[0.213, 0.715, 0.072]]),
+    "swap red and blue": np.array([[0.0, 0.0, 1.0], [0.0, 1.0, 0.0], [1.0, 0.0, 0.0]]),
+    "sepia": np.array([[0.39, 0.77, 0.19], [0.35, 0.69, 0.17], [0.27, 0.53, 0.13]]),
+    "red only": np.array([[1.0, 0.0, 0.0], [0.0, 0.0, 0.0], [0.0, 0.0, 0.0]]),
+}
+
+
+def photo_mix(mix: str, photo: str = "chelsea") -> dict[str, np.ndarray]:
+    """A colour photograph through a 1x1 convolution: ``y = cv.conv2d(x, w[:, :, None, None])``.
+
+    Every output pixel mixes the three colours of the same input pixel:
+    ``y[c, r, q] = Σ_ch w[c, ch]·x[ch, r, q]``.
+
+    Parameters
+    ----------
+    mix : str
+        A key of :data:`MIXES`.
+    photo : str
+        A colour sample of :data:`convviz.images.SAMPLES`.
+
+    Returns
+    -------
+    dict of str to ndarray
+        ``x`` (SIZE, SIZE, 3), ``w`` (C_out, 3), ``y`` (SIZE, SIZE, C_out), channels last.
+    """
+    x, w = _photo(photo, SIZE, grey=False), MIXES[mix]
+    y = images.filter_image(x, w[:, :, None, None])
+    return {"x": x, "w": w, "y": np.moveaxis(y, 0, -1)}
+
+
+def _build_mix(mix: str) -> dict:
+    r = photo_mix(mix)
+    x, w, y = r["x"], r["w"], r["y"]
+    shape = y.shape[:2]
+    here = window(shape)
+    hi = float(max(1.0, y.max()))
+    out = y[:, :, 0] if y.shape[2] == 1 else y
+    c_out = w.shape[0]
+    return {
+        "views": [
+            view(
+                f"1x1 convolution, 3 → {c_out} channel{'s' if c_out > 1 else ''}",
+                [
+                    image_panel("x", f"photo x ({SIZE}x{SIZE}, red, green, blue)", x, win=here),
+                    grid(
+                        "w",
+                        f"w ({c_out}x3): row = output channel, column = input colour",
+                        w,
+                        role="kernel",
+                    ),
+                    image_panel("y", "output y", out, role="output", lo=0.0, hi=hi, win=here),
+                ],
+                image_steps(shape),
+            )
+        ],
+        "formula": [
+            "y[c, r, q] = Σ_ch w[c, ch]·x[ch, r, q]   (each pixel on its own: a 1x1 window)",
+            f"weights: (C_out, C_in, 1, 1) = ({c_out}, 3, 1, 1), {w.size} numbers",
+        ],
+        "code": f"F.conv2d(x, w.view({c_out}, 3, 1, 1))   # x: (1, 3, {SIZE}, {SIZE})",
+    }
+
+
+def photo_mix_figure() -> Figure:
+    """Chapter 4 on a photograph: colour mixing and grey conversion as 1x1 convolutions.
+
+    Returns
+    -------
+    Figure
+        One control, the mixing matrix.
+    """
+    return Figure(
+        id="photo-mix",
+        title="On a photograph: a 1x1 convolution mixes colours, pixel by pixel",
+        description=(
+            f"The cat photograph from scikit-image, {SIZE} by {SIZE} pixels in red, green and "
+            "blue, through a 1 by 1 convolution: each output pixel is a weighted sum of the "
+            "three colours of the same input pixel. The weight matrix turns the photo grey "
+            "(one output channel), swaps red and blue, tints it sepia, or keeps only red."
+        ),
+        controls=[Control("mix", "1x1 weights", list(MIXES))],
+        build=_build_mix,
     )
