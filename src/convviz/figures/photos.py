@@ -13,7 +13,7 @@ import functools
 import numpy as np
 
 from convviz import images
-from convviz.conv import conv2d
+from convviz.conv import conv2d, conv3d
 from convviz.figures.engine import Control, Figure, grid, view
 from convviz.figures.imageview import image_panel, image_steps, window
 from convviz.transposed import conv_transpose2d
@@ -26,6 +26,7 @@ __all__ = [
     "PHOTO_KERNELS",
     "SEPARABLE",
     "UPSAMPLERS",
+    "VIDEO_KERNELS",
     "photo_bank",
     "photo_bank_figure",
     "photo_dilated",
@@ -38,7 +39,10 @@ __all__ = [
     "photo_separable_figure",
     "photo_upsample",
     "photo_upsample_figure",
+    "photo_video",
+    "photo_video_figure",
     "pixel_shuffle",
+    "shifted_video",
 ]
 
 #: Side of the photographs in the figures, in pixels.
@@ -892,4 +896,158 @@ def photo_mix_figure() -> Figure:
         ),
         controls=[Control("mix", "1x1 weights", list(MIXES))],
         build=_build_mix,
+    )
+
+
+# --------------------------------------------------------------------------- #
+# Chapter 3: a short video made from a photograph, and a kernel over time
+# --------------------------------------------------------------------------- #
+
+#: Frames, side and horizontal move (pixels per frame) of the chapter 3 video.
+VIDEO_FRAMES, VIDEO_SIZE, VIDEO_STEP = 6, 32, 2
+
+
+def shifted_video(
+    photo: str = "camera",
+    frames: int = VIDEO_FRAMES,
+    size: int = VIDEO_SIZE,
+    step: int = VIDEO_STEP,
+) -> np.ndarray:
+    """A short video from one photograph: a square crop moving ``step`` pixels right a frame.
+
+    Parameters
+    ----------
+    photo : str
+        A name of :data:`convviz.images.SAMPLES` (grey).
+    frames, size, step : int
+        ``T`` frames of ``size x size`` pixels; frame ``t`` is the crop starting at
+        column ``t·step`` of the 64-pixel photo (rows 8 to 8 + size).
+
+    Returns
+    -------
+    ndarray of float64, shape (T, size, size)
+
+    Raises
+    ------
+    ValueError
+        If the crops leave the photograph.
+    """
+    x = _photo(photo)
+    if 8 + size > x.shape[0] or (frames - 1) * step + size > x.shape[1]:
+        raise ValueError(
+            f"frames={frames}, size={size}, step={step} leave the photo of shape {x.shape}"
+        )
+    return np.stack([x[8 : 8 + size, t * step : t * step + size] for t in range(frames)])
+
+
+_IMPULSE = np.pad([[1.0]], 1)
+
+#: 3D kernels (k_t, 3, 3) of the chapter 3 figure.
+VIDEO_KERNELS: dict[str, np.ndarray] = {
+    "change: frame t+1 minus frame t": np.stack([-_IMPULSE, _IMPULSE]),
+    "mean of 3 frames (motion blur)": np.stack([_IMPULSE, _IMPULSE, _IMPULSE]) / 3,
+    "3x3 blur of 3 frames": np.full((3, 3, 3), 1.0 / 27),
+}
+
+
+def photo_video(kernel: str) -> dict[str, np.ndarray]:
+    """The video of :func:`shifted_video` through a 3D kernel with ``cv.conv3d``.
+
+    Time is not padded (the output has ``T - k_t + 1`` frames); space is padded by 1.
+
+    Parameters
+    ----------
+    kernel : str
+        A key of :data:`VIDEO_KERNELS`.
+
+    Returns
+    -------
+    dict of str to ndarray
+        ``x`` (T, H, W), ``w`` (k_t, 3, 3), ``y`` (T - k_t + 1, H, W).
+    """
+    x, w = shifted_video(), VIDEO_KERNELS[kernel]
+    y = conv3d(x[None, None], w[None, None], padding=(0, 1, 1))[0, 0]
+    return {"x": x, "w": w, "y": y}
+
+
+def _build_video(kernel: str, t: int) -> dict:
+    r = photo_video(kernel)
+    x, w, y = r["x"], r["w"], r["y"]
+    kt = w.shape[0]
+    shape = y.shape[1:]
+    read = window(shape, 3, padding=1)
+    here = window(shape)
+    if _is_picture(w):
+        out = {"scale": "image", "lo": 0.0, "hi": 1.0}
+    else:
+        out = {"scale": "diverging", "hi": float(np.abs(y).max())}
+    frames = [
+        image_panel(
+            f"x{f}",
+            f"x[{f}]" + (f" × w[{f - t}]" if t <= f < t + kt else ""),
+            x[f],
+            win=read if t <= f < t + kt else None,
+            px=3.0,
+        )
+        for f in range(len(x))
+    ]
+    kernels = [
+        grid(f"w{i}", f"w[{i}]", _weights(w[i]), role="kernel", index=False) for i in range(kt)
+    ]
+    outs = [
+        image_panel(
+            f"y{f}",
+            f"y[{f}]" + (" (being computed)" if f == t else ""),
+            y[f],
+            role="output" if f == t else "other",
+            win=here if f == t else None,
+            px=3.0,
+            **out,
+        )
+        for f in range(len(y))
+    ]
+    return {
+        "views": [
+            view(
+                f"video x: {len(x)} frames, the crop moves {VIDEO_STEP} pixels right a frame",
+                frames,
+                image_steps(shape),
+            ),
+            view(f"3D kernel w: {kt} frames of 3x3", kernels, []),
+            view(f"output y: {len(y)} frames", outs, []),
+        ],
+        "formula": [
+            "y[t, r, q] = Σ_τ Σᵢⱼ x[t + τ, r − 1 + i, q − 1 + j]·w[τ, i, j]",
+            f"frames: T − k_t + 1 = {len(x)} − {kt} + 1 = {len(y)}; output frame {t} reads "
+            f"input frames {t} to {t + kt - 1}",
+        ],
+        "code": f"F.conv3d(x, w, padding=(0, 1, 1))   # x: (1, 1, {len(x)}, {shape[0]}, {shape[1]}), "
+        f"w: (1, 1, {kt}, 3, 3)",
+    }
+
+
+def photo_video_figure() -> Figure:
+    """Chapter 3 on a photograph: a 3D kernel over the frames of a short video.
+
+    Returns
+    -------
+    Figure
+        Controls: the kernel and the output frame (every kernel has at least 4).
+    """
+    n_out = VIDEO_FRAMES - max(w.shape[0] for w in VIDEO_KERNELS.values()) + 1
+    return Figure(
+        id="photo-video",
+        title="On a photograph: a 3D kernel slides over time as well as space",
+        description=(
+            f"A short video made from the camera photograph: {VIDEO_FRAMES} frames of "
+            f"{VIDEO_SIZE} by {VIDEO_SIZE} pixels, the view moving {VIDEO_STEP} pixels to the "
+            "right each frame. A 3D kernel reads a 3 by 3 window in several consecutive "
+            "frames. The difference of two frames lights up the vertical edges that moved; "
+            "the mean of three frames blurs them along the motion."
+        ),
+        controls=[
+            Control("kernel", "kernel w", list(VIDEO_KERNELS)),
+            Control("t", "output frame t", list(range(n_out))),
+        ],
+        build=_build_video,
     )
