@@ -4,7 +4,7 @@ scikit-image ships a few sample photographs inside its wheel (``skimage.data``);
 the ones named in :data:`SAMPLES` load from the installed package with no
 network access (a test blocks sockets and loads each). This module crops them
 square, downscales them to figure size, converts them to floats in [0, 1],
-filters them with :func:`convviz.conv2d` and packs the results as uint8 pixels
+filters them with :func:`convviz.conv.conv2d` and packs the results as uint8 pixels
 for the page.
 """
 
@@ -237,7 +237,7 @@ def filter_image(
     dilation: int = 1,
     flip: bool = False,
 ) -> np.ndarray:
-    """Filter a picture with :func:`convviz.conv2d` (cross-correlation, as PyTorch).
+    """Filter a picture with :func:`convviz.conv.conv2d` (cross-correlation, as PyTorch).
 
     A grey image ``(H, W)`` with a kernel ``(k_h, k_w)`` gives one map
     ``(o_h, o_w)``; an image ``(H, W, C)`` with a bank ``(C_out, C, k_h, k_w)``

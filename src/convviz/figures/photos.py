@@ -575,7 +575,20 @@ def photo_upsample_figure() -> Figure:
             "fourth picture applies the same method to a flat image, which shows the "
             "pattern alone."
         ),
-        controls=[Control("method", "upsampling", list(UPSAMPLERS))],
+        controls=[
+            Control(
+                "method",
+                "upsampling",
+                list(UPSAMPLERS),
+                labels=[
+                    "transposed k=3 (equal)",
+                    "transposed k=4 (equal)",
+                    "transposed k=3 (tent)",
+                    "resize, 3x3 conv",
+                    "conv, pixel shuffle",
+                ],
+            )
+        ],
         build=_build_upsample,
     )
 
@@ -800,7 +813,12 @@ def photo_dilated_figure() -> Figure:
             "copies of the photo, and the edge kernel responds to coarser structures."
         ),
         controls=[
-            Control("kernel", "kernel", list(DILATED_KERNELS)),
+            Control(
+                "kernel",
+                "kernel",
+                list(DILATED_KERNELS),
+                labels=["blur (mean)", "edges (centre − ring)"],
+            ),
             Control("dilation", "dilation d", list(DILATIONS)),
         ],
         build=_build_dilated,
