@@ -3,7 +3,7 @@
 scikit-image ships a few sample photographs inside its wheel (``skimage.data``);
 the ones named in :data:`SAMPLES` load from the installed package with no
 network access (a test blocks sockets and loads each). This module crops them
-square, downscales them to figure size, converts them to floats in [0, 1],
+square, downscales them to figure size by block means, converts them to floats in [0, 1],
 filters them with :func:`convviz.conv.conv2d` and packs the results as uint8 pixels
 for the page.
 """
@@ -17,6 +17,7 @@ import numpy as np
 from convviz.conv import conv2d
 
 __all__ = [
+    "LUMINANCE",
     "SAMPLES",
     "check_image",
     "check_kernel_fits",
@@ -102,10 +103,11 @@ def check_kernel_fits(
 
 
 def downscale(image: np.ndarray, size: int) -> np.ndarray:
-    """Crop the centre square of an image and shrink it to ``size x size`` pixels.
+    """Crop a centre square and shrink it to ``size x size`` pixels by block means.
 
-    Shrinking averages the pixels each new pixel covers (anti-aliased resize by
-    ``skimage.transform.resize``), so fine detail blurs rather than aliasing.
+    The square's side is the largest multiple of ``size`` that fits the image,
+    ``f·size`` with ``f = ⌊min(H, W) / size⌋``; each new pixel is the mean of an
+    ``f x f`` block of it (so fine detail blurs rather than aliasing).
 
     Parameters
     ----------
@@ -123,21 +125,35 @@ def downscale(image: np.ndarray, size: int) -> np.ndarray:
     ValueError
         If the image is not 2D or 3D, or ``size`` is out of range.
     """
-    from skimage.transform import resize
-
     arr = check_image(image).astype(np.float64)
     side = min(arr.shape[:2])
     if not isinstance(size, (int, np.integer)) or not 1 <= size <= side:
         raise ValueError(
             f"size must be an int in [1, {side}] for image.shape={arr.shape}, got size={size!r}"
         )
-    top, left = (arr.shape[0] - side) // 2, (arr.shape[1] - side) // 2
-    square = arr[top : top + side, left : left + side]
-    return resize(square, (size, size, *arr.shape[2:]), anti_aliasing=True, preserve_range=True)
+    f = side // size
+    top, left = (arr.shape[0] - f * size) // 2, (arr.shape[1] - f * size) // 2
+    square = arr[top : top + f * size, left : left + f * size]
+    blocks = square.reshape(size, f, size, f, *arr.shape[2:])
+    return blocks.mean(axis=(1, 3))
+
+
+#: The file of each sample inside ``skimage/data`` (what ``skimage.data.<name>()`` reads).
+_FILES = {name: f"{name}.png" for name in SAMPLES}
+
+#: The colour samples (the others are grey).
+_COLOUR = {"astronaut", "chelsea", "coffee"}
+
+#: Luminance weights of ``skimage.color.rgb2gray``.
+LUMINANCE = np.array([0.2125, 0.7154, 0.0721])
 
 
 def load(name: str, size: int | None = 64, *, grey: bool = False) -> np.ndarray:
     """A bundled sample photograph as floats in [0, 1], cropped square and downscaled.
+
+    The photograph is the PNG file that ``skimage.data.<name>()`` returns, read
+    from the installed scikit-image package with Pillow (which avoids importing
+    ``skimage.io``, a second's start-up).
 
     Parameters
     ----------
@@ -145,11 +161,11 @@ def load(name: str, size: int | None = 64, *, grey: bool = False) -> np.ndarray:
         One of :data:`SAMPLES` (``camera``, ``astronaut``, ``coins``, ``chelsea``,
         ``coffee``).
     size : int or None, default 64
-        Side in pixels of the square result; ``None`` keeps the full photograph
-        (not cropped).
+        Side in pixels of the square result (:func:`downscale`); ``None`` keeps
+        the full photograph (not cropped).
     grey : bool, default False
         Convert a colour photograph to grey with the luminance weights of
-        ``skimage.color.rgb2gray`` (0.2125 R + 0.7154 G + 0.0721 B).
+        ``skimage.color.rgb2gray``: 0.2125 R + 0.7154 G + 0.0721 B.
 
     Returns
     -------
@@ -163,13 +179,15 @@ def load(name: str, size: int | None = 64, *, grey: bool = False) -> np.ndarray:
     """
     if name not in SAMPLES:
         raise ValueError(f"name must be one of {sorted(SAMPLES)}, got name={name!r}")
-    import skimage.data
-    from skimage.color import rgb2gray
-    from skimage.util import img_as_float
+    from importlib import resources
 
-    image = img_as_float(getattr(skimage.data, name)())
+    from PIL import Image
+
+    with resources.files("skimage.data").joinpath(_FILES[name]).open("rb") as f:
+        image = np.asarray(Image.open(f).convert("RGB" if name in _COLOUR else "L"))
+    image = image.astype(np.float64) / 255.0
     if grey and image.ndim == 3:
-        image = rgb2gray(image)
+        image = image @ LUMINANCE
     if size is not None:
         image = downscale(image, size)
     return np.clip(image, 0.0, 1.0)
