@@ -288,7 +288,9 @@ def _build_bank(filt: str) -> dict:
     sel = scale_of(c, np.concatenate([parts[c], y[c : c + 1]]))
     panels = [image_panel("x", f"photo x ({BANK_SIZE}x{BANK_SIZE}, 3 channels)", x, win=win, px=px)]
     for ch, colour in enumerate(_CHANNELS):
-        panels.append(grid(f"w{colour[0].upper()}", f"w[{c}, {colour}]", w[c, ch], role="kernel"))
+        panels.append(
+            grid(f"w{colour[0].upper()}", f"w[{c}, {colour}]", _weights(w[c, ch]), role="kernel")
+        )
         panels.append(
             image_panel(
                 f"p{colour[0]}",
