@@ -12,6 +12,7 @@ __version__ = "0.1.0"
 from convviz import exercises as exercises
 from convviz import figures as figures
 from convviz import grad as grad
+from convviz import images as images
 from convviz import nn as nn
 from convviz.conv import *  # noqa: F403
 from convviz.cost import *  # noqa: F403

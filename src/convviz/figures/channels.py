@@ -323,4 +323,6 @@ def multi_channel_figure() -> Figure:
     )
 
 
-FIGURES = [one_channel_figure, multi_channel_figure]
+from convviz.figures.photos import photo_bank_figure  # noqa: E402 (real photographs)
+
+FIGURES = [one_channel_figure, multi_channel_figure, photo_bank_figure]

@@ -246,4 +246,6 @@ def dilated_stack_figure() -> Figure:
     )
 
 
-FIGURES = [dilated_kernel_figure, dilated_stack_figure]
+from convviz.figures.photos import photo_dilated_figure  # noqa: E402 (real photographs)
+
+FIGURES = [dilated_kernel_figure, dilated_stack_figure, photo_dilated_figure]

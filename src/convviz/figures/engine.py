@@ -286,9 +286,14 @@ class Figure:
         return LiveFigure(self)
 
 
+#: The renderer's files, in load order: panel drawers (``image.js``), then ``convviz.js``.
+RENDERER_FILES = ("image.js", "convviz.js")
+
+
 def renderer_source() -> str:
     """The JavaScript renderer shared by the static page and the live widget."""
-    return resources.files("convviz.figures").joinpath("static/convviz.js").read_text("utf-8")
+    static = resources.files("convviz.figures").joinpath("static")
+    return "\n".join(static.joinpath(name).read_text("utf-8") for name in RENDERER_FILES)
 
 
 def grid(

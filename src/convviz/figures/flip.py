@@ -147,4 +147,6 @@ def flip_figure() -> Figure:
     )
 
 
-FIGURES = [flip_figure]
+from convviz.figures.photos import photo_flip_figure  # noqa: E402 (real photographs)
+
+FIGURES = [flip_figure, photo_flip_figure]

@@ -141,4 +141,6 @@ def pointwise_figure() -> Figure:
     )
 
 
-FIGURES = [pointwise_figure]
+from convviz.figures.photos import photo_mix_figure  # noqa: E402 (real photographs)
+
+FIGURES = [pointwise_figure, photo_mix_figure]

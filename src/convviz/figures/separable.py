@@ -239,4 +239,6 @@ def depthwise_separable_figure() -> Figure:
     )
 
 
-FIGURES = [spatially_separable_figure, depthwise_separable_figure]
+from convviz.figures.photos import photo_separable_figure  # noqa: E402 (real photographs)
+
+FIGURES = [spatially_separable_figure, depthwise_separable_figure, photo_separable_figure]

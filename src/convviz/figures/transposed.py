@@ -527,4 +527,12 @@ def checkerboard_stack_figure() -> Figure:
     )
 
 
-FIGURES = [upsample_figure, matrix_figure, checkerboard_figure, checkerboard_stack_figure]
+from convviz.figures.photos import photo_upsample_figure  # noqa: E402 (real photographs)
+
+FIGURES = [
+    upsample_figure,
+    matrix_figure,
+    checkerboard_figure,
+    checkerboard_stack_figure,
+    photo_upsample_figure,
+]

@@ -282,4 +282,6 @@ def two_views_figure() -> Figure:
     )
 
 
-FIGURES = [volume_figure, two_views_figure]
+from convviz.figures.photos import photo_video_figure  # noqa: E402 (real photographs)
+
+FIGURES = [volume_figure, two_views_figure, photo_video_figure]

@@ -69,6 +69,9 @@
     return p.name + "[" + (r + p.origin[0]) + "," + (c + p.origin[1]) + "]";
   }
 
+  /** The drawer of a panel with a `kind` (static/image.js registers "image"), or null. */
+  function plugin(p) { return (p.kind && (root.convvizPanels || {})[p.kind]) || null; }
+
   function el(tag, attrs, text) {
     var e = document.createElement(tag);
     Object.keys(attrs || {}).forEach(function (k) { e.setAttribute(k, attrs[k]); });
@@ -729,7 +732,7 @@
             var g = geometry(p);
             html.push('<div class="cv-panel cv-role-' + esc(p.role) + '" data-panel="' + pi + '" data-name="' +
               esc(p.name) + '"><div class="cv-panel-label">' + esc(p.label) + "</div>" +
-              (g.canvas ? '<canvas class="cv-canvas" role="img" aria-label="' + esc(p.label) + '"></canvas>' +
+              (plugin(p) ? plugin(p).html(p, pi) : g.canvas ? '<canvas class="cv-canvas" role="img" aria-label="' + esc(p.label) + '"></canvas>' +
                 '<svg class="cv-grid cv-barbox" width="124" height="26">' + barSVG(g, 2) + "</svg>"
                 : panelSVG(p, pi, info, reveal, s, v)) + "</div>");
           });
@@ -739,7 +742,7 @@
         state.nodes = Array.prototype.map.call(stage.querySelectorAll(".cv-view"), function (vnode) {
           var list = Array.prototype.map.call(vnode.querySelectorAll(".cv-panel"), function (pnode) {
             return { cells: pnode.querySelectorAll("g.cv-cell"), overlay: pnode.querySelector(".cv-overlay"),
-              canvas: pnode.querySelector("canvas") };
+              canvas: pnode.querySelector("canvas"), panel: pnode };
           });
           list.box3d = vnode.querySelector(".cv-3d-box");
           return list;
@@ -769,7 +772,9 @@
         v.panels.forEach(function (p, pi) {
           var node = state.nodes[vi][pi], g = geometry(p), lit = !!info.hl[pi];
           if (lit) now[pi] = true;
-          if (g.canvas) {
+          if (plugin(p)) {
+            plugin(p).draw(node.panel, p, v, state.step, container);
+          } else if (g.canvas) {
             if (!lit && !was[pi] && state.shownStep >= 0 && !p.progressive) return;
             pal = pal || palette(container);
             drawCanvas(node.canvas, p, pi, info, reveal, b, pal);

@@ -1,0 +1,146 @@
+"""The photograph figures in the built book: controls redraw the pictures, fast, in both
+themes and on a phone; the window moves with the step; a click on an output steps to it."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.browser.conftest import SITE
+from tests.browser.figures import registry, set_control
+
+PHOTOS = {k: f for k, f in registry().items() if k.startswith("photo-")}
+
+
+def _pages():
+    pages = {}
+    if not SITE.exists():
+        return pages
+    for path in sorted(SITE.rglob("*.html")):
+        text = path.read_text(encoding="utf-8")
+        for fig_id in PHOTOS:
+            if f'id="cv-{fig_id}"' in text:
+                pages[fig_id] = path.relative_to(SITE).as_posix()
+    return pages
+
+
+PAGES = _pages()
+CASES = sorted(PAGES.items())
+
+# A digest of every picture of a figure as drawn now (the canvases' pixels).
+_DIGEST = """(id) => Array.from(document.querySelectorAll('#cv-' + id + ' canvas.cv-image')).map(c => {
+  const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+  let h = 0;
+  for (let i = 0; i < d.length; i += 7) h = (h * 31 + d[i]) % 1000000007;
+  return c.width + 'x' + c.height + ':' + h;
+}).join('|')"""
+
+
+# The input photograph's pixel at three quarters of its width and height (away from
+# the window, which starts at the top left).
+_PIXEL = """(id) => {
+  const c = document.querySelector('#cv-' + id + ' canvas.cv-image');
+  return Array.from(c.getContext('2d').getImageData(
+    Math.floor(c.width * 0.75), Math.floor(c.height * 0.75), 1, 1).data);
+}"""
+
+
+def _open(page, base_url, path, fig_id):
+    page.goto(f"{base_url}/{path}", wait_until="load")
+    page.wait_for_selector(f"#cv-{fig_id} canvas.cv-image")
+    page.eval_on_selector(f"#cv-{fig_id}", "e => e.scrollIntoView()")
+
+
+def test_every_photo_figure_is_in_the_book():
+    assert sorted(PAGES) == sorted(PHOTOS)
+    assert len(PHOTOS) >= 7
+
+
+@pytest.mark.parametrize(("fig_id", "path"), CASES)
+def test_each_control_redraws_the_pictures_within_16_ms(visit, base_url, fig_id, path):
+    fig = PHOTOS[fig_id]
+    page = visit.page
+    page.set_viewport_size({"width": 1280, "height": 900})
+    _open(page, base_url, path, fig_id)
+    times = []
+    for control in fig.controls:
+        before = page.evaluate(_DIGEST, fig_id)
+        seen = {before}
+        for oi in range(len(control.options)):
+            if oi == control.default:
+                continue
+            set_control(page, fig_id, control.name, oi)
+            times.append(page.eval_on_selector(f"#cv-{fig_id}", "e => e.cvRenderMs"))
+            seen.add(page.evaluate(_DIGEST, fig_id))
+        # every option draws different pictures (a new kernel, dilation, frame...)
+        assert len(seen) == len(control.options), (fig_id, control.name, len(seen))
+        set_control(page, fig_id, control.name, control.default)
+        assert page.evaluate(_DIGEST, fig_id) == before  # and coming back restores them
+    times.sort()
+    # the redraw budget: 16 ms for a control change (the median; the worst allows for a
+    # garbage collection or a busy machine)
+    assert times[len(times) // 2] <= 16, times
+    assert times[-1] <= 50, times
+    assert visit.errors == [] and visit.outside == [] and visit.failed == []
+
+
+@pytest.mark.parametrize(("fig_id", "path"), CASES)
+def test_the_window_moves_with_the_step(visit, base_url, fig_id, path):
+    page = visit.page
+    _open(page, base_url, path, fig_id)
+    root = f"#cv-{fig_id}"
+    page.focus(f"{root} .cv-step")
+    page.keyboard.press("Home")
+    first = page.evaluate(_DIGEST, fig_id)
+    page.eval_on_selector(
+        f"{root} .cv-step",
+        "e => { e.value = Math.floor(e.max / 2); e.dispatchEvent(new Event('input', {bubbles: true})); }",
+    )
+    middle = page.evaluate(_DIGEST, fig_id)
+    assert middle != first
+    steps = page.eval_on_selector(f"{root} .cv-step", "e => +e.max + 1")
+    assert steps == max(len(v["steps"]) for v in PHOTOS[fig_id].frame()["views"])
+    assert page.eval_on_selector(root, "e => e.cvRenderMs") <= 16
+
+
+def test_clicking_an_output_pixel_steps_to_it(visit, base_url):
+    fig_id = "photo-flip"
+    page = visit.page
+    page.set_viewport_size({"width": 1280, "height": 900})
+    _open(page, base_url, PAGES[fig_id], fig_id)
+    out = f"#cv-{fig_id} .cv-view[data-view='0'] .cv-panel[data-panel='2'] canvas.cv-image"
+    box = page.eval_on_selector(
+        out, "c => { const r = c.getBoundingClientRect(); return [r.width, r.height]; }"
+    )
+    # the output has no padding margin: 64 pixels across the canvas; aim at pixel (10, 40)
+    page.click(out, position={"x": (40 + 0.5) * box[0] / 64, "y": (10 + 0.5) * box[1] / 64})
+    assert page.get_attribute(f"#cv-{fig_id}", "data-step") == str(10 * 64 + 40)
+
+
+@pytest.mark.parametrize(("fig_id", "path"), CASES)
+def test_dark_theme_and_phone_width(browser, base_url, fig_id, path):
+    context = browser.new_context(viewport={"width": 390, "height": 844})
+    try:
+        page = context.new_page()
+        errors = []
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        _open(page, base_url, path, fig_id)
+        light = page.evaluate(_DIGEST, fig_id)
+        photo_light = page.evaluate(_PIXEL, fig_id)
+        page.evaluate("document.documentElement.setAttribute('data-theme', 'dark')")
+        page.wait_for_timeout(100)
+        # the window's outline (and signed maps, and the padding margin) take the dark
+        # theme's colours; the photograph itself stays the same photograph
+        assert page.evaluate(_DIGEST, fig_id) != light
+        assert page.evaluate(_PIXEL, fig_id) == photo_light
+        sizes = page.evaluate(
+            """(id) => ({page: document.documentElement.scrollWidth,
+                        view: document.documentElement.clientWidth,
+                        widest: Math.max(...Array.from(document.querySelectorAll(
+                          '#cv-' + id + ' canvas.cv-image')).map(c => c.getBoundingClientRect().right))})""",
+            fig_id,
+        )
+        assert sizes["widest"] <= sizes["view"], sizes  # every picture fits a phone
+        assert sizes["page"] <= sizes["view"] + 1, sizes  # and the page does not scroll sideways
+        assert errors == []
+    finally:
+        context.close()
