@@ -605,7 +605,7 @@ def _flip_last(w: np.ndarray, axes: int) -> np.ndarray:
 
 FLIPPED = (
     "the output matches the kernel flipped. Deep learning's convolution is a "
-    "cross-correlation: y[o] = sum_k x[o*s + k*d] w[k], with no reversal of w."
+    "cross-correlation: y[r] = sum_t x[r*s + t*d] w[t], with no reversal of w."
 )
 OFF_BY_ONE = (
     "the output size is off by one. o = floor((i + 2p - d(k - 1) - 1) / s) + 1: "
@@ -685,7 +685,7 @@ _register(
     Exercise(
         "convolve1d",
         "01",
-        "full convolution of two 1-D signals, (x * w)[n] = sum_k x[n - k] w[k]",
+        "full convolution of two 1-D signals, (x * w)[n] = sum_j x[n - j] w[j]",
         "convolve1d(x, w)",
         {"n": (1, 8), "m": (1, 4), "seed": (0, 1000)},
         _signals,
@@ -696,7 +696,7 @@ _register(
         mistakes=(
             _variant(
                 "the output matches a cross-correlation: convolution reverses the kernel, "
-                "it pairs x[n - k] with w[k].",
+                "it pairs x[n - j] with w[j].",
                 lambda x, w: np.correlate(x, w, "full"),
             ),
             Mistake(
@@ -712,7 +712,7 @@ _register(
     Exercise(
         "correlate1d",
         "01",
-        "'valid' cross-correlation of two 1-D signals, y[n] = sum_k x[n + k] w[k]",
+        "'valid' cross-correlation of two 1-D signals, y[n] = sum_j x[n + j] w[j]",
         "correlate1d(x, w)",
         {"n": (1, 8), "m": (1, 4), "seed": (0, 1000)},
         _signals_valid,
