@@ -442,7 +442,9 @@ def torch_flop_counter_macs(model: Any, input_shape: Sequence[int]) -> int:
     operators themselves (convolution, transposed convolution, matrix product) and
     reports two FLOPs per MAC; it prices nothing else (no normalisation, no
     element-wise operations). The model runs in eval mode under ``torch.no_grad``,
-    on zeros of ``input_shape``; its training flag is restored afterwards.
+    on zeros of ``input_shape`` on the device of its parameters (so a network built
+    under ``torch.device("meta")`` is counted without storage); its training flag is
+    restored afterwards.
 
     Parameters
     ----------
@@ -468,11 +470,12 @@ def torch_flop_counter_macs(model: Any, input_shape: Sequence[int]) -> int:
     if not shape or min(shape) < 1:
         raise ValueError(f"input_shape must hold positive sizes, got input_shape={input_shape!r}")
     modes = {m: m.training for m in model.modules()} if isinstance(model, torch.nn.Module) else {}
+    device = next((q.device for q in model.parameters()), None) if modes else None
     try:
         if modes:
             model.eval()
         with FlopCounterMode(display=False) as counter, torch.no_grad():
-            model(torch.zeros(shape))
+            model(torch.zeros(shape, device=device))
     finally:
         for m, training in modes.items():
             m.training = training
