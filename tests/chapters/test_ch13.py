@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
+from solutions import run_solution
 from torch import nn
 from torch.utils.flop_counter import FlopCounterMode
 
@@ -406,3 +407,13 @@ def _resnet34():
             c = width
     layers += [nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(512, 1000, bias=False)]
     return nn.Sequential(*layers).eval()
+
+
+@pytest.mark.parametrize("label", ["ch13-ex-grouped", "ch13-ex-transposed"])
+def test_flop_counter_solutions_run_as_pasted(chapter, label):
+    """The chapter no longer imports FlopCounterMode: a solution that uses it imports it."""
+    ns, _ = chapter(STEM)
+    ns = {k: v for k, v in ns.items() if k != "FlopCounterMode"}
+    scope = run_solution(ns, STEM, label)
+    expected = {"ch13-ex-grouped": 2 * 14_450_688, "ch13-ex-transposed": 262_144}[label]
+    assert scope["c"].get_total_flops() == expected
