@@ -110,3 +110,11 @@ def test_separable_chapter_writes_k_and_c_out_not_the_articles_h_and_n_c():
 @pytest.mark.parametrize("chapter", CHAPTERS, ids=lambda p: p.stem)
 def test_output_padding_letter_a_is_not_a_channel_count(chapter):
     assert not re.search(r"\$a = C", chapter.read_text()), chapter.stem
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS, ids=lambda p: p.stem)
+def test_taps_are_t_and_output_cells_are_not(chapter):
+    # the index page: a tap is indexed by t, an output cell by r; o is not both a channel and a size
+    text = chapter.read_text()
+    assert not re.search(r"output (?:cell|position) [`$]t[`$]", text), chapter.stem
+    assert not re.search(r"channel \$o\$[^.]*there are \$o =", text, re.S), chapter.stem
