@@ -488,6 +488,17 @@ RELATIONSHIPS: tuple[Relationship, ...] = (
 def relationship(label: int | str) -> Relationship:
     """The relationship with this label: the paper's number (1 to 15) or ``"15T"``.
 
+    Parameters
+    ----------
+    label : int or str
+        ``1`` to ``15`` (or ``"1"`` to ``"15"``) for Dumoulin and Visin's numbering,
+        ``"15T"`` for the dilated transposed case the guide does not state.
+
+    Returns
+    -------
+    Relationship
+        The entry of ``RELATIONSHIPS`` with that label.
+
     Raises
     ------
     ValueError
