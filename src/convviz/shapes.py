@@ -493,6 +493,17 @@ RELATIONSHIPS: tuple[Relationship, ...] = (
 def relationship(label: int | str) -> Relationship:
     """The relationship with this label: the paper's number (1 to 15) or ``"15T"``.
 
+    Parameters
+    ----------
+    label : int or str
+        ``1`` to ``15`` (or ``"1"`` to ``"15"``) for Dumoulin and Visin's numbering,
+        ``"15T"`` for the dilated transposed case the guide does not state.
+
+    Returns
+    -------
+    Relationship
+        The entry of ``RELATIONSHIPS`` with that label.
+
     Raises
     ------
     ValueError
@@ -651,8 +662,11 @@ def unread_cells(
 
     Output cell ``j`` reads input cells ``j s - p + t d`` for ``t = 0 .. k - 1``; every
     other cell of the input does not influence the output. The floor leaves up to
-    ``s - 1`` such cells at the end (:func:`floor_remainder`); when ``d > s`` or
-    ``s > d k`` cells between the windows' taps are skipped too.
+    ``s - 1`` such cells at the end (:func:`floor_remainder`). Cells are skipped
+    between windows when ``s > d (k - 1) + 1``, and between the taps of a dilated
+    window when no other window reads them: with ``s = d = 2`` only every second
+    cell is read, while with ``s = 1`` every cell from the first window to the last
+    is read whatever ``d``.
 
     Parameters
     ----------

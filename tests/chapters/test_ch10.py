@@ -185,6 +185,8 @@ def test_ioannou_result_is_not_overstated():
     text = (BOOK / f"{STEM}.md").read_text()
     assert "tend\nto concentrate in blocks anyway" not in text
     assert "one experiment" in text and "a hint, not a law" in text
+    # what the tutorial concludes, reported as its author's reading, not softened or adopted
+    assert "He reads this as a sign that\nfilter groups learn better representations" in text
 
 
 def test_no_private_function_is_shown():

@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
+from solutions import run_solution
 from torch import nn
 from torch.utils.flop_counter import FlopCounterMode
 
@@ -424,3 +425,13 @@ def test_mobilenet_table2_exercise(chapter):
     assert weights == sum(scope["weights"].values()) < sum(p.numel() for p in net.parameters())
     # the MACs of each kind, against torch's operator counter
     assert sum(scope["macs"].values()) == _meta_macs(net)
+
+
+@pytest.mark.parametrize("label", ["ch13-ex-grouped", "ch13-ex-transposed"])
+def test_flop_counter_solutions_run_as_pasted(chapter, label):
+    """The chapter no longer imports FlopCounterMode: a solution that uses it imports it."""
+    ns, _ = chapter(STEM)
+    ns = {k: v for k, v in ns.items() if k != "FlopCounterMode"}
+    scope = run_solution(ns, STEM, label)
+    expected = {"ch13-ex-grouped": 2 * 14_450_688, "ch13-ex-transposed": 262_144}[label]
+    assert scope["c"].get_total_flops() == expected

@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
+from solutions import run_solution
 from torch import nn
 from torch.utils.flop_counter import FlopCounterMode
 
@@ -236,3 +237,29 @@ def test_implement_it_solutions_pass_their_checks(chapter):
     from exercise_checks import check_implement_it
 
     check_implement_it(chapter, "14-errata")
+
+
+def test_transposed_size_exercise_is_new_and_right(chapter):
+    """ch14-impl-tsize asks a dilated case, not ch5's worked 4 -> 7 or 8 again; torch decides."""
+    ns, _ = chapter(STEM)
+    scope = run_solution(ns, STEM, "ch14-impl-tsize")
+    sizes = [
+        F.conv_transpose1d(
+            torch.zeros(1, 1, 5),
+            torch.zeros(1, 1, 3),
+            stride=2,
+            padding=2,
+            output_padding=a,
+            dilation=3,
+        ).shape[-1]
+        for a in range(3)
+    ]
+    back = [
+        F.conv1d(torch.zeros(1, 1, n), torch.zeros(1, 1, 3), stride=2, padding=2, dilation=3).shape[
+            -1
+        ]
+        for n in sizes
+    ]
+    assert scope["sizes"] == sizes == [11, 12, 13]
+    assert back == [5, 5, 6]
+    assert "for n in sizes]  # [5, 5, 6]" in (BOOK / f"{STEM}.md").read_text()

@@ -75,7 +75,46 @@ def test_bibliography_is_one_bib_file_and_every_citation_resolves():
 
 @pytest.mark.parametrize("chapter", CHAPTERS, ids=lambda p: p.stem)
 def test_citations_are_links_not_plain_text(chapter):
-    text = chapter.read_text()
-    # no "(Author et al., 2016)" or "Author et al. 2016" left as plain text
-    assert not re.search(r"et al\.,? (19|20)\d\d", text), chapter.stem
+    # the prose only: code may name its data's source ("He et al. 2015, table 1")
+    text = re.sub(
+        r"```(?:\{code-cell\}|python)[^\n]*\n.*?\n```", "", chapter.read_text(), flags=re.S
+    )
+    # no "(Author et al., 2016)", "Author et al. 2016" or "Author et al. (2016)" left as plain text
+    assert not re.search(r"et al\.,? \(?(19|20)\d\d", text), chapter.stem
     assert not re.search(r"\((?:[A-Z][a-z]+,? )+(?:and [A-Z][a-z]+,? )?(19|20)\d\d\)", text)
+    # nor a paper given by its arXiv number or its journal instead of a {cite}
+    assert not re.search(
+        r"arXiv:\d{4}\.\d{4,5}|Communications of the ACM|\(Distill, (19|20)\d\d\)", text
+    )
+    # papers whose entries are in references.bib are cited, not named with their year
+    for authors in (
+        "Shi et al.",
+        "Araujo, Norris and Sim",
+        "Luo, Li, Urtasun",
+        "Williams, Waterman",
+    ):
+        assert authors not in text, (chapter.stem, authors)
+
+
+def test_separable_chapter_writes_k_and_c_out_not_the_articles_h_and_n_c():
+    text = (BOOK / "08-separable-convolution.md").read_text()
+    # N_c and h are the article's letters: named once, in the admonition about its claims
+    uses = [m.start() for m in re.finditer(r"N_c|h\^2|\$h\$|h \\times h", text)]
+    quote = text.index("writes the kernel size $h$ and the output channels $N_c$")
+    title = text.index('"h is even" and "N_c much larger than h"')
+    assert all(u in range(title, title + 50) or u in range(quote, quote + 70) for u in uses), uses
+    # a depthwise separable filter is w_pw[o, c] w_dw[c]: p and k are not array names
+    assert "p[o, c]" not in text and "k[c]" not in text
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS, ids=lambda p: p.stem)
+def test_output_padding_letter_a_is_not_a_channel_count(chapter):
+    assert not re.search(r"\$a = C", chapter.read_text()), chapter.stem
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS, ids=lambda p: p.stem)
+def test_taps_are_t_and_output_cells_are_not(chapter):
+    # the index page: a tap is indexed by t, an output cell by r; o is not both a channel and a size
+    text = chapter.read_text()
+    assert not re.search(r"output (?:cell|position) [`$]t[`$]", text), chapter.stem
+    assert not re.search(r"channel \$o\$[^.]*there are \$o =", text, re.S), chapter.stem

@@ -372,3 +372,12 @@ def test_valid_settings_is_exactly_what_torch_accepts():
                         assert (k, s, p, d) not in got
                     else:
                         assert got[(k, s, p, d)] == shape[0]
+
+
+def test_unread_cells_docstring_examples():
+    # stride 1 reads every cell between the first and the last window, whatever d
+    assert unread_cells(10, 3, stride=1, dilation=3) == []
+    # s = d = 2: every second cell is skipped although s < d (k - 1) + 1
+    assert unread_cells(9, 3, stride=2, dilation=2) == [1, 3, 5, 7]
+    # s > d (k - 1) + 1: gaps between windows
+    assert unread_cells(10, 2, stride=4) == [2, 3, 6, 7]

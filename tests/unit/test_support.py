@@ -28,9 +28,11 @@ def stack(dilations, strides):
 )
 def test_gradient_support_equals_the_derived_support(dilations, data):
     strides = [data.draw(st.integers(1, 2)) for _ in dilations]
-    assume(sum(s > 1 for s in strides) <= 1)  # keep the output of a 30-cell input non-empty
     layers = [cv.Layer(3, stride=s, dilation=d) for d, s in zip(dilations, strides, strict=True)]
-    size = 30
+    size = n = 30
+    for d, s in zip(dilations, strides, strict=True):  # keep every layer's output non-empty
+        assume(cv.is_valid_conv(n, 3, s, 0, d))
+        n = cv.conv_output_size(n, 3, s, 0, d)
     fn = stack(dilations, strides)
     o = fn(torch.zeros(1, 1, size, size)).shape[-1]
     j = data.draw(st.integers(0, o - 1))
@@ -70,6 +72,13 @@ def test_torch_flop_counter_macs_counts_conv_macs():
     with torch.device("meta"):  # a model with no storage is counted on its own device
         meta = torch.nn.Conv2d(3, 8, 3, padding=1)
     assert cv.torch_flop_counter_macs(meta, (2, 3, 10, 10)) == 2 * 8 * 10 * 10 * 3 * 3 * 3
+    # a network built on the meta device (shapes, no storage) is counted on that device
+    with torch.device("meta"):
+        meta_net = torch.nn.Sequential(torch.nn.Conv2d(3, 8, 3, padding=1), torch.nn.Linear(10, 4))
+    assert (
+        cv.torch_flop_counter_macs(meta_net, (2, 3, 10, 10))
+        == 2 * 8 * 10 * 10 * 27 + 2 * 8 * 10 * 10 * 4
+    )
 
 
 def _holes(dilations, k=3):
