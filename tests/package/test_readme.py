@@ -43,3 +43,11 @@ def test_the_extras_table_is_the_one_of_pyproject():
     ]
     in_readme = set(re.findall(r'`pip install "\.\[(\w+)\]"`', TEXT))
     assert in_readme == set(extras), (sorted(in_readme), sorted(extras))
+
+
+def test_the_makefile_reuses_a_venv_made_by_hand_as_the_readme_says():
+    makefile = (ROOT / "Makefile").read_text()
+    assert "python3.12 -m venv .venv" in TEXT and "python3 -m venv .venv" in makefile
+    # the venv is created only when .venv/bin/python is missing
+    assert "test -x $(PY) || python3 -m venv .venv" in makefile
+    assert "PY := .venv/bin/python" in makefile
