@@ -30,7 +30,9 @@ What is refused, where NumPy and SciPy accept it: complex input (``TypeError``; 
 real and imaginary parts), mode given as an integer code (``TypeError``; NumPy reads
 0, 1, 2 as 'valid', 'same', 'full'), and in 2D ``'valid'`` with a kernel larger than
 the image (``ValueError``). Empty input is refused (``ValueError``), as
-:func:`numpy.convolve` does.
+:func:`numpy.convolve` does. Integer and bool inputs are converted to float64 before
+the sums (NumPy and SciPy sum in the integer type, which wraps around on overflow);
+float inputs keep their common dtype.
 """
 
 from __future__ import annotations
@@ -208,7 +210,7 @@ def correlate1d(x: np.ndarray, w: np.ndarray, mode: Mode = "valid") -> np.ndarra
 
     Returns
     -------
-    ndarray, shape (L,)
+    ndarray, shape (L,), float (float64 for integer or bool input)
         ``y[j] = sum_k x[j + k - (M - 1)] w[k]`` over the ``'full'`` index
         ``j``, cut to the mode's window; ``x`` is zero outside ``0..N-1``.
 
@@ -237,7 +239,7 @@ def convolve1d(x: np.ndarray, w: np.ndarray, mode: Mode = "full") -> np.ndarray:
 
     Returns
     -------
-    ndarray, shape (L,)
+    ndarray, shape (L,), float (float64 for integer or bool input)
         ``y[n] = sum_k x[n - k] w[k]``, cut to the mode's window; only products of
         a signal entry and a kernel entry are summed, as in NumPy, so
         ``convolve1d([1., 2., 3.], [1., inf])`` is ``[1, inf, inf, inf]``.
@@ -254,7 +256,11 @@ def convolve1d(x: np.ndarray, w: np.ndarray, mode: Mode = "full") -> np.ndarray:
 
 
 def correlate1d_loop(x: np.ndarray, w: np.ndarray, mode: Mode = "valid") -> np.ndarray:
-    """Loop version of :func:`correlate1d`: slide ``w`` over ``x`` as it is."""
+    """Loop version of :func:`correlate1d`: slide ``w`` over ``x`` as it is.
+
+    Same arguments, result and refusals (``TypeError`` for complex input or a ``mode``
+    that is not a string, ``ValueError`` for empty input) as :func:`correlate1d`.
+    """
     x, w = _pair(x, w, 1)
     n, m = len(x), len(w)
     start, length = mode_window(n, m, mode, flipped=False)
@@ -269,7 +275,11 @@ def correlate1d_loop(x: np.ndarray, w: np.ndarray, mode: Mode = "valid") -> np.n
 
 
 def convolve1d_loop(x: np.ndarray, w: np.ndarray, mode: Mode = "full") -> np.ndarray:
-    """Loop version of :func:`convolve1d`: ``y[n] = sum_j x[n - j] w[j]``."""
+    """Loop version of :func:`convolve1d`: ``y[n] = sum_j x[n - j] w[j]``.
+
+    Same arguments, result and refusals (``TypeError`` for complex input or a ``mode``
+    that is not a string, ``ValueError`` for empty input) as :func:`convolve1d`.
+    """
     x, w = _pair(x, w, 1)
     n, m = len(x), len(w)
     start, length = mode_window(n, m, mode, flipped=True)
@@ -297,7 +307,7 @@ def correlate2d(x: np.ndarray, w: np.ndarray, mode: Mode = "valid") -> np.ndarra
 
     Returns
     -------
-    ndarray, shape (H_out, W_out)
+    ndarray, shape (H_out, W_out), float (float64 for integer or bool input)
         ``y[a, b] = sum_{p, q} x[a + p, b + q] w[p, q]`` (``'valid'``); the same
         as ``torch.nn.functional.conv2d`` with one channel.
 
@@ -328,7 +338,7 @@ def convolve2d(x: np.ndarray, w: np.ndarray, mode: Mode = "full") -> np.ndarray:
 
     Returns
     -------
-    ndarray, shape (H_out, W_out)
+    ndarray, shape (H_out, W_out), float (float64 for integer or bool input)
         ``y[a, b] = sum_{p, q} x[a - p, b - q] w[p, q]``, cut to the mode's window.
 
     Raises
@@ -348,7 +358,9 @@ def correlate2d_loop(x: np.ndarray, w: np.ndarray, mode: Mode = "valid") -> np.n
     """Loop version of :func:`correlate2d`: ``y[a, b] = sum x[a + p, b + q] w[p, q]``.
 
     ``x`` is zero outside the image, and those zeros are multiplied like any entry
-    (SciPy's ``boundary='fill'``), so the loop runs over a zero-padded copy.
+    (SciPy's ``boundary='fill'``), so the loop runs over a zero-padded copy. Same arguments, result and refusals
+    (``TypeError`` for complex input or a ``mode`` that is not a string, ``ValueError`` for
+    empty input or a ``'valid'`` kernel larger than the image) as :func:`correlate2d`.
     """
     x, w = _pair(x, w, 2)
     (h, wd), (kh, kw) = x.shape, w.shape
@@ -369,7 +381,9 @@ def convolve2d_loop(x: np.ndarray, w: np.ndarray, mode: Mode = "full") -> np.nda
     """Loop version of :func:`convolve2d`: ``y[a, b] = sum x[a - p, b - q] w[p, q]``.
 
     ``x`` is zero outside the image, and those zeros are multiplied like any entry
-    (SciPy's ``boundary='fill'``), so the loop runs over a zero-padded copy.
+    (SciPy's ``boundary='fill'``), so the loop runs over a zero-padded copy. Same arguments, result and refusals
+    (``TypeError`` for complex input or a ``mode`` that is not a string, ``ValueError`` for
+    empty input or a ``'valid'`` kernel larger than the image) as :func:`convolve2d`.
     """
     x, w = _pair(x, w, 2)
     (h, wd), (kh, kw) = x.shape, w.shape

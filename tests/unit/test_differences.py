@@ -44,6 +44,11 @@ def test_arguments_are_checked_on_an_empty_batch_too():
     assert tuple(out.shape) == (0, 1, 4, 4)  # torch skips the check: nothing to compute
     with pytest.raises(ValueError, match=r"dilation must be >= 1, got dilation=0"):
         cv.conv2d(x, w, dilation=0)
+    # the transposed convolution skips its output_padding check the same way
+    out = F.conv_transpose2d(torch.from_numpy(x), torch.from_numpy(w), output_padding=2)
+    assert tuple(out.shape) == (0, 1, 8, 8)
+    with pytest.raises(ValueError, match=r"output_padding must be smaller than either stride"):
+        cv.conv_transpose2d(x, w, output_padding=2)
     # with valid arguments an empty batch is accepted, as by torch (test_empty_batch.py)
     assert cv.conv2d(x, w).shape == tuple(F.conv2d(torch.from_numpy(x), torch.from_numpy(w)).shape)
 
@@ -81,6 +86,55 @@ def test_a_reflect_crop_past_the_axis_is_refused_on_an_empty_batch():
     assert tuple(out.shape) == (0, 1, -1, 1)  # a negative axis length
     with pytest.raises(ValueError, match=r"leaves -1 cells of axis 2"):
         cv.pad(x, (0, 0, 0, -2), mode="reflect")
+
+
+def test_narrow_integers_are_refused_on_an_empty_batch_too():
+    w = np.ones((1, 1, 2, 2), dtype=np.int8)
+    for n, accepted in ((0, True), (1, False)):
+        x = torch.zeros((n, 1, 5, 5), dtype=torch.int8)
+        for call in (
+            lambda x: F.conv2d(x, torch.from_numpy(w), dilation=2),
+            lambda x: F.conv_transpose2d(x, torch.from_numpy(w)),
+        ):
+            if accepted:  # nothing to compute: torch skips the dtype check
+                assert call(x).shape[0] == 0
+            else:  # torch has no dilated or transposed kernel for int8
+                with pytest.raises(NotImplementedError):
+                    call(x)
+        with pytest.raises(TypeError, match=r"conv2d with dilation=\(2, 2\) does not support"):
+            cv.conv2d(x.numpy(), w, dilation=2)
+        with pytest.raises(TypeError, match=r"conv_transpose2d does not support x of dtype int8"):
+            cv.conv_transpose2d(x.numpy(), w)
+    # int64 has both kernels in torch, and convviz accepts it on an empty batch as torch does
+    x64 = np.zeros((0, 1, 5, 5), dtype=np.int64)
+    assert cv.conv2d(x64, w.astype(np.int64), dilation=2).shape == (0, 1, 3, 3)
+
+
+def test_a_transposed_output_of_size_0_is_empty_in_every_dtype():
+    # length 1, kernel 2, stride 2, padding 1: o = (1 - 1) 2 - 2 + 2 = 0
+    for dtype in (np.float32, np.float64, np.float16, np.int64):
+        x = torch.from_numpy(np.ones((2, 1, 1), dtype=dtype))
+        w = torch.from_numpy(np.ones((1, 3, 2), dtype=dtype))
+        ours = cv.conv_transpose1d(x.numpy(), w.numpy(), stride=2, padding=1)
+        assert ours.shape == (2, 3, 0) and ours.dtype == dtype
+        if dtype == np.float32:  # torch's oneDNN kernel returns the empty result
+            out = F.conv_transpose1d(x, w, stride=2, padding=1)
+            assert tuple(out.shape) == (2, 3, 0)
+        else:  # its slow kernels refuse the same call
+            with pytest.raises(RuntimeError, match=r"Output size is too small"):
+                F.conv_transpose1d(x, w, stride=2, padding=1)
+    assert cv.conv_transpose_output_size(1, 2, stride=2, padding=1) == 0
+
+
+def test_pixel_unshuffle_of_an_empty_batch_has_the_shape_of_the_formula():
+    x = np.zeros((0, 4, 4, 6), dtype=np.float32)
+    # torch returns an empty input unchanged, whatever the factor
+    assert tuple(F.pixel_unshuffle(torch.from_numpy(x), 2).shape) == (0, 4, 4, 6)
+    assert tuple(F.pixel_unshuffle(torch.ones(1, 4, 4, 6), 2).shape) == (1, 16, 2, 3)
+    assert cv.pixel_unshuffle(x, 2).shape == (0, 16, 2, 3)
+    assert cv.pixel_unshuffle_loop(x, 2).shape == (0, 16, 2, 3)
+    # pixel_shuffle of an empty batch already has the formula's shape in torch
+    assert cv.pixel_shuffle(x, 2).shape == tuple(F.pixel_shuffle(torch.from_numpy(x), 2).shape)
 
 
 # -- NumPy and SciPy (convviz.signal) ----------------------------------------------

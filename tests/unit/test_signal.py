@@ -246,3 +246,25 @@ def test_refused_inputs_the_docstrings_state():
     for fn in (cv.correlate1d, cv.convolve1d, cv.correlate2d, cv.convolve2d):
         doc = fn.__doc__
         assert "Raises" in doc and "omplex" in doc and "empty" in doc, fn.__name__
+
+
+@pytest.mark.parametrize("name", ["correlate1d", "convolve1d", "correlate2d", "convolve2d"])
+def test_twins_refuse_what_their_docstrings_say_and_return_the_stated_dtype(name):
+    ours, loop = getattr(cv, name), getattr(cv, f"{name}_loop")
+    nd = int(name[-2])
+    one = np.ones((3,) * nd)
+    for fn in (ours, loop):
+        doc = fn.__doc__
+        for word in ("TypeError", "ValueError", "complex", "empty"):
+            assert word in doc, (fn.__name__, word)
+        with pytest.raises(TypeError, match=r"x must hold real numbers"):
+            fn(one.astype(complex), one)
+        with pytest.raises(ValueError, match=r"w must not be empty"):
+            fn(one, np.ones((0,) * nd))
+        with pytest.raises(TypeError, match=r"mode must be a string"):
+            fn(one, one, None)
+        # integers and bools are summed in float64, floats keep their dtype
+        assert fn(one.astype(np.int8), one.astype(np.int8)).dtype == np.float64
+        assert fn(one.astype(bool), one.astype(bool)).dtype == np.float64
+        assert fn(one.astype(np.float32), one.astype(np.float32)).dtype == np.float32
+    assert "float64 for integer or bool input" in ours.__doc__

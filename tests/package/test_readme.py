@@ -1,0 +1,53 @@
+"""README.md as a new user reads it: its example runs and says what it prints, and every
+command, tool and extra it names exists."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import re
+import tomllib
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+TEXT = (ROOT / "README.md").read_text()
+
+
+def test_the_python_example_runs_and_its_comments_are_right():
+    (block,) = re.findall(r"```python\n(.*?)```", TEXT, re.S)
+    namespace: dict = {}
+    with contextlib.redirect_stdout(io.StringIO()):
+        exec(compile(block, "README.md", "exec"), namespace)
+    assert namespace["y"].shape == (1, 4, 4, 4)
+    # each `expression  # value` comment that states a value is that expression's value
+    stated = re.findall(r"^(cv\.[^#\n]+?)\s+#\s+(\([\d, ]+\))$", block, re.M)
+    assert stated, block
+    for expression, value in stated:
+        assert repr(eval(expression, namespace)) == value, (expression, value)
+
+
+def test_every_make_target_and_tool_named_exists():
+    targets = set(re.findall(r"^([\w-]+):", (ROOT / "Makefile").read_text(), re.M))
+    named = {t for group in re.findall(r"`make ([\w ]+)`", TEXT) for t in group.split()}
+    named |= {t for line in re.findall(r"^make (\w+)", TEXT, re.M) for t in line.split()}
+    assert {"book", "test", "serve", "lab", "bench", "lint", "unit"} <= named, named
+    assert named <= targets, sorted(named - targets)
+    for tool in re.findall(r"python (tools/[\w/]+\.py)", TEXT):
+        assert (ROOT / tool).is_file(), tool
+    assert (ROOT / ".ci" / "run").is_file() and "make test" in (ROOT / ".ci" / "run").read_text()
+
+
+def test_the_extras_table_is_the_one_of_pyproject():
+    extras = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"][
+        "optional-dependencies"
+    ]
+    in_readme = set(re.findall(r'`pip install "\.\[(\w+)\]"`', TEXT))
+    assert in_readme == set(extras), (sorted(in_readme), sorted(extras))
+
+
+def test_the_makefile_reuses_a_venv_made_by_hand_as_the_readme_says():
+    makefile = (ROOT / "Makefile").read_text()
+    assert "python3.12 -m venv .venv" in TEXT and "python3 -m venv .venv" in makefile
+    # the venv is created only when .venv/bin/python is missing
+    assert "test -x $(PY) || python3 -m venv .venv" in makefile
+    assert "PY := .venv/bin/python" in makefile
