@@ -14,11 +14,16 @@ TEXT = (ROOT / "README.md").read_text()
 
 
 def test_the_python_example_runs_and_its_comments_are_right():
-    (block,) = re.findall(r"```python\n(.*?)```", TEXT, re.S)
+    blocks = re.findall(r"```python\n(.*?)```", TEXT, re.S)
+    assert len(blocks) == 2, blocks  # the package, then the exercise checker
+    block = "\n".join(blocks)
     namespace: dict = {}
     with contextlib.redirect_stdout(io.StringIO()):
         exec(compile(block, "README.md", "exec"), namespace)
     assert namespace["y"].shape == (1, 4, 4, 4)
+    # "# passed": the README's solution passes its check
+    report = namespace["cv"].exercises.check("conv_output_size", namespace["my_conv_output_size"])
+    assert report.passed, str(report)
     # each `expression  # value` comment that states a value is that expression's value
     stated = re.findall(r"^(cv\.[^#\n]+?)\s+#\s+(\([\d, ]+\))$", block, re.M)
     assert stated, block
