@@ -623,9 +623,13 @@ def exercise(name: str) -> Exercise:
 
     Raises
     ------
+    TypeError
+        If ``name`` is not a string.
     ValueError
         If there is no such exercise (the message lists them).
     """
+    if not isinstance(name, str):
+        raise TypeError(f"name must be a string naming an exercise, got name={name!r}")
     if name not in EXERCISES:
         raise ValueError(f"name must be one of {sorted(EXERCISES)}, got name={name!r}")
     return EXERCISES[name]

@@ -594,6 +594,8 @@ class Bottleneck(nn.Module):
         stride_on: str = "1x1",
     ) -> None:
         super().__init__()
+        if not isinstance(stride_on, str):
+            raise TypeError(f"stride_on must be '1x1' or '3x3', got stride_on={stride_on!r}")
         if stride_on not in ("1x1", "3x3"):
             raise ValueError(f"stride_on must be '1x1' or '3x3', got stride_on={stride_on!r}")
         s1, s3 = (stride, 1) if stride_on == "1x1" else (1, stride)
@@ -737,6 +739,8 @@ def resnet50(num_classes: int = 1000, width: int = 64, stride_on: str = "1x1") -
     """
     _check_count("num_classes", num_classes)
     _check_count("width", width)
+    if not isinstance(stride_on, str):
+        raise TypeError(f"stride_on must be '1x1' or '3x3', got stride_on={stride_on!r}")
     if stride_on not in ("1x1", "3x3"):
         raise ValueError(f"stride_on must be '1x1' or '3x3', got stride_on={stride_on!r}")
     widths = [width * 2**i for i in range(4)]
