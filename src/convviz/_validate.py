@@ -8,6 +8,7 @@ value it received, e.g. ``stride must be >= 1, got stride=(0, 1)``.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 
@@ -185,3 +186,14 @@ def check_weight_axes(weight: np.ndarray) -> None:
     """Refuse a weight with an empty axis (torch returns odd shapes for it)."""
     if 0 in weight.shape:
         raise ValueError(f"weight must have no empty axis, got weight of shape {weight.shape}")
+
+
+def require_torch(what: str) -> Any:
+    """Import torch for ``what``, or say how to install it (it is an optional extra)."""
+    try:
+        import torch
+    except ModuleNotFoundError as error:
+        raise ModuleNotFoundError(
+            f"{what} needs PyTorch, which is not installed: pip install 'convviz[torch]'"
+        ) from error
+    return torch

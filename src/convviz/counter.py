@@ -47,6 +47,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from convviz._validate import require_torch
 from convviz.cost import conv_cost, conv_transpose_cost
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -352,7 +353,7 @@ def count(model: torch.nn.Module, input_shape: Sequence[int] | torch.Tensor) -> 
     >>> count(nn.Conv2d(3, 128, 3, bias=False), (1, 3, 7, 7)).total_macs
     86400
     """
-    import torch
+    torch = require_torch("convviz.count")
 
     if not isinstance(model, torch.nn.Module):
         raise TypeError(f"model must be a torch.nn.Module, got model={model!r}")
@@ -469,7 +470,7 @@ def torch_flop_counter_macs(model: Any, input_shape: Sequence[int]) -> int:
     ValueError
         If a size in ``input_shape`` is not positive.
     """
-    import torch
+    torch = require_torch("convviz.torch_flop_counter_macs")
     from torch.utils.flop_counter import FlopCounterMode
 
     shape = tuple(int(v) for v in input_shape)

@@ -39,6 +39,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
 
+from convviz._validate import require_torch
 from convviz.shapes import IntOrTuple, _per_axis, conv_output_size
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -492,7 +493,7 @@ def module_receptive_field(model: torch.nn.Module, ndim: int | None = None) -> R
     >>> module_receptive_field(net)
     ReceptiveField(size=(8, 8), stride=(2, 2), padding=(1, 1))
     """
-    import torch
+    torch = require_torch("convviz.module_receptive_field")
     from torch import fx
 
     if not isinstance(model, torch.nn.Module):

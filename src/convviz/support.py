@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from convviz._validate import _check_int
+from convviz._validate import _check_int, require_torch
 
 __all__ = ["gradient_support", "hdc_max_gap", "support_extent"]
 
@@ -50,7 +50,7 @@ def gradient_support(
     ValueError
         If ``index`` does not name one cell of the output.
     """
-    import torch
+    torch = require_torch("convviz.gradient_support")
 
     shape = tuple(_check_int("input_shape", v, 1) for v in input_shape)
     x = torch.full(shape, float(fill), requires_grad=True)

@@ -41,3 +41,11 @@ def test_stride_on_of_the_wrong_kind_is_a_type_error():
 def test_exercise_name_of_the_wrong_kind_is_a_type_error():
     with pytest.raises(TypeError, match="name"):
         cv.exercises.exercise(None)
+
+
+def test_a_missing_torch_says_how_to_install_it(monkeypatch):
+    import sys
+
+    monkeypatch.setitem(sys.modules, "torch", None)  # `import torch` now fails
+    with pytest.raises(ModuleNotFoundError, match=r"convviz.count needs PyTorch.*convviz\[torch\]"):
+        cv.count(object(), (1, 1, 2, 2))
