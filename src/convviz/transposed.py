@@ -151,13 +151,13 @@ def _conv_transpose_nd_col2im(x, weight, bias, stride, padding, dilation, groups
     return np.ascontiguousarray(y)
 
 
-def _method(n_batch: int, out_size, size=(), o_per_group=0, stride=(), acc=None) -> str:
+def _method(n_batch: int, out_size, size=(), c_per_group=0, acc=None) -> str:
     """``'col2im'`` when there is nothing to compute (an empty batch or an output size
-    of 0); ``'selection'`` for tiny float inputs (at most 64 cells per plane, and at
-    most ``C_out/groups / prod(s)``); else ``'phases'``."""
+    of 0); ``'selection'`` for tiny float inputs (at most 64 input cells per plane,
+    and at most ``min(256, 4 C_in/groups)`` output cells); else ``'phases'``."""
     if n_batch == 0 or 0 in out_size:
         return "col2im"
-    if acc in _fast.GEMM_KINDS and _fast._tiny(size, o_per_group // math.prod(stride)):
+    if acc in _fast.GEMM_KINDS and _fast.tiny_transposed(size, out_size, c_per_group):
         return "selection"
     return "phases"
 
@@ -167,15 +167,13 @@ def _conv_transpose_nd(x, weight, bias, stride, padding, dilation, groups, out_s
     product of :mod:`convviz._fast`, or :func:`_conv_transpose_nd_col2im`
     (:func:`conv_transpose_method` names which)."""
     acc = _accumulator(x.dtype)
-    method = _method(x.shape[0], out_size, x.shape[2:], weight.shape[1], stride, acc)
+    method = _method(x.shape[0], out_size, x.shape[2:], x.shape[1] // groups, acc)
     if method == "col2im":
         return _conv_transpose_nd_col2im(
             x, weight, bias, stride, padding, dilation, groups, out_size
         )
     if method == "selection":
-        return _fast.selection(
-            x, weight, bias, stride, dilation, groups, acc, None, True, out_size, padding
-        )
+        return _fast.place_stamps(x, weight, bias, stride, padding, dilation, groups, out_size, acc)
     return _fast.transpose_phases(x, weight, bias, stride, padding, dilation, groups, out_size, acc)
 
 
@@ -689,8 +687,9 @@ def conv_transpose_method(
     all computed by one matrix product per group (in the private ``convviz._fast``); ``'col2im'``:
     one matrix product for every stamp, then col2im adds them onto the output, the
     version the book shows, used when there is nothing to compute (an empty batch or output);
-    ``'selection'``: tiny float inputs (at most 64 cells per plane, and at most
-    ``C_out/groups / prod(s)``), where a product with a 0/1 matrix places every stamp.
+    ``'selection'``: tiny float inputs (at most 64 input cells per plane, at most
+    ``min(256, 4 C_in/groups)`` output cells): one product makes every stamp and a
+    second, with a 0/1 matrix, puts each in place.
     All give the loop twin's result.
 
     Parameters
@@ -736,8 +735,8 @@ def conv_transpose_method(
             f"got weight_shape={tuple(weight_shape)}"
         )
     x = _stand_in("input_shape", input_shape, dtype)
-    x, _, _, stride, *_, out_size, _ = _prepare(
+    x, _, _, _, _, _, groups, out_size, _ = _prepare(
         f"conv_transpose{nd}d", nd, x, w, None, stride, padding, output_padding, groups, dilation
     )
     acc = _accumulator(x.dtype)
-    return _method(x.shape[0], out_size, x.shape[2:], w.shape[1], stride, acc)
+    return _method(x.shape[0], out_size, x.shape[2:], x.shape[1] // groups, acc)

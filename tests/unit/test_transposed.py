@@ -175,15 +175,15 @@ def test_phase_sums_match_torch(nd, x_shape, w_shape, kwargs, dtype):
         np.testing.assert_allclose(ours, LOOPS[nd](x, w, b, **kwargs), rtol=1e-12, atol=1e-12)
 
 
-# Tiny float inputs (at most 64 cells, at most C_out/groups / prod(s)) take the selection
-# product: a 0/1 matrix places every stamp; strides, padding, dilation, groups, output_padding.
+# Tiny float inputs (at most 64 input cells, at most min(256, 4 C_in/groups) output cells)
+# take the selection products: a 0/1 matrix places every stamp; strides, padding, dilation, groups, output_padding.
 SELECTION_CASES = [
     # nd, x shape, w shape, kwargs
     (2, (3, 6, 4, 4), (6, 20, 3, 3), {"padding": 1}),
     (
         2,
-        (2, 4, 3, 2),
-        (4, 12, 3, 2),
+        (2, 12, 3, 2),
+        (12, 3, 3, 2),
         {
             "stride": (2, 1),
             "dilation": (1, 2),
@@ -193,7 +193,7 @@ SELECTION_CASES = [
         },
     ),
     (1, (2, 3, 5), (3, 12, 4), {"stride": 2, "padding": 2, "output_padding": 1}),
-    (3, (1, 2, 2, 3, 2), (2, 12, 2, 2, 3), {"padding": (0, 1, 1)}),
+    (3, (1, 4, 2, 3, 2), (4, 3, 2, 2, 3), {"padding": (0, 1, 1)}),
 ]
 
 
