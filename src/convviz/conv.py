@@ -213,7 +213,7 @@ def _conv_nd(x, weight, bias, stride, dilation, groups, zeros):
     some formulations add it while copying into their own buffers.
     """
     acc = _accumulator(x.dtype)
-    method = _fast.choose_conv(x.shape[0], weight.shape, stride, groups, acc)
+    method = _fast.choose_conv(x.shape[0], weight.shape, stride, groups, acc, x.shape[2:])
     if method == "im2col":
         return _conv_nd_im2col(_zero_pad(x, zeros), weight, bias, stride, dilation, groups)
     if method not in _fast.PAD_INSIDE:
@@ -677,8 +677,8 @@ def conv_method(
     The vectorised convolutions compute the same sum in several ways (a key of
     :data:`CONV_METHODS`): ``'im2col'`` is the reference the book shows, the others
     are faster formulations for 1x1 kernels (``'pointwise'``), one channel per group
-    (``'depthwise'``), deep products (``'patches'``) and stride 1 (``'shifted'``,
-    ``'shifted_folded'``). All give the loop twin's result.
+    (``'depthwise'``), tiny images (``'selection'``), deep products (``'patches'``)
+    and stride 1 (``'shifted'``, ``'shifted_folded'``). All give the loop twin's result.
 
     Parameters
     ----------
@@ -728,4 +728,5 @@ def conv_method(
     x, weight, _, stride, _, groups, _, _ = _prepare(
         f"conv{nd}d", nd, x, w, None, stride, padding, dilation, groups, padding_mode
     )
-    return _fast.choose_conv(x.shape[0], weight.shape, stride, groups, _accumulator(x.dtype))
+    acc = _accumulator(x.dtype)
+    return _fast.choose_conv(x.shape[0], weight.shape, stride, groups, acc, x.shape[2:])

@@ -36,6 +36,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from convviz import _fast
 from convviz._validate import _check_int, as_float_array, check_same_dtype, int_tuple
 from convviz.shapes import conv_output_size, same_padding
 from convviz.transposed import conv_transpose1d, conv_transpose2d, conv_transpose3d
@@ -279,6 +280,10 @@ def _weight_fast(op, nd, x, weight_size, grad_output, stride, padding, dilation,
     x, weight_size, gy, s, d, groups, pairs = _weight_args(
         op, nd, x, weight_size, grad_output, stride, padding, dilation, groups
     )
+    tiny = _fast._tiny(x.shape[2:], 4 * weight_size[0] // groups)
+    if tiny and x.shape[0] and x.dtype in _fast.GEMM_KINDS:
+        # tiny images: the columns as one product with a 0/1 matrix (convviz._fast)
+        return _fast.weight_selection(x, weight_size, gy, s, d, groups, pairs)
     x = _zero_padded(x, pairs, "padded_input")
     c_out, c_per_group, *kernel = weight_size
     n_batch, c_in = x.shape[:2]

@@ -151,20 +151,29 @@ def _conv_transpose_nd_col2im(x, weight, bias, stride, padding, dilation, groups
     return np.ascontiguousarray(y)
 
 
-def _method(n_batch: int, out_size) -> str:
+def _method(n_batch: int, out_size, size=(), c_per_group=0, acc=None) -> str:
     """``'col2im'`` when there is nothing to compute (an empty batch or an output size
-    of 0), else ``'phases'``."""
-    return "col2im" if n_batch == 0 or 0 in out_size else "phases"
+    of 0); ``'selection'`` for tiny float inputs (at most 64 input cells per plane,
+    and at most ``min(256, 4 C_in/groups)`` output cells); else ``'phases'``."""
+    if n_batch == 0 or 0 in out_size:
+        return "col2im"
+    if acc in _fast.GEMM_KINDS and _fast.tiny_transposed(size, out_size, c_per_group):
+        return "selection"
+    return "phases"
 
 
 def _conv_transpose_nd(x, weight, bias, stride, padding, dilation, groups, out_size):
-    """Vectorised transposed convolution: the phase decomposition of :mod:`convviz._fast`,
-    or :func:`_conv_transpose_nd_col2im` (:func:`conv_transpose_method` names which)."""
-    if _method(x.shape[0], out_size) == "col2im":
+    """Vectorised transposed convolution: the phase decomposition or the selection
+    product of :mod:`convviz._fast`, or :func:`_conv_transpose_nd_col2im`
+    (:func:`conv_transpose_method` names which)."""
+    acc = _accumulator(x.dtype)
+    method = _method(x.shape[0], out_size, x.shape[2:], x.shape[1] // groups, acc)
+    if method == "col2im":
         return _conv_transpose_nd_col2im(
             x, weight, bias, stride, padding, dilation, groups, out_size
         )
-    acc = _accumulator(x.dtype)
+    if method == "selection":
+        return _fast.place_stamps(x, weight, bias, stride, padding, dilation, groups, out_size, acc)
     return _fast.transpose_phases(x, weight, bias, stride, padding, dilation, groups, out_size, acc)
 
 
@@ -677,8 +686,11 @@ def conv_transpose_method(
     ``'phases'``: the output split into its ``s`` phases, each an ordinary convolution,
     all computed by one matrix product per group (in the private ``convviz._fast``); ``'col2im'``:
     one matrix product for every stamp, then col2im adds them onto the output, the
-    version the book shows, used when there is nothing to compute (an empty batch or output).
-    Both give the loop twin's result.
+    version the book shows, used when there is nothing to compute (an empty batch or output);
+    ``'selection'``: tiny float inputs (at most 64 input cells per plane, at most
+    ``min(256, 4 C_in/groups)`` output cells): one product makes every stamp and a
+    second, with a 0/1 matrix, puts each in place.
+    All give the loop twin's result.
 
     Parameters
     ----------
@@ -695,7 +707,7 @@ def conv_transpose_method(
     Returns
     -------
     str
-        ``'phases'`` or ``'col2im'``.
+        ``'phases'``, ``'selection'`` or ``'col2im'``.
 
     Raises
     ------
@@ -723,7 +735,8 @@ def conv_transpose_method(
             f"got weight_shape={tuple(weight_shape)}"
         )
     x = _stand_in("input_shape", input_shape, dtype)
-    x, *_, out_size, _ = _prepare(
+    x, _, _, _, _, _, groups, out_size, _ = _prepare(
         f"conv_transpose{nd}d", nd, x, w, None, stride, padding, output_padding, groups, dilation
     )
-    return _method(x.shape[0], out_size)
+    acc = _accumulator(x.dtype)
+    return _method(x.shape[0], out_size, x.shape[2:], x.shape[1] // groups, acc)

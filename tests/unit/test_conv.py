@@ -200,12 +200,13 @@ def test_integer_overflow_wraps_as_torch():
 
 # One case or more per formulation of the vectorised path, labelled with the one it
 # reaches (cv.conv_method names it; the tests assert it): 'patches' needs float32/64
-# and C_in/groups * prod(K) > 256, 'shifted' stride 1 and shallower products.
+# and C_in/groups * prod(K) > 256, 'shifted' stride 1 and shallower products, 'selection'
+# float32/64 images of at most 64 cells and at most 4 C_out/groups.
 FAST_PATHS = [
     # method, nd, x shape, w shape, kwargs
     ("patches", 2, (2, 40, 9, 8), (6, 40, 3, 3), {"padding": 1}),
     ("patches", 2, (2, 64, 7, 9), (6, 32, 3, 3), {"padding": (2, 1), "dilation": 2, "groups": 2}),
-    ("patches", 1, (3, 100, 11), (5, 100, 3), {"padding": "same"}),
+    ("patches", 1, (3, 100, 33), (5, 100, 3), {"padding": "same"}),
     ("patches", 3, (1, 12, 5, 6, 4), (4, 12, 3, 3, 3), {"padding": 1}),
     ("patches", 2, (2, 30, 9, 8), (4, 30, 3, 3), {"stride": 2, "padding": 1}),
     ("depthwise", 2, (3, 5, 9, 8), (5, 1, 3, 3), {"padding": 1, "groups": 5}),
@@ -218,6 +219,16 @@ FAST_PATHS = [
     ("im2col", 2, (2, 6, 9, 8), (4, 6, 3, 3), {"stride": 2, "padding": 1}),
     ("im2col", 3, (2, 4, 5, 6, 5), (4, 2, 2, 3, 2), {"stride": (1, 2, 1), "groups": 2}),
     ("im2col", 2, (3, 5, 9, 8), (5, 1, 3, 3), {"stride": 2, "groups": 5}),  # strided depthwise
+    ("selection", 2, (3, 4, 5, 4), (8, 4, 3, 3), {"padding": 1}),
+    (
+        "selection",
+        2,
+        (2, 6, 4, 3),
+        (8, 3, 3, 2),
+        {"stride": (2, 1), "padding": (1, 2), "dilation": (1, 2), "groups": 2},
+    ),
+    ("selection", 1, (3, 4, 7), (6, 4, 3), {"stride": 2, "padding": "valid"}),
+    ("selection", 3, (2, 3, 3, 3, 2), (8, 3, 2, 2, 2), {"padding": 1}),
 ]
 
 

@@ -133,6 +133,41 @@ def test_loop_3d_once():
     np.testing.assert_allclose(G.conv3d_weight_loop(x, w.shape, gy, **cfg["args"]), dw, atol=1e-12)
 
 
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize(
+    ("nd", "x_shape", "w_shape", "kwargs"),
+    [
+        (2, (3, 4, 5, 4), (8, 4, 3, 3), {"padding": 1}),
+        (
+            2,
+            (2, 6, 4, 3),
+            (8, 3, 3, 2),
+            {"stride": (2, 1), "padding": (1, 2), "dilation": (1, 2), "groups": 2},
+        ),
+        (1, (3, 4, 7), (6, 4, 3), {"stride": 2}),
+        (3, (2, 3, 3, 3, 2), (8, 3, 2, 2, 2), {"padding": 1}),
+    ],
+)
+def test_weight_on_tiny_images_matches_torch_and_the_loop(nd, x_shape, w_shape, kwargs, dtype):
+    """Tiny images (at most 64 cells, at most 4 C_out/groups) take the 0/1 selection product."""
+    from convviz import _fast
+
+    assert _fast._tiny(x_shape[2:], 4 * w_shape[0] // kwargs.get("groups", 1))
+    rng = np.random.default_rng(sum(x_shape))
+    x = rng.standard_normal(x_shape).astype(dtype)
+    y = CONV[nd](torch.from_numpy(x), torch.zeros(w_shape, dtype=getattr(torch, dtype)), **kwargs)
+    gy = rng.standard_normal(tuple(y.shape)).astype(dtype)
+    ours = getattr(G, f"conv{nd}d_weight")(x, w_shape, gy, **kwargs)
+    theirs = getattr(torch.nn.grad, f"conv{nd}d_weight")(
+        torch.from_numpy(x), w_shape, torch.from_numpy(gy), **kwargs
+    ).numpy()
+    tol = 1e-4 if dtype == "float32" else 1e-10
+    np.testing.assert_allclose(ours, theirs, rtol=tol, atol=tol)
+    if dtype == "float64":
+        loop = getattr(G, f"conv{nd}d_weight_loop")(x, w_shape, gy, **kwargs)
+        np.testing.assert_allclose(ours, loop, rtol=1e-12, atol=1e-12)
+
+
 def test_unread_cells_get_zero():
     """Stride 3, kernel 2: every third input cell is read by no window; its gradient is 0."""
     rng = np.random.default_rng(0)

@@ -175,6 +175,46 @@ def test_phase_sums_match_torch(nd, x_shape, w_shape, kwargs, dtype):
         np.testing.assert_allclose(ours, LOOPS[nd](x, w, b, **kwargs), rtol=1e-12, atol=1e-12)
 
 
+# Tiny float inputs (at most 64 input cells, at most min(256, 4 C_in/groups) output cells)
+# take the selection products: a 0/1 matrix places every stamp; strides, padding, dilation, groups, output_padding.
+SELECTION_CASES = [
+    # nd, x shape, w shape, kwargs
+    (2, (3, 6, 4, 4), (6, 20, 3, 3), {"padding": 1}),
+    (
+        2,
+        (2, 12, 3, 2),
+        (12, 3, 3, 2),
+        {
+            "stride": (2, 1),
+            "dilation": (1, 2),
+            "groups": 2,
+            "padding": (1, 0),
+            "output_padding": (1, 0),
+        },
+    ),
+    (1, (2, 3, 5), (3, 12, 4), {"stride": 2, "padding": 2, "output_padding": 1}),
+    (3, (1, 4, 2, 3, 2), (4, 3, 2, 2, 3), {"padding": (0, 1, 1)}),
+]
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize(("nd", "x_shape", "w_shape", "kwargs"), SELECTION_CASES)
+def test_selection_matches_torch_and_the_loop(nd, x_shape, w_shape, kwargs, dtype):
+    rng = np.random.default_rng(sum(x_shape) + 2)
+    x, w = random_array(rng, x_shape, dtype), random_array(rng, w_shape, dtype)
+    b = random_array(rng, (w_shape[1] * kwargs.get("groups", 1),), dtype)
+    reference = TORCH_F[nd](*map(torch.from_numpy, (x, w, b)), **kwargs)
+    assert conv_transpose_method(x_shape, w_shape, dtype=dtype, **kwargs) == "selection"
+    ours = OURS[nd](x, w, b, **kwargs)
+    assert ours.shape == tuple(reference.shape)
+    assert_matches(ours, reference, dtype, int(np.prod(w_shape[2:])) * x_shape[1])
+    assert_matches(
+        OURS[nd](x[0], w, b, **kwargs), reference[0], dtype, int(np.prod(w_shape[2:])) * x_shape[1]
+    )
+    if dtype == "float64":
+        np.testing.assert_allclose(ours, LOOPS[nd](x, w, b, **kwargs), rtol=1e-12, atol=1e-12)
+
+
 @pytest.mark.parametrize(("nd", "x_shape", "w_shape", "kwargs"), PHASE_CASES)
 def test_col2im_reference_equals_the_loop(nd, x_shape, w_shape, kwargs):
     """The version the book shows (one product, then col2im), on the phase cases."""
