@@ -64,15 +64,20 @@ _TRANSPOSE = {1: conv_transpose1d, 2: conv_transpose2d, 3: conv_transpose3d}
 # --------------------------------------------------------------------------- checks
 
 
-def _shape(name: str, value: object, nd: int) -> tuple[int, ...]:
-    """``input_size`` or ``weight_size``: ``nd + 2`` positive integers."""
+def _shape(name: str, value: object, nd: int, batch_min: int = 1) -> tuple[int, ...]:
+    """``input_size`` or ``weight_size``: ``nd + 2`` positive integers.
+
+    ``batch_min=0`` lets the first entry be 0: an empty batch, as torch allows for
+    ``input_size``.
+    """
     if isinstance(value, np.ndarray) or not isinstance(value, Sequence):
         raise TypeError(f"{name} must be a tuple of {nd + 2} integers, got {name}={value!r}")
     if len(value) != nd + 2:
         raise ValueError(
             f"{name} must have {nd + 2} entries (N, C, {nd} spatial sizes), got {name}={value!r}"
         )
-    return tuple(_check_int(name, v, 1) for v in value)
+    first = _check_int(name, value[0], batch_min)
+    return (first, *(_check_int(name, v, 1) for v in value[1:]))
 
 
 def _pairs(padding, kernel, stride, dilation) -> tuple[tuple[int, int], ...]:
@@ -139,7 +144,7 @@ def _input_args(op, nd, input_size, weight, grad_output, stride, padding, dilati
     weight = as_float_array("weight", weight)
     if weight.ndim != nd + 2:
         raise ValueError(f"{op} expects a {nd + 2}-d weight, got weight of shape {weight.shape}")
-    input_size = _shape("input_size", input_size, nd)
+    input_size = _shape("input_size", input_size, nd, batch_min=0)
     gy, stride, dilation, groups, pairs = _setup(
         op, nd, input_size, weight.shape, grad_output, stride, padding, dilation, groups
     )
@@ -280,6 +285,8 @@ def _weight_fast(op, nd, x, weight_size, grad_output, stride, padding, dilation,
     x, weight_size, gy, s, d, groups, pairs = _weight_args(
         op, nd, x, weight_size, grad_output, stride, padding, dilation, groups
     )
+    if x.shape[0] == 0:  # no sample: the gradient of the weight is zero
+        return np.zeros(weight_size, dtype=np.result_type(x.dtype, gy.dtype))
     tiny = _fast._tiny(x.shape[2:], 4 * weight_size[0] // groups)
     if tiny and x.shape[0] and x.dtype in _fast.GEMM_KINDS:
         # tiny images: the columns as one product with a 0/1 matrix (convviz._fast)

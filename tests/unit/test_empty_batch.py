@@ -151,21 +151,13 @@ def test_pooling_and_resampling_of_an_empty_batch(name, torch_call, loop) -> Non
     _same_empty(ours, torch_call(torch.from_numpy(x)))
 
 
-_GRAD_XFAIL = pytest.mark.xfail(
-    strict=True,
-    reason="convviz.grad (owned by the grad helper): the input gradient refuses input_size "
-    "with N = 0, and the vectorised weight gradient raises NumPy's reshape error on an "
-    "empty batch while its loop twin gives zeros as torch.nn.grad does",
-)
-
-
 @pytest.mark.parametrize("nd", [1, 2, 3])
 @pytest.mark.parametrize(
     ("kind", "loop"),
     [
-        pytest.param("input", False, marks=_GRAD_XFAIL),
-        pytest.param("input", True, marks=_GRAD_XFAIL),
-        pytest.param("weight", False, marks=_GRAD_XFAIL),
+        ("input", False),
+        ("input", True),
+        ("weight", False),
         ("weight", True),
     ],
 )
