@@ -50,7 +50,7 @@ from convviz.cost import (
     pointwise_grouped_cost,
     spatially_separable_macs_square,
 )
-from convviz.grad import conv2d_weight
+from convviz.grad import conv2d_input, conv2d_weight
 from convviz.matrix import conv_matrix
 from convviz.receptive import Layer, receptive_field
 from convviz.shapes import (
@@ -2241,6 +2241,62 @@ _register(
                 "the channel axes are swapped: the weight gradient has shape "
                 "(C_out, C_in, kH, kW), its first index from grad_output, its second from input.",
                 lambda x, ws, gy, **k: conv2d_weight(x, ws, gy, **k).transpose(1, 0, 2, 3),
+            ),
+        ),
+    )
+)
+
+
+def _conv2d_input_case(p: Params) -> tuple[tuple, dict]:
+    s, pad, d = p["s"], p["p"], p["d"]
+    out = [conv_output_size(i, k, s, pad, d) for i, k in ((p["h"], p["kh"]), (p["w"], p["kw"]))]
+    w, gy = _values(
+        p["seed"], (p["c_out"], p["c_in"], p["kh"], p["kw"]), (p["n"], p["c_out"], *out)
+    )
+    input_size = (p["n"], p["c_in"], p["h"], p["w"])
+    return (input_size, w, gy), {"stride": s, "padding": pad, "dilation": d}
+
+
+def _torch_conv2d_input(input_size: tuple, w: np.ndarray, gy: np.ndarray, **k: Any) -> np.ndarray:
+    import torch
+
+    return torch.nn.grad.conv2d_input(
+        input_size, torch.from_numpy(w), torch.from_numpy(gy), **k
+    ).numpy()
+
+
+_torch_conv2d_input.needs_torch = True  # type: ignore[attr-defined]
+_torch_conv2d_input.label = "torch.nn.grad"  # type: ignore[attr-defined]
+
+
+_register(
+    Exercise(
+        "conv2d_input",
+        "15",
+        "gradient of conv2d with respect to its input: a transposed convolution of grad_output",
+        "conv2d_input(input_size, weight, grad_output, stride=1, padding=0, dilation=1)",
+        {
+            "n": (1, 2),
+            "c_in": (1, 3),
+            "c_out": (1, 3),
+            "h": (1, 7),
+            "w": (1, 7),
+            "kh": (1, 3),
+            "kw": (1, 3),
+            "s": (1, 3),
+            "p": (0, 1),
+            "d": (1, 2),
+            "seed": (0, 1000),
+        },
+        _conv2d_input_case,
+        conv2d_input,
+        _torch_conv2d_input,
+        arg_names=("input_size", "weight", "grad_output"),
+        mistakes=(
+            _variant(
+                "the kernel is flipped: input cell s r + d t gets gy[r] * w[t], the weight as "
+                "the forward pass used it (a transposed convolution does not flip).",
+                lambda size, w, gy, **k: conv2d_input(size, _flip_last(w, 2), gy, **k),
             ),
         ),
     )

@@ -575,6 +575,11 @@ MORE_WRONG = [
         lambda x, ws, gy, **k: cv.grad.conv2d_weight(x, ws, gy, **k).transpose(1, 0, 2, 3),
         "channel axes are swapped",
     ),
+    (
+        "conv2d_input",
+        lambda size, w, gy, **k: cv.grad.conv2d_input(size, w[..., ::-1, ::-1].copy(), gy, **k),
+        "the kernel is flipped",
+    ),
 ]
 
 
