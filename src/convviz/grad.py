@@ -31,7 +31,6 @@ arXiv:1603.07285 (section 4: transposed convolution as the backward pass).
 from __future__ import annotations
 
 import math
-import threading
 from collections.abc import Sequence
 
 import numpy as np
@@ -164,23 +163,6 @@ def _weight_args(op, nd, x, weight_size, grad_output, stride, padding, dilation,
     return x, weight_size, gy, stride, dilation, groups, pairs
 
 
-_SCRATCH = threading.local()
-
-
-def _scratch(name: str, shape, dtype) -> np.ndarray:
-    """An uninitialised work array kept per thread and reused by the next call.
-
-    Only for arrays that do not escape the call: a fresh array of tens of megabytes
-    (the columns of a VGG-sized layer) costs its page faults on every call.
-    """
-    size, dtype = math.prod(shape), np.dtype(dtype)
-    buf = getattr(_SCRATCH, name, None)
-    if buf is None or buf.size < size or buf.dtype != dtype:
-        buf = np.empty(size, dtype=dtype)
-        setattr(_SCRATCH, name, buf)
-    return buf[:size].reshape(shape)
-
-
 def _zero_padded(x: np.ndarray, pairs, name: str | None = None) -> np.ndarray:
     """``x`` with ``pairs[a] = (left, right)`` zeros around spatial axis ``a``; in a
     reused work array when ``name`` is given (then valid until the next call)."""
@@ -190,7 +172,7 @@ def _zero_padded(x: np.ndarray, pairs, name: str | None = None) -> np.ndarray:
         return np.pad(x, [(0, 0), (0, 0), *pairs])
     spatial = x.shape[2:]
     size = [i + left + right for i, (left, right) in zip(spatial, pairs, strict=True)]
-    out = _scratch(name, (*x.shape[:2], *size), x.dtype)
+    out = _fast._scratch(f"grad_{name}", (*x.shape[:2], *size), x.dtype)
     for axis, ((left, _), i) in enumerate(zip(pairs, spatial, strict=True)):
         before = (slice(None),) * (2 + axis)
         out[(*before, slice(0, left))] = 0
@@ -296,7 +278,7 @@ def _weight_fast(op, nd, x, weight_size, grad_output, stride, padding, dilation,
     n_batch, c_in = x.shape[:2]
     out = gy.shape[2:]
     taps = math.prod(kernel)
-    cols = _scratch("columns", (c_in, *kernel, n_batch, *out), gy.dtype)
+    cols = _fast._scratch("grad_columns", (c_in, *kernel, n_batch, *out), gy.dtype)
     images = np.swapaxes(x, 0, 1)  # (C_in, N, *D_pad)
     for k in np.ndindex(*kernel):
         src = tuple(

@@ -6,6 +6,7 @@ import numpy as np
 
 from convviz import conv, cost, matrix
 from convviz.figures.engine import Control, Figure, grid, steps_from_triples, view
+from convviz.lowrank import rank1_filter
 
 __all__ = [
     "FL_CHANNEL",
@@ -13,7 +14,6 @@ __all__ = [
     "FL_IMAGE",
     "FL_VERTICAL",
     "flattened_figure",
-    "rank1_filter",
 ]
 
 CHAPTER = "09-flattened-convolution"
@@ -34,26 +34,6 @@ FL_HORIZONTAL: dict[int, np.ndarray] = {
     3: np.array([1.0, 0.0, -1.0]),
     5: np.array([1.0, 1.0, 0.0, -1.0, -1.0]),
 }
-
-
-def rank1_filter(c: np.ndarray, v: np.ndarray, h: np.ndarray) -> np.ndarray:
-    """The 3D filter ``W[i, r, s] = c[i] v[r] h[s]``: the outer product of three vectors.
-
-    Parameters
-    ----------
-    c : ndarray, shape (C,)
-        Channel (lateral) filter.
-    v : ndarray, shape (k_h,)
-        Vertical filter.
-    h : ndarray, shape (k_w,)
-        Horizontal filter.
-
-    Returns
-    -------
-    ndarray, shape (C, k_h, k_w)
-        A rank-1 tensor: ``C + k_h + k_w`` numbers describe its ``C k_h k_w`` entries.
-    """
-    return np.einsum("i,r,s->irs", c, v, h)
 
 
 def _build(channels: int, k: int) -> dict:
