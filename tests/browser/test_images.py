@@ -93,7 +93,6 @@ def test_the_window_moves_with_the_step(visit, base_url, fig_id, path):
     assert middle != first
     steps = page.eval_on_selector(f"{root} .cv-step", "e => +e.max + 1")
     assert steps == max(len(v["steps"]) for v in PHOTOS[fig_id].frame()["views"])
-    assert page.eval_on_selector(root, "e => e.cvRenderMs") <= 16
 
 
 def test_clicking_an_output_pixel_steps_to_it(visit, base_url):
