@@ -36,11 +36,18 @@ def test_glued_numbers(chapter):
     assert glued["camera_sep_gap"] == pytest.approx(np.abs(one - two).max(), abs=1e-12)
     assert glued["camera_sep_gap"] < 1e-12
     # a measurement: positive, and the ratio is the ratio of the two glued times
-    assert glued["camera_repeats"] == 7
+    assert (glued["camera_rounds"], glued["camera_calls"]) == (ns["rounds"], ns["calls"])
     assert 0 < glued["camera_ms_one"] < 5000 and 0 < glued["camera_ms_two"] < 5000
     assert glued["camera_ms_ratio"] == pytest.approx(
         glued["camera_ms_two"] / glued["camera_ms_one"]
     )
+    # the sentence after the numbers says which route won, as measured
+    faster = glued["camera_ms_two"] < glued["camera_ms_one"]
+    assert ("faster" in glued["camera_verdict"]) == faster
+    assert ("slower" in glued["camera_verdict"]) == (not faster)
+    # the prose names the route conv2d takes for one channel in and out: shifted adds per tap
+    assert cv.conv_method(camera[None, None].shape, (1, 1, 3, 3), padding=1) == "depthwise"
+    assert cv.conv_method(camera[None, None].shape, (1, 1, 3, 1), padding=(1, 0)) == "depthwise"
 
 
 @pytest.mark.parametrize("name", list(SEPARABLE))
