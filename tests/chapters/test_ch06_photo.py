@@ -56,6 +56,28 @@ def test_glued_numbers(chapter):
     )
 
 
+def test_flat_only_by_the_choice_of_weights_except_resize_conv():
+    """The prose: resize-conv is flat whatever its weights; k = 4 and the pixel shuffle only
+    because their phases share weights (with phases apart, they stamp a pattern)."""
+    g = torch.Generator().manual_seed(0)
+    ones = torch.ones(1, 1, 16, 16, dtype=torch.float64)
+
+    def levels(y):
+        return np.unique(y[0, 0, 2:-2, 2:-2].numpy().round(9)).size
+
+    for _ in range(3):
+        w3 = torch.randn(1, 1, 3, 3, generator=g, dtype=torch.float64)
+        w4 = torch.randn(1, 1, 4, 4, generator=g, dtype=torch.float64)
+        w_sub = torch.randn(4, 1, 3, 3, generator=g, dtype=torch.float64)
+        resized = F.interpolate(ones, scale_factor=2, mode="nearest")
+        assert levels(F.conv2d(resized, w3, padding=1)) == 1
+        assert levels(F.conv_transpose2d(ones, w4, stride=2, padding=1)) > 1
+        assert levels(F.pixel_shuffle(F.conv2d(ones, w_sub, padding=1), 2)) > 1
+        # one kernel shared by the four maps (the figure's choice): flat
+        shared = F.pixel_shuffle(F.conv2d(ones, w3.repeat(4, 1, 1, 1), padding=1), 2)
+        assert levels(shared) == 1
+
+
 @pytest.mark.parametrize("name", list(UPSAMPLERS))
 def test_each_upsampler_matches_torch_on_the_photo_and_on_ones(name):
     r = photo_upsample(name)

@@ -546,9 +546,9 @@ def photo_upsample_figure() -> Figure:
             "with a 3 by 3 kernel of equal weights, which stamps a grid of bright and dark "
             "pixels over the photo; the same with a 4 by 4 kernel, or with tent-shaped "
             "weights, which do not; nearest-neighbour resizing followed by a 3 by 3 "
-            "convolution; and a convolution to four maps followed by a pixel shuffle. The "
-            "fourth picture applies the same method to a flat image, which shows the "
-            "pattern alone."
+            "convolution; and a convolution to four maps, all with the same kernel, followed "
+            "by a pixel shuffle. The last picture applies the same method to a flat image, "
+            "which shows the pattern alone."
         ),
         controls=[
             Control(
