@@ -118,6 +118,17 @@ def _is_picture(w: np.ndarray) -> bool:
     return not bool(np.isclose(w.sum(), 0.0))
 
 
+def _signed_hi(*maps: np.ndarray, border: int) -> float:
+    """Largest ``|value|`` of signed maps, ``border`` pixels in from their edges.
+
+    Zero padding puts a dark frame around the photo, and an edge kernel answers it with
+    the strongest "edges" of the map; on a scale set by them, the edges inside the picture
+    would be faint. The colour scale is set by the inside; the page clips the frame.
+    """
+    inner = [m[border : m.shape[0] - border, border : m.shape[1] - border] for m in maps]
+    return float(max(np.abs(m).max() for m in inner))
+
+
 def _build_flip(kernel: str) -> dict:
     r = photo_flip(kernel)
     x, w, conv, corr = r["x"], r["w"], r["conv"], r["corr"]
@@ -129,7 +140,7 @@ def _build_flip(kernel: str) -> dict:
         scale = "image"
         lo, hi = float(min(conv.min(), corr.min())), float(max(conv.max(), corr.max()))
     else:
-        scale, lo, hi = "diverging", None, float(max(np.abs(conv).max(), np.abs(corr).max()))
+        scale, lo, hi = "diverging", None, _signed_hi(conv, corr, border=pad)
     diff = conv - corr
     gap = float(np.abs(diff).max())
     agree = gap < 1e-9
@@ -162,7 +173,17 @@ def _build_flip(kernel: str) -> dict:
         one("cross-correlation: kernel as it is", w, corr, "w as it is", []),
         view(
             "where they differ",
-            [image_panel("d", diff_label, diff, role="other", scale="diverging", win=here)],
+            [
+                image_panel(
+                    "d",
+                    diff_label,
+                    diff,
+                    role="other",
+                    scale="diverging",
+                    hi=_signed_hi(diff, border=pad),
+                    win=here,
+                )
+            ],
             [],
         ),
     ]
@@ -283,7 +304,7 @@ def _build_bank(filt: str) -> dict:
     def scale_of(ci: int, maps: np.ndarray) -> dict:
         if ci == 0:  # a blur: a picture, on the grey scale of its own range
             return {"scale": "image", "lo": float(min(0.0, maps.min())), "hi": float(maps.max())}
-        return {"scale": "diverging", "hi": float(np.abs(maps).max())}
+        return {"scale": "diverging", "hi": _signed_hi(*maps.reshape(-1, *shape), border=1)}
 
     sel = scale_of(c, np.concatenate([parts[c], y[c : c + 1]]))
     panels = [image_panel("x", f"photo x ({BANK_SIZE}x{BANK_SIZE}, 3 channels)", x, win=win, px=px)]
@@ -630,8 +651,12 @@ def _build_separable(name: str) -> dict:
         }
         mid_scale = {"scale": "image"}
     else:
-        out = {"scale": "diverging", "hi": float(max(np.abs(one).max(), np.abs(two).max()))}
-        mid_scale = {"scale": "diverging"} if np.isclose(a.sum(), 0) else {"scale": "image"}
+        out = {"scale": "diverging", "hi": _signed_hi(one, two, border=p)}
+        mid_scale = (
+            {"scale": "diverging", "hi": _signed_hi(mid, border=p)}
+            if np.isclose(a.sum(), 0)
+            else {"scale": "image"}
+        )
     here = window(shape)
     gap = float(np.abs(one - two).max())
     views = [
@@ -747,7 +772,7 @@ def _build_dilated(kernel: str, dilation: int) -> dict:
     scale = (
         {"scale": "image", "lo": 0.0, "hi": 1.0}
         if _is_picture(w)
-        else {"scale": "diverging", "hi": float(np.abs(y).max())}
+        else {"scale": "diverging", "hi": _signed_hi(y, border=d)}
     )
     shape = y.shape
     panels = [
@@ -761,7 +786,13 @@ def _build_dilated(kernel: str, dilation: int) -> dict:
         image_panel("y", "output y", y, role="output", win=window(shape), **scale),
     ]
     return {
-        "views": [view(f"dilation d = {d}: taps {d} pixels apart", panels, image_steps(shape))],
+        "views": [
+            view(
+                f"dilation d = {d}: taps {d} pixel{'s' if d > 1 else ''} apart",
+                panels,
+                image_steps(shape),
+            )
+        ],
         "formula": [
             f"span d·(k − 1) + 1 = {d}·(3 − 1) + 1 = {span} pixels, still 9 weights",
             "y[r, q] = Σᵢⱼ x[r + d·(i − 1), q + d·(j − 1)]·w[i, j]",
