@@ -45,6 +45,10 @@ def test_glued_numbers(chapter):
     faster = glued["camera_ms_two"] < glued["camera_ms_one"]
     assert ("faster" in glued["camera_verdict"]) == faster
     assert ("slower" in glued["camera_verdict"]) == (not faster)
+    # the memory the prose speaks of: a 512 x 512 float64 picture is 2 MiB
+    assert glued["camera_mib"] == 512 * 512 * 8 / 2**20 == 2
+    for key in ("camera_faults_one", "camera_faults_two"):  # counted with getrusage
+        assert glued[key] == "not measured" or (isinstance(glued[key], int) and glued[key] >= 0)
     # the prose names the route conv2d takes for one channel in and out: shifted adds per tap
     assert cv.conv_method(camera[None, None].shape, (1, 1, 3, 3), padding=1) == "depthwise"
     assert cv.conv_method(camera[None, None].shape, (1, 1, 3, 1), padding=(1, 0)) == "depthwise"
