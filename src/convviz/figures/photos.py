@@ -76,6 +76,20 @@ def _weights(w: np.ndarray) -> np.ndarray:
     return np.array([one(float(v)) for v in np.ravel(w)], dtype=object).reshape(np.shape(w))
 
 
+def _pick(table: dict, key: str, name: str):
+    """``table[key]``, or a ValueError naming the argument, its value and the choices."""
+    if key not in table:
+        raise ValueError(f"{name} must be one of {list(table)}, got {name}={key!r}")
+    return table[key]
+
+
+def _check_colour(x: np.ndarray, photo: str) -> None:
+    if x.ndim != 3:
+        raise ValueError(
+            f"photo must be a colour sample (H, W, 3), got photo={photo!r} of shape {x.shape}"
+        )
+
+
 @functools.cache
 def _photo(name: str, size: int = SIZE, grey: bool = True) -> np.ndarray:
     image = images.load(name, size, grey=grey)
@@ -98,8 +112,14 @@ def photo_flip(kernel: str, photo: str = "camera") -> dict[str, np.ndarray]:
     dict of str to ndarray
         ``x`` (SIZE, SIZE), ``w`` (k, k), ``conv`` and ``corr`` (SIZE, SIZE):
         ``conv = cv.conv2d(x, w[::-1, ::-1])``, ``corr = cv.conv2d(x, w)``.
+
+    Raises
+    ------
+    ValueError
+        If ``kernel`` is not one of the choices, naming it.
     """
-    x, w = _photo(photo), PHOTO_KERNELS[kernel]
+    w = _pick(PHOTO_KERNELS, kernel, "kernel")
+    x = _photo(photo)
     pad = w.shape[0] // 2
     return {
         "x": x,
@@ -275,8 +295,14 @@ def photo_bank(photo: str = "astronaut") -> dict[str, np.ndarray]:
         ``x`` (BANK_SIZE, BANK_SIZE, 3) in [0, 1]; ``w`` (4, 3, 3, 3), the bank;
         ``y`` (4, BANK_SIZE, BANK_SIZE), one map per filter; ``parts``
         (4, 3, BANK_SIZE, BANK_SIZE), each channel's share: ``y[c] = parts[c].sum(0)``.
+
+    Raises
+    ------
+    ValueError
+        If ``photo`` is not one of the choices or not a colour sample, naming it.
     """
     x = _photo(photo, BANK_SIZE, grey=False)
+    _check_colour(x, photo)
     w = np.stack(list(BANK.values()))
     y = images.filter_image(x, w, padding=1)
     parts = np.stack(
@@ -437,8 +463,13 @@ def photo_upsample(method: str, photo: str = "camera") -> dict[str, np.ndarray]:
         ``flat``, the same upsampler on an image of ones (the pattern it stamps on
         every picture); ``levels``, the distinct values of ``flat`` away from the
         border (2 pixels), rounded to 6 decimals.
+
+    Raises
+    ------
+    ValueError
+        If ``method`` is not one of the choices, naming it.
     """
-    kind, k = UPSAMPLERS[method]
+    kind, k = _pick(UPSAMPLERS, method, "method")
     x = _photo(photo, UP_SIZE)
     y, w = _upsample(x, kind, k)
     flat, _ = _upsample(np.ones_like(x), kind, k)
@@ -626,8 +657,13 @@ def photo_separable(
     -------
     dict of str to ndarray
         ``x``, ``w`` (k, k), ``a`` (k,), ``b`` (k,), ``one``, ``mid``, ``two``.
+
+    Raises
+    ------
+    ValueError
+        If ``name`` is not one of the choices, naming it.
     """
-    a, b = SEPARABLE[name]
+    a, b = _pick(SEPARABLE, name, "name")
     x = _photo(photo, size) if size is not None else images.load(photo, None, grey=True)
     k, p = len(a), len(a) // 2
     xs = x[None, None]
@@ -758,8 +794,14 @@ def photo_dilated(kernel: str, dilation: int, photo: str = "camera") -> dict[str
     -------
     dict of str to ndarray
         ``x`` (SIZE, SIZE), ``w`` (3, 3), ``y`` (SIZE, SIZE).
+
+    Raises
+    ------
+    ValueError
+        If ``kernel`` is not one of the choices, naming it.
     """
-    x, w = _photo(photo), DILATED_KERNELS[kernel]
+    w = _pick(DILATED_KERNELS, kernel, "kernel")
+    x = _photo(photo)
     return {"x": x, "w": w, "y": images.filter_image(x, w, padding=dilation, dilation=dilation)}
 
 
@@ -862,8 +904,15 @@ def photo_mix(mix: str, photo: str = "chelsea") -> dict[str, np.ndarray]:
     -------
     dict of str to ndarray
         ``x`` (SIZE, SIZE, 3), ``w`` (C_out, 3), ``y`` (SIZE, SIZE, C_out), channels last.
+
+    Raises
+    ------
+    ValueError
+        If ``mix`` is not one of the choices, or ``photo`` not a colour sample, naming it.
     """
-    x, w = _photo(photo, SIZE, grey=False), MIXES[mix]
+    w = _pick(MIXES, mix, "mix")
+    x = _photo(photo, SIZE, grey=False)
+    _check_colour(x, photo)
     y = images.filter_image(x, w[:, :, None, None])
     return {"x": x, "w": w, "y": np.moveaxis(y, 0, -1)}
 
@@ -988,8 +1037,14 @@ def photo_video(kernel: str) -> dict[str, np.ndarray]:
     -------
     dict of str to ndarray
         ``x`` (T, H, W), ``w`` (k_t, 3, 3), ``y`` (T - k_t + 1, H, W).
+
+    Raises
+    ------
+    ValueError
+        If ``kernel`` is not one of the choices, naming it.
     """
-    x, w = shifted_video(), VIDEO_KERNELS[kernel]
+    w = _pick(VIDEO_KERNELS, kernel, "kernel")
+    x = shifted_video()
     y = conv3d(x[None, None], w[None, None], padding=(0, 1, 1))[0, 0]
     return {"x": x, "w": w, "y": y}
 
