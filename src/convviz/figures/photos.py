@@ -187,7 +187,7 @@ def _build_flip(kernel: str) -> dict:
             "convolution: kernel turned 180°",
             w[::-1, ::-1],
             conv,
-            "w turned 180° (what meets x)",
+            "w turned 180°",
             steps,
         ),
         one("cross-correlation: kernel as it is", w, corr, "w as it is", []),
