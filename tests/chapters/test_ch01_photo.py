@@ -30,6 +30,7 @@ def test_glued_numbers(chapter):
     ns, glued = chapter(STEM)
     photo = ns["photo"]
     assert photo.shape == (64, 64) and 0 <= photo.min() and photo.max() <= 1
+    assert glued["photo_side"] == 64 == photo_flip("Sobel x (antisymmetric)")["x"].shape[0]
     gaps = {}
     for name, w in PHOTO_KERNELS.items():
         conv, corr = _scipy(photo, w)

@@ -49,6 +49,12 @@ def test_glued_numbers(chapter):
     assert glued["up_levels_k3"] == ", ".join(f"{v:.3f}" for v in levels) == "0.444, 0.889, 1.778"
     assert glued["up_ratio_k3"] == pytest.approx(4.0, rel=1e-5)  # levels kept to 6 decimals
     assert glued["up_flat_methods"] == 4 == len(UPSAMPLERS) - 1
+    assert (
+        glued["up_side"]
+        == 32
+        == ns["small"].shape[0]
+        == photo_upsample(next(iter(UPSAMPLERS)))["x"].shape[0]
+    )
     np.testing.assert_allclose(
         ns["doubled"][0, 0],
         _torch_upsample(ns["small"], next(iter(UPSAMPLERS))).numpy(),

@@ -24,6 +24,10 @@ STEM = "07-dilated-convolution"
 
 def test_glued_numbers(chapter):
     _ns, glued = chapter(STEM)
+    assert (
+        glued["photo_side_7"] == 64 == photo_dilated("mean of the 9 taps (blur)", 1)["x"].shape[0]
+    )
+    assert glued["photo_d_max"] == 8 == max(DILATIONS)
     assert glued["photo_dilations"] == "1, 2, 4, 8"
     # span of a 3-tap kernel with gaps of d - 1: the distance from first to last tap, plus one
     spans = [len(range(0, 2 * d + 1)) for d in (1, 2, 4, 8)]

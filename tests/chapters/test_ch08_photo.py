@@ -22,6 +22,7 @@ def test_glued_numbers(chapter):
     ns, glued = chapter(STEM)
     camera = ns["camera"][0, 0]
     assert glued["camera_side"] == camera.shape[0] == camera.shape[1] == 512
+    assert glued["sep_side"] == 64 == photo_separable("Sobel, vertical edges")["x"].shape[0]
     sobel = np.outer([1.0, 2.0, 1.0], [1.0, 0.0, -1.0])
     # scipy: zero-padded correlation, the 2D kernel and the two 1D kernels in turn
     one = ndi.correlate(camera, sobel, mode="constant")
