@@ -30,6 +30,7 @@ def test_glued_numbers(chapter):
     ns, glued = chapter(STEM)
     photo = ns["photo"]
     assert photo.shape == (64, 64) and 0 <= photo.min() and photo.max() <= 1
+    assert glued["photo_side"] == 64 == photo_flip("Sobel x (antisymmetric)")["x"].shape[0]
     gaps = {}
     for name, w in PHOTO_KERNELS.items():
         conv, corr = _scipy(photo, w)
@@ -66,12 +67,20 @@ def test_the_figure_shows_what_convviz_computes():
         check_image_frame(frame)
         r = photo_flip(name)
         conv, corr = _scipy(r["x"], PHOTO_KERNELS[name])
-        shown_conv = decode(frame["views"][0]["panels"][2])
-        shown_corr = decode(frame["views"][1]["panels"][2])
-        span = max(np.ptp(conv), np.ptp(corr), 1e-9)
-        # the page shows 8-bit pictures: within one code of the true maps
-        assert np.abs(shown_conv - conv).max() <= span / 255 + 1e-4, name
-        assert np.abs(shown_corr - corr).max() <= span / 255 + 1e-4, name
+        out_conv, out_corr = frame["views"][0]["panels"][2], frame["views"][1]["panels"][2]
+        lo, hi = out_conv["image"]["lo"], out_conv["image"]["hi"]
+        assert (lo, hi) == (out_corr["image"]["lo"], out_corr["image"]["hi"])  # one scale
+        b = PHOTO_KERNELS[name].shape[0] // 2
+        # signed maps: the scale fits the inside; only the zero-padded frame may be clipped
+        inside = max(np.abs(conv[b:-b, b:-b]).max(), np.abs(corr[b:-b, b:-b]).max())
+        assert lo - 1e-4 <= min(conv[b:-b, b:-b].min(), corr[b:-b, b:-b].min())
+        assert inside <= hi + 1e-4, name
+        if out_conv["scale"] == "diverging":
+            assert inside == pytest.approx(hi, abs=1e-4), name
+        # the page shows 8-bit pictures: within one code of the true maps (clipped)
+        span = hi - lo
+        assert np.abs(decode(out_conv) - np.clip(conv, lo, hi)).max() <= span / 255 + 1e-4, name
+        assert np.abs(decode(out_corr) - np.clip(corr, lo, hi)).max() <= span / 255 + 1e-4, name
         shown_w = [
             float(Fraction(v.replace("−", "-"))) if isinstance(v, str) else v
             for v in frame["views"][0]["panels"][1]["values"]

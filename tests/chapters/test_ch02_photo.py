@@ -68,3 +68,22 @@ def test_the_figure_shows_what_convviz_computes():
             assert half_code <= np.abs(want[c]).max() / 255 + 1e-6  # a range that fits the map
             # nothing clipped (1e-4: the page keeps lo and hi to 4 decimals)
             assert np.abs(shown - want[c]).max() <= half_code + 1e-4
+
+
+def test_the_prose_on_brightness_and_colour_filters():
+    """Brightness filters: one kernel scaled per channel, mostly green, least blue (the
+    order of scikit-image's rgb2gray weights); colour filters: channels of opposite sign."""
+    from skimage.color import rgb2gray
+
+    luma = rgb2gray(np.eye(3)[None])[0]  # rgb2gray of pure red, green, blue
+    order = np.argsort(luma)
+    for name in ("brightness, blurred", "vertical edges of brightness"):
+        w = BANK[name]
+        base = w[1] / np.abs(w[1]).max()
+        scales = [np.abs(w[ch]).max() for ch in range(3)]
+        for ch in range(3):
+            np.testing.assert_allclose(w[ch], scales[ch] * base)
+        assert list(np.argsort(scales)) == list(order), name  # blue < red < green
+    for name in ("red minus green", "blue minus yellow"):
+        sums = BANK[name].sum(axis=(1, 2))
+        assert sums.max() > 0 > sums.min(), name

@@ -49,11 +49,44 @@ def test_glued_numbers(chapter):
     assert glued["up_levels_k3"] == ", ".join(f"{v:.3f}" for v in levels) == "0.444, 0.889, 1.778"
     assert glued["up_ratio_k3"] == pytest.approx(4.0, rel=1e-5)  # levels kept to 6 decimals
     assert glued["up_flat_methods"] == 4 == len(UPSAMPLERS) - 1
+    assert (
+        glued["up_side"]
+        == 32
+        == ns["small"].shape[0]
+        == photo_upsample(next(iter(UPSAMPLERS)))["x"].shape[0]
+    )
     np.testing.assert_allclose(
         ns["doubled"][0, 0],
         _torch_upsample(ns["small"], next(iter(UPSAMPLERS))).numpy(),
         atol=1e-12,
     )
+
+
+def test_flat_only_by_the_choice_of_weights_except_resize_conv():
+    """The prose: resize-conv is flat whatever its weights; k = 4 and the pixel shuffle only
+    when the sums of the weights each phase uses agree (else they stamp a pattern)."""
+    g = torch.Generator().manual_seed(0)
+    ones = torch.ones(1, 1, 16, 16, dtype=torch.float64)
+
+    def levels(y):
+        return np.unique(y[0, 0, 2:-2, 2:-2].numpy().round(9)).size
+
+    for _ in range(3):
+        w3 = torch.randn(1, 1, 3, 3, generator=g, dtype=torch.float64)
+        w4 = torch.randn(1, 1, 4, 4, generator=g, dtype=torch.float64)
+        w_sub = torch.randn(4, 1, 3, 3, generator=g, dtype=torch.float64)
+        resized = F.interpolate(ones, scale_factor=2, mode="nearest")
+        assert levels(F.conv2d(resized, w3, padding=1)) == 1
+        up4 = F.conv_transpose2d(ones, w4, stride=2, padding=1)
+        assert levels(up4) > 1
+        # on a flat image each output phase is the sum of the weights it uses
+        sums = sorted(float(w4[0, 0, i::2, j::2].sum()) for i in range(2) for j in range(2))
+        inside = sorted(set(up4[0, 0, 2:-2, 2:-2].numpy().round(9).ravel().tolist()))
+        np.testing.assert_allclose(inside, sums, atol=1e-8)
+        assert levels(F.pixel_shuffle(F.conv2d(ones, w_sub, padding=1), 2)) > 1
+        # one kernel shared by the four maps (the figure's choice): flat
+        shared = F.pixel_shuffle(F.conv2d(ones, w3.repeat(4, 1, 1, 1), padding=1), 2)
+        assert levels(shared) == 1
 
 
 @pytest.mark.parametrize("name", list(UPSAMPLERS))

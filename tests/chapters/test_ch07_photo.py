@@ -24,6 +24,10 @@ STEM = "07-dilated-convolution"
 
 def test_glued_numbers(chapter):
     _ns, glued = chapter(STEM)
+    assert (
+        glued["photo_side_7"] == 64 == photo_dilated("mean of the 9 taps (blur)", 1)["x"].shape[0]
+    )
+    assert glued["photo_d_max"] == 8 == max(DILATIONS)
     assert glued["photo_dilations"] == "1, 2, 4, 8"
     # span of a 3-tap kernel with gaps of d - 1: the distance from first to last tap, plus one
     spans = [len(range(0, 2 * d + 1)) for d in (1, 2, 4, 8)]
@@ -64,5 +68,9 @@ def test_the_figure_shows_what_convviz_computes():
         d = setting["dilation"]
         want = F.conv2d(t, torch.tensor(r["w"])[None, None], padding=d, dilation=d)[0, 0].numpy()
         out = frame["views"][0]["panels"][2]
-        half = (out["image"]["hi"] - out["image"]["lo"]) / 510
-        assert np.abs(decode(out) - want).max() <= half + 1e-4, key
+        lo, hi = out["image"]["lo"], out["image"]["hi"]
+        # signed: the scale fits the inside; only the zero-padded frame is clipped
+        if out["scale"] == "diverging":
+            assert np.abs(want[d:-d, d:-d]).max() == pytest.approx(hi, abs=1e-4), key
+        half = (hi - lo) / 510
+        assert np.abs(decode(out) - np.clip(want, lo, hi)).max() <= half + 1e-4, key

@@ -76,6 +76,20 @@ def _weights(w: np.ndarray) -> np.ndarray:
     return np.array([one(float(v)) for v in np.ravel(w)], dtype=object).reshape(np.shape(w))
 
 
+def _pick(table: dict, key: str, name: str):
+    """``table[key]``, or a ValueError naming the argument, its value and the choices."""
+    if key not in table:
+        raise ValueError(f"{name} must be one of {list(table)}, got {name}={key!r}")
+    return table[key]
+
+
+def _check_colour(x: np.ndarray, photo: str) -> None:
+    if x.ndim != 3:
+        raise ValueError(
+            f"photo must be a colour sample (H, W, 3), got photo={photo!r} of shape {x.shape}"
+        )
+
+
 @functools.cache
 def _photo(name: str, size: int = SIZE, grey: bool = True) -> np.ndarray:
     image = images.load(name, size, grey=grey)
@@ -98,8 +112,14 @@ def photo_flip(kernel: str, photo: str = "camera") -> dict[str, np.ndarray]:
     dict of str to ndarray
         ``x`` (SIZE, SIZE), ``w`` (k, k), ``conv`` and ``corr`` (SIZE, SIZE):
         ``conv = cv.conv2d(x, w[::-1, ::-1])``, ``corr = cv.conv2d(x, w)``.
+
+    Raises
+    ------
+    ValueError
+        If ``kernel`` is not one of the choices, naming it.
     """
-    x, w = _photo(photo), PHOTO_KERNELS[kernel]
+    w = _pick(PHOTO_KERNELS, kernel, "kernel")
+    x = _photo(photo)
     pad = w.shape[0] // 2
     return {
         "x": x,
@@ -118,6 +138,17 @@ def _is_picture(w: np.ndarray) -> bool:
     return not bool(np.isclose(w.sum(), 0.0))
 
 
+def _signed_hi(*maps: np.ndarray, border: int) -> float:
+    """Largest ``|value|`` of signed maps, ``border`` pixels in from their edges.
+
+    Zero padding puts a dark frame around the photo, and an edge kernel answers it with
+    the strongest "edges" of the map; on a scale set by them, the edges inside the picture
+    would be faint. The colour scale is set by the inside; the page clips the frame.
+    """
+    inner = [m[border : m.shape[0] - border, border : m.shape[1] - border] for m in maps]
+    return float(max(np.abs(m).max() for m in inner))
+
+
 def _build_flip(kernel: str) -> dict:
     r = photo_flip(kernel)
     x, w, conv, corr = r["x"], r["w"], r["conv"], r["corr"]
@@ -129,7 +160,7 @@ def _build_flip(kernel: str) -> dict:
         scale = "image"
         lo, hi = float(min(conv.min(), corr.min())), float(max(conv.max(), corr.max()))
     else:
-        scale, lo, hi = "diverging", None, float(max(np.abs(conv).max(), np.abs(corr).max()))
+        scale, lo, hi = "diverging", None, _signed_hi(conv, corr, border=pad)
     diff = conv - corr
     gap = float(np.abs(diff).max())
     agree = gap < 1e-9
@@ -156,13 +187,23 @@ def _build_flip(kernel: str) -> dict:
             "convolution: kernel turned 180°",
             w[::-1, ::-1],
             conv,
-            "w turned 180° (what meets x)",
+            "w turned 180°",
             steps,
         ),
         one("cross-correlation: kernel as it is", w, corr, "w as it is", []),
         view(
             "where they differ",
-            [image_panel("d", diff_label, diff, role="other", scale="diverging", win=here)],
+            [
+                image_panel(
+                    "d",
+                    diff_label,
+                    diff,
+                    role="other",
+                    scale="diverging",
+                    hi=_signed_hi(diff, border=pad),
+                    win=here,
+                )
+            ],
             [],
         ),
     ]
@@ -254,8 +295,14 @@ def photo_bank(photo: str = "astronaut") -> dict[str, np.ndarray]:
         ``x`` (BANK_SIZE, BANK_SIZE, 3) in [0, 1]; ``w`` (4, 3, 3, 3), the bank;
         ``y`` (4, BANK_SIZE, BANK_SIZE), one map per filter; ``parts``
         (4, 3, BANK_SIZE, BANK_SIZE), each channel's share: ``y[c] = parts[c].sum(0)``.
+
+    Raises
+    ------
+    ValueError
+        If ``photo`` is not one of the choices or not a colour sample, naming it.
     """
     x = _photo(photo, BANK_SIZE, grey=False)
+    _check_colour(x, photo)
     w = np.stack(list(BANK.values()))
     y = images.filter_image(x, w, padding=1)
     parts = np.stack(
@@ -283,7 +330,7 @@ def _build_bank(filt: str) -> dict:
     def scale_of(ci: int, maps: np.ndarray) -> dict:
         if ci == 0:  # a blur: a picture, on the grey scale of its own range
             return {"scale": "image", "lo": float(min(0.0, maps.min())), "hi": float(maps.max())}
-        return {"scale": "diverging", "hi": float(np.abs(maps).max())}
+        return {"scale": "diverging", "hi": _signed_hi(*maps.reshape(-1, *shape), border=1)}
 
     sel = scale_of(c, np.concatenate([parts[c], y[c : c + 1]]))
     panels = [image_panel("x", f"photo x ({BANK_SIZE}x{BANK_SIZE}, 3 channels)", x, win=win, px=px)]
@@ -416,8 +463,13 @@ def photo_upsample(method: str, photo: str = "camera") -> dict[str, np.ndarray]:
         ``flat``, the same upsampler on an image of ones (the pattern it stamps on
         every picture); ``levels``, the distinct values of ``flat`` away from the
         border (2 pixels), rounded to 6 decimals.
+
+    Raises
+    ------
+    ValueError
+        If ``method`` is not one of the choices, naming it.
     """
-    kind, k = UPSAMPLERS[method]
+    kind, k = _pick(UPSAMPLERS, method, "method")
     x = _photo(photo, UP_SIZE)
     y, w = _upsample(x, kind, k)
     flat, _ = _upsample(np.ones_like(x), kind, k)
@@ -546,9 +598,9 @@ def photo_upsample_figure() -> Figure:
             "with a 3 by 3 kernel of equal weights, which stamps a grid of bright and dark "
             "pixels over the photo; the same with a 4 by 4 kernel, or with tent-shaped "
             "weights, which do not; nearest-neighbour resizing followed by a 3 by 3 "
-            "convolution; and a convolution to four maps followed by a pixel shuffle. The "
-            "fourth picture applies the same method to a flat image, which shows the "
-            "pattern alone."
+            "convolution; and a convolution to four maps, all with the same kernel, followed "
+            "by a pixel shuffle. The last picture applies the same method to a flat image, "
+            "which shows the pattern alone."
         ),
         controls=[
             Control(
@@ -605,8 +657,13 @@ def photo_separable(
     -------
     dict of str to ndarray
         ``x``, ``w`` (k, k), ``a`` (k,), ``b`` (k,), ``one``, ``mid``, ``two``.
+
+    Raises
+    ------
+    ValueError
+        If ``name`` is not one of the choices, naming it.
     """
-    a, b = SEPARABLE[name]
+    a, b = _pick(SEPARABLE, name, "name")
     x = _photo(photo, size) if size is not None else images.load(photo, None, grey=True)
     k, p = len(a), len(a) // 2
     xs = x[None, None]
@@ -630,8 +687,12 @@ def _build_separable(name: str) -> dict:
         }
         mid_scale = {"scale": "image"}
     else:
-        out = {"scale": "diverging", "hi": float(max(np.abs(one).max(), np.abs(two).max()))}
-        mid_scale = {"scale": "diverging"} if np.isclose(a.sum(), 0) else {"scale": "image"}
+        out = {"scale": "diverging", "hi": _signed_hi(one, two, border=p)}
+        mid_scale = (
+            {"scale": "diverging", "hi": _signed_hi(mid, border=p)}
+            if np.isclose(a.sum(), 0)
+            else {"scale": "image"}
+        )
     here = window(shape)
     gap = float(np.abs(one - two).max())
     views = [
@@ -733,8 +794,14 @@ def photo_dilated(kernel: str, dilation: int, photo: str = "camera") -> dict[str
     -------
     dict of str to ndarray
         ``x`` (SIZE, SIZE), ``w`` (3, 3), ``y`` (SIZE, SIZE).
+
+    Raises
+    ------
+    ValueError
+        If ``kernel`` is not one of the choices, naming it.
     """
-    x, w = _photo(photo), DILATED_KERNELS[kernel]
+    w = _pick(DILATED_KERNELS, kernel, "kernel")
+    x = _photo(photo)
     return {"x": x, "w": w, "y": images.filter_image(x, w, padding=dilation, dilation=dilation)}
 
 
@@ -747,7 +814,7 @@ def _build_dilated(kernel: str, dilation: int) -> dict:
     scale = (
         {"scale": "image", "lo": 0.0, "hi": 1.0}
         if _is_picture(w)
-        else {"scale": "diverging", "hi": float(np.abs(y).max())}
+        else {"scale": "diverging", "hi": _signed_hi(y, border=d)}
     )
     shape = y.shape
     panels = [
@@ -761,7 +828,13 @@ def _build_dilated(kernel: str, dilation: int) -> dict:
         image_panel("y", "output y", y, role="output", win=window(shape), **scale),
     ]
     return {
-        "views": [view(f"dilation d = {d}: taps {d} pixels apart", panels, image_steps(shape))],
+        "views": [
+            view(
+                f"dilation d = {d}: taps {d} pixel{'s' if d > 1 else ''} apart",
+                panels,
+                image_steps(shape),
+            )
+        ],
         "formula": [
             f"span d·(k − 1) + 1 = {d}·(3 − 1) + 1 = {span} pixels, still 9 weights",
             "y[r, q] = Σᵢⱼ x[r + d·(i − 1), q + d·(j − 1)]·w[i, j]",
@@ -831,8 +904,15 @@ def photo_mix(mix: str, photo: str = "chelsea") -> dict[str, np.ndarray]:
     -------
     dict of str to ndarray
         ``x`` (SIZE, SIZE, 3), ``w`` (C_out, 3), ``y`` (SIZE, SIZE, C_out), channels last.
+
+    Raises
+    ------
+    ValueError
+        If ``mix`` is not one of the choices, or ``photo`` not a colour sample, naming it.
     """
-    x, w = _photo(photo, SIZE, grey=False), MIXES[mix]
+    w = _pick(MIXES, mix, "mix")
+    x = _photo(photo, SIZE, grey=False)
+    _check_colour(x, photo)
     y = images.filter_image(x, w[:, :, None, None])
     return {"x": x, "w": w, "y": np.moveaxis(y, 0, -1)}
 
@@ -957,8 +1037,14 @@ def photo_video(kernel: str) -> dict[str, np.ndarray]:
     -------
     dict of str to ndarray
         ``x`` (T, H, W), ``w`` (k_t, 3, 3), ``y`` (T - k_t + 1, H, W).
+
+    Raises
+    ------
+    ValueError
+        If ``kernel`` is not one of the choices, naming it.
     """
-    x, w = shifted_video(), VIDEO_KERNELS[kernel]
+    w = _pick(VIDEO_KERNELS, kernel, "kernel")
+    x = shifted_video()
     y = conv3d(x[None, None], w[None, None], padding=(0, 1, 1))[0, 0]
     return {"x": x, "w": w, "y": y}
 
