@@ -2183,24 +2183,60 @@ _register(
 # chapter 15: the gradient of a convolution
 
 
-def _conv2d_weight_case(p: Params) -> tuple[tuple, dict]:
+#: Both gradient exercises draw from the same settings.
+_GRAD_SPACE = {
+    "n": (1, 2),
+    "c_in": (1, 3),
+    "c_out": (1, 3),
+    "h": (1, 7),
+    "w": (1, 7),
+    "kh": (1, 3),
+    "kw": (1, 3),
+    "s": (1, 3),
+    "p": (0, 1),
+    "d": (1, 2),
+    "seed": (0, 1000),
+}
+
+
+def _grad_shapes(p: Params) -> tuple[tuple, tuple, tuple, dict]:
+    """Input, weight and grad_output shapes of one conv2d setting, and its keywords."""
     s, pad, d = p["s"], p["p"], p["d"]
     out = [conv_output_size(i, k, s, pad, d) for i, k in ((p["h"], p["kh"]), (p["w"], p["kw"]))]
-    x, gy = _values(p["seed"], (p["n"], p["c_in"], p["h"], p["w"]), (p["n"], p["c_out"], *out))
-    weight_size = (p["c_out"], p["c_in"], p["kh"], p["kw"])
-    return (x, weight_size, gy), {"stride": s, "padding": pad, "dilation": d}
+    x_shape = (p["n"], p["c_in"], p["h"], p["w"])
+    w_shape = (p["c_out"], p["c_in"], p["kh"], p["kw"])
+    return (
+        x_shape,
+        w_shape,
+        (p["n"], p["c_out"], *out),
+        {"stride": s, "padding": pad, "dilation": d},
+    )
 
 
-def _torch_conv2d_weight(x: np.ndarray, weight_size: tuple, gy: np.ndarray, **k: Any) -> np.ndarray:
-    import torch
-
-    return torch.nn.grad.conv2d_weight(
-        torch.from_numpy(x), weight_size, torch.from_numpy(gy), **k
-    ).numpy()
+def _conv2d_weight_case(p: Params) -> tuple[tuple, dict]:
+    x_shape, w_shape, gy_shape, kwargs = _grad_shapes(p)
+    x, gy = _values(p["seed"], x_shape, gy_shape)
+    return (x, w_shape, gy), kwargs
 
 
-_torch_conv2d_weight.needs_torch = True  # type: ignore[attr-defined]
-_torch_conv2d_weight.label = "torch.nn.grad"  # type: ignore[attr-defined]
+def _conv2d_input_case(p: Params) -> tuple[tuple, dict]:
+    x_shape, w_shape, gy_shape, kwargs = _grad_shapes(p)
+    w, gy = _values(p["seed"], w_shape, gy_shape)
+    return (x_shape, w, gy), kwargs
+
+
+def _torch_grad(fn_name: str) -> Callable[..., Any]:
+    """``torch.nn.grad.<fn_name>`` on NumPy arrays (shapes pass through as they are)."""
+
+    def run(*args: Any, **kwargs: Any) -> np.ndarray:
+        import torch
+
+        args = tuple(torch.from_numpy(a) if isinstance(a, np.ndarray) else a for a in args)
+        return getattr(torch.nn.grad, fn_name)(*args, **kwargs).numpy()
+
+    run.needs_torch = True  # type: ignore[attr-defined]
+    run.label = "torch.nn.grad"  # type: ignore[attr-defined]
+    return run
 
 
 _register(
@@ -2209,22 +2245,10 @@ _register(
         "15",
         "gradient of conv2d with respect to its weight: the input correlated with grad_output",
         "conv2d_weight(input, weight_size, grad_output, stride=1, padding=0, dilation=1)",
-        {
-            "n": (1, 2),
-            "c_in": (1, 3),
-            "c_out": (1, 3),
-            "h": (1, 7),
-            "w": (1, 7),
-            "kh": (1, 3),
-            "kw": (1, 3),
-            "s": (1, 3),
-            "p": (0, 1),
-            "d": (1, 2),
-            "seed": (0, 1000),
-        },
+        _GRAD_SPACE,
         _conv2d_weight_case,
         conv2d_weight,
-        _torch_conv2d_weight,
+        _torch_grad("conv2d_weight"),
         arg_names=("input", "weight_size", "grad_output"),
         mistakes=(
             _variant(
@@ -2247,50 +2271,16 @@ _register(
 )
 
 
-def _conv2d_input_case(p: Params) -> tuple[tuple, dict]:
-    s, pad, d = p["s"], p["p"], p["d"]
-    out = [conv_output_size(i, k, s, pad, d) for i, k in ((p["h"], p["kh"]), (p["w"], p["kw"]))]
-    w, gy = _values(
-        p["seed"], (p["c_out"], p["c_in"], p["kh"], p["kw"]), (p["n"], p["c_out"], *out)
-    )
-    input_size = (p["n"], p["c_in"], p["h"], p["w"])
-    return (input_size, w, gy), {"stride": s, "padding": pad, "dilation": d}
-
-
-def _torch_conv2d_input(input_size: tuple, w: np.ndarray, gy: np.ndarray, **k: Any) -> np.ndarray:
-    import torch
-
-    return torch.nn.grad.conv2d_input(
-        input_size, torch.from_numpy(w), torch.from_numpy(gy), **k
-    ).numpy()
-
-
-_torch_conv2d_input.needs_torch = True  # type: ignore[attr-defined]
-_torch_conv2d_input.label = "torch.nn.grad"  # type: ignore[attr-defined]
-
-
 _register(
     Exercise(
         "conv2d_input",
         "15",
         "gradient of conv2d with respect to its input: a transposed convolution of grad_output",
         "conv2d_input(input_size, weight, grad_output, stride=1, padding=0, dilation=1)",
-        {
-            "n": (1, 2),
-            "c_in": (1, 3),
-            "c_out": (1, 3),
-            "h": (1, 7),
-            "w": (1, 7),
-            "kh": (1, 3),
-            "kw": (1, 3),
-            "s": (1, 3),
-            "p": (0, 1),
-            "d": (1, 2),
-            "seed": (0, 1000),
-        },
+        _GRAD_SPACE,
         _conv2d_input_case,
         conv2d_input,
-        _torch_conv2d_input,
+        _torch_grad("conv2d_input"),
         arg_names=("input_size", "weight", "grad_output"),
         mistakes=(
             _variant(
