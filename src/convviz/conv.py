@@ -49,6 +49,26 @@ PADDING_MODES = ("zeros", "reflect", "replicate", "circular")
 IntOrTuple = int | Sequence[int]
 #: integer dtypes torch's CPU convolutions refuse to dilate or transpose (int64 they accept)
 NARROW_INTS: tuple[np.dtype, ...] = tuple(np.dtype(t) for t in ("int8", "uint8", "int16", "int32"))
+
+
+def _refuse_narrow_ints(op: str, dtype: np.dtype, dilation: object = None) -> None:
+    """Refuse what torch on CPU has no kernel for: a narrow integer ``dtype`` with a
+    dilation above 1 (``dilation`` given), or in any transposed convolution (``None``)."""
+    if dtype not in NARROW_INTS:
+        return
+    if dilation is None:
+        raise TypeError(
+            f"{op} does not support x of dtype {dtype}, as torch on CPU (it has no "
+            f"transposed kernel for int8, int16, int32, uint8); use int64 or a float dtype"
+        )
+    if any(d > 1 for d in np.atleast_1d(dilation)):
+        raise TypeError(
+            f"{op} with dilation={dilation} does not support x of dtype {dtype}, as torch "
+            f"on CPU (it has no dilated kernel for int8, int16, int32, uint8); use int64 or "
+            f"a float dtype"
+        )
+
+
 #: the formulations of the vectorised convolution, by the name :func:`conv_method` returns
 CONV_METHODS: dict[str, str] = dict(_fast.CONV_METHODS)
 
@@ -113,12 +133,7 @@ def _prepare(op, nd, x, weight, bias, stride, padding, dilation, groups, padding
                 f"than the padded input along spatial axis {axis} ({size} cells, x of "
                 f"shape {padded} after padding)"
             )
-    if x.dtype in NARROW_INTS and any(d > 1 for d in dilation):
-        raise TypeError(
-            f"{op} with dilation={dilation} does not support x of dtype {x.dtype}, as torch "
-            f"on CPU (it has no dilated kernel for int8, int16, int32, uint8); use int64 or "
-            f"a float dtype"
-        )
+    _refuse_narrow_ints(op, x.dtype, dilation)
     return x, weight, bias, stride, dilation, groups, unbatched, pairs
 
 

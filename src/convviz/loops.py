@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from convviz._validate import _check_int, conv_operands
-from convviz.conv import NARROW_INTS
+from convviz.conv import _refuse_narrow_ints
 from convviz.shapes import conv_output_size, conv_transpose_output_size
 
 __all__ = ["conv2d_plain", "conv_transpose2d_plain"]
@@ -35,13 +35,7 @@ def _checked(op, x, weight, bias, stride, padding, dilation, groups, c_axis):
     n_out = weight.shape[0] if c_axis else weight.shape[1] * g
     if bias is not None and bias.shape != (n_out,):
         raise ValueError(f"{op}: bias must have shape ({n_out},), got bias of shape {bias.shape}")
-    # torch on CPU has no dilated or transposed kernel for the narrow integer types
-    if x.dtype in NARROW_INTS and (d > 1 or not c_axis):
-        what = f"dilation={d}" if c_axis else "a transposed convolution"
-        raise TypeError(
-            f"{op} with {what} does not support x of dtype {x.dtype}, as torch on CPU; "
-            "use int64 or a float dtype"
-        )
+    _refuse_narrow_ints(op, x.dtype, d if c_axis else None)
     b = np.zeros(n_out) if bias is None else bias.astype(np.float64)
     return x.astype(np.float64), weight.astype(np.float64), b, s, p, d, g
 

@@ -29,7 +29,7 @@ from convviz._validate import (
     conv_operands,
     int_tuple,
 )
-from convviz.conv import NARROW_INTS, IntOrTuple, _accumulator, _cell, _stand_in
+from convviz.conv import IntOrTuple, _accumulator, _cell, _refuse_narrow_ints, _stand_in
 from convviz.shapes import conv_transpose_output_size
 
 __all__ = [
@@ -80,11 +80,7 @@ def _prepare(op, nd, x, weight, bias, stride, padding, output_padding, groups, d
             x.shape[2:], kernel, stride, padding, output_padding, dilation, strict=True
         )
     )
-    if x.dtype in NARROW_INTS:
-        raise TypeError(
-            f"{op} does not support x of dtype {x.dtype}, as torch on CPU (it has no "
-            f"transposed kernel for int8, int16, int32, uint8); use int64 or a float dtype"
-        )
+    _refuse_narrow_ints(op, x.dtype)
     return x, weight, bias, stride, padding, dilation, groups, out_size, unbatched
 
 
