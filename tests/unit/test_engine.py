@@ -141,11 +141,23 @@ def test_view_volumes_name_panels_that_exist():
         view("v", panels, [], volumes=[("block", [0, 2])])
 
 
+def test_a_volume_along_depth_is_one_panel():
+    panels = [grid("w", "w", np.ones(3)), grid("y", "y", np.ones((2, 2)))]
+    v = view("v", panels, [], volumes=[("kernel", [0], "depth")])
+    assert v["volumes"] == [{"label": "kernel", "panels": [0], "along": "depth"}]
+    with pytest.raises(ValueError, match="along must be 'depth' with one panel"):
+        view("v", panels, [], volumes=[("kernel", [0, 1], "depth")])
+    with pytest.raises(ValueError, match="along must be 'depth'"):
+        view("v", panels, [], volumes=[("kernel", [0], "width")])
+
+
 @pytest.mark.parametrize("factory", ALL, ids=lambda f: f.__name__)
 def test_volume_slices_have_one_shape(factory):
     # the 3D view draws a block's slices on top of each other: they must line up
     frame = factory().frame()
     for v in frame["views"]:
         for block in v.get("volumes", []):
+            if block.get("along") == "depth":
+                continue  # one panel: nothing to line up
             shapes = {(v["panels"][i]["rows"], v["panels"][i]["cols"]) for i in block["panels"]}
             assert len(shapes) == 1, (block["label"], shapes)

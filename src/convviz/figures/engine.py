@@ -102,11 +102,20 @@ class _ViewRequired(TypedDict):
     steps: list[list[Term]]
 
 
-class VolumeSpec(TypedDict):
-    """Panels that are the slices of one block (channels or depth), drawn in 3D."""
-
+class _VolumeRequired(TypedDict):
     label: str
     panels: list[int]
+
+
+class VolumeSpec(_VolumeRequired, total=False):
+    """Panels that are the slices of one block (channels or depth), drawn in 3D.
+
+    With ``along="depth"`` the block is one panel whose columns lie along depth and
+    whose rows along height: a ``(1, C)`` panel is a 1×1×C kernel, a ``(C_out, C)``
+    panel is C_out of them stacked.
+    """
+
+    along: Literal["depth"]
 
 
 class ViewSpec(_ViewRequired, total=False):
@@ -365,7 +374,7 @@ def view(
     steps: Sequence[Sequence[Term | tuple[int, int, int, int, int, int]]],
     *,
     bias: float | None = None,
-    volumes: Sequence[tuple[str, Sequence[int]]] | None = None,
+    volumes: Sequence[tuple[str, Sequence[int]] | tuple[str, Sequence[int], str]] | None = None,
 ) -> ViewSpec:
     """One view: panels side by side and the steps that walk through them.
 
@@ -380,22 +389,35 @@ def view(
         may be empty (nothing to show in this view at that step).
     bias : float, optional
         Added to every output value (shown in the formula).
-    volumes : list of (str, list of int), optional
+    volumes : list of (str, list of int) or (str, [int], 'depth'), optional
         Blocks drawn in the view's 3D picture: a label and the panels that are
-        its slices (front to back), e.g. ``("input x", [0, 1, 2])``.
+        its slices (front to back), e.g. ``("input x", [0, 1, 2])``; or a label,
+        one panel and ``"depth"``: that panel's columns lie along depth (see
+        :class:`VolumeSpec`), e.g. ``("kernel w, 1×1×3", [3], "depth")``.
 
     Raises
     ------
     ValueError
-        If a volume names a panel the view does not have.
+        If a volume names a panel the view does not have, or an ``along`` other
+        than ``"depth"``, or ``"depth"`` with more than one panel.
     """
-    for label, members in volumes or ():
+    specs: list[VolumeSpec] = []
+    for label, members, *rest in volumes or ():
         bad = [i for i in members if not 0 <= i < len(panels)]
         if bad or not members:
             raise ValueError(
                 f"volume {label!r}: panels {list(members)} must be indices of the "
                 f"{len(panels)} panels"
             )
+        spec: VolumeSpec = {"label": label, "panels": list(members)}
+        if rest:
+            if rest != ["depth"] or len(spec["panels"]) != 1:
+                raise ValueError(
+                    f"volume {label!r}: along must be 'depth' with one panel, got "
+                    f"along={rest}, panels={spec['panels']}"
+                )
+            spec["along"] = "depth"
+        specs.append(spec)
     out: ViewSpec = {
         "title": title,
         "panels": panels,
@@ -404,7 +426,7 @@ def view(
     if bias is not None:
         out["bias"] = bias
     if volumes:
-        out["volumes"] = [{"label": label, "panels": list(m)} for label, m in volumes]
+        out["volumes"] = specs
     return out
 
 

@@ -8,7 +8,9 @@
  *
  * Frame schema (defined once in Python: convviz/figures/engine.py, FrameSpec):
  *   Frame  = {views: View[], formula: string[], code: string, legend?: {mark: text}}
- *   View   = {title: string, panels: Panel[], steps: Term[][], bias?: number}
+ *   View   = {title: string, panels: Panel[], steps: Term[][], bias?: number, volumes?: Volume[]}
+ *   Volume = {label: string, panels: panel index[] (slices, front to back), along?: "depth"}
+ *            (along "depth": one panel whose columns lie along depth; see the 3D view)
  *   Panel  = {name, label, rows, cols, oneD, values: (number|string)[] (row-major),
  *             origin: [row0, col0], role: "input"|"kernel"|"output"|"other",
  *             marks: {pad|zero|drop|hot: flat cell index[]}, progressive: bool,
@@ -350,7 +352,17 @@
     canvas.setAttribute("data-values", JSON.stringify(shown));
   }
 
-  /* ---------------------------------------------------------------- drawing: 3D view */
+  /* ---------------------------------------------------------------- drawing: 3D view
+   *
+   * A view's `volumes` are blocks drawn in an oblique projection, one small SVG per block
+   * (the blocks wrap like panels on a phone). A block is built from the view's panels:
+   *   {label, panels: [pi, ...]}                 each panel is one slice, front to back;
+   *   {label, panels: [pi], along: "depth"}      one panel whose columns lie along depth
+   *                                              (a 1×1×C kernel, or C_out of them stacked).
+   * The base layer (cells, fills, labels) is built when the frame or the angle changes; a
+   * step only rewrites each block's ring layer and the cells it reveals (O(terms)). Every
+   * 3D cell carries data-k="panel:cell", the same cell as the slice view's, so hovering it
+   * shows its value and clicking it steps there. */
 
   /** Fixed angles of the 3D view: screen vectors of one column (u), one row (v) and one
    * slice further back (z), in cells; slices are drawn from the back to the front. */
@@ -360,59 +372,163 @@
     { name: "from above", u: [1, 0], v: [0.55, 0.5], z: [0, -1] },
   ];
 
-  /** The view's volumes (blocks of slices) in an oblique projection, the current window
-   * outlined on every slice it reads: the same cells and step as the slice view. */
-  function volumeSVG(v, info, reveal, step, angle) {
-    var A = ANGLES[angle % ANGLES.length], parts = [], x0 = 4, height = 0;
-    v.volumes.forEach(function (block) {
-      var slices = block.panels.map(function (pi) { return v.panels[pi]; });
-      var cols = Math.max.apply(null, slices.map(function (p) { return p.cols; }));
-      var rows = Math.max.apply(null, slices.map(function (p) { return p.rows; }));
-      var size = Math.max(7, Math.min(16, Math.floor(100 / Math.max(cols, rows))));
-      var gap = Math.max(1.6, cols * 0.85);  // slices apart (an exploded block), each one readable
+  /**
+   * The cells of one block in block coordinates.
+   * @param {Object} v the view
+   * @param {{label: string, panels: number[], along: (string|undefined)}} block
+   * @returns {{cells: Array<Array<number>>, cols: number, rows: number, depth: number, thin: boolean}}
+   *   cells are [panel, cell, column, row, slice]; cols and rows of the widest slice.
+   */
+  function blockCells(v, block) {
+    var cells = [], cols = 1, rows = 1;
+    if (block.along === "depth") {
+      var q = v.panels[block.panels[0]];
+      for (var k = 0; k < q.values.length; k++) cells.push([block.panels[0], k, 0, Math.floor(k / q.cols), k % q.cols]);
+      return { cells: cells, cols: 1, rows: q.rows, depth: q.cols, thin: true };
+    }
+    block.panels.forEach(function (pi, z) {
+      var p = v.panels[pi];
+      cols = Math.max(cols, p.cols);
+      rows = Math.max(rows, p.rows);
+      for (var cell = 0; cell < p.values.length; cell++) cells.push([pi, cell, cell % p.cols, Math.floor(cell / p.cols), z]);
+    });
+    return { cells: cells, cols: cols, rows: rows, depth: block.panels.length, thin: false };
+  }
+
+  /**
+   * Where each cell of each block lands at one angle: cached per view and angle, since it
+   * changes with neither the step nor the theme.
+   * @param {Object} v the view
+   * @param {number} angle index into ANGLES
+   * @returns {Array<Object>} per block: {label, w, h, quads: {"pi:cell": path d}, order: keys back to front}
+   */
+  function volumeLayout(v, angle) {
+    var all = cache.get(v.volumes) || [];
+    if (all[angle]) return all[angle];
+    var A = ANGLES[angle];
+    all[angle] = v.volumes.map(function (block) {
+      var b = blockCells(v, block);
+      var size = Math.max(7, Math.min(16, Math.floor(100 / Math.max(b.cols, b.rows))));
+      var gap = b.thin ? 1.25 : Math.max(1.6, b.cols * 0.85);  // slices apart (an exploded block)
       var P = function (u, r, z) {
         return [(u * A.u[0] + r * A.v[0] + z * gap * A.z[0]) * size, (u * A.u[1] + r * A.v[1] + z * gap * A.z[1]) * size];
       };
       var xs = [], ys = [];
-      slices.forEach(function (p, z) {
-        [[0, 0], [p.cols, 0], [0, p.rows], [p.cols, p.rows]].forEach(function (q) {
-          var pt = P(q[0], q[1], z);
+      b.cells.forEach(function (e) {
+        [[0, 0], [1, 1]].forEach(function (d) {
+          var pt = P(e[2] + d[0], e[3] + d[1], e[4]);
+          xs.push(pt[0]);
+          ys.push(pt[1]);
+        });
+      });
+      [[1, 0], [0, 1]].forEach(function (d) {  // the other two corners of the slices' extremes
+        b.cells.forEach(function (e) {
+          var pt = P(e[2] + d[0], e[3] + d[1], e[4]);
           xs.push(pt[0]);
           ys.push(pt[1]);
         });
       });
       var minx = Math.min.apply(null, xs), miny = Math.min.apply(null, ys);
       var w = Math.max.apply(null, xs) - minx, h = Math.max.apply(null, ys) - miny;
-      var dx = x0 - minx, dy = 4 - miny;
-      var quad = function (c, r, z) {
-        return [P(c, r, z), P(c + 1, r, z), P(c + 1, r + 1, z), P(c, r + 1, z)].map(function (pt) {
-          return (pt[0] + dx).toFixed(1) + " " + (pt[1] + dy).toFixed(1);
-        }).join(" L");
-      };
-      var rings = [];
-      for (var z = slices.length - 1; z >= 0; z--) {
-        var p = slices[z], pi = block.panels[z], g = geometry(p), hl = info.hl[pi] || {};
-        parts.push('<g class="cv-slice" opacity="0.92">');
-        for (var cell = 0; cell < p.values.length; cell++) {
-          var r = Math.floor(cell / p.cols), c = cell % p.cols, mark = g.marks[cell];
-          var hidden = isHidden(p, pi, cell, reveal, step);
-          var f = hidden || mark === "pad" || mark === "zero" ? { cls: "", style: "" } : valueFill(p.values[cell], g);
-          parts.push('<g class="cv-cell' + (mark ? " cv-" + mark : "") + (hidden ? " cv-pending" : "") +
-            '"><path class="cv-bg ' + f.cls + '" d="M' + quad(c, r, z) + 'z"' + (f.style ? ' style="' + f.style + '"' : "") +
-            "></path></g>");
-          if (hl[cell]) rings.push('<g class="cv-hl cv-hl-' + hl[cell].kind + '"><path class="cv-ring cv-ring-3d" d="M' +
-            quad(c, r, z) + 'z"></path></g>');
-        }
-        parts.push("</g>");
-      }
-      parts.push(rings.join(""));
-      parts.push('<text class="cv-3d-label" x="' + (x0 + w / 2) + '" y="' + (h + 20) + '" text-anchor="middle">' +
-        esc(block.label) + "</text>");
-      x0 += Math.max(w, 7 * block.label.length) + 28;
-      height = Math.max(height, h + 26);
+      var labelW = 6.4 * block.label.length;  // 11 px text, about 0.58 em a character
+      var dx = 4 - minx + Math.max(0, (labelW - w) / 2), dy = 4 - miny;
+      var quads = {}, order = b.cells.slice().sort(function (a, c) { return c[4] - a[4]; }).map(function (e) {
+        var key = e[0] + ":" + e[1];
+        quads[key] = "M" + [P(e[2], e[3], e[4]), P(e[2] + 1, e[3], e[4]), P(e[2] + 1, e[3] + 1, e[4]), P(e[2], e[3] + 1, e[4])]
+          .map(function (pt) { return (pt[0] + dx).toFixed(1) + " " + (pt[1] + dy).toFixed(1); }).join(" L") + "z";
+        return key;
+      });
+      return { label: block.label, w: Math.ceil(Math.max(w, labelW) + 8), h: Math.ceil(h + 26), quads: quads, order: order,
+        labelX: 4 + Math.max(w, labelW) / 2, labelY: h + 20 };
     });
-    return '<svg xmlns="' + SVGNS + '" class="cv-grid cv-3d" viewBox="0 0 ' + x0 + " " + height + '" width="' + x0 +
-      '" height="' + height + '" role="img" aria-label="the view in 3D, ' + esc(A.name) + '">' + parts.join("") + "</svg>";
+    cache.set(v.volumes, all);
+    return all[angle];
+  }
+
+  /**
+   * Class and style of one 3D cell: the same value colours and marks as its slice-view cell.
+   * @returns {{cls: string, fill: string, style: string}} classes of the cell's group and of its path
+   */
+  function volumeCellLook(v, key, reveal, step) {
+    var pi = +key.split(":")[0], cell = +key.split(":")[1], p = v.panels[pi], g = geometry(p);
+    var mark = g.marks[cell], hidden = isHidden(p, pi, cell, reveal, step);
+    var f = hidden || mark === "pad" || mark === "zero" ? { cls: "", style: "" } : valueFill(p.values[cell], g);
+    return { cls: "cv-cell cv-role-" + p.role + (mark ? " cv-" + mark : "") + (hidden ? " cv-pending" : ""),
+      fill: "cv-bg " + f.cls, style: f.style };
+  }
+
+  /**
+   * The ring layer of one block at one step: the current window, kernel and output cells,
+   * outlined in the highlight colours (drawn over every slice of the block).
+   * @returns {string} SVG markup
+   */
+  function volumeRings(block, info) {
+    var out = [];
+    block.order.forEach(function (key) {
+      var sep = key.indexOf(":"), hl = info.hl[key.slice(0, sep)];
+      var h = hl && hl[key.slice(sep + 1)];
+      if (h) out.push('<g class="cv-hl cv-hl-' + h.kind + '" data-k="' + key + '"><path class="cv-ring cv-ring-3d" d="' +
+        block.quads[key] + '"></path></g>');
+    });
+    return out.join("");
+  }
+
+  /**
+   * The whole 3D view of a view at one step and angle: one SVG per block.
+   * @returns {string} HTML
+   */
+  function volumeHTML(v, info, reveal, step, angle) {
+    var A = ANGLES[angle];
+    return volumeLayout(v, angle).map(function (block) {
+      var cells = block.order.map(function (key) {
+        var look = volumeCellLook(v, key, reveal, step);
+        return '<g class="' + look.cls + '" data-k="' + key + '"><path class="' + look.fill + '" d="' + block.quads[key] + '"' +
+          (look.style ? ' style="' + look.style + '"' : "") + "></path></g>";
+      });
+      return '<svg xmlns="' + SVGNS + '" class="cv-grid cv-3d" viewBox="0 0 ' + block.w + " " + block.h + '" width="' +
+        block.w + '" height="' + block.h + '" role="img" aria-label="' + esc(block.label) + ", in 3D, " + esc(A.name) +
+        '" data-angle="' + angle + '"><g class="cv-3d-cells">' + cells.join("") + '</g><g class="cv-3d-rings">' +
+        volumeRings(block, info) + '</g><text class="cv-3d-label" x="' + block.labelX.toFixed(1) + '" y="' +
+        block.labelY.toFixed(1) + '" text-anchor="middle">' + esc(block.label) + "</text></svg>";
+    }).join("");
+  }
+
+  /**
+   * Draw or update the 3D view in `box`. A new frame or angle rebuilds it; a new step
+   * rewrites the ring layers and the cells revealed or hidden since the last step.
+   * @param {Element} box the view's .cv-3d-box
+   * @param {Object} v the view
+   * @param {Object} info stepInfo(v, step)
+   * @param {Object} reveal viewMaps(v).reveal
+   * @param {number} step the view's step
+   * @param {number} angle index into ANGLES
+   */
+  function volumeDraw(box, v, info, reveal, step, angle) {
+    if (box.cvView !== v || box.cvAngle !== angle) {
+      box.innerHTML = volumeHTML(v, info, reveal, step, angle);
+      box.cvView = v;
+      box.cvAngle = angle;
+      box.cvStep = step;
+      box.cvRings = box.querySelectorAll(".cv-3d-rings");
+      box.cvCells = {};
+      Array.prototype.forEach.call(box.querySelectorAll(".cv-3d-cells > g"), function (n) {
+        box.cvCells[n.getAttribute("data-k")] = n;
+      });
+      return;
+    }
+    if (box.cvStep === step) return;
+    var lo = Math.min(box.cvStep, step), hi = Math.max(box.cvStep, step);
+    Object.keys(reveal).forEach(function (k) {
+      var node = box.cvCells[k];
+      if (!node || !(reveal[k] > lo && reveal[k] <= hi)) return;
+      var look = volumeCellLook(v, k, reveal, step), path = node.firstChild;
+      node.setAttribute("class", look.cls);
+      path.setAttribute("class", look.fill);
+      if (look.style) path.setAttribute("style", look.style);
+      else path.removeAttribute("style");
+    });
+    volumeLayout(v, angle).forEach(function (block, i) { box.cvRings[i].innerHTML = volumeRings(block, info); });
+    box.cvStep = step;
   }
 
   /* ---------------------------------------------------------------- drawing: key and sums */
@@ -784,7 +900,7 @@
         });
         state.nodes[vi].lit = now;
         var box = state.nodes[vi].box3d;
-        if (box && state.show3d) box.innerHTML = volumeSVG(v, info, reveal, b, state.angle);
+        if (box && state.show3d) volumeDraw(box, v, info, reveal, b, state.angle);
         var line = sumHTML(v, info);
         if (line) lines.push((f.views.length > 1 ? '<span class="cv-sum-view">' + esc(v.title) + ":</span> " : "") + line);
       });
@@ -890,6 +1006,11 @@
 
     /* -- pointer: hover a cell for its value and index, click an output cell to step to it */
     function cellAt(e) {
+      var q = e.target.closest && e.target.closest(".cv-3d [data-k]");
+      if (q && state.frame) {  // a cell of the 3D view is the slice view's cell
+        var qv = state.frame.views[+q.closest(".cv-view").getAttribute("data-view")], k = q.getAttribute("data-k").split(":");
+        return { vi: +q.closest(".cv-view").getAttribute("data-view"), pi: +k[0], cell: +k[1], v: qv, p: qv.panels[+k[0]] };
+      }
       var pnode = e.target.closest && e.target.closest(".cv-panel");
       if (!pnode || !state.frame) return null;
       var vi = +pnode.parentNode.parentNode.getAttribute("data-view"), pi = +pnode.getAttribute("data-panel");
@@ -952,7 +1073,10 @@
         state.show3d = !state.show3d;
         stage.querySelectorAll(".cv-3d-toggle").forEach(function (t) { t.setAttribute("aria-pressed", state.show3d); });
         stage.querySelectorAll(".cv-3d-turn").forEach(function (t) { t.hidden = !state.show3d; });
-        stage.querySelectorAll(".cv-3d-box").forEach(function (t) { t.hidden = !state.show3d; if (!state.show3d) t.innerHTML = ""; });
+        stage.querySelectorAll(".cv-3d-box").forEach(function (t) {
+          t.hidden = !state.show3d;
+          if (!state.show3d) { t.innerHTML = ""; t.cvView = null; }
+        });
       } else {
         state.angle = (state.angle + 1) % ANGLES.length;
       }
