@@ -159,9 +159,21 @@ def test_pointwise_figure_frames():
         o, bias = setting["out_channel"], setting["bias"]
         y = reference[bias][o]
         top, bottom = frame["views"]
-        np.testing.assert_allclose(top["panels"][-1]["values"], y.ravel(), atol=1e-4)
+        c_in, c_out = PW_IMAGE.shape[0], PW_WEIGHTS.shape[0]
+        for j in range(c_out):  # every output channel, the followed one being computed
+            out = top["panels"][c_in + 1 + j]
+            assert out["role"] == ("output" if j == o else "other")
+            np.testing.assert_allclose(out["values"], reference[bias][j].ravel(), atol=1e-4)
         np.testing.assert_allclose(bottom["panels"][-1]["values"], y.ravel(), atol=1e-4)
-        np.testing.assert_allclose(top["panels"][3]["values"], PW_WEIGHTS[o, :, 0, 0])
+        np.testing.assert_allclose(top["panels"][c_in]["values"], PW_WEIGHTS[:, :, 0, 0].ravel())
+        assert {t[5] // c_in for terms in top["steps"] for t in terms} == {o}  # row o of W
+        # the 3D view: the input block, C_out kernels of 1×1×C_in along depth, the output block
+        blocks = [(b["panels"], b.get("along")) for b in top["volumes"]]
+        assert blocks == [
+            (list(range(c_in)), None),
+            ([c_in], "depth"),
+            (list(range(c_in + 1, c_in + 1 + c_out)), None),
+        ]
         for v in (top, bottom):
             assert len(v["steps"]) == PW_IMAGE.shape[1] * PW_IMAGE.shape[2]  # one step per pixel
             panels = v["panels"]

@@ -146,9 +146,9 @@ def test_depthwise_figure_matches_torch_and_counts():
     x = torch.from_numpy(DW_IMAGE)[None]
     for key in fig.keys():
         s = fig.setting(key)
-        h, c_out = s["h"], s["c_out"]
-        k = torch.from_numpy(DW_KERNELS[h])[:, None]
-        d = F.conv2d(x, k, groups=3)
+        h, c_out = s["k"], s["c_out"]  # h: the kernel size k (k names the kernels below)
+        kernels = torch.from_numpy(DW_KERNELS[h])[:, None]
+        d = F.conv2d(x, kernels, groups=3)
         z = F.conv2d(d, torch.from_numpy(DW_POINTWISE[:c_out])[:, :, None, None])
         dw_view, pw_view = fig.frame(key)["views"]
         for c in range(3):
@@ -157,6 +157,13 @@ def test_depthwise_figure_matches_torch_and_counts():
             np.testing.assert_allclose(pw_view["panels"][4 + c]["values"], z[0, c].flatten())
         _check_view(dw_view)
         _check_view(pw_view)
+        # the 3D views: input, one k×k×1 kernel per channel, maps; maps, C_out 1×1×3 kernels, output
+        assert [b["panels"] for b in dw_view["volumes"]] == [[0, 1, 2], [3], [4], [5], [6, 7, 8]]
+        assert [(b["panels"], b.get("along")) for b in pw_view["volumes"]] == [
+            ([0, 1, 2], None),
+            ([3], "depth"),
+            (list(range(4, 4 + c_out)), None),
+        ]
         # every depthwise step stays inside one channel
         for terms in dw_view["steps"]:
             assert len({t[2] for t in terms}) == 1 and {t[4] for t in terms} == {terms[0][2] + 3}

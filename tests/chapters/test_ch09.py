@@ -126,6 +126,23 @@ def test_figure_matches_torch_and_counts():
         flat = _macs(6, 6, 1, 1, C, 1) + _macs(6, 6, k, 1, 1, 1) + _macs(o, 6, 1, k, 1, 1)
         assert sum(len(t) for t in three["steps"]) == flat
         assert sum(len(t) for t in one["steps"]) == _macs(6, 6, k, k, C, 1)
+        # 3D: the 1D filters are thin blocks along height (k×1), width (1×k) and depth (C)
+        shape = {
+            b["label"].split(",")[0]: (
+                (1, 1, panels[b["panels"][0]]["cols"])
+                if b.get("along") == "depth"
+                else (
+                    len(b["panels"]),
+                    panels[b["panels"][0]]["rows"],
+                    panels[b["panels"][0]]["cols"],
+                )
+            )
+            for panels, b in (
+                (view["panels"], b) for view in (build, three) for b in view["volumes"]
+            )
+        }
+        assert (shape["v"], shape["h"], shape["a"]) == ((1, k, 1), (1, 1, k), (1, 1, C))
+        assert shape["W"] == (C, k, k) and shape["input x"] == (C, 6, 6)
 
 
 def test_implement_it_solutions_pass_their_checks(chapter):

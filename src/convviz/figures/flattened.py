@@ -49,10 +49,18 @@ def _build(channels: int, k: int) -> dict:
         grid("v", f"vertical v, {k}×1", v.reshape(k, 1), role="input"),
         grid("h", f"horizontal h, 1×{k}", h.reshape(1, k), role="kernel"),
         grid("P", f"v hᵀ, {k}×{k}", P, role="output", progressive=True),
-        grid("c", f"channel c, length {C}", c, role="input"),
+        grid("a", f"lateral a, length {C}", c, role="input"),
     ] + [
-        grid(f"W{i}", f"W[{i}] = c[{i}]·v hᵀ", W[i], role="output", progressive=True)
+        grid(f"W{i}", f"W[{i}] = a[{i}]·v hᵀ", W[i], role="output", progressive=True)
         for i in range(C)
+    ]
+    # the 1D filters as thin blocks along height (v), width (h) and depth (a)
+    f_volumes = [
+        (f"v, {k}×1", [0]),
+        (f"h, 1×{k}", [1]),
+        (f"v hᵀ, {k}×{k}", [2]),
+        (f"a, 1×1×{C}", [3], "depth"),
+        (f"W, {C}×{k}×{k}", range(4, 4 + C)),
     ]
     f_steps = [[(2, r * k + s, 0, r, 1, s)] for r in range(k) for s in range(k)]
     f_steps += [[(4 + i, cell, 3, i, 2, cell)] for i in range(C) for cell in range(k * k)]
@@ -61,8 +69,8 @@ def _build(channels: int, k: int) -> dict:
     t = conv.conv2d(z[None, None], v.reshape(1, 1, k, 1))[0, 0]
     y = conv.conv2d(t[None, None], h.reshape(1, 1, 1, k))[0, 0]
     s_panels = [grid(f"x{i}", f"input channel {i}", x[i], role="input") for i in range(C)] + [
-        grid("c", f"c, 1×1×{C}", c, role="kernel"),
-        grid("z", f"z: channels mixed, {n}×{n}", z, role="output", progressive=True),
+        grid("a", f"a, 1×1×{C}", c, role="kernel"),
+        grid("z", f"z: the input mixed by a, {n}×{n}", z, role="output", progressive=True),
         grid("v", f"v, {k}×1", v.reshape(k, 1), role="kernel"),
         grid("t", f"t: vertical, {o}×{n}", t, role="output", progressive=True),
         grid("h", f"h, 1×{k}", h.reshape(1, k), role="kernel"),
@@ -89,7 +97,7 @@ def _build(channels: int, k: int) -> dict:
     y_std = conv.conv2d(x[None], W[None])[0, 0]
     d_panels = (
         [grid(f"x{i}", f"input channel {i}", x[i], role="input") for i in range(C)]
-        + [grid(f"W{i}", f"filter slice W[{i}]", W[i], role="kernel") for i in range(C)]
+        + [grid(f"W{i}", f"W[{i}], slice {i} of W", W[i], role="kernel") for i in range(C)]
         + [grid("y", f"y, {o}×{o}", y_std, role="output", progressive=True)]
     )
     d_steps = steps_from_triples(
@@ -102,27 +110,50 @@ def _build(channels: int, k: int) -> dict:
     second = cost.depthwise_cost((1, 1, n, n), (k, 1), bias=False).macs
     return {
         "views": [
-            view(f"1 · the {C}×{k}×{k} filter is an outer product", f_panels, f_steps),
-            view(f"2 · three 1D convolutions: {flat.macs} multiplications", s_panels, s_steps),
+            view(
+                f"1 · the {C}×{k}×{k} filter is an outer product",
+                f_panels,
+                f_steps,
+                volumes=f_volumes,
+            ),
+            view(
+                f"2 · three 1D convolutions: {flat.macs} multiplications",
+                s_panels,
+                s_steps,
+                volumes=[
+                    (f"input x, {C}×{n}×{n}", range(C)),
+                    (f"a, 1×1×{C}", [C], "depth"),
+                    (f"z, {n}×{n}", [C + 1]),
+                    (f"v, {k}×1", [C + 2]),
+                    (f"t, {o}×{n}", [C + 3]),
+                    (f"h, 1×{k}", [C + 4]),
+                    (f"y, {o}×{o}", [C + 5]),
+                ],
+            ),
             view(
                 f"3 · one standard convolution with W: {std.macs} multiplications",
                 d_panels,
                 d_steps,
+                volumes=[
+                    (f"input x, {C}×{n}×{n}", range(C)),
+                    (f"W, {C}×{k}×{k}", range(C, 2 * C)),
+                    (f"y, {o}×{o}", [2 * C]),
+                ],
             ),
         ],
         "formula": [
-            f"W[i, r, s] = c[i]·v[r]·h[s]  (rank 1): {C} + {k} + {k} = {flat.params} numbers "
+            f"W[c, m, n] = a[c]·v[m]·h[n]  (rank 1): {C} + {k} + {k} = {flat.params} numbers "
             f"instead of {C}·{k}·{k} = {std.params}",
             f"flattened: H W C + H_out W k + H_out W_out k = {n}·{n}·{C} + {o}·{n}·{k} + {o}·{o}·{k} "
             f"= {first} + {second} + {flat.macs - first - second} = {flat.macs}",
             f"standard: H_out W_out C k² = {o}·{o}·{C}·{k * k} = {std.macs}",
-            "both give the same y: x ⋆ W = ((x ⋆ c) ⋆ v) ⋆ h",
+            "both give the same y: x ⋆ W = ((x ⋆ a) ⋆ v) ⋆ h",
         ],
         "code": (
-            f"z = F.conv2d(x, c.view(1, {C}, 1, 1))      # channel: 1x1 across channels\n"
+            f"z = F.conv2d(x, a.view(1, {C}, 1, 1))      # lateral: 1×1 across the input\n"
             f"t = F.conv2d(z, v.view(1, 1, {k}, 1))      # vertical\n"
             f"y = F.conv2d(t, h.view(1, 1, 1, {k}))      # horizontal\n"
-            f"# == F.conv2d(x, W.view(1, {C}, {k}, {k})) with W = c ⊗ v ⊗ h"
+            f"# == F.conv2d(x, W.view(1, {C}, {k}, {k})) with W = a ⊗ v ⊗ h"
         ),
     }
 
@@ -133,23 +164,25 @@ def flattened_figure() -> Figure:
     Returns
     -------
     Figure
-        Controls: the number of input channels C (2 to 4) and the kernel side k (3 or 5).
+        Controls: the number of input channels C (2 to 4) and the kernel size k (3 or 5).
     """
     return Figure(
         id="flattened",
-        title="A rank-1 3D filter: one channel, one vertical and one horizontal 1D filter",
+        title="A rank-1 3D filter: one lateral, one vertical and one horizontal 1D filter",
         description=(
             "First view: the C×k×k filter W built from three 1D filters; the vertical "
-            "filter v times the horizontal filter h gives a k×k slice, and channel i of W "
-            "is that slice times c[i]. Second view: an image with C channels goes through "
-            "three 1D convolutions in turn: a 1×1 convolution with c that mixes the "
-            "channels into one map, a k×1 vertical pass with v and a 1×k horizontal pass "
+            "filter v times the horizontal filter h gives a k×k slice, and slice c of W "
+            "is that slice times a[c]. Second view: an image with C channels goes through "
+            "three 1D convolutions in turn: a 1×1 lateral convolution with a that mixes the "
+            "C channels into one map, a k×1 vertical pass with v and a 1×k horizontal pass "
             "with h. Third view: one standard convolution with W gives the same output, "
-            "at a higher count of multiplications (in the formula lines)."
+            "at a higher count of multiplications (in the formula lines). The 3D button "
+            "draws each view's blocks: the three 1D filters as thin blocks along depth (a), "
+            "height (v) and width (h), with the current window outlined."
         ),
         controls=[
             Control("channels", "input channels C", [2, 3, 4], default=1),
-            Control("k", "kernel side k", [3, 5]),
+            Control("k", "kernel size k", [3, 5]),
         ],
         build=_build,
     )

@@ -32,9 +32,9 @@ PW_WEIGHTS = np.array(
 
 #: What each output channel computes, for the control's labels.
 PW_LABELS = (
-    "0: weighted average 0.25·x0 + 0.5·x1 + 0.25·x2",
-    "1: difference x0 − x1",
-    "2: mix 0.5·x0 + 2·x1 − x2",
+    "0: weighted average 0.25·x[0] + 0.5·x[1] + 0.25·x[2]",
+    "1: difference x[0] − x[1]",
+    "2: mix 0.5·x[0] + 2·x[1] − x[2]",
 )
 
 #: The bias values the reader can choose (the same for every output channel).
@@ -43,26 +43,46 @@ PW_BIASES = (0.0, 1.0)
 
 def _build(out_channel: int, bias: float) -> dict:
     c_in, h, w = PW_IMAGE.shape
-    b = np.full(PW_WEIGHTS.shape[0], bias)
+    c_out = PW_WEIGHTS.shape[0]
+    b = np.full(c_out, bias)
     y = conv.conv2d(PW_IMAGE[None], PW_WEIGHTS, b)[0]
     row = PW_WEIGHTS[out_channel : out_channel + 1]  # (1, C_in, 1, 1)
     triples = matrix.conv_triples(PW_IMAGE.shape, row.shape)
     hw = h * w
-    # view 1: the channels as panels; one step per pixel, one term per input channel
-    per_pixel = steps_from_triples(triples, out=(c_in + 1, 0), inp=(0, hw), ker=(c_in, 0))
+    # view 1: the channels as panels, all of W, every output channel; one step per pixel of
+    # the followed output channel, one term per input channel (W's flat cell o·C_in + c)
+    in_w = triples.copy()
+    in_w[:, 2] += out_channel * c_in
+    first_out = c_in + 1
+    per_pixel = steps_from_triples(
+        in_w, out=(first_out + out_channel, 0), inp=(0, hw), ker=(c_in, 0)
+    )
     panels = [grid(f"x{c}", f"input channel {c}", PW_IMAGE[c], role="input") for c in range(c_in)]
     panels.append(
-        grid("w", f"weights W[{out_channel}, :] (1x1x{c_in})", row[0, :, 0, 0], role="kernel")
+        grid(
+            "W",
+            f"weights W, {c_out}×{c_in}: row {out_channel} is the 1×1×{c_in} kernel in use",
+            PW_WEIGHTS[:, :, 0, 0],
+            role="kernel",
+        )
     )
-    panels.append(
-        grid("y", f"output channel {out_channel}", y[out_channel], role="output", progressive=True)
-    )
+    panels += [
+        grid(f"y{o}", f"output channel {o}", y[o], role="output", progressive=True)
+        if o == out_channel
+        else grid(f"y{o}", f"output channel {o} (row {o} of W)", y[o], role="other")
+        for o in range(c_out)
+    ]
+    volumes = [
+        (f"input x, {c_in}×{h}×{w}", range(c_in)),
+        (f"kernels W, {c_out} of 1×1×{c_in}", [c_in], "depth"),
+        (f"output y, {c_out}×{h}×{w}", range(first_out, first_out + c_out)),
+    ]
     # view 2: the same numbers as a matrix product; X's flat index is x's flat index
     as_matmul = steps_from_triples(triples, out=(2, 0), inp=(0, 0), ker=(1, 0))
     mat_panels = [
         grid(
             "X",
-            f"X = x.reshape({c_in}, {hw}): one column per pixel",
+            f"X: x as {c_in}×{hw}, one column per pixel",
             PW_IMAGE.reshape(c_in, hw),
             role="input",
         ),
@@ -80,10 +100,11 @@ def _build(out_channel: int, bias: float) -> dict:
     return {
         "views": [
             view(
-                "1x1 convolution: one pixel's channel column at a time",
+                "1×1 convolution: one pixel's column through the input at a time",
                 panels,
                 per_pixel,
                 bias=bias_arg,
+                volumes=volumes,
             ),
             view(
                 "the same map as a matrix product over all pixels",
@@ -94,9 +115,8 @@ def _build(out_channel: int, bias: float) -> dict:
         ],
         "formula": [
             "y[o, h, w] = Σ_c W[o, c]·x[c, h, w] + b[o]   (the same W at every pixel)",
-            f"output channel {out_channel}: y = {weights} · (x0, x1, x2) + {bias:g}",
-            f"as matrices: Y ({PW_WEIGHTS.shape[0]}×{hw}) = W ({PW_WEIGHTS.shape[0]}×{c_in}) "
-            f"· X ({c_in}×{hw}) + b",
+            f"output channel {out_channel}: y[{out_channel}] = ({weights}) · (x[0], x[1], x[2]) + {bias:g}",
+            f"as matrices: Y ({c_out}×{hw}) = W ({c_out}×{c_in}) · X ({c_in}×{hw}) + b",
         ],
         "code": (
             f"w = torch.tensor(W).view({PW_WEIGHTS.shape[0]}, {c_in}, 1, 1)\n"
@@ -118,13 +138,16 @@ def pointwise_figure() -> Figure:
     c_in, h, w = PW_IMAGE.shape
     return Figure(
         id="pointwise",
-        title="A 1x1 convolution is the same small linear map at every pixel",
+        title="A 1×1 convolution is the same small linear map at every pixel",
         description=(
-            f"An image with {c_in} channels of {h}x{w} pixels goes through a 1x1 convolution "
-            f"with {PW_WEIGHTS.shape[0]} output channels. Top: the input channels side by side; "
-            "each step takes one pixel, reads the value of every input channel at that pixel, "
-            "multiplies each by its channel's weight, adds them (and the bias) and writes one "
-            "output value at the same pixel. Bottom: the same numbers arranged as a matrix "
+            f"An image with {c_in} channels of {h}×{w} pixels goes through a 1×1 convolution "
+            f"with {PW_WEIGHTS.shape[0]} output channels. Top: the input channels side by side, "
+            "the weight matrix W (one row, a 1×1×C_in kernel, per output channel) and the "
+            "output channels; each step takes one pixel, reads the value of every input channel "
+            "at that pixel, multiplies each by its weight in the chosen row of W, adds them (and "
+            "the bias) and writes one output value at the same pixel. The 3D button draws the "
+            "input, the kernels and the output as blocks, with the pixel's column through the "
+            "input block outlined. Bottom: the same numbers arranged as a matrix "
             "product, with one column per pixel: the 1x1 convolution is a dense layer "
             "applied to every pixel's channel vector."
         ),

@@ -139,32 +139,40 @@ def spatially_separable_figure() -> Figure:
     )
 
 
-def _dw_build(h: int, c_out: int) -> dict:
+def _dw_build(k: int, c_out: int) -> dict:
     x = DW_IMAGE
     c_in, n = x.shape[0], x.shape[1]
-    k = DW_KERNELS[h]
+    kern = DW_KERNELS[k]
     p = DW_POINTWISE[:c_out]
-    o = n - h + 1
-    d = conv.conv2d(x[None], k[:, None], groups=c_in)[0]
+    o = n - k + 1
+    d = conv.conv2d(x[None], kern[:, None], groups=c_in)[0]
     z = conv.conv2d(d[None], p[:, :, None, None])[0]
     # depthwise view: panels x0..x2, k0..k2, d0..d2
     dw_panels = (
         [grid(f"x{c}", f"input channel {c}", x[c], role="input") for c in range(c_in)]
-        + [grid(f"k{c}", f"kernel {c}", k[c], role="kernel") for c in range(c_in)]
         + [
-            grid(f"d{c}", f"x{c} ⋆ k{c}", d[c], role="output", progressive=True)
+            grid(f"w{c}", f"kernel w{c}, on channel {c} only", kern[c], role="kernel")
+            for c in range(c_in)
+        ]
+        + [
+            grid(f"d{c}", f"d{c} = x{c} ⋆ w{c}", d[c], role="output", progressive=True)
             for c in range(c_in)
         ]
     )
     dw_steps = steps_from_triples(
-        matrix.conv_triples((c_in, n, n), (c_in, 1, h, h), groups=c_in),
+        matrix.conv_triples((c_in, n, n), (c_in, 1, k, k), groups=c_in),
         out=(2 * c_in, o * o),
         inp=(0, n * n),
-        ker=(c_in, h * h),
+        ker=(c_in, k * k),
     )
+    dw_volumes = [
+        (f"input x, {c_in}×{n}×{n}", range(c_in)),
+        *((f"kernel w{c}, {k}×{k}×1", [c_in + c]) for c in range(c_in)),
+        (f"depthwise maps d, {c_in}×{o}×{o}", range(2 * c_in, 3 * c_in)),
+    ]
     pw_panels = (
-        [grid(f"d{c}", f"depthwise map {c}", d[c], role="input") for c in range(c_in)]
-        + [grid("p", f"1×1 weights, {c_out}×{c_in}", p, role="kernel")]
+        [grid(f"d{c}", f"depthwise map d{c}", d[c], role="input") for c in range(c_in)]
+        + [grid("w_pw", f"1×1 weights w_pw, {c_out}×{c_in}: one row per output", p, role="kernel")]
         + [
             grid(f"z{c}", f"output channel {c}", z[c], role="output", progressive=True)
             for c in range(c_out)
@@ -176,37 +184,45 @@ def _dw_build(h: int, c_out: int) -> dict:
         inp=(0, o * o),
         ker=(c_in, 0),
     )
+    pw_volumes = [
+        (f"depthwise maps d, {c_in}×{o}×{o}", range(c_in)),
+        (f"kernels w_pw, {c_out} of 1×1×{c_in}", [c_in], "depth"),
+        (f"output z, {c_out}×{o}×{o}", range(c_in + 1, c_in + 1 + c_out)),
+    ]
     shape = (1, c_in, n, n)
-    dw = cost.depthwise_cost(shape, h, bias=False).macs
+    dw = cost.depthwise_cost(shape, k, bias=False).macs
     pw = cost.pointwise_cost((1, c_in, o, o), c_out, bias=False).macs
-    std = cost.conv_cost(shape, c_out, h, bias=False).macs
-    ratio = cost.depthwise_separable_ratio_exact(c_out, h)
-    big_std = cost.conv_cost(shape, 128, h, bias=False).macs
-    big_sep = cost.depthwise_separable_cost(shape, 128, h, bias=False).macs
+    std = cost.conv_cost(shape, c_out, k, bias=False).macs
+    ratio = cost.depthwise_separable_ratio_exact(c_out, k)
+    big_std = cost.conv_cost(shape, 128, k, bias=False).macs
+    big_sep = cost.depthwise_separable_cost(shape, 128, k, bias=False).macs
     return {
         "views": [
             view(
-                f"1 · depthwise {h}×{h}: each channel its own kernel ({dw} multiplications)",
+                f"1 · depthwise {k}×{k}: each channel its own kernel ({dw} multiplications)",
                 dw_panels,
                 dw_steps,
+                volumes=dw_volumes,
             ),
             view(
                 f"2 · pointwise 1×1: mix the {c_in} maps into {c_out} ({pw} multiplications)",
                 pw_panels,
                 pw_steps,
+                volumes=pw_volumes,
             ),
         ],
         "formula": [
-            f"depthwise: H_out W_out C_in h² = {o}·{o}·{c_in}·{h * h} = {dw}",
-            f"pointwise: H_out W_out C_in N_c = {o}·{o}·{c_in}·{c_out} = {pw}",
-            f"standard {h}×{h}×{c_in} filters, N_c = {c_out} of them: {o}·{o}·{c_out}·{c_in}·{h * h} = {std}",
-            f"ratio ({dw} + {pw})/{std} = 1/N_c + 1/h² = 1/{c_out} + 1/{h * h} = {float(ratio):.3f}",
-            f"with the article's N_c = 128: {big_std} vs {dw} + {big_sep - dw} = {big_sep} "
+            f"depthwise: H_out W_out C_in k² = {o}·{o}·{c_in}·{k * k} = {dw}",
+            f"pointwise: H_out W_out C_in C_out = {o}·{o}·{c_in}·{c_out} = {pw}",
+            f"standard: C_out = {c_out} filters of {k}×{k}×{c_in}: "
+            f"H_out W_out C_out C_in k² = {o}·{o}·{c_out}·{c_in}·{k * k} = {std}",
+            f"ratio ({dw} + {pw})/{std} = 1/C_out + 1/k² = 1/{c_out} + 1/{k * k} = {float(ratio):.3f}",
+            f"with the article's C_out = 128: {big_std} vs {dw} + {big_sep - dw} = {big_sep} "
             f"({100 * big_sep / big_std:.1f}%)",
         ],
         "code": (
-            f"d = F.conv2d(x, k.view({c_in}, 1, {h}, {h}), groups={c_in})   # depthwise\n"
-            f"z = F.conv2d(d, p.view({c_out}, {c_in}, 1, 1))          # pointwise"
+            f"d = F.conv2d(x, w_dw.view({c_in}, 1, {k}, {k}), groups={c_in})   # depthwise\n"
+            f"z = F.conv2d(d, w_pw.view({c_out}, {c_in}, 1, 1))   # pointwise"
         ),
     }
 
@@ -217,23 +233,26 @@ def depthwise_separable_figure() -> Figure:
     Returns
     -------
     Figure
-        Controls: kernel side h (3 or 5) and the number of output channels.
+        Controls: kernel size k (3 or 5) and the number of output channels C_out.
     """
     return Figure(
         id="depthwise-separable",
         title="Depthwise separable: filter each channel alone, then mix channels with 1×1",
         description=(
             "A 7×7 input with 3 channels. First view: the depthwise step; channel c is "
-            "convolved with its own h×h kernel only, giving one map per channel (each "
-            "step a sum of h² products within one channel). Second view: the pointwise "
+            "convolved with its own k×k kernel only, giving one map per channel (each "
+            "step a sum of k² products within one channel). Second view: the pointwise "
             "step; each output pixel of each output channel is a weighted sum of the "
-            "three depthwise maps at the same pixel (three products). The formula lines "
-            "count multiplications against a standard convolution with the same output, "
-            "and for the article's 128 output channels: 86400 against 675 + 9600 = 10275."
+            "three depthwise maps at the same pixel (three products). The 3D button draws "
+            "each view's blocks: the input, one k×k×1 kernel per channel and the maps; then "
+            "the maps, C_out kernels of 1×1×3 and the output, with the current window "
+            "outlined. The formula lines count multiplications against a standard "
+            "convolution with the same output, and for the article's 128 output channels: "
+            "86400 against 675 + 9600 = 10275."
         ),
         controls=[
-            Control("h", "kernel side h", [3, 5]),
-            Control("c_out", "output channels N_c", [1, 2, 4], default=1),
+            Control("k", "kernel size k", [3, 5]),
+            Control("c_out", "output channels C_out", [1, 2, 4], default=1),
         ],
         build=_dw_build,
     )
