@@ -230,28 +230,115 @@ def test_first_step_reads_more_than_padding(visit, base_url):
     assert pads and not all(pads), pads
 
 
-@pytest.mark.parametrize(
-    ("page_path", "fig_id"),
-    [p for p in FIGURE_PAGES if any(v.get("volumes") for v in FIGURES[p[1]].frame()["views"])],
-)
-def test_the_3d_view_shows_the_volumes_and_turns(visit, base_url, page_path, fig_id):
+_VOLUME_PAGES = [
+    p for p in FIGURE_PAGES if any(v.get("volumes") for v in FIGURES[p[1]].frame()["views"])
+]
+
+_RINGS_3D = """(id) => Array.from(document.querySelectorAll('#cv-' + id + ' .cv-view')).map(v =>
+  Array.from(v.querySelectorAll('.cv-3d-box svg.cv-3d .cv-hl')).map(h =>
+    h.getAttribute('class').split(' ').pop() + ' ' + h.getAttribute('data-k')).sort())"""
+
+
+def _expected_rings(fig, key, step):
+    """The cells the slice view highlights at ``step``, per view, restricted to its blocks."""
+    kinds = ("out", "in", "k")
+    out = []
+    for v in fig.frame(key)["views"]:
+        in_blocks = {pi for b in v.get("volumes", []) for pi in b["panels"]}
+        terms = v["steps"][min(step, len(v["steps"]) - 1)] if v["steps"] else []
+        cells = {}
+        for t in terms:
+            for kind, (pi, cell) in zip(
+                kinds, ((t[0], t[1]), (t[2], t[3]), (t[4], t[5])), strict=True
+            ):
+                cells.setdefault((pi, cell), kind)
+        out.append(
+            sorted(f"cv-hl-{kind} {pi}:{c}" for (pi, c), kind in cells.items() if pi in in_blocks)
+            if v.get("volumes")
+            else []
+        )
+    return out
+
+
+@pytest.mark.parametrize(("page_path", "fig_id"), _VOLUME_PAGES)
+def test_the_3d_view_shows_the_volumes_linked_to_the_slices_and_turns(
+    visit, base_url, page_path, fig_id
+):
+    fig = FIGURES[fig_id]
     page = visit.page
     _open(page, base_url, page_path, fig_id)
     root = f"#cv-{fig_id}"
+    key = page.get_attribute(root, "data-key")
     page.click(f"{root} .cv-3d-toggle")
     svg = f"{root} .cv-3d-box svg.cv-3d"
     page.wait_for_selector(svg)
-    first = page.inner_html(f"{root} .cv-3d-box")
-    # the current window and output are outlined in 3D, in the highlight colours
-    assert page.locator(f"{svg} .cv-hl-in .cv-ring").count() > 0
-    assert page.locator(f"{svg} .cv-hl-out .cv-ring").count() == 1
-    # the step moves the 3D window with the slice view
+    # present: one block per volume of every view that has volumes
+    blocks = sum(len(v.get("volumes", [])) for v in fig.frame(key)["views"])
+    assert page.locator(svg).count() == blocks
+    # the current window and output are outlined in 3D, exactly the slice view's cells
+    step = int(page.get_attribute(root, "data-step"))
+    rings = page.evaluate(_RINGS_3D, fig_id)
+    assert rings == _expected_rings(fig, key, step)
+    assert any("cv-hl-out" in r for view in rings for r in view)
+    assert any("cv-hl-in" in r for view in rings for r in view)
+    # stepping moves the 3D window with the slice view (keyboard and button)
     page.click(f"{root} .cv-next")
-    assert page.inner_html(f"{root} .cv-3d-box") != first
-    # turning: the next fixed angle, from the keyboard too
-    label = page.get_attribute(svg, "aria-label")
+    assert page.evaluate(_RINGS_3D, fig_id) == _expected_rings(fig, key, step + 1)
+    page.focus(f"{root} .cv-step")
+    page.keyboard.press("ArrowRight")
+    assert page.evaluate(_RINGS_3D, fig_id) == _expected_rings(fig, key, step + 2)
+    # clicking an output cell in 3D steps the slice view to it
+    vi, panel, cell, target = _target(fig) or (None, None, None, None)
+    if vi is not None and any(
+        panel in b["panels"] for b in fig.frame(key)["views"][vi].get("volumes", [])
+    ):
+        page.click(
+            f"{root} .cv-view[data-view='{vi}'] svg.cv-3d .cv-3d-cells [data-k='{panel}:{cell}']",
+            force=True,
+        )
+        assert page.get_attribute(root, "data-step") == str(target)
+        assert page.evaluate(_RINGS_3D, fig_id) == _expected_rings(fig, key, target)
+    # turning: the next fixed angle with the pointer, then with the keyboard
+    angles = [page.get_attribute(svg, "data-angle")]
+    page.click(f"{root} .cv-3d-turn")
+    angles.append(page.get_attribute(svg, "data-angle"))
     page.focus(f"{root} .cv-3d-turn")
     page.keyboard.press("Enter")
-    assert page.get_attribute(svg, "aria-label") != label
+    angles.append(page.get_attribute(svg, "data-angle"))
+    assert len(set(angles)) == 3, angles
+    step = int(page.get_attribute(root, "data-step"))
+    assert page.evaluate(_RINGS_3D, fig_id) == _expected_rings(fig, key, step)
     page.click(f"{root} .cv-3d-toggle")
     assert page.locator(svg).count() == 0
+
+
+@pytest.mark.parametrize(("page_path", "fig_id"), _VOLUME_PAGES)
+def test_the_3d_view_is_legible_on_a_phone(browser, base_url, page_path, fig_id):
+    context = browser.new_context(viewport={"width": 390, "height": 844})
+    try:
+        page = context.new_page()
+        _open(page, base_url, page_path, fig_id)
+        page.click(f"#cv-{fig_id} .cv-3d-toggle")
+        page.wait_for_selector(f"#cv-{fig_id} .cv-3d-box svg.cv-3d")
+        found = page.evaluate(
+            """(id) => {
+              const root = document.querySelector('#cv-' + id);
+              const small = [], wide = [];
+              for (const svg of root.querySelectorAll('svg.cv-3d')) {
+                const box = svg.getBoundingClientRect(), k = box.width / svg.viewBox.baseVal.width;
+                if (box.width > 390 - 40) wide.push(svg.getAttribute('aria-label'));
+                for (const t of svg.querySelectorAll('text')) {
+                  const px = parseFloat(getComputedStyle(t).fontSize) * k;
+                  if (px < 10) small.push([t.textContent, px]);
+                }
+              }
+              const page = document.documentElement;
+              return {small, wide, overflow: page.scrollWidth > page.clientWidth + 1};
+            }""",
+            fig_id,
+        )
+    finally:
+        context.close()
+    assert found["small"] == [], found
+    assert found["wide"] == [], f"{fig_id}: a 3D block wider than a phone: {found['wide']}"
+    assert not found["overflow"], f"{fig_id}: the page scrolls sideways at 390 px with 3D on"
