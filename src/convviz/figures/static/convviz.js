@@ -395,6 +395,32 @@
     return { cells: cells, cols: cols, rows: rows, depth: block.panels.length, thin: false };
   }
 
+  /** Slices of a block apart, in cells: an exploded block, each slice readable. */
+  function sliceGap(b) { return b.thin ? 1.25 : Math.max(1.6, b.cols * 0.85); }
+
+  /**
+   * The cell size of a view's 3D picture, in px: one size for all its blocks (a kernel is
+   * drawn at the scale of the window it covers), at most 22 px, and small enough that every
+   * block fits 300×240 px at every angle (a phone's column).
+   * @param {Array<Object>} blocks blockCells() of each volume
+   * @returns {number}
+   */
+  function volumeCellSize(blocks) {
+    var size = 22;
+    blocks.forEach(function (b) {
+      var gap = sliceGap(b);
+      ANGLES.forEach(function (W) {
+        [[0, 300], [1, 240]].forEach(function (axis) {
+          var d = axis[0], back = (b.depth - 1) * gap * W.z[d];
+          var vals = [0, b.cols * W.u[d], b.rows * W.v[d], b.cols * W.u[d] + b.rows * W.v[d]];
+          vals = vals.concat(vals.map(function (x) { return x + back; }));
+          size = Math.min(size, axis[1] / (Math.max.apply(null, vals) - Math.min.apply(null, vals)));
+        });
+      });
+    });
+    return Math.max(5, Math.floor(size));
+  }
+
   /**
    * Where each cell of each block lands at one angle: cached per view and angle, since it
    * changes with neither the step nor the theme.
@@ -406,23 +432,16 @@
     var all = cache.get(v.volumes) || [];
     if (all[angle]) return all[angle];
     var A = ANGLES[angle];
-    all[angle] = v.volumes.map(function (block) {
-      var b = blockCells(v, block);
-      var size = Math.max(7, Math.min(16, Math.floor(100 / Math.max(b.cols, b.rows))));
-      var gap = b.thin ? 1.25 : Math.max(1.6, b.cols * 0.85);  // slices apart (an exploded block)
+    var blocks = v.volumes.map(function (block) { return blockCells(v, block); });
+    var size = volumeCellSize(blocks);
+    all[angle] = v.volumes.map(function (block, bi) {
+      var b = blocks[bi], gap = sliceGap(b);
       var P = function (u, r, z) {
         return [(u * A.u[0] + r * A.v[0] + z * gap * A.z[0]) * size, (u * A.u[1] + r * A.v[1] + z * gap * A.z[1]) * size];
       };
       var xs = [], ys = [];
       b.cells.forEach(function (e) {
-        [[0, 0], [1, 1]].forEach(function (d) {
-          var pt = P(e[2] + d[0], e[3] + d[1], e[4]);
-          xs.push(pt[0]);
-          ys.push(pt[1]);
-        });
-      });
-      [[1, 0], [0, 1]].forEach(function (d) {  // the other two corners of the slices' extremes
-        b.cells.forEach(function (e) {
+        [[0, 0], [1, 0], [0, 1], [1, 1]].forEach(function (d) {
           var pt = P(e[2] + d[0], e[3] + d[1], e[4]);
           xs.push(pt[0]);
           ys.push(pt[1]);
