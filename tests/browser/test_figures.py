@@ -306,7 +306,16 @@ def test_the_3d_view_shows_the_volumes_linked_to_the_slices_and_turns(
     page.keyboard.press("Enter")
     angles.append(page.get_attribute(svg, "data-angle"))
     assert len(set(angles)) == 3, angles
+    # and by dragging the picture sideways (which is not a click on the cell under it)
     step = int(page.get_attribute(root, "data-step"))
+    box = page.locator(svg).first.bounding_box()
+    x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    page.mouse.move(x, y)
+    page.mouse.down()
+    page.mouse.move(x - 60, y + 5, steps=4)
+    page.mouse.up()
+    assert page.get_attribute(svg, "data-angle") == angles[1]  # one angle back
+    assert int(page.get_attribute(root, "data-step")) == step
     assert page.evaluate(_RINGS_3D, fig_id) == _expected_rings(fig, key, step)
     page.click(f"{root} .cv-3d-toggle")
     assert page.locator(svg).count() == 0

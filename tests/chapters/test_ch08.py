@@ -159,6 +159,11 @@ def test_depthwise_figure_matches_torch_and_counts():
         _check_view(pw_view)
         # the 3D views: input, one k×k×1 kernel per channel, maps; maps, C_out 1×1×3 kernels, output
         assert [b["panels"] for b in dw_view["volumes"]] == [[0, 1, 2], [3], [4], [5], [6, 7, 8]]
+        # groups = C_in: channel c, kernel c and map c share group c (one colour)
+        assert [b["groups"] for b in dw_view["volumes"]] == [[0, 1, 2], [0], [1], [2], [0, 1, 2]]
+        for terms in dw_view["steps"]:
+            c = terms[0][2]  # the input slice read: its kernel and its map are in its group
+            assert {(t[4] - 3, t[0] - 6) for t in terms} == {(c, c)}
         assert [(b["panels"], b.get("along")) for b in pw_view["volumes"]] == [
             ([0, 1, 2], None),
             ([3], "depth"),

@@ -19,6 +19,7 @@ from convviz.figures.engine import (
     steps_from_triples,
     steps_on_grid,
     view,
+    volume,
 )
 
 ALL = [f for _title, fs in cv.figures.REGISTRY.values() for f in fs]
@@ -143,12 +144,24 @@ def test_view_volumes_name_panels_that_exist():
 
 def test_a_volume_along_depth_is_one_panel():
     panels = [grid("w", "w", np.ones(3)), grid("y", "y", np.ones((2, 2)))]
-    v = view("v", panels, [], volumes=[("kernel", [0], "depth")])
+    v = view("v", panels, [], volumes=[volume("kernel", [0], along="depth")])
     assert v["volumes"] == [{"label": "kernel", "panels": [0], "along": "depth"}]
     with pytest.raises(ValueError, match="along must be 'depth' with one panel"):
-        view("v", panels, [], volumes=[("kernel", [0, 1], "depth")])
+        volume("kernel", [0, 1], along="depth")
     with pytest.raises(ValueError, match="along must be 'depth'"):
-        view("v", panels, [], volumes=[("kernel", [0], "width")])
+        volume("kernel", [0], along="width")
+
+
+def test_volume_groups_name_one_group_per_slice():
+    panels = [grid("w", "w", np.ones(3)), grid("y", "y", np.ones((2, 2)))]
+    v = view("v", panels, [], volumes=[volume("w", [0], along="depth", groups=[0, 1, 1])])
+    assert v["volumes"][0]["groups"] == [0, 1, 1]  # one per column along depth
+    with pytest.raises(ValueError, match="one group for each of its 3 slices"):
+        view("v", panels, [], volumes=[volume("w", [0], along="depth", groups=[0])])
+    with pytest.raises(ValueError, match="one group for each of its 2 slices"):
+        view("v", panels, [], volumes=[volume("b", [0, 1], groups=[0])])
+    with pytest.raises(ValueError, match="groups must be >= 0"):
+        volume("b", [0, 1], groups=[0, -1])
 
 
 @pytest.mark.parametrize("factory", ALL, ids=lambda f: f.__name__)

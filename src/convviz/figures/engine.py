@@ -49,6 +49,7 @@ __all__ = [
     "steps_from_triples",
     "steps_on_grid",
     "view",
+    "volume",
 ]
 
 
@@ -112,10 +113,12 @@ class VolumeSpec(_VolumeRequired, total=False):
 
     With ``along="depth"`` the block is one panel whose columns lie along depth and
     whose rows along height: a ``(1, C)`` panel is a 1×1×C kernel, a ``(C_out, C)``
-    panel is C_out of them stacked.
+    panel is C_out of them stacked. ``groups`` gives each slice's group (one colour
+    per group across the figure). Made by :func:`volume`.
     """
 
     along: Literal["depth"]
+    groups: list[int]
 
 
 class ViewSpec(_ViewRequired, total=False):
@@ -374,7 +377,7 @@ def view(
     steps: Sequence[Sequence[Term | tuple[int, int, int, int, int, int]]],
     *,
     bias: float | None = None,
-    volumes: Sequence[tuple[str, Sequence[int]] | tuple[str, Sequence[int], str]] | None = None,
+    volumes: Sequence[tuple[str, Sequence[int]] | VolumeSpec] | None = None,
 ) -> ViewSpec:
     """One view: panels side by side and the steps that walk through them.
 
@@ -389,34 +392,33 @@ def view(
         may be empty (nothing to show in this view at that step).
     bias : float, optional
         Added to every output value (shown in the formula).
-    volumes : list of (str, list of int) or (str, [int], 'depth'), optional
+    volumes : list of (str, list of int) or VolumeSpec, optional
         Blocks drawn in the view's 3D picture: a label and the panels that are
-        its slices (front to back), e.g. ``("input x", [0, 1, 2])``; or a label,
-        one panel and ``"depth"``: that panel's columns lie along depth (see
-        :class:`VolumeSpec`), e.g. ``("kernel w, 1×1×3", [3], "depth")``.
+        its slices (front to back), e.g. ``("input x", [0, 1, 2])``, or a block
+        made by :func:`volume` (a block along depth, group colours).
 
     Raises
     ------
     ValueError
-        If a volume names a panel the view does not have, or an ``along`` other
-        than ``"depth"``, or ``"depth"`` with more than one panel.
+        If a volume names a panel the view does not have, or has a group for
+        each of a different number of slices.
     """
     specs: list[VolumeSpec] = []
-    for label, members, *rest in volumes or ():
+    for block in volumes or ():
+        spec = block if isinstance(block, dict) else volume(*block)
+        members, label = spec["panels"], spec["label"]
         bad = [i for i in members if not 0 <= i < len(panels)]
         if bad or not members:
             raise ValueError(
                 f"volume {label!r}: panels {list(members)} must be indices of the "
                 f"{len(panels)} panels"
             )
-        spec: VolumeSpec = {"label": label, "panels": list(members)}
-        if rest:
-            if rest != ["depth"] or len(spec["panels"]) != 1:
-                raise ValueError(
-                    f"volume {label!r}: along must be 'depth' with one panel, got "
-                    f"along={rest}, panels={spec['panels']}"
-                )
-            spec["along"] = "depth"
+        slices = panels[members[0]]["cols"] if spec.get("along") == "depth" else len(members)
+        if "groups" in spec and len(spec["groups"]) != slices:
+            raise ValueError(
+                f"volume {label!r}: groups={spec['groups']} must name one group for each "
+                f"of its {slices} slices"
+            )
         specs.append(spec)
     out: ViewSpec = {
         "title": title,
@@ -428,6 +430,54 @@ def view(
     if volumes:
         out["volumes"] = specs
     return out
+
+
+def volume(
+    label: str,
+    panels: Sequence[int],
+    *,
+    along: Literal["depth"] | None = None,
+    groups: Sequence[int] | None = None,
+) -> VolumeSpec:
+    """One block of a view's 3D picture (pass it in ``view(..., volumes=[...])``).
+
+    Parameters
+    ----------
+    label : str
+        Caption under the block, e.g. ``"input x, 3×7×7"``.
+    panels : sequence of int
+        The panels that are its slices, front to back; with ``along="depth"``,
+        one panel.
+    along : {'depth'}, optional
+        The one panel's columns lie along depth and its rows along height: a
+        ``(1, C)`` panel is a 1×1×C kernel, a ``(C_out, C)`` panel C_out of them.
+    groups : sequence of int, optional
+        The group of each slice (front to back): slices of one group, in any
+        block of the figure, carry one colour (``cv-group-<n>``, six colours).
+
+    Returns
+    -------
+    VolumeSpec
+
+    Raises
+    ------
+    ValueError
+        If ``along`` is not ``"depth"``, or is with more than one panel, or a
+        group is negative.
+    """
+    spec: VolumeSpec = {"label": label, "panels": [int(i) for i in panels]}
+    if along is not None:
+        if along != "depth" or len(spec["panels"]) != 1:
+            raise ValueError(
+                f"volume {label!r}: along must be 'depth' with one panel, got "
+                f"along={along!r}, panels={spec['panels']}"
+            )
+        spec["along"] = "depth"
+    if groups is not None:
+        if any(int(g) < 0 for g in groups):
+            raise ValueError(f"volume {label!r}: groups must be >= 0, got groups={list(groups)}")
+        spec["groups"] = [int(g) for g in groups]
+    return spec
 
 
 def steps_from_triples(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from convviz import conv, cost, matrix
-from convviz.figures.engine import Control, Figure, grid, steps_from_triples, view
+from convviz.figures.engine import Control, Figure, grid, steps_from_triples, view, volume
 from convviz.lowrank import rank1_filter
 
 __all__ = [
@@ -59,7 +59,7 @@ def _build(channels: int, k: int) -> dict:
         (f"v, {k}×1", [0]),
         (f"h, 1×{k}", [1]),
         (f"v hᵀ, {k}×{k}", [2]),
-        (f"a, 1×1×{C}", [3], "depth"),
+        volume(f"a, 1×1×{C}", [3], along="depth"),
         (f"W, {C}×{k}×{k}", range(4, 4 + C)),
     ]
     f_steps = [[(2, r * k + s, 0, r, 1, s)] for r in range(k) for s in range(k)]
@@ -122,7 +122,7 @@ def _build(channels: int, k: int) -> dict:
                 s_steps,
                 volumes=[
                     (f"input x, {C}×{n}×{n}", range(C)),
-                    (f"a, 1×1×{C}", [C], "depth"),
+                    volume(f"a, 1×1×{C}", [C], along="depth"),
                     (f"z, {n}×{n}", [C + 1]),
                     (f"v, {k}×1", [C + 2]),
                     (f"t, {o}×{n}", [C + 3]),

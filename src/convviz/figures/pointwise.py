@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from convviz import conv, matrix
-from convviz.figures.engine import Control, Figure, grid, steps_from_triples, view
+from convviz.figures.engine import Control, Figure, grid, steps_from_triples, view, volume
 
 __all__ = ["PW_BIASES", "PW_IMAGE", "PW_LABELS", "PW_WEIGHTS", "pointwise_figure"]
 
@@ -74,7 +74,7 @@ def _build(out_channel: int, bias: float) -> dict:
     ]
     volumes = [
         (f"input x, {c_in}×{h}×{w}", range(c_in)),
-        (f"kernels W, {c_out} of 1×1×{c_in}", [c_in], "depth"),
+        volume(f"kernels W, {c_out} of 1×1×{c_in}", [c_in], along="depth"),
         (f"output y, {c_out}×{h}×{w}", range(first_out, first_out + c_out)),
     ]
     # view 2: the same numbers as a matrix product; X's flat index is x's flat index

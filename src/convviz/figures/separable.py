@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from convviz import conv, cost, matrix
-from convviz.figures.engine import Control, Figure, grid, steps_from_triples, view
+from convviz.figures.engine import Control, Figure, grid, steps_from_triples, view, volume
 
 __all__ = [
     "DW_IMAGE",
@@ -165,10 +165,11 @@ def _dw_build(k: int, c_out: int) -> dict:
         inp=(0, n * n),
         ker=(c_in, k * k),
     )
+    # groups = C_in: channel c, its kernel and its map are group c (one colour)
     dw_volumes = [
-        (f"input x, {c_in}×{n}×{n}", range(c_in)),
-        *((f"kernel w{c}, {k}×{k}×1", [c_in + c]) for c in range(c_in)),
-        (f"depthwise maps d, {c_in}×{o}×{o}", range(2 * c_in, 3 * c_in)),
+        volume(f"input x, {c_in}×{n}×{n}", range(c_in), groups=range(c_in)),
+        *(volume(f"kernel w{c}, {k}×{k}×1", [c_in + c], groups=[c]) for c in range(c_in)),
+        volume(f"depthwise maps d, {c_in}×{o}×{o}", range(2 * c_in, 3 * c_in), groups=range(c_in)),
     ]
     pw_panels = (
         [grid(f"d{c}", f"depthwise map d{c}", d[c], role="input") for c in range(c_in)]
@@ -186,7 +187,7 @@ def _dw_build(k: int, c_out: int) -> dict:
     )
     pw_volumes = [
         (f"depthwise maps d, {c_in}×{o}×{o}", range(c_in)),
-        (f"kernels w_pw, {c_out} of 1×1×{c_in}", [c_in], "depth"),
+        volume(f"kernels w_pw, {c_out} of 1×1×{c_in}", [c_in], along="depth"),
         (f"output z, {c_out}×{o}×{o}", range(c_in + 1, c_in + 1 + c_out)),
     ]
     shape = (1, c_in, n, n)

@@ -376,23 +376,43 @@
    * The cells of one block in block coordinates.
    * @param {Object} v the view
    * @param {{label: string, panels: number[], along: (string|undefined)}} block
-   * @returns {{cells: Array<Array<number>>, cols: number, rows: number, depth: number, thin: boolean}}
-   *   cells are [panel, cell, column, row, slice]; cols and rows of the widest slice.
+   * @returns {{cells: Array<Array<number>>, cols: number, rows: number, depth: number, thin: boolean, widths: number[]}}
+   *   cells are [panel, cell, column, row, slice]; cols and rows of the widest slice; widths: columns per slice.
    */
   function blockCells(v, block) {
     var cells = [], cols = 1, rows = 1;
+    var widths = [];  // columns of each slice
     if (block.along === "depth") {
       var q = v.panels[block.panels[0]];
       for (var k = 0; k < q.values.length; k++) cells.push([block.panels[0], k, 0, Math.floor(k / q.cols), k % q.cols]);
-      return { cells: cells, cols: 1, rows: q.rows, depth: q.cols, thin: true };
+      for (var z = 0; z < q.cols; z++) widths.push(1);
+      return { cells: cells, cols: 1, rows: q.rows, depth: q.cols, thin: true, widths: widths };
     }
     block.panels.forEach(function (pi, z) {
       var p = v.panels[pi];
       cols = Math.max(cols, p.cols);
       rows = Math.max(rows, p.rows);
+      widths.push(p.cols);
       for (var cell = 0; cell < p.values.length; cell++) cells.push([pi, cell, cell % p.cols, Math.floor(cell / p.cols), z]);
     });
-    return { cells: cells, cols: cols, rows: rows, depth: block.panels.length, thin: false };
+    return { cells: cells, cols: cols, rows: rows, depth: block.panels.length, thin: false, widths: widths };
+  }
+
+  /** Colours of groups (CSS classes cv-group-0 ... cv-group-5; group n takes n mod 6). */
+  var GROUP_COLOURS = 6;
+
+  /** The key's line for group colours, if a view of the frame colours its slices by group. */
+  function groupKeyHTML(f) {
+    var groups = {};
+    f.views.forEach(function (v) {
+      (v.volumes || []).forEach(function (b) { (b.groups || []).forEach(function (g) { groups[g % GROUP_COLOURS] = true; }); });
+    });
+    var shown = Object.keys(groups);
+    if (!shown.length) return "";
+    return '<span class="cv-key-item"><svg class="cv-swatch cv-swatch-wide" width="' + (8 * shown.length + 8) +
+      '" height="16" aria-hidden="true">' + shown.map(function (g, i) {
+        return '<path class="cv-group cv-group-' + g + '" d="M' + (4 + 8 * i) + " 12 L" + (10 + 8 * i) + ' 4"></path>';
+      }).join("") + "</svg>3D: slices of one group (same colour in every block)</span>";
   }
 
   /** Slices of a block apart, in cells: an exploded block, each slice readable. */
@@ -426,7 +446,8 @@
    * changes with neither the step nor the theme.
    * @param {Object} v the view
    * @param {number} angle index into ANGLES
-   * @returns {Array<Object>} per block: {label, w, h, quads: {"pi:cell": path d}, order: keys back to front}
+   * @returns {Array<Object>} per block: {label, w, h, quads: {"pi:cell": path d}, order: keys back to front,
+   *   bars: the group-colour edges (markup)}
    */
   function volumeLayout(v, angle) {
     var all = cache.get(v.volumes) || [];
@@ -457,8 +478,14 @@
           .map(function (pt) { return (pt[0] + dx).toFixed(1) + " " + (pt[1] + dy).toFixed(1); }).join(" L") + "z";
         return key;
       });
+      // a group's colour on the top edge of each of its slices
+      var bars = (block.groups || []).map(function (grp, z) {
+        var a = P(0, 0, z), c = P(b.widths[z], 0, z);
+        return '<path class="cv-group cv-group-' + (grp % GROUP_COLOURS) + '" d="M' + (a[0] + dx).toFixed(1) + " " +
+          (a[1] + dy).toFixed(1) + " L" + (c[0] + dx).toFixed(1) + " " + (c[1] + dy).toFixed(1) + '"></path>';
+      }).join("");
       return { label: block.label, w: Math.ceil(Math.max(w, labelW) + 8), h: Math.ceil(h + 26), quads: quads, order: order,
-        labelX: 4 + Math.max(w, labelW) / 2, labelY: h + 20 };
+        labelX: 4 + Math.max(w, labelW) / 2, labelY: h + 20, bars: bars };
     });
     cache.set(v.volumes, all);
     return all[angle];
@@ -506,7 +533,7 @@
       });
       return '<svg xmlns="' + SVGNS + '" class="cv-grid cv-3d" viewBox="0 0 ' + block.w + " " + block.h + '" width="' +
         block.w + '" height="' + block.h + '" role="img" aria-label="' + esc(block.label) + ", in 3D, " + esc(A.name) +
-        '" data-angle="' + angle + '"><g class="cv-3d-cells">' + cells.join("") + '</g><g class="cv-3d-rings">' +
+        '" data-angle="' + angle + '"><g class="cv-3d-cells">' + cells.join("") + "</g>" + block.bars + '<g class="cv-3d-rings">' +
         volumeRings(block, info) + '</g><text class="cv-3d-label" x="' + block.labelX.toFixed(1) + '" y="' +
         block.labelY.toFixed(1) + '" text-anchor="middle">' + esc(block.label) + "</text></svg>";
     }).join("");
@@ -594,7 +621,7 @@
     if (seen.drop) item("cv-cell cv-drop", cellRect + '<line class="cv-strike" x1="2" y1="14" x2="14" y2="2"></line>', legend.drop || MARK_TEXT.drop);
     if (seen.hot) item("cv-cell cv-hot", cellRect, legend.hot || MARK_TEXT.hot);
     if (seen.pending) item("cv-cell cv-pending", cellRect, "not computed yet");
-    return items.join("");
+    return items.join("") + groupKeyHTML(f);
   }
 
   function joinTerms(parts) {
@@ -860,7 +887,7 @@
           html.push('<div class="cv-view" data-view="' + vi + '"><div class="cv-view-title">' + esc(v.title) +
             (v.volumes ? ' <button type="button" class="cv-btn cv-3d-toggle" aria-pressed="' + state.show3d +
               '" title="draw the volumes in 3D">3D</button><button type="button" class="cv-btn cv-3d-turn"' +
-              (state.show3d ? "" : " hidden") + ' title="turn the 3D view">turn \u21bb</button>' : "") +
+              (state.show3d ? "" : " hidden") + ' title="turn the 3D view (or drag it sideways)">turn \u21bb</button>' : "") +
             '</div>' + (v.volumes ? '<div class="cv-3d-box"' + (state.show3d ? "" : " hidden") + "></div>" : "") +
             '<div class="cv-panels">');
           v.panels.forEach(function (p, pi) {
@@ -1066,7 +1093,7 @@
     stage.addEventListener("pointerleave", function () { tip.hidden = true; });
     stage.addEventListener("click", function (e) {
       var hit = cellAt(e);
-      if (!hit) return;
+      if (!hit || dragged) return;  // a drag that turned the 3D view is not a click on a cell
       var s = viewMaps(hit.v).target[hit.pi + ":" + hit.cell];
       if (s !== undefined) { stop(); go(s); }
       showTip(e);
@@ -1084,22 +1111,47 @@
       });
     });
 
-    /* -- the 3D view: show or hide it, turn it to the next fixed angle */
+    /* -- the 3D view: show or hide it, turn it to the next fixed angle (the turn button, from
+     * the keyboard too, or a horizontal drag on the picture); only the 3D boxes redraw */
+    /** Draw the 3D boxes of the frame on screen at the current step and angle. */
+    function draw3d() {
+      if (!state.frame || state.shown !== state.frame || !state.show3d) return;
+      state.frame.views.forEach(function (v, vi) {
+        var box = state.nodes[vi] && state.nodes[vi].box3d, b = Math.min(state.step, v.steps.length - 1);
+        if (box) volumeDraw(box, v, stepInfo(v, b), viewMaps(v).reveal, b, state.angle);
+      });
+    }
+    /** Turn the 3D view by `by` fixed angles (negative: back). */
+    function turn(by) {
+      state.angle = (state.angle + by + ANGLES.length) % ANGLES.length;
+      draw3d();
+    }
     stage.addEventListener("click", function (e) {
       var b = e.target.closest && e.target.closest(".cv-3d-toggle, .cv-3d-turn");
       if (!b) return;
-      if (b.classList.contains("cv-3d-toggle")) {
-        state.show3d = !state.show3d;
-        stage.querySelectorAll(".cv-3d-toggle").forEach(function (t) { t.setAttribute("aria-pressed", state.show3d); });
-        stage.querySelectorAll(".cv-3d-turn").forEach(function (t) { t.hidden = !state.show3d; });
-        stage.querySelectorAll(".cv-3d-box").forEach(function (t) {
-          t.hidden = !state.show3d;
-          if (!state.show3d) { t.innerHTML = ""; t.cvView = null; }
-        });
-      } else {
-        state.angle = (state.angle + 1) % ANGLES.length;
-      }
-      draw();
+      if (b.classList.contains("cv-3d-turn")) return turn(1);
+      state.show3d = !state.show3d;
+      stage.querySelectorAll(".cv-3d-toggle").forEach(function (t) { t.setAttribute("aria-pressed", state.show3d); });
+      stage.querySelectorAll(".cv-3d-turn").forEach(function (t) { t.hidden = !state.show3d; });
+      stage.querySelectorAll(".cv-3d-box").forEach(function (t) {
+        t.hidden = !state.show3d;
+        if (!state.show3d) { t.innerHTML = ""; t.cvView = null; }
+      });
+      draw3d();
+    });
+    var drag = null, dragged = false;
+    stage.addEventListener("pointerdown", function (e) {
+      if (e.target.closest && e.target.closest(".cv-3d-box")) drag = { x: e.clientX, y: e.clientY };
+    });
+    stage.addEventListener("pointerup", function (e) {
+      var d = drag;
+      drag = null;
+      if (!d) return;
+      var dx = e.clientX - d.x;
+      if (Math.abs(dx) < 30 || Math.abs(dx) <= Math.abs(e.clientY - d.y)) return;
+      dragged = true;
+      setTimeout(function () { dragged = false; }, 0);
+      turn(dx > 0 ? 1 : -1);
     });
 
     link.addEventListener("click", function () {
