@@ -176,6 +176,15 @@ def test_two_views_figure_frames():
         assert len(check_steps(art)) == ya.size
         assert len(check_steps(tor)) == yt.size
         assert frame["formula"][2].endswith(f"= {2 * kd * 9} products")
+        # 3D: one block per input channel (D slices) and per kernel part (k_D slices), the
+        # output; a kernel part's slices read only its channel's block, and share its colour
+        blocks = tor["volumes"]
+        assert [len(b["panels"]) for b in blocks] == [3, 3, kd, kd, yt.shape[0]]
+        for c in range(2):
+            x_block, w_block = set(blocks[c]["panels"]), set(blocks[2 + c]["panels"])
+            assert blocks[c]["groups"] == [c] * 3 and blocks[2 + c]["groups"] == [c] * kd
+            for terms in tor["steps"]:
+                assert {t[2] for t in terms if t[4] in w_block} <= x_block
 
 
 def test_implement_it_solutions_pass_their_checks(chapter):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from convviz import conv, matrix, shapes
-from convviz.figures.engine import Control, Figure, grid, steps_from_triples, view
+from convviz.figures.engine import Control, Figure, grid, steps_from_triples, view, volume
 
 __all__ = [
     "ARTICLE_STACK",
@@ -200,8 +200,8 @@ def _two_views_build(kd: int) -> dict:
     wa = _depth_kernel(kd)
     ya = conv.conv3d(xa[None, None], wa[None, None])[0, 0]
     view_a = _slices_view(
-        f"the article's picture: kernel depth {kd} < 4 slides along the stack = "
-        f"Conv3d(in_channels=1) on (1, 4, 5, 5)",
+        f"the article's picture: a kernel of depth k_D = {kd} < 4 slides along the stack "
+        f"(PyTorch: Conv3d with one input channel, input 1×4×5×5)",
         xa,
         wa,
         ya,
@@ -219,7 +219,7 @@ def _two_views_build(kd: int) -> dict:
         ]
     for c in range(c_in):
         panels += [
-            grid(f"w{c}[{a}]", f"kernel ch {c}, slice {a}", wt[c, a], role="kernel")
+            grid(f"w{c}[{a}]", f"kernel, channel {c}, slice {a}", wt[c, a], role="kernel")
             for a in range(kd)
         ]
     first_out = c_in * d_in + c_in * kd
@@ -228,11 +228,30 @@ def _two_views_build(kd: int) -> dict:
     steps = steps_from_triples(
         triples, inp=(0, h * wd), ker=(c_in * d_in, 9), out=(first_out, yt.shape[1] * yt.shape[2])
     )
+    # 3D: each input channel is a block of D slices, the kernel a block of k_D slices per
+    # input channel (one colour per channel: the kernel's part c reads channel c only)
+    out_dims = "×".join(map(str, yt.shape))
+    volumes = [
+        volume(
+            f"x, channel {c}: {d_in}×{h}×{wd}", range(c * d_in, (c + 1) * d_in), groups=[c] * d_in
+        )
+        for c in range(c_in)
+    ]
+    volumes += [
+        volume(
+            f"w, channel {c}: {kd}×3×3",
+            range(c_in * d_in + c * kd, c_in * d_in + (c + 1) * kd),
+            groups=[c] * kd,
+        )
+        for c in range(c_in)
+    ]
+    volumes.append(volume(f"output y, {out_dims}", range(first_out, first_out + yt.shape[0])))
     view_t = view(
-        f"torch's Conv3d(in_channels={c_in}): the kernel spans both channels "
+        f"PyTorch's Conv3d with {c_in} input channels: the kernel spans both channels "
         f"and slides over D, H, W",
         panels,
         steps,
+        volumes=volumes,
     )
     out_a = shapes.conv_output_shape(xa.shape, wa.shape)
     out_t = shapes.conv_output_shape(xt.shape[1:], wt.shape[1:])
@@ -243,7 +262,7 @@ def _two_views_build(kd: int) -> dict:
             f"→ y (1, 1, {', '.join(map(str, out_a))}): {out_a[0]} output slices",
             f"torch: x (1, {c_in}, {d_in}, {h}, {wd}), w (1, {c_in}, {kd}, 3, 3) "
             f"→ y (1, 1, {', '.join(map(str, out_t))}): the kernel never moves along C_in",
-            f"each torch step sums C_in·kD·kH·kW = {c_in}·{kd}·3·3 = {c_in * kd * 9} products",
+            f"each torch step sums C_in·k_D·k_H·k_W = {c_in}·{kd}·3·3 = {c_in * kd * 9} products",
         ],
         "code": (
             f"F.conv3d(stack.view(1, 1, 4, 5, 5), w.view(1, 1, {kd}, 3, 3))   "
@@ -269,7 +288,7 @@ def two_views_figure() -> Figure:
         title="Two readings of '3D convolution': sliding along channels, or along depth",
         description=(
             "Top: the article's picture. A stack of 4 slices of 5×5, which the article "
-            "calls channels, is convolved with a kernel of depth kD smaller than 4, so "
+            "calls channels, is convolved with a kernel of depth k_D smaller than 4, so "
             "the kernel slides along the stack as well as over height and width; in "
             "PyTorch this is Conv3d with one input channel, the stack being the depth "
             "axis. Bottom: what PyTorch's Conv3d does with real channels. The input is "
@@ -277,7 +296,7 @@ def two_views_figure() -> Figure:
             "spans both, and slides over depth (time), height and width. Each step "
             "shows the cells one kernel position covers and their sum."
         ),
-        controls=[Control("kd", "kernel depth kD", list(KERNEL_DEPTHS), default=1)],
+        controls=[Control("kd", "kernel depth k_D", list(KERNEL_DEPTHS), default=1)],
         build=_two_views_build,
     )
 

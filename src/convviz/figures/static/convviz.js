@@ -412,7 +412,7 @@
     return '<span class="cv-key-item"><svg class="cv-swatch cv-swatch-wide" width="' + (8 * shown.length + 8) +
       '" height="16" aria-hidden="true">' + shown.map(function (g, i) {
         return '<path class="cv-group cv-group-' + g + '" d="M' + (4 + 8 * i) + " 12 L" + (10 + 8 * i) + ' 4"></path>';
-      }).join("") + "</svg>3D: slices of one group (same colour in every block)</span>";
+      }).join("") + "</svg>3D: one colour for slices that go together (a group or an input channel, its kernel, its output)</span>";
   }
 
   /** Slices of a block apart, in cells: an exploded block, each slice readable. */
