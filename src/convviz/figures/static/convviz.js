@@ -9,8 +9,9 @@
  * Frame schema (defined once in Python: convviz/figures/engine.py, FrameSpec):
  *   Frame  = {views: View[], formula: string[], code: string, legend?: {mark: text}}
  *   View   = {title: string, panels: Panel[], steps: Term[][], bias?: number, volumes?: Volume[]}
- *   Volume = {label: string, panels: panel index[] (slices, front to back), along?: "depth"}
- *            (along "depth": one panel whose columns lie along depth; see the 3D view)
+ *   Volume = {label: string, panels: panel index[] (slices, front to back), along?: "depth",
+ *             groups?: group of each slice[]} (along "depth": one panel whose columns lie
+ *            along depth; groups: one colour per group; see the 3D view)
  *   Panel  = {name, label, rows, cols, oneD, values: (number|string)[] (row-major),
  *             origin: [row0, col0], role: "input"|"kernel"|"output"|"other",
  *             marks: {pad|zero|drop|hot: flat cell index[]}, progressive: bool,
@@ -358,7 +359,9 @@
    * (the blocks wrap like panels on a phone). A block is built from the view's panels:
    *   {label, panels: [pi, ...]}                 each panel is one slice, front to back;
    *   {label, panels: [pi], along: "depth"}      one panel whose columns lie along depth
-   *                                              (a 1×1×C kernel, or C_out of them stacked).
+   *                                              (a 1×1×C kernel, or C_out of them stacked);
+   *   groups: [g per slice]                      the top edge of each slice in its group's
+   *                                              colour (cv-group-<g mod 6>), in every block.
    * The base layer (cells, fills, labels) is built when the frame or the angle changes; a
    * step only rewrites each block's ring layer and the cells it reveals (O(terms)). Every
    * 3D cell carries data-k="panel:cell", the same cell as the slice view's, so hovering it
