@@ -1142,19 +1142,17 @@
       });
       draw3d();
     });
-    var drag = null, dragged = false;
+    var dragged = false;
     stage.addEventListener("pointerdown", function (e) {
-      if (e.target.closest && e.target.closest(".cv-3d-box")) drag = { x: e.clientX, y: e.clientY };
-    });
-    stage.addEventListener("pointerup", function (e) {
-      var d = drag;
-      drag = null;
-      if (!d) return;
-      var dx = e.clientX - d.x;
-      if (Math.abs(dx) < 30 || Math.abs(dx) <= Math.abs(e.clientY - d.y)) return;
-      dragged = true;
-      setTimeout(function () { dragged = false; }, 0);
-      turn(dx > 0 ? 1 : -1);
+      if (!(e.target.closest && e.target.closest(".cv-3d-box"))) return;
+      var x0 = e.clientX, y0 = e.clientY;
+      document.addEventListener("pointerup", function (u) {  // wherever the drag ends
+        var dx = u.clientX - x0;
+        if (Math.abs(dx) < 30 || Math.abs(dx) <= Math.abs(u.clientY - y0)) return;
+        dragged = true;
+        setTimeout(function () { dragged = false; }, 0);
+        turn(dx > 0 ? 1 : -1);
+      }, { once: true });
     });
 
     link.addEventListener("click", function () {
