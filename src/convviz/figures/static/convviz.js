@@ -508,16 +508,19 @@
 
   /**
    * The ring layer of one block at one step: the current window, kernel and output cells,
-   * outlined in the highlight colours (drawn over every slice of the block).
+   * outlined in the highlight colours (drawn over every slice of the block). O(terms): it
+   * walks the step's cells, not the block's.
    * @returns {string} SVG markup
    */
   function volumeRings(block, info) {
     var out = [];
-    block.order.forEach(function (key) {
-      var sep = key.indexOf(":"), hl = info.hl[key.slice(0, sep)];
-      var h = hl && hl[key.slice(sep + 1)];
-      if (h) out.push('<g class="cv-hl cv-hl-' + h.kind + '" data-k="' + key + '"><path class="cv-ring cv-ring-3d" d="' +
-        block.quads[key] + '"></path></g>');
+    Object.keys(info.hl).forEach(function (pi) {
+      var cells = info.hl[pi];
+      Object.keys(cells).forEach(function (cell) {
+        var key = pi + ":" + cell, d = block.quads[key];
+        if (d) out.push('<g class="cv-hl cv-hl-' + cells[cell].kind + '" data-k="' + key + '"><path class="cv-ring cv-ring-3d" d="' +
+          d + '"></path></g>');
+      });
     });
     return out.join("");
   }
