@@ -148,7 +148,7 @@ def pointwise_figure() -> Figure:
             "the bias) and writes one output value at the same pixel. The 3D button draws the "
             "input, the kernels and the output as blocks, with the pixel's column through the "
             "input block outlined. Bottom: the same numbers arranged as a matrix "
-            "product, with one column per pixel: the 1x1 convolution is a dense layer "
+            "product, with one column per pixel: the 1×1 convolution is a dense layer "
             "applied to every pixel's channel vector."
         ),
         controls=[
