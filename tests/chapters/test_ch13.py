@@ -439,9 +439,9 @@ def test_flop_counter_solutions_run_as_pasted(chapter, label):
 
 
 def test_the_prose_about_the_cost_figure():
-    """ "The depthwise separable layer has two [layers], the flattened layer three", and in the
-    default setting, "with 64 output channels, the pointwise half ... outweighs the depthwise
-    half by far": counted by torch, layer by layer."""
+    """The prose: "the depthwise separable layer has two [layers], the flattened layer three",
+    and, in the default setting, "with 64 output channels, the pointwise half ... outweighs
+    the depthwise half by far": counted by torch, layer by layer."""
     fig = cost_figure()
     setting = fig.setting(fig.default_key())
     assert setting["kind"] == "depthwise separable" and setting["c_out"] == 64
@@ -487,3 +487,19 @@ def test_numbers_of_the_real_networks_explanations_not_checked_elsewhere(chapter
     assert glued["r50_3x3_macs"] == pytest.approx(_meta_macs(r50) / 1e9)
     # the depthwise separable exercise's "approx 0.115"
     assert round(265 / 2304, 3) == 0.115
+
+
+def test_resnet34_structure_the_prose_names():
+    """The prose: "the 7×7 stem, the sixteen basic blocks of two 3×3 convolutions, the three 1×1
+    projection shortcuts with stride 2": counted on the torch build of He et al.'s Table 1."""
+    net = _resnet34()
+    convs = [m for m in net.modules() if isinstance(m, nn.Conv2d)]
+    assert convs[0].kernel_size == (7, 7)
+    blocks = [m for m in net.modules() if hasattr(m, "proj")]
+    assert len(blocks) == 16
+    assert all(b.a.kernel_size == b.b.kernel_size == (3, 3) for b in blocks)
+    shortcuts = [b.proj for b in blocks if b.proj is not None]
+    assert len(shortcuts) == 3
+    assert all(p.kernel_size == (1, 1) and p.stride == (2, 2) for p in shortcuts)
+    # "the same layer with padding=1, so that the output stays 7×7"
+    assert tuple(nn.Conv2d(3, 128, 3, padding=1)(torch.zeros(1, 3, 7, 7)).shape[2:]) == (7, 7)
