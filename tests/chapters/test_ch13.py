@@ -473,6 +473,9 @@ def test_cost_figure_words_and_notation():
             assert "channel(s)" not in text and "=(" not in text and "_(" not in text, text
             assert not re.search(r"\(\d+, \d+\)", text), text  # no Python tuples
             assert " / 1 " not in text + " ", text  # no "/ g" with g = 1 left in
+        # the sums under the grids name cells as the prose does: MACs[0] = n[0]·m[0]
+        names = [p["name"] for v in frame["views"] for p in v["panels"]]
+        assert names[:3] == ["n", "m", "MACs"], names
         # the products of a formula are written out as the book writes them
         assert all(" C_in (" not in line and "H_out W_out" not in line for line in frame["formula"])
     spec = fig.spec(all_frames=False)

@@ -144,7 +144,7 @@ def _layers_view(title: str, layers: list[tuple[str, str, cost.Cost]]) -> dict:
         [
             grid("n", f"output elements per layer ({label})", elements, role="input", index=True),
             grid("m", "MACs per output element", per, role="kernel"),
-            grid("macs", "MACs per layer", macs, role="output", progressive=True),
+            grid("MACs", "MACs per layer", macs, role="output", progressive=True),
             grid("total", "total MACs", [sum(macs)], role="output", progressive=True, index=False),
         ],
         steps,
