@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import re
 from fractions import Fraction
 from pathlib import Path
 
@@ -435,3 +436,73 @@ def test_flop_counter_solutions_run_as_pasted(chapter, label):
     scope = run_solution(ns, STEM, label)
     expected = {"ch13-ex-grouped": 2 * 14_450_688, "ch13-ex-transposed": 262_144}[label]
     assert scope["c"].get_total_flops() == expected
+
+
+def test_the_prose_about_the_cost_figure():
+    """The prose: "the depthwise separable layer has two [layers], the flattened layer three",
+    and, in the default setting, "with 64 output channels, the pointwise half ... outweighs
+    the depthwise half by far": counted by torch, layer by layer."""
+    fig = cost_figure()
+    setting = fig.setting(fig.default_key())
+    assert setting["kind"] == "depthwise separable" and setting["c_out"] == 64
+    layers = {label: cost_layers(*COST_TYPES[label][:1], 32, 64, 3, 8, COST_TYPES[label][1])
+              for label in ("depthwise separable", "flattened")}  # fmt: skip
+    assert [len(v) for v in layers.values()] == [2, 3]
+    c_in, k, size = setting["c_in"], setting["k"], setting["size"]
+    shape = (1, c_in, size, size)
+    dw = torch_flops(nn.Conv2d(c_in, c_in, k, padding=k // 2, groups=c_in, bias=False), shape)
+    pw = torch_flops(nn.Conv2d(c_in, 64, 1, bias=False), shape)
+    assert pw / dw == pytest.approx(64 / k**2) and pw / dw > 5
+    macs = fig.frame()["views"][1]["panels"][2]["values"]
+    assert macs == [dw // 2, pw // 2]
+
+
+def test_cost_figure_words_and_notation():
+    """The figure's words: the book's notation (3×3, not 3x3; C_in, C_out, g), no Python
+    in its labels (no tuples, no keyword arguments), never "channel(s)", and a key."""
+    fig = cost_figure()
+    controls = [c.spec() for c in fig.controls]
+    assert [c["label"] for c in controls] == ["type", "C_in", "C_out", "kernel k", "image H = W"]
+    for key in fig.keys():
+        frame = fig.frame(key)
+        words = [v["title"] for v in frame["views"]]
+        words += [p["label"] for v in frame["views"] for p in v["panels"]]
+        words += frame["formula"] + [o for c in controls for o in c["options"]]
+        for text in words:
+            assert not re.search(r"\dx\d", text), text  # 3×3, never 3x3
+            assert "channel(s)" not in text and "=(" not in text and "_(" not in text, text
+            assert not re.search(r"\(\d+, \d+\)", text), text  # no Python tuples
+            assert " / 1 " not in text + " ", text  # no "/ g" with g = 1 left in
+        # the sums under the grids name cells as the prose does: MACs[0] = n[0]·m[0]
+        names = [p["name"] for v in frame["views"] for p in v["panels"]]
+        assert names[:3] == ["n", "m", "MACs"], names
+        # the products of a formula are written out as the book writes them
+        assert all(" C_in (" not in line and "H_out W_out" not in line for line in frame["formula"])
+    spec = fig.spec(all_frames=False)
+    assert spec["title"] and spec["description"]  # the renderer draws the key from the frame
+
+
+def test_numbers_of_the_real_networks_explanations_not_checked_elsewhere(chapter):
+    _ns, glued = chapter(STEM)
+    net = _meta(models.mobilenet_v2)
+    assert glued["mb2_params"] == pytest.approx(sum(p.numel() for p in net.parameters()) / 1e6)
+    r50 = _meta(lambda: models.resnet50(stride_on="3x3"))
+    assert glued["r50_3x3_macs"] == pytest.approx(_meta_macs(r50) / 1e9)
+    # the depthwise separable exercise's "approx 0.115"
+    assert round(265 / 2304, 3) == 0.115
+
+
+def test_resnet34_structure_the_prose_names():
+    """The prose: "the 7×7 stem, the sixteen basic blocks of two 3×3 convolutions, the three 1×1
+    projection shortcuts with stride 2": counted on the torch build of He et al.'s Table 1."""
+    net = _resnet34()
+    convs = [m for m in net.modules() if isinstance(m, nn.Conv2d)]
+    assert convs[0].kernel_size == (7, 7)
+    blocks = [m for m in net.modules() if hasattr(m, "proj")]
+    assert len(blocks) == 16
+    assert all(b.a.kernel_size == b.b.kernel_size == (3, 3) for b in blocks)
+    shortcuts = [b.proj for b in blocks if b.proj is not None]
+    assert len(shortcuts) == 3
+    assert all(p.kernel_size == (1, 1) and p.stride == (2, 2) for p in shortcuts)
+    # "the same layer with padding=1, so that the output stays 7×7"
+    assert tuple(nn.Conv2d(3, 128, 3, padding=1)(torch.zeros(1, 3, 7, 7)).shape[2:]) == (7, 7)

@@ -56,3 +56,20 @@ def test_the_makefile_reuses_a_venv_made_by_hand_as_the_readme_says():
     # the venv is created only when .venv/bin/python is missing
     assert "test -x $(PY) || python3 -m venv .venv" in makefile
     assert "PY := .venv/bin/python" in makefile
+
+
+def test_the_two_commands_come_first():
+    # the first command block a reader meets is the two commands, and nothing else
+    first = re.search(r"```bash\n(.*?)```", TEXT, re.S).group(1)
+    commands = [line.split("#")[0].strip() for line in first.splitlines() if line.strip()]
+    assert commands == ["make book", "make test"], commands
+    assert TEXT.index("make book") < TEXT.index("```python")
+    assert TEXT.index("## Two commands") == TEXT.index("\n## ") + 1
+
+
+def test_the_developer_instructions_the_front_page_no_longer_gives_are_here():
+    # book/index.md is for readers: running the chapters' tests and the notebooks is here
+    assert "`make lab`" in TEXT and "notebooks/" in TEXT
+    assert "tests/chapters/" in TEXT
+    for path in re.findall(r"`(tests/chapters/[\w.]+)`", TEXT):
+        assert (ROOT / path).exists(), path

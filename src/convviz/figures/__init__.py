@@ -1,6 +1,7 @@
 """Interactive figures: the engine and one module of figure builders per chapter.
 
-Each chapter module defines ``CHAPTER`` (the chapter's file stem in ``book/``),
+Each chapter module defines ``CHAPTER`` (the chapter's file stem in ``book/``;
+``front`` is the front page's, ``index``),
 ``TITLE`` and ``FIGURES`` (its figure factories, in the order the chapter shows
 them). ``REGISTRY`` collects them; the lab notebooks in ``notebooks/`` and the
 browser tests are generated from it.
@@ -15,6 +16,7 @@ __all__ = ["REGISTRY", "Control", "Figure", "flip"]
 
 #: Figure modules, one per chapter, in book order.
 _MODULES = (
+    "front",
     "flip",
     "channels",
     "volume",

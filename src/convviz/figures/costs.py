@@ -20,7 +20,7 @@ COST_TYPES: dict[str, tuple[str, int]] = {
     "grouped, g = 2": ("grouped", 2),
     "grouped, g = 4": ("grouped", 4),
     "depthwise only": ("depthwise", 1),
-    "pointwise (1x1)": ("pointwise", 1),
+    "pointwise (1×1)": ("pointwise", 1),
     "pointwise grouped, g = 4": ("pointwise_grouped", 4),
     "spatially separable": ("spatially_separable", 1),
     "flattened": ("flattened", 1),
@@ -84,18 +84,18 @@ def cost_layers(
         a = cost.conv_cost(shape, c_out, (k, 1), padding=(p, 0), bias=False)
         b = cost.conv_cost(a.output_shape, c_out, (1, k), padding=(0, p), bias=False)
         return [
-            (f"{k}x1", f"nn.Conv2d({c_in}, {c_out}, ({k}, 1), padding=({p}, 0), bias=False)", a),
-            (f"1x{k}", f"nn.Conv2d({c_out}, {c_out}, (1, {k}), padding=(0, {p}), bias=False)", b),
+            (f"{k}×1", f"nn.Conv2d({c_in}, {c_out}, ({k}, 1), padding=({p}, 0), bias=False)", a),
+            (f"1×{k}", f"nn.Conv2d({c_out}, {c_out}, (1, {k}), padding=(0, {p}), bias=False)", b),
         ]
     if kind == "flattened":
         a = cost.pointwise_cost(shape, c_out, bias=False)
         b = cost.depthwise_cost(a.output_shape, (k, 1), padding=(p, 0), bias=False)
         c = cost.depthwise_cost(b.output_shape, (1, k), padding=(0, p), bias=False)
         return [
-            ("channel 1x1", f"nn.Conv2d({c_in}, {c_out}, 1, bias=False)", a),
-            (f"vertical {k}x1", f"nn.Conv2d({c_out}, {c_out}, ({k}, 1), padding=({p}, 0), "
+            ("pointwise 1×1", f"nn.Conv2d({c_in}, {c_out}, 1, bias=False)", a),
+            (f"vertical {k}×1", f"nn.Conv2d({c_out}, {c_out}, ({k}, 1), padding=({p}, 0), "
              f"groups={c_out}, bias=False)", b),
-            (f"horizontal 1x{k}", f"nn.Conv2d({c_out}, {c_out}, (1, {k}), padding=(0, {p}), "
+            (f"horizontal 1×{k}", f"nn.Conv2d({c_out}, {c_out}, (1, {k}), padding=(0, {p}), "
              f"groups={c_out}, bias=False)", c),
         ]  # fmt: skip
     raise ValueError(f"kind must be a key of FORMULAS other than 'transposed', got {kind=}")
@@ -124,6 +124,12 @@ def fill_formula(text: str, symbols: dict[str, int]) -> str:
     return _JUXTA.sub("·", filled)
 
 
+def _dots(text: str) -> str:
+    """A formula's text with its products written out: ``C_in (k_h k_w + C_out)`` becomes
+    ``C_in·(k_h·k_w + C_out)``, as the book writes them."""
+    return _JUXTA.sub("·", text)
+
+
 def _layers_view(title: str, layers: list[tuple[str, str, cost.Cost]]) -> dict:
     names = [name for name, _call, _c in layers]
     elements = [math.prod(c.output_shape) for _n, _call, c in layers]
@@ -138,7 +144,7 @@ def _layers_view(title: str, layers: list[tuple[str, str, cost.Cost]]) -> dict:
         [
             grid("n", f"output elements per layer ({label})", elements, role="input", index=True),
             grid("m", "MACs per output element", per, role="kernel"),
-            grid("macs", "MACs per layer", macs, role="output", progressive=True),
+            grid("MACs", "MACs per layer", macs, role="output", progressive=True),
             grid("total", "total MACs", [sum(macs)], role="output", progressive=True, index=False),
         ],
         steps,
@@ -155,15 +161,16 @@ def _build(kind: str, c_in: int, c_out: int, k: int, size: int) -> dict:
     symbols = {"H": size, "W": size, "H_out": size, "W_out": size, "C_in": c_in,
                "C_out": c_out, "k_h": k, "k_w": k, "g": g}  # fmt: skip
     f = cost.FORMULAS[key]
-    std = cost.FORMULAS["standard"]
+    # with g = 1 (every type but the grouped ones, and the standard layer) no "/ g" is shown
+    macs, params = (t.replace(" / g", "") if g == 1 else t for t in (f.macs, f.params))
+    std_macs = cost.FORMULAS["standard"].macs.replace(" / g", "")
     ratio = total.macs / base.macs
     lines = [
-        f"{kind}: MACs = {f.macs} = {fill_formula(f.macs, symbols)} = {total.macs:,}",
-        f"{kind}: params = {f.params} = {fill_formula(f.params, symbols)} = {total.params:,}",
-        f"standard {k}x{k}: MACs = {std.macs} = "
-        f"{fill_formula(std.macs, {**symbols, 'g': 1})} = {base.macs:,}; "
-        f"params = {base.params:,}",
-        f"MACs ratio to standard = {total.macs:,} / {base.macs:,} = {ratio:.4f}; "
+        f"{kind}: MACs = {_dots(macs)} = {fill_formula(macs, symbols)} = {total.macs:,}",
+        f"{kind}: weights = {_dots(params)} = {fill_formula(params, symbols)} = {total.params:,}",
+        f"standard {k}×{k}: MACs = {_dots(std_macs)} = {fill_formula(std_macs, symbols)} = "
+        f"{base.macs:,}; weights = {base.params:,}",
+        f"MACs against the standard layer: {total.macs:,} / {base.macs:,} = {ratio:.4f}; "
         f"FLOPs = 2 × MACs = {total.flops:,}",
     ]
     code = "\n".join(
@@ -174,7 +181,7 @@ def _build(kind: str, c_in: int, c_out: int, k: int, size: int) -> dict:
     return {
         "views": [
             _layers_view(
-                f"standard {k}x{k} convolution (same input and output)", [("standard", "", base)]
+                f"standard {k}×{k} convolution, same input and output", [("standard", "", base)]
             ),
             _layers_view(f"{kind}", layers),
         ],
@@ -211,7 +218,7 @@ def cost_figure() -> Figure:
             Control("kind", "type", list(COST_TYPES), default=1),
             Control("c_in", "C_in", list(CHANNELS), default=1),
             Control("c_out", "C_out", list(CHANNELS), default=2),
-            Control("k", "kernel k", list(KERNELS), labels=[f"{k}x{k}" for k in KERNELS]),
+            Control("k", "kernel k", list(KERNELS), labels=[f"{k}×{k}" for k in KERNELS]),
             Control("size", "image H = W", list(SIZES), labels=[str(s) for s in SIZES]),
         ],
         build=_build,

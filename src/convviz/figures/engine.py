@@ -212,6 +212,10 @@ class Figure:
         The settings a reader can change (the step is built in).
     build : callable
         ``build(**setting) -> frame``; see :func:`view` and :func:`grid`.
+    autoplay : bool, default False
+        Step through the figure by itself, in a loop, from the moment it is drawn
+        (a front page's figure). The renderer does not when the reader's system
+        asks for reduced motion or the address names a step; any step control stops it.
     """
 
     id: str
@@ -219,6 +223,7 @@ class Figure:
     description: str
     controls: list[Control]
     build: Callable[..., Frame]
+    autoplay: bool = False
     _cache: dict[str, Frame] = field(default_factory=dict, repr=False)
 
     # -- settings and keys -------------------------------------------------
@@ -259,13 +264,16 @@ class Figure:
     def spec(self, *, all_frames: bool = True) -> dict[str, Any]:
         """JSON-ready description of the figure for the renderer."""
         keys = list(self.keys()) if all_frames else [self.default_key()]
-        return {
+        spec = {
             "id": self.id,
             "title": self.title,
             "description": self.description,
             "controls": [c.spec() for c in self.controls],
             "frames": {k: self.frame(k) for k in keys},
         }
+        if self.autoplay:
+            spec["autoplay"] = True
+        return spec
 
     def to_html(self) -> str:
         """Static, self-contained HTML: every frame as JSON, drawn by ``convviz.js``."""

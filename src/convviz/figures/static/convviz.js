@@ -1191,6 +1191,25 @@
     inputs.forEach(function (i) { i.cvSync(); });
     load();
     if (fromHash && container.scrollIntoView) container.scrollIntoView();
+
+    /* -- autoplay (Figure(autoplay=True), e.g. the front page's figure): the figure steps by
+     * itself in a loop from load, its play button showing "pause"; not when the system asks for
+     * reduced motion nor when the address names a step. Pause, the step buttons, the slider and
+     * the keys call stop(), which ends it for good; the address is never rewritten by it. */
+    if (spec.autoplay && !reduced && !fromHash) {
+      var held = 0;
+      play.innerHTML = ICON.pause;
+      play.setAttribute("aria-label", "pause");
+      play.title = "pause";
+      container.setAttribute("data-autoplay", "");
+      state.timer = setInterval(function () {
+        if (!state.frame) return;
+        if (state.step < nsteps() - 1) state.step += 1;
+        else if (++held > 2) { held = 0; state.step = 0; }  // rest on the last step, then again
+        else return;
+        draw();
+      }, state.speed);
+    }
     return container;
   }
 
