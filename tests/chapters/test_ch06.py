@@ -61,7 +61,7 @@ def test_direct_equivalent_by_hand_and_torch():
         spread[::s, ::s] = x
         lead = 3 - 1 - p
         expanded = np.pad(spread, ((lead, lead + a), (lead, lead + a)))
-        mine, zeros, pads = tfig.direct_equivalent(x, s, p, a, 3)
+        mine, zeros, pads = tfig.direct_picture(x, s, p, a, 3)
         np.testing.assert_array_equal(mine, expanded)
         core = np.zeros_like(expanded, dtype=bool)
         core[lead : lead + spread.shape[0], lead : lead + spread.shape[1]] = True

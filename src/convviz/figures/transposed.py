@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from convviz import matrix, overlap, padding, shapes
+from convviz import matrix, overlap, shapes
 from convviz.conv import conv2d
 from convviz.figures.engine import Control, Figure, grid, steps_from_triples, steps_on_grid, view
 from convviz.transposed import conv_transpose2d
+from convviz.transposed_views import direct_conv_input
 
 __all__ = [
     "MATRIX_INPUT",
@@ -16,7 +17,7 @@ __all__ = [
     "UPSAMPLE_KERNEL",
     "checkerboard_figure",
     "checkerboard_stack_figure",
-    "direct_equivalent",
+    "direct_picture",
     "matrix_figure",
     "upsample_figure",
 ]
@@ -44,45 +45,38 @@ UPSAMPLE_CASES: dict[str, tuple[int, int, int]] = {
 }
 
 
-def direct_equivalent(
+def direct_picture(
     x: np.ndarray, stride: int, padding_: int, output_padding: int, kernel_size: int
 ) -> tuple[np.ndarray, list[int], list[int]]:
-    """The input of the direct convolution that equals a 2D transposed convolution.
+    """The direct form's input of a 2D transposed convolution, and where its zeros are.
+
+    The values come from :func:`convviz.direct_conv_input`; this adds the marks the
+    figure draws.
 
     Parameters
     ----------
     x : ndarray, shape (H, W)
         Input of the transposed convolution.
     stride, padding_, output_padding : int
-        ``s, p, a`` of ``conv_transpose2d`` (dilation 1, ``p <= k - 1``).
+        ``s, p, a`` of ``conv_transpose2d`` (dilation 1).
     kernel_size : int
         ``k``.
 
     Returns
     -------
     expanded : ndarray, shape ((H - 1) s + 1 + 2 (k - 1 - p) + a, ...)
-        ``x`` with ``s - 1`` zeros inserted between neighbours (itself a transposed
-        convolution with a 1x1 kernel of one), then ``k - 1 - p`` zeros of padding on
-        every side and ``a`` more at the bottom and right. Convolving it with the
-        kernel flipped (stride 1, no padding) gives ``conv_transpose2d(x, w, s, p, a)``.
+        ``cv.direct_conv_input(x, k, s, p, a)`` for one image and channel.
     zeros : list of int
         Flat indices of the inserted zeros.
     pads : list of int
         Flat indices of the padding.
     """
-    lead = kernel_size - 1 - padding_
-    if lead < 0:
-        raise ValueError(
-            f"padding_ must be at most kernel_size - 1 for this picture, got "
-            f"padding_={padding_}, kernel_size={kernel_size}"
-        )
-    one = np.ones((1, 1, 1, 1))
-    spread = conv_transpose2d(x[None, None], one, stride=stride)[0, 0]
-    where = conv_transpose2d(np.ones_like(x)[None, None], one, stride=stride)[0, 0]
-    pad = (lead, lead + output_padding, lead, lead + output_padding)
-    expanded = padding.pad(spread, pad)
-    is_x = padding.pad(where, pad)
-    is_core = padding.pad(np.ones_like(where), pad)
+    args = (kernel_size, stride, padding_, output_padding)
+    expanded = direct_conv_input(x[None, None], *args)[0, 0]
+    is_x = direct_conv_input(np.ones((1, 1, *x.shape)), *args)[0, 0]
+    spread = ((x.shape[0] - 1) * stride + 1, (x.shape[1] - 1) * stride + 1)
+    is_core = direct_conv_input(np.ones((1, 1, *spread)), kernel_size, 1, padding_, 0)[0, 0]
+    is_core = np.pad(is_core, ((0, output_padding), (0, output_padding)))
     zeros = np.flatnonzero((is_core == 1) & (is_x == 0)).tolist()
     pads = np.flatnonzero(is_core == 0).tolist()
     return expanded, zeros, pads
@@ -94,7 +88,7 @@ def _upsample_build(case: tuple[int, int, int]) -> dict:
     k, i = w.shape[0], x.shape[0]
     y = conv_transpose2d(x[None, None], w[None, None], stride=s, padding=p, output_padding=a)[0, 0]
     o = shapes.conv_transpose_output_size(i, k, s, p, a)
-    expanded, zeros, pads = direct_equivalent(x, s, p, a, k)
+    expanded, zeros, pads = direct_picture(x, s, p, a, k)
     flipped = w[::-1, ::-1]
     direct = conv2d(expanded[None, None], flipped[None, None].copy())[0, 0]
     assert np.allclose(direct, y)  # the two pictures show the same numbers
