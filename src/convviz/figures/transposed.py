@@ -225,22 +225,21 @@ def _scatter_build(case: tuple[int, int, int], placed: int) -> dict:
         "pad": np.flatnonzero(past).tolist(),
     }
     v = float(x[r0, c0])
+    vs = f"{v:g}".replace("-", "−")
     top, left = s * r0 - p, s * c0 - p
     overlapping = int(np.count_nonzero((stamps[: placed + 1] != 0).sum(axis=0) > 1))
     panels = [
         grid("x", "input x, 2×2", x, role="input"),
-        grid("w", "kernel w", w, role="kernel"),
+        grid("w", "kernel w, 3×3", w, role="kernel"),
         grid(
             "stamp",
-            f"x[{r0},{c0}]·w = {v:g}·w: its copy of the kernel, on y rows and columns "
-            f"{top}…{top + k - 1} × {left}…{left + k - 1}",
+            f"stamp x[{r0},{c0}]·w = {vs}·w (numbered as in y)",
             v * w,
             origin=(top, left),
         ),
         grid(
             "y",
-            f"y after {placed + 1} of {i * i} stamps (indices of y; struck cells are cut by "
-            f"padding p = {p})",
+            f"y so far: {placed + 1} of {i * i} stamps added",
             running,
             role="output",
             origin=(-p, -p),
@@ -270,11 +269,15 @@ def _scatter_build(case: tuple[int, int, int], placed: int) -> dict:
         "views": [view_],
         "formula": [
             f"stamp {placed + 1} of {i * i}: y[s·{r0} + u − p, s·{c0} + v − p] += "
-            f"x[{r0},{c0}]·w[u,v] = {v:g}·w[u,v] for every tap (u, v)",
+            f"x[{r0},{c0}]·w[u,v] = {vs}·w[u,v] for every tap (u, v)",
             f"y so far is the sum of the first {placed + 1} stamp(s); {overlapping} cell(s) "
             "are reached by more than one, and there the products add",
-            f"every stamp lies in the full (i − 1)s + k = {full}×{full} grid; padding p = {p} "
-            f"cuts {p} cell(s) from each side (struck)",
+            f"every stamp lies in the full (i − 1)s + k = {full}×{full} grid; "
+            + (
+                f"padding p = {p} cuts {p} cell(s) from each side (struck)"
+                if p
+                else "padding p = 0 cuts nothing"
+            ),
             op_line,
             f"o = (i − 1)·s − 2p + (k − 1) + a + 1 = ({i} − 1)·{s} − 2·{p} + ({k} − 1) + {a} "
             f"+ 1 = {o}",
@@ -282,13 +285,16 @@ def _scatter_build(case: tuple[int, int, int], placed: int) -> dict:
         "code": (
             f"stamps = cv.transposed_stamps(x, w, stride={s})   # ({i * i}, {full}, {full})\n"
             f"y_so_far = stamps[:{placed + 1}].sum(axis=0)\n"
-            f"stamps.sum(axis=0)[{p}:{full - p}, {p}:{full - p}]"
-            f" == F.conv_transpose2d(x, w, stride={s}, padding={p})[0, 0]"
+            "full = stamps.sum(axis=0)\n"
             + (
-                f"\n# output_padding={a} then keeps {a} more row(s) and column(s) at the end"
-                if a
+                f"full = np.pad(full, (0, {bias_only}))   # cells past every stamp\n"
+                if bias_only
                 else ""
             )
+            + f"full[{p}:{p + o}, {p}:{p + o}] == F.conv_transpose2d(x, w, stride={s}"
+            + (f", padding={p}" if p else "")
+            + (f", output_padding={a}" if a else "")
+            + ")[0, 0]"
         ),
     }
 
@@ -320,7 +326,7 @@ def scatter_figure() -> Figure:
             "only the bias, are hatched."
         ),
         controls=[
-            Control("case", "case", list(SCATTER_CASES.values()), list(SCATTER_CASES), default=3),
+            Control("case", "case", list(SCATTER_CASES.values()), list(SCATTER_CASES), default=1),
             Control("placed", "stamps so far, up to", [0, 1, 2, 3], names, default=1),
         ],
         build=_scatter_build,
@@ -363,7 +369,7 @@ def _matrix_build(direction: str) -> dict:
         panels = [
             grid(
                 "C",
-                "C, 4×16: column n multiplies input pixel n, row m makes output pixel m",
+                "C, 4×16",
                 c,
                 role="kernel",
                 marks={"zero": zeros},
@@ -372,7 +378,7 @@ def _matrix_build(direction: str) -> dict:
             ),
             grid(
                 "x",
-                "· x, 16×1: the 4×4 image read row by row",
+                "· x, 16×1",
                 x.reshape(16, 1),
                 role="input",
                 row_names=xs,
@@ -387,7 +393,9 @@ def _matrix_build(direction: str) -> dict:
             grid("y", "y as the 2×2 image", small, role="output", progressive=True),
         ]
         image_steps = steps_from_triples(triples)
-        v = view("y = C·x: one step per row of C", panels, steps)
+        v = view(
+            "y = C·x: x is the 4×4 image read row by row; one step per row of C", panels, steps
+        )
         v_image = view("the same numbers as a convolution of images", image_panels, image_steps)
         formula = [
             "y = C·x:  (4×16)·(16×1) = (4×1), read back as the 2×2 image y",
@@ -410,7 +418,7 @@ def _matrix_build(direction: str) -> dict:
         panels = [
             grid(
                 "Cᵀ",
-                "Cᵀ, 16×4: row n lists the outputs whose window covers pixel n",
+                "Cᵀ, 16×4",
                 ct,
                 role="kernel",
                 marks={"zero": zeros},
@@ -420,7 +428,7 @@ def _matrix_build(direction: str) -> dict:
             grid("y", "· y, 4×1", small.reshape(4, 1), role="input", row_names=ys),
             grid(
                 "z",
-                "= z, 16×1: the shape of x, not its values",
+                "= z, 16×1",
                 big.reshape(16, 1),
                 role="output",
                 progressive=True,
@@ -430,11 +438,21 @@ def _matrix_build(direction: str) -> dict:
         image_panels = [
             grid("y", "y as the 2×2 image", small, role="input"),
             grid("w", "kernel w", w, role="kernel"),
-            grid("z", "z as the 4×4 image", big, role="output", progressive=True),
+            grid(
+                "z",
+                "z as the 4×4 image",
+                big,
+                role="output",
+                progressive=True,
+            ),
             grid("x", "x, for comparison", x, role="other"),
         ]
         image_steps = steps_from_triples(triples)
-        v = view("z = Cᵀ·y: one step per row of Cᵀ", panels, steps)
+        v = view(
+            "z = Cᵀ·y: row n of Cᵀ lists the outputs whose window covers pixel n; one step per row",
+            panels,
+            steps,
+        )
         v_image = view(
             "the same numbers as a transposed convolution of images", image_panels, image_steps
         )

@@ -155,6 +155,9 @@
       mark(t.kp, t.kc, "k", i);
       pairs[t.ip + ":" + t.ic] = [t.kp, t.kc];
     });
+    // a scatter (one input, many weights) has no single weight to write under its input cell
+    if (terms.length > 1 && terms.every(function (t) { return t[2] === terms[0][2] && t[3] === terms[0][3]; }) &&
+      !terms.every(function (t) { return t[0] === terms[0][0] && t[1] === terms[0][1]; })) pairs = {};
     return { terms: terms, hl: hl, pairs: pairs };
   }
 
