@@ -35,4 +35,5 @@ from convviz.shuffle import *  # noqa: F403
 from convviz.signal import *  # noqa: F403
 from convviz.support import *  # noqa: F403
 from convviz.transposed import *  # noqa: F403
+from convviz.transposed_views import *  # noqa: F403
 from convviz.upsample import *  # noqa: F403

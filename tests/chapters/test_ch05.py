@@ -207,3 +207,10 @@ def test_calculator_shows_the_direct_equivalent_of_every_transposed_case():
         # p' = d(k - 1) - p, computed here from the setting, not read from the package
         assert f"p′ = d(k − 1) − p = {d * (k - 1) - p}," in line
         assert f"insert s − 1 = {s - 1} zero(s)" in line
+        # the direct form's output count is torch's transposed output size (the forward
+        # convolution of size i gives i′ cells; output_padding brings it back to i)
+        assert f"= {st_['i']} outputs, the same values" in line
+        i_t = conv_len(st_["i"], k, s, p, d)
+        assert (
+            tconv_len(i_t, k, s, p, cv.output_padding_for(i_t, st_["i"], k, s, p, d), d) == st_["i"]
+        )

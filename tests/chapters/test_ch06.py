@@ -61,7 +61,7 @@ def test_direct_equivalent_by_hand_and_torch():
         spread[::s, ::s] = x
         lead = 3 - 1 - p
         expanded = np.pad(spread, ((lead, lead + a), (lead, lead + a)))
-        mine, zeros, pads = tfig.direct_equivalent(x, s, p, a, 3)
+        mine, zeros, pads = tfig.direct_picture(x, s, p, a, 3)
         np.testing.assert_array_equal(mine, expanded)
         core = np.zeros_like(expanded, dtype=bool)
         core[lead : lead + spread.shape[0], lead : lead + spread.shape[1]] = True
@@ -301,18 +301,77 @@ def test_upsample_frames_show_torch_outputs():
 
 
 def test_matrix_frames_show_torch_outputs():
+    """C (4x16) times x (16x1) is y (4x1); Cᵀ (16x4) times y is z (16x1): drawn as products."""
     fig = tfig.matrix_figure()
     x, w = tfig.MATRIX_INPUT, tfig.UPSAMPLE_KERNEL
     small = F.conv2d(t(x), t(w))
     big = F.conv_transpose2d(small, t(w))[0, 0].numpy()
-    fwd = fig.frame(fig.keys().__next__())["views"][0]["panels"]
-    np.testing.assert_allclose(_values(fwd[2]), small[0, 0].numpy())
-    assert fwd[1]["rows"] == 4 and fwd[1]["cols"] == 16
+    dense = torch.autograd.functional.jacobian(
+        lambda v: F.conv2d(v.reshape(1, 1, 4, 4), t(w)).ravel(), t(x).ravel()
+    ).numpy()  # C, from autograd
+    pixels = [f"x[{r},{c}]" for r in range(4) for c in range(4)]
+    outs = [f"y[{r},{c}]" for r in range(2) for c in range(2)]
+    fwd = fig.frame("0")["views"][0]["panels"]
+    assert (fwd[0]["rows"], fwd[0]["cols"]) == (4, 16)
+    np.testing.assert_allclose(_values(fwd[0]), dense)
+    assert fwd[0]["names"] == {"rows": outs, "cols": pixels}
+    assert (fwd[1]["rows"], fwd[1]["cols"]) == (16, 1) and fwd[1]["names"]["rows"] == pixels
+    np.testing.assert_allclose(_values(fwd[1]).ravel(), x.ravel())
+    assert (fwd[2]["rows"], fwd[2]["cols"]) == (4, 1)
+    np.testing.assert_allclose(_values(fwd[2]).ravel(), small.numpy().ravel())
     back = fig.frame("1")["views"][0]["panels"]
-    assert back[1]["rows"] == 16 and back[1]["cols"] == 4
-    np.testing.assert_allclose(_values(back[2]), big)
+    assert (back[0]["rows"], back[0]["cols"]) == (16, 4)
+    np.testing.assert_allclose(_values(back[0]), dense.T)
+    assert back[0]["names"]["cols"] == outs
+    np.testing.assert_allclose(_values(back[2]).ravel(), big.ravel())
     assert len(fig.frame("0")["views"][0]["steps"]) == 4
     assert len(fig.frame("1")["views"][0]["steps"]) == 16
+    for key in ("0", "1"):  # every step of the product reads one row of the matrix
+        for m, terms in enumerate(fig.frame(key)["views"][0]["steps"]):
+            cols = fig.frame(key)["views"][0]["panels"][0]["cols"]
+            assert {k_cell // cols for *_, k_cell in terms} == {m}
+
+
+def test_scatter_frames_are_the_running_sums_of_torchs_stamps():
+    """Each frame: the stamps of the first n input cells, added up, by one-hot torch calls."""
+    fig = tfig.scatter_figure()
+    x, w = tfig.UPSAMPLE_INPUT, tfig.UPSAMPLE_KERNEL
+    for key in fig.keys():
+        st_ = fig.setting(key)
+        s, p, a = st_["case"]
+        n = st_["placed"] + 1
+        part = np.zeros_like(x)
+        part.flat[:n] = x.flat[:n]  # the cells placed so far, in reading order
+        full = F.conv_transpose2d(t(part), t(w), stride=s)[0, 0].numpy()
+        frame = fig.frame(key)
+        check_frame(frame)
+        panels = frame["views"][0]["panels"]
+        shown = _values(panels[3])
+        bias_only = max(a - p, 0)
+        np.testing.assert_allclose(shown[: full.shape[0], : full.shape[1]], full)
+        assert not shown[full.shape[0] :].any() and not shown[:, full.shape[1] :].any()
+        r, c = divmod(n - 1, 2)
+        np.testing.assert_allclose(_values(panels[2]), x[r, c] * w)
+        # y is the unstruck part, once every cell has stamped
+        ref = F.conv_transpose2d(t(x), t(w), stride=s, padding=p, output_padding=a)[0, 0].numpy()
+        o = ref.shape[0]
+        kept = np.zeros(shown.shape, dtype=bool)
+        kept[p : p + o, p : p + o] = True
+        assert sorted(panels[3]["marks"]["drop"]) == np.flatnonzero(~kept).tolist()
+        past = np.zeros(shown.shape, dtype=bool)
+        past[full.shape[0] :, :] = past[:, full.shape[1] :] = True
+        assert sorted(panels[3]["marks"]["pad"]) == np.flatnonzero(past & kept).tolist()
+        default = np.zeros(shown.shape, dtype=bool)  # y without output_padding
+        default[p : full.shape[0] - p, p : full.shape[1] - p] = True
+        handed_back = kept & ~past & ~default
+        assert sorted(panels[3]["marks"]["hot"]) == np.flatnonzero(handed_back).tolist()
+        assert handed_back.any() == (min(a, p) > 0)
+        if n == 4:
+            full_all = F.conv_transpose2d(t(x), t(w), stride=s)[0, 0].numpy()
+            grown = np.pad(full_all, ((0, bias_only), (0, bias_only)))
+            np.testing.assert_allclose(grown[p : p + o, p : p + o], ref)
+        first = frame["views"][0]["steps"][0]
+        assert {term[3] for term in first} == {n - 1} and len(first) == 9
 
 
 def test_checkerboard_frames_match_brute_force():
@@ -360,3 +419,18 @@ def test_implement_it_solutions_pass_their_checks(chapter):
     from exercise_checks import check_implement_it
 
     check_implement_it(chapter, "06-transposed-convolution")
+
+
+def test_scatter_overlap_numbers(chapter):
+    """How many stamps reach each cell of the stride-2 grid, counted by brute force."""
+    _, glued = chapter(STEM)
+    x, w = tfig.UPSAMPLE_INPUT, tfig.UPSAMPLE_KERNEL
+    count = np.zeros((5, 5), dtype=int)
+    for r in range(2):
+        for c in range(2):
+            count[2 * r : 2 * r + 3, 2 * c : 2 * c + 3] += 1
+    assert glued["sc_stamps"] == x.size == 4
+    assert glued["sc_full_cells"] == count.size
+    assert glued["sc_two"] == np.count_nonzero(count == 2) == 8
+    assert glued["sc_four"] == np.count_nonzero(count == 4) == 1
+    assert np.all(w != 0) and np.all(x != 0)  # so every stamp reaches all nine of its cells

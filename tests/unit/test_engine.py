@@ -174,3 +174,13 @@ def test_volume_slices_have_one_shape(factory):
                 continue  # one panel: nothing to line up
             shapes = {(v["panels"][i]["rows"], v["panels"][i]["cols"]) for i in block["panels"]}
             assert len(shapes) == 1, (block["label"], shapes)
+
+
+def test_grid_axis_names_one_per_row_and_column():
+    p = grid("C", "C", np.zeros((2, 3)), row_names=["a", "b"], col_names=["x", "y", "z"])
+    assert p["names"] == {"rows": ["a", "b"], "cols": ["x", "y", "z"]}
+    assert "names" not in grid("x", "x", np.zeros((2, 3)))  # pages stay small without names
+    with pytest.raises(ValueError, match="col_names must have 3 names, got 2"):
+        grid("C", "C", np.zeros((2, 3)), col_names=["x", "y"])
+    with pytest.raises(ValueError, match="row_names must have 2 names, got 1"):
+        grid("C", "C", np.zeros((2, 3)), row_names=["a"])

@@ -31,7 +31,7 @@ import json
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from importlib import resources
-from typing import Any, Literal, NamedTuple, TypedDict
+from typing import Any, Literal, NamedTuple, NotRequired, TypedDict
 
 import numpy as np
 
@@ -95,6 +95,7 @@ class PanelSpec(TypedDict):
     progressive: bool
     index: bool
     scale: Literal["diverging", "image"]
+    names: NotRequired[dict[str, list[str]]]
 
 
 class _ViewRequired(TypedDict):
@@ -327,6 +328,8 @@ def grid(
     progressive: bool = False,
     index: bool = True,
     scale: Literal["diverging", "image"] = "diverging",
+    row_names: Sequence[str] | None = None,
+    col_names: Sequence[str] | None = None,
 ) -> PanelSpec:
     """One panel: a grid of numbers.
 
@@ -353,6 +356,17 @@ def grid(
         Colours of the values: red positive, blue negative, stronger for larger
         magnitudes (``diverging``), or grey from dark (lowest) to bright
         (highest), for a picture (``image``).
+    row_names, col_names : sequence of str, optional
+        Labels of the rows and columns drawn instead of their numbers, e.g. the
+        input pixel ``x[1,2]`` a column of a convolution's matrix multiplies; a
+        cell of a one-column (one-row) panel is then called by its row (column)
+        name in the sums.
+
+    Raises
+    ------
+    ValueError
+        If ``scale`` is unknown, ``values`` is not 1D or 2D, or a list of names
+        does not have one name per row (column).
     """
     if scale not in ("diverging", "image"):
         raise ValueError(f"panel {name!r}: scale must be 'diverging' or 'image', got {scale!r}")
@@ -363,7 +377,15 @@ def grid(
         raise ValueError(f"panel {name!r}: values must be 1D or 2D, got shape {arr.shape}")
     o = (0, origin) if isinstance(origin, int) else tuple(origin)
     one_row = np.asarray(values).ndim == 1
-    return {
+    names = {}
+    for axis, given, n in (("rows", row_names, arr.shape[0]), ("cols", col_names, arr.shape[1])):
+        if given is not None:
+            if len(given) != n:
+                raise ValueError(
+                    f"panel {name!r}: {axis[:-1]}_names must have {n} names, got {len(given)}"
+                )
+            names[axis] = [str(g) for g in given]
+    spec: PanelSpec = {
         "name": name,
         "label": label,
         "rows": int(arr.shape[0]),
@@ -377,6 +399,9 @@ def grid(
         "index": index,
         "scale": scale,
     }
+    if names:
+        spec["names"] = names
+    return spec
 
 
 def view(

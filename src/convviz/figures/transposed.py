@@ -4,20 +4,23 @@ from __future__ import annotations
 
 import numpy as np
 
-from convviz import matrix, overlap, padding, shapes
+from convviz import matrix, overlap, shapes
 from convviz.conv import conv2d
 from convviz.figures.engine import Control, Figure, grid, steps_from_triples, steps_on_grid, view
 from convviz.transposed import conv_transpose2d
+from convviz.transposed_views import direct_conv_input, transposed_stamps
 
 __all__ = [
     "MATRIX_INPUT",
+    "SCATTER_CASES",
     "UPSAMPLE_CASES",
     "UPSAMPLE_INPUT",
     "UPSAMPLE_KERNEL",
     "checkerboard_figure",
     "checkerboard_stack_figure",
-    "direct_equivalent",
+    "direct_picture",
     "matrix_figure",
+    "scatter_figure",
     "upsample_figure",
 ]
 
@@ -44,45 +47,38 @@ UPSAMPLE_CASES: dict[str, tuple[int, int, int]] = {
 }
 
 
-def direct_equivalent(
+def direct_picture(
     x: np.ndarray, stride: int, padding_: int, output_padding: int, kernel_size: int
 ) -> tuple[np.ndarray, list[int], list[int]]:
-    """The input of the direct convolution that equals a 2D transposed convolution.
+    """The direct form's input of a 2D transposed convolution, and where its zeros are.
+
+    The values come from :func:`convviz.direct_conv_input`; this adds the marks the
+    figure draws.
 
     Parameters
     ----------
     x : ndarray, shape (H, W)
         Input of the transposed convolution.
     stride, padding_, output_padding : int
-        ``s, p, a`` of ``conv_transpose2d`` (dilation 1, ``p <= k - 1``).
+        ``s, p, a`` of ``conv_transpose2d`` (dilation 1).
     kernel_size : int
         ``k``.
 
     Returns
     -------
     expanded : ndarray, shape ((H - 1) s + 1 + 2 (k - 1 - p) + a, ...)
-        ``x`` with ``s - 1`` zeros inserted between neighbours (itself a transposed
-        convolution with a 1x1 kernel of one), then ``k - 1 - p`` zeros of padding on
-        every side and ``a`` more at the bottom and right. Convolving it with the
-        kernel flipped (stride 1, no padding) gives ``conv_transpose2d(x, w, s, p, a)``.
+        ``cv.direct_conv_input(x, k, s, p, a)`` for one image and channel.
     zeros : list of int
         Flat indices of the inserted zeros.
     pads : list of int
         Flat indices of the padding.
     """
-    lead = kernel_size - 1 - padding_
-    if lead < 0:
-        raise ValueError(
-            f"padding_ must be at most kernel_size - 1 for this picture, got "
-            f"padding_={padding_}, kernel_size={kernel_size}"
-        )
-    one = np.ones((1, 1, 1, 1))
-    spread = conv_transpose2d(x[None, None], one, stride=stride)[0, 0]
-    where = conv_transpose2d(np.ones_like(x)[None, None], one, stride=stride)[0, 0]
-    pad = (lead, lead + output_padding, lead, lead + output_padding)
-    expanded = padding.pad(spread, pad)
-    is_x = padding.pad(where, pad)
-    is_core = padding.pad(np.ones_like(where), pad)
+    args = (kernel_size, stride, padding_, output_padding)
+    expanded = direct_conv_input(x[None, None], *args)[0, 0]
+    is_x = direct_conv_input(np.ones((1, 1, *x.shape)), *args)[0, 0]
+    spread = ((x.shape[0] - 1) * stride + 1, (x.shape[1] - 1) * stride + 1)
+    is_core = direct_conv_input(np.ones((1, 1, *spread)), kernel_size, 1, padding_, 0)[0, 0]
+    is_core = np.pad(is_core, ((0, output_padding), (0, output_padding)))
     zeros = np.flatnonzero((is_core == 1) & (is_x == 0)).tolist()
     pads = np.flatnonzero(is_core == 0).tolist()
     return expanded, zeros, pads
@@ -94,7 +90,7 @@ def _upsample_build(case: tuple[int, int, int]) -> dict:
     k, i = w.shape[0], x.shape[0]
     y = conv_transpose2d(x[None, None], w[None, None], stride=s, padding=p, output_padding=a)[0, 0]
     o = shapes.conv_transpose_output_size(i, k, s, p, a)
-    expanded, zeros, pads = direct_equivalent(x, s, p, a, k)
+    expanded, zeros, pads = direct_picture(x, s, p, a, k)
     flipped = w[::-1, ::-1]
     direct = conv2d(expanded[None, None], flipped[None, None].copy())[0, 0]
     assert np.allclose(direct, y)  # the two pictures show the same numbers
@@ -182,6 +178,162 @@ def upsample_figure() -> Figure:
 
 
 # --------------------------------------------------------------------------- #
+# The scatter, one input cell at a time
+# --------------------------------------------------------------------------- #
+
+#: (stride, padding, output_padding) of the scatter figure: the upsampling cases and one
+#: whose output_padding reaches past the full output (a > p: bias-only cells).
+SCATTER_CASES: dict[str, tuple[int, int, int]] = {
+    **UPSAMPLE_CASES,
+    "2×2 → 6×6: stride 2, output_padding 1 (a > p)": (2, 0, 1),
+}
+
+
+def _scatter_build(case: tuple[int, int, int], placed: int) -> dict:
+    s, p, a = case
+    x, w = UPSAMPLE_INPUT, UPSAMPLE_KERNEL
+    i, k = x.shape[0], w.shape[0]
+    r0, c0 = divmod(placed, i)
+    stamps = transposed_stamps(x, w, s)  # (4, F, F), nothing cropped yet
+    full = stamps.shape[1]
+    computed, bias_only = shapes.output_padding_cells(p, a)
+    side = full + bias_only  # bias-only cells lie past the full output
+    o = shapes.conv_transpose_output_size(i, k, s, p, a)
+    running = np.zeros((side, side))
+    running[:full, :full] = stamps[: placed + 1].sum(axis=0)
+    # which stamp (input cell) and tap reaches each canvas cell: the scatter rule s·j + t
+    reach: dict[int, list[tuple[int, int]]] = {}
+    for j in range(placed + 1):
+        r, c = divmod(j, i)
+        for t in range(k * k):
+            u, v = divmod(t, k)
+            reach.setdefault((s * r + u) * side + s * c + v, []).append((j, t))
+    landing = [(s * r0 + t // k) * side + s * c0 + t % k for t in range(k * k)]
+    steps = [[(3, cell, 0, placed, 1, t) for t, cell in enumerate(landing)]]
+    steps += [[(3, cell, 0, j, 1, t) for j, t in reach[cell]] for cell in sorted(landing)]
+    rows, cols = np.divmod(np.arange(side * side), side)
+
+    def inside(lo: int, hi: int) -> np.ndarray:
+        return (rows >= lo) & (rows < hi) & (cols >= lo) & (cols < hi)
+
+    in_y = inside(p, p + o)
+    kept = in_y & ((rows >= full - p) | (cols >= full - p)) & ~((rows >= full) | (cols >= full))
+    past = in_y & ((rows >= full) | (cols >= full))
+    marks = {
+        "drop": np.flatnonzero(~in_y).tolist(),
+        "hot": np.flatnonzero(kept).tolist(),
+        "pad": np.flatnonzero(past).tolist(),
+    }
+    v = float(x[r0, c0])
+    vs = f"{v:g}".replace("-", "−")
+    top, left = s * r0 - p, s * c0 - p
+    overlapping = int(np.count_nonzero((stamps[: placed + 1] != 0).sum(axis=0) > 1))
+    panels = [
+        grid("x", "input x, 2×2", x, role="input"),
+        grid("w", "kernel w, 3×3", w, role="kernel"),
+        grid(
+            "stamp",
+            f"stamp x[{r0},{c0}]·w = {vs}·w (numbered as in y)",
+            v * w,
+            origin=(top, left),
+        ),
+        grid(
+            "y",
+            f"y so far: {placed + 1} of {i * i} stamps added",
+            running,
+            role="output",
+            origin=(-p, -p),
+            marks=marks,
+        ),
+    ]
+    view_ = view(
+        f"the scatter: input cell x[{r0},{c0}] stamps x[{r0},{c0}]·w with its corner at "
+        f"s·({r0},{c0}) − p = ({top},{left})",
+        panels,
+        steps,
+    )
+    if a == 0:
+        op_line = "output_padding a = 0: no cell added"
+    else:
+        op_line = (
+            f"output_padding a = {a}: cv.output_padding_cells(p, a) = ({computed}, {bias_only}): "
+            f"{computed} cut cell(s) handed back, computed (outlined); {bias_only} added past "
+            "the full output, bias only (hatched)"
+        )
+    return {
+        "legend": {
+            "drop": "cut by padding: not part of y",
+            "hot": "handed back by output_padding: a computed cell",
+            "pad": "added by output_padding past every stamp: holds only the bias",
+        },
+        "views": [view_],
+        "formula": [
+            f"stamp {placed + 1} of {i * i}: y[s·{r0} + u − p, s·{c0} + v − p] += "
+            f"x[{r0},{c0}]·w[u,v] = {vs}·w[u,v] for every tap (u, v)",
+            f"y so far is the sum of the first {placed + 1} stamp(s); {overlapping} cell(s) "
+            "are reached by more than one, and there the products add",
+            f"every stamp lies in the full (i − 1)s + k = {full}×{full} grid; "
+            + (
+                f"padding p = {p} cuts {p} cell(s) from each side (struck)"
+                if p
+                else "padding p = 0 cuts nothing"
+            ),
+            op_line,
+            f"o = (i − 1)·s − 2p + (k − 1) + a + 1 = ({i} − 1)·{s} − 2·{p} + ({k} − 1) + {a} "
+            f"+ 1 = {o}",
+        ],
+        "code": (
+            f"stamps = cv.transposed_stamps(x, w, stride={s})   # ({i * i}, {full}, {full})\n"
+            f"y_so_far = stamps[:{placed + 1}].sum(axis=0)\n"
+            "full = stamps.sum(axis=0)\n"
+            + (
+                f"full = np.pad(full, (0, {bias_only}))   # cells past every stamp\n"
+                if bias_only
+                else ""
+            )
+            + f"full[{p}:{p + o}, {p}:{p + o}] == F.conv_transpose2d(x, w, stride={s}"
+            + (f", padding={p}" if p else "")
+            + (f", output_padding={a}" if a else "")
+            + ")[0, 0]"
+        ),
+    }
+
+
+def scatter_figure() -> Figure:
+    """A transposed convolution as a scatter: one input cell stamps the kernel at a time.
+
+    Returns
+    -------
+    Figure
+        Controls: the case (stride, padding, output_padding) and how many input cells
+        have stamped so far. First step: the current input cell's stamp; then one step
+        per output cell it reaches, summing every stamp placed so far there.
+    """
+    names = [f"x[{r},{c}]" for r in range(2) for c in range(2)]
+    return Figure(
+        id="transposed-scatter",
+        title="A transposed convolution as a scatter: each input cell stamps the kernel",
+        description=(
+            "A 2×2 input and a 3×3 kernel. The slider picks how many input cells have "
+            "stamped so far, in reading order. The current input cell x[r,c] multiplies "
+            "the whole kernel (its stamp, drawn on its own with the output indices it "
+            "lands on) and adds it to the output with its corner at stride × (r, c) minus "
+            "the padding. The output grid shows the running sum of the stamps placed so "
+            "far; the first step lists the products the current cell adds, the next steps "
+            "write out each cell it reaches as the sum of every stamp there, so overlaps "
+            "visibly add up. Cells that padding cuts off are struck; with output_padding, "
+            "the cells handed back are outlined, and those past every stamp, which hold "
+            "only the bias, are hatched."
+        ),
+        controls=[
+            Control("case", "case", list(SCATTER_CASES.values()), list(SCATTER_CASES), default=1),
+            Control("placed", "stamps so far, up to", [0, 1, 2, 3], names, default=1),
+        ],
+        build=_scatter_build,
+    )
+
+
+# --------------------------------------------------------------------------- #
 # The matrix view
 # --------------------------------------------------------------------------- #
 
@@ -192,6 +344,11 @@ def _off_support(triples: np.ndarray, rows: int, cols: int) -> list[int]:
     return [r * cols + col for r in range(rows) for col in range(cols) if (r, col) not in support]
 
 
+def _pixel_names(name: str, side: int) -> list[str]:
+    """``name[r,c]`` of every pixel of a ``side x side`` image, in reading order."""
+    return [f"{name}[{r},{c}]" for r in range(side) for c in range(side)]
+
+
 def _matrix_build(direction: str) -> dict:
     x, w = MATRIX_INPUT, UPSAMPLE_KERNEL
     w4 = w[None, None]
@@ -200,30 +357,50 @@ def _matrix_build(direction: str) -> dict:
     big = conv_transpose2d(small[None, None], w4)[0, 0]
     nnz = int(np.count_nonzero(c))
     gram_id = matrix.gram_is_identity((1, 4, 4), w4)
+    xs, ys, zs = _pixel_names("x", 4), _pixel_names("y", 2), _pixel_names("z", 4)
     if direction == "C":
-        triples = matrix.conv_triples((1, 4, 4), w4)
+        triples = matrix.conv_triples((1, 4, 4), w4)  # (output, input, tap)
+        # matrix view: y[m] = sum over n of C[m, n] x[n], the nonzero n of row m
         steps = [
-            [(2, r, 0, col, 1, r * 16 + col) for r, col, _ in triples[triples[:, 0] == row]]
+            [(2, m, 1, n, 0, m * 16 + n) for m, n, _ in triples[triples[:, 0] == row]]
             for row in range(4)
         ]
         zeros = _off_support(triples, 4, 16)
         panels = [
-            grid("x", "Large: input x, 4×4 (flattened row by row)", x, role="input"),
             grid(
                 "C",
-                "C, 4×16: row r holds w at the window of output r",
+                "C, 4×16",
                 c,
                 role="kernel",
                 marks={"zero": zeros},
+                row_names=ys,
+                col_names=xs,
             ),
-            grid("y", "Small: y = C·x, 2×2", small, role="output", progressive=True),
-            grid("w", "kernel w", w, role="other"),
+            grid(
+                "x",
+                "· x, 16×1",
+                x.reshape(16, 1),
+                role="input",
+                row_names=xs,
+            ),
+            grid(
+                "y", "= y, 4×1", small.reshape(4, 1), role="output", progressive=True, row_names=ys
+            ),
         ]
-        v = view("convolution as a matrix: one step per row of C", panels, steps)
+        image_panels = [
+            grid("x", "x as the 4×4 image", x, role="input"),
+            grid("w", "kernel w", w, role="kernel"),
+            grid("y", "y as the 2×2 image", small, role="output", progressive=True),
+        ]
+        image_steps = steps_from_triples(triples)
+        v = view(
+            "y = C·x: x is the 4×4 image read row by row; one step per row of C", panels, steps
+        )
+        v_image = view("the same numbers as a convolution of images", image_panels, image_steps)
         formula = [
-            "y = C·x:  (4×16)·(16×1) = (4×1) → 2×2",
-            f"C has {nnz} nonzeros out of 64: 9 weights per row, placed at the "
-            "input cells of that output's window",
+            "y = C·x:  (4×16)·(16×1) = (4×1), read back as the 2×2 image y",
+            f"C has {nnz} nonzeros out of 64: row m holds the 9 weights at the columns of "
+            "the pixels in output m's window",
         ]
         code = (
             "C = cv.conv_matrix((1, 4, 4), w, dense=True)   # 4×16\n"
@@ -231,32 +408,57 @@ def _matrix_build(direction: str) -> dict:
         )
     else:
         ct = c.T
-        triples = matrix.conv_transpose_triples((1, 2, 2), w4)
-        steps = steps_from_triples(triples, out=(2, 0), inp=(0, 0), ker=(1, 0))
-        steps = [[(o, oc, ip, ic, kp, oc * 4 + ic) for o, oc, ip, ic, kp, _ in s] for s in steps]
+        triples = matrix.conv_transpose_triples((1, 2, 2), w4)  # (output z, input y, tap)
+        # Cᵀ[n, m] = C[m, n]: z[n] = sum over m of Cᵀ[n, m] y[m]
+        steps = [
+            [(2, n, 1, m, 0, n * 4 + m) for n, m, _ in triples[triples[:, 0] == row]]
+            for row in range(16)
+        ]
         zeros = _off_support(triples, 16, 4)
         panels = [
-            grid("y", "Small: input y = C·x, 2×2", small, role="input"),
             grid(
                 "Cᵀ",
-                "Cᵀ, 16×4: row r lists the outputs whose window covers cell r",
+                "Cᵀ, 16×4",
                 ct,
                 role="kernel",
                 marks={"zero": zeros},
+                row_names=zs,
+                col_names=ys,
             ),
+            grid("y", "· y, 4×1", small.reshape(4, 1), role="input", row_names=ys),
             grid(
                 "z",
-                "Cᵀ·y, 4×4: the shape of x, not its values",
+                "= z, 16×1",
+                big.reshape(16, 1),
+                role="output",
+                progressive=True,
+                row_names=zs,
+            ),
+        ]
+        image_panels = [
+            grid("y", "y as the 2×2 image", small, role="input"),
+            grid("w", "kernel w", w, role="kernel"),
+            grid(
+                "z",
+                "z as the 4×4 image",
                 big,
                 role="output",
                 progressive=True,
             ),
             grid("x", "x, for comparison", x, role="other"),
         ]
-        v = view("transposed convolution as a matrix: one step per row of Cᵀ", panels, steps)
+        image_steps = steps_from_triples(triples)
+        v = view(
+            "z = Cᵀ·y: row n of Cᵀ lists the outputs whose window covers pixel n; one step per row",
+            panels,
+            steps,
+        )
+        v_image = view(
+            "the same numbers as a transposed convolution of images", image_panels, image_steps
+        )
         differ = int(np.count_nonzero(~np.isclose(big, x)))
         formula = [
-            "z = Cᵀ·y:  (16×4)·(4×1) = (16×1) → 4×4",
+            "z = Cᵀ·y:  (16×4)·(4×1) = (16×1), read back as the 4×4 image z",
             f"Cᵀ·C·x ≠ x: {differ} of 16 cells differ. CᵀC is 16×16 of rank at most 4, "
             f"so it cannot be the identity (cv.gram_is_identity: {gram_id})",
         ]
@@ -265,7 +467,7 @@ def _matrix_build(direction: str) -> dict:
             "# and the gradient of F.conv2d(x, w) with respect to x, for upstream gradient y"
         )
     return {
-        "views": [v],
+        "views": [v, v_image],
         "formula": formula,
         "code": code,
         "legend": {"zero": "zero of the matrix (no weight there)"},
@@ -285,12 +487,15 @@ def matrix_figure() -> Figure:
         id="transposed-matrix",
         title="The sparse matrix C of a 3×3 convolution on a 4×4 image, and Cᵀ",
         description=(
-            "A 3×3 convolution of a 4×4 image is a 4×16 matrix C acting on the image "
-            "flattened row by row. Each step picks one row of C: its nine nonzero entries "
-            "(the kernel's weights) sit at the columns of the input window of one output "
-            "pixel, and their dot product with the input is that pixel. Switch to Cᵀ, "
-            "16×4: it maps the 2×2 result back to a 4×4 image, one step per row, and the "
-            "result has the shape of the original image but not its values."
+            "A 3×3 convolution of a 4×4 image is a 4×16 matrix C times the image read row "
+            "by row as a 16×1 vector; the product is a 4×1 vector, the 2×2 output read row "
+            "by row. The columns of C are labelled with the input pixel each one "
+            "multiplies, its rows with the output pixel each one makes. Each step picks one "
+            "row of C: its nine nonzero entries (the kernel's weights) meet the pixels of "
+            "one output's window, and their dot product is that output; below, the same "
+            "step as a window on the images. Switch to Cᵀ, 16×4: it maps the 2×2 result "
+            "back to a 4×4 image, one step per row, and the result has the shape of the "
+            "original image but not its values; the steps start again from the first."
         ),
         controls=[
             Control(
@@ -530,6 +735,7 @@ def checkerboard_stack_figure() -> Figure:
 from convviz.figures.photos import photo_upsample_figure  # noqa: E402 (real photographs)
 
 FIGURES = [
+    scatter_figure,
     upsample_figure,
     matrix_figure,
     checkerboard_figure,

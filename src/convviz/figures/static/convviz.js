@@ -15,7 +15,8 @@
  *   Panel  = {name, label, rows, cols, oneD, values: (number|string)[] (row-major),
  *             origin: [row0, col0], role: "input"|"kernel"|"output"|"other",
  *             marks: {pad|zero|drop|hot: flat cell index[]}, progressive: bool,
- *             index: bool, scale: "diverging"|"image"}
+ *             index: bool, scale: "diverging"|"image",
+ *             names?: {rows?: string[], cols?: string[]} (axis labels; see "axis names")}
  *   Term   = [outPanel, outCell, inPanel, inCell, kPanel, kCell]
  *            (engine.Term serialised as a list to keep pages small; read with term())
  * A step's terms all name one output cell (a sum) or all one input cell (a scatter).
@@ -66,6 +67,8 @@
 
   /** The name of a cell as the formulas and the indices on the grid write it, e.g. x[-1,2]. */
   function cellName(p, cell) {
+    var named = p.names ? namedCell(p, cell) : null;
+    if (named) return named;
     if (!p.index) return p.name;
     var r = Math.floor(cell / p.cols), c = cell % p.cols;
     if (p.oneD) return p.name + "[" + (c + p.origin[1]) + "]";
@@ -107,6 +110,7 @@
     var text = size >= 30;
     var idx = p.index && !canvas && p.cols <= 16 && p.rows <= 16;
     var left = idx && !p.oneD ? 20 : 2, top = idx ? 13 : 2;
+    if (p.names) { var room = namesRoom(p); left = Math.max(left, room.left); top = Math.max(top, room.top); }
     var bar = !text;  // grids without numbers carry a colour bar with their range
     var w = p.cols * size + left + 2, h = p.rows * size + top + 2;
     g = { size: size, left: left, top: top, scale: scale, lo: lo, hi: hi, marks: marks, canvas: canvas,
@@ -154,6 +158,9 @@
       mark(t.kp, t.kc, "k", i);
       pairs[t.ip + ":" + t.ic] = [t.kp, t.kc];
     });
+    // a scatter (one input, many weights) has no single weight to write under its input cell
+    if (terms.length > 1 && terms.every(function (t) { return t[2] === terms[0][2] && t[3] === terms[0][3]; }) &&
+      !terms.every(function (t) { return t[0] === terms[0][0] && t[1] === terms[0][1]; })) pairs = {};
     return { terms: terms, hl: hl, pairs: pairs };
   }
 
@@ -238,6 +245,7 @@
 
   /** Row and column indices around a grid, numbered from the panel's origin. */
   function indexSVG(p, g) {
+    if (p.names) return namesSVG(p, g);
     if (!g.idx) return "";
     var out = ['<g class="cv-index" aria-hidden="true">'];
     for (var c = 0; c < p.cols; c++) {
@@ -663,6 +671,45 @@
       '<br><span class="cv-lhs cv-eq">=</span> ' + joinTerms(nums) +
       (b ? '<span class="cv-plus"> + </span><span class="cv-term">' + esc(paren(v.bias)) + "</span>" : "") +
       ' <span class="cv-result">= ' + esc(fmt(outP.values[t0.oc])) + "</span>";
+  }
+
+  /* ---------------------------------------------------------------- axis names
+   * A panel may carry names: {rows?: [...], cols?: [...]} (engine.grid row_names/col_names), e.g.
+   * the matrix of a convolution, whose column n multiplies input pixel x[r,c] and whose row m makes
+   * output y[r,c]. The axes are labelled with the names (columns written upwards) instead of
+   * numbers, and a cell of a one-column (one-row) panel is called by its row (column) name in the
+   * sums, so a vector that is an image read row by row keeps its pixels' names. */
+  var NAME_CHAR = 6.7;  // px per character of the 11 px monospace grid font
+
+  function namedCell(p, cell) {
+    var n = p.names;
+    if (p.cols === 1 && n.rows) return n.rows[Math.floor(cell / p.cols)];
+    if (p.rows === 1 && n.cols) return n.cols[cell % p.cols];
+    return null;
+  }
+
+  function longest(list) {
+    return (list || []).reduce(function (m, s) { return Math.max(m, String(s).length); }, 0);
+  }
+
+  /** Room the names need: left of the rows, above the columns. */
+  function namesRoom(p) {
+    return { left: p.names.rows ? Math.ceil(longest(p.names.rows) * NAME_CHAR) + 6 : 2,
+      top: p.names.cols ? Math.ceil(longest(p.names.cols) * NAME_CHAR) + 6 : 2 };
+  }
+
+  function namesSVG(p, g) {
+    var out = ['<g class="cv-index cv-names" aria-hidden="true">'];
+    (p.names.cols || []).forEach(function (name, c) {
+      var x = g.left + c * g.size + g.size / 2 + 4, y = g.top - 4;
+      out.push('<text transform="translate(' + x + "," + y + ') rotate(-90)" text-anchor="start">' + esc(name) + "</text>");
+    });
+    (p.names.rows || []).forEach(function (name, r) {
+      out.push('<text x="' + (g.left - 4) + '" y="' + (g.top + r * g.size + g.size / 2 + 4) + '" text-anchor="end">' +
+        esc(name) + "</text>");
+    });
+    out.push("</g>");
+    return out.join("");
   }
 
   /* ---------------------------------------------------------------- shared page pieces */
