@@ -10,12 +10,8 @@ from hypothesis import strategies as st
 from torch import nn
 
 import convviz as cv
-from convviz.figures.shuffle import (
-    connection_matrices,
-    connectivity_figure,
-    permutation_figure,
-    shuffle_matrix,
-)
+from convviz.figures.shuffle import connectivity_figure, permutation_figure
+from convviz.groups import connection_matrices, shuffle_matrix
 
 STEM = "11-shuffled-grouped-convolution"
 

@@ -5,16 +5,14 @@ from __future__ import annotations
 import numpy as np
 
 import convviz.shuffle as ops
-from convviz import matrix
 from convviz.figures.engine import Control, Figure, grid, steps_from_triples, view
+from convviz.groups import connection_matrices, shuffle_matrix
 
 __all__ = [
     "CONNECT_CHANNELS",
     "PERM_CHANNELS",
-    "connection_matrices",
     "connectivity_figure",
     "permutation_figure",
-    "shuffle_matrix",
 ]
 
 CHAPTER = "11-shuffled-grouped-convolution"
@@ -29,53 +27,6 @@ CONNECT_CHANNELS = 8
 
 def _divisors(n: int) -> list[int]:
     return [d for d in range(1, n + 1) if n % d == 0]
-
-
-def shuffle_matrix(channels: int, groups: int) -> np.ndarray:
-    """The permutation matrix ``P`` with ``P @ v == channel_shuffle(v, groups)``.
-
-    Parameters
-    ----------
-    channels, groups : int
-        ``C`` and ``g`` (``g`` divides ``C``).
-
-    Returns
-    -------
-    ndarray, shape (C, C)
-        ``P[c, src] = 1`` where output channel ``c`` takes input channel ``src``:
-        ``channel_shuffle`` applied to the identity, one column per input channel.
-    """
-    eye = np.eye(channels)[None, :, :]  # (N=1, C, C): channel axis first
-    return ops.channel_shuffle(eye, groups)[0]
-
-
-def connection_matrices(channels: int, groups: int) -> dict[str, np.ndarray]:
-    """Channel connections of one grouped layer, of the shuffle, and of two layers.
-
-    Parameters
-    ----------
-    channels, groups : int
-        ``C`` and ``g``.
-
-    Returns
-    -------
-    dict of str to ndarray, each shape (C, C)
-        ``"layer"``: the 0/1 matrix of a grouped 1x1 convolution with all weights 1
-        (``cv.conv_matrix``, block diagonal); ``"shuffle"``: ``P``; ``"shuffled"``:
-        ``P @ layer``; ``"plain2"``: ``layer @ layer`` and ``"shuffled2"``:
-        ``layer @ P @ layer``, whose entry ``[o, i]`` counts the paths from input
-        channel ``i`` to output channel ``o``.
-    """
-    ones = np.ones((channels, channels // groups, 1, 1))
-    layer = matrix.conv_matrix((channels, 1, 1), ones, groups=groups, dense=True)
-    p = shuffle_matrix(channels, groups)
-    return {
-        "layer": layer,
-        "shuffle": p,
-        "shuffled": p @ layer,
-        "plain2": layer @ layer,
-        "shuffled2": layer @ p @ layer,
-    }
 
 
 def _perm_build(groups: int) -> dict:
