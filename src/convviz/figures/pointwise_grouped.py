@@ -77,21 +77,25 @@ def _build(groups: int, out_channel: int) -> dict:
     mine = filter_triples(triples, out_channel, hw, c_in_g)
     # X = x.reshape(C_in, H W): column p is pixel p's channel column, flat index = x's
     column_steps = steps_from_triples(mine, out=(2, 0), inp=(0, 0), ker=(1, 0))
-    rows = range(first * hw, (first + c_in_g) * hw)
+    row_group = np.repeat(np.arange(c_in) // c_in_g, hw)  # group of each cell of X
+    x_marks = {f"g{k}": np.flatnonzero(row_group == k).tolist() for k in range(groups)}
     col_panels = [
         grid(
             "X",
             f"x.reshape({c_in}, {hw}): one column per pixel, rows = input channels "
-            f"(group {group}: rows {first}–{first + c_in_g - 1} outlined)",
+            f"(group {group}: rows {first}–{first + c_in_g - 1})",
             PWG_IMAGE.reshape(c_in, hw),
             role="input",
-            marks={"hot": rows},
+            marks=x_marks,
         ),
         grid(
             "w",
-            f"W[{out_channel}, :, 0, 0]: {c_in_g} weight(s) of output {out_channel}",
+            f"W[{out_channel}, :, 0, 0]: the {c_in_g} "
+            + ("weight" if c_in_g == 1 else "weights")
+            + f" of output {out_channel}",
             weight[out_channel, :, 0, 0],
             role="kernel",
+            marks={f"g{group}": range(c_in_g)},
         ),
         grid(
             "y",
@@ -108,15 +112,21 @@ def _build(groups: int, out_channel: int) -> dict:
         for p in range(hw)
     ]
     zeros = [i for i in range(dense.size) if dense.flat[i] == 0]
+    d_group = np.repeat(np.arange(PWG_C_OUT) // (PWG_C_OUT // groups), c_in)
+    d_marks = {
+        f"g{k}": [i for i in range(dense.size) if dense.flat[i] != 0 and d_group[i] == k]
+        for k in range(groups)
+    }
     dense_panels = [
         grid("X", f"X ({c_in}×{hw})", PWG_IMAGE.reshape(c_in, hw), role="input"),
         grid(
             "D",
-            f"the layer as a dense {PWG_C_OUT}×{c_in} matrix: {groups} diagonal block(s), "
-            "zeros dotted",
+            f"the layer as a dense {PWG_C_OUT}×{c_in} matrix: {groups} diagonal "
+            + ("block" if groups == 1 else "blocks")
+            + ", zeros dotted",
             dense,
             role="kernel",
-            marks={"zero": zeros},
+            marks={"zero": zeros, **d_marks},
         ),
         grid(
             "Y",
@@ -129,7 +139,10 @@ def _build(groups: int, out_channel: int) -> dict:
     grouped = cost.pointwise_grouped_cost((1, c_in, h, w), PWG_C_OUT, groups, bias=False)
     full = cost.pointwise_cost((1, c_in, h, w), PWG_C_OUT, bias=False)
     return {
-        "legend": {"hot": f"input channels of group {group}", "zero": "zero outside the blocks"},
+        "legend": {
+            "zero": "zero outside the blocks",
+            **{f"g{k}": f"group {k}" for k in range(groups)},
+        },
         "views": [
             view(
                 f"groups={groups}: output channel {out_channel} (group {group}) mixes input "
@@ -140,7 +153,8 @@ def _build(groups: int, out_channel: int) -> dict:
             view("the same numbers as a block-diagonal matrix product", dense_panels, dense_steps),
         ],
         "formula": [
-            "y[o, p] = Σ_{c < C_in/g} W[o, c]·x[g(o)·C_in/g + c, p]   at every pixel p",
+            "y[o, q] = Σ_{c < C_in/g} W[o, c]·x[j(o)·C_in/g + c, q]   at every pixel q,   "
+            "j(o) = ⌊o / (C_out/g)⌋",
             f"MACs per output value = C_in/g = {c_in}/{groups} = {c_in_g}",
             f"MACs = H·W·C_in·C_out/g = {h}·{w}·{c_in}·{PWG_C_OUT}/{groups} = {grouped.macs}"
             f"  (dense 1x1: {full.macs}, {groups}× more)",
@@ -176,7 +190,7 @@ def pwg_figure() -> Figure:
             "a dense 1x1 layer."
         ),
         controls=[
-            Control("groups", "groups g", list(PWG_CHOICES), default=1),
+            Control("groups", "groups g", list(PWG_CHOICES), default=1, widget="buttons"),
             Control("out_channel", "output channel", list(range(PWG_C_OUT)), default=6),
         ],
         build=_build,
