@@ -107,9 +107,10 @@ def _build(groups: int, out_channel: int) -> dict:
     ]
     # the same sums with the dense block-diagonal matrix: weight index o*C_in + c
     dense = pwg_dense_weights(groups)
+    # Y = D·X in reading order: panels D (0), X (1), Y (2); term: X[c, q] times D[o, c]
     dense_steps = [
-        [(2, p, 0, (first + j) * hw + p, 1, out_channel * c_in + first + j) for j in range(c_in_g)]
-        for p in range(hw)
+        [(2, q, 1, (first + j) * hw + q, 0, out_channel * c_in + first + j) for j in range(c_in_g)]
+        for q in range(hw)
     ]
     zeros = [i for i in range(dense.size) if dense.flat[i] == 0]
     d_group = np.repeat(np.arange(PWG_C_OUT) // (PWG_C_OUT // groups), c_in)
@@ -118,15 +119,21 @@ def _build(groups: int, out_channel: int) -> dict:
         for k in range(groups)
     }
     dense_panels = [
-        grid("X", f"X ({c_in}×{hw})", PWG_IMAGE.reshape(c_in, hw), role="input"),
         grid(
             "D",
-            f"the layer as a dense {PWG_C_OUT}×{c_in} matrix: {groups} diagonal "
-            + ("block" if groups == 1 else "blocks")
+            f"D: the layer as a dense {PWG_C_OUT}×{c_in} matrix (row o, column c), {groups} "
+            + ("block" if groups == 1 else "diagonal blocks")
             + ", zeros dotted",
             dense,
             role="kernel",
             marks={"zero": zeros, **d_marks},
+        ),
+        grid(
+            "X",
+            f"X: {c_in}×{hw} (row c, column pixel q)",
+            PWG_IMAGE.reshape(c_in, hw),
+            role="input",
+            marks=x_marks,
         ),
         grid(
             "Y",
@@ -134,6 +141,7 @@ def _build(groups: int, out_channel: int) -> dict:
             y[out_channel].reshape(1, hw),
             role="output",
             progressive=True,
+            origin=(out_channel, 0),
         ),
     ]
     grouped = cost.pointwise_grouped_cost((1, c_in, h, w), PWG_C_OUT, groups, bias=False)
