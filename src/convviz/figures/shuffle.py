@@ -101,7 +101,7 @@ def _perm_build(groups: int) -> dict:
     blocks = [
         grid(
             f"x{ch}",
-            f"x channel {ch}",
+            f"x[{ch}]",
             SHUFFLE_IMAGE[ch],
             role="input",
             index=False,
@@ -111,7 +111,7 @@ def _perm_build(groups: int) -> dict:
     ] + [
         grid(
             f"y{q}",
-            f"y channel {q} = x channel {order[q]}",
+            f"y[{q}] = x[{order[q]}]",
             shuffled[q],
             role="output",
             index=False,

@@ -1012,8 +1012,8 @@
    * Control kind "buttons": a segmented control (radio buttons) for a few short options. */
   function wiringHTML(p) {
     var w = p.wiring, n = Math.max.apply(null, w.rows.map(function (r) { return r.groups.length; }));
-    var step = n > 12 ? 22 : 26, rad = step / 2 - 3, left = 8, top = 20, gap = 74;
-    var width = left * 2 + n * step, height = top + (w.rows.length - 1) * gap + rad + 8;
+    var step = Math.max(22, Math.min(34, Math.floor(320 / n))), rad = Math.min(12, step / 2 - 3), left = 8, top = 20, gap = 80;
+    var width = left * 2 + n * step, height = top + (w.rows.length - 1) * gap + 2 * rad + 6;
     var X = function (i) { return left + i * step + step / 2; }, Y = function (r) { return top + r * gap + rad; };
     var hot = {}, hotLink = {};
     ((w.hot || {}).dots || []).forEach(function (d) { hot[d[0] + ":" + d[1]] = true; });
@@ -1024,11 +1024,13 @@
     w.links.forEach(function (links, r) {
       var y0 = Y(r) + rad, y1 = Y(r + 1) - rad, ym = (y0 + y1) / 2;
       out.push('<g class="cv-w-links' + (anyHot ? " cv-w-faint" : "") + '">');
+      var bold = [];  // the traced links last, on top of the others
       links.forEach(function (l, li) {
         var on = hotLink[r + ":" + li];
-        out.push('<path class="cv-w-link cv-g' + l[2] + (on ? " cv-w-hot" : "") + '" d="M' + X(l[0]) + " " + y0 + "C" +
+        (on ? bold : out).push('<path class="cv-w-link cv-g' + l[2] + (on ? " cv-w-hot" : "") + '" d="M' + X(l[0]) + " " + y0 + "C" +
           X(l[0]) + " " + ym + " " + X(l[1]) + " " + ym + " " + X(l[1]) + " " + y1 + '"></path>');
       });
+      out.push(bold.join(""));
       out.push("</g>");
     });
     w.rows.forEach(function (row, r) {
