@@ -89,20 +89,22 @@ def _build(groups: int, out_channel: int) -> dict:
             marks=x_marks,
         ),
         grid(
-            "w",
-            f"W[{out_channel}, :, 0, 0]: the {c_in_g} "
+            "W",
+            f"W[{out_channel}, c] (W[{out_channel}, :, 0, 0]): the {c_in_g} "
             + ("weight" if c_in_g == 1 else "weights")
             + f" of output {out_channel}",
-            weight[out_channel, :, 0, 0],
+            weight[out_channel, :, 0, 0][None, :],
             role="kernel",
             marks={f"g{group}": range(c_in_g)},
+            origin=(out_channel, 0),
         ),
         grid(
             "y",
-            f"output channel {out_channel}, one value per pixel",
+            f"y[{out_channel}, q]: output channel {out_channel}, one value per pixel q",
             y[out_channel][None].reshape(1, hw),
             role="output",
             progressive=True,
+            origin=(out_channel, 0),
         ),
     ]
     # the same sums with the dense block-diagonal matrix: weight index o*C_in + c
@@ -191,7 +193,7 @@ def pwg_figure() -> Figure:
             f"An input of {c_in} channels and {h * w} pixels, drawn as a {c_in}-row table: "
             "each column is one pixel's channel column. A 1x1 convolution with "
             f"{PWG_C_OUT} output channels and g groups computes, at every pixel, each output "
-            "channel as a weighted sum of the input channels of its group only (outlined rows). "
+            "channel as a weighted sum of the input channels of its group only (the rows in its group's colour). "
             "Each step computes the chosen output channel at one pixel, with C_in/g terms. "
             "Below, the same layer is a dense matrix with g diagonal blocks and zeros "
             "elsewhere. The formula lines count the multiply-accumulates: g times fewer than "
