@@ -58,8 +58,8 @@ def group_connections(in_channels: int, out_channels: int, groups: int) -> np.nd
 
     References
     ----------
-    .. [1] A. Krizhevsky, I. Sutskever, G. E. Hinton, "ImageNet Classification with
-       Deep Convolutional Neural Networks", NeurIPS 2012 (grouped convolution).
+    A. Krizhevsky, I. Sutskever and G. E. Hinton, "ImageNet Classification with Deep
+    Convolutional Neural Networks", NeurIPS 2012 (grouped convolution).
 
     Examples
     --------
@@ -106,9 +106,9 @@ def shuffle_matrix(channels: int, groups: int) -> np.ndarray:
 
     References
     ----------
-    .. [1] X. Zhang, X. Zhou, M. Lin, J. Sun, "ShuffleNet: An Extremely Efficient
-       Convolutional Neural Network for Mobile Devices", CVPR 2018,
-       arXiv:1707.01083 (Section 3.1, Figure 1).
+    X. Zhang, X. Zhou, M. Lin and J. Sun, "ShuffleNet: An Extremely Efficient
+    Convolutional Neural Network for Mobile Devices", arXiv:1707.01083 (2017),
+    Section 3.1 and Figure 1.
 
     Examples
     --------
@@ -157,10 +157,9 @@ def connection_matrices(channels: int, groups: int) -> dict[str, np.ndarray]:
 
     References
     ----------
-    .. [1] X. Zhang, X. Zhou, M. Lin, J. Sun, "ShuffleNet: An Extremely Efficient
-       Convolutional Neural Network for Mobile Devices", CVPR 2018,
-       arXiv:1707.01083 (Figure 1: without the shuffle the outputs of stacked
-       group convolutions see one group; with it, every group).
+    X. Zhang, X. Zhou, M. Lin and J. Sun, "ShuffleNet: An Extremely Efficient
+    Convolutional Neural Network for Mobile Devices", arXiv:1707.01083 (2017),
+    Section 3.1 and Figure 1 (stacked group convolutions with and without the shuffle).
 
     Examples
     --------
