@@ -19,6 +19,7 @@ from convviz.cost import *  # noqa: F403
 from convviz.counter import *  # noqa: F403
 from convviz.effective_rf import *  # noqa: F403
 from convviz.formulas import *  # noqa: F403
+from convviz.groups import *  # noqa: F403
 from convviz.im2col import *  # noqa: F403
 from convviz.learn import *  # noqa: F403
 from convviz.loops import *  # noqa: F403

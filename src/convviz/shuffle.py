@@ -2,7 +2,8 @@
 
 The ``C`` channels are read as a ``(groups, C / groups)`` grid, the grid is
 transposed and flattened again, so that the next grouped convolution sees one
-channel from every group.
+channel from every group (:mod:`convviz.groups` draws what that does to the
+channel connections).
 """
 
 from __future__ import annotations

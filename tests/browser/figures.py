@@ -48,6 +48,8 @@ def set_control(page: Any, fig_id: str, name: str, index: int) -> None:
     tag = page.eval_on_selector(sel, "e => e.tagName")
     if tag == "SELECT":
         page.select_option(sel, index=index)
+    elif tag == "DIV":  # a segmented control: one button per option
+        page.click(f"{sel} button[data-option='{index}']")
     else:
         page.eval_on_selector(
             sel,
@@ -84,3 +86,8 @@ def keys_to_try(fig: Any, limit: int = 12) -> list[str]:
             keys.append(",".join(map(str, k)))
     keys = list(dict.fromkeys(keys))
     return keys[:limit] if len(keys) > limit else keys
+
+
+def has_steps(fig: Any) -> bool:
+    """Whether the default frame computes anything step by step (a permutation does not)."""
+    return any(v["steps"] for v in fig.frame()["views"])

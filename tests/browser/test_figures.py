@@ -7,6 +7,7 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
+from tests.browser.figures import has_steps
 from tests.browser.test_site import FIGURE_PAGES, FIGURES
 
 _RINGS = """(id) => {
@@ -51,6 +52,9 @@ def test_current_window_and_output_are_drawn_on_top(visit, base_url, page_path, 
     _open(page, base_url, page_path, fig_id)
     page.eval_on_selector(f"#cv-{fig_id}", "e => e.scrollIntoView()")
     rings = page.evaluate(_RINGS, fig_id)
+    if not has_steps(FIGURES[fig_id]):  # a permutation: nothing is summed, nothing outlined
+        assert not rings["out"] and not rings["in"], (fig_id, rings)
+        return
     assert rings["out"], f"{fig_id}: no current output outlined"
     for kind in ("in", "out"):
         for ring in rings[kind]:
@@ -275,29 +279,37 @@ def test_the_3d_view_shows_the_volumes_linked_to_the_slices_and_turns(
     # present: one block per volume of every view that has volumes
     blocks = sum(len(v.get("volumes", [])) for v in fig.frame(key)["views"])
     assert page.locator(svg).count() == blocks
-    # the current window and output are outlined in 3D, exactly the slice view's cells
-    step = int(page.get_attribute(root, "data-step"))
-    rings = page.evaluate(_RINGS_3D, fig_id)
-    assert rings == _expected_rings(fig, key, step)
-    assert any("cv-hl-out" in r for view in rings for r in view)
-    assert any("cv-hl-in" in r for view in rings for r in view)
-    # stepping moves the 3D window with the slice view (keyboard and button)
-    page.click(f"{root} .cv-next")
-    assert page.evaluate(_RINGS_3D, fig_id) == _expected_rings(fig, key, step + 1)
-    page.focus(f"{root} .cv-step")
-    page.keyboard.press("ArrowRight")
-    assert page.evaluate(_RINGS_3D, fig_id) == _expected_rings(fig, key, step + 2)
-    # clicking an output cell in 3D steps the slice view to it
-    vi, panel, cell, target = _target(fig) or (None, None, None, None)
-    if vi is not None and any(
-        panel in b["panels"] for b in fig.frame(key)["views"][vi].get("volumes", [])
-    ):
-        page.click(
-            f"{root} .cv-view[data-view='{vi}'] svg.cv-3d .cv-3d-cells [data-k='{panel}:{cell}']",
-            force=True,
+    stepped = any(v.get("volumes") and v["steps"] for v in fig.frame(key)["views"])
+    if stepped:
+        # the current window and output are outlined in 3D, exactly the slice view's cells
+        step = int(page.get_attribute(root, "data-step"))
+        rings = page.evaluate(_RINGS_3D, fig_id)
+        assert rings == _expected_rings(fig, key, step)
+        assert any("cv-hl-out" in r for view in rings for r in view)
+        assert any("cv-hl-in" in r for view in rings for r in view)
+        # stepping moves the 3D window with the slice view (keyboard and button)
+        page.click(f"{root} .cv-next")
+        assert page.evaluate(_RINGS_3D, fig_id) == _expected_rings(fig, key, step + 1)
+        page.focus(f"{root} .cv-step")
+        page.keyboard.press("ArrowRight")
+        assert page.evaluate(_RINGS_3D, fig_id) == _expected_rings(fig, key, step + 2)
+        # clicking an output cell in 3D steps the slice view to it
+        vi, panel, cell, target = _target(fig) or (None, None, None, None)
+        if vi is not None and any(
+            panel in b["panels"] for b in fig.frame(key)["views"][vi].get("volumes", [])
+        ):
+            page.click(
+                f"{root} .cv-view[data-view='{vi}'] svg.cv-3d .cv-3d-cells [data-k='{panel}:{cell}']",
+                force=True,
+            )
+            assert page.get_attribute(root, "data-step") == str(target)
+            assert page.evaluate(_RINGS_3D, fig_id) == _expected_rings(fig, key, target)
+    else:  # blocks that only move (a channel shuffle): every slice in its group's colour
+        groups = page.eval_on_selector_all(
+            f"{svg} g.cv-cell",
+            "gs => gs.map(g => (g.className.baseVal.match(/cv-g\\d/) || [''])[0])",
         )
-        assert page.get_attribute(root, "data-step") == str(target)
-        assert page.evaluate(_RINGS_3D, fig_id) == _expected_rings(fig, key, target)
+        assert groups and all(groups), groups[:5]
     # turning: the next fixed angle with the pointer, then with the keyboard
     angles = [page.get_attribute(svg, "data-angle")]
     page.click(f"{root} .cv-3d-turn")
@@ -351,3 +363,53 @@ def test_the_3d_view_is_legible_on_a_phone(browser, base_url, page_path, fig_id)
     assert found["small"] == [], found
     assert found["wide"] == [], f"{fig_id}: a 3D block wider than a phone: {found['wide']}"
     assert not found["overflow"], f"{fig_id}: the page scrolls sideways at 390 px with 3D on"
+
+
+_GROUP_COLOURS = """(id) => {
+  const root = document.querySelector('#cv-' + id);
+  const fill = {}, ring = {};
+  for (const c of root.querySelectorAll('.cv-wiring circle.cv-w-node')) {
+    const k = c.getAttribute('class').match(/cv-g(\\d)/)[1];
+    fill[k] = getComputedStyle(c).fill;
+  }
+  for (const g of root.querySelectorAll('svg.cv-grid g.cv-cell')) {
+    const m = g.getAttribute('class').match(/cv-g(\\d)/);
+    const bg = g.querySelector(':scope > .cv-bg');
+    if (m && bg) ring[m[1]] = getComputedStyle(bg).stroke;
+  }
+  return {fill, ring};
+}"""
+
+
+@pytest.mark.parametrize("fig_id", ["shuffle-permutation", "shuffle-connectivity"])
+def test_groups_keep_one_colour_in_wires_and_grids(visit, base_url, fig_id):
+    page_path = next(p for p, f in FIGURE_PAGES if f == fig_id)
+    page = visit.page
+    _open(page, base_url, page_path, fig_id)
+    root = f"#cv-{fig_id}"
+    # pick 4 groups with the segmented control, from the keyboard
+    control = f"{root} [data-control='groups']"
+    options = FIGURES[fig_id].controls[0].options
+    page.click(f"{control} button[data-option='{options.index(4) - 1}']")
+    page.focus(f"{control} button[aria-checked='true']")
+    page.keyboard.press("ArrowRight")
+    assert (
+        page.get_attribute(f"{control} button[data-option='{options.index(4)}']", "aria-checked")
+        == "true"
+    )
+    colours = page.evaluate(_GROUP_COLOURS, fig_id)
+    assert sorted(colours["fill"]) == ["0", "1", "2", "3"], colours
+    assert len(set(colours["fill"].values())) == 4, colours  # one colour per group
+    for k, stroke in colours["ring"].items():  # the grids use the same colour for the group
+        assert stroke == colours["fill"][k], (k, colours)
+    # the wires: one per channel in the shuffle, in the colour of the channel they carry
+    c = 12 if fig_id == "shuffle-permutation" else 8
+    if fig_id == "shuffle-permutation":
+        assert page.locator(f"{root} .cv-wiring .cv-w-link").count() == c
+    else:  # the bold paths into output 0 reach every group only through the shuffle
+        hot_inputs = page.eval_on_selector_all(
+            f"{root} .cv-wiring",
+            """ws => ws.map(w => new Set(Array.from(w.querySelectorAll('circle.cv-w-hot'))
+                 .filter(c => +c.getAttribute('cy') < 40).map(c => c.getAttribute('cx'))).size)""",
+        )
+        assert hot_inputs == [c // 4, c // 2], hot_inputs

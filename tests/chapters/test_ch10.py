@@ -13,6 +13,7 @@ from torch import nn
 from torch.utils.flop_counter import FlopCounterMode
 
 import convviz as cv
+from convviz.figures.engine import check_frame
 from convviz.figures.grouped import (
     GROUP_C_OUT,
     GROUP_CHOICES,
@@ -151,6 +152,7 @@ def test_figure_frames_match_torch():
         s = fig.setting(key)
         g, o = s["groups"], s["out_channel"]
         frame = fig.frame(key)
+        check_frame(frame)
         view, conn = frame["views"]
         panels = view["panels"]
         c_in_g = 8 // g
@@ -168,6 +170,12 @@ def test_figure_frames_match_torch():
         m = np.array(conn["panels"][0]["values"]).reshape(8, 8)
         expected = np.kron(np.eye(g), np.ones((8 // g, 8 // g)))
         assert np.array_equal(m, expected)
+        # one colour per group: each 1 of row o in the colour of o's group
+        marks = conn["panels"][0]["marks"]
+        row_group = np.repeat(np.arange(8) // (8 // g), 8)  # group of filter o, per cell
+        for k in range(g):
+            ones_of_k = [i for i in range(64) if expected.flat[i] == 1 and row_group[i] == k]
+            assert marks[f"g{k}"] == ones_of_k
         params = 8 * c_in_g * 4
         assert f"= {params}" in frame["formula"][2]
         assert params == nn.Conv2d(8, 8, 2, groups=g, bias=False).weight.numel()

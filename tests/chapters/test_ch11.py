@@ -10,12 +10,9 @@ from hypothesis import strategies as st
 from torch import nn
 
 import convviz as cv
-from convviz.figures.shuffle import (
-    connection_matrices,
-    connectivity_figure,
-    permutation_figure,
-    shuffle_matrix,
-)
+from convviz.figures.engine import check_frame
+from convviz.figures.shuffle import SHUFFLE_IMAGE, connectivity_figure, permutation_figure
+from convviz.groups import connection_matrices, shuffle_matrix
 
 STEM = "11-shuffled-grouped-convolution"
 
@@ -132,13 +129,26 @@ def test_permutation_figure_frames():
     for key in fig.keys():
         g = fig.setting(key)["groups"]
         frame = fig.frame(key)
-        idx_view, grp_view, _ = frame["views"]
-        expected = nn.ChannelShuffle(g)(torch.arange(12.0).view(1, 12, 1, 1)).view(-1).tolist()
-        assert idx_view["panels"][3]["values"] == expected
-        assert grp_view["panels"][2]["values"] == [e // (12 // g) for e in expected]
-        assert len(idx_view["steps"]) == 12
-        for c, terms in enumerate(idx_view["steps"]):
-            assert len(terms) == 1 and terms[0][1] == c and terms[0][3] == expected[c]
+        check_frame(frame)
+        wires, moves, blocks = frame["views"]
+        expected = (
+            nn.ChannelShuffle(g)(torch.arange(12.0).view(1, 12, 1, 1)).view(-1).int().tolist()
+        )
+        wire = wires["panels"][0]
+        assert wire["kind"] == "wiring" and wire["values"] == expected
+        # one wire per channel, from its old place to its new one, in its group's colour
+        assert sorted(wire["wiring"]["links"][0]) == sorted(
+            [e, q, e // (12 // g)] for q, e in enumerate(expected)
+        )
+        assert moves["panels"][2]["values"] == [str(e) for e in expected]
+        assert [p["rows"] for p in moves["panels"][:2]] == [g, 12 // g]
+        # no multiply-add by 1: a permutation has no steps
+        assert all(not v["steps"] for v in frame["views"])
+        x = torch.from_numpy(SHUFFLE_IMAGE[None])
+        y = nn.ChannelShuffle(g)(x)[0].numpy()
+        for q in range(12):
+            assert blocks["panels"][12 + q]["values"] == y[q].ravel().tolist()
+        assert [len(v["panels"]) for v in blocks["volumes"]] == [12, 12]
 
 
 def test_connectivity_figure_frames():
@@ -146,21 +156,18 @@ def test_connectivity_figure_frames():
     for key in fig.keys():
         g = fig.setting(key)["groups"]
         frame = fig.frame(key)
-        plain, shuffled = frame["views"]
+        check_frame(frame)
+        wires, plain, shuffled = frame["views"]
         reach_plain = sum(_torch_reach(8, g, False))
         reach_shuffled = sum(_torch_reach(8, g, True))
+        for panel, reach in zip(wires["panels"], (reach_plain, reach_shuffled), strict=True):
+            hot_inputs = {d for r, d in panel["wiring"]["hot"]["dots"] if r == 0}
+            assert len(hot_inputs) == reach
         r_plain = np.array(plain["panels"][2]["values"]).reshape(8, 8)
         r_shuffled = np.array(shuffled["panels"][2]["values"]).reshape(8, 8)
         assert np.count_nonzero(r_plain[0]) == reach_plain == 8 // g
         assert np.count_nonzero(r_shuffled[0]) == reach_shuffled
         assert f"depends on {reach_shuffled} of 8" in frame["formula"][2]
-        for v in (plain, shuffled):
-            panels = v["panels"]
-            for terms in v["steps"]:
-                total = sum(
-                    panels[t[2]]["values"][t[3]] * panels[t[4]]["values"][t[5]] for t in terms
-                )
-                assert total == panels[2]["values"][terms[0][1]]
 
 
 def test_implement_it_solutions_pass_their_checks(chapter):

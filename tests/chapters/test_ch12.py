@@ -14,6 +14,7 @@ from torch.utils.flop_counter import FlopCounterMode
 
 import convviz as cv
 import convviz.models
+from convviz.figures.engine import check_frame
 from convviz.figures.pointwise_grouped import PWG_IMAGE, pwg_figure, pwg_weights
 
 STEM = "12-pointwise-grouped-convolution"
@@ -126,6 +127,7 @@ def test_figure_frames_match_torch():
         s = fig.setting(key)
         g, o = s["groups"], s["out_channel"]
         frame = fig.frame(key)
+        check_frame(frame)
         col, dense = frame["views"]
         y = F.conv2d(torch.from_numpy(PWG_IMAGE[None]), torch.from_numpy(pwg_weights(g)), groups=g)[
             0, o
@@ -145,7 +147,7 @@ def test_figure_frames_match_torch():
                     panels[t[2]]["values"][t[3]] * panels[t[4]]["values"][t[5]] for t in terms
                 )
                 assert np.isclose(total, panels[2]["values"][terms[0][1]])
-        d = np.array(dense["panels"][1]["values"]).reshape(8, 8)
+        d = np.array(dense["panels"][0]["values"]).reshape(8, 8)  # Y = D·X: D first
         mask = np.kron(np.eye(g), np.ones((8 // g, 8 // g)))
         assert np.all(d[mask == 0] == 0) and np.all(d[mask == 1] != 0)
         macs = _macs(nn.Conv2d(8, 8, 1, groups=g, bias=False), (1, 8, 2, 2))

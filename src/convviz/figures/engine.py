@@ -50,6 +50,7 @@ __all__ = [
     "steps_on_grid",
     "view",
     "volume",
+    "wiring",
 ]
 
 
@@ -76,8 +77,12 @@ class Term(NamedTuple):
 
 #: What a cell mark means: ``pad`` padding zero, ``zero`` a zero the method inserts
 #: (between inputs, between taps, off a matrix's support), ``drop`` a cell no window
-#: reads, ``hot`` an outlined region (its meaning given by the frame's ``legend``).
-Mark = Literal["pad", "zero", "drop", "hot"]
+#: reads, ``hot`` an outlined region (its meaning given by the frame's ``legend``),
+#: ``g0`` ... ``g7`` the colour of group 0 ... 7 (named in the frame's ``legend``).
+Mark = Literal["pad", "zero", "drop", "hot", "g0", "g1", "g2", "g3", "g4", "g5", "g6", "g7"]
+
+#: Group colours the visual language has (CSS classes ``cv-g0`` ... ``cv-g7``).
+GROUP_COLOURS = 8
 
 
 class PanelSpec(TypedDict):
@@ -164,6 +169,9 @@ class Control:
         Display text for each option (default ``str(option)``).
     default : int, default 0
         Index of the option selected at first.
+    widget : {'auto', 'buttons'}, default 'auto'
+        ``auto``: a slider for more than two numbers, else a drop-down list;
+        ``buttons``: a segmented control, one button per option (for a few short ones).
     """
 
     name: str
@@ -171,6 +179,7 @@ class Control:
     options: Sequence[Any]
     labels: Sequence[str] | None = None
     default: int = 0
+    widget: Literal["auto", "buttons"] = "auto"
 
     def __post_init__(self) -> None:
         if len(self.options) == 0:
@@ -179,6 +188,10 @@ class Control:
             raise ValueError(
                 f"control {self.name!r}: default={self.default} is not an index of its "
                 f"{len(self.options)} options"
+            )
+        if self.widget not in ("auto", "buttons"):
+            raise ValueError(
+                f"control {self.name!r}: widget must be 'auto' or 'buttons', got {self.widget!r}"
             )
         if self.labels is not None and len(self.labels) != len(self.options):
             raise ValueError(
@@ -193,7 +206,11 @@ class Control:
             "label": self.label,
             "options": list(labels),
             "default": self.default,
-            "kind": "range" if numeric and len(self.options) > 2 else "select",
+            "kind": "buttons"
+            if self.widget == "buttons"
+            else "range"
+            if numeric and len(self.options) > 2
+            else "select",
         }
 
 
@@ -404,6 +421,80 @@ def grid(
     return spec
 
 
+def wiring(
+    name: str,
+    label: str,
+    rows: Sequence[tuple[str, Sequence[int], Sequence[str]]],
+    links: Sequence[Sequence[tuple[int, int, int]]],
+    *,
+    value_row: int,
+    boxes: dict[int, Sequence[tuple[int, int]]] | None = None,
+    hot_dots: Iterable[tuple[int, int]] = (),
+    hot_links: Iterable[tuple[int, int]] = (),
+) -> PanelSpec:
+    """A wiring panel: rows of channels drawn as dots, coloured by group, and their links.
+
+    The picture ShuffleNet's Figure 1 draws: each row is a set of channels (a layer's
+    inputs or outputs), each dot filled with its group's colour, and the lines between
+    one row and the next say which channel feeds which (a grouped layer's connections,
+    the crossing wires of a channel shuffle).
+
+    Parameters
+    ----------
+    name, label : str
+        As for :func:`grid`.
+    rows : sequence of (str, sequence of int, sequence of str)
+        Per row: its caption, the group (colour ``0 .. 7``) of each dot, the text in each dot.
+    links : sequence of sequence of (int, int, int)
+        Per pair of consecutive rows ``r, r + 1``: ``(dot in row r, dot in row r + 1, group)``.
+    value_row : int
+        The row whose dots carry the panel's values (their texts, for tests and tooltips).
+    boxes : dict of int to sequence of (int, int), optional
+        Per row, ranges ``[first, stop)`` of dots outlined together (a layer's groups).
+    hot_dots, hot_links : iterable of (int, int)
+        ``(row, dot)`` and ``(gap, link index)`` drawn bold (a traced path); the other
+        links are faded when any link is hot.
+
+    Raises
+    ------
+    ValueError
+        If there is not one list of links per pair of rows, a link or box names a dot
+        that does not exist, or a group has no colour.
+    """
+    if len(links) != len(rows) - 1:
+        raise ValueError(f"wiring {name!r}: {len(rows)} rows need {len(rows) - 1} lists of links")
+    sizes = [len(groups) for _, groups, _ in rows]
+    for r, (_, groups, text) in enumerate(rows):
+        if len(text) != len(groups):
+            raise ValueError(f"wiring {name!r}: row {r} has {len(groups)} dots, {len(text)} texts")
+        if any(not 0 <= int(g) < GROUP_COLOURS for g in groups):
+            raise ValueError(f"wiring {name!r}: row {r} groups must be in 0..{GROUP_COLOURS - 1}")
+    for r, gap in enumerate(links):
+        for a, b, g in gap:
+            if not (0 <= a < sizes[r] and 0 <= b < sizes[r + 1] and 0 <= g < GROUP_COLOURS):
+                raise ValueError(f"wiring {name!r}: link {(a, b, g)} of gap {r} is off the rows")
+    for r, spans in (boxes or {}).items():
+        if any(not 0 <= a < b <= sizes[r] for a, b in spans):
+            raise ValueError(f"wiring {name!r}: boxes {list(spans)} of row {r} are off the row")
+    panel = grid(name, label, np.array(rows[value_row][2]), role="other", index=False)
+    panel["kind"] = "wiring"  # type: ignore[typeddict-unknown-key]
+    panel["wiring"] = {  # type: ignore[typeddict-unknown-key]
+        "rows": [
+            {
+                "label": lab,
+                "groups": [int(g) for g in groups],
+                "text": [str(t) for t in text],
+                "boxes": [list(b) for b in (boxes or {}).get(r, [])],
+            }
+            for r, (lab, groups, text) in enumerate(rows)
+        ],
+        "links": [[[int(a), int(b), int(g)] for a, b, g in gap] for gap in links],
+        "hot": {"dots": [list(d) for d in hot_dots], "links": [list(k) for k in hot_links]},
+        "value_row": value_row,
+    }
+    return panel
+
+
 def view(
     title: str,
     panels: list[dict[str, Any]],
@@ -486,7 +577,7 @@ def volume(
         ``(1, C)`` panel is a 1×1×C kernel, a ``(C_out, C)`` panel C_out of them.
     groups : sequence of int, optional
         The group of each slice (front to back): slices of one group, in any
-        block of the figure, carry one colour (``cv-group-<n>``, six colours).
+        block of the figure, carry one colour (``cv-group-<n>``, eight colours, the palette of the grid marks g0..g7).
 
     Returns
     -------

@@ -7,6 +7,7 @@ from functools import cache
 import numpy as np
 
 from convviz import cost
+from convviz import groups as cv_groups
 from convviz.figures._common import filter_triples, grouped_layer
 from convviz.figures.engine import Control, Figure, grid, steps_from_triples, view
 
@@ -64,46 +65,60 @@ def _build(groups: int, out_channel: int) -> dict:
     mine = filter_triples(triples, out_channel, per_out, c_in_g * GROUP_K * GROUP_K)
     taps = GROUP_K * GROUP_K
     steps = steps_from_triples(mine, out=(c_in + c_in_g, 0), inp=(0, h * w), ker=(c_in, taps))
+
+    def colour(grp: int, cells: int) -> dict[str, range]:
+        return {f"g{grp}": range(cells)}
+
     panels = [
         grid(
             f"x{c}",
-            f"in {c} · group {c // c_in_g}" + (" ✓" if c // c_in_g == group else ""),
+            f"x{c}: input channel {c}, group {c // c_in_g}"
+            + (" (read)" if c // c_in_g == group else ""),
             GROUP_IMAGE[c],
             role="input",
-            marks={"hot": range(h * w)} if c // c_in_g == group else None,
+            marks=colour(c // c_in_g, h * w),
         )
         for c in range(c_in)
     ]
     panels += [
         grid(
-            f"w{first + j}",
-            f"W[{out_channel}, {j}] on x{first + j}",
+            f"W[{out_channel},{j}]",
+            f"W[{out_channel},{j}]: filter {out_channel}'s kernel on x{first + j}",
             weight[out_channel, j],
             role="kernel",
+            marks=colour(group, taps),
         )
         for j in range(c_in_g)
     ]
     panels.append(
-        grid("y", f"output channel {out_channel}", y[out_channel], role="output", progressive=True)
+        grid(
+            "y",
+            f"y[{out_channel}]: output channel {out_channel}, group {group}",
+            y[out_channel],
+            role="output",
+            progressive=True,
+            marks=colour(group, oh * ow),
+        )
     )
-    # the channel-connection matrix: 1 where output channel o reads input channel c
-    pairs = np.unique(np.stack([triples[:, 0] // per_out, triples[:, 1] // (h * w)], 1), axis=0)
-    connect = np.zeros((GROUP_C_OUT, c_in))
-    connect[pairs[:, 0], pairs[:, 1]] = 1
-    row = range(out_channel * c_in, (out_channel + 1) * c_in)
+    # the filters against the input channels: row o is filter o, a 1 where it has a kernel
+    connect = cv_groups.group_connections(c_in, GROUP_C_OUT, groups)
+    rows_of = np.arange(GROUP_C_OUT)[:, None] // c_out_g
+    cell_group = np.where(connect > 0, rows_of, -1).ravel()
+    marks = {f"g{k}": np.flatnonzero(cell_group == k).tolist() for k in range(groups)}
     conn_panel = grid(
         "M",
-        f"M[o, c] = 1 if output o reads input c ({GROUP_C_OUT}×{c_in}, row {out_channel} outlined)",
+        f"all {GROUP_C_OUT} filters (rows o) against the {c_in} input channels (columns c): "
+        f"1 where filter o has a kernel on channel c, C_in/g = {c_in_g} per row",
         connect,
         role="other",
-        marks={"hot": row},
+        marks=marks,
     )
     grouped = cost.grouped_conv_cost((1, c_in, h, w), GROUP_C_OUT, GROUP_K, groups, bias=False)
     dense = cost.conv_cost((1, c_in, h, w), GROUP_C_OUT, GROUP_K, bias=False)
     ratio = cost.grouped_params_ratio(groups)
     kind = " (depthwise: groups = C_in)" if groups == c_in else ""
     return {
-        "legend": {"hot": f"input channels of group {group}; the row of output {out_channel}"},
+        "legend": {f"g{k}": f"group {k}" for k in range(groups)},
         "views": [
             view(
                 f"groups={groups}{kind}: output channel {out_channel} is in group {group}, "
@@ -120,13 +135,19 @@ def _build(groups: int, out_channel: int) -> dict:
                 ],
             ),
             view(
-                "which input channels each output channel reads (block diagonal)", [conn_panel], []
+                f"every filter of the layer, partitioned into {groups} "
+                + ("group" if groups == 1 else "groups")
+                + " (block diagonal)",
+                [conn_panel],
+                [],
             ),
         ],
         "formula": [
-            "y[o] = Σ_{c < C_in/g} W[o, c] ⋆ x[g(o)·C_in/g + c],   g(o) = o // (C_out/g)",
-            f"each filter spans C_in/g = {c_in}/{groups} = {c_in_g} channel(s); "
-            f"each group makes C_out/g = {GROUP_C_OUT}/{groups} = {c_out_g} output channel(s)",
+            "y[o] = Σ_{c < C_in/g} W[o, c] ⋆ x[j(o)·C_in/g + c],   j(o) = ⌊o / (C_out/g)⌋",
+            f"each filter spans C_in/g = {c_in}/{groups} = {c_in_g} input "
+            + ("channel" if c_in_g == 1 else "channels")
+            + f"; each group makes C_out/g = {GROUP_C_OUT}/{groups} = {c_out_g} output "
+            + ("channel" if c_out_g == 1 else "channels"),
             f"weights = C_out·(C_in/g)·k_h·k_w = {GROUP_C_OUT}·{c_in_g}·{GROUP_K}·{GROUP_K} "
             f"= {grouped.params}  (dense: {dense.params}, ratio {ratio})",
             f"MACs = H_out·W_out·C_out·(C_in/g)·k_h·k_w = {oh}·{ow}·{GROUP_C_OUT}·{c_in_g}·"
@@ -156,16 +177,17 @@ def grouped_figure() -> Figure:
         description=(
             f"An input of {c_in} channels of {h}x{w} pixels (one panel per channel) goes through "
             f"a {GROUP_K}x{GROUP_K} convolution with {GROUP_C_OUT} output channels, split into "
-            "1, 2, 4 or 8 groups. The chosen output channel belongs to one group; the input "
-            "channels of that group are outlined and marked with a check. Each step computes "
-            "one pixel of the output channel: the highlighted terms come only from the "
-            "group's channels, each multiplied by the filter's kernel for that channel. Below, "
-            "the channel-connection matrix has a 1 where an output channel reads an input "
-            "channel: with g groups it is block diagonal with g blocks. The formula lines give "
-            "the weights and multiplications, 1/g of the dense layer's."
+            "1, 2, 4 or 8 groups. Every group has its own colour, the same on the input "
+            "channels, on the kernels of the filter followed and on its output channel. Each "
+            "step computes one pixel of the chosen output channel: the highlighted terms come "
+            "only from the channels of its group, each multiplied by the filter's kernel for "
+            "that channel. Below, all the filters of the layer, one row each against the input "
+            "channels, with a 1 in the group's colour where a filter has a kernel: with g "
+            "groups the matrix is block diagonal with g blocks. The formula lines give the "
+            "weights and multiplications, 1/g of the dense layer's."
         ),
         controls=[
-            Control("groups", "groups g", list(GROUP_CHOICES), default=1),
+            Control("groups", "groups g", list(GROUP_CHOICES), default=1, widget="buttons"),
             Control("out_channel", "output channel", list(range(GROUP_C_OUT)), default=5),
         ],
         build=_build,

@@ -77,46 +77,65 @@ def _build(groups: int, out_channel: int) -> dict:
     mine = filter_triples(triples, out_channel, hw, c_in_g)
     # X = x.reshape(C_in, H W): column p is pixel p's channel column, flat index = x's
     column_steps = steps_from_triples(mine, out=(2, 0), inp=(0, 0), ker=(1, 0))
-    rows = range(first * hw, (first + c_in_g) * hw)
+    row_group = np.repeat(np.arange(c_in) // c_in_g, hw)  # group of each cell of X
+    x_marks = {f"g{k}": np.flatnonzero(row_group == k).tolist() for k in range(groups)}
     col_panels = [
         grid(
             "X",
             f"x.reshape({c_in}, {hw}): one column per pixel, rows = input channels "
-            f"(group {group}: rows {first}–{first + c_in_g - 1} outlined)",
+            f"(group {group}: rows {first}–{first + c_in_g - 1})",
             PWG_IMAGE.reshape(c_in, hw),
             role="input",
-            marks={"hot": rows},
+            marks=x_marks,
         ),
         grid(
-            "w",
-            f"W[{out_channel}, :, 0, 0]: {c_in_g} weight(s) of output {out_channel}",
-            weight[out_channel, :, 0, 0],
+            "W",
+            f"W[{out_channel}, c] (W[{out_channel}, :, 0, 0]): the {c_in_g} "
+            + ("weight" if c_in_g == 1 else "weights")
+            + f" of output {out_channel}",
+            weight[out_channel, :, 0, 0][None, :],
             role="kernel",
+            marks={f"g{group}": range(c_in_g)},
+            origin=(out_channel, 0),
         ),
         grid(
             "y",
-            f"output channel {out_channel}, one value per pixel",
+            f"y[{out_channel}, q]: output channel {out_channel}, one value per pixel q",
             y[out_channel][None].reshape(1, hw),
             role="output",
             progressive=True,
+            origin=(out_channel, 0),
         ),
     ]
     # the same sums with the dense block-diagonal matrix: weight index o*C_in + c
     dense = pwg_dense_weights(groups)
+    # Y = D·X in reading order: panels D (0), X (1), Y (2); term: X[c, q] times D[o, c]
     dense_steps = [
-        [(2, p, 0, (first + j) * hw + p, 1, out_channel * c_in + first + j) for j in range(c_in_g)]
-        for p in range(hw)
+        [(2, q, 1, (first + j) * hw + q, 0, out_channel * c_in + first + j) for j in range(c_in_g)]
+        for q in range(hw)
     ]
     zeros = [i for i in range(dense.size) if dense.flat[i] == 0]
+    d_group = np.repeat(np.arange(PWG_C_OUT) // (PWG_C_OUT // groups), c_in)
+    d_marks = {
+        f"g{k}": [i for i in range(dense.size) if dense.flat[i] != 0 and d_group[i] == k]
+        for k in range(groups)
+    }
     dense_panels = [
-        grid("X", f"X ({c_in}×{hw})", PWG_IMAGE.reshape(c_in, hw), role="input"),
         grid(
             "D",
-            f"the layer as a dense {PWG_C_OUT}×{c_in} matrix: {groups} diagonal block(s), "
-            "zeros dotted",
+            f"D: the layer as a dense {PWG_C_OUT}×{c_in} matrix (row o, column c), {groups} "
+            + ("block" if groups == 1 else "diagonal blocks")
+            + ", zeros dotted",
             dense,
             role="kernel",
-            marks={"zero": zeros},
+            marks={"zero": zeros, **d_marks},
+        ),
+        grid(
+            "X",
+            f"X: {c_in}×{hw} (row c, column pixel q)",
+            PWG_IMAGE.reshape(c_in, hw),
+            role="input",
+            marks=x_marks,
         ),
         grid(
             "Y",
@@ -124,12 +143,16 @@ def _build(groups: int, out_channel: int) -> dict:
             y[out_channel].reshape(1, hw),
             role="output",
             progressive=True,
+            origin=(out_channel, 0),
         ),
     ]
     grouped = cost.pointwise_grouped_cost((1, c_in, h, w), PWG_C_OUT, groups, bias=False)
     full = cost.pointwise_cost((1, c_in, h, w), PWG_C_OUT, bias=False)
     return {
-        "legend": {"hot": f"input channels of group {group}", "zero": "zero outside the blocks"},
+        "legend": {
+            "zero": "zero outside the blocks",
+            **{f"g{k}": f"group {k}" for k in range(groups)},
+        },
         "views": [
             view(
                 f"groups={groups}: output channel {out_channel} (group {group}) mixes input "
@@ -140,7 +163,8 @@ def _build(groups: int, out_channel: int) -> dict:
             view("the same numbers as a block-diagonal matrix product", dense_panels, dense_steps),
         ],
         "formula": [
-            "y[o, p] = Σ_{c < C_in/g} W[o, c]·x[g(o)·C_in/g + c, p]   at every pixel p",
+            "y[o, q] = Σ_{c < C_in/g} W[o, c]·x[j(o)·C_in/g + c, q]   at every pixel q,   "
+            "j(o) = ⌊o / (C_out/g)⌋",
             f"MACs per output value = C_in/g = {c_in}/{groups} = {c_in_g}",
             f"MACs = H·W·C_in·C_out/g = {h}·{w}·{c_in}·{PWG_C_OUT}/{groups} = {grouped.macs}"
             f"  (dense 1x1: {full.macs}, {groups}× more)",
@@ -169,14 +193,14 @@ def pwg_figure() -> Figure:
             f"An input of {c_in} channels and {h * w} pixels, drawn as a {c_in}-row table: "
             "each column is one pixel's channel column. A 1x1 convolution with "
             f"{PWG_C_OUT} output channels and g groups computes, at every pixel, each output "
-            "channel as a weighted sum of the input channels of its group only (outlined rows). "
+            "channel as a weighted sum of the input channels of its group only (the rows in its group's colour). "
             "Each step computes the chosen output channel at one pixel, with C_in/g terms. "
             "Below, the same layer is a dense matrix with g diagonal blocks and zeros "
             "elsewhere. The formula lines count the multiply-accumulates: g times fewer than "
             "a dense 1x1 layer."
         ),
         controls=[
-            Control("groups", "groups g", list(PWG_CHOICES), default=1),
+            Control("groups", "groups g", list(PWG_CHOICES), default=1, widget="buttons"),
             Control("out_channel", "output channel", list(range(PWG_C_OUT)), default=6),
         ],
         build=_build,

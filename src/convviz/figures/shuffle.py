@@ -5,16 +5,16 @@ from __future__ import annotations
 import numpy as np
 
 import convviz.shuffle as ops
-from convviz import matrix
-from convviz.figures.engine import Control, Figure, grid, steps_from_triples, view
+from convviz.figures.engine import Control, Figure, grid, view, wiring
+from convviz.groups import connection_matrices, shuffle_matrix
 
 __all__ = [
     "CONNECT_CHANNELS",
     "PERM_CHANNELS",
-    "connection_matrices",
+    "PERM_GROUPS",
+    "SHUFFLE_IMAGE",
     "connectivity_figure",
     "permutation_figure",
-    "shuffle_matrix",
 ]
 
 CHAPTER = "11-shuffled-grouped-convolution"
@@ -22,6 +22,13 @@ TITLE = "Shuffled grouped convolution"
 
 #: Channels of the permutation figure (every divisor is a group count).
 PERM_CHANNELS = 12
+
+#: Group counts of the permutation figure: the divisors of 12 with a colour per group
+#: (12 groups of one channel change nothing, like 1 group).
+PERM_GROUPS = [1, 2, 3, 4, 6]
+
+#: The input drawn as a block: 12 channels of 2x2 small integers.
+SHUFFLE_IMAGE = np.random.default_rng(11).integers(0, 9, size=(PERM_CHANNELS, 2, 2)).astype(float)
 
 #: Channels of the connectivity figure.
 CONNECT_CHANNELS = 8
@@ -31,107 +38,107 @@ def _divisors(n: int) -> list[int]:
     return [d for d in range(1, n + 1) if n % d == 0]
 
 
-def shuffle_matrix(channels: int, groups: int) -> np.ndarray:
-    """The permutation matrix ``P`` with ``P @ v == channel_shuffle(v, groups)``.
-
-    Parameters
-    ----------
-    channels, groups : int
-        ``C`` and ``g`` (``g`` divides ``C``).
-
-    Returns
-    -------
-    ndarray, shape (C, C)
-        ``P[c, src] = 1`` where output channel ``c`` takes input channel ``src``:
-        ``channel_shuffle`` applied to the identity, one column per input channel.
-    """
-    eye = np.eye(channels)[None, :, :]  # (N=1, C, C): channel axis first
-    return ops.channel_shuffle(eye, groups)[0]
-
-
-def connection_matrices(channels: int, groups: int) -> dict[str, np.ndarray]:
-    """Channel connections of one grouped layer, of the shuffle, and of two layers.
-
-    Parameters
-    ----------
-    channels, groups : int
-        ``C`` and ``g``.
-
-    Returns
-    -------
-    dict of str to ndarray, each shape (C, C)
-        ``"layer"``: the 0/1 matrix of a grouped 1x1 convolution with all weights 1
-        (``cv.conv_matrix``, block diagonal); ``"shuffle"``: ``P``; ``"shuffled"``:
-        ``P @ layer``; ``"plain2"``: ``layer @ layer`` and ``"shuffled2"``:
-        ``layer @ P @ layer``, whose entry ``[o, i]`` counts the paths from input
-        channel ``i`` to output channel ``o``.
-    """
-    ones = np.ones((channels, channels // groups, 1, 1))
-    layer = matrix.conv_matrix((channels, 1, 1), ones, groups=groups, dense=True)
-    p = shuffle_matrix(channels, groups)
+def _group_marks(groups_of: np.ndarray) -> dict[str, list[int]]:
+    """Marks ``gK`` (group colour K) for the flat cells of a panel, from each cell's group."""
+    flat = np.asarray(groups_of).ravel()
     return {
-        "layer": layer,
-        "shuffle": p,
-        "shuffled": p @ layer,
-        "plain2": layer @ layer,
-        "shuffled2": layer @ p @ layer,
+        f"g{k}": np.flatnonzero(flat == k).tolist() for k in np.unique(flat).astype(int) if k >= 0
     }
+
+
+def _legend(groups: int) -> dict[str, str]:
+    return {f"g{k}": f"group {k}" for k in range(groups)}
 
 
 def _perm_build(groups: int) -> dict:
     c = PERM_CHANNELS
     n = c // groups
-    index = np.arange(c, dtype=float)
-    group_of = index // n
-    shuffled = ops.channel_shuffle(index[None, :, None], groups)[0, :, 0]
-    shuffled_group = ops.channel_shuffle(group_of[None, :, None], groups)[0, :, 0]
-    p = shuffle_matrix(c, groups)
-    # P as triples: output channel r takes input channel src times the weight 1; in the
-    # (g, n) grid, channel src sits at flat cell src, so step c reads cell (c mod g)·n + c // g
-    rows, cols = np.nonzero(p)
-    triples = np.stack([rows, cols, np.zeros_like(rows)], 1)
-    steps_index = steps_from_triples(triples, out=(3, 0), inp=(1, 0), ker=(2, 0))
-    steps_group = steps_from_triples(triples, out=(2, 0), inp=(0, 0), ker=(1, 0))
-    one = np.ones(1)
-    index_panels = [
-        grid("x", f"input channels 0–{c - 1}", index, role="input", index=True),
-        grid(
-            "G", f"x.view({groups}, {n}): row r = group r", index.reshape(groups, n), role="input"
-        ),
-        grid("p", "weight 1 (a permutation)", one, role="kernel", index=False),
-        grid(
-            "y", "shuffled: .transpose(0, 1).flatten()", shuffled, role="output", progressive=True
-        ),
-    ]
-    group_panels = [
-        grid("gin", "group of each input channel", group_of, role="input"),
-        grid("p", "weight 1", one, role="kernel", index=False),
-        grid(
-            "gout",
-            "group of each shuffled channel",
-            shuffled_group,
-            role="output",
-            progressive=True,
-        ),
-    ]
-    grid_t = index.reshape(groups, n).T
-    transposed = grid("T", f"transposed: ({n}, {groups})", grid_t, role="other")
-    return {
-        "views": [
-            view("channel indices: reshape (g, n), transpose, flatten", index_panels, steps_index),
-            view(
-                "the same permutation seen as groups: every run of g channels holds one "
-                "channel of each group",
-                group_panels,
-                steps_group,
+    channel = np.arange(c)
+    group_of = channel // n
+    order = shuffle_matrix(c, groups).argmax(axis=1)  # position q takes input channel order[q]
+    wire = wiring(
+        "y",
+        "channel shuffle as ShuffleNet draws it: each wire takes one channel to its new place",
+        [
+            (f"output channels of grouped layer 1 ({groups} groups of n = {n})", group_of, channel),
+            (
+                f"input channels of grouped layer 2 (its {groups} groups outlined)",
+                group_of[order],
+                order,
             ),
-            view("the transposed grid, read row by row, is the output order", [transposed], []),
+        ],
+        [[(int(order[q]), q, int(group_of[order[q]])) for q in range(c)]],
+        value_row=1,
+        boxes={
+            0: [(k * n, (k + 1) * n) for k in range(groups)],
+            1: [(k * n, (k + 1) * n) for k in range(groups)],
+        },
+    )
+    as_text = np.vectorize(str)
+    grid_gn = channel.reshape(groups, n)
+    steps3 = [
+        grid(
+            "A",
+            f"1. reshape to (g, n) = ({groups}, {n}): row = group",
+            as_text(grid_gn),
+            marks=_group_marks(grid_gn // n),
+        ),
+        grid(
+            "B",
+            f"2. transpose to (n, g) = ({n}, {groups})",
+            as_text(grid_gn.T),
+            marks=_group_marks(grid_gn.T // n),
+        ),
+        grid(
+            "y",
+            "3. flatten: the shuffled order",
+            as_text(order),
+            marks=_group_marks(group_of[order]),
+        ),
+    ]
+    h, w = SHUFFLE_IMAGE.shape[1:]
+    shuffled = ops.channel_shuffle(SHUFFLE_IMAGE[None], groups)[0]
+    blocks = [
+        grid(
+            f"x{ch}",
+            f"x[{ch}]",
+            SHUFFLE_IMAGE[ch],
+            role="input",
+            index=False,
+            marks=_group_marks(np.full(h * w, group_of[ch])),
+        )
+        for ch in range(c)
+    ] + [
+        grid(
+            f"y{q}",
+            f"y[{q}] = x[{order[q]}]",
+            shuffled[q],
+            role="output",
+            index=False,
+            marks=_group_marks(np.full(h * w, group_of[order[q]])),
+        )
+        for q in range(c)
+    ]
+    return {
+        "legend": _legend(groups),
+        "views": [
+            view("the wiring", [wire], []),
+            view("the same permutation in three moves: reshape, transpose, flatten", steps3, []),
+            view(
+                f"whole channels move: an input x of {c}×{h}×{w} and its shuffle y",
+                blocks,
+                [],
+                volumes=[
+                    (f"input x, {c}×{h}×{w}", range(c)),
+                    (f"y = channel_shuffle(x, {groups})", range(c, 2 * c)),
+                ],
+            ),
         ],
         "formula": [
-            f"C = {c} channels, g = {groups} groups of n = C/g = {n}",
-            "y[c] = x[(c mod g)·n + c // g]",
-            f"order: {shuffled.astype(int).tolist()}",
-            "inverse: channel_shuffle(y, n) (transpose back)",
+            f"C = {c} channels, g = {groups} groups of n = C/g = {n} channels",
+            "channel q of y is channel π(q) = (q mod g)·n + ⌊q / g⌋ of x",
+            f"π = ({', '.join(str(int(v)) for v in order)})",
+            f"undone by a shuffle with n = {n} groups",
         ],
         "code": (
             f"x.view(N, {groups}, {n}, H, W).transpose(1, 2).reshape(N, {c}, H, W)\n"
@@ -141,55 +148,104 @@ def _perm_build(groups: int) -> dict:
 
 
 def permutation_figure() -> Figure:
-    """Channel shuffle as reshape, transpose, flatten: the permutation for each group count.
+    """Channel shuffle as wires, as reshape-transpose-flatten, and as blocks of channels.
 
     Returns
     -------
     Figure
-        Control: the number of groups (every divisor of 12).
+        Control: the number of groups (the divisors of 12 up to 6).
     """
     c = PERM_CHANNELS
     return Figure(
         id="shuffle-permutation",
         title="Channel shuffle: reshape to (g, n), transpose, flatten",
         description=(
-            f"{c} channels, numbered 0 to {c - 1}, are split into g groups of n = {c}/g "
-            "consecutive channels. The shuffle writes them into a g-by-n grid (one row per "
-            "group), transposes it and reads it out row by row. Each step fills one output "
-            "position and highlights the grid cell it comes from: output c takes input "
-            "(c mod g)·n + c // g. The second row shows the group of every channel before "
-            "and after: after the shuffle, each run of g consecutive channels holds one "
-            "channel from every group. With g = 1 or g = 12 the shuffle changes nothing."
+            f"{c} channels, numbered 0 to {c - 1}, come out of a grouped layer in g groups of "
+            f"n = {c}/g consecutive channels, each group in its own colour. First view: the "
+            "wiring diagram of ShuffleNet's Figure 1, one line from each channel to its new "
+            "position; the outlined runs of n positions are the groups of the next grouped "
+            "layer, and each holds channels of every colour. Second view: the same order made "
+            "by writing the channels into a g-by-n grid (one row per group), transposing it "
+            "and reading it out row by row. Third view: the input as a block of channels and "
+            "its shuffle, drawn flat or in 3D; whole channels move, no value changes. "
+            "With one group the shuffle changes nothing."
         ),
-        controls=[Control("groups", "groups g", _divisors(c), default=2)],
+        controls=[Control("groups", "groups g", PERM_GROUPS, default=2, widget="buttons")],
         build=_perm_build,
     )
 
 
-def _matrix_view(
-    title: str,
-    first: np.ndarray,
-    second: np.ndarray,
-    names: tuple[str, str],
-    labels: tuple[str, str],
-) -> dict:
-    c = first.shape[0]
-    total = second @ first
-    # entry [o, i] = Σ_j second[o, j]·first[j, i]: one step per reachable pair, one term per path
-    triples = [
-        (o * c + i, j * c + i, o * c + j)
+def _matrix_view(title: str, left: np.ndarray, right: np.ndarray, names, labels, n: int) -> dict:
+    """R = left · right in reading order, one step per entry of R, one term per path."""
+    c = left.shape[0]
+    total = left @ right
+    # R[o, i] = Σ_j left[o, j]·right[j, i]: the terms of one entry are its paths through j
+    steps = [
+        [(2, o * c + i, 0, o * c + j, 1, j * c + i) for j in range(c) if left[o, j] and right[j, i]]
         for o in range(c)
         for i in range(c)
-        for j in range(c)
-        if second[o, j] and first[j, i]
     ]
-    steps = steps_from_triples(np.array(triples), out=(2, 0), inp=(0, 0), ker=(1, 0))
+    steps = [t for t in steps if t]
+    col_group = np.broadcast_to(np.arange(c) // n, (c, c))  # colour of the input channel i
     panels = [
-        grid(names[0], labels[0], first, role="input"),
-        grid(names[1], labels[1], second, role="kernel"),
-        grid("R", "R = paths from input i (column) to output o (row)", total, role="output"),
+        grid(
+            names[0],
+            labels[0],
+            left,
+            role="input",
+            marks=_group_marks(np.where(left > 0, np.arange(c)[:, None] // n, -1)),
+        ),
+        grid(
+            names[1],
+            labels[1],
+            right,
+            role="kernel",
+            marks=_group_marks(np.where(right > 0, col_group, -1)),
+        ),
+        grid(
+            "R",
+            f"R = {names[0]}·{names[1]}: paths from input i (column) to output o (row)",
+            total,
+            role="output",
+            marks=_group_marks(np.where(total > 0, col_group, -1)),
+        ),
     ]
     return view(title, panels, steps)
+
+
+def _stack_wiring(c: int, groups: int, shuffle: bool, follow: int) -> dict:
+    """Two grouped layers (and the shuffle) as wires; the paths into output ``follow`` bold."""
+    n = c // groups
+    ch = np.arange(c)
+    layer = [(i, o, i // n) for o in range(c) for i in range(c) if i // n == o // n]
+    order = shuffle_matrix(c, groups).argmax(axis=1)
+    colour = ch // n  # a channel's colour: the group of layer 1 it comes out of
+    rows = [("input x", colour, ch), ("after grouped layer 1", colour, ch)]
+    links = [layer]
+    if shuffle:
+        rows.append(("after the shuffle", colour[order], order))
+        links.append([(int(order[q]), q, int(colour[order[q]])) for q in range(c)])
+    rows.append((f"after grouped layer 2 (output {follow} circled)", ch // n, ch))
+    links.append([(j, o, int(rows[-2][1][j])) for j, o, _ in layer])
+    # trace back from the output: the dots and links on a path into it
+    hot_dots, hot_links = {(len(rows) - 1, follow)}, set()
+    for gap in range(len(links) - 1, -1, -1):
+        for li, (a, b, _g) in enumerate(links[gap]):
+            if (gap + 1, b) in hot_dots:
+                hot_links.add((gap, li))
+                hot_dots.add((gap, a))
+    boxes = {r: [(k * n, (k + 1) * n) for k in range(groups)] for r in range(len(rows))}
+    title = "with a shuffle between the layers" if shuffle else "no shuffle"
+    return wiring(
+        f"{'S' if shuffle else 'N'}w",
+        title,
+        rows,
+        links,
+        value_row=len(rows) - 1,
+        boxes=boxes,
+        hot_dots=sorted(hot_dots),
+        hot_links=sorted(hot_links),
+    )
 
 
 def _connect_build(groups: int) -> dict:
@@ -199,24 +255,40 @@ def _connect_build(groups: int) -> dict:
     shuffled_reach = int(np.count_nonzero(m["shuffled2"][0]))
     n = c // groups
     return {
+        "legend": _legend(groups),
         "views": [
-            _matrix_view(
-                "two grouped layers, no shuffle: R = M·M",
-                m["layer"],
-                m["layer"],
-                ("A", "M"),
-                ("layer 1: A = M (block diagonal)", "layer 2: M"),
+            view(
+                "which input reaches which output: two grouped layers, bold = the paths into "
+                "output 0",
+                [_stack_wiring(c, groups, False, 0), _stack_wiring(c, groups, True, 0)],
+                [],
             ),
             _matrix_view(
-                "two grouped layers with a shuffle between: R = M·(P·M)",
-                m["shuffled"],
+                "no shuffle, as matrices: R = M·M",
                 m["layer"],
-                ("S", "M"),
-                ("layer 1 then shuffle: S = P·M", "layer 2: M"),
+                m["layer"],
+                ("M", "M"),
+                (
+                    "layer 2: M (row o reads column j)",
+                    "layer 1: M (row j reads column i)",
+                ),
+                n,
+            ),
+            _matrix_view(
+                "shuffle between, as matrices: R = M·S with S = P·M",
+                m["layer"],
+                m["shuffled"],
+                ("M", "S"),
+                (
+                    "layer 2: M (row o reads column j)",
+                    "layer 1 then the shuffle: S = P·M (row j, column i)",
+                ),
+                n,
             ),
         ],
         "formula": [
-            f"C = {c}, g = {groups}: M[o, i] = 1 if output o of a grouped 1x1 layer reads input i",
+            f"C = {c}, g = {groups}: M[o, i] = 1 if output o of a grouped 1x1 layer reads "
+            "input i; P[q, π(q)] = 1 is the shuffle",
             f"without shuffle: output 0 depends on {plain_reach} of {c} input channels "
             "(its own group only)",
             f"with shuffle: output 0 depends on {shuffled_reach} of {c} input channels"
@@ -249,16 +321,18 @@ def connectivity_figure() -> Figure:
         id="shuffle-connectivity",
         title="Without a shuffle, stacked grouped convolutions never mix their groups",
         description=(
-            f"Two grouped 1x1 convolutions on {c} channels, each drawn as its {c}-by-{c} "
-            "connection matrix M (1 where an output channel reads an input channel; block "
-            "diagonal with g blocks). Multiplying the matrices counts the paths from every "
-            "input channel (column) to every output channel (row). Top: without a shuffle "
-            "the product keeps the block-diagonal shape, so each output depends on its own "
-            "group only. Bottom: with a channel shuffle between the layers the product is "
-            "full when each group has at least g channels: every output sees every group. "
-            "Each step computes one entry of the product as a sum over the middle channels."
+            f"Two grouped 1x1 convolutions on {c} channels, drawn first as wires: a row of "
+            "channel dots per stage, each dot in the colour of the group it came from, a line "
+            "wherever a channel feeds another, and the paths into output 0 in bold. Without a "
+            "shuffle the bold paths stay inside one group; with a channel shuffle between the "
+            "layers they fan out to every group when each group has at least g channels. "
+            f"Below, the same as {c}-by-{c} matrices in reading order, R = M·M and "
+            "R = M·(P·M): M has a 1 where an output channel reads an input channel (g "
+            "diagonal blocks), P is the shuffle, and entry R[o, i] counts the paths from "
+            "input i to output o. Each step computes one entry as a sum over the middle "
+            "channels j."
         ),
-        controls=[Control("groups", "groups g", _divisors(c), default=1)],
+        controls=[Control("groups", "groups g", _divisors(c), default=1, widget="buttons")],
         build=_connect_build,
     )
 

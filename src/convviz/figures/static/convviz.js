@@ -369,7 +369,7 @@
    *   {label, panels: [pi], along: "depth"}      one panel whose columns lie along depth
    *                                              (a 1×1×C kernel, or C_out of them stacked);
    *   groups: [g per slice]                      the top edge of each slice in its group's
-   *                                              colour (cv-group-<g mod 6>), in every block.
+   *                                              colour (cv-group-<g mod 8>), in every block.
    * The base layer (cells, fills, labels) is built when the frame or the angle changes; a
    * step only rewrites each block's ring layer and the cells it reveals (O(terms)). Every
    * 3D cell carries data-k="panel:cell", the same cell as the slice view's, so hovering it
@@ -409,8 +409,8 @@
     return { cells: cells, cols: cols, rows: rows, depth: block.panels.length, thin: false, widths: widths };
   }
 
-  /** Colours of groups (CSS classes cv-group-0 ... cv-group-5; group n takes n mod 6). */
-  var GROUP_COLOURS = 6;
+  /** Colours of groups (CSS classes cv-group-0 ... cv-group-7; group n takes n mod 8). */
+  var GROUP_COLOURS = 8;
 
   /** The key's line for group colours, if a view of the frame colours its slices by group. */
   function groupKeyHTML(f) {
@@ -635,6 +635,9 @@
     if (seen.drop) item("cv-cell cv-drop", cellRect + '<line class="cv-strike" x1="2" y1="14" x2="14" y2="2"></line>', legend.drop || MARK_TEXT.drop);
     if (seen.hot) item("cv-cell cv-hot", cellRect, legend.hot || MARK_TEXT.hot);
     if (seen.pending) item("cv-cell cv-pending", cellRect, "not computed yet");
+    Object.keys(legend).forEach(function (k) {  // marks of the figure's own, e.g. group colours g0..g7
+      if (!(k in MARK_TEXT)) item("cv-cell cv-" + k, '<rect class="cv-bg cv-v0" x="1" y="1" width="14" height="14"></rect>', legend[k]);
+    });
     return items.join("") + groupKeyHTML(f);
   }
 
@@ -851,7 +854,10 @@
       var wrap = el("label", { "class": "cv-control", "for": id });
       wrap.appendChild(el("span", { "class": "cv-control-label" }, c.label + " "));
       var input;
-      if (c.kind === "range") {
+      if (c.kind === "buttons") {
+        input = segmented(c, ci, id, state, choose);
+        wrap.appendChild(input);
+      } else if (c.kind === "range") {
         input = el("input", { type: "range", min: 0, max: c.options.length - 1, step: 1, value: state.sel[ci], id: id,
           "class": "cv-setting", "data-control": c.name, "aria-valuetext": c.options[state.sel[ci]] });
         var shown = el("output", { "for": id, "class": "cv-value" }, c.options[state.sel[ci]]);
@@ -1258,6 +1264,86 @@
       }, state.speed);
     }
     return container;
+  }
+
+  /* ------------------------------------------- group wiring panels and segmented controls
+   * Panel kind "wiring" (convviz.figures.engine.wiring): rows of channels drawn as dots, each
+   * filled with its group's colour (CSS classes cv-g0..cv-g7), and the links between one row and
+   * the next (a grouped layer's connections, a channel shuffle's crossing wires), as ShuffleNet's
+   * Figure 1 draws them. Python computes every row, colour and link; this only places them.
+   *   p.wiring = {rows: [{label, groups: [group per dot], text: [str per dot], boxes: [[first, stop]]}],
+   *               links: [[[from, to, group], ...] per pair of rows], hot: {dots: [[row, dot]],
+   *               links: [[gap, link]]}, value_row: the row whose dots carry p.values}
+   * Control kind "buttons": a segmented control (radio buttons) for a few short options. */
+  function wiringHTML(p) {
+    var w = p.wiring, n = Math.max.apply(null, w.rows.map(function (r) { return r.groups.length; }));
+    var step = Math.max(22, Math.min(34, Math.floor(320 / n))), rad = Math.min(12, step / 2 - 3), left = 8, top = 20, gap = 80;
+    var width = left * 2 + n * step, height = top + (w.rows.length - 1) * gap + 2 * rad + 6;
+    var X = function (i) { return left + i * step + step / 2; }, Y = function (r) { return top + r * gap + rad; };
+    var hot = {}, hotLink = {};
+    ((w.hot || {}).dots || []).forEach(function (d) { hot[d[0] + ":" + d[1]] = true; });
+    ((w.hot || {}).links || []).forEach(function (d) { hotLink[d[0] + ":" + d[1]] = true; });
+    var anyHot = ((w.hot || {}).links || []).length > 0;
+    var out = ['<svg xmlns="' + SVGNS + '" class="cv-grid cv-wiring" viewBox="0 0 ' + width + " " + height +
+      '" width="' + width + '" height="' + height + '" role="img" aria-label="' + esc(p.label) + '">'];
+    w.links.forEach(function (links, r) {
+      var y0 = Y(r) + rad, y1 = Y(r + 1) - rad, ym = (y0 + y1) / 2;
+      out.push('<g class="cv-w-links' + (anyHot ? " cv-w-faint" : "") + '">');
+      var bold = [];  // the traced links last, on top of the others
+      links.forEach(function (l, li) {
+        var on = hotLink[r + ":" + li];
+        (on ? bold : out).push('<path class="cv-w-link cv-g' + l[2] + (on ? " cv-w-hot" : "") + '" d="M' + X(l[0]) + " " + y0 + "C" +
+          X(l[0]) + " " + ym + " " + X(l[1]) + " " + ym + " " + X(l[1]) + " " + y1 + '"></path>');
+      });
+      out.push(bold.join(""));
+      out.push("</g>");
+    });
+    w.rows.forEach(function (row, r) {
+      var y = Y(r);
+      out.push('<text class="cv-w-label" x="' + left + '" y="' + (y - rad - 5) + '">' + esc(row.label) + "</text>");
+      (row.boxes || []).forEach(function (b) {
+        out.push('<rect class="cv-w-box" x="' + (X(b[0]) - rad - 2) + '" y="' + (y - rad - 2) + '" width="' +
+          ((b[1] - b[0] - 1) * step + 2 * rad + 4) + '" height="' + (2 * rad + 4) + '" rx="' + (rad + 2) + '"></rect>');
+      });
+      row.groups.forEach(function (grp, i) {
+        var value = r === w.value_row ? ' class="cv-cell" data-cell="' + i + '" data-value="' + esc(String(p.values[i])) + '"' : "";
+        out.push("<g" + value + '><circle class="cv-w-node cv-g' + grp + (hot[r + ":" + i] ? " cv-w-hot" : "") + '" cx="' + X(i) +
+          '" cy="' + y + '" r="' + rad + '"></circle><text class="cv-w-node-text" x="' + X(i) + '" y="' + (y + 4) +
+          '" text-anchor="middle">' + esc(row.text[i]) + "</text></g>");
+      });
+    });
+    out.push("</svg>");
+    return out.join("");
+  }
+
+  (root.convvizPanels = root.convvizPanels || {}).wiring = { html: wiringHTML, draw: function () {} };
+
+  /** A segmented control: one button per option, the chosen one pressed; arrows move the choice. */
+  function segmented(c, ci, id, state, choose) {
+    var box = el("div", { "class": "cv-seg", role: "radiogroup", id: id, "data-control": c.name, "aria-label": c.label });
+    var pick = function (oi) { choose(ci, oi); box.cvSync(); };
+    c.options.forEach(function (o, oi) {
+      var b = el("button", { type: "button", "class": "cv-btn", role: "radio", "data-option": oi }, o);
+      b.addEventListener("click", function () { pick(oi); });
+      box.appendChild(b);
+    });
+    box.addEventListener("keydown", function (e) {
+      var d = e.key === "ArrowRight" || e.key === "ArrowDown" ? 1 : e.key === "ArrowLeft" || e.key === "ArrowUp" ? -1 : 0;
+      if (!d) return;
+      e.preventDefault();
+      e.stopPropagation();
+      var oi = Math.max(0, Math.min(c.options.length - 1, state.sel[ci] + d));
+      pick(oi);
+      box.children[oi].focus();
+    });
+    box.cvSync = function () {
+      Array.prototype.forEach.call(box.children, function (b, oi) {
+        var on = oi === state.sel[ci];
+        b.setAttribute("aria-checked", String(on));
+        b.tabIndex = on ? 0 : -1;
+      });
+    };
+    return box;
   }
 
   function mountAll() {
