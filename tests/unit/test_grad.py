@@ -178,10 +178,14 @@ def test_weight_on_tiny_images_matches_torch_and_the_loop(nd, x_shape, w_shape, 
         ((2, 20, 9, 9), (16, 20, 3, 3), {"padding": "same", "stride": 1, "dilation": 1}),
     ],
 )
-def test_weight_by_winograd_matches_torch_and_the_loop(x_shape, w_shape, kwargs, dtype):
-    """3x3 at stride 1 with C_in/g x C_out/g >= 256 products takes Winograd's F(3, 2)."""
+def test_weight_by_winograd_matches_torch_and_the_loop(
+    x_shape, w_shape, kwargs, dtype, monkeypatch
+):
+    """On one thread, 3x3 at stride 1 with C_in/g x C_out/g >= 256 products takes
+    Winograd's F(3, 2)."""
     from convviz import _fast
 
+    monkeypatch.setattr(_fast, "threads", lambda: 1)
     groups = kwargs.get("groups", 1)
     method = _fast.choose_weight(x_shape, w_shape, (1, 1), (1, 1), groups, dtype)
     assert method == "winograd"
@@ -240,10 +244,13 @@ def test_winograd_formulation_equals_the_correlation(case):
     np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-12)
 
 
-def test_weight_methods_are_named():
+def test_weight_methods_are_named(monkeypatch):
     """The dispatcher's rule for the weight gradient, case by case."""
     from convviz import _fast
 
+    monkeypatch.setattr(_fast, "threads", lambda: 2)
+    assert _fast.choose_weight((8, 64, 56, 56), (64, 64, 3, 3), (1, 1), (1, 1), 1, "f4") == "im2col"
+    monkeypatch.setattr(_fast, "threads", lambda: 1)
     vgg = ((8, 64, 56, 56), (64, 64, 3, 3))
     assert _fast.choose_weight(*vgg, (1, 1), (1, 1), 1, "float32") == "winograd"
     assert _fast.choose_weight(*vgg, (1, 1), (1, 1), 1, "float64") == "winograd"
