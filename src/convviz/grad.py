@@ -20,7 +20,9 @@ rule sends each term of that sum back to the two factors it multiplies:
 * bias: ``dL/db[o] = sum_(n, r) gy[n, o, r]``.
 
 The ``*_loop`` functions run those sums one multiply-add at a time; the others use a
-transposed convolution (input) and one matrix product per group (weight).
+transposed convolution (input) and one matrix product per group (weight; the faster
+formulations of :mod:`convviz._fast` for tiny images and for 3x3 kernels at stride 1,
+named by ``_fast.choose_weight``).
 
 References
 ----------
@@ -269,10 +271,11 @@ def _weight_fast(op, nd, x, weight_size, grad_output, stride, padding, dilation,
     )
     if x.shape[0] == 0:  # no sample: the gradient of the weight is zero
         return np.zeros(weight_size, dtype=np.result_type(x.dtype, gy.dtype))
-    tiny = _fast._tiny(x.shape[2:], 4 * weight_size[0] // groups)
-    if tiny and x.shape[0] and x.dtype in _fast.GEMM_KINDS:
-        # tiny images: the columns as one product with a 0/1 matrix (convviz._fast)
+    method = _fast.choose_weight(x.shape, weight_size, s, d, groups, x.dtype)
+    if method == "selection":  # tiny images: the columns as one product with a 0/1 matrix
         return _fast.weight_selection(x, weight_size, gy, s, d, groups, pairs)
+    if method == "winograd":  # 3x3 at stride 1: the same sums with 16 products instead of 36
+        return _fast.weight_winograd(x, weight_size, gy, groups, pairs)
     x = _zero_padded(x, pairs, "padded_input")
     c_out, c_per_group, *kernel = weight_size
     n_batch, c_in = x.shape[:2]

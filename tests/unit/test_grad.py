@@ -168,6 +168,104 @@ def test_weight_on_tiny_images_matches_torch_and_the_loop(nd, x_shape, w_shape, 
         np.testing.assert_allclose(ours, loop, rtol=1e-12, atol=1e-12)
 
 
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize(
+    ("x_shape", "w_shape", "kwargs"),
+    [
+        ((2, 16, 9, 10), (16, 16, 3, 3), {"padding": 1}),
+        ((3, 32, 7, 12), (32, 16, 3, 3), {"padding": (2, 0), "groups": 2}),  # odd outputs
+        ((1, 16, 11, 9), (24, 16, 3, 3), {"padding": "valid"}),
+        ((2, 20, 9, 9), (16, 20, 3, 3), {"padding": "same", "stride": 1, "dilation": 1}),
+    ],
+)
+def test_weight_by_winograd_matches_torch_and_the_loop(
+    x_shape, w_shape, kwargs, dtype, monkeypatch
+):
+    """On one thread, 3x3 at stride 1 with C_in/g x C_out/g >= 256 products takes
+    Winograd's F(3, 2)."""
+    from convviz import _fast
+
+    monkeypatch.setattr(_fast, "threads", lambda: 1)
+    groups = kwargs.get("groups", 1)
+    method = _fast.choose_weight(x_shape, w_shape, (1, 1), (1, 1), groups, dtype)
+    assert method == "winograd"
+    rng = np.random.default_rng(sum(x_shape))
+    x = rng.standard_normal(x_shape).astype(dtype)
+    padding = {"same": 1, "valid": 0}.get(kwargs["padding"], kwargs["padding"])
+    y = F.conv2d(torch.from_numpy(x), torch.zeros(w_shape, dtype=getattr(torch, dtype)),
+                 padding=padding, groups=groups)  # fmt: skip
+    gy = rng.standard_normal(tuple(y.shape)).astype(dtype)
+    ours = G.conv2d_weight(x, w_shape, gy, **kwargs)
+    assert ours.dtype == x.dtype and ours.shape == w_shape
+    theirs = torch.nn.grad.conv2d_weight(
+        torch.from_numpy(x).double(), w_shape, torch.from_numpy(gy).double(),
+        padding=padding, groups=groups,
+    ).numpy()  # fmt: skip
+    scale = np.abs(theirs).max()
+    tol = 1e-5 if dtype == "float32" else 1e-13
+    np.testing.assert_allclose(ours / scale, theirs / scale, rtol=0, atol=tol)
+    if dtype == "float64" and x_shape[0] == 1:
+        loop = G.conv2d_weight_loop(x, w_shape, gy, **kwargs)
+        np.testing.assert_allclose(ours, loop, rtol=1e-12, atol=1e-12)
+
+
+@st.composite
+def winograd_cases(draw):
+    """Any 3x3 stride-1 convolution, small: shapes, padding per side, groups, chunk size."""
+    groups = draw(st.integers(1, 2))
+    c_in, c_out = groups * draw(st.integers(1, 3)), groups * draw(st.integers(1, 3))
+    pads = [(draw(st.integers(0, 3)), draw(st.integers(0, 3))) for _ in range(2)]
+    size = [draw(st.integers(max(1, 3 - sum(p)), 9)) for p in pads]
+    return dict(
+        x_shape=(draw(st.integers(1, 3)), c_in, *size),
+        w_shape=(c_out, c_in // groups, 3, 3),
+        groups=groups,
+        pads=tuple(pads),
+        cells=draw(st.sampled_from([1, 100, 1000, None])),
+        seed=draw(st.integers(0, 2**16)),
+    )
+
+
+@settings(max_examples=40, deadline=None)
+@given(winograd_cases())
+def test_winograd_formulation_equals_the_correlation(case):
+    """_fast.weight_winograd on its own, whatever the dispatcher picks: uneven padding
+    (torch has none; the loop's sum is the reference), odd sizes, chunks of images."""
+    from convviz import _fast
+
+    rng = np.random.default_rng(case["seed"])
+    x = rng.uniform(-1, 1, case["x_shape"])
+    pads = case["pads"]
+    out = [i + left + right - 2 for i, (left, right) in zip(x.shape[2:], pads, strict=True)]
+    gy = rng.uniform(-1, 1, (x.shape[0], case["w_shape"][0], *out))
+    padded = np.pad(x, [(0, 0), (0, 0), *pads])
+    want = G.conv2d_weight_loop(padded, case["w_shape"], gy, groups=case["groups"])
+    got = _fast.weight_winograd(x, case["w_shape"], gy, case["groups"], pads, case["cells"])
+    np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-12)
+
+
+def test_weight_methods_are_named(monkeypatch):
+    """The dispatcher's rule for the weight gradient, case by case."""
+    from convviz import _fast
+
+    monkeypatch.setattr(_fast, "threads", lambda: 2)
+    assert _fast.choose_weight((8, 64, 56, 56), (64, 64, 3, 3), (1, 1), (1, 1), 1, "f4") == "im2col"
+    monkeypatch.setattr(_fast, "threads", lambda: 1)
+    vgg = ((8, 64, 56, 56), (64, 64, 3, 3))
+    assert _fast.choose_weight(*vgg, (1, 1), (1, 1), 1, "float32") == "winograd"
+    assert _fast.choose_weight(*vgg, (1, 1), (1, 1), 1, "float64") == "winograd"
+    assert _fast.choose_weight(*vgg, (2, 2), (1, 1), 1, "float32") == "im2col"
+    assert _fast.choose_weight(*vgg, (1, 1), (2, 1), 1, "float32") == "im2col"
+    assert _fast.choose_weight(*vgg, (1, 1), (1, 1), 1, "float16") == "im2col"
+    assert _fast.choose_weight((0, 64, 56, 56), vgg[1], (1, 1), (1, 1), 1, "float32") == "im2col"
+    assert _fast.choose_weight(vgg[0], (64, 64, 5, 5), (1, 1), (1, 1), 1, "float32") == "im2col"
+    few = ((8, 8, 56, 56), (8, 8, 3, 3))  # 64 products: the transforms would cost more
+    assert _fast.choose_weight(*few, (1, 1), (1, 1), 1, "float32") == "im2col"
+    tiny = ((32, 16, 8, 8), (32, 16, 3, 3))  # chapter 15's second layer
+    assert _fast.choose_weight(*tiny, (1, 1), (1, 1), 1, "float32") == "selection"
+    assert set(_fast.WEIGHT_METHODS) == {"im2col", "selection", "winograd"}
+
+
 def test_unread_cells_get_zero():
     """Stride 3, kernel 2: every third input cell is read by no window; its gradient is 0."""
     rng = np.random.default_rng(0)
