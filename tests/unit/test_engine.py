@@ -14,7 +14,9 @@ from convviz.figures.engine import (
     Control,
     Figure,
     Term,
+    aligned_panel,
     check_frame,
+    footprint_panel,
     grid,
     steps_from_triples,
     steps_on_grid,
@@ -139,6 +141,36 @@ def test_view_volumes_name_panels_that_exist():
     assert v["volumes"] == [{"label": "block", "panels": [0, 1]}]
     with pytest.raises(ValueError, match="must be indices of the 2 panels"):
         view("v", panels, [], volumes=[("block", [0, 2])])
+
+
+def test_view_breaks_name_panels_that_exist():
+    panels = [grid("x", "x", np.ones(3)), grid("w", "w", np.ones(2)), grid("y", "y", np.ones(2))]
+    assert view("v", panels, [], breaks=[2, 1])["breaks"] == [1, 2]
+    assert "breaks" not in view("v", panels, [])
+    for bad in ([0], [3]):  # a break before the first panel, or past the last
+        with pytest.raises(ValueError, match="breaks="):
+            view("v", panels, [], breaks=bad)
+
+
+def test_drawn_panels_have_no_cells_and_pass_check_frame():
+    x, w, y = np.array([1.0, 2.0, 3.0]), np.array([1.0, -1.0]), np.array([-1.0, -1.0])
+    panels = [
+        grid("x", "x", x, role="input"),
+        aligned_panel("under x", input=0, kernel=2, output=3),
+        grid("w", "w", w, role="kernel"),
+        grid("y", "y", y, role="output"),
+        footprint_panel(0),
+    ]
+    steps = [[(3, r, 0, r + t, 2, t) for t in range(2)] for r in range(2)]
+    frame = {"views": [view("v", panels, steps, breaks=[1, 2])], "formula": [], "code": ""}
+    assert check_frame(frame) == {(0, 3, 0), (0, 3, 1)}
+    assert panels[1]["kind"] == "aligned" and panels[1]["values"] == []
+    assert (panels[1]["input"], panels[1]["kernel"], panels[1]["output"]) == (0, 2, 3)
+    assert panels[4]["kind"] == "footprint" and panels[4]["rows"] == panels[4]["cols"] == 0
+    # the renderer has a drawer for each kind
+    source = cv.figures.engine.renderer_source()
+    assert "convvizPanels.aligned = aligned" in source
+    assert "convvizPanels.footprint = footprint" in source
 
 
 @pytest.mark.parametrize("factory", ALL, ids=lambda f: f.__name__)

@@ -43,7 +43,9 @@ __all__ = [
     "Term",
     "ViewSpec",
     "VolumeSpec",
+    "aligned_panel",
     "check_frame",
+    "footprint_panel",
     "grid",
     "renderer_source",
     "steps_from_triples",
@@ -110,10 +112,15 @@ class VolumeSpec(TypedDict):
 
 
 class ViewSpec(_ViewRequired, total=False):
-    """Panels side by side and the steps through them (made by :func:`view`)."""
+    """Panels side by side and the steps through them (made by :func:`view`).
+
+    ``breaks`` lists the panels that start a new line (so that, say, input channel
+    ``c`` and kernel slice ``c`` share a line).
+    """
 
     bias: float
     volumes: list[VolumeSpec]
+    breaks: list[int]
 
 
 class _FrameRequired(TypedDict):
@@ -366,6 +373,7 @@ def view(
     *,
     bias: float | None = None,
     volumes: Sequence[tuple[str, Sequence[int]]] | None = None,
+    breaks: Sequence[int] | None = None,
 ) -> ViewSpec:
     """One view: panels side by side and the steps that walk through them.
 
@@ -383,12 +391,21 @@ def view(
     volumes : list of (str, list of int), optional
         Blocks drawn in the view's 3D picture: a label and the panels that are
         its slices (front to back), e.g. ``("input x", [0, 1, 2])``.
+    breaks : list of int, optional
+        Panels that start a new line of the view (rows of panels that belong
+        together, e.g. each input channel beside its kernel slice).
 
     Raises
     ------
     ValueError
-        If a volume names a panel the view does not have.
+        If a volume or a break names a panel the view does not have.
     """
+    bad_breaks = [i for i in breaks or () if not 0 < i < len(panels)]
+    if bad_breaks:
+        raise ValueError(
+            f"breaks={list(breaks or ())}: {bad_breaks} are not indices 1..{len(panels) - 1} "
+            "of the view's panels"
+        )
     for label, members in volumes or ():
         bad = [i for i in members if not 0 <= i < len(panels)]
         if bad or not members:
@@ -405,7 +422,75 @@ def view(
         out["bias"] = bias
     if volumes:
         out["volumes"] = [{"label": label, "panels": list(m)} for label, m in volumes]
+    if breaks:
+        out["breaks"] = sorted(int(i) for i in breaks)
     return out
+
+
+def _drawn_panel(kind: str, label: str, **refs: int) -> PanelSpec:
+    """A panel with no cells of its own, drawn by the renderer's ``kind`` drawer."""
+    panel: dict[str, Any] = {
+        "name": "",
+        "label": label,
+        "rows": 0,
+        "cols": 0,
+        "oneD": True,
+        "values": [],
+        "origin": [0, 0],
+        "role": "other",
+        "marks": {},
+        "progressive": False,
+        "index": False,
+        "scale": "diverging",
+        "kind": kind,
+        **refs,
+    }
+    return panel  # type: ignore[return-value]
+
+
+def aligned_panel(label: str, *, input: int, kernel: int, output: int) -> PanelSpec:
+    """A row drawn under a one-row input panel: the kernel where it meets the input.
+
+    At each step the renderer writes every kernel weight of the step's sum under
+    the input cell it multiplies (with the weight's index, so a flipped kernel
+    reads backwards), and below that row every output computed so far, placed
+    under the middle of its window. Put it on its own line right under the input
+    panel (``view(..., breaks=...)``), so the columns line up.
+
+    Parameters
+    ----------
+    label : str
+        Caption of the row.
+    input, kernel, output : int
+        Indices, in the view, of the input, kernel and output panels the steps name.
+
+    Returns
+    -------
+    PanelSpec
+        A panel with no cells (``rows = cols = 0``) and ``kind = "aligned"``.
+    """
+    return _drawn_panel("aligned", label, input=input, kernel=kernel, output=output)
+
+
+def footprint_panel(input: int) -> PanelSpec:
+    """Outline, on a 2D input panel, the box the step's window spans.
+
+    At each step the renderer draws the bounding box of the input cells the
+    step reads (a dilated kernel's ``k_eff x k_eff`` footprint) on panel
+    ``input`` and marks the cells inside it that the step skips. The panel
+    itself takes no room.
+
+    Parameters
+    ----------
+    input : int
+        Index, in the view, of the input panel.
+
+    Returns
+    -------
+    PanelSpec
+        A panel with no cells (``rows = cols = 0``) and ``kind = "footprint"``.
+    """
+    return _drawn_panel("footprint", "", input=input)
 
 
 def steps_from_triples(
