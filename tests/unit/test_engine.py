@@ -181,3 +181,11 @@ def test_volume_slices_have_one_shape(factory):
         for block in v.get("volumes", []):
             shapes = {(v["panels"][i]["rows"], v["panels"][i]["cols"]) for i in block["panels"]}
             assert len(shapes) == 1, (block["label"], shapes)
+
+
+def test_grid_cell_size_is_optional_and_checked():
+    assert "cell" not in grid("x", "x", np.ones((2, 2)))  # pages without it stay the same
+    assert grid("x", "x", np.ones((2, 2)), cell=12)["cell"] == 12
+    for bad in (5, 12.5, "12"):
+        with pytest.raises(ValueError, match="cell must be an int >= 6"):
+            grid("x", "x", np.ones((2, 2)), cell=bad)

@@ -275,7 +275,7 @@ def _multi_build(filt: int, pad: int) -> dict:
                 breaks=[*range(2, 2 * c_in + 1, 2)],
                 volumes=[
                     (f"input x, {c_in}×{h + 2 * pad}×{wd + 2 * pad}", range(0, 2 * c_in, 2)),
-                    (f"filter {filt}, {c_in}×{kh}×{kw}", range(1, 2 * c_in, 2)),
+                    (f"filter {filt}, {c_in}×{kh}×{kw}: as deep as x", range(1, 2 * c_in, 2)),
                     # output channels in order: the followed filter's map is panel first_out
                     (
                         f"output y, {c_out}×{oh}×{ow}",
@@ -323,7 +323,9 @@ def multi_channel_figure() -> Figure:
         title="Many channels: one filter, one slice per input channel, one output map",
         description=(
             "A 3-channel 4×4 input (think red, green and blue) meets a layer of two "
-            "filters, weight shape (2, 3, 3, 3). Top: each step of the chosen filter "
+            "filters, weight shape (2, 3, 3, 3). Top: each input channel is on a line "
+            "of its own beside the filter's slice for it (channel c meets slice c), and "
+            "each step of the chosen filter "
             "multiplies a 3×3 window of every input channel by that channel's slice of "
             "the filter; all 27 products and the filter's bias add up to one cell of "
             "its output map. The other filter's map is shown beside it: two filters, "

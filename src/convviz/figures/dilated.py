@@ -146,6 +146,7 @@ def _dil_build(dilation: int, pad: str) -> dict:
         ),
         footprint_panel(0),
     ]
+    panels[0]["label"] += ": dashed box, the footprint; corner crosses, the cells skipped"
     steps = steps_from_triples(triples, out=(2, 0), inp=(0, 0), ker=(1, 0))
     gaps = (
         "no cells skipped between taps"
@@ -257,6 +258,7 @@ def _stack_build(schedule: str, layers: int) -> dict:
                 role="kernel" if n_layers == layers else "other",
                 marks={"zero": [int(i) for i in np.flatnonzero(P == 0)]},
                 index=False,
+                cell=12,
             )
         )
     return {

@@ -31,7 +31,7 @@ import json
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from importlib import resources
-from typing import Any, Literal, NamedTuple, TypedDict
+from typing import Any, Literal, NamedTuple, NotRequired, TypedDict
 
 import numpy as np
 
@@ -96,6 +96,7 @@ class PanelSpec(TypedDict):
     progressive: bool
     index: bool
     scale: Literal["diverging", "image"]
+    cell: NotRequired[int]
 
 
 class _ViewRequired(TypedDict):
@@ -314,6 +315,7 @@ def grid(
     progressive: bool = False,
     index: bool = True,
     scale: Literal["diverging", "image"] = "diverging",
+    cell: int | None = None,
 ) -> PanelSpec:
     """One panel: a grid of numbers.
 
@@ -340,7 +342,18 @@ def grid(
         Colours of the values: red positive, blue negative, stronger for larger
         magnitudes (``diverging``), or grey from dark (lowest) to bright
         (highest), for a picture (``image``).
+    cell : int, optional
+        Side of a cell in CSS pixels, to draw small grids side by side (default:
+        the renderer's choice). Below 30 no numbers are printed: the grid gets a
+        colour bar, and hovering a cell gives its value.
+
+    Raises
+    ------
+    ValueError
+        If ``scale`` is unknown, ``values`` is not 1D or 2D, or ``cell`` is below 6.
     """
+    if cell is not None and not (isinstance(cell, int) and cell >= 6):
+        raise ValueError(f"panel {name!r}: cell must be an int >= 6 (pixels), got {cell!r}")
     if scale not in ("diverging", "image"):
         raise ValueError(f"panel {name!r}: scale must be 'diverging' or 'image', got {scale!r}")
     arr = np.asarray(values)
@@ -350,7 +363,7 @@ def grid(
         raise ValueError(f"panel {name!r}: values must be 1D or 2D, got shape {arr.shape}")
     o = (0, origin) if isinstance(origin, int) else tuple(origin)
     one_row = np.asarray(values).ndim == 1
-    return {
+    panel: PanelSpec = {
         "name": name,
         "label": label,
         "rows": int(arr.shape[0]),
@@ -364,6 +377,9 @@ def grid(
         "index": index,
         "scale": scale,
     }
+    if cell is not None:
+        panel["cell"] = cell
+    return panel
 
 
 def view(

@@ -13,7 +13,7 @@
  *   Panel  = {name, label, rows, cols, oneD, values: (number|string)[] (row-major),
  *             origin: [row0, col0], role: "input"|"kernel"|"output"|"other",
  *             marks: {pad|zero|drop|hot: flat cell index[]}, progressive: bool,
- *             index: bool, scale: "diverging"|"image"}
+ *             index: bool, scale: "diverging"|"image", cell?: pixels per cell}
  *   Term   = [outPanel, outCell, inPanel, inCell, kPanel, kCell]
  *            (engine.Term serialised as a list to keep pages small; read with term())
  * A step's terms all name one output cell (a sum) or all one input cell (a scatter).
@@ -101,7 +101,7 @@
     });
     var n = p.rows * p.cols;
     var canvas = n > 400 || (p.cols > 16 && n > 150);  // many cells and no numbers printed: a canvas
-    var size = canvas ? Math.max(8, Math.min(22, Math.floor(480 / p.cols))) : (p.cols > 16 ? 22 : 34);
+    var size = p.cell || (canvas ? Math.max(8, Math.min(22, Math.floor(480 / p.cols))) : (p.cols > 16 ? 22 : 34));
     var text = size >= 30;
     var idx = p.index && !canvas && p.cols <= 16 && p.rows <= 16;
     var left = idx && !p.oneD ? 20 : 2, top = idx ? 13 : 2;
@@ -1137,10 +1137,10 @@
       if (svg) {
         var parts = ['<rect class="cv-footprint-box" x="' + (box[0] - 3) + '" y="' + (box[1] - 3) + '" width="' +
           (box[2] + 6) + '" height="' + (box[3] + 6) + '"></rect>'];
-        skipped.forEach(function (rc) {
-          var x = left + rc[1] * size, y = top + rc[0] * size, m = size * 0.3;
-          parts.push('<path class="cv-footprint-skip" d="M' + (x + m) + " " + (y + m) + "L" + (x + size - m) + " " +
-            (y + size - m) + "M" + (x + size - m) + " " + (y + m) + "L" + (x + m) + " " + (y + size - m) + '"></path>');
+        skipped.forEach(function (rc) {  // a small cross in the corner: the number stays readable
+          var x = left + (rc[1] + 1) * size - 3, y = top + rc[0] * size + 3, m = Math.max(3, size * 0.2);
+          parts.push('<path class="cv-footprint-skip" d="M' + (x - m) + " " + y + "L" + x + " " + (y + m) + "M" + x +
+            " " + y + "L" + (x - m) + " " + (y + m) + '"></path>');
         });
         var g = document.createElementNS(NS, "g");
         g.setAttribute("class", "cv-footprint");
@@ -1159,10 +1159,10 @@
         ctx.strokeStyle = css.getPropertyValue("--cv-muted").trim() || "#57606a";
         ctx.lineWidth = 1;
         skipped.forEach(function (rc) {
-          var x = left + rc[1] * size, y = top + rc[0] * size, m = size * 0.3;
+          var x = left + (rc[1] + 1) * size - 3, y = top + rc[0] * size + 3, m = Math.max(3, size * 0.2);
           ctx.beginPath();
-          ctx.moveTo(x + m, y + m); ctx.lineTo(x + size - m, y + size - m);
-          ctx.moveTo(x + size - m, y + m); ctx.lineTo(x + m, y + size - m);
+          ctx.moveTo(x - m, y); ctx.lineTo(x, y + m);
+          ctx.moveTo(x, y); ctx.lineTo(x - m, y + m);
           ctx.stroke();
         });
         var mark = document.createElement("span");
