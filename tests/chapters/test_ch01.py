@@ -100,7 +100,11 @@ def test_flip_figure_frames_hold_numpy_outputs_and_true_triples():
         w = FLIP_KERNELS[setting["kernel"]]
         frame = fig.frame(key)
         for view, flipped in zip(frame["views"], (True, False), strict=True):
-            x_panel, w_panel, y_panel = view["panels"]
+            x_panel, aligned, w_panel, y_panel = view["panels"]
+            # the row under x reads the steps' terms of these panels, on its own line
+            assert aligned["kind"] == "aligned" and aligned["values"] == []
+            assert (aligned["input"], aligned["kernel"], aligned["output"]) == (0, 2, 3)
+            assert view["breaks"] == [1, 2]
             reference = (np.convolve if flipped else np.correlate)(FLIP_SIGNAL, w, setting["mode"])
             np.testing.assert_allclose(y_panel["values"], reference)
             # every step's terms sum to its output value: the triples are the computation
@@ -113,3 +117,35 @@ def test_implement_it_solutions_pass_their_checks(chapter):
     from exercise_checks import check_implement_it
 
     check_implement_it(chapter, "01-convolution-vs-cross-correlation")
+
+
+def test_flip_figure_puts_the_reversed_kernel_under_its_window():
+    """The row under the signal writes each step's weights under the cells they multiply:
+    left to right they read w[k-1] .. w[0] for convolution, w[0] .. w[k-1] for
+    cross-correlation, and the window is the k cells of x that np.convolve pairs with them."""
+    fig = flip_figure()
+    for key in fig.keys():
+        setting = fig.setting(key)
+        w = FLIP_KERNELS[setting["kernel"]]
+        k = len(w)
+        frame = fig.frame(key)
+        for view, flipped in zip(frame["views"], (True, False), strict=True):
+            x_panel = view["panels"][0]
+            left = -x_panel["origin"][1]
+            for terms in view["steps"]:
+                by_column = sorted((t[3], t[5]) for t in terms)
+                cols = [c for c, _ in by_column]
+                taps = [t for _, t in by_column]
+                assert cols == list(range(cols[0], cols[0] + k))  # one contiguous window
+                assert taps == (list(range(k))[::-1] if flipped else list(range(k)))
+                # the full-mode index of this output, independently: y[r] = sum_t x[r - t] w[t]
+                # (convolution) or x[r + t] w[t] (correlation), x zero outside
+                r = terms[0][1]
+                for col, t in by_column:
+                    n = col - left
+                    shown = x_panel["values"][col]
+                    assert shown == (FLIP_SIGNAL[n] if 0 <= n < len(FLIP_SIGNAL) else 0)
+                    if flipped and setting["mode"] == "full":
+                        assert n == r - t
+                    if not flipped and setting["mode"] == "valid" and len(FLIP_SIGNAL) >= k:
+                        assert n == r + t

@@ -211,10 +211,19 @@ def test_many_channel_frames_hold_torch_outputs_and_true_steps():
         for pn in outs:
             ch = int(pn["name"][1:])
             np.testing.assert_allclose(np.reshape(pn["values"], y[ch].shape), y[ch])
-        # each step of the top view reads every input channel: 27 terms without padding
+        # each step of the top view reads every input channel: 27 terms without padding;
+        # input channel c (panel 2c) meets slice c (panel 2c + 1), on a line of their own
+        assert top["breaks"] == [2, 4, 6]
+        for c in range(3):
+            assert top["panels"][2 * c]["name"] == f"x{c}"
+            assert top["panels"][2 * c + 1]["name"] == f"w{o},{c}"
+            np.testing.assert_array_equal(
+                np.reshape(top["panels"][2 * c + 1]["values"], (3, 3)), MULTI_WEIGHT[o, c]
+            )
         for terms in top["steps"]:
-            assert {t[2] for t in terms} <= {0, 1, 2}
-            assert {t[4] for t in terms} == {3, 4, 5}
+            assert {t[2] for t in terms} <= {0, 2, 4}
+            assert {t[4] for t in terms} == {1, 3, 5}
+            assert all(t[4] == t[2] + 1 for t in terms)
         if p == 0:
             assert all(len(terms) == 27 for terms in top["steps"])
         assert len(check_steps(top)) == y[o].size

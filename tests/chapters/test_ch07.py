@@ -146,6 +146,52 @@ def test_stack_figure_matches_torch():
         # each step reads exactly the cells that reach an output
         assert all(len(t) == np.count_nonzero(p_panel["values"]) for t in view["steps"])
         assert len(view["steps"]) == 9
+        # the fields after 1, 2, 3 layers side by side: sides and reached cells by brute force
+        fields = fig.frame(key)["views"][1]
+        assert fields["steps"] == []
+        full = STACK_SCHEDULES[s["schedule"]]
+        for n_layers, panel in enumerate(fields["panels"], start=1):
+            r, seen = _reached_cells(full[:n_layers])
+            assert panel["rows"] == panel["cols"] == r == _torch_span(full[:n_layers])
+            assert np.count_nonzero(panel["values"]) == seen
+            assert len(panel["marks"]["zero"]) == r * r - seen
+            assert f"dilation {full[n_layers - 1]}" in panel["label"]
+        assert "(" not in fig.frame(key)["views"][0]["title"]  # no Python tuples in labels
+
+
+def test_doubling_stack_fields_are_3_7_15_side_by_side():
+    fig = dilated_stack_figure()
+    key = next(k for k in fig.keys() if fig.setting(k)["schedule"].startswith("1, 2, 4"))
+    sides = [p["rows"] for p in fig.frame(key)["views"][1]["panels"]]
+    assert sides == [_torch_span([1, 2, 4][:n]) for n in (1, 2, 3)] == [3, 7, 15]
+    assert sides == [cv.receptive_field([cv.Layer(3, dilation=d) for d in (1, 2, 4)[:n]]).size[0]
+                     for n in (1, 2, 3)]  # fmt: skip
+
+
+def test_kernel_figure_footprint_is_k_eff_square_with_skipped_cells():
+    """Each step's nine taps span a k_eff x k_eff box (what the footprint outlines), and the
+    box holds k_eff^2 - 9 cells the step skips."""
+    fig = dilated_kernel_figure()
+    for key in fig.keys():
+        d = fig.setting(key)["dilation"]
+        view = fig.frame(key)["views"][0]
+        foot = view["panels"][-1]
+        assert foot["kind"] == "footprint" and foot["input"] == 0
+        cols = view["panels"][0]["cols"]
+        for terms in view["steps"]:
+            rows_ = sorted({t[3] // cols for t in terms})
+            cols_ = sorted({t[3] % cols for t in terms})
+            k_eff = (3 - 1) * d + 1
+            assert rows_[-1] - rows_[0] + 1 == cols_[-1] - cols_[0] + 1 == k_eff
+            assert len(terms) == 9
+            assert np.all(np.diff(rows_) == d) and np.all(np.diff(cols_) == d)
+
+
+def test_figure_inputs_have_structure_not_noise():
+    # a shape and an edge: few distinct values, most cells zero, the highlight stands out
+    assert set(np.unique(DIL_IMAGE)) == {0.0, 2.0, 4.0}
+    assert np.count_nonzero(DIL_IMAGE) == 17
+    np.testing.assert_array_equal(STACK_IMAGE, np.fromfunction(lambda r, c: c > r, (17, 17)))
 
 
 # --------------------------------------------------------------------------- #

@@ -14,7 +14,9 @@ from convviz.figures.engine import (
     Control,
     Figure,
     Term,
+    aligned_panel,
     check_frame,
+    footprint_panel,
     grid,
     steps_from_triples,
     steps_on_grid,
@@ -164,6 +166,36 @@ def test_volume_groups_name_one_group_per_slice():
         volume("b", [0, 1], groups=[0, -1])
 
 
+def test_view_breaks_name_panels_that_exist():
+    panels = [grid("x", "x", np.ones(3)), grid("w", "w", np.ones(2)), grid("y", "y", np.ones(2))]
+    assert view("v", panels, [], breaks=[2, 1])["breaks"] == [1, 2]
+    assert "breaks" not in view("v", panels, [])
+    for bad in ([0], [3]):  # a break before the first panel, or past the last
+        with pytest.raises(ValueError, match="breaks="):
+            view("v", panels, [], breaks=bad)
+
+
+def test_drawn_panels_have_no_cells_and_pass_check_frame():
+    x, w, y = np.array([1.0, 2.0, 3.0]), np.array([1.0, -1.0]), np.array([-1.0, -1.0])
+    panels = [
+        grid("x", "x", x, role="input"),
+        aligned_panel("under x", input=0, kernel=2, output=3),
+        grid("w", "w", w, role="kernel"),
+        grid("y", "y", y, role="output"),
+        footprint_panel(0),
+    ]
+    steps = [[(3, r, 0, r + t, 2, t) for t in range(2)] for r in range(2)]
+    frame = {"views": [view("v", panels, steps, breaks=[1, 2])], "formula": [], "code": ""}
+    assert check_frame(frame) == {(0, 3, 0), (0, 3, 1)}
+    assert panels[1]["kind"] == "aligned" and panels[1]["values"] == []
+    assert (panels[1]["input"], panels[1]["kernel"], panels[1]["output"]) == (0, 2, 3)
+    assert panels[4]["kind"] == "footprint" and panels[4]["rows"] == panels[4]["cols"] == 0
+    # the renderer has a drawer for each kind
+    source = cv.figures.engine.renderer_source()
+    assert "convvizPanels.aligned = aligned" in source
+    assert "convvizPanels.footprint = footprint" in source
+
+
 @pytest.mark.parametrize("factory", ALL, ids=lambda f: f.__name__)
 def test_volume_slices_have_one_shape(factory):
     # the 3D view draws a block's slices on top of each other: they must line up
@@ -184,3 +216,11 @@ def test_grid_axis_names_one_per_row_and_column():
         grid("C", "C", np.zeros((2, 3)), col_names=["x", "y"])
     with pytest.raises(ValueError, match="row_names must have 2 names, got 1"):
         grid("C", "C", np.zeros((2, 3)), row_names=["a"])
+
+
+def test_grid_cell_size_is_optional_and_checked():
+    assert "cell" not in grid("x", "x", np.ones((2, 2)))  # pages without it stay the same
+    assert grid("x", "x", np.ones((2, 2)), cell=12)["cell"] == 12
+    for bad in (5, 12.5, "12"):
+        with pytest.raises(ValueError, match="cell must be an int >= 6"):
+            grid("x", "x", np.ones((2, 2)), cell=bad)

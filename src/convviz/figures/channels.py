@@ -6,7 +6,7 @@ import numpy as np
 
 from convviz import conv, matrix, padding, shapes
 from convviz.figures._common import pad_cells, padded_conv_panels
-from convviz.figures.engine import Control, Figure, grid, steps_from_triples, view
+from convviz.figures.engine import Control, Figure, Term, grid, steps_from_triples, view
 
 __all__ = [
     "MULTI_BIAS",
@@ -100,7 +100,7 @@ def _one_build(kernel: str, stride: int, pad: int) -> dict:
     panels = padded_conv_panels(xp, (h, wd), pad, marks, w, y, scale="image")
     steps = steps_from_triples(triples, out=(2, 0), inp=(0, 0), ker=(1, 0))
     formula = [
-        "y[r,c] = Σᵢⱼ x[s·r − p + i, s·c − p + j]·w[i,j]",
+        "y[r,q] = Σᵤᵥ x[s·r − p + u, s·q − p + v]·w[u,v]   (taps u, v from 0 to k − 1)",
         _size_line(h, k, stride, pad, oh) + f" per axis, so y is {oh}×{ow}",
     ]
     if unread:
@@ -199,24 +199,30 @@ def _multi_build(filt: int, pad: int) -> dict:
     xp = padding.pad(x, (pad, pad, pad, pad))
     cells = xp.shape[1] * xp.shape[2]
     ring = pad_cells(h, wd, pad)
-    # view 1: every term of the 3-D window, split into a panel per channel
+    # view 1: every term of the 3-D window, split into a panel per channel; input channel c
+    # (panel 2c) and the filter's slice c (panel 2c + 1) share a line, the outputs follow
     triples = matrix.conv_triples(xp.shape, (1, c_in, kh, kw))
     first_out = 2 * c_in
-    panels = [
-        grid(
-            f"x{c}",
-            f"input channel {c}" + (" (padded)" if pad else ""),
-            xp[c],
-            role="input",
-            origin=(-pad, -pad),
-            marks={"pad": ring},
+    panels = []
+    for c in range(c_in):
+        panels.append(
+            grid(
+                f"x{c}",
+                f"input channel {c}" + (" (padded)" if pad else ""),
+                xp[c],
+                role="input",
+                origin=(-pad, -pad),
+                marks={"pad": ring},
+            )
         )
-        for c in range(c_in)
-    ]
-    panels += [
-        grid(f"w{filt},{c}", f"filter {filt}, slice {c}", w[filt, c], role="kernel")
-        for c in range(c_in)
-    ]
+        panels.append(
+            grid(
+                f"w{filt},{c}",
+                f"filter {filt}, slice {c}: meets channel {c}",
+                w[filt, c],
+                role="kernel",
+            )
+        )
     panels.append(
         grid(
             f"y{filt}",
@@ -231,7 +237,16 @@ def _multi_build(filt: int, pad: int) -> dict:
         for o in range(c_out)
         if o != filt
     ]
-    steps = steps_from_triples(triples, out=(first_out, 0), inp=(0, cells), ker=(c_in, kh * kw))
+    by_channel = steps_from_triples(
+        triples, out=(first_out, 0), inp=(0, cells), ker=(0, kh * kw)
+    )  # input channel c in "panel" c, slice c in "panel" c: placed at 2c and 2c + 1 below
+    steps = [
+        [
+            Term(t.out_panel, t.out_cell, 2 * t.in_panel, t.in_cell, 2 * t.k_panel + 1, t.k_cell)
+            for t in map(Term._make, terms)
+        ]
+        for terms in by_channel
+    ]
     # view 2: the same output cells as a sum of one 2-D map per channel, plus the bias
     partial = np.stack(
         [
@@ -257,9 +272,10 @@ def _multi_build(filt: int, pad: int) -> dict:
                 panels,
                 steps,
                 bias=float(b[filt]),
+                breaks=[*range(2, 2 * c_in + 1, 2)],
                 volumes=[
-                    (f"input x, {c_in}×{h + 2 * pad}×{wd + 2 * pad}", range(c_in)),
-                    (f"filter {filt}, {c_in}×{kh}×{kw}", range(c_in, 2 * c_in)),
+                    (f"input x, {c_in}×{h + 2 * pad}×{wd + 2 * pad}", range(0, 2 * c_in, 2)),
+                    (f"filter {filt}, {c_in}×{kh}×{kw}: as deep as x", range(1, 2 * c_in, 2)),
                     # output channels in order: the followed filter's map is panel first_out
                     (
                         f"output y, {c_out}×{oh}×{ow}",
@@ -277,7 +293,7 @@ def _multi_build(filt: int, pad: int) -> dict:
         "formula": [
             f"weight shape (C_out, C_in, kH, kW) = ({c_out}, {c_in}, {kh}, {kw}): "
             f"{c_out} filters, each {c_in} slices of {kh}×{kw}",
-            f"y[o,r,c] = b[o] + Σ_ch Σᵢⱼ x[ch, r + i − p, c + j − p]·w[o,ch,i,j]"
+            f"y[o,r,q] = b[o] + Σ over c, u, v of x[c, r − p + u, q − p + v]·w[o,c,u,v]"
             f"   ({c_in}·{kh}·{kw} = {c_in * kh * kw} products)",
             f"output shape (C_out, H_out, W_out) = ({c_out}, {oh}, {ow}): one map per filter",
             f"parameters: {c_out}·{c_in}·{kh}·{kw} + {c_out} biases = {params}",
@@ -307,7 +323,9 @@ def multi_channel_figure() -> Figure:
         title="Many channels: one filter, one slice per input channel, one output map",
         description=(
             "A 3-channel 4×4 input (think red, green and blue) meets a layer of two "
-            "filters, weight shape (2, 3, 3, 3). Top: each step of the chosen filter "
+            "filters, weight shape (2, 3, 3, 3). Top: each input channel is on a line "
+            "of its own beside the filter's slice for it (channel c meets slice c), and "
+            "each step of the chosen filter "
             "multiplies a 3×3 window of every input channel by that channel's slice of "
             "the filter; all 27 products and the filter's bias add up to one cell of "
             "its output map. The other filter's map is shown beside it: two filters, "

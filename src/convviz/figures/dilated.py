@@ -6,7 +6,14 @@ import numpy as np
 
 from convviz import conv, matrix, padding, receptive, shapes
 from convviz.figures._common import pad_cells, padded_conv_panels
-from convviz.figures.engine import Control, Figure, grid, steps_from_triples, view
+from convviz.figures.engine import (
+    Control,
+    Figure,
+    footprint_panel,
+    grid,
+    steps_from_triples,
+    view,
+)
 
 __all__ = [
     "DIL_DILATIONS",
@@ -23,8 +30,20 @@ __all__ = [
 CHAPTER = "07-dilated-convolution"
 TITLE = "Dilated (atrous) convolution"
 
-#: The 9x9 image of the dilated-kernel figure: small integers, so every sum is checkable.
-DIL_IMAGE = np.random.default_rng(7).integers(0, 5, size=(9, 9)).astype(float)
+
+def _square_image() -> np.ndarray:
+    """9x9: a square outline of 2s on a background of 0s, and a 4 at its centre."""
+    x = np.zeros((9, 9))
+    x[2:7, 2:7] = 2.0
+    x[3:6, 3:6] = 0.0
+    x[4, 4] = 4.0
+    return x
+
+
+#: The 9x9 image of the dilated-kernel figure: a shape (a square outline and its centre)
+#: of small integers on zeros, so the taps that land on it stand out and every sum is
+#: checkable by eye.
+DIL_IMAGE = _square_image()
 
 #: The 3x3 kernel of the dilated-kernel figure (no zero weights: every tap shows).
 DIL_KERNEL = np.array([[1.0, 2.0, 1.0], [-1.0, 3.0, -1.0], [2.0, -2.0, 1.0]])
@@ -44,9 +63,10 @@ STACK_SCHEDULES: dict[str, tuple[int, int, int]] = {
     "2, 2, 2 (same dilation: gridding)": (2, 2, 2),
 }
 
-#: The image of the stack figure; its top-left (r + 2) x (r + 2) corner is used, so
-#: every setting has a 3x3 output (a 15x15 receptive field needs 17x17).
-STACK_IMAGE = np.random.default_rng(8).integers(0, 3, size=(17, 17)).astype(float)
+#: The image of the stack figure, an edge: 1 above the diagonal, 0 on and below it. Its
+#: top-left (r + 2) x (r + 2) corner is used, so every setting has a 3x3 output (a 15x15
+#: receptive field needs 17x17) and every corner shows the edge.
+STACK_IMAGE = np.triu(np.ones((17, 17)), k=1)
 
 
 def spread_kernel(w: np.ndarray, d: int) -> np.ndarray:
@@ -124,16 +144,24 @@ def _dil_build(dilation: int, pad: str) -> dict:
             role="other",
             marks={"zero": holes},
         ),
+        footprint_panel(0),
     ]
+    panels[0]["label"] += ": dashed box, the footprint; corner crosses, the cells skipped"
     steps = steps_from_triples(triples, out=(2, 0), inp=(0, 0), ker=(1, 0))
+    gaps = (
+        "no cells skipped between taps"
+        if dilation == 1
+        else f"{dilation - 1} cell{'s' if dilation > 2 else ''} skipped between neighbouring taps"
+    )
     return {
         "views": [view(f"3×3 kernel, dilation {dilation}", panels, steps)],
         "formula": [
-            f"y[r,c] = Σᵢⱼ x[r − p + {dilation}·i, c − p + {dilation}·j]·w[i,j]   "
-            f"(dilation d = {dilation}: {dilation - 1} gap{'s' if dilation != 2 else ''} between taps)",
-            f"effective size k + (k − 1)(d − 1) = {k} + {k - 1}·{dilation - 1} = {e}: "
-            f"one output reads {k * k} cells spread over {e}×{e}",
-            f"o = i + 2p − e + 1 = {h} + {2 * p} − {e} + 1 = {oh}",
+            f"y[r,q] = Σᵤᵥ x[r − p + {dilation}·u, q − p + {dilation}·v]·w[u,v]   "
+            f"(taps u, v = 0, 1, 2; dilation d = {dilation}: {gaps})",
+            f"footprint k_eff = k + (k − 1)(d − 1) = {k} + {k - 1}·{dilation - 1} = {e}: "
+            f"one output reads {k * k} cells of its {e}×{e} footprint (dashed box), "
+            f"{e * e - k * k} skipped (crossed)",
+            f"o = i + 2p − k_eff + 1 = {h} + {2 * p} − {e} + 1 = {oh}",
         ],
         "code": f"F.conv2d(x, w, dilation={dilation}, padding={p})   # x: (1, 1, {h}, {h}), w: (1, 1, 3, 3)",
     }
@@ -154,9 +182,12 @@ def dilated_kernel_figure() -> Figure:
             "A 9×9 image x is convolved with a 3×3 kernel w at dilation d. Each step "
             "highlights the nine input cells one output reads, labelled with the weight "
             "they are multiplied by; the cells are d apart, so the window spans "
-            "(3 − 1)d + 1 cells a side: 3, 5, 7, 9 for d = 1, 2, 3, 4. The fourth panel "
-            "shows the kernel as it lands on the input, with zeros in the holes. With "
-            "'same' padding (p = d) the output keeps the input size."
+            "(3 − 1)d + 1 cells a side: 3, 5, 7, 9 for d = 1, 2, 3, 4. A dashed box on "
+            "the input outlines that footprint and crosses the cells inside it that the "
+            "kernel skips. The fourth panel shows the kernel as it lands on the input, "
+            "with zeros in the holes. The image is a square outline with a bright "
+            "centre on zeros, so the taps that land on it stand out. With 'same' padding "
+            "(p = d) the output keeps the input size."
         ),
         controls=[
             Control("dilation", "dilation d", list(DIL_DILATIONS), default=1),
@@ -202,9 +233,11 @@ def _stack_build(schedule: str, layers: int) -> dict:
         ),
     ]
     terms = " + ".join(f"{d}·2" for d in dil)
+    names = ", ".join(map(str, dil))
     single = shapes.effective_kernel_size(3, dil[-1])
     formula = [
-        f"{layers} stacked 3×3 layer{'s' if layers > 1 else ''}, dilations {', '.join(map(str, dil))}, all weights 1",
+        f"{layers} stacked 3×3 layer{'s' if layers > 1 else ''}, "
+        f"dilation{'s' if layers > 1 else ''} {names}, all weights 1",
         f"receptive field r = 1 + Σ d·(k − 1) = 1 + {terms} = {rf}: each output sees {rf}×{rf} inputs",
         f"weights: {layers}·9 = {9 * layers}; paths per output: 9^{layers} = {int(K.sum())} "
         f"(the sum of P); cells reached: {seen} of {rf * rf}"
@@ -212,8 +245,37 @@ def _stack_build(schedule: str, layers: int) -> dict:
         f"the last layer alone (one 3×3 kernel, dilation {dil[-1]}) spans only {single}×{single}",
     ]
     code = ",\n    ".join(f"nn.Conv2d(1, 1, 3, dilation={d}, bias=False)" for d in dil)
+    full = STACK_SCHEDULES[schedule]
+    fields = []
+    for n_layers in range(1, len(full) + 1):
+        P = stack_kernel(full[:n_layers])
+        fields.append(
+            grid(
+                f"P{n_layers}",
+                f"after layer {n_layers} (dilation {full[n_layers - 1]}): "
+                f"{P.shape[0]}×{P.shape[0]}",
+                P,
+                role="kernel" if n_layers == layers else "other",
+                marks={"zero": [int(i) for i in np.flatnonzero(P == 0)]},
+                index=False,
+                cell=12,
+            )
+        )
     return {
-        "views": [view(f"stack of {layers}, dilations {dil}", panels, steps)],
+        "views": [
+            view(
+                f"stack of {layers} layer{'s' if layers > 1 else ''}, "
+                f"dilation{'s' if layers > 1 else ''} {names}",
+                panels,
+                steps,
+            ),
+            view(
+                f"receptive fields side by side, dilations {', '.join(map(str, full))}: "
+                "paths from one output to each input cell",
+                fields,
+                [],
+            ),
+        ],
         "formula": formula,
         "code": f"stack = nn.Sequential(\n    {code},\n)   # all weights 1: y = F.conv2d(x, P)",
     }

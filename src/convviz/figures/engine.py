@@ -43,7 +43,9 @@ __all__ = [
     "Term",
     "ViewSpec",
     "VolumeSpec",
+    "aligned_panel",
     "check_frame",
+    "footprint_panel",
     "grid",
     "renderer_source",
     "steps_from_triples",
@@ -101,6 +103,7 @@ class PanelSpec(TypedDict):
     index: bool
     scale: Literal["diverging", "image"]
     names: NotRequired[dict[str, list[str]]]
+    cell: NotRequired[int]
 
 
 class _ViewRequired(TypedDict):
@@ -128,10 +131,15 @@ class VolumeSpec(_VolumeRequired, total=False):
 
 
 class ViewSpec(_ViewRequired, total=False):
-    """Panels side by side and the steps through them (made by :func:`view`)."""
+    """Panels side by side and the steps through them (made by :func:`view`).
+
+    ``breaks`` lists the panels that start a new line (so that, say, input channel
+    ``c`` and kernel slice ``c`` share a line).
+    """
 
     bias: float
     volumes: list[VolumeSpec]
+    breaks: list[int]
 
 
 class _FrameRequired(TypedDict):
@@ -347,6 +355,7 @@ def grid(
     scale: Literal["diverging", "image"] = "diverging",
     row_names: Sequence[str] | None = None,
     col_names: Sequence[str] | None = None,
+    cell: int | None = None,
 ) -> PanelSpec:
     """One panel: a grid of numbers.
 
@@ -378,13 +387,19 @@ def grid(
         input pixel ``x[1,2]`` a column of a convolution's matrix multiplies; a
         cell of a one-column (one-row) panel is then called by its row (column)
         name in the sums.
+    cell : int, optional
+        Side of a cell in CSS pixels, to draw small grids side by side (default:
+        the renderer's choice). Below 30 no numbers are printed: the grid gets a
+        colour bar, and hovering a cell gives its value.
 
     Raises
     ------
     ValueError
-        If ``scale`` is unknown, ``values`` is not 1D or 2D, or a list of names
-        does not have one name per row (column).
+        If ``scale`` is unknown, ``values`` is not 1D or 2D, a list of names
+        does not have one name per row (column), or ``cell`` is below 6.
     """
+    if cell is not None and not (isinstance(cell, int) and cell >= 6):
+        raise ValueError(f"panel {name!r}: cell must be an int >= 6 (pixels), got {cell!r}")
     if scale not in ("diverging", "image"):
         raise ValueError(f"panel {name!r}: scale must be 'diverging' or 'image', got {scale!r}")
     arr = np.asarray(values)
@@ -418,6 +433,8 @@ def grid(
     }
     if names:
         spec["names"] = names
+    if cell is not None:
+        spec["cell"] = cell
     return spec
 
 
@@ -502,6 +519,7 @@ def view(
     *,
     bias: float | None = None,
     volumes: Sequence[tuple[str, Sequence[int]] | VolumeSpec] | None = None,
+    breaks: Sequence[int] | None = None,
 ) -> ViewSpec:
     """One view: panels side by side and the steps that walk through them.
 
@@ -520,13 +538,22 @@ def view(
         Blocks drawn in the view's 3D picture: a label and the panels that are
         its slices (front to back), e.g. ``("input x", [0, 1, 2])``, or a block
         made by :func:`volume` (a block along depth, group colours).
+    breaks : list of int, optional
+        Panels that start a new line of the view (rows of panels that belong
+        together, e.g. each input channel beside its kernel slice).
 
     Raises
     ------
     ValueError
-        If a volume names a panel the view does not have, or has a group for
-        each of a different number of slices.
+        If a volume or a break names a panel the view does not have, or a volume
+        has a group for each of a different number of slices.
     """
+    bad_breaks = [i for i in breaks or () if not 0 < i < len(panels)]
+    if bad_breaks:
+        raise ValueError(
+            f"breaks={list(breaks or ())}: {bad_breaks} are not indices 1..{len(panels) - 1} "
+            "of the view's panels"
+        )
     specs: list[VolumeSpec] = []
     for block in volumes or ():
         spec = block if isinstance(block, dict) else volume(*block)
@@ -553,6 +580,8 @@ def view(
         out["bias"] = bias
     if volumes:
         out["volumes"] = specs
+    if breaks:
+        out["breaks"] = sorted(int(i) for i in breaks)
     return out
 
 
@@ -602,6 +631,72 @@ def volume(
             raise ValueError(f"volume {label!r}: groups must be >= 0, got groups={list(groups)}")
         spec["groups"] = [int(g) for g in groups]
     return spec
+
+
+def _drawn_panel(kind: str, label: str, **refs: int) -> PanelSpec:
+    """A panel with no cells of its own, drawn by the renderer's ``kind`` drawer."""
+    panel: dict[str, Any] = {
+        "name": "",
+        "label": label,
+        "rows": 0,
+        "cols": 0,
+        "oneD": True,
+        "values": [],
+        "origin": [0, 0],
+        "role": "other",
+        "marks": {},
+        "progressive": False,
+        "index": False,
+        "scale": "diverging",
+        "kind": kind,
+        **refs,
+    }
+    return panel  # type: ignore[return-value]
+
+
+def aligned_panel(label: str, *, input: int, kernel: int, output: int) -> PanelSpec:
+    """A row drawn under a one-row input panel: the kernel where it meets the input.
+
+    At each step the renderer writes every kernel weight of the step's sum under
+    the input cell it multiplies (with the weight's index, so a flipped kernel
+    reads backwards), and below that row every output computed so far, placed
+    under the middle of its window. Put it on its own line right under the input
+    panel (``view(..., breaks=...)``), so the columns line up.
+
+    Parameters
+    ----------
+    label : str
+        Caption of the row.
+    input, kernel, output : int
+        Indices, in the view, of the input, kernel and output panels the steps name.
+
+    Returns
+    -------
+    PanelSpec
+        A panel with no cells (``rows = cols = 0``) and ``kind = "aligned"``.
+    """
+    return _drawn_panel("aligned", label, input=input, kernel=kernel, output=output)
+
+
+def footprint_panel(input: int) -> PanelSpec:
+    """Outline, on a 2D input panel, the box the step's window spans.
+
+    At each step the renderer draws the bounding box of the input cells the
+    step reads (a dilated kernel's ``k_eff x k_eff`` footprint) on panel
+    ``input`` and marks the cells inside it that the step skips. The panel
+    itself takes no room.
+
+    Parameters
+    ----------
+    input : int
+        Index, in the view, of the input panel.
+
+    Returns
+    -------
+    PanelSpec
+        A panel with no cells (``rows = cols = 0``) and ``kind = "footprint"``.
+    """
+    return _drawn_panel("footprint", "", input=input)
 
 
 def steps_from_triples(

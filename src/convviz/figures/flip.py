@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from convviz import signal
-from convviz.figures.engine import Control, Figure, grid, view
+from convviz.figures.engine import Control, Figure, aligned_panel, grid, view
 
 __all__ = ["FLIP_KERNELS", "FLIP_SIGNAL", "flip_figure", "torch_padding"]
 
@@ -59,8 +59,9 @@ def _one_view(title: str, x: np.ndarray, w: np.ndarray, mode: str, flipped: bool
     right = max(0, int(taps[:, 1].max()) - (n - 1))
     shown = np.pad(x, (left, right))
     pads = [*range(left), *range(left + n, left + n + right)]
+    # panels: x, then (on its own line, under x) the kernel where it meets x, then w and y
     steps = [
-        [(2, int(o), 0, int(i) + left, 1, int(k)) for o, i, k in taps[taps[:, 0] == out]]
+        [(3, int(o), 0, int(i) + left, 2, int(k)) for o, i, k in taps[taps[:, 0] == out]]
         for out in range(len(y))
     ]
     panels = [
@@ -72,10 +73,17 @@ def _one_view(title: str, x: np.ndarray, w: np.ndarray, mode: str, flipped: bool
             origin=-left,
             marks={"pad": pads},
         ),
+        aligned_panel(
+            "under the window: the weight each cell of x is multiplied by; "
+            "below: each output under the middle of its window",
+            input=0,
+            kernel=2,
+            output=3,
+        ),
         grid("w", "kernel w", w, role="kernel"),
         grid("y", "output y", y, role="output", progressive=True),
     ]
-    return view(title, panels, steps)
+    return view(title, panels, steps, breaks=[1, 2])
 
 
 def _build(kernel: str, mode: str) -> dict:
@@ -87,9 +95,9 @@ def _build(kernel: str, mode: str) -> dict:
     _start, length = signal.mode_window(n, m, mode, flipped=True)  # type: ignore[arg-type]
     left, right = torch_padding(n, m, mode)
     length_rule = {
-        "full": f"N + M − 1 = {n} + {m} − 1 = {length}",
-        "same": f"max(N, M) = max({n}, {m}) = {length}",
-        "valid": f"max(N, M) − min(N, M) + 1 = {max(n, m)} − {min(n, m)} + 1 = {length}",
+        "full": f"i + k − 1 = {n} + {m} − 1 = {length}",
+        "same": f"max(i, k) = max({n}, {m}) = {length}",
+        "valid": f"max(i, k) − min(i, k) + 1 = {max(n, m)} − {min(n, m)} + 1 = {length}",
     }[mode]
     pad = f"padding={left}" if left == right else f"F.pad(x, ({left}, {right}))"
     torch_call = (
@@ -103,9 +111,10 @@ def _build(kernel: str, mode: str) -> dict:
             _one_view("cross-correlation: kernel as it is", x, w, mode, flipped=False),
         ],
         "formula": [
-            "convolution        y[n] = Σₖ x[n − k]·w[k]",
-            "cross-correlation  y[n] = Σₖ x[n + k]·w[k]   (what deep learning calls convolution)",
-            f"mode '{mode}': output length {length_rule}",
+            "convolution        y[r] = Σₜ x[r − t]·w[t]   (tap t of w meets x[r − t]: w reversed)",
+            "cross-correlation  y[r] = Σₜ x[r + t]·w[t]   (what deep learning calls convolution)",
+            f"mode '{mode}': signal length i = {n}, kernel size k = {m}, "
+            f"output length {length_rule}",
             "the two outputs agree"
             if agree
             else "the two outputs differ: this kernel is not symmetric",
@@ -132,12 +141,15 @@ def flip_figure() -> Figure:
         title="Convolution flips the kernel; cross-correlation slides it as it is",
         description=(
             f"The signal x = {FLIP_SIGNAL.astype(int).tolist()} is filtered twice with the "
-            "same kernel w. Top: convolution, which pairs x[n − k] with w[k], so the "
+            "same kernel w. Top: convolution, which pairs x[r − t] with w[t], so the "
             "kernel meets the signal reversed. Bottom: cross-correlation, which pairs "
-            "x[n + k] with w[k]. Each step highlights the input cells of one output "
-            "value, labels each with the kernel weight it is multiplied by, and writes "
-            "the sum. With an asymmetric kernel the outputs differ; with a symmetric "
-            "kernel they are equal."
+            "x[r + t] with w[t]. Each step highlights the input cells of one output "
+            "value and writes the sum; the row under the signal shows the kernel "
+            "weights under the cells they multiply (w[2], w[1], w[0] from left to "
+            "right for convolution, w[0], w[1], w[2] for cross-correlation), and below "
+            "it each output computed so far sits under the middle of its window. With "
+            "an asymmetric kernel the outputs differ; with a symmetric kernel they are "
+            "equal."
         ),
         controls=[
             Control("kernel", "kernel w", list(FLIP_KERNELS)),

@@ -8,14 +8,15 @@
  *
  * Frame schema (defined once in Python: convviz/figures/engine.py, FrameSpec):
  *   Frame  = {views: View[], formula: string[], code: string, legend?: {mark: text}}
- *   View   = {title: string, panels: Panel[], steps: Term[][], bias?: number, volumes?: Volume[]}
+ *   View   = {title: string, panels: Panel[], steps: Term[][], bias?: number, volumes?: Volume[],
+ *             breaks?: panel index[] (panels that start a new line)}
  *   Volume = {label: string, panels: panel index[] (slices, front to back), along?: "depth",
  *             groups?: group of each slice[]} (along "depth": one panel whose columns lie
  *            along depth; groups: one colour per group; see the 3D view)
  *   Panel  = {name, label, rows, cols, oneD, values: (number|string)[] (row-major),
  *             origin: [row0, col0], role: "input"|"kernel"|"output"|"other",
  *             marks: {pad|zero|drop|hot: flat cell index[]}, progressive: bool,
- *             index: bool, scale: "diverging"|"image",
+ *             index: bool, scale: "diverging"|"image", cell?: pixels per cell,
  *             names?: {rows?: string[], cols?: string[]} (axis labels; see "axis names")}
  *   Term   = [outPanel, outCell, inPanel, inCell, kPanel, kCell]
  *            (engine.Term serialised as a list to keep pages small; read with term())
@@ -106,7 +107,7 @@
     });
     var n = p.rows * p.cols;
     var canvas = n > 400 || (p.cols > 16 && n > 150);  // many cells and no numbers printed: a canvas
-    var size = canvas ? Math.max(8, Math.min(22, Math.floor(480 / p.cols))) : (p.cols > 16 ? 22 : 34);
+    var size = p.cell || (canvas ? Math.max(8, Math.min(22, Math.floor(480 / p.cols))) : (p.cols > 16 ? 22 : 34));
     var text = size >= 30;
     var idx = p.index && !canvas && p.cols <= 16 && p.rows <= 16;
     var left = idx && !p.oneD ? 20 : 2, top = idx ? 13 : 2;
@@ -951,6 +952,7 @@
             '<div class="cv-panels">');
           v.panels.forEach(function (p, pi) {
             var g = geometry(p);
+            if (v.breaks && v.breaks.indexOf(pi) >= 0) html.push('<div class="cv-break" aria-hidden="true"></div>');
             html.push('<div class="cv-panel cv-role-' + esc(p.role) + '" data-panel="' + pi + '" data-name="' +
               esc(p.name) + '"><div class="cv-panel-label">' + esc(p.label) + "</div>" +
               (plugin(p) ? plugin(p).html(p, pi) : g.canvas ? '<canvas class="cv-canvas" role="img" aria-label="' + esc(p.label) + '"></canvas>' +
@@ -1363,4 +1365,167 @@
     if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", mountAll);
     else mountAll();
   }
+})(typeof window !== "undefined" ? window : globalThis);
+
+/* Drawn panels "aligned" and "footprint" (engine.aligned_panel, engine.footprint_panel):
+ * panels with no cells of their own that draw, at each step, where the step's window
+ * lies on the input panel. Read positions from the input panel's own cells, so they
+ * follow whatever size the renderer gave them. Like the rest, they compute nothing:
+ * they read the step's terms.
+ *   aligned   = {kind: "aligned", input, kernel, output}: under a one-row input, the
+ *               weights of the step under the cells they multiply (with their index),
+ *               and every output so far under the middle of its window.
+ *   footprint = {kind: "footprint", input}: the box the step's input cells span, on the
+ *               input panel, with the cells inside it that the step skips marked. */
+(function (root) {
+  "use strict";
+  var NS = "http://www.w3.org/2000/svg";
+
+  function esc(s) {
+    return String(s).replace(/[&<>"]/g, function (c) {
+      return { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" }[c];
+    });
+  }
+  function fmt(v) {
+    if (typeof v !== "number") return String(v);
+    var r = Math.round(v * 1000) / 1000;
+    return (r < 0 ? "\u2212" : "") + String(Math.abs(r));
+  }
+  function index(p, cell) { return cell % Math.max(1, p.cols) + (p.origin ? p.origin[1] : 0); }
+  function stepTerms(v, step) { return v.steps[Math.min(step, v.steps.length - 1)] || []; }
+
+  /** Left, top and size of each cell of a view's SVG panel, relative to `box` (a DOM rect). */
+  function cellBoxes(viewNode, pi, box) {
+    var out = {};
+    var svg = viewNode.querySelector('.cv-panel[data-panel="' + pi + '"] svg.cv-grid');
+    if (!svg) return null;
+    var s = svg.getBoundingClientRect();
+    svg.querySelectorAll("g.cv-cells g.cv-cell").forEach(function (g) {
+      var r = g.querySelector("rect");
+      out[+g.getAttribute("data-cell")] = { x: s.left - box.left + +r.getAttribute("x"),
+        y: s.top - box.top + +r.getAttribute("y"), size: +r.getAttribute("width") };
+    });
+    return out;
+  }
+
+  var aligned = {
+    html: function (p) {
+      return '<svg xmlns="' + NS + '" class="cv-grid cv-aligned" width="10" height="10" role="img" aria-label="' +
+        esc(p.label) + '"></svg>';
+    },
+    draw: function (node, p, v, step) {
+      node.style.flexBasis = "100%";
+      var svg = node.querySelector("svg.cv-aligned"), viewNode = node.closest(".cv-view");
+      if (!svg || !viewNode) return;
+      var boxes = cellBoxes(viewNode, p.input, svg.getBoundingClientRect());
+      if (!boxes) return;
+      var kp = v.panels[p.kernel], op = v.panels[p.output], parts = [], width = 10, size = 34;
+      var lane = function (y, x, value, name, cls) {
+        parts.push('<g class="cv-hl ' + cls + '"><rect class="cv-bg" x="' + x + '" y="' + y + '" width="' + size +
+          '" height="' + size + '"></rect><rect class="cv-ring" x="' + (x + 1.5) + '" y="' + (y + 1.5) + '" width="' +
+          (size - 3) + '" height="' + (size - 3) + '"></rect><text x="' + (x + size / 2) + '" y="' + (y + size / 2 + 4) +
+          '" text-anchor="middle">' + esc(fmt(value)) + '</text><text class="cv-aligned-name" x="' + (x + size / 2) +
+          '" y="' + (y + size + 11) + '" text-anchor="middle">' + esc(name) + "</text></g>");
+        width = Math.max(width, x + size + 14);
+      };
+      stepTerms(v, step).forEach(function (t) {  // the weights, each under the cell it multiplies
+        var b = boxes[t[3]];
+        if (!b) return;
+        size = b.size;
+        if (t[4] === p.kernel) lane(2, b.x, kp.values[t[5]], kp.name + "[" + index(kp, t[5]) + "]", "cv-hl-k");
+      });
+      var last = Math.min(step, v.steps.length - 1);
+      for (var s = 0; s <= last; s++) {  // the outputs so far, each under the middle of its window
+        var terms = v.steps[s];
+        if (!terms.length || terms[0][0] !== p.output) continue;
+        var xs = terms.map(function (t) { return boxes[t[3]] ? boxes[t[3]].x : null; })
+          .filter(function (x) { return x !== null; });
+        if (!xs.length) continue;
+        var mid = (Math.min.apply(null, xs) + Math.max.apply(null, xs)) / 2;
+        lane(size + 18, mid, op.values[terms[0][1]], op.name + "[" + index(op, terms[0][1]) + "]",
+          s === last ? "cv-hl-out cv-aligned-now" : "cv-aligned-done");
+      }
+      var height = 2 * size + 34;
+      svg.setAttribute("width", width);
+      svg.setAttribute("height", height);
+      svg.setAttribute("viewBox", "0 0 " + width + " " + height);
+      svg.innerHTML = parts.join("");
+    },
+  };
+
+  var footprint = {
+    html: function () { return ""; },
+    draw: function (node, p, v, step) {
+      node.style.display = "none";
+      var viewNode = node.closest(".cv-view");
+      if (!viewNode) return;
+      var pnode = viewNode.querySelector('.cv-panel[data-panel="' + p.input + '"]');
+      if (!pnode) return;
+      var old = pnode.querySelector(".cv-footprint");
+      if (old) old.remove();
+      var ip = v.panels[p.input], read = {}, r0 = Infinity, r1 = -Infinity, c0 = Infinity, c1 = -Infinity;
+      stepTerms(v, step).forEach(function (t) {
+        if (t[2] !== p.input) return;
+        var r = Math.floor(t[3] / ip.cols), c = t[3] % ip.cols;
+        read[t[3]] = true;
+        r0 = Math.min(r0, r); r1 = Math.max(r1, r); c0 = Math.min(c0, c); c1 = Math.max(c1, c);
+      });
+      if (r0 === Infinity) return;
+      var svg = pnode.querySelector("svg.cv-grid"), canvas = pnode.querySelector("canvas");
+      var size, left, top;
+      if (svg) {
+        var first = svg.querySelector('g.cv-cell[data-cell="0"] rect');
+        if (!first) return;
+        size = +first.getAttribute("width"); left = +first.getAttribute("x"); top = +first.getAttribute("y");
+      } else if (canvas) {  // a canvas grid: cells from x = 2, drawn over after the grid
+        size = (parseFloat(canvas.style.width) - 4) / ip.cols; left = 2; top = 2;
+      } else return;
+      var box = [left + c0 * size, top + r0 * size, (c1 - c0 + 1) * size, (r1 - r0 + 1) * size];
+      var skipped = [];
+      for (var r = r0; r <= r1; r++) {
+        for (var c = c0; c <= c1; c++) if (!read[r * ip.cols + c]) skipped.push([r, c]);
+      }
+      if (svg) {
+        var parts = ['<rect class="cv-footprint-box" x="' + (box[0] - 3) + '" y="' + (box[1] - 3) + '" width="' +
+          (box[2] + 6) + '" height="' + (box[3] + 6) + '"></rect>'];
+        skipped.forEach(function (rc) {  // a small cross in the corner: the number stays readable
+          var x = left + (rc[1] + 1) * size - 3, y = top + rc[0] * size + 3, m = Math.max(3, size * 0.2);
+          parts.push('<path class="cv-footprint-skip" d="M' + (x - m) + " " + y + "L" + x + " " + (y + m) + "M" + x +
+            " " + y + "L" + (x - m) + " " + (y + m) + '"></path>');
+        });
+        var g = document.createElementNS(NS, "g");
+        g.setAttribute("class", "cv-footprint");
+        g.setAttribute("data-skipped", skipped.length);
+        g.innerHTML = parts.join("");
+        svg.appendChild(g);
+      } else {
+        var ctx = canvas.getContext("2d"), css = getComputedStyle(pnode);
+        var dpr = root.devicePixelRatio || 1;
+        ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+        ctx.strokeStyle = css.getPropertyValue("--cv-hot").trim() || "#bf8700";
+        ctx.lineWidth = 2;
+        ctx.setLineDash([4, 2]);
+        ctx.strokeRect(box[0] - 2, box[1] - 2, box[2] + 4, box[3] + 4);
+        ctx.setLineDash([]);
+        ctx.strokeStyle = css.getPropertyValue("--cv-muted").trim() || "#57606a";
+        ctx.lineWidth = 1;
+        skipped.forEach(function (rc) {
+          var x = left + (rc[1] + 1) * size - 3, y = top + rc[0] * size + 3, m = Math.max(3, size * 0.2);
+          ctx.beginPath();
+          ctx.moveTo(x - m, y); ctx.lineTo(x, y + m);
+          ctx.moveTo(x, y); ctx.lineTo(x - m, y + m);
+          ctx.stroke();
+        });
+        var mark = document.createElement("span");
+        mark.className = "cv-footprint";
+        mark.hidden = true;
+        mark.setAttribute("data-skipped", skipped.length);
+        pnode.appendChild(mark);
+      }
+    },
+  };
+
+  root.convvizPanels = root.convvizPanels || {};
+  root.convvizPanels.aligned = aligned;
+  root.convvizPanels.footprint = footprint;
 })(typeof window !== "undefined" ? window : globalThis);
