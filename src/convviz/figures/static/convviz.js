@@ -221,6 +221,39 @@
     return out;
   }
 
+  /** Bring an existing base-layer cell (<g class="cv-cell">) to the markup cellInner(p, cell, g,
+   * hidden) writes, with DOM calls instead of parsing: a step that reveals many cells of a
+   * progressive grid stays cheap. */
+  function syncCell(node, p, cell, g, hidden) {
+    var mark = g.marks[cell], size = g.size, v = p.values[cell];
+    var x = g.left + (cell % p.cols) * size, y = g.top + Math.floor(cell / p.cols) * size;
+    var f = hidden || mark === "pad" || mark === "zero" ? { cls: "", style: "", dark: false } : valueFill(v, g);
+    var rect = node.firstChild;
+    rect.setAttribute("class", "cv-bg " + f.cls);
+    if (f.style) rect.setAttribute("style", f.style);
+    else rect.removeAttribute("style");
+    while (rect.nextSibling) node.removeChild(rect.nextSibling);
+    if (hidden) return;
+    if (mark === "drop") {
+      node.appendChild(svgEl("line", { "class": "cv-strike", x1: x + 2, y1: y + size - 2, x2: x + size - 2, y2: y + 2 }));
+    }
+    if (g.text) {
+      var a = f.dark || f.light ? { "class": f.dark ? "cv-on-dark" : "cv-on-light" } : {};
+      a.x = x + size / 2;
+      a.y = y + size / 2 + 4;
+      a["text-anchor"] = "middle";
+      node.appendChild(svgEl("text", a, short(v)));
+    }
+  }
+
+  /** An SVG element with attributes and text. */
+  function svgEl(tag, attrs, text) {
+    var e = document.createElementNS(SVGNS, tag);
+    Object.keys(attrs).forEach(function (k) { e.setAttribute(k, attrs[k]); });
+    if (text !== undefined) e.textContent = text;
+    return e;
+  }
+
   function isHidden(p, pi, cell, reveal, step) {
     var rv = reveal[pi + ":" + cell];
     return p.progressive && rv !== undefined && rv > step;
@@ -233,19 +266,23 @@
       value: hidden ? "" : String(p.values[cell]), hidden: hidden };
   }
 
-  /** Row and column indices around a grid, numbered from the panel's origin. */
+  /** Row and column indices around a grid, numbered from the panel's origin: one <text> per
+   * axis with a <tspan> per label (a text element costs several times a tspan to lay out). */
   function indexSVG(p, g) {
     if (!g.idx) return "";
-    var out = ['<g class="cv-index" aria-hidden="true">'];
+    var out = ['<g class="cv-index" aria-hidden="true"><text text-anchor="middle">'];
     for (var c = 0; c < p.cols; c++) {
-      out.push('<text x="' + (g.left + c * g.size + g.size / 2) + '" y="' + (g.top - 3) + '" text-anchor="middle">' +
-        fmt(c + p.origin[1]) + "</text>");
+      out.push('<tspan x="' + (g.left + c * g.size + g.size / 2) + '" y="' + (g.top - 3) + '">' +
+        fmt(c + p.origin[1]) + "</tspan>");
     }
+    out.push("</text>");
     if (!p.oneD) {
+      out.push('<text text-anchor="end">');
       for (var r = 0; r < p.rows; r++) {
-        out.push('<text x="' + (g.left - 4) + '" y="' + (g.top + r * g.size + g.size / 2 + 4) + '" text-anchor="end">' +
-          fmt(r + p.origin[0]) + "</text>");
+        out.push('<tspan x="' + (g.left - 4) + '" y="' + (g.top + r * g.size + g.size / 2 + 4) + '">' +
+          fmt(r + p.origin[0]) + "</tspan>");
       }
+      out.push("</text>");
     }
     out.push("</g>");
     return out.join("");
@@ -764,7 +801,7 @@
             var node = state.nodes[vi][pi].cells[cell], at = cellAttrs(p, pi, cell, g, reveal, b);
             node.setAttribute("class", at.cls);
             node.setAttribute("data-value", at.value);
-            node.innerHTML = cellInner(p, cell, g, at.hidden, null, v);
+            syncCell(node, p, cell, g, at.hidden);
           });
         }
         // only the panels highlighted at the old or the new step change
