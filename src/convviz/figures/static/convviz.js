@@ -290,8 +290,13 @@
 
   /** The highlight layer of one SVG panel: drawn last, so no cell or group outline covers it. */
   function overlaySVG(p, pi, info, g, reveal, step, viewSpec) {
+    return overlayItems(p, pi, info, g, reveal, step, viewSpec).join("");
+  }
+
+  /** The highlight layer as one markup string per highlighted cell (one <g class="cv-hl">). */
+  function overlayItems(p, pi, info, g, reveal, step, viewSpec) {
     var cells = info.hl[pi];
-    if (!cells) return "";
+    if (!cells) return [];
     var out = [];
     Object.keys(cells).forEach(function (key) {
       var cell = +key, h = cells[key];
@@ -308,7 +313,27 @@
         (h.kind === "out" ? '<path class="cv-corner" d="M' + x + " " + y + "h" + Math.round(size / 3) + "L" + x + " " +
           (y + Math.round(size / 3)) + 'z"></path>' : "") + "</g>");
     });
-    return out.join("");
+    return out;
+  }
+
+  /** Bring a drawn highlight layer to `items` (from overlayItems): the highlights that stay
+   * (a kernel's weights from one step to the next, say) are kept, the rest removed or added,
+   * so a step parses and lays out only what changed. */
+  function patchOverlay(layer, items) {
+    var want = {}, add = [];
+    items.forEach(function (h) { want[h] = (want[h] || 0) + 1; });
+    Array.prototype.slice.call(layer.childNodes).forEach(function (n) {
+      if (!n.cvHtml || !want[n.cvHtml]) return layer.removeChild(n);
+      want[n.cvHtml] -= 1;
+      if (n.classList.contains("cv-focus")) n.classList.remove("cv-focus");  // as a fresh drawing
+    });
+    items.forEach(function (h) {
+      if (want[h]) { want[h] -= 1; add.push(h); }
+    });
+    if (!add.length) return;
+    var first = layer.childNodes.length;
+    layer.insertAdjacentHTML("beforeend", add.join(""));
+    for (var i = 0; i < add.length; i++) layer.childNodes[first + i].cvHtml = add[i];
   }
 
   /** A colour bar with the panel's range, for grids that do not print their numbers. */
@@ -816,7 +841,7 @@
             pal = pal || palette(container);
             drawCanvas(node.canvas, p, pi, info, reveal, b, pal);
           } else if (state.shownStep >= 0 && (lit || was[pi])) {
-            node.overlay.innerHTML = overlaySVG(p, pi, info, g, reveal, b, v);
+            patchOverlay(node.overlay, overlayItems(p, pi, info, g, reveal, b, v));
           }
         });
         state.nodes[vi].lit = now;
