@@ -756,8 +756,11 @@
     var tools = el("div", { "class": "cv-tools" });
     var link = el("button", { type: "button", "class": "cv-btn cv-link", title: "copy a link to this setting" }, "link");
     var download = el("button", { type: "button", "class": "cv-btn cv-download", title: "download this picture (SVG)" }, "SVG");
+    var png = el("button", { type: "button", "class": "cv-btn cv-download-png", hidden: "",
+      title: "download this picture (PNG): shown when the frame draws a canvas" }, "PNG");
     tools.appendChild(link);
     tools.appendChild(download);
+    tools.appendChild(png);
     controls.appendChild(tools);
 
     function nsteps() {
@@ -809,8 +812,10 @@
           list.box3d = vnode.querySelector(".cv-3d-box");
           return list;
         });
-        key.innerHTML = keyHTML(f);
-        code.textContent = f.code || "";
+        png.hidden = !stage.querySelector("canvas");
+        var keyMarkup = keyHTML(f);  // the key and code often stay from one setting to the next
+        if (key.cvHtml !== keyMarkup) { key.innerHTML = keyMarkup; key.cvHtml = keyMarkup; }
+        if (code.textContent !== (f.code || "")) code.textContent = f.code || "";
         state.shown = f;
         state.shownStep = -1;
       }
@@ -1037,6 +1042,35 @@
       document.body.appendChild(a);
       a.click();
       a.remove();
+    });
+    /* PNG: the same picture as the SVG file (titles, labels, SVG grids and the canvases' pixels),
+     * rasterised at twice the screen's scale; if the browser refuses to read the rasterised SVG
+     * back, the largest canvas alone. */
+    png.addEventListener("click", function () {
+      var name = spec.id + "-" + state.sel.join("_") + "-step" + (state.step + 1) + ".png";
+      var save = function (blob) {
+        var a = el("a", { href: URL.createObjectURL(blob), download: name });
+        document.body.appendChild(a);
+        a.click();
+        a.remove();
+      };
+      var canvases = Array.prototype.slice.call(stage.querySelectorAll("canvas"));
+      var largest = canvases.sort(function (a, b) { return b.width * b.height - a.width * a.height; })[0];
+      var alone = function () { if (largest) largest.toBlob(save, "image/png"); };
+      var svg = exportSVG(container, spec.title), img = new Image();
+      var W = +svg.match(/width="([\d.]+)"/)[1], H = +svg.match(/height="([\d.]+)"/)[1];
+      var scale = 2 * Math.max(1, root.devicePixelRatio || 1);
+      img.onload = function () {
+        var c = document.createElement("canvas");
+        c.width = Math.ceil(W * scale);
+        c.height = Math.ceil(H * scale);
+        var ctx = c.getContext("2d");
+        ctx.scale(scale, scale);
+        ctx.drawImage(img, 0, 0, W, H);
+        try { c.toBlob(function (blob) { if (blob) save(blob); else alone(); }, "image/png"); } catch (e) { alone(); }
+      };
+      img.onerror = alone;
+      img.src = "data:image/svg+xml;charset=utf-8," + encodeURIComponent(svg);
     });
     if (typeof document !== "undefined" && typeof MutationObserver !== "undefined") {
       new MutationObserver(function () {  // canvases take their colours when the theme changes
