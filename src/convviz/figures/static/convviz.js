@@ -783,34 +783,50 @@
       var lines = [];
       var pal = null;
       if (state.shown !== f) {
-        var html = [];
-        f.views.forEach(function (v, vi) {
-          var s = Math.min(state.step, v.steps.length - 1);
-          var info = stepInfo(v, s), reveal = viewMaps(v).reveal;
-          html.push('<div class="cv-view" data-view="' + vi + '"><div class="cv-view-title">' + esc(v.title) +
+        /* a new frame: markup per view head and per panel (base layer only); where the views
+         * and their panel counts are those on screen, only the panels whose markup differs are
+         * replaced (an input grid that a setting does not change stays as it is) */
+        var views = f.views.map(function (v, vi) {
+          var s = Math.min(state.step, v.steps.length - 1), reveal = viewMaps(v).reveal;
+          return { head: '<div class="cv-view" data-view="' + vi + '"><div class="cv-view-title">' + esc(v.title) +
             (v.volumes ? ' <button type="button" class="cv-btn cv-3d-toggle" aria-pressed="' + state.show3d +
               '" title="draw the volumes in 3D">3D</button><button type="button" class="cv-btn cv-3d-turn"' +
               (state.show3d ? "" : " hidden") + ' title="turn the 3D view">turn \u21bb</button>' : "") +
             '</div>' + (v.volumes ? '<div class="cv-3d-box"' + (state.show3d ? "" : " hidden") + "></div>" : "") +
-            '<div class="cv-panels">');
-          v.panels.forEach(function (p, pi) {
-            var g = geometry(p);
-            html.push('<div class="cv-panel cv-role-' + esc(p.role) + '" data-panel="' + pi + '" data-name="' +
-              esc(p.name) + '"><div class="cv-panel-label">' + esc(p.label) + "</div>" +
-              (plugin(p) ? plugin(p).html(p, pi) : g.canvas ? '<canvas class="cv-canvas" role="img" aria-label="' + esc(p.label) + '"></canvas>' +
-                '<svg class="cv-grid cv-barbox" width="124" height="26">' + barSVG(g, 2) + "</svg>"
-                : panelSVG(p, pi, info, reveal, s, v)) + "</div>");
-          });
-          html.push("</div></div>");
+            '<div class="cv-panels">',
+          panels: v.panels.map(function (p, pi) { return panelHTML(p, pi, reveal, s, v); }) };
         });
-        stage.innerHTML = html.join("");
-        state.nodes = Array.prototype.map.call(stage.querySelectorAll(".cv-view"), function (vnode) {
-          var list = Array.prototype.map.call(vnode.querySelectorAll(".cv-panel"), function (pnode) {
-            return { cells: pnode.querySelectorAll("g.cv-cell"), overlay: pnode.querySelector(".cv-overlay"),
-              canvas: pnode.querySelector("canvas"), panel: pnode };
+        var keep = state.nodes.length === views.length && views.every(function (vw, vi) {
+          return state.nodes[vi].head === vw.head && state.nodes[vi].length === vw.panels.length;
+        });
+        if (keep) {
+          views.forEach(function (vw, vi) {
+            vw.panels.forEach(function (h, pi) {
+              var old = state.nodes[vi][pi];
+              if (old.html === h) return;
+              old.panel.insertAdjacentHTML("afterend", h);
+              var pnode = old.panel.nextSibling;
+              old.panel.remove();
+              state.nodes[vi][pi] = panelNodes(pnode, h);
+            });
           });
-          list.box3d = vnode.querySelector(".cv-3d-box");
-          return list;
+        } else {
+          stage.innerHTML = views.map(function (vw) { return vw.head + vw.panels.join("") + "</div></div>"; }).join("");
+          state.nodes = Array.prototype.map.call(stage.querySelectorAll(".cv-view"), function (vnode, vi) {
+            var list = Array.prototype.map.call(vnode.querySelectorAll(".cv-panel"), function (pnode, pi) {
+              return panelNodes(pnode, views[vi].panels[pi]);
+            });
+            list.box3d = vnode.querySelector(".cv-3d-box");
+            list.head = views[vi].head;
+            return list;
+          });
+        }
+        f.views.forEach(function (v, vi) {  // the highlight layers of the SVG grids
+          var s = Math.min(state.step, v.steps.length - 1), info = stepInfo(v, s), reveal = viewMaps(v).reveal;
+          v.panels.forEach(function (p, pi) {
+            var n = state.nodes[vi][pi];
+            if (n.overlay) patchOverlay(n.overlay, overlayItems(p, pi, info, geometry(p), reveal, s, v));
+          });
         });
         png.hidden = !stage.querySelector("canvas");
         var keyMarkup = keyHTML(f);  // the key and code often stay from one setting to the next
@@ -868,6 +884,22 @@
       if (state.touched) writeHash();
       reserve();
       container.cvRenderMs = performance.now() - t0;
+    }
+
+    /** The markup of one panel: label and grid (SVG base layer, canvas or a plugin's own). */
+    function panelHTML(p, pi, reveal, s, v) {
+      var g = geometry(p);
+      return '<div class="cv-panel cv-role-' + esc(p.role) + '" data-panel="' + pi + '" data-name="' +
+        esc(p.name) + '"><div class="cv-panel-label">' + esc(p.label) + "</div>" +
+        (plugin(p) ? plugin(p).html(p, pi) : g.canvas ? '<canvas class="cv-canvas" role="img" aria-label="' + esc(p.label) + '"></canvas>' +
+          '<svg class="cv-grid cv-barbox" width="124" height="26">' + barSVG(g, 2) + "</svg>"
+          : panelSVG(p, pi, { hl: {} }, reveal, s, v)) + "</div>";
+    }
+
+    /** The nodes of a drawn panel that a step updates, and the markup it was drawn from. */
+    function panelNodes(pnode, html) {
+      return { cells: pnode.querySelectorAll("g.cv-cell"), overlay: pnode.querySelector(".cv-overlay"),
+        canvas: pnode.querySelector("canvas"), panel: pnode, html: html };
     }
 
     /** The sums never shrink: a step does not make the page below jump (and a redraw that
