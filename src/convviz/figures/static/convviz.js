@@ -621,6 +621,11 @@
       '" font-family="sans-serif">', document.getElementById("cv-defs").innerHTML.replace(/class="[^"]*"/g, ""),
       '<rect width="100%" height="100%" fill="' + getComputedStyle(container).backgroundColor + '"></rect>',
       '<text x="0" y="16" font-weight="600" font-size="14" fill="' + getComputedStyle(container).color + '">' + esc(title) + "</text>"];
+    // the gradients' stops take their colours from CSS: write them in (the colour bars)
+    out[1] = out[1].replace(/<stop offset="([\d.]+)" >/g, function (m, off) {
+      var stop = document.querySelector('#cv-defs stop[offset="' + off + '"][class]'), cs = stop && getComputedStyle(stop);
+      return cs ? '<stop offset="' + off + '" stop-color="' + cs.stopColor + '" stop-opacity="' + cs.stopOpacity + '">' : m;
+    });
     // the patterns' colours come from CSS: write them in
     out[1] = out[1].replace('<rect  width="6" height="6"></rect><line', '<rect width="6" height="6" fill="#eee"></rect><line stroke="#999"')
       .replace('<rect  width="6" height="6"></rect><circle', '<rect width="6" height="6" fill="#fff"></rect><circle fill="#777"');
