@@ -243,6 +243,7 @@ def main() -> None:
     import sys
 
     only = set(sys.argv[1:])  # chapter file stems, e.g. 09-flattened-convolution: only those
+    load = {"loadavg_start": list(os.getloadavg())}  # a shared machine inflates even CPU times
     figs = [f for f in figure_rows() if not only or f["chapter"] in only]
     redraw, weights = browser_rows(figs) if (SITE / "index.html").exists() else ([], [])
     by_id = {(r["figure"]): r for r in redraw}
@@ -260,7 +261,14 @@ def main() -> None:
         RESULTS.parent.mkdir(exist_ok=True)
         RESULTS.write_text(
             json.dumps(
-                {"budget": BUDGET, "figures": figs, "redraw": redraw, "pages": weights}, indent=1
+                {
+                    "budget": BUDGET,
+                    "machine": {**load, "loadavg_end": list(os.getloadavg())},
+                    "figures": figs,
+                    "redraw": redraw,
+                    "pages": weights,
+                },
+                indent=1,
             )
             + "\n"
         )

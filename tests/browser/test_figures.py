@@ -200,6 +200,49 @@ def test_download_saves_the_frame_as_svg(visit, base_url, page_path, fig_id, tmp
     assert len(tree.getroot().findall(f".//{ns}rect")) > 10
 
 
+_PNG_CASES = [
+    (
+        "book/06-transposed-convolution.html",
+        "checkerboard",
+        {"dims": 1, "kernel_size": 4, "stride": 2},
+    ),
+    ("book/03-3d-convolution.html", "photo-video", {}),
+]
+
+
+@pytest.mark.parametrize(("page_path", "fig_id", "setting"), _PNG_CASES)
+def test_download_saves_a_canvas_frame_as_png(
+    visit, base_url, page_path, fig_id, setting, tmp_path
+):
+    """A frame drawn (in part) on a canvas offers PNG: the whole picture, rasterised."""
+    from tests.browser.figures import set_control
+
+    page = visit.page
+    page.goto(f"{base_url}/{page_path}", wait_until="load")
+    page.wait_for_selector(f"#cv-{fig_id} .cv-stage svg, #cv-{fig_id} .cv-stage canvas")
+    for name, index in setting.items():
+        set_control(page, fig_id, name, index)
+    button = page.locator(f"#cv-{fig_id} .cv-download-png")
+    assert button.is_visible()
+    with page.expect_download() as info:
+        button.click()
+    assert info.value.suggested_filename.endswith(".png")
+    path = tmp_path / "figure.png"
+    info.value.save_as(path)
+    data = path.read_bytes()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    width, height = int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
+    assert width > 200 and height > 100, (width, height)
+
+
+def test_png_is_offered_only_where_a_canvas_is_drawn(visit, base_url):
+    page = visit.page
+    page.goto(f"{base_url}/book/01-convolution-vs-cross-correlation.html", wait_until="load")
+    page.wait_for_selector("#cv-flip .cv-stage svg")
+    assert page.locator("#cv-flip .cv-stage canvas").count() == 0
+    assert not page.locator("#cv-flip .cv-download-png").is_visible()
+
+
 def test_play_respects_reduced_motion(browser, base_url):
     page_path, fig_id = next(p for p in FIGURE_PAGES if p[1] == "flip")
     context = browser.new_context(reduced_motion="reduce")

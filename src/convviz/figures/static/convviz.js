@@ -232,6 +232,39 @@
     return out;
   }
 
+  /** Bring an existing base-layer cell (<g class="cv-cell">) to the markup cellInner(p, cell, g,
+   * hidden) writes, with DOM calls instead of parsing: a step that reveals many cells of a
+   * progressive grid stays cheap. */
+  function syncCell(node, p, cell, g, hidden) {
+    var mark = g.marks[cell], size = g.size, v = p.values[cell];
+    var x = g.left + (cell % p.cols) * size, y = g.top + Math.floor(cell / p.cols) * size;
+    var f = hidden || mark === "pad" || mark === "zero" ? { cls: "", style: "", dark: false } : valueFill(v, g);
+    var rect = node.firstChild;
+    rect.setAttribute("class", "cv-bg " + f.cls);
+    if (f.style) rect.setAttribute("style", f.style);
+    else rect.removeAttribute("style");
+    while (rect.nextSibling) node.removeChild(rect.nextSibling);
+    if (hidden) return;
+    if (mark === "drop") {
+      node.appendChild(svgEl("line", { "class": "cv-strike", x1: x + 2, y1: y + size - 2, x2: x + size - 2, y2: y + 2 }));
+    }
+    if (g.text) {
+      var a = f.dark || f.light ? { "class": f.dark ? "cv-on-dark" : "cv-on-light" } : {};
+      a.x = x + size / 2;
+      a.y = y + size / 2 + 4;
+      a["text-anchor"] = "middle";
+      node.appendChild(svgEl("text", a, short(v)));
+    }
+  }
+
+  /** An SVG element with attributes and text. */
+  function svgEl(tag, attrs, text) {
+    var e = document.createElementNS(SVGNS, tag);
+    Object.keys(attrs).forEach(function (k) { e.setAttribute(k, attrs[k]); });
+    if (text !== undefined) e.textContent = text;
+    return e;
+  }
+
   function isHidden(p, pi, cell, reveal, step) {
     var rv = reveal[pi + ":" + cell];
     return p.progressive && rv !== undefined && rv > step;
@@ -244,20 +277,24 @@
       value: hidden ? "" : String(p.values[cell]), hidden: hidden };
   }
 
-  /** Row and column indices around a grid, numbered from the panel's origin. */
+  /** Row and column indices around a grid, numbered from the panel's origin: one <text> per
+   * axis with a <tspan> per label (a text element costs several times a tspan to lay out). */
   function indexSVG(p, g) {
     if (p.names) return namesSVG(p, g);
     if (!g.idx) return "";
-    var out = ['<g class="cv-index" aria-hidden="true">'];
+    var out = ['<g class="cv-index" aria-hidden="true"><text text-anchor="middle">'];
     for (var c = 0; c < p.cols; c++) {
-      out.push('<text x="' + (g.left + c * g.size + g.size / 2) + '" y="' + (g.top - 3) + '" text-anchor="middle">' +
-        fmt(c + p.origin[1]) + "</text>");
+      out.push('<tspan x="' + (g.left + c * g.size + g.size / 2) + '" y="' + (g.top - 3) + '">' +
+        fmt(c + p.origin[1]) + "</tspan>");
     }
+    out.push("</text>");
     if (!p.oneD) {
+      out.push('<text text-anchor="end">');
       for (var r = 0; r < p.rows; r++) {
-        out.push('<text x="' + (g.left - 4) + '" y="' + (g.top + r * g.size + g.size / 2 + 4) + '" text-anchor="end">' +
-          fmt(r + p.origin[0]) + "</text>");
+        out.push('<tspan x="' + (g.left - 4) + '" y="' + (g.top + r * g.size + g.size / 2 + 4) + '">' +
+          fmt(r + p.origin[0]) + "</tspan>");
       }
+      out.push("</text>");
     }
     out.push("</g>");
     return out.join("");
@@ -265,8 +302,13 @@
 
   /** The highlight layer of one SVG panel: drawn last, so no cell or group outline covers it. */
   function overlaySVG(p, pi, info, g, reveal, step, viewSpec) {
+    return overlayItems(p, pi, info, g, reveal, step, viewSpec).join("");
+  }
+
+  /** The highlight layer as one markup string per highlighted cell (one <g class="cv-hl">). */
+  function overlayItems(p, pi, info, g, reveal, step, viewSpec) {
     var cells = info.hl[pi];
-    if (!cells) return "";
+    if (!cells) return [];
     var out = [];
     Object.keys(cells).forEach(function (key) {
       var cell = +key, h = cells[key];
@@ -283,7 +325,27 @@
         (h.kind === "out" ? '<path class="cv-corner" d="M' + x + " " + y + "h" + Math.round(size / 3) + "L" + x + " " +
           (y + Math.round(size / 3)) + 'z"></path>' : "") + "</g>");
     });
-    return out.join("");
+    return out;
+  }
+
+  /** Bring a drawn highlight layer to `items` (from overlayItems): the highlights that stay
+   * (a kernel's weights from one step to the next, say) are kept, the rest removed or added,
+   * so a step parses and lays out only what changed. */
+  function patchOverlay(layer, items) {
+    var want = {}, add = [];
+    items.forEach(function (h) { want[h] = (want[h] || 0) + 1; });
+    Array.prototype.slice.call(layer.childNodes).forEach(function (n) {
+      if (!n.cvHtml || !want[n.cvHtml]) return layer.removeChild(n);
+      want[n.cvHtml] -= 1;
+      if (n.classList.contains("cv-focus")) n.classList.remove("cv-focus");  // as a fresh drawing
+    });
+    items.forEach(function (h) {
+      if (want[h]) { want[h] -= 1; add.push(h); }
+    });
+    if (!add.length) return;
+    var first = layer.childNodes.length;
+    layer.insertAdjacentHTML("beforeend", add.join(""));
+    for (var i = 0; i < add.length; i++) layer.childNodes[first + i].cvHtml = add[i];
   }
 
   /** A colour bar with the panel's range, for grids that do not print their numbers. */
@@ -778,6 +840,11 @@
       '" font-family="sans-serif">', document.getElementById("cv-defs").innerHTML.replace(/class="[^"]*"/g, ""),
       '<rect width="100%" height="100%" fill="' + getComputedStyle(container).backgroundColor + '"></rect>',
       '<text x="0" y="16" font-weight="600" font-size="14" fill="' + getComputedStyle(container).color + '">' + esc(title) + "</text>"];
+    // the gradients' stops take their colours from CSS: write them in (the colour bars)
+    out[1] = out[1].replace(/<stop offset="([\d.]+)" >/g, function (m, off) {
+      var stop = document.querySelector('#cv-defs stop[offset="' + off + '"][class]'), cs = stop && getComputedStyle(stop);
+      return cs ? '<stop offset="' + off + '" stop-color="' + cs.stopColor + '" stop-opacity="' + cs.stopOpacity + '">' : m;
+    });
     // the patterns' colours come from CSS: write them in
     out[1] = out[1].replace('<rect  width="6" height="6"></rect><line', '<rect width="6" height="6" fill="#eee"></rect><line stroke="#999"')
       .replace('<rect  width="6" height="6"></rect><circle', '<rect width="6" height="6" fill="#fff"></rect><circle fill="#777"');
@@ -916,8 +983,11 @@
     var tools = el("div", { "class": "cv-tools" });
     var link = el("button", { type: "button", "class": "cv-btn cv-link", title: "copy a link to this setting" }, "link");
     var download = el("button", { type: "button", "class": "cv-btn cv-download", title: "download this picture (SVG)" }, "SVG");
+    var png = el("button", { type: "button", "class": "cv-btn cv-download-png", hidden: "",
+      title: "download this picture (PNG): shown when the frame draws a canvas" }, "PNG");
     tools.appendChild(link);
     tools.appendChild(download);
+    tools.appendChild(png);
     controls.appendChild(tools);
 
     function nsteps() {
@@ -940,38 +1010,61 @@
       var lines = [];
       var pal = null;
       if (state.shown !== f) {
-        var html = [];
-        f.views.forEach(function (v, vi) {
-          var s = Math.min(state.step, v.steps.length - 1);
-          var info = stepInfo(v, s), reveal = viewMaps(v).reveal;
-          html.push('<div class="cv-view" data-view="' + vi + '"><div class="cv-view-title">' + esc(v.title) +
+        /* a new frame: markup per view head and per panel (base layer only); where the views
+         * and their panel counts are those on screen, only the panels whose markup differs are
+         * replaced (an input grid that a setting does not change stays as it is) */
+        var views = f.views.map(function (v, vi) {
+          var s = Math.min(state.step, v.steps.length - 1), reveal = viewMaps(v).reveal;
+          return { head: '<div class="cv-view" data-view="' + vi + '"' +
+            (v.breaks ? ' data-breaks="' + v.breaks.join(",") + '"' : "") + '><div class="cv-view-title">' + esc(v.title) +
             (v.volumes ? ' <button type="button" class="cv-btn cv-3d-toggle" aria-pressed="' + state.show3d +
               '" title="draw the volumes in 3D">3D</button><button type="button" class="cv-btn cv-3d-turn"' +
               (state.show3d ? "" : " hidden") + ' title="turn the 3D view (or drag it sideways)">turn \u21bb</button>' : "") +
             '</div>' + (v.volumes ? '<div class="cv-3d-box"' + (state.show3d ? "" : " hidden") + "></div>" : "") +
-            '<div class="cv-panels">');
+            '<div class="cv-panels">',
+          panels: v.panels.map(function (p, pi) { return panelHTML(p, pi, reveal, s, v); }) };
+        });
+        var keep = state.nodes.length === views.length && views.every(function (vw, vi) {
+          return state.nodes[vi].head === vw.head && state.nodes[vi].length === vw.panels.length;
+        });
+        if (keep) {
+          views.forEach(function (vw, vi) {
+            vw.panels.forEach(function (h, pi) {
+              var old = state.nodes[vi][pi];
+              if (old.html === h) return;
+              old.panel.insertAdjacentHTML("afterend", h);
+              var pnode = old.panel.nextSibling;
+              old.panel.remove();
+              state.nodes[vi][pi] = panelNodes(pnode, h);
+            });
+          });
+        } else {
+          stage.innerHTML = views.map(function (vw, vi) {
+            var breaks = f.views[vi].breaks || [];  // panels that start a new line
+            return vw.head + vw.panels.map(function (h, pi) {
+              return (breaks.indexOf(pi) >= 0 ? '<div class="cv-break" aria-hidden="true"></div>' : "") + h;
+            }).join("") + "</div></div>";
+          }).join("");
+          state.nodes = Array.prototype.map.call(stage.querySelectorAll(".cv-view"), function (vnode, vi) {
+            var list = Array.prototype.map.call(vnode.querySelectorAll(".cv-panel"), function (pnode, pi) {
+              return panelNodes(pnode, views[vi].panels[pi]);
+            });
+            list.box3d = vnode.querySelector(".cv-3d-box");
+            list.head = views[vi].head;
+            return list;
+          });
+        }
+        f.views.forEach(function (v, vi) {  // the highlight layers of the SVG grids
+          var s = Math.min(state.step, v.steps.length - 1), info = stepInfo(v, s), reveal = viewMaps(v).reveal;
           v.panels.forEach(function (p, pi) {
-            var g = geometry(p);
-            if (v.breaks && v.breaks.indexOf(pi) >= 0) html.push('<div class="cv-break" aria-hidden="true"></div>');
-            html.push('<div class="cv-panel cv-role-' + esc(p.role) + '" data-panel="' + pi + '" data-name="' +
-              esc(p.name) + '"><div class="cv-panel-label">' + esc(p.label) + "</div>" +
-              (plugin(p) ? plugin(p).html(p, pi) : g.canvas ? '<canvas class="cv-canvas" role="img" aria-label="' + esc(p.label) + '"></canvas>' +
-                '<svg class="cv-grid cv-barbox" width="124" height="26">' + barSVG(g, 2) + "</svg>"
-                : panelSVG(p, pi, info, reveal, s, v)) + "</div>");
+            var n = state.nodes[vi][pi];
+            if (n.overlay) patchOverlay(n.overlay, overlayItems(p, pi, info, geometry(p), reveal, s, v));
           });
-          html.push("</div></div>");
         });
-        stage.innerHTML = html.join("");
-        state.nodes = Array.prototype.map.call(stage.querySelectorAll(".cv-view"), function (vnode) {
-          var list = Array.prototype.map.call(vnode.querySelectorAll(".cv-panel"), function (pnode) {
-            return { cells: pnode.querySelectorAll("g.cv-cell"), overlay: pnode.querySelector(".cv-overlay"),
-              canvas: pnode.querySelector("canvas"), panel: pnode };
-          });
-          list.box3d = vnode.querySelector(".cv-3d-box");
-          return list;
-        });
-        key.innerHTML = keyHTML(f);
-        code.textContent = f.code || "";
+        png.hidden = !stage.querySelector("canvas");
+        var keyMarkup = keyHTML(f);  // the key and code often stay from one setting to the next
+        if (key.cvHtml !== keyMarkup) { key.innerHTML = keyMarkup; key.cvHtml = keyMarkup; }
+        if (code.textContent !== (f.code || "")) code.textContent = f.code || "";
         state.shown = f;
         state.shownStep = -1;
       }
@@ -987,7 +1080,7 @@
             var node = state.nodes[vi][pi].cells[cell], at = cellAttrs(p, pi, cell, g, reveal, b);
             node.setAttribute("class", at.cls);
             node.setAttribute("data-value", at.value);
-            node.innerHTML = cellInner(p, cell, g, at.hidden, null, v);
+            syncCell(node, p, cell, g, at.hidden);
           });
         }
         // only the panels highlighted at the old or the new step change
@@ -1002,7 +1095,7 @@
             pal = pal || palette(container);
             drawCanvas(node.canvas, p, pi, info, reveal, b, pal);
           } else if (state.shownStep >= 0 && (lit || was[pi])) {
-            node.overlay.innerHTML = overlaySVG(p, pi, info, g, reveal, b, v);
+            patchOverlay(node.overlay, overlayItems(p, pi, info, g, reveal, b, v));
           }
         });
         state.nodes[vi].lit = now;
@@ -1024,6 +1117,22 @@
       if (state.touched) writeHash();
       reserve();
       container.cvRenderMs = performance.now() - t0;
+    }
+
+    /** The markup of one panel: label and grid (SVG base layer, canvas or a plugin's own). */
+    function panelHTML(p, pi, reveal, s, v) {
+      var g = geometry(p);
+      return '<div class="cv-panel cv-role-' + esc(p.role) + '" data-panel="' + pi + '" data-name="' +
+        esc(p.name) + '"><div class="cv-panel-label">' + esc(p.label) + "</div>" +
+        (plugin(p) ? plugin(p).html(p, pi) : g.canvas ? '<canvas class="cv-canvas" role="img" aria-label="' + esc(p.label) + '"></canvas>' +
+          '<svg class="cv-grid cv-barbox" width="124" height="26">' + barSVG(g, 2) + "</svg>"
+          : panelSVG(p, pi, { hl: {} }, reveal, s, v)) + "</div>";
+    }
+
+    /** The nodes of a drawn panel that a step updates, and the markup it was drawn from. */
+    function panelNodes(pnode, html) {
+      return { cells: pnode.querySelectorAll("g.cv-cell"), overlay: pnode.querySelector(".cv-overlay"),
+        canvas: pnode.querySelector("canvas"), panel: pnode, html: html };
     }
 
     /** The sums never shrink: a step does not make the page below jump (and a redraw that
@@ -1229,6 +1338,35 @@
       document.body.appendChild(a);
       a.click();
       a.remove();
+    });
+    /* PNG: the same picture as the SVG file (titles, labels, SVG grids and the canvases' pixels),
+     * rasterised at twice the screen's scale; if the browser refuses to read the rasterised SVG
+     * back, the largest canvas alone. */
+    png.addEventListener("click", function () {
+      var name = spec.id + "-" + state.sel.join("_") + "-step" + (state.step + 1) + ".png";
+      var save = function (blob) {
+        var a = el("a", { href: URL.createObjectURL(blob), download: name });
+        document.body.appendChild(a);
+        a.click();
+        a.remove();
+      };
+      var canvases = Array.prototype.slice.call(stage.querySelectorAll("canvas"));
+      var largest = canvases.sort(function (a, b) { return b.width * b.height - a.width * a.height; })[0];
+      var alone = function () { if (largest) largest.toBlob(save, "image/png"); };
+      var svg = exportSVG(container, spec.title), img = new Image();
+      var W = +svg.match(/width="([\d.]+)"/)[1], H = +svg.match(/height="([\d.]+)"/)[1];
+      var scale = 2 * Math.max(1, root.devicePixelRatio || 1);
+      img.onload = function () {
+        var c = document.createElement("canvas");
+        c.width = Math.ceil(W * scale);
+        c.height = Math.ceil(H * scale);
+        var ctx = c.getContext("2d");
+        ctx.scale(scale, scale);
+        ctx.drawImage(img, 0, 0, W, H);
+        try { c.toBlob(function (blob) { if (blob) save(blob); else alone(); }, "image/png"); } catch (e) { alone(); }
+      };
+      img.onerror = alone;
+      img.src = "data:image/svg+xml;charset=utf-8," + encodeURIComponent(svg);
     });
     if (typeof document !== "undefined" && typeof MutationObserver !== "undefined") {
       new MutationObserver(function () {  // canvases take their colours when the theme changes
