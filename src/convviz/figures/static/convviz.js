@@ -663,6 +663,12 @@
       if (c.kind === "range") {
         input = el("input", { type: "range", min: 0, max: c.options.length - 1, step: 1, value: state.sel[ci], id: id,
           "class": "cv-setting", "data-control": c.name, "aria-valuetext": c.options[state.sel[ci]] });
+        if (c.options.length <= 24) {  // a tick per option: a setting reads unlike the step slider
+          var ticks = el("datalist", { id: id + "-ticks" });
+          c.options.forEach(function (o, oi) { ticks.appendChild(el("option", { value: oi })); });
+          wrap.appendChild(ticks);
+          input.setAttribute("list", id + "-ticks");
+        }
         var shown = el("output", { "for": id, "class": "cv-value" }, c.options[state.sel[ci]]);
         input.addEventListener("input", function () {
           shown.textContent = c.options[+input.value];
@@ -727,7 +733,7 @@
     var download = el("button", { type: "button", "class": "cv-btn cv-download", title: "download this picture (SVG)" }, "SVG");
     tools.appendChild(link);
     tools.appendChild(download);
-    controls.appendChild(tools);
+    container.insertBefore(tools, controls);  // beside the title: the sticky bar keeps to stepping
 
     function nsteps() {
       var f = state.frame;
@@ -835,20 +841,21 @@
       container.cvRenderMs = performance.now() - t0;
     }
 
-    /** The sums never shrink: a step does not make the page below jump (and a redraw that
-     * keeps the figure's size leaves the rest of the page alone). Measured after the frame
-     * is drawn, so no redraw waits for it. */
-    var reserved = { formula: 0, stage: 0, pending: false };
+    /** The key, grids, sums and code never shrink: a step or a setting does not make the page
+     * below jump (and a redraw that keeps the figure's size leaves the rest of the page alone).
+     * Measured after the frame is drawn, so no redraw waits for it. */
+    var reserved = { parts: [key, stage, formula, code], heights: [0, 0, 0, 0], pending: false };
     function reserve() {
       if (reserved.pending || typeof requestAnimationFrame === "undefined") return;
       reserved.pending = true;
       requestAnimationFrame(function () {
         reserved.pending = false;
         widen();
-        var fh = formula.offsetHeight;
-        if (fh > reserved.formula) { reserved.formula = fh; formula.style.minHeight = fh + "px"; }
-        var sh = stage.offsetHeight;  // a smaller setting keeps the room of the largest one seen
-        if (sh > reserved.stage) { reserved.stage = sh; stage.style.minHeight = sh + "px"; }
+        // the key, the grids, the sums and the code keep the room of the largest setting seen
+        var hs = reserved.parts.map(function (e) { return e.offsetHeight; });
+        hs.forEach(function (h, i) {
+          if (h > reserved.heights[i]) { reserved.heights[i] = h; reserved.parts[i].style.minHeight = h + "px"; }
+        });
       });
     }
 
