@@ -187,6 +187,30 @@
     return m;
   }
 
+  /** Frames with more steps than this offer a step size (by row, by 10, ...) besides 1. */
+  var LONG = 100;
+
+  /** The row step s works on, as "view:panel:row" of its output cell (of its input cell for a
+   * scatter step), from the first view that has a step s; stepping "by row" moves between keys. */
+  function rowKey(f, s) {
+    for (var vi = 0; vi < f.views.length; vi++) {
+      var v = f.views[vi], terms = v.steps[s];
+      if (!terms || !terms.length) continue;
+      var t = term(terms[0]);
+      var oneOut = terms.every(function (u) { return u[0] === t.op && u[1] === t.oc; });
+      var pi = oneOut ? t.op : t.ip, cell = oneOut ? t.oc : t.ic;
+      return vi + ":" + pi + ":" + Math.floor(cell / v.panels[pi].cols);
+    }
+    return "";
+  }
+
+  /** Per view: true when another view of the frame has the same panel roles in the same order
+   * (views meant to be compared, e.g. convolution vs cross-correlation), which sit side by side. */
+  function pairs(f) {
+    var sig = f.views.map(function (v) { return v.panels.map(function (p) { return p.role; }).join(","); });
+    return sig.map(function (x) { return sig.filter(function (y) { return y === x; }).length > 1; });
+  }
+
   /** The first step worth showing: one with a nonzero product, else one whose window reads
    * a cell that is not padding or an inserted zero, else the first. */
   function firstInformative(f) {
@@ -928,6 +952,12 @@
       } else if (c.kind === "range") {
         input = el("input", { type: "range", min: 0, max: c.options.length - 1, step: 1, value: state.sel[ci], id: id,
           "class": "cv-setting", "data-control": c.name, "aria-valuetext": c.options[state.sel[ci]] });
+        if (c.options.length <= 24) {  // a tick per option: a setting reads unlike the step slider
+          var ticks = el("datalist", { id: id + "-ticks" });
+          c.options.forEach(function (o, oi) { ticks.appendChild(el("option", { value: oi })); });
+          wrap.appendChild(ticks);
+          input.setAttribute("list", id + "-ticks");
+        }
         var shown = el("output", { "for": id, "class": "cv-value" }, c.options[state.sel[ci]]);
         input.addEventListener("input", function () {
           shown.textContent = c.options[+input.value];
@@ -969,6 +999,11 @@
       if (i === 1) opt.selected = true;
       speed.appendChild(opt);
     });
+    var by = el("select", { "class": "cv-by", "aria-label": "step size", hidden: "",
+      title: "how far previous, next and play move (shown when a setting has more than " + LONG + " steps)" });
+    [["row", "by row"], ["1", "by cell"], ["10", "by 10"], ["100", "by 100"]].forEach(function (o) {
+      by.appendChild(el("option", { value: o[0] }, o[1]));
+    });
     var slider = el("input", { type: "range", min: 0, max: 0, value: 0, step: 1, id: uid + "-step",
       "class": "cv-step", "aria-label": "step" });
     var stepOut = el("output", { "class": "cv-step-label", "for": uid + "-step" });
@@ -976,7 +1011,9 @@
       play.disabled = true;
       play.title = "animation is off (your system asks for reduced motion): use the step buttons";
     }
-    [prev, play, next, speed, slider, stepOut].forEach(function (e) { stepWrap.appendChild(e); });
+    var buttons = el("span", { "class": "cv-btn-set" });
+    [prev, play, next].forEach(function (e) { buttons.appendChild(e); });
+    [buttons, by, speed, slider, stepOut].forEach(function (e) { stepWrap.appendChild(e); });
     controls.appendChild(stepWrap);
 
     /* -- links and export */
@@ -988,7 +1025,7 @@
     tools.appendChild(link);
     tools.appendChild(download);
     tools.appendChild(png);
-    controls.appendChild(tools);
+    container.insertBefore(tools, controls);  // beside the title: the sticky bar keeps to stepping
 
     function nsteps() {
       var f = state.frame;
@@ -1007,15 +1044,17 @@
       slider.max = n - 1;
       slider.value = state.step;
       stepOut.textContent = "step " + (state.step + 1) + " of " + n;
+      if (state.byFrame !== f) stepSizes(f, n);
       var lines = [];
       var pal = null;
       if (state.shown !== f) {
         /* a new frame: markup per view head and per panel (base layer only); where the views
          * and their panel counts are those on screen, only the panels whose markup differs are
          * replaced (an input grid that a setting does not change stays as it is) */
+        var pair = pairs(f);  // views to compare sit side by side (cv-pair)
         var views = f.views.map(function (v, vi) {
           var s = Math.min(state.step, v.steps.length - 1), reveal = viewMaps(v).reveal;
-          return { head: '<div class="cv-view" data-view="' + vi + '"' +
+          return { head: '<div class="cv-view' + (pair[vi] ? " cv-pair" : "") + '" data-view="' + vi + '"' +
             (v.breaks ? ' data-breaks="' + v.breaks.join(",") + '"' : "") + '><div class="cv-view-title">' + esc(v.title) +
             (v.volumes ? ' <button type="button" class="cv-btn cv-3d-toggle" aria-pressed="' + state.show3d +
               '" title="draw the volumes in 3D">3D</button><button type="button" class="cv-btn cv-3d-turn"' +
@@ -1107,11 +1146,11 @@
       state.shownStep = state.step;
       if (formula.cvFrame !== f) {  // the rules change with the setting, the sums with the step
         formula.cvFrame = f;
-        formula.innerHTML = '<div class="cv-rules">' + (f.formula || []).map(function (l) {
+        formula.innerHTML = '<div class="cv-sums"></div><div class="cv-rules">' + (f.formula || []).map(function (l) {
           return '<div class="cv-rule">' + esc(l) + "</div>";
-        }).join("") + '</div><div class="cv-sums"></div>';
+        }).join("") + "</div>";
       }
-      formula.lastChild.innerHTML = lines.map(function (l) { return '<div class="cv-sum">' + l + "</div>"; }).join("");
+      formula.firstChild.innerHTML = lines.map(function (l) { return '<div class="cv-sum">' + l + "</div>"; }).join("");
       container.setAttribute("data-step", state.step);
       container.setAttribute("data-key", state.sel.join(","));
       if (state.touched) writeHash();
@@ -1135,18 +1174,38 @@
         canvas: pnode.querySelector("canvas"), panel: pnode, html: html };
     }
 
-    /** The sums never shrink: a step does not make the page below jump (and a redraw that
-     * keeps the figure's size leaves the rest of the page alone). Measured after the frame
-     * is drawn, so no redraw waits for it. */
-    var reserved = { formula: 0, pending: false };
+    /** The key, grids, sums and code never shrink: a step or a setting does not make the page
+     * below jump (and a redraw that keeps the figure's size leaves the rest of the page alone).
+     * Measured after the frame is drawn, so no redraw waits for it. */
+    var reserved = { parts: [key, stage, formula, code], heights: [0, 0, 0, 0], pending: false };
     function reserve() {
       if (reserved.pending || typeof requestAnimationFrame === "undefined") return;
       reserved.pending = true;
       requestAnimationFrame(function () {
         reserved.pending = false;
-        var fh = formula.offsetHeight;
-        if (fh > reserved.formula) { reserved.formula = fh; formula.style.minHeight = fh + "px"; }
+        widen();
+        // the key, the grids, the sums and the code keep the room of the largest setting seen
+        var hs = reserved.parts.map(function (e) { return e.offsetHeight; });
+        hs.forEach(function (h, i) {
+          if (h > reserved.heights[i]) { reserved.heights[i] = h; reserved.parts[i].style.minHeight = h + "px"; }
+        });
       });
+    }
+
+    /** Views meant to be compared (cv-pair) that do not fit side by side in the text column
+     * take the theme's full-width box (cv-wide: wider than the column, over the page margin,
+     * on wide screens only). Never undone, so a later setting does not make the page jump. */
+    function widen() {
+      if (container.classList.contains("cv-wide")) return;
+      var views = stage.querySelectorAll(".cv-view.cv-pair");
+      if (views.length < 2) return;
+      var need = (parseFloat(getComputedStyle(stage).columnGap) || 0) * (views.length - 1);
+      Array.prototype.forEach.call(views, function (v) {
+        need += Math.max.apply(null, [0].concat(Array.prototype.map.call(v.querySelectorAll(".cv-panel"), function (p) {
+          return p.getBoundingClientRect().width;
+        })));
+      });
+      if (need > stage.clientWidth + 1) container.classList.add("cv-wide");
     }
 
     var hashTimer = null;
@@ -1184,6 +1243,40 @@
       draw();
     }
 
+    /** Show the step-size choice for a frame of more than LONG steps ("by row" first, when its
+     * steps cover more than one row), and hide it for short frames, which step cell by cell. */
+    function stepSizes(f, n) {
+      state.byFrame = f;
+      var rows = {}, count = 0;
+      for (var s = 0; s < n && count < 2; s++) {
+        var k = rowKey(f, s);
+        if (!(k in rows)) { rows[k] = true; count += 1; }
+      }
+      by.options[0].hidden = count < 2;
+      by.options[3].hidden = n < 1000;
+      by.hidden = n <= LONG;
+      if (by.hidden) by.value = "1";
+      else if (!state.byChosen || by.selectedOptions[0].hidden) by.value = count < 2 ? "10" : "row";
+    }
+
+    /** The step `dir` (+1 or -1) moves to from step s with the chosen step size: the next row's
+     * first step, the start of this row (or of the previous one), or s + dir * size. */
+    function stepFrom(s, dir) {
+      var f = state.frame, n = nsteps();
+      if (!f || by.hidden || by.value !== "row") return s + dir * (by.hidden ? 1 : +by.value);
+      var k = rowKey(f, s), t = s;
+      if (dir > 0) {
+        while (t < n - 1 && rowKey(f, t) === k) t += 1;
+        return t;
+      }
+      while (t > 0 && rowKey(f, t - 1) === k) t -= 1;
+      if (t < s) return t;
+      t = Math.max(0, s - 1);
+      k = rowKey(f, t);
+      while (t > 0 && rowKey(f, t - 1) === k) t -= 1;
+      return t;
+    }
+
     function stop() {
       if (state.timer) clearInterval(state.timer);
       state.timer = null;
@@ -1199,7 +1292,7 @@
       play.title = "pause";
       state.timer = setInterval(function () {
         if (state.step >= nsteps() - 1) return stop();
-        go(state.step + 1);
+        go(stepFrom(state.step, 1));
       }, state.speed);
     }
 
@@ -1211,13 +1304,14 @@
       state.speed = +speed.value;
       if (state.timer) { stop(); start(); }
     });
-    prev.addEventListener("click", function () { stop(); go(state.step - 1); });
-    next.addEventListener("click", function () { stop(); go(state.step + 1); });
+    prev.addEventListener("click", function () { stop(); go(stepFrom(state.step, -1)); });
+    next.addEventListener("click", function () { stop(); go(stepFrom(state.step, 1)); });
+    by.addEventListener("change", function () { state.byChosen = true; });
     slider.addEventListener("input", function () { stop(); go(+slider.value); });
     container.addEventListener("keydown", function (e) {
       if (e.target.tagName === "INPUT" || e.target.tagName === "SELECT") return;
-      if (e.key === "ArrowRight") { stop(); go(state.step + 1); e.preventDefault(); }
-      if (e.key === "ArrowLeft") { stop(); go(state.step - 1); e.preventDefault(); }
+      if (e.key === "ArrowRight") { stop(); go(stepFrom(state.step, 1)); e.preventDefault(); }
+      if (e.key === "ArrowLeft") { stop(); go(stepFrom(state.step, -1)); e.preventDefault(); }
     });
 
     /* -- pointer: hover a cell for its value and index, click an output cell to step to it */

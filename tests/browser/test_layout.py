@@ -1,0 +1,232 @@
+"""How each figure sits on the screen: it fits 900 px or keeps its controls in view, views
+to compare side by side when they fit, no jump when a setting changes, one button set,
+setting sliders unlike the step slider, long settings step by row, phones and tables."""
+
+from __future__ import annotations
+
+import itertools
+
+import pytest
+
+from tests.browser.conftest import SITE
+from tests.browser.figures import keys_to_try, registry
+from tests.browser.test_site import PAGES
+
+ALL = registry()  # the photographs too: layout is the same for every figure
+
+
+def _pages_with_figures():
+    pairs = []
+    for page_path in PAGES:
+        text = (SITE / page_path).read_text(encoding="utf-8")
+        pairs += [(page_path, f) for f in ALL if f'id="cv-{f}"' in text]
+    return pairs
+
+
+FIGS = _pages_with_figures()
+# api.html: an inline formula of a docstring (n/g + c, s ...) is wider than a phone and
+# cannot wrap; the page scrolls sideways (579 px at 390): left open, issue 10
+CHAPTERS = [
+    pytest.param(
+        p,
+        marks=pytest.mark.xfail(strict=True, reason="an inline formula overflows at 390 px"),
+    )
+    if p == "book/api.html"
+    else p
+    for p in PAGES
+    if p.startswith("book/")
+]
+# views meant to be compared (issue 10): convolution vs cross-correlation (ch1), transposed
+# convolution vs resize-convolution (ch6), no shuffle vs shuffle (ch11)
+COMPARED = {"flip", "checkerboard", "shuffle-connectivity"}
+LONG = 100  # convviz.js: frames with more steps offer a step size
+
+
+def _open(page, base_url, page_path, fig_id):
+    page.goto(f"{base_url}/{page_path}", wait_until="load")
+    page.wait_for_selector(f"#cv-{fig_id} .cv-controls")
+    page.wait_for_function(
+        "(id) => document.querySelector('#cv-' + id).hasAttribute('data-step')", arg=f"{fig_id}"
+    )
+
+
+_IN_VIEW = """(id) => {
+  const root = document.querySelector('#cv-' + id);
+  const far = Array.from(root.querySelectorAll('.cv-role-output, .cv-sums'))
+    .reduce((m, e) => Math.max(m, e.getBoundingClientRect().bottom), 0);
+  // scroll so that the last result (output grid or sum) sits at the bottom of the window
+  window.scrollBy(0, far - innerHeight + 4);
+  const next = root.querySelector('.cv-next').getBoundingClientRect();
+  const hit = document.elementFromPoint(next.left + next.width / 2, next.top + next.height / 2);
+  const bar = root.querySelector('.cv-controls').getBoundingClientRect();
+  return {top: bar.top, bottom: bar.bottom, h: innerHeight,
+          onTop: !!hit && !!hit.closest('.cv-next'), hit: hit ? hit.outerHTML.slice(0, 60) : null};
+}"""
+
+
+@pytest.mark.parametrize(("page_path", "fig_id"), FIGS)
+def test_default_setting_fits_900px_or_keeps_its_controls_in_view(
+    visit, base_url, page_path, fig_id
+):
+    page = visit.page
+    page.set_viewport_size({"width": 1280, "height": 900})
+    _open(page, base_url, page_path, fig_id)
+    height = page.eval_on_selector(f"#cv-{fig_id}", "e => e.getBoundingClientRect().height")
+    if height <= 900:
+        return
+    seen = page.evaluate(_IN_VIEW, fig_id)
+    assert seen["top"] >= 0 and seen["bottom"] <= seen["h"], (fig_id, height, seen)
+    assert seen["onTop"], f"{fig_id}: the next button is covered at the result: {seen}"
+
+
+_SIDE = """(id) => {
+  const stage = document.querySelector('#cv-' + id + ' .cv-stage');
+  const views = Array.from(stage.querySelectorAll(':scope > .cv-view.cv-pair'));
+  const widest = views.map(v => Math.max(0, ...Array.from(v.querySelectorAll('.cv-panel'))
+    .map(p => p.getBoundingClientRect().width)));
+  const gap = parseFloat(getComputedStyle(stage).columnGap) || 0;
+  const need = widest.reduce((a, b) => a + b, 0) + gap * (views.length - 1);
+  const tops = views.map(v => Math.round(v.getBoundingClientRect().top));
+  return {n: views.length, fit: need <= stage.clientWidth, oneRow: new Set(tops).size === 1};
+}"""
+
+
+@pytest.mark.parametrize(("page_path", "fig_id"), FIGS)
+def test_views_that_fit_side_by_side_sit_side_by_side(visit, base_url, page_path, fig_id):
+    page = visit.page
+    page.set_viewport_size({"width": 1280, "height": 900})
+    _open(page, base_url, page_path, fig_id)
+    side = page.evaluate(_SIDE, fig_id)
+    if fig_id in COMPARED:
+        assert side["n"] == 2 and side["oneRow"], f"{fig_id}: the two views are not side by side"
+    if side["n"] > 1 and side["fit"]:
+        assert side["oneRow"], f"{fig_id}: its views would fit side by side: {side}"
+
+
+@pytest.mark.parametrize(("page_path", "fig_id"), FIGS)
+def test_a_setting_change_never_shrinks_the_figure(visit, base_url, page_path, fig_id):
+    fig = ALL[fig_id]
+    if not fig.controls:
+        pytest.skip("no settings")
+    page = visit.page
+    _open(page, base_url, page_path, fig_id)
+    root = f"#cv-{fig_id}"
+    heights = []
+    for key in [*keys_to_try(fig, limit=6), keys_to_try(fig)[0]]:
+        page.eval_on_selector(root, "(e, k) => e.cvSet(k.split(',').map(Number), 0)", key)
+        page.wait_for_timeout(60)  # the room is reserved on the next animation frame
+        heights.append(page.eval_on_selector(root, "e => e.getBoundingClientRect().height"))
+    shrank = [(a, b) for a, b in itertools.pairwise(heights) if b < a - 2]
+    assert shrank == [], f"{fig_id}: the figure shrank and the page jumped: {heights}"
+
+
+_CONTROLS = """(id) => {
+  const root = document.querySelector('#cv-' + id);
+  const box = e => e.getBoundingClientRect();
+  const set = ['.cv-prev', '.cv-play', '.cv-next'].map(s => box(root.querySelector(s)));
+  const lines = Array.from(root.querySelectorAll('.cv-control, .cv-btn-set')).map(e =>
+    [e.textContent.trim().slice(0, 20), box(e).height]);
+  const accent = s => { const e = root.querySelector(s); return e ? getComputedStyle(e).accentColor : null; };
+  return {tops: set.map(b => Math.round(b.top)), gaps: [set[1].left - set[0].right, set[2].left - set[1].right],
+          tall: lines.filter(l => l[1] > 40), step: accent('.cv-step'), setting: accent('input.cv-setting')};
+}"""
+
+
+@pytest.mark.parametrize("width", [1280, 390])
+@pytest.mark.parametrize(("page_path", "fig_id"), FIGS)
+def test_buttons_are_one_set_and_no_control_wraps(browser, base_url, page_path, fig_id, width):
+    context = browser.new_context(viewport={"width": width, "height": 900})
+    try:
+        page = context.new_page()
+        _open(page, base_url, page_path, fig_id)
+        c = page.evaluate(_CONTROLS, fig_id)
+    finally:
+        context.close()
+    assert len(set(c["tops"])) == 1, f"{fig_id}: previous, play, next are not on one line: {c}"
+    assert all(abs(g) <= 1 for g in c["gaps"]), f"{fig_id}: the step buttons are apart: {c}"
+    assert c["tall"] == [], f"{fig_id}: a control wraps onto two lines at {width} px: {c['tall']}"
+    if c["setting"]:
+        assert c["setting"] != c["step"], f"{fig_id}: a setting slider looks like the step slider"
+
+
+def _long_settings(fig):
+    out = []
+    for key in keys_to_try(fig, limit=40):
+        n = max(len(v["steps"]) for v in fig.frame(key)["views"])
+        if n > LONG:
+            out.append((key, n))
+    return out
+
+
+LONG_FIGS = [(p, f) for p, f in FIGS if _long_settings(ALL[f])]
+
+
+@pytest.mark.parametrize(("page_path", "fig_id"), LONG_FIGS)
+def test_long_settings_step_by_row(visit, base_url, page_path, fig_id):
+    """More than 100 steps: a step size is offered, and next/previous go a row at a time."""
+    page = visit.page
+    _open(page, base_url, page_path, fig_id)
+    root = f"#cv-{fig_id}"
+    for key, n in _long_settings(ALL[fig_id]):
+        page.eval_on_selector(root, "(e, k) => e.cvSet(k.split(',').map(Number), 0)", key)
+        assert page.is_visible(f"{root} .cv-by"), f"{fig_id} at {key}: {n} steps, no step size"
+        clicks = page.eval_on_selector(
+            root,
+            """e => { const next = e.querySelector('.cv-next'); let i = 0;
+                     while (+e.getAttribute('data-step') < +e.querySelector('.cv-step').max && i < 5000) {
+                       next.click(); i++; }
+                     return i; }""",
+        )
+        # a person steps through it: by row (or by 10 where the steps have one row)
+        assert clicks <= max(n // 5, 12), f"{fig_id} at {key}: {clicks} clicks for {n} steps"
+        back = page.eval_on_selector(
+            root,
+            "e => { e.querySelector('.cv-prev').click(); return +e.getAttribute('data-step'); }",
+        )
+        assert back < n - 1
+        # and one step at a time is still there
+        page.select_option(f"{root} .cv-by", "1")
+        before = int(page.get_attribute(root, "data-step"))
+        page.click(f"{root} .cv-next")
+        assert int(page.get_attribute(root, "data-step")) == before + 1
+        page.select_option(f"{root} .cv-by", index=0)
+
+
+@pytest.mark.parametrize(("page_path", "fig_id"), FIGS)
+def test_short_settings_step_one_at_a_time(visit, base_url, page_path, fig_id):
+    page = visit.page
+    _open(page, base_url, page_path, fig_id)
+    n = int(page.eval_on_selector(f"#cv-{fig_id} .cv-step", "e => +e.max")) + 1
+    assert page.is_visible(f"#cv-{fig_id} .cv-by") == (n > LONG), (fig_id, n)
+
+
+_OVERFLOW = """() => {
+  const W = document.documentElement.clientWidth, out = [];
+  for (const t of document.querySelectorAll('article table')) {
+    const b = t.getBoundingClientRect();
+    if (b.right <= W + 1) continue;
+    // a wide table scrolls inside its own box, which stays within the page
+    let e = t.parentElement, ok = false;
+    while (e && e !== document.body) {
+      const s = getComputedStyle(e);
+      if (['auto', 'scroll'].includes(s.overflowX) && e.getBoundingClientRect().right <= W + 1) { ok = true; break; }
+      e = e.parentElement;
+    }
+    if (!ok) out.push(t.className + ':' + Math.round(b.right));
+  }
+  return {tables: out, page: document.documentElement.scrollWidth > W + 1};
+}"""
+
+
+@pytest.mark.parametrize("page_path", CHAPTERS)
+def test_tables_and_figures_stay_within_a_phone_page(browser, base_url, page_path):
+    context = browser.new_context(viewport={"width": 390, "height": 844})
+    try:
+        page = context.new_page()
+        page.goto(f"{base_url}/{page_path}", wait_until="load")
+        page.wait_for_timeout(200)
+        seen = page.evaluate(_OVERFLOW)
+    finally:
+        context.close()
+    assert seen["tables"] == [], f"{page_path}: tables wider than a 390 px page: {seen['tables']}"
+    assert not seen["page"], f"{page_path}: the page scrolls sideways at 390 px"
