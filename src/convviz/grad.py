@@ -21,7 +21,7 @@ rule sends each term of that sum back to the two factors it multiplies:
 
 The ``*_loop`` functions run those sums one multiply-add at a time; the others use a
 transposed convolution (input) and one matrix product per group (weight; the faster
-formulations of :mod:`convviz._fast` for tiny images and for 3x3 kernels at stride 1,
+formulations of ``convviz._fast`` for tiny images and for 3x3 kernels at stride 1,
 named by ``_fast.choose_weight``).
 
 References

@@ -102,7 +102,7 @@ def shuffle_matrix(channels: int, groups: int) -> np.ndarray:
 
     See Also
     --------
-    channel_shuffle : the same permutation applied to an array.
+    convviz.shuffle.channel_shuffle : the same permutation applied to an array.
 
     References
     ----------

@@ -23,8 +23,8 @@ ROOT = Path(__file__).resolve().parents[2]
 
 pytestmark = pytest.mark.slow
 
-# Runs in the fresh environment: `import convviz` needs NumPy and SciPy only, and the
-# figure renderer ships inside the package.
+# Runs in the fresh environment: `import convviz` needs NumPy, SciPy and threadpoolctl only,
+# and the figure renderer ships inside the package.
 _BASE = r"""
 import sys
 import convviz
@@ -109,7 +109,7 @@ def test_wheel_ships_the_renderer(wheel: Path) -> None:
         for line in meta.splitlines()
         if line.startswith("Requires-Dist:") and "extra ==" not in line
     )
-    assert requires == ["numpy", "scipy"], requires
+    assert requires == ["numpy", "scipy", "threadpoolctl"], requires
     assert "License-Expression: MIT" in meta.splitlines(), meta[:600]
     assert any(n.endswith(".dist-info/licenses/LICENSE") for n in names), names
     extras = sorted(
@@ -126,7 +126,8 @@ def test_wheel_in_a_fresh_environment(wheel: Path, tmp_path: Path) -> None:
     _run([sys.executable, "-m", "venv", str(venv)], tmp_path)
     python = str(venv / "bin" / "python")
     pip = [python, "-m", "pip", "install", "-q"]
-    _run([*pip, str(wheel), f"numpy=={pins['numpy']}", f"scipy=={pins['scipy']}"], tmp_path)
+    base = [f"{n}=={pins[n]}" for n in ("numpy", "scipy", "threadpoolctl")]
+    _run([*pip, str(wheel), *base], tmp_path)
     work = tmp_path / "elsewhere"
     work.mkdir()
     # -I: no PYTHONPATH, no user site, and neither the cwd nor a script directory on sys.path

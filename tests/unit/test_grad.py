@@ -248,9 +248,6 @@ def test_weight_methods_are_named(monkeypatch):
     """The dispatcher's rule for the weight gradient, case by case."""
     from convviz import _fast
 
-    monkeypatch.setattr(_fast, "threads", lambda: 2)
-    assert _fast.choose_weight((8, 64, 56, 56), (64, 64, 3, 3), (1, 1), (1, 1), 1, "f4") == "im2col"
-    monkeypatch.setattr(_fast, "threads", lambda: 1)
     vgg = ((8, 64, 56, 56), (64, 64, 3, 3))
     assert _fast.choose_weight(*vgg, (1, 1), (1, 1), 1, "float32") == "winograd"
     assert _fast.choose_weight(*vgg, (1, 1), (1, 1), 1, "float64") == "winograd"
@@ -264,6 +261,27 @@ def test_weight_methods_are_named(monkeypatch):
     tiny = ((32, 16, 8, 8), (32, 16, 3, 3))  # chapter 15's second layer
     assert _fast.choose_weight(*tiny, (1, 1), (1, 1), 1, "float32") == "selection"
     assert set(_fast.WEIGHT_METHODS) == {"im2col", "selection", "winograd"}
+
+
+def test_winograd_products_shared_among_threads(monkeypatch):
+    """With a pool of two threads, the 16 products run one per BLAS thread on the pool's
+    threads: the same gradient as the loop, and the BLAS thread count is restored after."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from threadpoolctl import threadpool_info
+
+    from convviz import _fast
+
+    with ThreadPoolExecutor(2) as executor:
+        monkeypatch.setattr(_fast, "_POOL", (executor, 2))
+        rng = np.random.default_rng(3)
+        x = rng.uniform(-1, 1, (3, 16, 9, 7))
+        gy = rng.uniform(-1, 1, (3, 32, 9, 7))
+        before = [(i["filepath"], i["num_threads"]) for i in threadpool_info()]
+        got = _fast.weight_winograd(x, (32, 16, 3, 3), gy, 1, ((1, 1), (1, 1)))
+        assert [(i["filepath"], i["num_threads"]) for i in threadpool_info()] == before
+    want = G.conv2d_weight_loop(np.pad(x, [(0, 0), (0, 0), (1, 1), (1, 1)]), (32, 16, 3, 3), gy)
+    np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-12)
 
 
 def test_unread_cells_get_zero():
