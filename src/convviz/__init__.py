@@ -17,6 +17,7 @@ from convviz import nn as nn
 from convviz.conv import *  # noqa: F403
 from convviz.cost import *  # noqa: F403
 from convviz.counter import *  # noqa: F403
+from convviz.dilation import *  # noqa: F403
 from convviz.effective_rf import *  # noqa: F403
 from convviz.formulas import *  # noqa: F403
 from convviz.groups import *  # noqa: F403

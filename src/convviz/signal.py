@@ -42,7 +42,7 @@ from typing import Literal
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
-from convviz._validate import as_float_array, check_choice
+from convviz._validate import _check_int, as_float_array, check_choice
 
 __all__ = [
     "Mode",
@@ -56,6 +56,7 @@ __all__ = [
     "correlate2d_loop",
     "correlation_taps",
     "mode_window",
+    "torch_padding",
 ]
 
 Mode = Literal["full", "same", "valid"]
@@ -94,6 +95,58 @@ def mode_window(n: int, m: int, mode: Mode, *, flipped: bool) -> tuple[int, int]
     if flipped or n >= m:
         return (min(n, m) - 1) // 2, max(n, m)
     return full - m - (n - 1) // 2, m
+
+
+def torch_padding(n: int, m: int, mode: Mode) -> tuple[int, int]:
+    """Left and right zero padding that make ``F.conv1d`` give ``np.correlate(mode)``.
+
+    ``F.conv1d(F.pad(x, (left, right)), w)`` (deep learning's convolution, which is
+    a cross-correlation with no padding of its own) equals
+    ``np.correlate(x, w, mode)`` for a signal of length ``n`` and a kernel of
+    length ``m``. The mode's output ``o`` starts its window at signal position
+    ``start + o - (m - 1)``, where ``start`` is the mode's offset inside the
+    ``'full'`` output (:func:`mode_window`), so
+
+    ``left = m - 1 - start`` and ``right = length + m - 1 - n - left``.
+
+    Parameters
+    ----------
+    n, m : int
+        Signal and kernel lengths, at least 1.
+    mode : {'full', 'same', 'valid'}
+        NumPy's mode.
+
+    Returns
+    -------
+    (left, right) : (int, int)
+        Zeros to add on each side of the signal (both at least 0). With
+        ``left == right`` this is ``F.conv1d(x, w, padding=left)``.
+
+    Raises
+    ------
+    TypeError
+        If ``n`` or ``m`` is not an integer.
+    ValueError
+        If ``n`` or ``m`` is below 1, or ``mode`` is unknown.
+
+    See Also
+    --------
+    mode_window : where the mode's output lies inside the ``'full'`` one.
+
+    Examples
+    --------
+    >>> import convviz as cv
+    >>> cv.torch_padding(8, 3, "same")  # F.conv1d(x, w, padding=1)
+    (1, 1)
+    >>> cv.torch_padding(8, 4, "same")  # numpy puts the extra zero on the left
+    (2, 1)
+    """
+    n = _check_int("n", n, 1)
+    m = _check_int("m", m, 1)
+    start, length = mode_window(n, m, mode, flipped=False)
+    left = m - 1 - start
+    right = length + m - 1 - n - left
+    return left, right
 
 
 def correlation_taps(

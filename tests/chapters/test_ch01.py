@@ -9,7 +9,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import convviz as cv
-from convviz.figures.flip import FLIP_KERNELS, FLIP_SIGNAL, flip_figure, torch_padding
+from convviz.figures.flip import FLIP_KERNELS, FLIP_SIGNAL, flip_figure
+from convviz.signal import torch_padding
 
 STEM = "01-convolution-vs-cross-correlation"
 

@@ -268,3 +268,29 @@ def test_twins_refuse_what_their_docstrings_say_and_return_the_stated_dtype(name
         assert fn(one.astype(bool), one.astype(bool)).dtype == np.float64
         assert fn(one.astype(np.float32), one.astype(np.float32)).dtype == np.float32
     assert "float64 for integer or bool input" in ours.__doc__
+
+
+@settings(max_examples=60, deadline=None)
+@given(data=st.data(), n=st.integers(1, 12), m=st.integers(1, 12), mode=MODES)
+def test_torch_padding_makes_conv1d_equal_numpy(data, n, m, mode):
+    """F.conv1d on the signal padded by torch_padding is np.correlate in that mode."""
+    x, w = _arrays(data.draw, n), _arrays(data.draw, m)
+    left, right = cv.torch_padding(n, m, mode)
+    assert left >= 0 and right >= 0
+    xt = F.pad(torch.from_numpy(x).view(1, 1, -1), (left, right))
+    y = F.conv1d(xt, torch.from_numpy(w).view(1, 1, -1)).view(-1).numpy()
+    np.testing.assert_allclose(y, np.correlate(x, w, mode), atol=1e-12)
+
+
+@pytest.mark.parametrize(
+    ("args", "error", "words"),
+    [
+        ((0, 3, "same"), ValueError, "n must be >= 1, got n=0"),
+        ((4, 0, "same"), ValueError, "m must be >= 1, got m=0"),
+        ((4.0, 3, "same"), TypeError, "n must be an integer"),
+        ((4, 3, "middle"), ValueError, "mode"),
+    ],
+)
+def test_torch_padding_refuses_bad_input(args, error, words):
+    with pytest.raises(error, match=words):
+        cv.torch_padding(*args)

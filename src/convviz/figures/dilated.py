@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from convviz import conv, matrix, padding, receptive, shapes
+from convviz.dilation import spread_kernel, stack_kernel
 from convviz.figures._common import pad_cells, padded_conv_panels
 from convviz.figures.engine import (
     Control,
@@ -23,8 +24,6 @@ __all__ = [
     "STACK_SCHEDULES",
     "dilated_kernel_figure",
     "dilated_stack_figure",
-    "spread_kernel",
-    "stack_kernel",
 ]
 
 CHAPTER = "07-dilated-convolution"
@@ -67,59 +66,6 @@ STACK_SCHEDULES: dict[str, tuple[int, int, int]] = {
 #: top-left (r + 2) x (r + 2) corner is used, so every setting has a 3x3 output (a 15x15
 #: receptive field needs 17x17) and every corner shows the edge.
 STACK_IMAGE = np.triu(np.ones((17, 17)), k=1)
-
-
-def spread_kernel(w: np.ndarray, d: int) -> np.ndarray:
-    """The kernel as the dilated convolution uses it: ``d - 1`` zeros between taps.
-
-    Computed as the matrix of a dilated convolution on an input the size of the
-    effective kernel (one output cell): its single row holds each weight at the
-    input cell it multiplies.
-
-    Parameters
-    ----------
-    w : ndarray, shape (k, k)
-    d : int
-        Dilation (1 means none).
-
-    Returns
-    -------
-    ndarray, shape (e, e)
-        ``e = d (k - 1) + 1``; zeros at the holes.
-    """
-    e = shapes.effective_kernel_size(w.shape[0], d)
-    row = matrix.conv_matrix((1, e, e), w[None, None], dilation=d, dense=True)
-    return np.asarray(row).reshape(e, e)
-
-
-def stack_kernel(dilations: tuple[int, ...], k: int = 3) -> np.ndarray:
-    """The one kernel equal to a stack of all-ones ``k x k`` layers with these dilations.
-
-    Its entry ``j`` is the number of paths from one output cell down to input
-    cell ``j`` (the stack's matrix, a product of the layers' matrices, evaluated
-    on an input exactly the size of the receptive field).
-
-    Parameters
-    ----------
-    dilations : tuple of int
-        From the input side.
-    k : int, default 3
-
-    Returns
-    -------
-    ndarray of float, shape (r, r)
-        ``r`` from :func:`convviz.receptive.receptive_field`.
-    """
-    r = receptive.receptive_field([receptive.Layer(k, dilation=d) for d in dilations]).size[0]
-    ones = np.ones((1, 1, k, k))
-    total = None
-    size = r
-    for d in dilations:
-        c = matrix.conv_matrix((1, size, size), ones, dilation=d)
-        total = c if total is None else c @ total
-        size = shapes.conv_output_size(size, k, 1, 0, d)
-    assert total is not None and size == 1
-    return np.asarray(total.todense()).reshape(r, r)
 
 
 def _dil_build(dilation: int, pad: str) -> dict:

@@ -7,7 +7,7 @@ import numpy as np
 from convviz import signal
 from convviz.figures.engine import Control, Figure, aligned_panel, grid, view
 
-__all__ = ["FLIP_KERNELS", "FLIP_SIGNAL", "flip_figure", "torch_padding"]
+__all__ = ["FLIP_KERNELS", "FLIP_SIGNAL", "flip_figure"]
 
 CHAPTER = "01-convolution-vs-cross-correlation"
 TITLE = "Convolution versus cross-correlation"
@@ -25,30 +25,6 @@ FLIP_KERNELS: dict[str, np.ndarray] = {
 }
 
 MODES = ("full", "same", "valid")
-
-
-def torch_padding(n: int, m: int, mode: str) -> tuple[int, int]:
-    """Left and right zero padding that make ``F.conv1d`` equal ``np.correlate(mode)``.
-
-    Parameters
-    ----------
-    n, m : int
-        Signal and kernel lengths.
-    mode : {'full', 'same', 'valid'}
-        NumPy's mode.
-
-    Returns
-    -------
-    (int, int)
-        ``(left, right)``: ``F.conv1d(F.pad(x, (left, right)), w)`` is the
-        ``mode`` cross-correlation, since the output ``o`` starts its window at
-        signal position ``start + o - (m - 1)`` where ``start`` is the mode's
-        offset in the ``'full'`` output.
-    """
-    start, length = signal.mode_window(n, m, mode, flipped=False)  # type: ignore[arg-type]
-    left = m - 1 - start
-    right = length + m - 1 - n - left
-    return left, right
 
 
 def _one_view(title: str, x: np.ndarray, w: np.ndarray, mode: str, flipped: bool) -> dict:
@@ -93,7 +69,7 @@ def _build(kernel: str, mode: str) -> dict:
     corr = signal.correlate1d(x, w, mode)  # type: ignore[arg-type]
     agree = conv.shape == corr.shape and bool(np.allclose(conv, corr))
     _start, length = signal.mode_window(n, m, mode, flipped=True)  # type: ignore[arg-type]
-    left, right = torch_padding(n, m, mode)
+    left, right = signal.torch_padding(n, m, mode)  # type: ignore[arg-type]
     length_rule = {
         "full": f"i + k − 1 = {n} + {m} − 1 = {length}",
         "same": f"max(i, k) = max({n}, {m}) = {length}",
