@@ -224,3 +224,123 @@ def test_grid_cell_size_is_optional_and_checked():
     for bad in (5, 12.5, "12"):
         with pytest.raises(ValueError, match="cell must be an int >= 6"):
             grid("x", "x", np.ones((2, 2)), cell=bad)
+
+
+def _drawn_frame():
+    x, w, y = np.array([1.0, 2.0, 3.0]), np.array([1.0, -1.0]), np.array([-1.0, -1.0])
+    panels = [
+        grid("x", "x", x, role="input"),
+        aligned_panel("under x", input=0, kernel=2, output=3),
+        grid("w", "w", w, role="kernel"),
+        grid("y", "y", y, role="output"),
+        footprint_panel(0),
+        grid("c", "c", np.ones((2, 2))),
+        grid("d", "d", np.ones((2, 2))),
+    ]
+    steps = [[(3, r, 0, r + t, 2, t) for t in range(2)] for r in range(2)]
+    volumes = [volume("c, d", [5, 6], groups=[0, 1]), volume("w", [2], along="depth")]
+    v = view("v", panels, steps, breaks=[1, 2], volumes=volumes)
+    return {"views": [v], "formula": [], "code": "", "legend": {"g0": "group 0"}}
+
+
+def _wiring_frame():
+    rows = [("in", [0, 1], ["a", "b"]), ("out", [0, 1], ["c", "d"])]
+    panel = cv.figures.engine.wiring(
+        "w", "w", rows, [[(0, 1, 0), (1, 0, 1)]], value_row=1, hot_links=[(0, 1)]
+    )
+    return {"views": [view("v", [panel], [])], "formula": [], "code": ""}
+
+
+def _broken(make, path, value):
+    frame = make()
+    node = frame
+    for key in path[:-1]:
+        node = node[key]
+    node[path[-1]] = value
+    return frame
+
+
+@pytest.mark.parametrize(
+    ("make", "path", "value", "words"),
+    [
+        (_drawn_frame, ("legend", "g9"), "x", "legend names 'g9'"),
+        (_drawn_frame, ("views", 0, "panels", 5, "marks", "hole"), [0], "'hole' is not a mark"),
+        (_drawn_frame, ("views", 0, "panels", 5, "role"), "bias", "role 'bias'"),
+        (_drawn_frame, ("views", 0, "panels", 5, "names"), {"rows": ["a"]}, "1 rows names, 2"),
+        (_drawn_frame, ("views", 0, "panels", 5, "cell"), 4, "cell 4 is not an int >= 6"),
+        (_drawn_frame, ("views", 0, "panels", 5, "kind"), "chart", "unknown kind 'chart'"),
+        (_drawn_frame, ("views", 0, "panels", 1, "kernel"), 1, "kernel=1 names no other panel"),
+        (_drawn_frame, ("views", 0, "panels", 1, "input"), 5, "input 5 not one row"),
+        (_drawn_frame, ("views", 0, "panels", 4, "input"), 1, "is not a grid of cells"),
+        (_drawn_frame, ("views", 0, "breaks"), [2, 1], "breaks [2, 1] are not increasing"),
+        (_drawn_frame, ("views", 0, "volumes", 0, "panels"), [5, 9], "panels [5, 9] off the view"),
+        (_drawn_frame, ("views", 0, "volumes", 0, "panels"), [1], "not a grid of cells"),
+        (_drawn_frame, ("views", 0, "volumes", 0, "groups"), [0], "groups [0] for 2 slices"),
+        (_drawn_frame, ("views", 0, "volumes", 1, "groups"), [0, 1, 1], "[0, 1, 1] for 2 slices"),
+        (
+            _wiring_frame,
+            ("views", 0, "panels", 0, "wiring", "links"),
+            [[(0, 2, 0)]],
+            "off the rows",
+        ),
+        (_wiring_frame, ("views", 0, "panels", 0, "wiring", "value_row"), 0, "not the texts"),
+        (
+            _wiring_frame,
+            ("views", 0, "panels", 0, "wiring", "hot"),
+            {"links": [[0, 2]]},
+            "hot link",
+        ),
+    ],
+)
+def test_check_frame_covers_every_panel_kind_and_the_3d_blocks(make, path, value, words):
+    assert check_frame(make()) == ({(0, 3, 0), (0, 3, 1)} if make is _drawn_frame else set())
+    with pytest.raises(AssertionError, match=re.escape(words)):
+        check_frame(_broken(make, path, value))
+
+
+def _schema_comment() -> dict[str, str]:
+    """The renderer's schema comment, one entry per type (``Frame = {...}``)."""
+    source = cv.figures.engine.renderer_source()
+    head = source[source.index("Frame schema") : source.index("A step's terms")]
+    text = re.sub(r"\n \*\s*", " ", head)
+    parts = re.split(r"\b(Frame|View|Volume|Panel|Term)\s+= ", text)
+    return {parts[i]: parts[i + 1] for i in range(1, len(parts), 2)}
+
+
+def test_the_renderer_schema_comment_matches_the_typed_frame_format():
+    from typing import get_type_hints
+
+    from convviz.figures import engine
+
+    schema = _schema_comment()
+    typed = {
+        "Frame": engine.FrameSpec,
+        "View": engine.ViewSpec,
+        "Volume": engine.VolumeSpec,
+        "Panel": engine.PanelSpec,
+    }
+    for name, spec in typed.items():
+        for field in get_type_hints(spec):
+            optional = field in spec.__optional_keys__
+            assert re.search(rf"\b{field}{'[?]' if optional else ''}:?", schema[name]), (
+                f"{name}.{field} ({'optional' if optional else 'required'}) missing from the "
+                "schema comment at the top of convviz.js"
+            )
+    assert all(f in schema["Term"] for f in ("outPanel", "inCell", "kCell"))
+    assert len(engine.Term._fields) == 6
+
+
+def test_every_renderer_function_has_a_doc_line():
+    """Every named function of the renderer carries a /** ... */ line just above it."""
+    source = cv.figures.engine.renderer_source().split("\n")
+    missing = []
+    for i, line in enumerate(source):
+        m = re.match(r"\s*function (\w+)\s*\(|\s*(?:var )?([\w.]+) = function\s*\(", line)
+        if not m:
+            continue
+        j = i - 1
+        while j >= 0 and not source[j].strip():
+            j -= 1
+        if not source[j].strip().endswith("*/"):
+            missing.append(m.group(1) or m.group(2))
+    assert not missing, f"functions without a /** */ line: {missing}"

@@ -39,10 +39,13 @@ __all__ = [
     "Control",
     "Figure",
     "FrameSpec",
+    "ImageSpec",
     "PanelSpec",
     "Term",
     "ViewSpec",
     "VolumeSpec",
+    "WindowSpec",
+    "WiringSpec",
     "aligned_panel",
     "check_frame",
     "footprint_panel",
@@ -87,8 +90,64 @@ Mark = Literal["pad", "zero", "drop", "hot", "g0", "g1", "g2", "g3", "g4", "g5",
 GROUP_COLOURS = 8
 
 
+#: Panels drawn by a renderer plugin rather than as a grid of cells: ``image`` (a picture,
+#: :func:`convviz.figures.imageview.image_panel`, drawn by ``static/image.js``), ``wiring``
+#: (:func:`wiring`), ``aligned`` (:func:`aligned_panel`), ``footprint`` (:func:`footprint_panel`).
+PanelKind = Literal["image", "wiring", "aligned", "footprint"]
+PANEL_KINDS = ("image", "wiring", "aligned", "footprint")
+
+
+class WiringRow(TypedDict):
+    """One row of dots of a wiring panel: a layer's channels."""
+
+    label: str
+    groups: list[int]
+    text: list[str]
+    boxes: list[list[int]]
+
+
+class WiringSpec(TypedDict):
+    """The picture of a ``wiring`` panel (made by :func:`wiring`).
+
+    ``links[r]`` holds ``[dot in row r, dot in row r + 1, group]`` per line; ``hot`` has
+    ``dots`` (``[row, dot]``) and ``links`` (``[gap, link index]``) drawn bold.
+    """
+
+    rows: list[WiringRow]
+    links: list[list[list[int]]]
+    hot: dict[str, list[list[int]]]
+    value_row: int
+
+
+class ImageSpec(TypedDict):
+    """The pixels of an ``image`` panel: ``h * w * c`` uint8 codes, base64 (row-major)."""
+
+    h: int
+    w: int
+    c: int
+    data: str
+    lo: float
+    hi: float
+    px: float
+
+
+class WindowSpec(TypedDict):
+    """The kernel's window over an ``image`` panel: step ``n`` is cell ``n`` of ``grid``."""
+
+    grid: list[int]
+    k: list[int]
+    s: list[int]
+    d: list[int]
+    p: list[int]
+
+
 class PanelSpec(TypedDict):
-    """One grid of numbers (made by :func:`grid`)."""
+    """One grid of numbers (made by :func:`grid`), or a panel of a ``kind`` drawn by a plugin.
+
+    A ``kind`` panel carries the fields of its kind: ``wiring`` (a :class:`WiringSpec`),
+    ``image`` (an :class:`ImageSpec`, and maybe a ``window``), ``aligned`` (the indices
+    ``input``, ``kernel``, ``output`` of the panels it reads), ``footprint`` (``input``).
+    """
 
     name: str
     label: str
@@ -104,6 +163,13 @@ class PanelSpec(TypedDict):
     scale: Literal["diverging", "image"]
     names: NotRequired[dict[str, list[str]]]
     cell: NotRequired[int]
+    kind: NotRequired[PanelKind]
+    wiring: NotRequired[WiringSpec]
+    image: NotRequired[ImageSpec]
+    window: NotRequired[WindowSpec]
+    input: NotRequired[int]
+    kernel: NotRequired[int]
+    output: NotRequired[int]
 
 
 class _ViewRequired(TypedDict):
@@ -494,8 +560,8 @@ def wiring(
         if any(not 0 <= a < b <= sizes[r] for a, b in spans):
             raise ValueError(f"wiring {name!r}: boxes {list(spans)} of row {r} are off the row")
     panel = grid(name, label, np.array(rows[value_row][2]), role="other", index=False)
-    panel["kind"] = "wiring"  # type: ignore[typeddict-unknown-key]
-    panel["wiring"] = {  # type: ignore[typeddict-unknown-key]
+    panel["kind"] = "wiring"
+    panel["wiring"] = {
         "rows": [
             {
                 "label": lab,
@@ -782,7 +848,12 @@ def steps_on_grid(
 def check_frame(frame: FrameSpec, *, atol: float = 1e-3) -> set[tuple[int, int, int]]:
     """Assert a frame is well formed; the one check behind every figure's tests.
 
-    Every panel's values fill its ``rows x cols``; every mark and every term
+    Every panel's values fill its ``rows x cols``; every mark is a :data:`Mark`
+    and names a cell that exists; role, scale, axis names and cell size are ones
+    the renderer knows; a panel of a ``kind`` carries that kind's fields (a
+    wiring's links join dots that exist, an aligned or footprint panel names an
+    input grid of the view, an image has 1 or 3 channels); a view's breaks and
+    3D blocks (volumes, along depth, their groups) name its grids; every term
     names a cell that exists; a step is one output's sum (all terms name one
     output cell, and the products plus the view's bias add up to the value the
     panel shows) or one input's scatter (all terms name one input cell).
@@ -805,6 +876,9 @@ def check_frame(frame: FrameSpec, *, atol: float = 1e-3) -> set[tuple[int, int, 
         Naming the view, step and what is wrong.
     """
     summed: set[tuple[int, int, int]] = set()
+    marks = set(Mark.__args__)  # type: ignore[attr-defined]
+    for mark in frame.get("legend", {}):
+        assert mark in marks, f"legend names {mark!r}, not a mark ({sorted(marks)})"
     for vi, v in enumerate(frame["views"]):
         panels = v["panels"]
         for pi, p in enumerate(panels):
@@ -813,7 +887,10 @@ def check_frame(frame: FrameSpec, *, atol: float = 1e-3) -> set[tuple[int, int, 
                 f"view {vi} panel {pi}: {len(p['values'])} values, {n} cells"
             )
             for mark, cells in p["marks"].items():
+                assert mark in marks, f"view {vi} panel {pi}: {mark!r} is not a mark"
                 assert all(0 <= c < n for c in cells), f"view {vi} panel {pi}: mark {mark} off grid"
+            _check_panel(f"view {vi} panel {pi}", p, pi, panels)
+        _check_layout(f"view {vi} ({v['title']!r})", v)
         for si, terms in enumerate(v["steps"]):
             where = f"view {vi} ({v['title']!r}) step {si}"
             for t in terms:
@@ -844,6 +921,88 @@ def check_frame(frame: FrameSpec, *, atol: float = 1e-3) -> set[tuple[int, int, 
                 )
                 summed.add((vi, t0.out_panel, t0.out_cell))
     return summed
+
+
+def _check_panel(where: str, p: PanelSpec, pi: int, panels: Sequence[PanelSpec]) -> None:
+    """The fields of one panel beyond its cells: role, scale, names, cell size, its kind's."""
+    assert p["role"] in ("input", "kernel", "output", "other"), f"{where}: role {p['role']!r}"
+    assert p["scale"] in ("diverging", "image"), f"{where}: scale {p['scale']!r}"
+    assert len(p["origin"]) == 2, f"{where}: origin {p['origin']} is not [row0, col0]"
+    for axis, n in (("rows", p["rows"]), ("cols", p["cols"])):
+        given = p.get("names", {}).get(axis)
+        assert given is None or len(given) == n, f"{where}: {len(given or ())} {axis} names, {n}"
+    assert "cell" not in p or (isinstance(p["cell"], int) and p["cell"] >= 6), (
+        f"{where}: cell {p.get('cell')!r} is not an int >= 6"
+    )
+    kind = p.get("kind")
+    assert kind is None or kind in PANEL_KINDS, f"{where}: unknown kind {kind!r}"
+    others = [i for i in range(len(panels)) if i != pi]
+    if kind in ("aligned", "footprint"):
+        refs = ("input", "kernel", "output") if kind == "aligned" else ("input",)
+        for ref in refs:
+            assert p.get(ref) in others, f"{where}: {ref}={p.get(ref)!r} names no other panel"
+        src = panels[p["input"]]
+        assert "kind" not in src and src["rows"] * src["cols"] > 0, (
+            f"{where}: input {p['input']} is not a grid of cells"
+        )
+        assert kind == "footprint" or src["rows"] == 1, f"{where}: input {p['input']} not one row"
+    elif kind == "wiring":
+        w = p["wiring"]
+        rows = w["rows"]
+        sizes = [len(r["groups"]) for r in rows]
+        assert len(w["links"]) == len(rows) - 1, (
+            f"{where}: {len(rows)} rows, {len(w['links'])} gaps"
+        )
+        assert 0 <= w["value_row"] < len(rows), f"{where}: value_row {w['value_row']}"
+        assert [str(t) for t in p["values"]] == list(rows[w["value_row"]]["text"]), (
+            f"{where}: values are not the texts of row {w['value_row']}"
+        )
+        for r, row in enumerate(rows):
+            assert len(row["text"]) == sizes[r], f"{where}: row {r} texts"
+            assert all(0 <= g < GROUP_COLOURS for g in row["groups"]), f"{where}: row {r} groups"
+            assert all(0 <= a < b <= sizes[r] for a, b in row["boxes"]), f"{where}: row {r} boxes"
+        for r, gap in enumerate(w["links"]):
+            for a, b, g in gap:
+                assert 0 <= a < sizes[r] and 0 <= b < sizes[r + 1] and 0 <= g < GROUP_COLOURS, (
+                    f"{where}: link {(a, b, g)} of gap {r} is off the rows"
+                )
+        for r, d in w["hot"].get("dots", []):
+            assert 0 <= r < len(rows) and 0 <= d < sizes[r], f"{where}: hot dot {(r, d)}"
+        for r, k in w["hot"].get("links", []):
+            assert 0 <= r < len(w["links"]) and 0 <= k < len(w["links"][r]), (
+                f"{where}: hot link {(r, k)}"
+            )
+    elif kind == "image":
+        im = p["image"]
+        assert im["c"] in (1, 3) and im["h"] > 0 and im["w"] > 0, f"{where}: image {im}"
+    else:
+        assert "wiring" not in p and "image" not in p, f"{where}: kind fields without a kind"
+
+
+def _check_layout(where: str, v: ViewSpec) -> None:
+    """A view's line breaks and 3D blocks name its panels, as :func:`view` makes them."""
+    n = len(v["panels"])
+    breaks = v.get("breaks", [])
+    assert breaks == sorted(set(breaks)) and all(0 < i < n for i in breaks), (
+        f"{where}: breaks {breaks} are not increasing indices 1..{n - 1}"
+    )
+    for block in v.get("volumes", []):
+        members = block["panels"]
+        assert members and all(0 <= i < n for i in members), (
+            f"{where}: volume {block['label']!r} panels {members} off the view"
+        )
+        grids = [v["panels"][i] for i in members]
+        assert all("kind" not in q and q["rows"] * q["cols"] > 0 for q in grids), (
+            f"{where}: volume {block['label']!r} has a slice that is not a grid of cells"
+        )
+        along = block.get("along")
+        assert along in (None, "depth"), f"{where}: volume along={along!r}"
+        slices = grids[0]["cols"] if along == "depth" else len(members)
+        assert along is None or len(members) == 1, f"{where}: along depth with {members}"
+        groups = block.get("groups")
+        assert groups is None or (len(groups) == slices and min(groups) >= 0), (
+            f"{where}: volume {block['label']!r} groups {groups} for {slices} slices"
+        )
 
 
 def _jsonable(obj: Any) -> Any:

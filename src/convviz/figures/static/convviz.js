@@ -8,6 +8,8 @@
  *
  * Frame schema (defined once in Python: convviz/figures/engine.py, FrameSpec):
  *   Frame  = {views: View[], formula: string[], code: string, legend?: {mark: text}}
+ *   (a figure's spec: {id, title, description, controls: [{name, label, options: string[],
+ *    default, kind: "range"|"select"|"buttons"}], frames: {"i,j,...": Frame}, autoplay?})
  *   View   = {title: string, panels: Panel[], steps: Term[][], bias?: number, volumes?: Volume[],
  *             breaks?: panel index[] (panels that start a new line)}
  *   Volume = {label: string, panels: panel index[] (slices, front to back), along?: "depth",
@@ -15,9 +17,13 @@
  *            along depth; groups: one colour per group; see the 3D view)
  *   Panel  = {name, label, rows, cols, oneD, values: (number|string)[] (row-major),
  *             origin: [row0, col0], role: "input"|"kernel"|"output"|"other",
- *             marks: {pad|zero|drop|hot: flat cell index[]}, progressive: bool,
+ *             marks: {pad|zero|drop|hot|g0..g7: flat cell index[]}, progressive: bool,
  *             index: bool, scale: "diverging"|"image", cell?: pixels per cell,
- *             names?: {rows?: string[], cols?: string[]} (axis labels; see "axis names")}
+ *             names?: {rows?: string[], cols?: string[]} (axis labels; see "axis names"),
+ *             kind?: "image"|"wiring"|"aligned"|"footprint" (drawn by a plugin, with its fields:
+ *               image: {h, w, c, data, lo, hi, px}, window?: {grid, k, s, d, p}  (image.js);
+ *               wiring: {rows, links, hot, value_row}  ("group wiring panels" below);
+ *               aligned: input, kernel, output (panel indices); footprint: input  (last block))}
  *   Term   = [outPanel, outCell, inPanel, inCell, kPanel, kCell]
  *            (engine.Term serialised as a list to keep pages small; read with term())
  * A step's terms all name one output cell (a sum) or all one input cell (a scatter).
@@ -79,6 +85,7 @@
   /** The drawer of a panel with a `kind` (static/image.js registers "image"), or null. */
   function plugin(p) { return (p.kind && (root.convvizPanels || {})[p.kind]) || null; }
 
+  /** An HTML element with attributes and text. */
   function el(tag, attrs, text) {
     var e = document.createElement(tag);
     Object.keys(attrs || {}).forEach(function (k) { e.setAttribute(k, attrs[k]); });
@@ -147,6 +154,7 @@
   function stepInfo(v, s) {
     var terms = v.steps[s] || [];
     var hl = {}, pairs = {};
+    /** Note that term i touches cell c of panel p in the role `kind` (out, in, k). */
     function mark(p, c, kind, i) {
       var m = (hl[p] = hl[p] || {});
       if (!m[c]) m[c] = { kind: kind, terms: [] };
@@ -289,6 +297,7 @@
     return e;
   }
 
+  /** Whether a progressive panel's cell is still to be computed at `step`. */
   function isHidden(p, pi, cell, reveal, step) {
     var rv = reveal[pi + ":" + cell];
     return p.progressive && rv !== undefined && rv > step;
@@ -555,6 +564,7 @@
     var size = volumeCellSize(blocks);
     all[angle] = v.volumes.map(function (block, bi) {
       var b = blocks[bi], gap = sliceGap(b);
+      /** Screen position, in px, of column u, row r of slice z at this angle. */
       var P = function (u, r, z) {
         return [(u * A.u[0] + r * A.v[0] + z * gap * A.z[0]) * size, (u * A.u[1] + r * A.v[1] + z * gap * A.z[1]) * size];
       };
@@ -682,6 +692,7 @@
 
   var SWATCH = 16;
 
+  /** A small SVG swatch of the key holding `inner` markup. */
   function swatch(inner) {
     return '<svg class="cv-swatch" width="' + SWATCH + '" height="' + SWATCH + '" viewBox="0 0 16 16" aria-hidden="true">' +
       inner + "</svg>";
@@ -700,6 +711,7 @@
     });
     var legend = f.legend || {};
     var items = [];
+    /** Add one line to the key: a swatch with classes `cls` and its words. */
     function item(cls, inner, text) {
       items.push('<span class="cv-key-item ' + cls + '">' + swatch(inner) + esc(text) + "</span>");
     }
@@ -728,6 +740,7 @@
     return items.join("") + groupKeyHTML(f);
   }
 
+  /** Terms of a sum as hoverable spans (data-t = term index) joined by plus signs. */
   function joinTerms(parts) {
     return parts.map(function (s, i) {
       return '<span class="cv-term" data-t="' + i + '">' + esc(s) + "</span>";
@@ -771,6 +784,7 @@
    * sums, so a vector that is an image read row by row keeps its pixels' names. */
   var NAME_CHAR = 6.7;  // px per character of the 11 px monospace grid font
 
+  /** The axis name of a cell of a one-column (one-row) named panel, else null. */
   function namedCell(p, cell) {
     var n = p.names;
     if (p.cols === 1 && n.rows) return n.rows[Math.floor(cell / p.cols)];
@@ -778,6 +792,7 @@
     return null;
   }
 
+  /** Length of the longest name in a list (0 for none). */
   function longest(list) {
     return (list || []).reduce(function (m, s) { return Math.max(m, String(s).length); }, 0);
   }
@@ -788,6 +803,7 @@
       top: p.names.cols ? Math.ceil(longest(p.names.cols) * NAME_CHAR) + 6 : 2 };
   }
 
+  /** Row and column names around a grid (columns written upwards), instead of numbers. */
   function namesSVG(p, g) {
     var out = ['<g class="cv-index cv-names" aria-hidden="true">'];
     (p.names.cols || []).forEach(function (name, c) {
@@ -872,6 +888,7 @@
     // the patterns' colours come from CSS: write them in
     out[1] = out[1].replace('<rect  width="6" height="6"></rect><line', '<rect width="6" height="6" fill="#eee"></rect><line stroke="#999"')
       .replace('<rect  width="6" height="6"></rect><circle', '<rect width="6" height="6" fill="#fff"></rect><circle fill="#777"');
+    /** Copy one HTML caption into the exported SVG, where it sits on screen. */
     function text(node, fill) {
       var r = node.getBoundingClientRect();
       out.push('<text x="' + (r.left - box.left) + '" y="' + (r.top - box.top + head + 12) + '" font-size="12" fill="' +
@@ -908,6 +925,7 @@
 
   var counter = 0;
 
+  /** A 16×16 button icon from one SVG path. */
   function icon(d) {
     return '<svg class="cv-icon" viewBox="0 0 16 16" width="14" height="14" aria-hidden="true"><path d="' + d + '"></path></svg>';
   }
@@ -964,6 +982,7 @@
           input.setAttribute("aria-valuetext", c.options[+input.value]);
           choose(ci, +input.value);
         });
+        /** Show the chosen option of this control (after a link or cvSet). */
         input.cvSync = function () {
           input.value = state.sel[ci];
           shown.textContent = c.options[state.sel[ci]];
@@ -978,6 +997,7 @@
           input.appendChild(opt);
         });
         input.addEventListener("change", function () { choose(ci, +input.value); });
+        /** Show the chosen option of this control (after a link or cvSet). */
         input.cvSync = function () { input.value = state.sel[ci]; };
         wrap.appendChild(input);
       }
@@ -1027,6 +1047,7 @@
     tools.appendChild(png);
     container.insertBefore(tools, controls);  // beside the title: the sticky bar keeps to stepping
 
+    /** Steps of the frame on screen: the most of any of its views (at least 1). */
     function nsteps() {
       var f = state.frame;
       if (!f) return 1;
@@ -1178,6 +1199,7 @@
      * below jump (and a redraw that keeps the figure's size leaves the rest of the page alone).
      * Measured after the frame is drawn, so no redraw waits for it. */
     var reserved = { parts: [key, stage, formula, code], heights: [0, 0, 0, 0], pending: false };
+    /** Once a frame is drawn, widen pairs and keep the parts' largest heights (next animation frame). */
     function reserve() {
       if (reserved.pending || typeof requestAnimationFrame === "undefined") return;
       reserved.pending = true;
@@ -1218,6 +1240,7 @@
       }, 200);
     }
 
+    /** Fetch the frame of the current setting from the host, then draw it. */
     function load() {
       var k = state.sel.join(",");
       host.frame(k, function (frame) {
@@ -1230,6 +1253,7 @@
       });
     }
 
+    /** Set control ci to option oi (a reader's choice) and load that frame. */
     function choose(ci, oi) {
       state.sel[ci] = oi;
       state.touched = true;
@@ -1237,6 +1261,7 @@
       load();
     }
 
+    /** Move to step s (clamped to the frame's steps) and draw. */
     function go(s) {
       state.step = Math.max(0, Math.min(nsteps() - 1, s));
       state.touched = true;
@@ -1277,6 +1302,7 @@
       return t;
     }
 
+    /** Stop playing (the play button shows play again). */
     function stop() {
       if (state.timer) clearInterval(state.timer);
       state.timer = null;
@@ -1285,6 +1311,7 @@
       play.title = "play";
     }
 
+    /** Play: step forward at the chosen speed until the last step. */
     function start() {
       if (state.step >= nsteps() - 1) go(0);
       play.innerHTML = ICON.pause;
@@ -1420,6 +1447,7 @@
       var url = location.href.split("#")[0] + hashOf(spec, state.sel, state.step);
       try { history.replaceState(history.state, "", hashOf(spec, state.sel, state.step)); } catch (e) { /* file: */ }
       container.setAttribute("data-link", url);
+      /** Say the link was copied, for a moment. */
       var done = function () { link.textContent = "copied"; setTimeout(function () { link.textContent = "link"; }, 1500); };
       if (navigator.clipboard && navigator.clipboard.writeText) navigator.clipboard.writeText(url).then(done, done);
       else done();
@@ -1438,6 +1466,7 @@
      * back, the largest canvas alone. */
     png.addEventListener("click", function () {
       var name = spec.id + "-" + state.sel.join("_") + "-step" + (state.step + 1) + ".png";
+      /** Save a blob under the PNG's file name. */
       var save = function (blob) {
         var a = el("a", { href: URL.createObjectURL(blob), download: name });
         document.body.appendChild(a);
@@ -1446,10 +1475,12 @@
       };
       var canvases = Array.prototype.slice.call(stage.querySelectorAll("canvas"));
       var largest = canvases.sort(function (a, b) { return b.width * b.height - a.width * a.height; })[0];
+      /** Fallback: the largest canvas alone as the PNG. */
       var alone = function () { if (largest) largest.toBlob(save, "image/png"); };
       var svg = exportSVG(container, spec.title), img = new Image();
       var W = +svg.match(/width="([\d.]+)"/)[1], H = +svg.match(/height="([\d.]+)"/)[1];
       var scale = 2 * Math.max(1, root.devicePixelRatio || 1);
+      /** Rasterise the exported SVG at `scale` and save it as PNG. */
       img.onload = function () {
         var c = document.createElement("canvas");
         c.width = Math.ceil(W * scale);
@@ -1469,6 +1500,7 @@
     }
 
     container.cvRedraw = load;
+    /** Set the options and the step (tests and links use it). */
     container.cvSet = function (sel, step) {  // for tests and for links
       state.sel = sel.slice();
       inputs.forEach(function (i) { i.cvSync(); });
@@ -1513,6 +1545,7 @@
     var w = p.wiring, n = Math.max.apply(null, w.rows.map(function (r) { return r.groups.length; }));
     var step = Math.max(22, Math.min(34, Math.floor(320 / n))), rad = Math.min(12, step / 2 - 3), left = 8, top = 20, gap = 80;
     var width = left * 2 + n * step, height = top + (w.rows.length - 1) * gap + 2 * rad + 6;
+    /** x of dot i and y of row r, in px. */
     var X = function (i) { return left + i * step + step / 2; }, Y = function (r) { return top + r * gap + rad; };
     var hot = {}, hotLink = {};
     ((w.hot || {}).dots || []).forEach(function (d) { hot[d[0] + ":" + d[1]] = true; });
@@ -1555,6 +1588,7 @@
   /** A segmented control: one button per option, the chosen one pressed; arrows move the choice. */
   function segmented(c, ci, id, state, choose) {
     var box = el("div", { "class": "cv-seg", role: "radiogroup", id: id, "data-control": c.name, "aria-label": c.label });
+    /** Choose option oi and show it pressed. */
     var pick = function (oi) { choose(ci, oi); box.cvSync(); };
     c.options.forEach(function (o, oi) {
       var b = el("button", { type: "button", "class": "cv-btn", role: "radio", "data-option": oi }, o);
@@ -1570,6 +1604,7 @@
       pick(oi);
       box.children[oi].focus();
     });
+    /** Press the chosen option's button (after a link or cvSet). */
     box.cvSync = function () {
       Array.prototype.forEach.call(box.children, function (b, oi) {
         var on = oi === state.sel[ci];
@@ -1580,6 +1615,7 @@
     return box;
   }
 
+  /** Mount every figure of the page not mounted yet, from its embedded JSON spec. */
   function mountAll() {
     var figs = document.querySelectorAll("figure[data-cv-figure]:not([data-cv-mounted])");
     Array.prototype.forEach.call(figs, function (fig) {
@@ -1613,17 +1649,21 @@
   "use strict";
   var NS = "http://www.w3.org/2000/svg";
 
+  /** Escape text for HTML and SVG markup. */
   function esc(s) {
     return String(s).replace(/[&<>"]/g, function (c) {
       return { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" }[c];
     });
   }
+  /** A number as the book writes it: at most 3 decimals, a true minus sign. */
   function fmt(v) {
     if (typeof v !== "number") return String(v);
     var r = Math.round(v * 1000) / 1000;
     return (r < 0 ? "\u2212" : "") + String(Math.abs(r));
   }
+  /** The index of a one-row panel's cell, counted from the panel's origin. */
   function index(p, cell) { return cell % Math.max(1, p.cols) + (p.origin ? p.origin[1] : 0); }
+  /** The terms of a view's step (its last step past the end). */
   function stepTerms(v, step) { return v.steps[Math.min(step, v.steps.length - 1)] || []; }
 
   /** Left, top and size of each cell of a view's SVG panel, relative to `box` (a DOM rect). */
@@ -1641,10 +1681,12 @@
   }
 
   var aligned = {
+    /** The markup of an aligned panel: one SVG that draw() fills. */
     html: function (p) {
       return '<svg xmlns="' + NS + '" class="cv-grid cv-aligned" width="10" height="10" role="img" aria-label="' +
         esc(p.label) + '"></svg>';
     },
+    /** At each step: the step's weights under the input cells they multiply, and the outputs so far under their windows. */
     draw: function (node, p, v, step) {
       node.style.flexBasis = "100%";
       var svg = node.querySelector("svg.cv-aligned"), viewNode = node.closest(".cv-view");
@@ -1652,6 +1694,7 @@
       var boxes = cellBoxes(viewNode, p.input, svg.getBoundingClientRect());
       if (!boxes) return;
       var kp = v.panels[p.kernel], op = v.panels[p.output], parts = [], width = 10, size = 34;
+      /** One cell of the aligned rows: a value, its ring and its name below. */
       var lane = function (y, x, value, name, cls) {
         parts.push('<g class="cv-hl ' + cls + '"><rect class="cv-bg" x="' + x + '" y="' + y + '" width="' + size +
           '" height="' + size + '"></rect><rect class="cv-ring" x="' + (x + 1.5) + '" y="' + (y + 1.5) + '" width="' +
@@ -1686,7 +1729,9 @@
   };
 
   var footprint = {
+    /** A footprint panel has no markup of its own: it draws on its input panel. */
     html: function () { return ""; },
+    /** At each step: the box the step's input cells span on the input panel, and the cells inside it it skips. */
     draw: function (node, p, v, step) {
       node.style.display = "none";
       var viewNode = node.closest(".cv-view");

@@ -18,12 +18,13 @@
   "use strict";
   var cache = new WeakMap();  // panel -> {bitmap (canvas at image size), colours, margin}
 
+  /** A CSS variable's value on `node`, or `fallback` when it is unset. */
   function cssColour(node, name, fallback) {
     return getComputedStyle(node).getPropertyValue(name).trim() || fallback;
   }
 
+  var probe = null;  // a 2D context that parses CSS colours
   /** A CSS colour as [r, g, b] (the canvas normalises any CSS colour syntax). */
-  var probe = null;
   function rgb(colour) {
     probe = probe || document.createElement("canvas").getContext("2d");
     probe.fillStyle = "#000";
@@ -77,6 +78,7 @@
     return hit;
   }
 
+  /** The markup of an image panel: one canvas sized to the picture and its padding margin. */
   function html(p) {
     var im = p.image, w = p.window, m = w ? Math.max(0, w.p[0], w.p[1]) : 0, px = im.px || 3;
     var cw = Math.round((im.w + 2 * m) * px), ch = Math.round((im.h + 2 * m) * px);
@@ -96,6 +98,7 @@
     return cells;
   }
 
+  /** Draw the picture and, at step `step`, the window's cells over it (the plugin's draw). */
   function draw(node, p, v, step, container) {
     var canvas = node.querySelector("canvas.cv-image");
     if (!canvas) return;
