@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from convviz import conv, cost, matrix
+from convviz import conv, cost, matrix, shapes
 from convviz.figures.engine import Control, Figure, grid, steps_from_triples, view, volume
 from convviz.lowrank import rank1_filter
 
@@ -43,7 +43,7 @@ def _build(channels: int, k: int) -> dict:
     c, v, h = FL_CHANNEL[:C], FL_VERTICAL[k], FL_HORIZONTAL[k]
     P = np.outer(v, h)
     W = rank1_filter(c, v, h)
-    o = n - k + 1
+    o = shapes.conv_output_size(n, k)
     # view 1: the filter from its three factors
     f_panels = [
         grid("v", f"vertical v, {k}×1", v.reshape(k, 1), role="input"),

@@ -12,7 +12,7 @@ import functools
 
 import numpy as np
 
-from convviz import images
+from convviz import images, shapes
 from convviz.conv import conv2d, conv3d
 from convviz.figures.engine import Control, Figure, grid, view
 from convviz.figures.imageview import image_panel, image_steps, window
@@ -1113,7 +1113,7 @@ def photo_video_figure() -> Figure:
     Figure
         Controls: the kernel and the output frame (every kernel has at least 4).
     """
-    n_out = VIDEO_FRAMES - max(w.shape[0] for w in VIDEO_KERNELS.values()) + 1
+    n_out = min(shapes.conv_output_size(VIDEO_FRAMES, w.shape[0]) for w in VIDEO_KERNELS.values())
     return Figure(
         id="photo-video",
         title="On a photograph: a 3D kernel slides over time as well as space",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from convviz import conv, cost, matrix
+from convviz import conv, cost, matrix, shapes
 from convviz.figures.engine import Control, Figure, grid, steps_from_triples, view, volume
 
 __all__ = [
@@ -57,7 +57,7 @@ def _sep_build(kernel: str, n: int) -> dict:
     m = len(a)
     x = SEP_IMAGE[:n, :n]
     w = np.outer(a, b)
-    o = n - m + 1
+    o = shapes.conv_output_size(n, m)
     y = conv.conv2d(x[None, None], w[None, None])[0, 0]
     mid = conv.conv2d(x[None, None], a.reshape(1, 1, m, 1))[0, 0]
     y2 = conv.conv2d(mid[None, None], b.reshape(1, 1, 1, m))[0, 0]
@@ -144,7 +144,7 @@ def _dw_build(k: int, c_out: int) -> dict:
     c_in, n = x.shape[0], x.shape[1]
     kern = DW_KERNELS[k]
     p = DW_POINTWISE[:c_out]
-    o = n - k + 1
+    o = shapes.conv_output_size(n, k)
     d = conv.conv2d(x[None], kern[:, None], groups=c_in)[0]
     z = conv.conv2d(d[None], p[:, :, None, None])[0]
     # depthwise view: panels x0..x2, k0..k2, d0..d2
