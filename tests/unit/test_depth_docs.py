@@ -1,4 +1,4 @@
-"""The public functions of pooling, pixel_shuffle, upsample, effective_rf and memory are documented."""
+"""The public functions of pooling, pixel_shuffle, upsample, effective_rf, memory and dilation are documented."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import importlib
 
 import pytest
 
-MODULES = ["pooling", "pixel_shuffle", "upsample", "effective_rf", "memory"]
+MODULES = ["pooling", "pixel_shuffle", "upsample", "effective_rf", "memory", "dilation"]
 
 
 @pytest.mark.parametrize("name", MODULES)
