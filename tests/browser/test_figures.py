@@ -185,6 +185,30 @@ def test_a_link_opens_a_setting_and_the_link_button_makes_one(visit, base_url, p
     assert again.get_attribute(root, "data-step") == str(step)
 
 
+_MOUNT_AMP = """() => {
+  const fig = document.createElement('figure');
+  fig.id = 'cv-amp-test';
+  document.body.appendChild(fig);
+  const panel = {name: 'x', label: 'x', rows: 1, cols: 2, oneD: true, values: [1, 2],
+    origin: [0, 0], role: 'input', marks: {}, progressive: false, index: true, scale: 'diverging'};
+  const frame = {views: [{title: 'v', panels: [panel], steps: [[], [], []]}], formula: [], code: ''};
+  const spec = {id: 'amp-test', title: 't', description: 'd', frames: {'0': frame, '1': frame},
+    controls: [{name: 'mode', label: 'mode', options: ['a', 'x & y=z'], default: 0, kind: 'select'}]};
+  window.convviz.mount(fig, spec, {frame: (k, done) => done(spec.frames[k])});
+  return [fig.getAttribute('data-key'), fig.getAttribute('data-step')];
+}"""
+
+
+def test_a_link_reads_back_an_option_whose_label_holds_an_ampersand(visit, base_url):
+    """The address is split on & and = before decoding: a label such as 'Yu & Koltun'
+    (dilated-stack's default schedule) comes back whole, and the step after it too."""
+    page = visit.page
+    page.goto(
+        f"{base_url}/book/14-errata.html#cv-amp-test?mode=x%20%26%20y%3Dz&step=2", wait_until="load"
+    )
+    assert page.evaluate(_MOUNT_AMP) == ["1", "1"]
+
+
 @pytest.mark.parametrize(
     ("page_path", "fig_id"),
     [p for p in FIGURE_PAGES if p[1] in ("one-channel", "checkerboard-stack")],

@@ -838,14 +838,21 @@
 
   var reduced = typeof matchMedia !== "undefined" && matchMedia("(prefers-reduced-motion: reduce)").matches;
 
-  /** The setting named by the page address, if it names this figure: {sel, step} or null. */
+  /** Percent-decode one part of an address (as it is, if it is not valid percent-encoding). */
+  function decodePart(s) {
+    try { return decodeURIComponent(s); } catch (e) { return s; }
+  }
+
+  /** The setting named by the page address, if it names this figure: {sel, step} or null.
+   * The query is split on "&" and "=" before decoding, so an option whose label holds an
+   * "&" or "=" (hashOf() encodes them) reads back whole. */
   function readHash(spec) {
-    var h = typeof location !== "undefined" ? decodeURIComponent(location.hash || "") : "";
-    var head = "#cv-" + spec.id;
-    if (h.indexOf(head) !== 0 || (h.length > head.length && h[head.length] !== "?")) return null;
+    var raw = typeof location !== "undefined" ? location.hash || "" : "";
+    var q = raw.indexOf("?");
+    if (decodePart(q < 0 ? raw : raw.slice(0, q)) !== "#cv-" + spec.id) return null;
     var out = { sel: spec.controls.map(function (c) { return c.default; }), step: null };
-    h.slice(head.length + 1).split("&").forEach(function (kv) {
-      var i = kv.indexOf("="), k = kv.slice(0, i), v = kv.slice(i + 1);
+    (q < 0 ? "" : raw.slice(q + 1)).split("&").forEach(function (kv) {
+      var i = kv.indexOf("="), k = decodePart(kv.slice(0, i)), v = decodePart(kv.slice(i + 1));
       if (i < 0) return;
       if (k === "step" && /^\d+$/.test(v)) { out.step = Math.max(0, +v - 1); return; }
       spec.controls.forEach(function (c, ci) {
