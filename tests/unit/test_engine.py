@@ -308,7 +308,7 @@ def _schema_comment() -> dict[str, str]:
 
 
 def test_the_renderer_schema_comment_matches_the_typed_frame_format():
-    from typing import get_type_hints
+    from typing import NotRequired, get_origin, get_type_hints
 
     from convviz.figures import engine
 
@@ -320,8 +320,10 @@ def test_the_renderer_schema_comment_matches_the_typed_frame_format():
         "Panel": engine.PanelSpec,
     }
     for name, spec in typed.items():
-        for field in get_type_hints(spec):
-            optional = field in spec.__optional_keys__
+        hints = get_type_hints(spec, include_extras=True)
+        for field, hint in hints.items():
+            # NotRequired[...] under postponed annotations is not in __optional_keys__
+            optional = field in spec.__optional_keys__ or get_origin(hint) is NotRequired
             assert re.search(rf"\b{field}{'[?]' if optional else ''}:?", schema[name]), (
                 f"{name}.{field} ({'optional' if optional else 'required'}) missing from the "
                 "schema comment at the top of convviz.js"

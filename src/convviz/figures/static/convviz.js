@@ -21,9 +21,9 @@
  *             index: bool, scale: "diverging"|"image", cell?: pixels per cell,
  *             names?: {rows?: string[], cols?: string[]} (axis labels; see "axis names"),
  *             kind?: "image"|"wiring"|"aligned"|"footprint" (drawn by a plugin, with its fields:
- *               image: {h, w, c, data, lo, hi, px}, window?: {grid, k, s, d, p}  (image.js);
- *               wiring: {rows, links, hot, value_row}  ("group wiring panels" below);
- *               aligned: input, kernel, output (panel indices); footprint: input  (last block))}
+ *               image?: {h, w, c, data, lo, hi, px}, window?: {grid, k, s, d, p}  (image.js);
+ *               wiring?: {rows, links, hot, value_row}  ("group wiring panels" below);
+ *               aligned: input?, kernel?, output? (panel indices); footprint: input?  (last block))}
  *   Term   = [outPanel, outCell, inPanel, inCell, kPanel, kCell]
  *            (engine.Term serialised as a list to keep pages small; read with term())
  * A step's terms all name one output cell (a sum) or all one input cell (a scatter).
