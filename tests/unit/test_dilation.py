@@ -84,3 +84,12 @@ def test_stack_kernel_counts_paths_through_torch():
 def test_bad_input_names_the_argument(call, error, words):
     with pytest.raises(error, match=words):
         call()
+
+
+@pytest.mark.parametrize("module", [cv.dilation, cv.signal], ids=["dilation", "signal"])
+def test_the_examples_run(module):
+    """The docstrings' examples (make unit doctests only a few modules)."""
+    import doctest
+
+    result = doctest.testmod(module, optionflags=doctest.NORMALIZE_WHITESPACE)
+    assert result.attempted > 0 and result.failed == 0
