@@ -81,6 +81,9 @@ def test_the_live_widget_draws_the_same_3d_view(browser, fig_id):
         static, lived = (page.evaluate(_BOXES, roots[n]) for n in ("static", "live"))
     finally:
         context.close()
-    assert static and all("cv-hl-out" in b or "cv-hl-in" in b for b in static if b)
+    assert static
+    if any(v.get("volumes") and v["steps"] for v in fig.frame(key)["views"]):
+        # blocks with a window (not a channel shuffle, which only moves slices): outlined
+        assert all("cv-hl-out" in b or "cv-hl-in" in b for b in static if b)
     assert asked == ([] if key == fig.default_key() else [key])  # the round trip ran
     assert lived == static
