@@ -149,6 +149,10 @@ _SETUP = """() => {
   window.__cvChange = (fi, ci, value) => {
     const fig = window.__cvFigs[fi];
     const el = ci < 0 ? fig.querySelector('.cv-step') : fig.querySelectorAll('[data-control]')[ci];
+    if (el.tagName === 'DIV') {  // a segmented control: a click on the option's button
+      el.querySelector('[data-option="' + value + '"]').click();
+      return fig.offsetHeight;
+    }
     el.value = String(value);
     el.dispatchEvent(new Event(el.tagName === 'SELECT' ? 'change' : 'input', {bubbles: true}));
     return fig.offsetHeight;
@@ -156,7 +160,7 @@ _SETUP = """() => {
   return window.__cvFigs.map(fig => ({
     id: fig.id.slice(3),
     counts: Array.from(fig.querySelectorAll('[data-control]')).map(c =>
-      c.tagName === 'SELECT' ? c.options.length : +c.max + 1),
+      c.tagName === 'SELECT' ? c.options.length : c.tagName === 'DIV' ? c.children.length : +c.max + 1),
   }));
 }"""
 

@@ -1076,51 +1076,43 @@
       var lines = [];
       var pal = null;
       if (state.shown !== f) {
-        /* a new frame: markup per view head and per panel (base layer only); where the views
-         * and their panel counts are those on screen, only the panels whose markup differs are
-         * replaced (an input grid that a setting does not change stays as it is) */
+        /* a new frame: markup per view head and per panel (base layer only). A view on screen
+         * is kept and brought to the new markup: its head (title, 3D buttons) is rewritten if it
+         * changed, and only the panels whose markup differs are replaced (an input grid that a
+         * setting does not change stays as it is, even when panels come or go around it) */
         var pair = pairs(f);  // views to compare sit side by side (cv-pair)
         var views = f.views.map(function (v, vi) {
           var s = Math.min(state.step, v.steps.length - 1), reveal = viewMaps(v).reveal;
-          return { head: '<div class="cv-view' + (pair[vi] ? " cv-pair" : "") + '" data-view="' + vi + '"' +
-            (v.breaks ? ' data-breaks="' + v.breaks.join(",") + '"' : "") + '><div class="cv-view-title">' + esc(v.title) +
-            (v.volumes ? ' <button type="button" class="cv-btn cv-3d-toggle" aria-pressed="' + state.show3d +
-              '" title="draw the volumes in 3D">3D</button><button type="button" class="cv-btn cv-3d-turn"' +
-              (state.show3d ? "" : " hidden") + ' title="turn the 3D view (or drag it sideways)">turn \u21bb</button>' : "") +
-            '</div>' + (v.volumes ? '<div class="cv-3d-box"' + (state.show3d ? "" : " hidden") + "></div>" : "") +
-            '<div class="cv-panels">',
-          panels: v.panels.map(function (p, pi) { return panelHTML(p, pi, reveal, s, v); }) };
+          return { head: viewHead(v), breaks: v.breaks || [],
+            names: v.panels.map(function (p) { return p.name; }),
+            panels: v.panels.map(function (p, pi) { return panelHTML(p, pi, reveal, s, v); }) };
         });
-        var keep = state.nodes.length === views.length && views.every(function (vw, vi) {
-          return state.nodes[vi].head === vw.head && state.nodes[vi].length === vw.panels.length;
+        state.nodes.slice(views.length).forEach(function (list) { list.view.remove(); });
+        state.nodes = views.map(function (vw, vi) {
+          var list = state.nodes[vi];
+          if (!list) {
+            stage.insertAdjacentHTML("beforeend", '<div class="cv-view' + (pair[vi] ? " cv-pair" : "") + '" data-view="' + vi + '">' + vw.head +
+              '<div class="cv-panels"></div></div>');
+            list = [];
+            list.view = stage.lastChild;
+            list.head = vw.head;
+            list.box3d = list.view.querySelector(".cv-3d-box");
+          } else if (list.head !== vw.head) {
+            while (list.view.firstChild && !list.view.firstChild.classList.contains("cv-panels")) list.view.firstChild.remove();
+            list.view.insertAdjacentHTML("afterbegin", vw.head);
+            list.head = vw.head;
+            list.box3d = list.view.querySelector(".cv-3d-box");
+          }
+          list.view.classList.toggle("cv-pair", !!pair[vi]);
+          if (vw.breaks.length) list.view.setAttribute("data-breaks", vw.breaks.join(","));
+          else list.view.removeAttribute("data-breaks");
+          var panels = syncPanels(list.view.lastChild, list, vw);
+          panels.view = list.view;
+          panels.head = list.head;
+          panels.box3d = list.box3d;
+          panels.lit = list.lit;
+          return panels;
         });
-        if (keep) {
-          views.forEach(function (vw, vi) {
-            vw.panels.forEach(function (h, pi) {
-              var old = state.nodes[vi][pi];
-              if (old.html === h) return;
-              old.panel.insertAdjacentHTML("afterend", h);
-              var pnode = old.panel.nextSibling;
-              old.panel.remove();
-              state.nodes[vi][pi] = panelNodes(pnode, h);
-            });
-          });
-        } else {
-          stage.innerHTML = views.map(function (vw, vi) {
-            var breaks = f.views[vi].breaks || [];  // panels that start a new line
-            return vw.head + vw.panels.map(function (h, pi) {
-              return (breaks.indexOf(pi) >= 0 ? '<div class="cv-break" aria-hidden="true"></div>' : "") + h;
-            }).join("") + "</div></div>";
-          }).join("");
-          state.nodes = Array.prototype.map.call(stage.querySelectorAll(".cv-view"), function (vnode, vi) {
-            var list = Array.prototype.map.call(vnode.querySelectorAll(".cv-panel"), function (pnode, pi) {
-              return panelNodes(pnode, views[vi].panels[pi]);
-            });
-            list.box3d = vnode.querySelector(".cv-3d-box");
-            list.head = views[vi].head;
-            return list;
-          });
-        }
         f.views.forEach(function (v, vi) {  // the highlight layers of the SVG grids
           var s = Math.min(state.step, v.steps.length - 1), info = stepInfo(v, s), reveal = viewMaps(v).reveal;
           v.panels.forEach(function (p, pi) {
@@ -1145,6 +1137,7 @@
             var pi = +k.split(":")[0], cell = +k.split(":")[1], p = v.panels[pi], g = geometry(p);
             if (g.canvas) return;
             var node = state.nodes[vi][pi].cells[cell], at = cellAttrs(p, pi, cell, g, reveal, b);
+            state.nodes[vi][pi].html = null;  // no longer the markup it was drawn from: never kept
             node.setAttribute("class", at.cls);
             node.setAttribute("data-value", at.value);
             syncCell(node, p, cell, g, at.hidden);
@@ -1184,6 +1177,63 @@
       if (state.touched) writeHash();
       reserve();
       container.cvRenderMs = performance.now() - t0;
+    }
+
+    /** The head of a view: its title (with the 3D buttons of a view with volumes) and its 3D box. */
+    function viewHead(v) {
+      return '<div class="cv-view-title">' + esc(v.title) +
+        (v.volumes ? ' <button type="button" class="cv-btn cv-3d-toggle" aria-pressed="' + state.show3d +
+          '" title="draw the volumes in 3D">3D</button><button type="button" class="cv-btn cv-3d-turn"' +
+          (state.show3d ? "" : " hidden") + ' title="turn the 3D view (or drag it sideways)">turn \u21bb</button>' : "") +
+        "</div>" + (v.volumes ? '<div class="cv-3d-box"' + (state.show3d ? "" : " hidden") + "></div>" : "");
+    }
+
+    /** Bring a view's .cv-panels box from the panels drawn (`old`, panelNodes of each) to the
+     * markup of the new ones (`vw`: panels, names, breaks). A new panel takes the node of the
+     * old panel of its name (the n-th of that name) when its markup is unchanged and it keeps
+     * the order of the panels kept; every other panel is parsed anew, in runs, and old panels
+     * that nothing keeps are removed. Nothing kept is moved, so it keeps its style and layout.
+     * @returns {Array<Object>} panelNodes of each new panel */
+    function syncPanels(box, old, vw) {
+      var seen = {}, byName = {}, keep = [], last = -1;
+      old.forEach(function (o, oi) {
+        var k = o.panel.getAttribute("data-name") + "#" + (seen[o.panel.getAttribute("data-name")] = (seen[o.panel.getAttribute("data-name")] || 0) + 1);
+        byName[k] = oi;
+      });
+      seen = {};
+      vw.panels.forEach(function (h, pi) {
+        var oi = byName[vw.names[pi] + "#" + (seen[vw.names[pi]] = (seen[vw.names[pi]] || 0) + 1)];
+        keep[pi] = oi !== undefined && oi > last && old[oi].html === h ? old[oi] : null;
+        if (keep[pi]) last = oi;
+      });
+      var kept = keep.filter(Boolean);
+      old.forEach(function (o) { if (kept.indexOf(o) < 0) o.panel.remove(); });
+      Array.prototype.slice.call(box.querySelectorAll(":scope > .cv-break")).forEach(function (b) { b.remove(); });
+      var out = [], prev = null, run = [];
+      /** Parse the run of new panels after `prev` (or at the start of the box). */
+      function flush() {
+        if (!run.length) return;
+        if (prev) prev.insertAdjacentHTML("afterend", run.map(function (r) { return vw.panels[r]; }).join(""));
+        else box.insertAdjacentHTML("afterbegin", run.map(function (r) { return vw.panels[r]; }).join(""));
+        var node = prev ? prev.nextSibling : box.firstChild;
+        run.forEach(function (r) {
+          out[r] = panelNodes(node, vw.panels[r]);
+          prev = node;
+          node = node.nextSibling;
+        });
+        run = [];
+      }
+      vw.panels.forEach(function (h, pi) {
+        if (!keep[pi]) { run.push(pi); return; }
+        flush();
+        out[pi] = keep[pi];
+        prev = keep[pi].panel;
+      });
+      flush();
+      vw.breaks.forEach(function (pi) {  // panels that start a new line
+        if (out[pi]) out[pi].panel.insertAdjacentHTML("beforebegin", '<div class="cv-break" aria-hidden="true"></div>');
+      });
+      return out;
     }
 
     /** The markup of one panel: label and grid (SVG base layer, canvas or a plugin's own). */
