@@ -2252,13 +2252,13 @@ _register(
         arg_names=("input", "weight_size", "grad_output"),
         mistakes=(
             _variant(
-                "the batch is not summed: dw[o, c, k] = sum over n AND p of "
-                "x_pad[n, c, s p + d k] gy[n, o, p], every image adds to the same weights.",
+                "the batch is not summed: dw[o, c, t] = sum over n AND r of "
+                "x_pad[n, c, s r + d t] gy[n, o, r], every image adds to the same weights.",
                 lambda x, ws, gy, **k: conv2d_weight(x[:1], ws, gy[:1], **k),
             ),
             _variant(
-                "the result is flipped (a convolution instead of a correlation): tap k "
-                "multiplies the input cell s p + d k, not s p - d k.",
+                "the result is flipped (a convolution instead of a correlation): tap t "
+                "multiplies the input cell s r + d t, not s r - d t.",
                 lambda x, ws, gy, **k: _flip_last(conv2d_weight(x, ws, gy, **k), 2),
             ),
             _variant(

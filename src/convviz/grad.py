@@ -242,7 +242,8 @@ def _input_fast(op, nd, input_size, weight, grad_output, stride, padding, dilati
 
     ``conv_transpose`` with ``padding=left`` cuts ``left`` cells from both ends of the
     stamped result; ``output_padding = a`` keeps ``a`` more at the far end, the cells
-    of the input past the last window (``a < s``). Uneven ``'same'`` padding, whose
+    of the padded input past the last window (``a < s``), so that the crop falls on
+    them (they are padding when ``a <= p``). Uneven ``'same'`` padding, whose
     right cut is one larger, is cropped afterwards.
     """
     input_size, w, gy, s, d, groups, pairs = _input_args(
@@ -262,8 +263,8 @@ def _input_fast(op, nd, input_size, weight, grad_output, stride, padding, dilati
 def _weight_fast(op, nd, x, weight_size, grad_output, stride, padding, dilation, groups):
     """One matrix product per group on the input's columns (im2col, tap by tap).
 
-    ``cols[g, (c, k), (n, p)] = x_pad[n, g C_g + c, s p + d k]`` is copied one kernel tap
-    at a time (a strided slice of the padded input per tap), then
+    ``cols[g, (c, t), (n, r)] = x_pad[n, g C_g + c, s r + d t]`` is copied one kernel tap
+    ``t`` at a time (a strided slice of the padded input per tap), then
     ``dw[g] = (cols[g] (C_g prod(K), N prod(O)) @ gy[g].T (N prod(O), O_g)).T``.
     """
     x, weight_size, gy, s, d, groups, pairs = _weight_args(
@@ -340,8 +341,9 @@ _INPUT_DOC = """Gradient of ``conv{nd}d`` with respect to its input, as ``torch.
     padding is cut off: this is a transposed convolution of ``grad_output`` with the
     same weight, ``conv_transpose{nd}d(grad_output, weight, stride=s, padding=p,
     output_padding=a, groups=g, dilation=d)``, with ``a = i + 2p - ((o - 1) s + d (k - 1)
-    + 1)`` the input cells past the last window (they, and any cell a stride skips,
-    get zero).
+    + 1)`` the cells of the padded input past the last window. Input cells that no
+    window reads (past the last window when ``a > p``, or skipped by a stride) get
+    zero.
 
     Parameters
     ----------

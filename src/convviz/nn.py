@@ -106,6 +106,8 @@ class Conv2d(Layer):
     ) -> None:
         super().__init__()
         rng = rng if rng is not None else np.random.default_rng()
+        in_channels = _check_int("in_channels", in_channels, 1)
+        out_channels = _check_int("out_channels", out_channels, 1)
         groups = _check_int("groups", groups, 1)
         if in_channels % groups or out_channels % groups:
             raise ValueError(
@@ -251,6 +253,8 @@ class Linear(Layer):
     ) -> None:
         super().__init__()
         rng = rng if rng is not None else np.random.default_rng()
+        in_features = _check_int("in_features", in_features, 1)
+        out_features = _check_int("out_features", out_features, 1)
         self.params["weight"] = _uniform(rng, (out_features, in_features), in_features, dtype)
         if bias:
             self.params["bias"] = _uniform(rng, (out_features,), in_features, dtype)

@@ -110,7 +110,24 @@ def test_checkerboard(ch):
     interior = at_image[1:7:2, 1:7:2].mean() / at_image[2:8:2, 2:8:2].mean()
     assert g["checker_image"] == pytest.approx(interior, rel=1e-3)
     assert g["checker"] > 2 and g["corr_stride"] > 0.5  # "the pattern is there"
-    assert g["checker_image"] < 1  # "no longer favours the cells read most"
+    # the window counts summed over each 3x3 neighbourhood (zeros outside), by brute force
+    box = np.zeros((8, 8))
+    for r in range(8):
+        for c in range(8):
+            box[r, c] = reads[max(r - 1, 0) : r + 2, max(c - 1, 0) : c + 2].sum()
+    assert box[1, 1] == 16 and box[2, 2] == 25 and box[6, 6] == 16  # 4 x 4, 5 x 5, 4 x 4
+    box_ratio = box[1:7:2, 1:7:2].mean() / box[2:8:2, 2:8:2].mean()
+    assert g["checker_box"] == pytest.approx(box_ratio)
+    ink = np.mean([img[0] for img in ns["x_test"]], axis=0)
+    ink_ratio = np.mean([ink[r, c] for r in (1, 3, 5) for c in (1, 3, 5)]) / np.mean(
+        [ink[r, c] for r in (2, 4, 6) for c in (2, 4, 6)]
+    )
+    assert g["ink_ratio"] == pytest.approx(ink_ratio, rel=1e-5)
+    # "inverted and weaker": below 1, and a smaller contrast than at the strided layer;
+    # close to what the spread window counts predict, and not from the digits' ink
+    assert g["checker_image"] < 1 and 1 / g["checker_image"] < g["checker"]
+    assert g["checker_box"] < 1 and abs(g["checker_image"] - g["checker_box"]) < 0.15
+    assert abs(g["ink_ratio"] - 1) < 0.1 and g["ink_ratio"] - g["checker_image"] > 0.15
 
 
 def test_table(ch):

@@ -186,6 +186,7 @@ def test_weight_by_winograd_matches_torch_and_the_loop(
     from convviz import _fast
 
     monkeypatch.setattr(_fast, "threads", lambda: 1)
+    monkeypatch.setattr(_fast, "_POOL", None)  # a pool an earlier test started would be reused
     groups = kwargs.get("groups", 1)
     method = _fast.choose_weight(x_shape, w_shape, (1, 1), (1, 1), groups, dtype)
     assert method == "winograd"

@@ -200,6 +200,12 @@ def test_optimisers_match_torch(ours, theirs):
 def test_bad_arguments():
     with pytest.raises(ValueError, match="groups=2"):
         nn.Conv2d(3, 4, 3, groups=2)
+    with pytest.raises(TypeError, match="in_channels"):
+        nn.Conv2d(1.5, 4, 3)
+    with pytest.raises(ValueError, match="out_channels=0"):
+        nn.Conv2d(3, 0, 3)
+    with pytest.raises(TypeError, match="out_features"):
+        nn.Linear(3, "4")
     with pytest.raises(ValueError, match="kernel_size"):
         nn.MaxPool2d(3).forward(np.zeros((1, 1, 2, 2)))
     with pytest.raises(TypeError, match="to_torch"):
