@@ -154,7 +154,8 @@ def _products_on_the_pool(a, b, out) -> None:
     product, whose threads meet at every block of the inner dimension: measured on the
     2-vCPU benchmark machine, the 16 products took 9.1-10.8 ms this way against a
     median of 169 ms (best 9.6 ms) on two OpenBLAS threads, under a load of 3.5.
-    The BLAS thread count is the process's (threadpoolctl), set to one for the call.
+    The BLAS thread count is the process's (threadpoolctl), set to one for the call: BLAS
+    calls from the caller's other threads meanwhile run on one thread too.
     """
     pool = _pool()
     if pool is None:
