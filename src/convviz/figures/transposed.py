@@ -161,10 +161,11 @@ def upsample_figure() -> Figure:
         title="Upsampling 2×2 to 4×4 or 5×5 with a 3×3 transposed convolution",
         description=(
             f"A 2×2 input x = {UPSAMPLE_INPUT.astype(int).tolist()} and a 3×3 kernel "
-            f"w = {UPSAMPLE_KERNEL.astype(int).tolist()}. Top: the transposed convolution "
+            f"w = {UPSAMPLE_KERNEL.astype(int).tolist()}. Two views side by side (one above the other on a "
+            "narrow screen). First view: the transposed convolution "
             "written as an ordinary stride-1 convolution: stride − 1 zeros are inserted "
             "between input cells (dotted), k − 1 − padding zeros are added around "
-            "(dashed), and the kernel is turned by 180 degrees. Bottom: the same output "
+            "(dashed), and the kernel is turned by 180 degrees. Second view: the same output "
             "seen as every input cell stamping a scaled copy of the unflipped kernel; each "
             "step sums the stamps that land on one output cell. Stride 1 gives 4×4, "
             "stride 2 gives 5×5; padding crops the output, output_padding adds one more "
@@ -635,11 +636,12 @@ def checkerboard_figure() -> Figure:
         title="Uneven overlap: where checkerboard artifacts come from",
         description=(
             "A transposed convolution of an input of ones with a kernel of ones counts, "
-            "for every output cell, how many kernel taps land on it. Top: the transposed "
+            "for every output cell, how many kernel taps land on it. Left (above on a "
+            "narrow screen): the transposed "
             "convolution with kernel size k and stride s; away from the borders (the "
             "outlined interior) the count repeats with period s, and it is constant only "
             "when s divides k; otherwise neighbouring pixels are built from different "
-            "numbers of products, a checkerboard in 2D. Bottom: the remedy, nearest-"
+            "numbers of products, a checkerboard in 2D. Right (below): the remedy, nearest-"
             "neighbour resizing by s followed by a stride-1 convolution, whose interior "
             "count is the same everywhere."
         ),
