@@ -151,8 +151,9 @@ class _FrameRequired(TypedDict):
 class FrameSpec(_FrameRequired, total=False):
     """What ``build(**setting)`` returns: views, rule lines, the PyTorch call.
 
-    ``legend`` maps a mark (``pad``, ``zero``, ``drop``, ``hot``) to the words the
-    figure's key uses for it, where the default ones do not fit.
+    ``legend`` maps a mark (``pad``, ``zero``, ``drop``, ``hot``) or a highlight ring
+    (``in``, ``k``, ``out``: the window read, the kernel weight used, the output being
+    computed) to the words the figure's key uses for it, where the default ones do not fit.
     """
 
     legend: dict[str, str]
