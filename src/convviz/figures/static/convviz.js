@@ -716,9 +716,12 @@
         '<rect x="0" y="3" width="48" height="10" fill="url(#cv-grad-img)"></rect></svg>pixel: dark (low) \u2013 bright (high)</span>');
     }
     var RING_TEXT = { "in": "window being read", k: "kernel weight used", out: "output being computed" };
-    item("cv-hl cv-hl-in", ring, legend["in"] || RING_TEXT["in"]);  // a figure may say what its rings are
-    item("cv-hl cv-hl-k", ring, legend.k || RING_TEXT.k);
-    item("cv-hl cv-hl-out", ring + '<path class="cv-corner" d="M1 1h6L1 7z"></path>', legend.out || RING_TEXT.out);
+    var stepping = f.views.some(function (v) { return v.steps.some(function (s) { return s.length; }); });
+    if (stepping) {  // no rings in a frame without sums (a permutation); a figure may say what its rings are
+      item("cv-hl cv-hl-in", ring, legend["in"] || RING_TEXT["in"]);
+      item("cv-hl cv-hl-k", ring, legend.k || RING_TEXT.k);
+      item("cv-hl cv-hl-out", ring + '<path class="cv-corner" d="M1 1h6L1 7z"></path>', legend.out || RING_TEXT.out);
+    }
     if (seen.footprint) {
       item("cv-footprint-key", '<rect class="cv-footprint-box" x="2" y="2" width="12" height="12"></rect>',
         "dashed box: the footprint, the cells the kernel spans");
