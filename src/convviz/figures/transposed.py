@@ -6,6 +6,7 @@ import numpy as np
 
 from convviz import matrix, overlap, shapes
 from convviz.conv import conv2d
+from convviz.figures._common import count_of
 from convviz.figures.engine import Control, Figure, grid, steps_from_triples, steps_on_grid, view
 from convviz.transposed import conv_transpose2d
 from convviz.transposed_views import direct_conv_input, transposed_stamps
@@ -105,7 +106,7 @@ def _upsample_build(case: tuple[int, int, int]) -> dict:
         [
             grid(
                 "x′",
-                f"x with {s - 1} zero(s) between cells (dotted) and padding (dashed)",
+                f"x with {count_of(s - 1, 'zero')} between cells (dotted) and padding (dashed)",
                 expanded,
                 role="input",
                 marks={"zero": zeros, "pad": pads},
@@ -132,7 +133,7 @@ def _upsample_build(case: tuple[int, int, int]) -> dict:
         "formula": [
             f"o = (i − 1)·s − 2p + (k − 1) + a + 1 = ({i} − 1)·{s} − 2·{p} + ({k} − 1) + {a} + 1"
             f" = {o}",
-            f"direct form: insert s − 1 = {s - 1} zero(s) between inputs → "
+            f"direct form: insert s − 1 = {count_of(s - 1, 'zero')} between inputs → "
             f"{(i - 1) * s + 1}×{(i - 1) * s + 1}; pad k − 1 − p = {lead} on each side"
             + (f" and a = {a} more at the bottom and right" if a else "")
             + f" → {e}×{e}; convolve with the flipped kernel, stride 1 → {o}×{o}",
@@ -258,11 +259,14 @@ def _scatter_build(case: tuple[int, int, int], placed: int) -> dict:
     else:
         op_line = (
             f"output_padding a = {a}: cv.output_padding_cells(p, a) = ({computed}, {bias_only}): "
-            f"{computed} cut cell(s) handed back, computed (outlined); {bias_only} added past "
+            f"{count_of(computed, 'cut cell')} handed back, computed (outlined); {bias_only} added past "
             "the full output, bias only (hatched)"
         )
     return {
         "legend": {
+            "in": "input cell stamping now",
+            "k": "kernel weights it scales",
+            "out": "cells its stamp adds to",
             "drop": "cut by padding: not part of y",
             "hot": "handed back by output_padding: a computed cell",
             "pad": "added by output_padding past every stamp: holds only the bias",
@@ -271,11 +275,12 @@ def _scatter_build(case: tuple[int, int, int], placed: int) -> dict:
         "formula": [
             f"stamp {placed + 1} of {i * i}: y[s·{r0} + u − p, s·{c0} + v − p] += "
             f"x[{r0},{c0}]·w[u,v] = {vs}·w[u,v] for every tap (u, v)",
-            f"y so far is the sum of the first {placed + 1} stamp(s); {overlapping} cell(s) "
-            "are reached by more than one, and there the products add",
+            f"y so far is the sum of the first {count_of(placed + 1, 'stamp')}; "
+            f"{count_of(overlapping, 'cell is', 'cells are')} reached by more than one, and "
+            "there the products add",
             f"every stamp lies in the full (i − 1)s + k = {full}×{full} grid; "
             + (
-                f"padding p = {p} cuts {p} cell(s) from each side (struck)"
+                f"padding p = {p} cuts {count_of(p, 'cell')} from each side (struck)"
                 if p
                 else "padding p = 0 cuts nothing"
             ),
@@ -672,7 +677,7 @@ def _stack_build(dims: str, layers: int, kernel_size: int) -> dict:
     shown_before = before if n > 1 else before.ravel()
     shown = m if n > 1 else m.ravel()
     v = _ones_triples_view(
-        f"{layers} transposed convolution layer(s), k = {k}, s = 2",
+        f"{count_of(layers, 'transposed convolution layer')}, k = {k}, s = 2",
         "overlap map after the previous layers" if layers > 1 else "input of ones",
         shown_before,
         (k,) * n if n > 1 else k,
