@@ -206,7 +206,8 @@ def test_calculator_shows_the_direct_equivalent_of_every_transposed_case():
         (line,) = [text for text in fig.frame(key)["formula"] if "as a direct convolution" in text]
         # p' = d(k - 1) - p, computed here from the setting, not read from the package
         assert f"p′ = d(k − 1) − p = {d * (k - 1) - p}," in line
-        assert f"insert s − 1 = {s - 1} zero(s)" in line
+        zeros = f"{s - 1} zero" if s == 2 else f"{s - 1} zeros"  # never "zero(s)"
+        assert f"insert s − 1 = {zeros} between" in line
         # the direct form's output count is torch's transposed output size (the forward
         # convolution of size i gives i′ cells; output_padding brings it back to i)
         assert f"= {st_['i']} outputs, the same values" in line

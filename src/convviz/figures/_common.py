@@ -8,6 +8,11 @@ from convviz import conv, matrix
 from convviz.figures.engine import grid
 
 
+def count_of(n: int, noun: str, plural: str | None = None) -> str:
+    """``"1 cell"``, ``"3 cells"``: a count with its noun in the right number (never "cell(s)")."""
+    return f"{n} {noun if n == 1 else (plural or noun + 's')}"
+
+
 def grouped_layer(
     image: np.ndarray, weight: np.ndarray, groups: int
 ) -> tuple[np.ndarray, np.ndarray]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from convviz import conv, matrix, padding, shapes, transposed, transposed_views
+from convviz.figures._common import count_of
 from convviz.figures.engine import Control, Figure, grid, view
 
 __all__ = [
@@ -132,12 +133,13 @@ def _conv_build(i: int, k: int, s: int, p: int, d: int) -> dict:
         formula.append(f"{numerator} is a multiple of s = {s}: floor division drops nothing")
     else:
         formula.append(
-            f"floor division drops {numerator} mod {s} = {rest} cell(s) at the end: "
+            f"floor division drops {numerator} mod {s} = {count_of(rest, 'cell')} at the end: "
             f"{len(dropped_real)} of input (red), {rest - len(dropped_real)} of padding"
         )
     if skipped:
         formula.append(
-            f"s = {s} > d(k − 1) + 1 = {extent}: {len(skipped)} input cell(s) between windows "
+            f"s = {s} > d(k − 1) + 1 = {extent}: {count_of(len(skipped), 'input cell')} between "
+            "windows "
             "are never read either"
         )
     formula.append("Dumoulin & Visin relationships that hold here: " + ", ".join(rels))
@@ -167,7 +169,7 @@ def _direct_line(y: np.ndarray, w: np.ndarray, k: int, s: int, p: int, a: int, d
     )
     return (
         f"as a direct convolution (the guide's relationships 8-14): insert s − 1 = "
-        f"{eq.zeros_between} zero(s) between the i′ = {len(y)} inputs, {pads} "
+        f"{count_of(eq.zeros_between, 'zero')} between the i′ = {len(y)} inputs, {pads} "
         f"(p′ = d(k − 1) − p = {eq.pad_before}, plus a = {a} at the end), then convolve "
         f"with the flipped kernel at stride 1: {len(padded)} − {d * (k - 1)} = {len(direct)} "
         "outputs, the same values"
@@ -217,11 +219,11 @@ def _transposed_build(i: int, k: int, s: int, p: int, d: int) -> dict:
         (
             f"a = {a}: no output_padding needed, the forward convolution dropped nothing"
             if a == 0
-            else f"a = {a} restores the {a} cell(s) the forward floor division dropped "
+            else f"a = {a} restores the {count_of(a, 'cell')} the forward floor division dropped "
             f"(without it o′ = {without}): {computed} computed, {bias_only} past the full "
             "output holding only the bias (a > p)"
             if bias_only
-            else f"a = {a} restores the {a} cell(s) the forward floor division dropped "
+            else f"a = {a} restores the {count_of(a, 'cell')} the forward floor division dropped "
             f"(without it o′ = {without}); a ≤ p, so they are computed cells"
         ),
         _direct_line(y, w, k, s, p, a, d),

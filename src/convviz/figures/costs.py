@@ -142,10 +142,25 @@ def _layers_view(title: str, layers: list[tuple[str, str, cost.Cost]]) -> dict:
     return view(
         title,
         [
-            grid("n", f"output elements per layer ({label})", elements, role="input", index=True),
-            grid("m", "MACs per output element", per, role="kernel"),
-            grid("MACs", "MACs per layer", macs, role="output", progressive=True),
-            grid("total", "total MACs", [sum(macs)], role="output", progressive=True, index=False),
+            grid(
+                "n",
+                f"output elements per layer ({label})",
+                elements,
+                role="input",
+                index=True,
+                cell=44,
+            ),
+            grid("m", "MACs per output element", per, role="kernel", cell=44),
+            grid("MACs", "MACs per layer", macs, role="output", progressive=True, cell=44),
+            grid(
+                "total",
+                "total MACs",
+                [sum(macs)],
+                role="output",
+                progressive=True,
+                index=False,
+                cell=44,
+            ),
         ],
         steps,
     )
@@ -187,6 +202,11 @@ def _build(kind: str, c_in: int, c_out: int, k: int, size: int) -> dict:
         ],
         "formula": lines,
         "code": code,
+        "legend": {
+            "in": "output elements of the layer being priced",
+            "k": "MACs per output element",
+            "out": "MACs being summed",
+        },
     }
 
 
@@ -207,8 +227,8 @@ def cost_figure() -> Figure:
             "Choose a convolution type (standard, depthwise separable, grouped with 2 or 4 "
             "groups, depthwise alone, pointwise, pointwise grouped, spatially separable, "
             "flattened), the input and output channels, the kernel side and the image side. "
-            "The top row prices the standard convolution with the same shapes, the bottom "
-            "row the chosen type: one cell per layer, each layer's MACs being its number of "
+            "The left view (the upper one on a narrow screen) prices the standard convolution "
+            "with the same shapes, the right view the chosen type: one cell per layer, each layer's MACs being its number of "
             "output elements times the MACs per output element, and the last step sums the "
             "layers. The formula lines give the cost formula with the numbers filled in, the "
             "parameter count and the ratio to the standard convolution; the code is the "

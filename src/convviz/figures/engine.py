@@ -217,8 +217,9 @@ class _FrameRequired(TypedDict):
 class FrameSpec(_FrameRequired, total=False):
     """What ``build(**setting)`` returns: views, rule lines, the PyTorch call.
 
-    ``legend`` maps a mark (``pad``, ``zero``, ``drop``, ``hot``) to the words the
-    figure's key uses for it, where the default ones do not fit.
+    ``legend`` maps a mark (``pad``, ``zero``, ``drop``, ``hot``) or a highlight ring
+    (``in``, ``k``, ``out``: the window read, the kernel weight used, the output being
+    computed) to the words the figure's key uses for it, where the default ones do not fit.
     """
 
     legend: dict[str, str]
@@ -877,8 +878,11 @@ def check_frame(frame: FrameSpec, *, atol: float = 1e-3) -> set[tuple[int, int, 
     """
     summed: set[tuple[int, int, int]] = set()
     marks = set(Mark.__args__)  # type: ignore[attr-defined]
+    rings = {"in", "k", "out"}  # the highlight rings a figure may name in its key
     for mark in frame.get("legend", {}):
-        assert mark in marks, f"legend names {mark!r}, not a mark ({sorted(marks)})"
+        assert mark in marks | rings, (
+            f"legend names {mark!r}, not a mark or ring ({sorted(marks | rings)})"
+        )
     for vi, v in enumerate(frame["views"]):
         panels = v["panels"]
         for pi, p in enumerate(panels):

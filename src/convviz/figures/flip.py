@@ -117,8 +117,9 @@ def flip_figure() -> Figure:
         title="Convolution flips the kernel; cross-correlation slides it as it is",
         description=(
             f"The signal x = {FLIP_SIGNAL.astype(int).tolist()} is filtered twice with the "
-            "same kernel w. Top: convolution, which pairs x[r − t] with w[t], so the "
-            "kernel meets the signal reversed. Bottom: cross-correlation, which pairs "
+            "same kernel w, in two views side by side (one above the other on a narrow "
+            "screen). First view: convolution, which pairs x[r − t] with w[t], so the "
+            "kernel meets the signal reversed. Second view: cross-correlation, which pairs "
             "x[r + t] with w[t]. Each step highlights the input cells of one output "
             "value and writes the sum; the row under the signal shows the kernel "
             "weights under the cells they multiply (w[2], w[1], w[0] from left to "

@@ -92,8 +92,8 @@ def _build(groups: int, out_channel: int) -> dict:
     ]
     panels.append(
         grid(
-            "y",
-            f"y[{out_channel}]: output channel {out_channel}, group {group}",
+            f"y{out_channel}",  # named like x4: its sum reads y5[0,0] = x4[0,0]·W[5,0][0,0] + ...
+            f"y{out_channel}: output channel {out_channel}, group {group}",
             y[out_channel],
             role="output",
             progressive=True,
@@ -116,12 +116,12 @@ def _build(groups: int, out_channel: int) -> dict:
     grouped = cost.grouped_conv_cost((1, c_in, h, w), GROUP_C_OUT, GROUP_K, groups, bias=False)
     dense = cost.conv_cost((1, c_in, h, w), GROUP_C_OUT, GROUP_K, bias=False)
     ratio = cost.grouped_params_ratio(groups)
-    kind = " (depthwise: groups = C_in)" if groups == c_in else ""
+    kind = " (depthwise: g = C_in)" if groups == c_in else ""
     return {
         "legend": {f"g{k}": f"group {k}" for k in range(groups)},
         "views": [
             view(
-                f"groups={groups}{kind}: output channel {out_channel} is in group {group}, "
+                f"g = {groups}{kind}: output channel {out_channel} is in group {group}, "
                 f"so it reads input channels {first}–{first + c_in_g - 1} only",
                 panels,
                 steps,

@@ -6,6 +6,7 @@ import numpy as np
 
 from convviz import matrix, overlap, shapes
 from convviz.conv import conv2d
+from convviz.figures._common import count_of
 from convviz.figures.engine import Control, Figure, grid, steps_from_triples, steps_on_grid, view
 from convviz.transposed import conv_transpose2d
 from convviz.transposed_views import direct_conv_input, transposed_stamps
@@ -105,7 +106,7 @@ def _upsample_build(case: tuple[int, int, int]) -> dict:
         [
             grid(
                 "x′",
-                f"x with {s - 1} zero(s) between cells (dotted) and padding (dashed)",
+                f"x with {count_of(s - 1, 'zero')} between cells (dotted) and padding (dashed)",
                 expanded,
                 role="input",
                 marks={"zero": zeros, "pad": pads},
@@ -132,7 +133,7 @@ def _upsample_build(case: tuple[int, int, int]) -> dict:
         "formula": [
             f"o = (i − 1)·s − 2p + (k − 1) + a + 1 = ({i} − 1)·{s} − 2·{p} + ({k} − 1) + {a} + 1"
             f" = {o}",
-            f"direct form: insert s − 1 = {s - 1} zero(s) between inputs → "
+            f"direct form: insert s − 1 = {count_of(s - 1, 'zero')} between inputs → "
             f"{(i - 1) * s + 1}×{(i - 1) * s + 1}; pad k − 1 − p = {lead} on each side"
             + (f" and a = {a} more at the bottom and right" if a else "")
             + f" → {e}×{e}; convolve with the flipped kernel, stride 1 → {o}×{o}",
@@ -161,10 +162,11 @@ def upsample_figure() -> Figure:
         title="Upsampling 2×2 to 4×4 or 5×5 with a 3×3 transposed convolution",
         description=(
             f"A 2×2 input x = {UPSAMPLE_INPUT.astype(int).tolist()} and a 3×3 kernel "
-            f"w = {UPSAMPLE_KERNEL.astype(int).tolist()}. Top: the transposed convolution "
+            f"w = {UPSAMPLE_KERNEL.astype(int).tolist()}. Two views side by side (one above the other on a "
+            "narrow screen). First view: the transposed convolution "
             "written as an ordinary stride-1 convolution: stride − 1 zeros are inserted "
             "between input cells (dotted), k − 1 − padding zeros are added around "
-            "(dashed), and the kernel is turned by 180 degrees. Bottom: the same output "
+            "(dashed), and the kernel is turned by 180 degrees. Second view: the same output "
             "seen as every input cell stamping a scaled copy of the unflipped kernel; each "
             "step sums the stamps that land on one output cell. Stride 1 gives 4×4, "
             "stride 2 gives 5×5; padding crops the output, output_padding adds one more "
@@ -257,11 +259,14 @@ def _scatter_build(case: tuple[int, int, int], placed: int) -> dict:
     else:
         op_line = (
             f"output_padding a = {a}: cv.output_padding_cells(p, a) = ({computed}, {bias_only}): "
-            f"{computed} cut cell(s) handed back, computed (outlined); {bias_only} added past "
+            f"{count_of(computed, 'cut cell')} handed back, computed (outlined); {bias_only} added past "
             "the full output, bias only (hatched)"
         )
     return {
         "legend": {
+            "in": "input cell stamping now",
+            "k": "kernel weights it scales",
+            "out": "cells its stamp adds to",
             "drop": "cut by padding: not part of y",
             "hot": "handed back by output_padding: a computed cell",
             "pad": "added by output_padding past every stamp: holds only the bias",
@@ -270,11 +275,12 @@ def _scatter_build(case: tuple[int, int, int], placed: int) -> dict:
         "formula": [
             f"stamp {placed + 1} of {i * i}: y[s·{r0} + u − p, s·{c0} + v − p] += "
             f"x[{r0},{c0}]·w[u,v] = {vs}·w[u,v] for every tap (u, v)",
-            f"y so far is the sum of the first {placed + 1} stamp(s); {overlapping} cell(s) "
-            "are reached by more than one, and there the products add",
+            f"y so far is the sum of the first {count_of(placed + 1, 'stamp')}; "
+            f"{count_of(overlapping, 'cell is', 'cells are')} reached by more than one, and "
+            "there the products add",
             f"every stamp lies in the full (i − 1)s + k = {full}×{full} grid; "
             + (
-                f"padding p = {p} cuts {p} cell(s) from each side (struck)"
+                f"padding p = {p} cuts {count_of(p, 'cell')} from each side (struck)"
                 if p
                 else "padding p = 0 cuts nothing"
             ),
@@ -635,11 +641,12 @@ def checkerboard_figure() -> Figure:
         title="Uneven overlap: where checkerboard artifacts come from",
         description=(
             "A transposed convolution of an input of ones with a kernel of ones counts, "
-            "for every output cell, how many kernel taps land on it. Top: the transposed "
+            "for every output cell, how many kernel taps land on it. Left (above on a "
+            "narrow screen): the transposed "
             "convolution with kernel size k and stride s; away from the borders (the "
             "outlined interior) the count repeats with period s, and it is constant only "
             "when s divides k; otherwise neighbouring pixels are built from different "
-            "numbers of products, a checkerboard in 2D. Bottom: the remedy, nearest-"
+            "numbers of products, a checkerboard in 2D. Right (below): the remedy, nearest-"
             "neighbour resizing by s followed by a stride-1 convolution, whose interior "
             "count is the same everywhere."
         ),
@@ -670,7 +677,7 @@ def _stack_build(dims: str, layers: int, kernel_size: int) -> dict:
     shown_before = before if n > 1 else before.ravel()
     shown = m if n > 1 else m.ravel()
     v = _ones_triples_view(
-        f"{layers} transposed convolution layer(s), k = {k}, s = 2",
+        f"{count_of(layers, 'transposed convolution layer')}, k = {k}, s = 2",
         "overlap map after the previous layers" if layers > 1 else "input of ones",
         shown_before,
         (k,) * n if n > 1 else k,

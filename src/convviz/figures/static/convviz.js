@@ -7,7 +7,7 @@
  * appends an anywidget entry point to it).
  *
  * Frame schema (defined once in Python: convviz/figures/engine.py, FrameSpec):
- *   Frame  = {views: View[], formula: string[], code: string, legend?: {mark: text}}
+ *   Frame  = {views: View[], formula: string[], code: string, legend?: {mark or ring (in, k, out): text}}
  *   (a figure's spec: {id, title, description, controls: [{name, label, options: string[],
  *    default, kind: "range"|"select"|"buttons"}], frames: {"i,j,...": Frame}, autoplay?})
  *   View   = {title: string, panels: Panel[], steps: Term[][], bias?: number, volumes?: Volume[],
@@ -705,6 +705,7 @@
       v.panels.forEach(function (p) {
         Object.keys(p.marks || {}).forEach(function (k) { if (p.marks[k].length) seen[k] = true; });
         if (p.progressive) seen.pending = true;
+        if (p.kind === "footprint") seen.footprint = true;
         if (p.scale === "image") seen.image = true;
         else seen.values = true;
       });
@@ -726,16 +727,26 @@
       items.push('<span class="cv-key-item"><svg class="cv-swatch cv-swatch-wide" width="48" height="16" aria-hidden="true">' +
         '<rect x="0" y="3" width="48" height="10" fill="url(#cv-grad-img)"></rect></svg>pixel: dark (low) \u2013 bright (high)</span>');
     }
-    item("cv-hl cv-hl-in", ring, "window being read");
-    item("cv-hl cv-hl-k", ring, "kernel weight used");
-    item("cv-hl cv-hl-out", ring + '<path class="cv-corner" d="M1 1h6L1 7z"></path>', "output being computed");
+    var RING_TEXT = { "in": "window being read", k: "kernel weight used", out: "output being computed" };
+    var stepping = f.views.some(function (v) { return v.steps.some(function (s) { return s.length; }); });
+    if (stepping) {  // no rings in a frame without sums (a permutation); a figure may say what its rings are
+      item("cv-hl cv-hl-in", ring, legend["in"] || RING_TEXT["in"]);
+      item("cv-hl cv-hl-k", ring, legend.k || RING_TEXT.k);
+      item("cv-hl cv-hl-out", ring + '<path class="cv-corner" d="M1 1h6L1 7z"></path>', legend.out || RING_TEXT.out);
+    }
+    if (seen.footprint) {
+      item("cv-footprint-key", '<rect class="cv-footprint-box" x="2" y="2" width="12" height="12"></rect>',
+        "dashed box: the footprint, the cells the kernel spans");
+      item("cv-footprint-key", cellRect + '<path class="cv-footprint-skip" d="M8 3L13 8M13 3L8 8"></path>',
+        "corner cross: a cell in it that no tap reads");
+    }
     if (seen.pad) item("cv-cell cv-pad", cellRect, legend.pad || MARK_TEXT.pad);
     if (seen.zero) item("cv-cell cv-zero", cellRect, legend.zero || MARK_TEXT.zero);
     if (seen.drop) item("cv-cell cv-drop", cellRect + '<line class="cv-strike" x1="2" y1="14" x2="14" y2="2"></line>', legend.drop || MARK_TEXT.drop);
     if (seen.hot) item("cv-cell cv-hot", cellRect, legend.hot || MARK_TEXT.hot);
     if (seen.pending) item("cv-cell cv-pending", cellRect, "not computed yet");
     Object.keys(legend).forEach(function (k) {  // marks of the figure's own, e.g. group colours g0..g7
-      if (!(k in MARK_TEXT)) item("cv-cell cv-" + k, '<rect class="cv-bg cv-v0" x="1" y="1" width="14" height="14"></rect>', legend[k]);
+      if (!(k in MARK_TEXT) && !(k in RING_TEXT)) item("cv-cell cv-" + k, '<rect class="cv-bg cv-v0" x="1" y="1" width="14" height="14"></rect>', legend[k]);
     });
     return items.join("") + groupKeyHTML(f);
   }
