@@ -187,6 +187,9 @@ def test_flip_widget_numbers_are_numpy_numbers():
         setting = fig.setting(key)
         w = cv.figures.flip.FLIP_KERNELS[setting["kernel"]]
         x = cv.figures.flip.FLIP_SIGNAL
-        conv, corr = widget.frame["frame"]["views"]
-        np.testing.assert_allclose(conv["panels"][2]["values"], np.convolve(x, w, setting["mode"]))
-        np.testing.assert_allclose(corr["panels"][2]["values"], np.correlate(x, w, setting["mode"]))
+        conv, corr = (
+            next(p for p in v["panels"] if p["role"] == "output")
+            for v in widget.frame["frame"]["views"]
+        )
+        np.testing.assert_allclose(conv["values"], np.convolve(x, w, setting["mode"]))
+        np.testing.assert_allclose(corr["values"], np.correlate(x, w, setting["mode"]))
