@@ -1403,6 +1403,8 @@
     next.addEventListener("click", function () { stop(); go(stepFrom(state.step, 1)); });
     by.addEventListener("change", function () { state.byChosen = true; });
     slider.addEventListener("input", function () { stop(); go(+slider.value); });
+    // a key on the slider stops play (and autoplay) even when it leaves the value as it was
+    slider.addEventListener("keydown", function () { stop(); });
     container.addEventListener("keydown", function (e) {
       if (e.target.tagName === "INPUT" || e.target.tagName === "SELECT") return;
       if (e.key === "ArrowRight") { stop(); go(stepFrom(state.step, 1)); e.preventDefault(); }
