@@ -146,28 +146,28 @@ def _run_shards(work, items) -> None:
 
 
 def _products_on_the_pool(a, b, out) -> None:
-    """``out[i] = a[i] @ b[i].T`` for a stack of products, shared among the pool's threads,
+    """``out[i] = a[i] @ b[i].T`` for a list of products, shared among the pool's threads,
     each product on one BLAS thread.
 
-    For many small products with a long inner dimension (Winograd's 16 of shape
-    64 x 64 x 6700 in :func:`weight_winograd`) this beats one threaded BLAS call per
-    product, whose threads meet at every block of the inner dimension: measured on the
-    2-vCPU benchmark machine, the 16 products took 9.1-10.8 ms this way against a
-    median of 169 ms (best 9.6 ms) on two OpenBLAS threads, under a load of 3.5.
-    The BLAS thread count is the process's (threadpoolctl), set to one for the call: BLAS
-    calls from the caller's other threads meanwhile run on one thread too.
+    ``a[i]`` and ``b[i]`` are 2-d arrays whose rows may be strided (views into larger
+    arrays: BLAS reads them in place). For many small products with a long inner dimension
+    (Winograd's 16 of shape 64 x 64 x 6700 in :func:`weight_winograd`) this beats one
+    threaded BLAS call per product, whose threads meet at every block of the inner
+    dimension: measured on the 2-vCPU benchmark machine, the 16 products took 9.1-10.8 ms
+    this way against a median of 169 ms (best 9.6 ms) on two OpenBLAS threads, under a load
+    of 3.5. The BLAS thread count is the process's (threadpoolctl), set to one for the call:
+    BLAS calls from the caller's other threads meanwhile run on one thread too.
     """
-    pool = _pool()
-    if pool is None:
-        np.matmul(a, np.swapaxes(b, 1, 2), out=out)
-        return
 
     def work(items) -> None:
         for i in items:
             np.matmul(a[i], b[i].T, out=out[i])
 
+    if _pool() is None:
+        work(range(len(a)))
+        return
     with _blas_limit(1):
-        _run_shards(work, list(range(a.shape[0])))
+        _run_shards(work, list(range(len(a))))
 
 
 @functools.cache
@@ -713,14 +713,23 @@ def _parity_spans(pad: int, size: int, cells: int) -> list[tuple[int, int, int]]
 def _to_parity_planes(dest, src, rows, cols) -> None:
     """``dest[c, p_r, p_c, n, a, b] = src_pad[n, c, 2 a + p_r, 2 b + p_c]`` (zeros elsewhere,
     and in the planes of ``dest`` past the images of ``src``) with ``rows``/``cols`` the
-    :func:`_parity_spans` of the two axes."""
-    dest[...] = 0
+    :func:`_parity_spans` of the two axes. Only the cells outside the copied blocks are
+    zeroed (the work arrays are reused and may hold anything)."""
+    n_src = src.shape[0]
+    dest[:, :, :, n_src:] = 0
     for pr, (a_0, r_0, n_r) in enumerate(rows):
         for pc, (b_0, c_0, n_c) in enumerate(cols):
-            if n_r and n_c:
-                dest[:, pr, pc, : src.shape[0], a_0 : a_0 + n_r, b_0 : b_0 + n_c] = np.swapaxes(
-                    src[:, :, r_0 : r_0 + 2 * n_r - 1 : 2, c_0 : c_0 + 2 * n_c - 1 : 2], 0, 1
-                )
+            plane = dest[:, pr, pc, :n_src]
+            if not (n_r and n_c):
+                plane[...] = 0
+                continue
+            plane[:, :, :a_0] = 0
+            plane[:, :, a_0 + n_r :] = 0
+            plane[:, :, a_0 : a_0 + n_r, :b_0] = 0
+            plane[:, :, a_0 : a_0 + n_r, b_0 + n_c :] = 0
+            plane[:, :, a_0 : a_0 + n_r, b_0 : b_0 + n_c] = np.swapaxes(
+                src[:, :, r_0 : r_0 + 2 * n_r - 1 : 2, c_0 : c_0 + 2 * n_c - 1 : 2], 0, 1
+            )
 
 
 def _winograd_out(m, axis):
@@ -759,8 +768,12 @@ def weight_winograd(x, weight_size, gy, groups, zeros, cells=None):
     and column of each plane are computed on the way and meet a zero gradient). The
     images go through in chunks of about ``cells`` (default :data:`WINOGRAD_CELLS`)
     transformed values per channel; the
-    channels of a chunk are shared among the threads of the pool (:func:`threads`),
-    the products are BLAS's. Exact in exact arithmetic; in floating point the sums are
+    work is shared among the threads of the pool (:func:`threads`): with at least as many
+    images as threads, each thread takes its share of the images through the whole
+    computation on one BLAS thread, and the threads' sums are added at the end (no thread
+    waits for another before then); with fewer images, the channels of each chunk are
+    shared among the threads and the products spread over them
+    (:func:`_products_on_the_pool`). Exact in exact arithmetic; in floating point the sums are
     formed in another order than the direct sum's.
 
     References
@@ -768,6 +781,30 @@ def weight_winograd(x, weight_size, gy, groups, zeros, cells=None):
     Lavin, A. and Gray, S. (2016). Fast algorithms for convolutional neural networks.
     CVPR 2016, arXiv:1509.09308.
     """
+    n_batch, c_in = x.shape[:2]
+    c_out = weight_size[0]
+    pool = _pool()
+    if pool is not None and n_batch >= pool[1]:
+        executor, count = pool
+        bounds = [n_batch * t // count for t in range(count + 1)]
+
+        def share(t: int) -> np.ndarray:
+            part = slice(bounds[t], bounds[t + 1])
+            return _winograd_sums(x[part], weight_size, gy[part], groups, zeros, cells, False)
+
+        with _blas_limit(1):
+            m = sum(executor.map(share, range(count)))
+    else:
+        m = _winograd_sums(x, weight_size, gy, groups, zeros, cells, pool is not None)
+    m = m.reshape(4, 4, c_out, c_in // groups)
+    dw = _winograd_out(_winograd_out(m, 0), 1)
+    return np.ascontiguousarray(dw.transpose(2, 3, 0, 1))
+
+
+def _winograd_sums(x, weight_size, gy, groups, zeros, cells, parallel: bool) -> np.ndarray:
+    """The sums ``M[xi, g]`` of :func:`weight_winograd` before its output transform, shape
+    ``(16, groups, C_out/groups, C_in/groups)``: the transforms and products of all images
+    of ``x``, on the pool's threads when ``parallel``, else on the calling thread alone."""
     n_batch, c_in, height, width_in = x.shape
     c_out = weight_size[0]
     o_per_group, c_per_group = c_out // groups, c_in // groups
@@ -785,7 +822,8 @@ def weight_winograd(x, weight_size, gy, groups, zeros, cells=None):
     planes_x = _scratch("winograd_x", (c_in, 2, 2, chunk, plane_h, plane_w), dtype)
     planes_g = _scratch("winograd_g", (c_out, 2, 2, chunk, plane_h, plane_w), dtype)
     v = _scratch("winograd_v", (4, 4, c_in, length), dtype)
-    u = _scratch("winograd_u", (4, 4, c_out, length), dtype)
+    u = _scratch("winograd_u", (4, 2, c_out, length), dtype)  # u[a, 1], u[a, 2]
+    s = _scratch("winograd_s", (2, 2, c_out, length), dtype)
     m = np.zeros((16, groups, o_per_group, c_per_group), dtype)
     product = np.empty_like(m)
 
@@ -793,7 +831,7 @@ def weight_winograd(x, weight_size, gy, groups, zeros, cells=None):
         _to_parity_planes(planes_x[cs], x[n_0 : n_0 + b, cs], rows, cols)
         q = planes_x[cs].reshape(-1, 2, 2, width)
         # along the rows: r[a, p_c] = the transform of rows 2i ... 2i + 3 of parity column p_c
-        r = np.empty((4, 2, q.shape[0], length + 1), dtype)
+        r = _scratch("winograd_r", (4, 2, q.shape[0], length + 1), dtype)
         for pc in range(2):
             x_0, x_2 = q[:, 0, pc, : length + 1], q[:, 0, pc, plane_w : plane_w + length + 1]
             x_1, x_3 = q[:, 1, pc, : length + 1], q[:, 1, pc, plane_w : plane_w + length + 1]
@@ -812,19 +850,17 @@ def weight_winograd(x, weight_size, gy, groups, zeros, cells=None):
     def gradient_transform(cs, n_0, b) -> None:
         _to_parity_planes(planes_g[cs], gy[n_0 : n_0 + b, cs], gy_rows, gy_cols)
         g = planes_g[cs].reshape(-1, 2, 2, width)[..., :length]
-        s = np.empty((2, 2, g.shape[0], length), dtype)  # along the rows: g_0 +- g_1
-        np.add(g[:, 0, 0], g[:, 1, 0], out=s[0, 0])
-        np.add(g[:, 0, 1], g[:, 1, 1], out=s[0, 1])
-        np.subtract(g[:, 0, 0], g[:, 1, 0], out=s[1, 0])
-        np.subtract(g[:, 0, 1], g[:, 1, 1], out=s[1, 1])
-        by_row = ((g[:, 0, 0], g[:, 0, 1]), (s[0, 0], s[0, 1]), (s[1, 0], s[1, 1]))
+        sums = s[:, :, cs]  # along the rows: g_0 +- g_1
+        np.add(g[:, 0, 0], g[:, 1, 0], out=sums[0, 0])
+        np.add(g[:, 0, 1], g[:, 1, 1], out=sums[0, 1])
+        np.subtract(g[:, 0, 0], g[:, 1, 0], out=sums[1, 0])
+        np.subtract(g[:, 0, 1], g[:, 1, 1], out=sums[1, 1])
+        by_row = ((g[:, 0, 0], g[:, 0, 1]), (sums[0, 0], sums[0, 1]), (sums[1, 0], sums[1, 1]))
         for a, (g_0, g_1) in enumerate((*by_row, (g[:, 1, 0], g[:, 1, 1]))):
-            u[a, 0, cs] = g_0
-            np.add(g_0, g_1, out=u[a, 1, cs])
-            np.subtract(g_0, g_1, out=u[a, 2, cs])
-            u[a, 3, cs] = g_1
+            np.add(g_0, g_1, out=u[a, 0, cs])  # u[a, 1]; u[a, 0] and u[a, 3] are g_0, g_1
+            np.subtract(g_0, g_1, out=u[a, 1, cs])  # u[a, 2]
 
-    pool = _pool()
+    pool = _pool() if parallel else None
     blocks = 4 * (pool[1] if pool else 1)  # several blocks a thread, to even out the load
     work = [
         (transform, slice(first, min(first + step, total)))
@@ -832,17 +868,34 @@ def weight_winograd(x, weight_size, gy, groups, zeros, cells=None):
         for step in [-(-total // blocks)]
         for first in range(0, total, step)
     ]
+    # the 16 transformed gradients: u[a, 0] and u[a, 3] are rows of the parity planes
+    # (a = 0, 3) or of their sums and differences ``s`` (a = 1, 2), read in place
+    g_all = planes_g.reshape(c_out, 2, 2, width)[..., :length]
+    by_row = ((g_all[:, 0, 0], g_all[:, 0, 1]), (s[0, 0], s[0, 1]), (s[1, 0], s[1, 1]))
+    ends = (*by_row, (g_all[:, 1, 0], g_all[:, 1, 1]))
+    u_of = [[ends[a][0], u[a, 0], u[a, 1], ends[a][1]] for a in range(4)]
+    us, vs, products = [], [], []
+    for xi in range(16):
+        for k in range(groups):
+            rows_o, rows_c = (
+                slice(k * o_per_group, (k + 1) * o_per_group),
+                slice(k * c_per_group, (k + 1) * c_per_group),
+            )
+            us.append(u_of[xi // 4][xi % 4][rows_o])
+            vs.append(v[xi // 4, xi % 4, rows_c])
+            products.append(product[xi, k])
     for n_0 in range(0, n_batch, chunk):
         b = min(chunk, n_batch - n_0)
-        _run_shards(lambda items, n_0=n_0, b=b: [f(cs, n_0, b) for f, cs in items], work)
-        _products_on_the_pool(
-            u.reshape(16 * groups, o_per_group, length),
-            v.reshape(16 * groups, c_per_group, length),
-            product.reshape(16 * groups, o_per_group, c_per_group),
-        )
+        if pool:
+            _run_shards(lambda items, n_0=n_0, b=b: [f(cs, n_0, b) for f, cs in items], work)
+            _products_on_the_pool(us, vs, products)
+        else:
+            for f, cs in work:
+                f(cs, n_0, b)
+            for a, b_t, out in zip(us, vs, products, strict=True):
+                np.matmul(a, b_t.T, out=out)
         m += product
-    dw = _winograd_out(_winograd_out(m.reshape(4, 4, c_out, c_per_group), 0), 1)
-    return np.ascontiguousarray(dw.transpose(2, 3, 0, 1))
+    return m
 
 
 # --------------------------------------------------------------------------- transposed

@@ -264,23 +264,29 @@ def test_weight_methods_are_named(monkeypatch):
     assert set(_fast.WEIGHT_METHODS) == {"im2col", "selection", "winograd"}
 
 
-def test_winograd_products_shared_among_threads(monkeypatch):
-    """With a pool of two threads, the 16 products run one per BLAS thread on the pool's
-    threads: the same gradient as the loop, and the BLAS thread count is restored after."""
+@pytest.mark.parametrize("n_batch", [1, 3])
+def test_winograd_shared_among_threads(monkeypatch, n_batch):
+    """With a pool of two threads: three images are split between the threads (each runs
+    its share through on one BLAS thread), one image has its channels and its 16 products
+    shared instead. Both give the loop's gradient, and the BLAS thread count is restored."""
     from concurrent.futures import ThreadPoolExecutor
 
     from threadpoolctl import threadpool_info
 
     from convviz import _fast
 
+    calls = []
+    real = _fast._products_on_the_pool
+    monkeypatch.setattr(_fast, "_products_on_the_pool", lambda *a: calls.append(1) or real(*a))
     with ThreadPoolExecutor(2) as executor:
         monkeypatch.setattr(_fast, "_POOL", (executor, 2))
         rng = np.random.default_rng(3)
-        x = rng.uniform(-1, 1, (3, 16, 9, 7))
-        gy = rng.uniform(-1, 1, (3, 32, 9, 7))
+        x = rng.uniform(-1, 1, (n_batch, 16, 9, 7))
+        gy = rng.uniform(-1, 1, (n_batch, 32, 9, 7))
         before = [(i["filepath"], i["num_threads"]) for i in threadpool_info()]
         got = _fast.weight_winograd(x, (32, 16, 3, 3), gy, 1, ((1, 1), (1, 1)))
         assert [(i["filepath"], i["num_threads"]) for i in threadpool_info()] == before
+    assert bool(calls) == (n_batch == 1)  # the products are shared only for one image
     want = G.conv2d_weight_loop(np.pad(x, [(0, 0), (0, 0), (1, 1), (1, 1)]), (32, 16, 3, 3), gy)
     np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-12)
 
