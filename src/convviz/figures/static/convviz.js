@@ -993,14 +993,22 @@
     body.push('<rect width="100%" height="100%" class="' + rule("fill:" + cs.backgroundColor) + '"></rect>');
     body.push('<text x="0" y="16" class="' + rule("fill:" + cs.color + ";font-size:14px;font-weight:600") + '">' +
       esc(title) + "</text>");
-    /** Copy one HTML caption into the exported SVG, where it sits on screen (its own text, not
-     * the text of the buttons in it). */
+    /** Copy one HTML caption into the exported SVG where it sits on screen, in its font and
+     * wrapped at its box's width as on screen (its own text, not that of the buttons in it). */
     function text(node) {
-      var r = node.getBoundingClientRect(), words = Array.prototype.filter.call(node.childNodes, function (c) {
+      var r = node.getBoundingClientRect(), ns = getComputedStyle(node), words = Array.prototype.filter.call(node.childNodes, function (c) {
         return c.nodeType === 3;
-      }).map(function (c) { return c.textContent; }).join("").trim();
-      body.push('<text x="' + (r.left - box.left).toFixed(1) + '" y="' + (r.top - box.top + head + 12).toFixed(1) +
-        '" class="' + rule("fill:" + getComputedStyle(node).color + ";font-size:12px") + '">' + esc(words) + "</text>");
+      }).map(function (c) { return c.textContent; }).join("").replace(/\s+/g, " ").trim();
+      var size = parseFloat(ns.fontSize) || 12, lh = parseFloat(ns.lineHeight) || 1.25 * size;
+      var weight = +ns.fontWeight >= 600 ? 600 : 400, x = (r.left - box.left).toFixed(1);
+      var cctx = document.createElement("canvas").getContext("2d");
+      cctx.font = weight + " " + size + "px " + ns.fontFamily;
+      var pieces = wrapLine(words, r.width + 1, function (t) { return cctx.measureText(t).width; });
+      body.push('<text class="' + rule("fill:" + ns.color + ";font-size:" + size + "px" + (weight > 400 ? ";font-weight:600" : "") +
+        ";font-family:" + ns.fontFamily) + '">' + pieces.map(function (piece, i) {
+        return '<tspan x="' + x + '" y="' + (r.top - box.top + head + 0.85 * size + (lh - size) / 2 + i * lh).toFixed(1) + '">' +
+          esc(piece) + "</tspan>";
+      }).join("") + "</text>");
     }
     stage.querySelectorAll(".cv-view-title, .cv-panel-label").forEach(function (n) {
       if (n.getClientRects().length) text(n);
