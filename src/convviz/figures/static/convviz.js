@@ -954,7 +954,7 @@
    */
   function exportSVG(container, title) {
     var stage = container.querySelector(".cv-stage"), box = stage.getBoundingClientRect();
-    var rules = {}, nrules = 0, body = [], head = 24, lineH = 16;
+    var rules = {}, nrules = 0, body = [], lineH = 16;
     /** The class of one look (a new rule the first time it is seen). */
     function rule(look) {
       if (!(look in rules)) rules[look] = "cvx" + (nrules++).toString(36);  // cvx: no clash where it is pasted
@@ -983,6 +983,8 @@
       lines.push({ pieces: wrapLine(text, W - 8, measure), cls: rule("fill:" + getComputedStyle(d).color +
         ";font-family:monospace;font-size:12px"), cut: d.classList.contains("cv-sum") ? "cv-sum" : "cv-rule" });
     });
+    ctx.font = "600 14px sans-serif";
+    var heading = wrapLine(title, W - 4, measure), head = 6 + 18 * heading.length;
     var nl = lines.reduce(function (m, l) { return m + l.pieces.length; }, 0);
     var H = Math.ceil(box.height) + head + lineH * nl + 10;
     // patterns and gradients, in this theme's colours
@@ -991,8 +993,9 @@
     defsCopy.removeAttribute("class");
     var cs = getComputedStyle(container);
     body.push('<rect width="100%" height="100%" class="' + rule("fill:" + cs.backgroundColor) + '"></rect>');
-    body.push('<text x="0" y="16" class="' + rule("fill:" + cs.color + ";font-size:14px;font-weight:600") + '">' +
-      esc(title) + "</text>");
+    body.push('<text class="' + rule("fill:" + cs.color + ";font-size:14px;font-weight:600") + '">' +
+      heading.map(function (piece, i) { return '<tspan x="0" y="' + (16 + 18 * i) + '">' + esc(piece) + "</tspan>"; }).join("") +
+      "</text>");
     /** Copy one HTML caption into the exported SVG where it sits on screen, in its font and
      * wrapped at its box's width as on screen (its own text, not that of the buttons in it). */
     function text(node) {
