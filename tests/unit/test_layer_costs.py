@@ -78,6 +78,22 @@ def test_names_and_the_sum_of_the_parts():
     parts = layer_costs("depthwise_separable", shape, 64, 3, 1, bias=False)
     assert sum(c.macs for _n, c in parts) == 8 * 8 * 32 * (9 + 64)
     assert sum(c.params for _n, c in parts) == 32 * 9 + 32 * 64
+    # the parts add up to the one-call prices of the same types
+    whole = {
+        "depthwise_separable": cv.depthwise_separable_cost(shape, 64, 3, padding=1),
+        "spatially_separable": cv.spatially_separable_cost(shape, 64, 3, padding=1),
+        "flattened": cv.flattened_cost(shape, 64, 3, padding=1),
+    }
+    for kind, cost in whole.items():
+        first, *rest = [c for _n, c in layer_costs(kind, shape, 64, 3, padding=1)]
+        total = first
+        for c in rest:  # run in order: the sums, and the last layer's output shape
+            total = total + c
+        assert (total.macs, total.params, total.output_shape) == (
+            cost.macs,
+            cost.params,
+            cost.output_shape,
+        ), kind
 
 
 @pytest.mark.parametrize(
