@@ -47,7 +47,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from convviz._validate import _check_int, int_tuple
+from convviz._validate import _check_int, check_choice, int_tuple
 
 # The closed-form formulas moved to convviz.formulas; still reachable as convviz.cost.<name>
 from convviz.formulas import (  # noqa: F401
@@ -73,6 +73,7 @@ from convviz.shapes import (
 )
 
 __all__ = [
+    "LAYER_KINDS",
     "Cost",
     "conv_cost",
     "conv_transpose_cost",
@@ -80,6 +81,7 @@ __all__ = [
     "depthwise_separable_cost",
     "flattened_cost",
     "grouped_conv_cost",
+    "layer_costs",
     "pointwise_cost",
     "pointwise_grouped_cost",
     "spatially_separable_cost",
@@ -618,3 +620,114 @@ def conv_transpose_cost(
         )
         macs = n * c_in * (c_out // g) * pairs
     return _layer_cost(macs, weights, n, c_out, out, bias)
+
+
+# --------------------------------------------------------------------------- #
+# A type, layer by layer
+# --------------------------------------------------------------------------- #
+
+#: The kinds :func:`layer_costs` prices: the keys of ``FORMULAS`` but ``'transposed'``.
+LAYER_KINDS = (
+    "standard",
+    "grouped",
+    "depthwise",
+    "pointwise",
+    "pointwise_grouped",
+    "depthwise_separable",
+    "spatially_separable",
+    "flattened",
+)
+
+
+def layer_costs(
+    kind: str,
+    input_shape: Sequence[int],
+    out_channels: int,
+    kernel_size: int,
+    padding: int = 0,
+    groups: int = 1,
+    bias: bool = True,
+) -> list[tuple[str, Cost]]:
+    """The layers one convolution type is made of, each with its cost.
+
+    A standard, grouped, depthwise or 1x1 convolution is one layer; a depthwise
+    separable one is a depthwise ``k x k`` then a pointwise 1x1 (MobileNets); a
+    spatially separable one a ``k x 1`` then a ``1 x k`` convolution; a flattened one a
+    pointwise 1x1 then a depthwise ``k x 1`` and a depthwise ``1 x k`` (Jin et al.).
+    Every layer has stride 1; ``padding`` goes to the axes a kernel spans, so
+    ``padding = k // 2`` keeps the size of an odd kernel. The costs added up are
+    those of :func:`conv_cost`, :func:`depthwise_separable_cost`,
+    :func:`spatially_separable_cost` and :func:`flattened_cost`, and
+    ``FORMULAS[kind]`` gives them in closed form.
+
+    Parameters
+    ----------
+    kind : str
+        One of :data:`LAYER_KINDS`.
+    input_shape : sequence of int
+        ``(N, C_in, H, W)``.
+    out_channels : int
+        ``C_out`` of the last layer (the depthwise-only type keeps ``C_in``).
+    kernel_size : int
+        ``k``: the kernels are ``k x k``, or ``k x 1`` and ``1 x k``.
+    padding : int, default 0
+        ``p`` on each side of every axis a kernel spans.
+    groups : int, default 1
+        ``g`` of the ``'grouped'`` and ``'pointwise_grouped'`` kinds; 1 for the others.
+    bias : bool, default True
+        Whether every layer has a bias.
+
+    Returns
+    -------
+    list of (str, Cost)
+        ``(name, cost)`` per layer, in the order they run; the names are
+        ``'standard'``, ``'grouped'``, ``'depthwise'``, ``'pointwise'``,
+        ``'k×1'`` and ``'1×k'``, ``'pointwise 1×1'``, ``'vertical k×1'`` and
+        ``'horizontal 1×k'`` (with the number for ``k``). Their sum (``+``) is the
+        type's cost: 2D ``MACs = H_out W_out C_in (k^2 + C_out)`` for the depthwise
+        separable type, for instance.
+
+    Raises
+    ------
+    TypeError
+        If ``kind`` is not a string or a size is not an integer.
+    ValueError
+        If ``kind`` is not one of :data:`LAYER_KINDS`, ``input_shape`` is not 4D,
+        ``groups`` is not 1 for a kind without groups, ``groups`` does not divide the
+        channels, or a kernel does not fit the padded input.
+
+    References
+    ----------
+    A. G. Howard et al., "MobileNets", arXiv:1704.04861 (2017).
+    J. Jin, A. Dundar and E. Culurciello, "Flattened convolutional neural networks
+    for feedforward acceleration", arXiv:1412.5474 (2014).
+    X. Zhang et al., "ShuffleNet", arXiv:1707.01083 (2017).
+    """
+    check_choice("kind", kind, LAYER_KINDS)
+    shape = _input_shape(input_shape)
+    if len(shape) != 4:
+        raise ValueError(f"input_shape must be (N, C_in, H, W), got input_shape={shape!r}")
+    c_out = _check_int("out_channels", out_channels, 1)
+    k = _check_int("kernel_size", kernel_size, 1)
+    p = _check_int("padding", padding, 0)
+    g = _check_int("groups", groups, 1)
+    if g != 1 and kind not in ("grouped", "pointwise_grouped"):
+        raise ValueError(f"groups must be 1 for kind={kind!r}, got groups={g}")
+    if kind in ("standard", "grouped"):
+        return [(kind, conv_cost(shape, c_out, k, padding=p, groups=g, bias=bias))]
+    if kind == "depthwise":
+        return [("depthwise", depthwise_cost(shape, k, padding=p, bias=bias))]
+    if kind in ("pointwise", "pointwise_grouped"):
+        return [("pointwise", pointwise_cost(shape, c_out, groups=g, bias=bias))]
+    if kind == "depthwise_separable":
+        dw = depthwise_cost(shape, k, padding=p, bias=bias)
+        return [("depthwise", dw), ("pointwise", pointwise_cost(dw.output_shape, c_out, bias=bias))]
+    if kind == "spatially_separable":
+        a = conv_cost(shape, c_out, (k, 1), padding=(p, 0), bias=bias)
+        b = conv_cost(a.output_shape, c_out, (1, k), padding=(0, p), bias=bias)
+        return [(f"{k}×1", a), (f"1×{k}", b)]
+    # flattened
+    a = pointwise_cost(shape, c_out, bias=bias)
+    b = depthwise_cost(a.output_shape, (k, 1), padding=(p, 0), bias=bias)
+    c = depthwise_cost(b.output_shape, (1, k), padding=(0, p), bias=bias)
+    return [("pointwise 1×1", a), (f"vertical {k}×1", b), (f"horizontal 1×{k}", c)]

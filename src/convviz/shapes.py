@@ -17,6 +17,8 @@ from dataclasses import dataclass
 from itertools import product
 from typing import NamedTuple
 
+import numpy as np
+
 from convviz._validate import _check_int, check_choice
 
 __all__ = [
@@ -37,8 +39,10 @@ __all__ = [
     "output_padding_for",
     "padding_for_same",
     "relationship",
+    "relationships_that_apply",
     "same_padding",
     "unread_cells",
+    "unread_mask",
     "valid_settings",
 ]
 
@@ -516,6 +520,64 @@ def relationship(label: int | str) -> Relationship:
     raise ValueError(f"label must be one of {labels}, got label={label!r}")
 
 
+def relationships_that_apply(
+    size: int,
+    kernel_size: int,
+    stride: int = 1,
+    padding: int = 0,
+    dilation: int = 1,
+    *,
+    operation: str = "convolution",
+) -> list[str]:
+    """Labels of the relationships of Dumoulin and Visin whose conditions hold here.
+
+    The guide's cases nest: a convolution with ``p = 0``, ``s = 1``, ``d = 1`` meets
+    the conditions of relationships 1, 2, 5, 6 and 15 at once, and each of their
+    formulas gives the same ``o = floor((i + 2p - d (k - 1) - 1) / s) + 1``.
+
+    Parameters
+    ----------
+    size : int
+        Input length ``i`` of the (forward) convolution.
+    kernel_size, stride, padding, dilation : int
+        ``k``, ``s``, ``p`` (on each side) and ``d`` of that convolution.
+    operation : {'convolution', 'pooling', 'transposed'}, default 'convolution'
+        Which relationships to test: 1-6 and 15, pooling's 7, or the transposed
+        8-14 and ``"15T"`` (ours), whose conditions are on the forward convolution
+        being transposed.
+
+    Returns
+    -------
+    list of str
+        Labels (``"1"`` ... ``"15"``, ``"15T"``) in the paper's order; see
+        :func:`relationship` for each one's name, conditions and formula.
+
+    Raises
+    ------
+    TypeError
+        If a size is not an integer.
+    ValueError
+        If ``operation`` is not one of the three, a value is out of range, or no
+        window fits (see :func:`conv_output_size`).
+
+    Examples
+    --------
+    >>> relationships_that_apply(5, 3)
+    ['1', '2', '5', '6', '15']
+    >>> relationships_that_apply(5, 3, stride=2, padding=1, operation="transposed")
+    ['13', '14', '15T']
+
+    References
+    ----------
+    V. Dumoulin and F. Visin, "A guide to convolution arithmetic for deep learning",
+    arXiv:1603.07285 (2016), relationships 1-15.
+    """
+    check_choice("operation", operation, ("convolution", "pooling", "transposed"))
+    conv_output_size(size, kernel_size, stride, padding, dilation)  # checks the arguments
+    args = (int(size), int(kernel_size), int(stride), int(padding), int(dilation))
+    return [r.label for r in RELATIONSHIPS if r.operation == operation and r.applies(*args)]
+
+
 # ---------------------------------------------------------------------------
 # Inverse questions
 # ---------------------------------------------------------------------------
@@ -651,13 +713,20 @@ def floor_remainder(
     return (size + 2 * padding - dilation * (kernel_size - 1) - 1) % stride
 
 
+def _unread_axis(i: int, k: int, s: int, p: int, d: int) -> list[int]:
+    """Unread cells of one axis (the arguments already checked)."""
+    o = conv_output_size(i, k, s, p, d)
+    read = {j * s - p + t * d for j in range(o) for t in range(k)}
+    return [c for c in range(i) if c not in read]
+
+
 def unread_cells(
-    size: int,
-    kernel_size: int,
-    stride: int = 1,
-    padding: int = 0,
-    dilation: int = 1,
-) -> list[int]:
+    size: IntOrTuple,
+    kernel_size: IntOrTuple,
+    stride: IntOrTuple = 1,
+    padding: IntOrTuple = 0,
+    dilation: IntOrTuple = 1,
+) -> list[int] | tuple[list[int], ...]:
     """The input cells (``0 .. i - 1``) that no tap of any window reads.
 
     Output cell ``j`` reads input cells ``j s - p + t d`` for ``t = 0 .. k - 1``; every
@@ -668,24 +737,110 @@ def unread_cells(
     cell is read, while with ``s = 1`` every cell from the first window to the last
     is read whatever ``d``.
 
+    The windows of a 2D or 3D convolution are products of the windows of each axis,
+    so a cell of an image is unread exactly when its row or its column is
+    (:func:`unread_mask`): given a tuple ``size``, the answer is one list per axis.
+
     Parameters
     ----------
-    size : int
-        Input length ``i``.
-    kernel_size, stride, padding, dilation : int
-        ``k``, ``s``, ``p`` (on each side) and ``d``.
+    size : int or tuple of int
+        Input length ``i``, or the spatial sizes ``(H, W)`` / ``(D, H, W)``.
+    kernel_size, stride, padding, dilation : int or tuple of int
+        ``k``, ``s``, ``p`` (on each side) and ``d``; one value for every axis, or
+        one per axis when ``size`` is a tuple.
 
     Returns
     -------
-    list of int
-        The unread input indices, in increasing order.
+    list of int, or tuple of list of int
+        The unread input indices in increasing order; for a tuple ``size``, one
+        such list per axis.
+
+    Raises
+    ------
+    TypeError
+        If an argument is not an integer (or a tuple of integers).
+    ValueError
+        If a tuple has the wrong length, a value is out of range (``i, k, s, d >= 1``,
+        ``p >= 0``), or no window fits on an axis (see :func:`conv_output_size`).
+
+    Examples
+    --------
+    >>> unread_cells(10, 2, stride=4)
+    [2, 3, 6, 7]
+    >>> unread_cells((5, 6), 2, stride=2)
+    ([4], [])
+
+    References
+    ----------
+    V. Dumoulin and F. Visin, "A guide to convolution arithmetic for deep learning",
+    arXiv:1603.07285 (2016), section 2.4 (the cells the floor leaves out).
     """
-    o = conv_output_size(size, kernel_size, stride, padding, dilation)
-    read = set()
-    for j in range(o):
-        for t in range(kernel_size):
-            read.add(j * stride - padding + t * dilation)
-    return [c for c in range(size) if c not in read]
+    as_tuple = isinstance(size, Sequence) and not isinstance(size, str)
+    shape = _spatial(size) if as_tuple else (_check_int("size", size, 1),)
+    n = len(shape)
+    per = [
+        _per_axis(name, value, n, low)
+        for name, value, low in (
+            ("kernel_size", kernel_size, 1),
+            ("stride", stride, 1),
+            ("padding", padding, 0),
+            ("dilation", dilation, 1),
+        )
+    ]
+    axes = tuple(_unread_axis(i, *args) for i, *args in zip(shape, *per, strict=True))
+    return axes if as_tuple else axes[0]
+
+
+def unread_mask(
+    input_shape: IntOrTuple,
+    kernel_size: IntOrTuple,
+    stride: IntOrTuple = 1,
+    padding: IntOrTuple = 0,
+    dilation: IntOrTuple = 1,
+) -> np.ndarray:
+    """Which input cells no window of a convolution reads, as a boolean array.
+
+    A window of an ``n``-dimensional convolution is the product of one window per
+    axis, so cell ``(r, c)`` is read when row ``r`` is read along the height and
+    column ``c`` along the width: ``mask[r, c] = r in U_H or c in U_W`` with the
+    per-axis lists ``U`` of :func:`unread_cells`. An unread cell gets a zero gradient
+    and never changes the output.
+
+    Parameters
+    ----------
+    input_shape : int or tuple of int
+        Spatial sizes, e.g. ``(H, W)`` (no batch or channel axes).
+    kernel_size, stride, padding, dilation : int or tuple of int
+        ``k``, ``s``, ``p`` (on each side) and ``d``, one value or one per axis.
+
+    Returns
+    -------
+    ndarray of bool, shape input_shape
+        ``True`` where no tap of any window lands.
+
+    Raises
+    ------
+    TypeError, ValueError
+        As :func:`unread_cells`.
+
+    Examples
+    --------
+    >>> int(unread_mask((5, 5), 2, stride=2).sum())  # the last row and column
+    9
+
+    References
+    ----------
+    V. Dumoulin and F. Visin, "A guide to convolution arithmetic for deep learning",
+    arXiv:1603.07285 (2016), section 2.4.
+    """
+    shape = _spatial(input_shape)
+    axes = unread_cells(shape, kernel_size, stride, padding, dilation)
+    mask = np.zeros(shape, dtype=bool)
+    for axis, cells in enumerate(axes):
+        index = [slice(None)] * len(shape)
+        index[axis] = cells
+        mask[tuple(index)] = True
+    return mask
 
 
 def output_padding_cells(padding: int, output_padding: int) -> tuple[int, int]:

@@ -16,7 +16,7 @@ from torch.utils.flop_counter import FlopCounterMode
 
 import convviz as cv
 from convviz import models
-from convviz.figures.costs import COST_TYPES, cost_figure, cost_layers, fill_formula
+from convviz.figures.costs import COST_TYPES, cost_figure, fill_formula
 
 STEM = "13-counting-flops-and-parameters"
 BOOK = Path(__file__).resolve().parents[2] / "book"
@@ -230,7 +230,7 @@ def test_cost_figure_frames_match_torch():
         kind, g = COST_TYPES[setting["kind"]]
         c_in, c_out, k, size = setting["c_in"], setting["c_out"], setting["k"], setting["size"]
         shape = (1, c_in, size, size)
-        layers = cost_layers(kind, c_in, c_out, k, size, g)
+        layers = cv.layer_costs(kind, shape, c_out, k, padding=k // 2, groups=g, bias=False)
         # the torch call shown is the layer priced: torch agrees on every layer
         code = frame["code"]
         net = eval(code.split("layer = ", 1)[1].rsplit("\ncv.count", 1)[0], {"nn": nn})
@@ -445,7 +445,8 @@ def test_the_prose_about_the_cost_figure():
     fig = cost_figure()
     setting = fig.setting(fig.default_key())
     assert setting["kind"] == "depthwise separable" and setting["c_out"] == 64
-    layers = {label: cost_layers(*COST_TYPES[label][:1], 32, 64, 3, 8, COST_TYPES[label][1])
+    layers = {label: cv.layer_costs(COST_TYPES[label][0], (1, 32, 8, 8), 64, 3, padding=1,
+                                    groups=COST_TYPES[label][1], bias=False)
               for label in ("depthwise separable", "flattened")}  # fmt: skip
     assert [len(v) for v in layers.values()] == [2, 3]
     c_in, k, size = setting["c_in"], setting["k"], setting["size"]

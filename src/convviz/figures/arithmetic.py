@@ -21,7 +21,6 @@ __all__ = [
     "AR_SIZES",
     "AR_STRIDES",
     "conv_arithmetic_figure",
-    "relationships_that_apply",
     "transposed_arithmetic_figure",
 ]
 
@@ -53,30 +52,6 @@ AR_SIZES = _sizes_where_all_valid()
 #: Input values (digits of pi) and kernel taps; a setting uses the first i (or i′) and k.
 AR_INPUT = np.array([3.0, 1, 4, 1, 5, 9, 2, 6, 5, 3, 5, 8, 9, 7, 9, 3, 2, 3, 8, 4])
 AR_KERNEL = np.array([1.0, -1.0, 2.0, 1.0])
-
-
-def relationships_that_apply(
-    i: int, k: int, s: int, p: int, d: int, *, transposed_: bool = False
-) -> list[str]:
-    """Labels of the Dumoulin-Visin relationships whose conditions hold for ``(i, k, s, p, d)``.
-
-    Parameters
-    ----------
-    i, k, s, p, d : int
-        The (forward) convolution's input size, kernel size, stride, padding, dilation.
-    transposed_ : bool, default False
-        List the transposed relationships (the paper's 8-14 and our 15T) instead of
-        the convolution ones (1-6 and 15). Relationship 7, pooling, is never listed.
-
-    Returns
-    -------
-    list of str
-        Relationship labels (``"1"`` ... ``"15"``, ``"15T"``) in the paper's order.
-    """
-    wanted = "transposed" if transposed_ else "convolution"
-    return [
-        r.label for r in shapes.RELATIONSHIPS if r.operation == wanted and r.applies(i, k, s, p, d)
-    ]
 
 
 def _kernel_panel(w: np.ndarray, d: int) -> dict:
@@ -123,7 +98,7 @@ def _conv_build(i: int, k: int, s: int, p: int, d: int) -> dict:
     ]
     numerator = i + 2 * p - d * (k - 1) - 1
     rest = shapes.floor_remainder(i, k, s, p, d)
-    rels = relationships_that_apply(i, k, s, p, d)
+    rels = shapes.relationships_that_apply(i, k, s, p, d)
     formula = [
         f"o = ⌊(i + 2p − d(k − 1) − 1)/s⌋ + 1 = ⌊({i} + 2·{p} − {d}·({k} − 1) − 1)/{s}⌋ + 1 "
         f"= ⌊{numerator}/{s}⌋ + 1 = {o}",
@@ -208,7 +183,7 @@ def _transposed_build(i: int, k: int, s: int, p: int, d: int) -> dict:
             progressive=True,
         ),
     ]
-    rels = relationships_that_apply(i, k, s, p, d, transposed_=True)
+    rels = shapes.relationships_that_apply(i, k, s, p, d, operation="transposed")
     formula = [
         f"forward convolution: i = {i} → o = {i_t}; the transposed convolution goes back, "
         f"i′ = {i_t}",

@@ -19,7 +19,6 @@ __all__ = [
     "multi_channel_figure",
     "one_channel_figure",
     "pad_cells",
-    "unread_cells",
 ]
 
 CHAPTER = "02-convolution-in-deep-learning"
@@ -72,12 +71,6 @@ def _valid_for_every_kernel(size: int) -> tuple[tuple[int, ...], tuple[int, ...]
 ONE_STRIDES, ONE_PADDINGS = _valid_for_every_kernel(ONE_IMAGE.shape[0])
 
 
-def unread_cells(triples: np.ndarray, cells: int) -> list[int]:
-    """Cells of a (padded) input panel that no window reads: cut by the floor division."""
-    read = set(np.asarray(triples)[:, 1].tolist())
-    return [c for c in range(cells) if c not in read]
-
-
 def _size_line(i: int, k: int, s: int, p: int, o: int) -> str:
     return f"o = ⌊(i + 2p − k)/s⌋ + 1 = ⌊({i} + 2·{p} − {k})/{s}⌋ + 1 = {o}"
 
@@ -92,7 +85,9 @@ def _one_build(kernel: str, stride: int, pad: int) -> dict:
     # the windows on the padded image: the same convolution, with the zeros visible
     triples = matrix.conv_triples((1, *xp.shape), (1, 1, k, k), stride=stride)
     ring = pad_cells(h, wd, pad)
-    unread = [c for c in unread_cells(triples, xp.size) if c not in set(ring)]
+    # input cells no window reads (the floor's leftovers), placed on the padded grid
+    unread_in = shapes.unread_mask((h, wd), k, stride=stride, padding=pad)
+    unread = np.flatnonzero(np.pad(unread_in, pad)).tolist()
     marks: dict[str, list[int]] = {"pad": ring}
     if unread:
         marks["drop"] = unread

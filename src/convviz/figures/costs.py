@@ -8,7 +8,7 @@ import re
 from convviz import cost
 from convviz.figures.engine import Control, Figure, grid, view
 
-__all__ = ["COST_TYPES", "cost_figure", "cost_layers", "fill_formula"]
+__all__ = ["COST_TYPES", "cost_figure", "fill_formula"]
 
 CHAPTER = "13-counting-flops-and-parameters"
 TITLE = "Counting FLOPs and parameters"
@@ -31,74 +31,38 @@ KERNELS = (3, 5)
 SIZES = (8, 32)
 
 
-def cost_layers(
-    kind: str, c_in: int, c_out: int, k: int, size: int, groups: int = 1
-) -> list[tuple[str, str, cost.Cost]]:
-    """The layers of one convolution type on a ``(1, c_in, size, size)`` input.
-
-    Every layer has stride 1, padding ``k // 2`` on the axes its kernel spans
-    (so the spatial size is kept) and no bias, the setting of
-    :data:`convviz.cost.FORMULAS`.
-
-    Parameters
-    ----------
-    kind : str
-        A key of :data:`convviz.cost.FORMULAS` except ``'transposed'``.
-    c_in, c_out, k, size : int
-        Channels, kernel side and image side.
-    groups : int, default 1
-        ``g`` of the grouped types.
-
-    Returns
-    -------
-    list of (str, str, Cost)
-        ``(name, torch call, cost)`` per layer, in order.
-    """
-    shape = (1, c_in, size, size)
+def _torch_calls(kind: str, c_in: int, c_out: int, k: int, g: int) -> list[str]:
+    """The PyTorch layers of a type, one call per layer of :func:`convviz.cost.layer_costs`."""
     p = k // 2
+    groups = f", groups={g}" if g > 1 else ""
     if kind in ("standard", "grouped"):
-        g = groups if kind == "grouped" else 1
-        call = f"nn.Conv2d({c_in}, {c_out}, {k}, padding={p}" + (
-            f", groups={g}, bias=False)" if g > 1 else ", bias=False)"
-        )
-        return [("grouped" if g > 1 else "standard", call, cost.conv_cost(
-            shape, c_out, k, padding=p, groups=g, bias=False))]  # fmt: skip
+        return [f"nn.Conv2d({c_in}, {c_out}, {k}, padding={p}{groups}, bias=False)"]
+    depthwise = f"nn.Conv2d({c_in}, {c_in}, {k}, padding={p}, groups={c_in}, bias=False)"
     if kind == "depthwise":
-        return [("depthwise", f"nn.Conv2d({c_in}, {c_in}, {k}, padding={p}, groups={c_in}, "
-                 "bias=False)", cost.depthwise_cost(shape, k, padding=p, bias=False))]  # fmt: skip
+        return [depthwise]
     if kind in ("pointwise", "pointwise_grouped"):
-        g = groups if kind == "pointwise_grouped" else 1
-        call = (
-            f"nn.Conv2d({c_in}, {c_out}, 1" + (f", groups={g}" if g > 1 else "") + ", bias=False)"
-        )
-        return [("pointwise", call, cost.pointwise_cost(shape, c_out, groups=g, bias=False))]
+        return [f"nn.Conv2d({c_in}, {c_out}, 1{groups}, bias=False)"]
     if kind == "depthwise_separable":
-        dw = cost.depthwise_cost(shape, k, padding=p, bias=False)
-        pw = cost.pointwise_cost(dw.output_shape, c_out, bias=False)
-        return [
-            ("depthwise", f"nn.Conv2d({c_in}, {c_in}, {k}, padding={p}, groups={c_in}, "
-             "bias=False)", dw),
-            ("pointwise", f"nn.Conv2d({c_in}, {c_out}, 1, bias=False)", pw),
-        ]  # fmt: skip
+        return [depthwise, f"nn.Conv2d({c_in}, {c_out}, 1, bias=False)"]
     if kind == "spatially_separable":
-        a = cost.conv_cost(shape, c_out, (k, 1), padding=(p, 0), bias=False)
-        b = cost.conv_cost(a.output_shape, c_out, (1, k), padding=(0, p), bias=False)
         return [
-            (f"{k}×1", f"nn.Conv2d({c_in}, {c_out}, ({k}, 1), padding=({p}, 0), bias=False)", a),
-            (f"1×{k}", f"nn.Conv2d({c_out}, {c_out}, (1, {k}), padding=(0, {p}), bias=False)", b),
+            f"nn.Conv2d({c_in}, {c_out}, ({k}, 1), padding=({p}, 0), bias=False)",
+            f"nn.Conv2d({c_out}, {c_out}, (1, {k}), padding=(0, {p}), bias=False)",
         ]
-    if kind == "flattened":
-        a = cost.pointwise_cost(shape, c_out, bias=False)
-        b = cost.depthwise_cost(a.output_shape, (k, 1), padding=(p, 0), bias=False)
-        c = cost.depthwise_cost(b.output_shape, (1, k), padding=(0, p), bias=False)
-        return [
-            ("pointwise 1×1", f"nn.Conv2d({c_in}, {c_out}, 1, bias=False)", a),
-            (f"vertical {k}×1", f"nn.Conv2d({c_out}, {c_out}, ({k}, 1), padding=({p}, 0), "
-             f"groups={c_out}, bias=False)", b),
-            (f"horizontal 1×{k}", f"nn.Conv2d({c_out}, {c_out}, (1, {k}), padding=(0, {p}), "
-             f"groups={c_out}, bias=False)", c),
-        ]  # fmt: skip
-    raise ValueError(f"kind must be a key of FORMULAS other than 'transposed', got {kind=}")
+    return [  # flattened
+        f"nn.Conv2d({c_in}, {c_out}, 1, bias=False)",
+        f"nn.Conv2d({c_out}, {c_out}, ({k}, 1), padding=({p}, 0), groups={c_out}, bias=False)",
+        f"nn.Conv2d({c_out}, {c_out}, (1, {k}), padding=(0, {p}), groups={c_out}, bias=False)",
+    ]
+
+
+def _layers(
+    kind: str, c_in: int, c_out: int, k: int, size: int, g: int
+) -> list[tuple[str, str, cost.Cost]]:
+    """``(name, torch call, cost)`` per layer: the package's costs, the figure's code lines."""
+    priced = cost.layer_costs(kind, (1, c_in, size, size), c_out, k, k // 2, g, bias=False)
+    calls = _torch_calls(kind, c_in, c_out, k, g)
+    return [(name, call, c) for (name, c), call in zip(priced, calls, strict=True)]
 
 
 _SYMBOL = re.compile(r"\b(H_out|W_out|C_in|C_out|k_h|k_w|H|W|g)\b")
@@ -168,7 +132,7 @@ def _layers_view(title: str, layers: list[tuple[str, str, cost.Cost]]) -> dict:
 
 def _build(kind: str, c_in: int, c_out: int, k: int, size: int) -> dict:
     key, g = COST_TYPES[kind]
-    layers = cost_layers(key, c_in, c_out, k, size, g)
+    layers = _layers(key, c_in, c_out, k, size, g)
     total = layers[0][2]
     for _n, _call, c in layers[1:]:
         total = total + c

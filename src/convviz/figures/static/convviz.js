@@ -861,11 +861,12 @@
     var raw = typeof location !== "undefined" ? location.hash || "" : "";
     var q = raw.indexOf("?");
     if (decodePart(q < 0 ? raw : raw.slice(0, q)) !== "#cv-" + spec.id) return null;
-    var out = { sel: spec.controls.map(function (c) { return c.default; }), step: null };
+    var out = { sel: spec.controls.map(function (c) { return c.default; }), step: null, view: null };
     (q < 0 ? "" : raw.slice(q + 1)).split("&").forEach(function (kv) {
       var i = kv.indexOf("="), k = decodePart(kv.slice(0, i)), v = decodePart(kv.slice(i + 1));
       if (i < 0) return;
       if (k === "step" && /^\d+$/.test(v)) { out.step = Math.max(0, +v - 1); return; }
+      if (k === "view") { out.view = angleOf(v); return; }
       spec.controls.forEach(function (c, ci) {
         if (c.name !== k) return;
         var oi = c.options.indexOf(v);
@@ -876,67 +877,172 @@
     return out;
   }
 
-  /** The address fragment of a setting: #cv-ID?control=option&step=n (n counted from 1). */
-  function hashOf(spec, sel, step) {
+  /** The name of a 3D angle in an address: ANGLES[1], "from the right", is "from-the-right". */
+  function angleSlug(i) { return ANGLES[i].name.replace(/ /g, "-"); }
+
+  /** The index into ANGLES of an address's view= value (its slug or its name; "3d" is the
+   * first angle), or null for anything else ("slices": the 3D view closed). */
+  function angleOf(v) {
+    if (v === "3d") return 0;
+    for (var i = 0; i < ANGLES.length; i++) if (v === angleSlug(i) || v === ANGLES[i].name) return i;
+    return null;
+  }
+
+  /** The address fragment of a setting: #cv-ID?control=option&step=n (n counted from 1), with
+   * &view=<angle> when the 3D view is open (`view`: an index into ANGLES, or null). */
+  function hashOf(spec, sel, step, view) {
     var parts = spec.controls.map(function (c, ci) {
       return encodeURIComponent(c.name) + "=" + encodeURIComponent(c.options[sel[ci]]);
     });
     parts.push("step=" + (step + 1));
+    if (view !== null && view !== undefined) parts.push("view=" + angleSlug(view));
     return "#cv-" + spec.id + "?" + parts.join("&");
   }
 
-  /** The figure as it is drawn now, as one standalone SVG file (canvas grids embedded as PNG). */
+  /** Properties the SVG export writes, and the values it leaves out (SVG's initial values). */
+  var EXPORT_PROPS = ["fill", "fill-opacity", "stroke", "stroke-width", "stroke-dasharray", "opacity"];
+  var EXPORT_TEXT = ["font-size", "font-family", "font-weight"];
+  var EXPORT_INITIAL = { "fill-opacity": "1", opacity: "1", stroke: "none", "stroke-width": "1px",
+    "stroke-dasharray": "none", "font-weight": "400" };
+
+  /**
+   * One element's look, resolved for the current theme, as CSS declarations: the properties of
+   * its kind (groups only their opacity, text its font too, gradient stops their colour).
+   * @param {Element} node an element on screen
+   * @returns {string} "fill:...;stroke:..." without the properties at their initial value
+   */
+  function exportLook(node) {
+    var tag = node.tagName.toLowerCase(), cs = getComputedStyle(node), out = [];
+    if (/^(defs|pattern|lineargradient|radialgradient|clippath|title|desc)$/.test(tag)) return "";
+    var props = tag === "stop" ? ["stop-color", "stop-opacity"] : tag === "g" || tag === "svg" ? ["opacity"] :
+      tag === "text" || tag === "tspan" ? EXPORT_PROPS.concat(EXPORT_TEXT) : EXPORT_PROPS;
+    props.forEach(function (k) {
+      var val = cs.getPropertyValue(k).trim();
+      if (val && EXPORT_INITIAL[k] !== val && !(k === "stop-opacity" && val === "1")) out.push(k + ":" + val);
+    });
+    return out.join(";");
+  }
+
+  /**
+   * Split a line into pieces at most `width` px wide in the export's formula font, at spaces
+   * (a word wider than that stays whole); the pieces keep their spaces, so they join back into
+   * the line.
+   * @param {string} line
+   * @param {number} width
+   * @param {function(string): number} measure width in px of a text
+   * @returns {string[]}
+   */
+  function wrapLine(line, width, measure) {
+    var words = line.match(/\S+\s*|\s+/g) || [""], pieces = [], cur = "";
+    words.forEach(function (w) {
+      if (cur && measure((cur + w).replace(/\s+$/, "")) > width) { pieces.push(cur); cur = ""; }
+      cur += w;
+    });
+    pieces.push(cur);
+    return pieces;
+  }
+
+  /**
+   * The figure as it is drawn now, as one standalone SVG file: titles, panel labels, the SVG
+   * grids (and the 3D boxes when open), canvas grids as embedded PNG, and the sums and formula
+   * lines in full (wrapped to the picture's width). Colours are those of the current theme
+   * (light or dark, with its background), patterns included; every element's look is one
+   * class of a single embedded <style> (one rule per distinct look), not an inline style.
+   * @param {Element} container the figure's root
+   * @param {string} title
+   * @returns {string} the SVG file's text
+   */
   function exportSVG(container, title) {
     var stage = container.querySelector(".cv-stage"), box = stage.getBoundingClientRect();
-    var head = 24, lines = Array.prototype.map.call(container.querySelectorAll(".cv-formula .cv-rule, .cv-formula .cv-sum"), function (d) {
-      return d.innerText.replace(/\n/g, " ");
-    });
-    var W = Math.ceil(box.width), H = Math.ceil(box.height) + head + 18 * lines.length + 8;
-    var props = ["fill", "fill-opacity", "stroke", "stroke-width", "stroke-dasharray", "font-size", "font-family",
-      "font-weight", "opacity"];
-    var out = ['<svg xmlns="' + SVGNS + '" width="' + W + '" height="' + H + '" viewBox="0 0 ' + W + " " + H +
-      '" font-family="sans-serif">', document.getElementById("cv-defs").innerHTML.replace(/class="[^"]*"/g, ""),
-      '<rect width="100%" height="100%" fill="' + getComputedStyle(container).backgroundColor + '"></rect>',
-      '<text x="0" y="16" font-weight="600" font-size="14" fill="' + getComputedStyle(container).color + '">' + esc(title) + "</text>"];
-    // the gradients' stops take their colours from CSS: write them in (the colour bars)
-    out[1] = out[1].replace(/<stop offset="([\d.]+)" >/g, function (m, off) {
-      var stop = document.querySelector('#cv-defs stop[offset="' + off + '"][class]'), cs = stop && getComputedStyle(stop);
-      return cs ? '<stop offset="' + off + '" stop-color="' + cs.stopColor + '" stop-opacity="' + cs.stopOpacity + '">' : m;
-    });
-    // the patterns' colours come from CSS: write them in
-    out[1] = out[1].replace('<rect  width="6" height="6"></rect><line', '<rect width="6" height="6" fill="#eee"></rect><line stroke="#999"')
-      .replace('<rect  width="6" height="6"></rect><circle', '<rect width="6" height="6" fill="#fff"></rect><circle fill="#777"');
-    /** Copy one HTML caption into the exported SVG, where it sits on screen. */
-    function text(node, fill) {
-      var r = node.getBoundingClientRect();
-      out.push('<text x="' + (r.left - box.left) + '" y="' + (r.top - box.top + head + 12) + '" font-size="12" fill="' +
-        fill + '">' + esc(node.textContent) + "</text>");
+    var rules = {}, nrules = 0, body = [], lineH = 16;
+    /** The class of one look (a new rule the first time it is seen). */
+    function rule(look) {
+      if (!(look in rules)) rules[look] = "cvx" + (nrules++).toString(36);  // cvx: no clash where it is pasted
+      return rules[look];
     }
-    stage.querySelectorAll(".cv-view-title, .cv-panel-label").forEach(function (n) { text(n, getComputedStyle(n).color); });
-    stage.querySelectorAll("svg.cv-grid, canvas").forEach(function (node) {
-      var r = node.getBoundingClientRect(), x = r.left - box.left, y = r.top - box.top + head;
+    /** Give each element of a cloned subtree the class of its original's look. */
+    function restyle(src, dst) {
+      var a = src.querySelectorAll("*"), b = dst.querySelectorAll("*");
+      [[src, dst]].concat(Array.prototype.map.call(a, function (n, i) { return [n, b[i]]; })).forEach(function (pair) {
+        var look = exportLook(pair[0]), d = pair[1];
+        Array.prototype.slice.call(d.attributes).forEach(function (at) {
+          if (at.name === "class" || at.name === "style" || at.name.indexOf("data-") === 0 || at.name.indexOf("aria-") === 0 ||
+            at.name === "role" || at.name === "tabindex") d.removeAttribute(at.name);
+        });
+        if (look) d.setAttribute("class", rule(look));
+      });
+    }
+    var W = Math.max(320, Math.ceil(box.width));
+    var ctx = document.createElement("canvas").getContext("2d");
+    ctx.font = "12px monospace";
+    /** Width in px of a formula line. */
+    var measure = function (t) { return ctx.measureText(t).width; };
+    var lines = [];
+    container.querySelectorAll(".cv-formula .cv-sum, .cv-formula .cv-rule").forEach(function (d) {
+      var text = (d.innerText || d.textContent).replace(/\s+/g, " ").trim();  // innerText: a <br> is a space
+      lines.push({ pieces: wrapLine(text, W - 8, measure), cls: rule("fill:" + getComputedStyle(d).color +
+        ";font-family:monospace;font-size:12px"), cut: d.classList.contains("cv-sum") ? "cv-sum" : "cv-rule" });
+    });
+    ctx.font = "600 14px sans-serif";
+    var heading = wrapLine(title, W - 4, measure), head = 6 + 18 * heading.length;
+    var nl = lines.reduce(function (m, l) { return m + l.pieces.length; }, 0);
+    var H = Math.ceil(box.height) + head + lineH * nl + 10;
+    // patterns and gradients, in this theme's colours
+    var defs = document.getElementById("cv-defs").querySelector("defs"), defsCopy = defs.cloneNode(true);
+    restyle(defs, defsCopy);
+    defsCopy.removeAttribute("class");
+    var cs = getComputedStyle(container);
+    body.push('<rect width="100%" height="100%" class="' + rule("fill:" + cs.backgroundColor) + '"></rect>');
+    body.push('<text class="' + rule("fill:" + cs.color + ";font-size:14px;font-weight:600") + '">' +
+      heading.map(function (piece, i) { return '<tspan x="0" y="' + (16 + 18 * i) + '">' + esc(piece) + "</tspan>"; }).join("") +
+      "</text>");
+    /** Copy one HTML caption into the exported SVG where it sits on screen, in its font and
+     * wrapped at its box's width as on screen (its own text, not that of the buttons in it). */
+    function text(node) {
+      var r = node.getBoundingClientRect(), ns = getComputedStyle(node), words = Array.prototype.filter.call(node.childNodes, function (c) {
+        return c.nodeType === 3;
+      }).map(function (c) { return c.textContent; }).join("").replace(/\s+/g, " ").trim();
+      var size = parseFloat(ns.fontSize) || 12, lh = parseFloat(ns.lineHeight) || 1.25 * size;
+      var weight = +ns.fontWeight >= 600 ? 600 : 400, x = (r.left - box.left).toFixed(1);
+      var cctx = document.createElement("canvas").getContext("2d");
+      cctx.font = weight + " " + size + "px " + ns.fontFamily;
+      var pieces = wrapLine(words, r.width + 1, function (t) { return cctx.measureText(t).width; });
+      body.push('<text class="' + rule("fill:" + ns.color + ";font-size:" + size + "px" + (weight > 400 ? ";font-weight:600" : "") +
+        ";font-family:" + ns.fontFamily) + '">' + pieces.map(function (piece, i) {
+        return '<tspan x="' + x + '" y="' + (r.top - box.top + head + 0.85 * size + (lh - size) / 2 + i * lh).toFixed(1) + '">' +
+          esc(piece) + "</tspan>";
+      }).join("") + "</text>");
+    }
+    stage.querySelectorAll(".cv-view-title, .cv-panel-label").forEach(function (n) {
+      if (n.getClientRects().length) text(n);
+    });
+    stage.querySelectorAll("svg.cv-grid, .cv-3d-box:not([hidden]) svg, canvas").forEach(function (node) {
+      var r = node.getBoundingClientRect(), x = (r.left - box.left).toFixed(1), y = (r.top - box.top + head).toFixed(1);
+      if (!r.width || !r.height) return;
       if (node.tagName.toLowerCase() === "canvas") {
-        out.push('<image x="' + x + '" y="' + y + '" width="' + r.width + '" height="' + r.height + '" href="' +
+        body.push('<image x="' + x + '" y="' + y + '" width="' + r.width + '" height="' + r.height + '" href="' +
           node.toDataURL("image/png") + '"></image>');
         return;
       }
-      var clone = node.cloneNode(true), src = node.querySelectorAll("*"), dst = clone.querySelectorAll("*");
-      for (var i = 0; i < src.length; i++) {
-        var cs = getComputedStyle(src[i]), style = [];
-        props.forEach(function (k) { style.push(k + ":" + cs.getPropertyValue(k)); });
-        dst[i].setAttribute("style", style.join(";"));
-        dst[i].removeAttribute("class");
-      }
+      var clone = node.cloneNode(true);
+      restyle(node, clone);
       clone.setAttribute("x", x);
       clone.setAttribute("y", y);
-      out.push(new XMLSerializer().serializeToString(clone));
+      clone.setAttribute("width", r.width);
+      clone.setAttribute("height", r.height);
+      body.push(new XMLSerializer().serializeToString(clone));
     });
-    lines.forEach(function (l, i) {
-      out.push('<text x="0" y="' + (box.height + head + 18 * (i + 1)) + '" font-family="monospace" font-size="12" fill="' +
-        getComputedStyle(container).color + '">' + esc(l) + "</text>");
+    var y = box.height + head;
+    lines.forEach(function (l) {  // one <text> per line: its pieces as tspans, one row each
+      body.push('<text class="' + l.cls + " " + l.cut + '">' + l.pieces.map(function (p) {
+        y += lineH;
+        return '<tspan x="0" y="' + y.toFixed(1) + '">' + esc(p) + "</tspan>";
+      }).join("") + "</text>");
     });
-    out.push("</svg>");
-    return out.join("");
+    var css = Object.keys(rules).map(function (look) { return "." + rules[look] + "{" + look + "}"; }).join("\n");
+    return '<svg xmlns="' + SVGNS + '" width="' + W + '" height="' + H + '" viewBox="0 0 ' + W + " " + H +
+      '" font-family="sans-serif"><style>\n' + css.replace(/&/g, "&amp;").replace(/</g, "&lt;") + "\n</style>" +
+      new XMLSerializer().serializeToString(defsCopy) + body.join("") + "</svg>";
   }
 
   /* ---------------------------------------------------------------- mount */
@@ -960,7 +1066,8 @@
     var fromHash = readHash(spec);
     var state = { sel: fromHash ? fromHash.sel : spec.controls.map(function (c) { return c.default; }),
       step: fromHash && fromHash.step !== null ? fromHash.step : null, timer: null, frame: null, shown: null,
-      shownStep: 0, nodes: [], speed: 700, touched: false, show3d: false, angle: 0 };
+      shownStep: 0, nodes: [], speed: 700, touched: false,
+      show3d: !!fromHash && fromHash.view !== null, angle: fromHash && fromHash.view !== null ? fromHash.view : 0 };
     container.classList.add("cv-root");
     var host_ = container.closest && container.closest("div.text_html");
     if (host_) host_.classList.add("cv-host");
@@ -1304,9 +1411,12 @@
       if (typeof history === "undefined" || !history.replaceState) return;
       clearTimeout(hashTimer);
       hashTimer = setTimeout(function () {
-        try { history.replaceState(history.state, "", hashOf(spec, state.sel, state.step)); } catch (e) { /* file: */ }
+        try { history.replaceState(history.state, "", currentHash()); } catch (e) { /* file: */ }
       }, 200);
     }
+
+    /** The address fragment of what is on screen: the setting, the step and the 3D angle. */
+    function currentHash() { return hashOf(spec, state.sel, state.step, state.show3d ? state.angle : null); }
 
     /** Fetch the frame of the current setting from the host, then draw it. */
     function load() {
@@ -1486,6 +1596,8 @@
     function turn(by) {
       state.angle = (state.angle + by + ANGLES.length) % ANGLES.length;
       draw3d();
+      state.touched = true;  // the address names the angle
+      writeHash();
     }
     stage.addEventListener("click", function (e) {
       var b = e.target.closest && e.target.closest(".cv-3d-toggle, .cv-3d-turn");
@@ -1499,6 +1611,8 @@
         if (!state.show3d) { t.innerHTML = ""; t.cvView = null; }
       });
       draw3d();
+      state.touched = true;  // the address says whether the 3D view is open
+      writeHash();
     });
     var dragged = false;
     stage.addEventListener("pointerdown", function (e) {
@@ -1514,8 +1628,8 @@
     });
 
     link.addEventListener("click", function () {
-      var url = location.href.split("#")[0] + hashOf(spec, state.sel, state.step);
-      try { history.replaceState(history.state, "", hashOf(spec, state.sel, state.step)); } catch (e) { /* file: */ }
+      var url = location.href.split("#")[0] + currentHash();
+      try { history.replaceState(history.state, "", currentHash()); } catch (e) { /* file: */ }
       container.setAttribute("data-link", url);
       /** Say the link was copied, for a moment. */
       var done = function () { link.textContent = "copied"; setTimeout(function () { link.textContent = "link"; }, 1500); };

@@ -1,0 +1,176 @@
+"""The SVG download and the link to a setting: a small file with one style sheet, the
+sums in full, the current theme's colours (patterns included), and the 3D angle in the
+address, read back when the link is opened."""
+
+from __future__ import annotations
+
+import re
+import xml.etree.ElementTree as ET
+
+import pytest
+
+NS = "{http://www.w3.org/2000/svg}"
+PAGE_02 = "book/02-convolution-in-deep-learning.html"
+PAGE_07 = "book/07-dilated-convolution.html"
+
+# The largest export of the book drawn without a canvas (benchmarks/bench_export.py, 1280x900):
+# dilated-stack's default frame took 588,208 bytes with an inline style on every element and
+# 89,094 with one style sheet. The bound leaves room for figures that grow, not for a return
+# of inline styles.
+BIGGEST = (PAGE_07, "dilated-stack")
+EXPORT_BOUND = 150_000
+
+
+def _open(page, base_url, page_path, fig_id, hash_=""):
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.goto(f"{base_url}/{page_path}{hash_}", wait_until="load")
+    page.wait_for_selector(f"#cv-{fig_id} .cv-stage svg")
+
+
+def _export(page, fig_id, tmp_path) -> str:
+    with page.expect_download() as info:
+        page.click(f"#cv-{fig_id} .cv-download")
+    path = tmp_path / f"{fig_id}.svg"
+    info.value.save_as(path)
+    return path.read_text(encoding="utf-8")
+
+
+def _rules(svg: str) -> dict[str, dict[str, str]]:
+    """The embedded style sheet as {class: {property: value}}."""
+    (sheet,) = re.findall(r"<style>(.*?)</style>", svg, re.S)
+    out = {}
+    for name, body in re.findall(r"\.([\w-]+)\{([^}]*)\}", sheet):
+        out[name] = dict(d.split(":", 1) for d in body.split(";") if d)
+    return out
+
+
+def test_export_is_small_and_styled_by_one_sheet(visit, base_url, tmp_path):
+    page_path, fig_id = BIGGEST
+    page = visit.page
+    _open(page, base_url, page_path, fig_id)
+    svg = _export(page, fig_id, tmp_path)
+    assert len(svg.encode()) < EXPORT_BOUND, len(svg.encode())
+    root = ET.fromstring(svg)
+    assert root.tag == f"{NS}svg"
+    assert len(root.findall(f".//{NS}style")) == 1
+    styled = [e for e in root.iter() if e.get("style") is not None]
+    assert not styled, f"{len(styled)} elements carry inline styles"
+    rules = _rules(svg)
+    used = {c for e in root.iter() for c in (e.get("class") or "").split() if c.startswith("cvx")}
+    assert used and used <= set(rules), sorted(used - set(rules))
+    assert len(rules) < 200  # one rule per distinct look, not per element
+    assert len(root.findall(f".//{NS}rect")) > 200  # and the picture is all there
+
+
+_FITS = """(svg) => {
+  const box = document.createElement('div');
+  box.innerHTML = svg;
+  document.body.appendChild(box);
+  const root = box.querySelector('svg'), width = +root.getAttribute('width');
+  const out = Array.from(root.querySelectorAll('text.cv-sum, text.cv-rule')).map(t => {
+    const b = t.getBBox();
+    return {text: t.textContent, right: b.x + b.width, rows: t.querySelectorAll('tspan').length};
+  });
+  box.remove();
+  return {width, lines: out};
+}"""
+
+
+@pytest.mark.parametrize(("page_path", "fig_id"), [BIGGEST, (PAGE_02, "one-channel")])
+def test_export_holds_every_sum_in_full(visit, base_url, page_path, fig_id, tmp_path):
+    page = visit.page
+    _open(page, base_url, page_path, fig_id)
+    on_screen = page.eval_on_selector_all(
+        f"#cv-{fig_id} .cv-formula .cv-sum, #cv-{fig_id} .cv-formula .cv-rule",
+        "ns => ns.map(n => n.innerText.replace(/\\s+/g, ' ').trim())",
+    )
+    svg = _export(page, fig_id, tmp_path)
+    drawn = page.evaluate(_FITS, svg)
+    texts = [" ".join(line["text"].split()) for line in drawn["lines"]]
+    assert texts == on_screen  # every sum and rule, whole, in order
+    for line in drawn["lines"]:  # and within the picture: wrapped, not cut at its edge
+        assert line["right"] <= drawn["width"] + 1, (line["text"][:60], line["right"])
+    longest = max(drawn["lines"], key=lambda line: len(line["text"]))
+    if len(longest["text"]) > 200:
+        assert longest["rows"] > 1
+
+
+_PAGE_COLOURS = """(id) => {
+  const look = (sel, prop) => getComputedStyle(document.querySelector(sel)).getPropertyValue(prop);
+  return {padBg: look('#cv-defs .cv-pat-pad-bg', 'fill'), padInk: look('#cv-defs .cv-pat-pad-ink', 'stroke'),
+          zeroBg: look('#cv-defs .cv-pat-zero-bg', 'fill'), zeroInk: look('#cv-defs .cv-pat-zero-ink', 'fill'),
+          bg: getComputedStyle(document.getElementById('cv-' + id)).backgroundColor};
+}"""
+
+
+def _pattern_colours(svg: str) -> dict[str, str]:
+    root, rules = ET.fromstring(svg), _rules(svg)
+
+    def look(pattern: str, tag: str, prop: str) -> str:
+        node = root.find(f".//{NS}pattern[@id='{pattern}']/{NS}{tag}")
+        return rules[node.get("class")][prop]
+
+    background = root.find(f"{NS}rect")
+    return {
+        "padBg": look("cv-pat-pad", "rect", "fill"),
+        "padInk": look("cv-pat-pad", "line", "stroke"),
+        "zeroBg": look("cv-pat-zero", "rect", "fill"),
+        "zeroInk": look("cv-pat-zero", "circle", "fill"),
+        "bg": rules[background.get("class")]["fill"],
+    }
+
+
+def test_export_patterns_and_background_follow_the_theme(visit, base_url, tmp_path):
+    """The export is drawn in the theme on screen (its background included): the hatched
+    padding and the dotted inserted zeros take that theme's colours, in light and in dark."""
+    page = visit.page
+    fig_id = "one-channel"
+    _open(page, base_url, PAGE_02, fig_id)
+    page.evaluate("document.getElementById('cv-one-channel').cvSet([0, 0, 1], 2)")  # padding 1
+    page.wait_for_selector(f"#cv-{fig_id} .cv-pad")
+    seen = {}
+    for theme in ("light", "dark"):
+        page.evaluate(f"document.documentElement.dataset.theme = '{theme}'")
+        page.wait_for_timeout(300)
+        want = page.evaluate(_PAGE_COLOURS, fig_id)
+        svg = _export(page, fig_id, tmp_path)
+        got = _pattern_colours(svg)
+        assert got == want, (theme, got, want)
+        assert 'url("#cv-pat-pad")' in svg  # the padded cells use the exported pattern
+        seen[theme] = got
+    assert seen["light"]["padBg"] != seen["dark"]["padBg"]
+    assert seen["light"]["zeroBg"] != seen["dark"]["zeroBg"]
+    assert seen["light"]["bg"] != seen["dark"]["bg"]
+
+
+def test_link_round_trip_keeps_the_3d_angle(visit, base_url):
+    page = visit.page
+    visit.context.grant_permissions(["clipboard-read", "clipboard-write"])
+    fig_id, root = "many-channels", "#cv-many-channels"
+    _open(page, base_url, PAGE_02, fig_id)
+    page.click(f"{root} .cv-3d-toggle >> nth=0")
+    page.click(f"{root} .cv-3d-turn >> nth=0")  # from the left -> from the right
+    page.wait_for_selector(f"{root} .cv-3d-box svg[data-angle='1']")
+    page.wait_for_timeout(400)
+    assert "view=from-the-right" in page.evaluate("() => location.hash")
+    page.click(f"{root} .cv-link")
+    link = page.get_attribute(root, "data-link")
+    assert link and "view=from-the-right" in link, link
+    assert page.evaluate("() => navigator.clipboard.readText()") == link
+    key, step = page.get_attribute(root, "data-key"), page.get_attribute(root, "data-step")
+    again = visit.context.new_page()
+    again.goto(link, wait_until="load")
+    again.wait_for_selector(f"{root} .cv-3d-box svg[data-angle='1']")
+    assert again.get_attribute(root, "data-key") == key
+    assert again.get_attribute(root, "data-step") == step
+    assert again.get_attribute(f"{root} .cv-3d-toggle >> nth=0", "aria-pressed") == "true"
+    assert again.is_visible(f"{root} .cv-3d-turn >> nth=0")
+    # another angle by name, and closing the 3D view takes view= out of the address
+    third = visit.context.new_page()
+    third.goto(f"{base_url}/{PAGE_02}#cv-{fig_id}?filt=1&step=2&view=from-above", wait_until="load")
+    third.wait_for_selector(f"{root} .cv-3d-box svg[data-angle='2']")
+    assert third.get_attribute(root, "data-key").split(",")[0] == "1"
+    third.click(f"{root} .cv-3d-toggle >> nth=0")
+    third.wait_for_timeout(400)
+    assert "view=" not in third.evaluate("() => location.hash")
+    assert third.locator(f"{root} .cv-3d-box svg").count() == 0
