@@ -1,4 +1,4 @@
-"""Run every benchmark (`make bench`): convolution speed, figures and pages, live widgets."""
+"""Run every benchmark (`make bench`): convolution speed, figures and pages, SVG exports, live widgets."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ for script in (
     "bench_conv.py",
     "bench_conv3d_floor.py",
     "bench_figures.py",
+    "bench_export.py",
     "bench_live.py",
     "bench_train.py",
 ):
