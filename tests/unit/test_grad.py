@@ -291,6 +291,100 @@ def test_winograd_shared_among_threads(monkeypatch, n_batch):
     np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-12)
 
 
+def _blas_threads() -> list[int]:
+    from threadpoolctl import threadpool_info
+
+    return [i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas"]
+
+
+def test_one_blas_thread_for_two_threads_in_turn():
+    """Two Python threads want one BLAS thread at once: the second waits until the first
+    has left, each runs with one BLAS thread, and the count from before comes back even
+    while the first thread is still alive (overlapping threadpoolctl limits, one per
+    thread, left BLAS on one thread for good)."""
+    import threading
+    import time
+
+    from convviz import _fast
+
+    before = _blas_threads()
+    first_inside, second_asks, release = (threading.Event() for _ in range(3))
+    seen, overlapped = {}, []
+
+    def first() -> None:
+        with _fast._blas_one_thread():
+            first_inside.set()
+            seen["first"] = _blas_threads()
+            second_asks.wait(10)
+            time.sleep(0.2)  # the second thread is at the door meanwhile
+            overlapped.append("second" in seen)
+        release.wait(10)  # stays alive after leaving
+
+    def second() -> None:
+        first_inside.wait(10)
+        second_asks.set()
+        with _fast._blas_one_thread():
+            seen["second"] = _blas_threads()
+
+    threads = [threading.Thread(target=first), threading.Thread(target=second)]
+    for thread in threads:
+        thread.start()
+    threads[1].join(20)
+    after = _blas_threads()
+    release.set()
+    threads[0].join(20)
+    assert overlapped == [False]
+    assert set(seen["first"]) <= {1} and set(seen["second"]) <= {1}
+    assert after == before
+    assert _blas_threads() == before
+
+
+@pytest.mark.parametrize("n_batch", [1, 3])
+def test_winograd_from_two_threads_at_once(monkeypatch, n_batch):
+    """Two Python threads compute Winograd weight gradients at the same time on a pool of
+    two, each with its own per-thread scratch arrays: each gets torch's gradient, and the
+    BLAS thread count is the one from before (whether the calls overlap is up to the
+    scheduler; the test above makes the overlap of the BLAS limits certain)."""
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    from convviz import _fast
+
+    rng = np.random.default_rng(n_batch)
+    cases = []
+    for c_in, c_out, size, groups in [(16, 32, (9, 11), 1), (32, 32, (12, 9), 2)]:
+        x = rng.uniform(-1, 1, (n_batch, c_in, *size))
+        w_shape = (c_out, c_in // groups, 3, 3)
+        gy = rng.uniform(-1, 1, (n_batch, c_out, *size))
+        want = torch.nn.grad.conv2d_weight(
+            torch.from_numpy(x), w_shape, torch.from_numpy(gy), padding=1, groups=groups
+        ).numpy()
+        assert _fast.choose_weight(x.shape, w_shape, (1, 1), (1, 1), groups, x.dtype) == (
+            "winograd"
+        )
+        cases.append((x, w_shape, gy, groups, want))
+    before = _blas_threads()
+    start, wrong = threading.Barrier(2), []
+
+    def run(which: int) -> None:
+        x, w_shape, gy, groups, want = cases[which]
+        for _ in range(6):
+            start.wait(timeout=30)  # both calls begin together
+            got = G.conv2d_weight(x, w_shape, gy, padding=1, groups=groups)
+            if not np.allclose(got, want, rtol=1e-12, atol=1e-12):
+                wrong.append(which)
+
+    with ThreadPoolExecutor(2) as executor:
+        monkeypatch.setattr(_fast, "_POOL", (executor, 2))
+        callers = [threading.Thread(target=run, args=(t,)) for t in range(2)]
+        for caller in callers:
+            caller.start()
+        for caller in callers:
+            caller.join()
+    assert wrong == []
+    assert _blas_threads() == before
+
+
 def test_unread_cells_get_zero():
     """Stride 3, kernel 2: every third input cell is read by no window; its gradient is 0."""
     rng = np.random.default_rng(0)
