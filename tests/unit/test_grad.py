@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import warnings
 
 import numpy as np
@@ -289,6 +290,62 @@ def test_winograd_shared_among_threads(monkeypatch, n_batch):
     assert bool(calls) == (n_batch == 1)  # the products are shared only for one image
     want = G.conv2d_weight_loop(np.pad(x, [(0, 0), (0, 0), (1, 1), (1, 1)]), (32, 16, 3, 3), gy)
     np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-12)
+
+
+def _poison_scratch(pool) -> None:
+    """NaN in every float work array of ``_fast._scratch``, in this thread and in each
+    thread of ``pool``: a cell the next call reads without writing it shows up."""
+    import threading
+
+    from convviz import _fast
+
+    def poison(_=None) -> None:
+        for buf in vars(_fast._SCRATCH).values():
+            if buf.dtype.kind == "f":
+                buf[...] = np.nan
+
+    poison()
+    if pool is not None:
+        everyone = threading.Barrier(pool[1])  # one call per thread of the pool
+        list(pool[0].map(lambda _: everyone.wait(10) or poison(), range(pool[1])))
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("pool_size", [None, 2, 8])
+@pytest.mark.parametrize(
+    ("size", "pads"),
+    [((7, 6), ((1, 1), (1, 1))), ((1, 4), ((3, 0), (0, 3)))],  # the second: an empty plane
+)
+def test_winograd_last_chunk_and_stale_work_arrays(monkeypatch, pool_size, dtype, size, pads):
+    """Chunks of two images out of five (or out of a thread's share of two and three):
+    the last chunk is short, and its empty image slots still hold the images before it;
+    the reused work arrays start out as NaN; uneven padding that leaves a parity plane
+    without a cell of the input. No pool, a pool of two (the images split between its
+    threads) and a pool of eight (more threads than images: the channels of each chunk
+    split among them) all give the loop's gradient."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from convviz import _fast
+
+    rng = np.random.default_rng(5)
+    x = rng.uniform(-1, 1, (5, 4, *size)).astype(dtype)
+    out = [i + left + right - 2 for i, (left, right) in zip(size, pads, strict=True)]
+    gy = rng.uniform(-1, 1, (5, 6, *out)).astype(dtype)
+    plane = math.prod(-(-o // 2) + 1 for o in out)  # (tiles + 1) per axis
+    cells = 2 * 16 * plane  # two images a chunk
+    want = G.conv2d_weight_loop(
+        np.pad(x, [(0, 0), (0, 0), *pads]).astype(np.float64), (6, 2, 3, 3), gy.astype(np.float64),
+        groups=2,
+    )  # fmt: skip
+    with ThreadPoolExecutor(pool_size or 1) as executor:
+        pool = None if pool_size is None else (executor, pool_size)
+        monkeypatch.setattr(_fast, "_POOL", pool)
+        for _ in range(2):  # the second time, the arrays of the first are reused
+            _poison_scratch(pool)
+            got = _fast.weight_winograd(x, (6, 2, 3, 3), gy, 2, pads, cells)
+            tol = 1e-5 if dtype == "float32" else 1e-12
+            np.testing.assert_allclose(got, want, rtol=tol, atol=tol)
+            assert got.dtype == np.dtype(dtype)
 
 
 def _blas_threads() -> list[int]:
