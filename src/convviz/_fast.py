@@ -12,6 +12,7 @@ return (``tests/unit/test_conv.py`` and ``test_transposed.py`` hold them equal);
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import math
 import os
@@ -166,7 +167,7 @@ def _products_on_the_pool(a, b, out) -> None:
     if _pool() is None:
         work(range(len(a)))
         return
-    with _blas_limit(1):
+    with _blas_one_thread():
         _run_shards(work, list(range(len(a))))
 
 
@@ -177,9 +178,21 @@ def _blas_controller():
     return ThreadpoolController()
 
 
-def _blas_limit(count: int):
-    """A context in which the BLAS libraries run ``count`` threads (threadpoolctl)."""
-    return _blas_controller().limit(limits=count, user_api="blas")
+_BLAS_LOCK = threading.RLock()
+
+
+@contextlib.contextmanager
+def _blas_one_thread():
+    """A context in which the BLAS libraries run one thread (threadpoolctl).
+
+    The BLAS thread count is the process's, and with OpenBLAS's pthreads layer only the
+    thread that set a limit can restore it (threadpoolctl ignores the others). So one
+    thread at a time runs inside this context: a second caller waits for the first to
+    leave (both share the same pool, so little is lost). Overlapping limits, one per
+    thread, restored the counts out of order and left BLAS on one thread for good.
+    """
+    with _BLAS_LOCK, _blas_controller().limit(limits=1, user_api="blas"):
+        yield
 
 
 _SCRATCH = threading.local()
@@ -792,7 +805,7 @@ def weight_winograd(x, weight_size, gy, groups, zeros, cells=None):
             part = slice(bounds[t], bounds[t + 1])
             return _winograd_sums(x[part], weight_size, gy[part], groups, zeros, cells, False)
 
-        with _blas_limit(1):
+        with _blas_one_thread():
             m = sum(executor.map(share, range(count)))
     else:
         m = _winograd_sums(x, weight_size, gy, groups, zeros, cells, pool is not None)

@@ -48,6 +48,8 @@ def test_data(ch):
     # "8x8 pixels with 17 grey levels (0 to 16)"
     assert digits.images.shape[1:] == (8, 8)
     assert set(np.unique(digits.images)) <= set(range(17)) and digits.images.max() == 16
+    assert g["n_levels"] == len(set(digits.images.ravel().tolist())) == 17
+    assert g["max_level"] == 16
     assert g["n_train"] + g["n_test"] == 1797 and g["n_test"] == int(np.ceil(0.25 * 1797))
     assert np.isclose(g["one_image"], 100 / g["n_test"])
     # the test set is balanced like the whole set (stratified)

@@ -8,6 +8,7 @@ the page and this file list the same ones.
 from __future__ import annotations
 
 import re
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -135,6 +136,27 @@ def test_pixel_unshuffle_of_an_empty_batch_has_the_shape_of_the_formula():
     assert cv.pixel_unshuffle_loop(x, 2).shape == (0, 16, 2, 3)
     # pixel_shuffle of an empty batch already has the formula's shape in torch
     assert cv.pixel_shuffle(x, 2).shape == tuple(F.pixel_shuffle(torch.from_numpy(x), 2).shape)
+
+
+def test_the_gradients_take_the_string_paddings_of_the_forward_convolution():
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((2, 3, 7, 6))
+    w = rng.standard_normal((4, 3, 3, 4))  # 'same' along the columns: 1 zero left, 2 right
+    for padding in ("same", "valid"):
+        xt, wt = torch.tensor(x, requires_grad=True), torch.tensor(w, requires_grad=True)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # torch: 'same' with an even kernel copies x
+            y = F.conv2d(xt, wt, padding=padding)  # the forward convolution takes both
+        gy = rng.standard_normal(tuple(y.shape))
+        y.backward(torch.tensor(gy))
+        with pytest.raises(RuntimeError):  # torch.nn.grad takes integers only
+            torch.nn.grad.conv2d_input(x.shape, wt.detach(), torch.tensor(gy), padding=padding)
+        with pytest.raises(RuntimeError):
+            torch.nn.grad.conv2d_weight(xt.detach(), w.shape, torch.tensor(gy), padding=padding)
+        gx = cv.grad.conv2d_input(x.shape, w, gy, padding=padding)
+        gw = cv.grad.conv2d_weight(x, w.shape, gy, padding=padding)
+        np.testing.assert_allclose(gx, xt.grad.numpy(), rtol=1e-12, atol=1e-12)
+        np.testing.assert_allclose(gw, wt.grad.numpy(), rtol=1e-12, atol=1e-12)
 
 
 # -- NumPy and SciPy (convviz.signal) ----------------------------------------------

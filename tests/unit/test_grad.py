@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import warnings
 
 import numpy as np
@@ -289,6 +290,156 @@ def test_winograd_shared_among_threads(monkeypatch, n_batch):
     assert bool(calls) == (n_batch == 1)  # the products are shared only for one image
     want = G.conv2d_weight_loop(np.pad(x, [(0, 0), (0, 0), (1, 1), (1, 1)]), (32, 16, 3, 3), gy)
     np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-12)
+
+
+def _poison_scratch(pool) -> None:
+    """NaN in every float work array of ``_fast._scratch``, in this thread and in each
+    thread of ``pool``: a cell the next call reads without writing it shows up."""
+    import threading
+
+    from convviz import _fast
+
+    def poison(_=None) -> None:
+        for buf in vars(_fast._SCRATCH).values():
+            if buf.dtype.kind == "f":
+                buf[...] = np.nan
+
+    poison()
+    if pool is not None:
+        everyone = threading.Barrier(pool[1])  # one call per thread of the pool
+        list(pool[0].map(lambda _: everyone.wait(10) or poison(), range(pool[1])))
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("pool_size", [None, 2, 8])
+@pytest.mark.parametrize(
+    ("size", "pads"),
+    [((7, 6), ((1, 1), (1, 1))), ((1, 4), ((3, 0), (0, 3)))],  # the second: an empty plane
+)
+def test_winograd_last_chunk_and_stale_work_arrays(monkeypatch, pool_size, dtype, size, pads):
+    """Chunks of two images out of five (or out of a thread's share of two and three):
+    the last chunk is short, and its empty image slots still hold the images before it;
+    the reused work arrays start out as NaN; uneven padding that leaves a parity plane
+    without a cell of the input. No pool, a pool of two (the images split between its
+    threads) and a pool of eight (more threads than images: the channels of each chunk
+    split among them) all give the loop's gradient."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from convviz import _fast
+
+    rng = np.random.default_rng(5)
+    x = rng.uniform(-1, 1, (5, 4, *size)).astype(dtype)
+    out = [i + left + right - 2 for i, (left, right) in zip(size, pads, strict=True)]
+    gy = rng.uniform(-1, 1, (5, 6, *out)).astype(dtype)
+    plane = math.prod(-(-o // 2) + 1 for o in out)  # (tiles + 1) per axis
+    cells = 2 * 16 * plane  # two images a chunk
+    want = G.conv2d_weight_loop(
+        np.pad(x, [(0, 0), (0, 0), *pads]).astype(np.float64), (6, 2, 3, 3), gy.astype(np.float64),
+        groups=2,
+    )  # fmt: skip
+    with ThreadPoolExecutor(pool_size or 1) as executor:
+        pool = None if pool_size is None else (executor, pool_size)
+        monkeypatch.setattr(_fast, "_POOL", pool)
+        for _ in range(2):  # the second time, the arrays of the first are reused
+            _poison_scratch(pool)
+            got = _fast.weight_winograd(x, (6, 2, 3, 3), gy, 2, pads, cells)
+            tol = 1e-5 if dtype == "float32" else 1e-12
+            np.testing.assert_allclose(got, want, rtol=tol, atol=tol)
+            assert got.dtype == np.dtype(dtype)
+
+
+def _blas_threads() -> list[int]:
+    from threadpoolctl import threadpool_info
+
+    return [i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas"]
+
+
+def test_one_blas_thread_for_two_threads_in_turn():
+    """Two Python threads want one BLAS thread at once: the second waits until the first
+    has left, each runs with one BLAS thread, and the count from before comes back even
+    while the first thread is still alive (overlapping threadpoolctl limits, one per
+    thread, left BLAS on one thread for good)."""
+    import threading
+    import time
+
+    from convviz import _fast
+
+    before = _blas_threads()
+    first_inside, second_asks, release = (threading.Event() for _ in range(3))
+    seen, overlapped = {}, []
+
+    def first() -> None:
+        with _fast._blas_one_thread():
+            first_inside.set()
+            seen["first"] = _blas_threads()
+            second_asks.wait(10)
+            time.sleep(0.2)  # the second thread is at the door meanwhile
+            overlapped.append("second" in seen)
+        release.wait(10)  # stays alive after leaving
+
+    def second() -> None:
+        first_inside.wait(10)
+        second_asks.set()
+        with _fast._blas_one_thread():
+            seen["second"] = _blas_threads()
+
+    threads = [threading.Thread(target=first), threading.Thread(target=second)]
+    for thread in threads:
+        thread.start()
+    threads[1].join(20)
+    after = _blas_threads()
+    release.set()
+    threads[0].join(20)
+    assert overlapped == [False]
+    assert set(seen["first"]) <= {1} and set(seen["second"]) <= {1}
+    assert after == before
+    assert _blas_threads() == before
+
+
+@pytest.mark.parametrize("n_batch", [1, 3])
+def test_winograd_from_two_threads_at_once(monkeypatch, n_batch):
+    """Two Python threads compute Winograd weight gradients at the same time on a pool of
+    two, each with its own per-thread scratch arrays: each gets torch's gradient, and the
+    BLAS thread count is the one from before (whether the calls overlap is up to the
+    scheduler; the test above makes the overlap of the BLAS limits certain)."""
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    from convviz import _fast
+
+    rng = np.random.default_rng(n_batch)
+    cases = []
+    for c_in, c_out, size, groups in [(16, 32, (9, 11), 1), (32, 32, (12, 9), 2)]:
+        x = rng.uniform(-1, 1, (n_batch, c_in, *size))
+        w_shape = (c_out, c_in // groups, 3, 3)
+        gy = rng.uniform(-1, 1, (n_batch, c_out, *size))
+        want = torch.nn.grad.conv2d_weight(
+            torch.from_numpy(x), w_shape, torch.from_numpy(gy), padding=1, groups=groups
+        ).numpy()
+        assert _fast.choose_weight(x.shape, w_shape, (1, 1), (1, 1), groups, x.dtype) == (
+            "winograd"
+        )
+        cases.append((x, w_shape, gy, groups, want))
+    before = _blas_threads()
+    start, wrong = threading.Barrier(2), []
+
+    def run(which: int) -> None:
+        x, w_shape, gy, groups, want = cases[which]
+        for _ in range(6):
+            start.wait(timeout=30)  # both calls begin together
+            got = G.conv2d_weight(x, w_shape, gy, padding=1, groups=groups)
+            if not np.allclose(got, want, rtol=1e-12, atol=1e-12):
+                wrong.append(which)
+
+    with ThreadPoolExecutor(2) as executor:
+        monkeypatch.setattr(_fast, "_POOL", (executor, 2))
+        callers = [threading.Thread(target=run, args=(t,)) for t in range(2)]
+        for caller in callers:
+            caller.start()
+        for caller in callers:
+            caller.join()
+    assert wrong == []
+    assert _blas_threads() == before
 
 
 def test_unread_cells_get_zero():
