@@ -143,7 +143,7 @@ def _build(groups: int, out_channel: int) -> dict:
             ),
         ],
         "formula": [
-            "y[o] = Σ_{c < C_in/g} W[o, c] ⋆ x[j(o)·C_in/g + c],   j(o) = ⌊o / (C_out/g)⌋",
+            "y[o] = Σ over c < C_in/g of W[o, c] ⋆ x[j(o)·C_in/g + c],   j(o) = ⌊o / (C_out/g)⌋",
             f"each filter spans C_in/g = {c_in}/{groups} = {c_in_g} input "
             + ("channel" if c_in_g == 1 else "channels")
             + f"; each group makes C_out/g = {GROUP_C_OUT}/{groups} = {c_out_g} output "

@@ -163,7 +163,7 @@ def _build(groups: int, out_channel: int) -> dict:
             view("the same numbers as a block-diagonal matrix product", dense_panels, dense_steps),
         ],
         "formula": [
-            "y[o, q] = Σ_{c < C_in/g} W[o, c]·x[j(o)·C_in/g + c, q]   at every pixel q,   "
+            "y[o, q] = Σ over c < C_in/g of W[o, c]·x[j(o)·C_in/g + c, q]   at every pixel q,   "
             "j(o) = ⌊o / (C_out/g)⌋",
             f"MACs per output value = C_in/g = {c_in}/{groups} = {c_in_g}",
             f"MACs = H·W·C_in·C_out/g = {h}·{w}·{c_in}·{PWG_C_OUT}/{groups} = {grouped.macs}"
