@@ -29,6 +29,11 @@ GROUP_K = 2
 GROUP_CHOICES = (1, 2, 4, 8)
 
 
+def _span(noun: str, first: int, count: int) -> str:
+    """``channel 6`` for one, ``channels 4–7`` for several."""
+    return f"{noun} {first}" if count == 1 else f"{noun}s {first}–{first + count - 1}"
+
+
 def group_weights(groups: int) -> np.ndarray:
     """The figure's weights for ``groups`` groups.
 
@@ -122,7 +127,7 @@ def _build(groups: int, out_channel: int) -> dict:
         "views": [
             view(
                 f"g = {groups}{kind}: output channel {out_channel} is in group {group}, "
-                f"so it reads input channels {first}–{first + c_in_g - 1} only",
+                f"so it reads input {_span('channel', first, c_in_g)} only",
                 panels,
                 steps,
                 volumes=[

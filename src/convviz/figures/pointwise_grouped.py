@@ -25,6 +25,11 @@ PWG_C_OUT = 8
 PWG_CHOICES = (1, 2, 4, 8)
 
 
+def _span(noun: str, first: int, count: int) -> str:
+    """``channel 6`` for one, ``channels 4–7`` for several."""
+    return f"{noun} {first}" if count == 1 else f"{noun}s {first}–{first + count - 1}"
+
+
 def pwg_weights(groups: int) -> np.ndarray:
     """The figure's 1x1 weights for ``groups`` groups.
 
@@ -83,7 +88,7 @@ def _build(groups: int, out_channel: int) -> dict:
         grid(
             "X",
             f"x.reshape({c_in}, {hw}): one column per pixel, rows = input channels "
-            f"(group {group}: rows {first}–{first + c_in_g - 1})",
+            f"(group {group}: {_span('row', first, c_in_g)})",
             PWG_IMAGE.reshape(c_in, hw),
             role="input",
             marks=x_marks,
@@ -155,8 +160,8 @@ def _build(groups: int, out_channel: int) -> dict:
         },
         "views": [
             view(
-                f"groups={groups}: output channel {out_channel} (group {group}) mixes input "
-                f"channels {first}–{first + c_in_g - 1} of each pixel",
+                f"g = {groups}: output channel {out_channel} (group {group}) mixes input "
+                f"{_span('channel', first, c_in_g)} of each pixel",
                 col_panels,
                 column_steps,
             ),
