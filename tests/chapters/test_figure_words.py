@@ -49,6 +49,7 @@ def test_no_python_or_latex_in_the_words(fig):
         assert not re.search(r"[Σ_]_?\{", text), (fig.id, text)  # LaTeX subscripts
         assert not re.search(r"\b(True|False|None)\b", text), (fig.id, text)
         assert not re.search(r"\b(\d+)–\1\b", text), (fig.id, text)  # "channels 6–6"
+        assert not re.search(r"\.reshape\(|\[[^\]]*:, ", text), (fig.id, text)  # NumPy calls
 
 
 @pytest.mark.parametrize("fig", FIGURES, ids=lambda f: f.id)

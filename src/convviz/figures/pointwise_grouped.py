@@ -87,7 +87,7 @@ def _build(groups: int, out_channel: int) -> dict:
     col_panels = [
         grid(
             "X",
-            f"x.reshape({c_in}, {hw}): one column per pixel, rows = input channels "
+            f"X: x as {c_in}×{hw}, one column per pixel, rows = input channels "
             f"(group {group}: {_span('row', first, c_in_g)})",
             PWG_IMAGE.reshape(c_in, hw),
             role="input",
@@ -95,9 +95,9 @@ def _build(groups: int, out_channel: int) -> dict:
         ),
         grid(
             "W",
-            f"W[{out_channel}, c] (W[{out_channel}, :, 0, 0]): the {c_in_g} "
+            f"W[{out_channel}, c]: the {c_in_g} "
             + ("weight" if c_in_g == 1 else "weights")
-            + f" of output {out_channel}",
+            + f" of output {out_channel}, its 1×1×{c_in_g} kernel",
             weight[out_channel, :, 0, 0][None, :],
             role="kernel",
             marks={f"g{group}": range(c_in_g)},
