@@ -176,7 +176,7 @@ def _dw_build(k: int, c_out: int) -> dict:
         [grid(f"d{c}", f"depthwise map d{c}", d[c], role="input") for c in range(c_in)]
         + [grid("w_pw", f"1×1 weights w_pw, {c_out}×{c_in}: one row per output", p, role="kernel")]
         + [
-            grid(f"z{c}", f"output channel {c}", z[c], role="output", progressive=True)
+            grid(f"z{c}", f"z{c}: output channel {c}", z[c], role="output", progressive=True)
             for c in range(c_out)
         ]
     )
