@@ -30,9 +30,9 @@ PW_WEIGHTS = np.array(
     ]
 )[:, :, None, None]
 
-#: What each output channel computes, for the control's buttons (short enough for a phone:
-#: the figure's third formula line writes the chosen row of W out in full).
-PW_LABELS = ("0: average", "1: x[0] − x[1]", "2: mix")
+#: What each output channel computes (the figure's formula line writes the chosen row of W
+#: out in full; the control's buttons are the channel numbers, which fit a phone).
+PW_LABELS = ("0: a weighted average", "1: x[0] − x[1]", "2: a mix")
 
 #: The bias values the reader can choose (the same for every output channel).
 PW_BIASES = (0.0, 1.0)
@@ -127,7 +127,7 @@ def _build(out_channel: int, bias: float) -> dict:
         ],
         "formula": [
             "y[o, r, q] = Σ over c of W[o, c]·x[c, r, q] + b[o]   (the same W at every pixel)",
-            f"output channel {out_channel} (row {out_channel} of W, bias {bias:g}): "
+            f"output channel {PW_LABELS[out_channel]} (row {out_channel} of W, bias {bias:g}): "
             f"y[{out_channel}] = {recipe}",
             f"as matrices: Y ({c_out}×{hw}) = W ({c_out}×{c_in}) · X ({c_in}×{hw}) + b",
         ],
@@ -167,9 +167,8 @@ def pointwise_figure() -> Figure:
         controls=[
             Control(
                 "out_channel",
-                "output channel",
+                "output channel o",
                 list(range(PW_WEIGHTS.shape[0])),
-                labels=list(PW_LABELS),
                 widget="buttons",
             ),
             Control(
