@@ -98,13 +98,20 @@ def _build(out_channel: int, bias: float) -> dict:
             PW_IMAGE.reshape(c_in, hw),
             role="input",
         ),
-        grid("w", f"row {out_channel} of W ({c_in} weights)", row[0, :, 0, 0], role="kernel"),
+        grid(
+            "W",
+            f"row {out_channel} of W ({c_in} weights)",
+            row[0, :, 0, 0][None, :],
+            role="kernel",
+            origin=(out_channel, 0),
+        ),
         grid(
             "Y",
             f"row {out_channel} of Y = W·X + b",
             y[out_channel].reshape(1, hw),
             role="output",
             progressive=True,
+            origin=(out_channel, 0),
         ),
     ]
     bias_arg = None if bias == 0 else bias
