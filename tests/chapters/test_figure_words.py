@@ -1,4 +1,4 @@
-"""The words of the figures of chapters 3, 4, 8, 9, 10, 11 and 12: the book's notation, no
+"""The words of the figures of chapters 3, 4, 8, 9, 10, 11 and 12 (and their photographs): the book's notation, no
 Python or LaTeX leaking into what a reader sees, control labels that fit a phone."""
 
 from __future__ import annotations
@@ -10,6 +10,7 @@ import pytest
 from convviz.figures import (
     flattened,
     grouped,
+    photos,
     pointwise,
     pointwise_grouped,
     separable,
@@ -18,13 +19,13 @@ from convviz.figures import (
 )
 
 _MODULES = (volume, pointwise, separable, flattened, grouped, shuffle, pointwise_grouped)
-# the figures these modules define themselves (the photographs' figures live in photos.py)
+# the figures these modules define themselves, and the photographs' figures of chapters 3, 4, 8
 FIGURES = [
     factory()
     for module in _MODULES
     for factory in module.FIGURES
     if factory.__module__ == module.__name__
-]
+] + [photos.photo_video_figure(), photos.photo_mix_figure(), photos.photo_separable_figure()]
 
 
 def _texts(fig) -> list[str]:
@@ -46,7 +47,7 @@ def test_no_python_or_latex_in_the_words(fig):
     for text in _texts(fig):
         assert not re.search(r"\(\d+,\)", text), (fig.id, text)  # a Python 1-tuple
         assert "channel(s)" not in text, (fig.id, text)
-        assert not re.search(r"[Σ_]_?\{", text), (fig.id, text)  # LaTeX subscripts
+        assert not re.search(r"[Σ_]_?\{|Σ_", text), (fig.id, text)  # LaTeX subscripts
         assert not re.search(r"\b(True|False|None)\b", text), (fig.id, text)
         assert not re.search(r"\b(\d+)–\1\b", text), (fig.id, text)  # "channels 6–6"
         assert not re.search(r"\.reshape\(|\[[^\]]*:, ", text), (fig.id, text)  # NumPy calls
@@ -71,7 +72,7 @@ def test_option_labels_are_no_float_reprs_and_fit_a_phone(fig):
 def test_size_letters_are_not_indices(fig):
     """i, k, s, p, d, a, g are sizes and settings; N is the batch, not an image side."""
     for text in _texts(fig):
-        for index in re.findall(r"[xyw]\[([a-z, ]+)\]", text):
+        for index in re.findall(r"\b[a-zA-Z]\[([a-z, ]+)\]", text):
             letters = {t.strip() for t in index.split(",")}
             assert not letters & set("ikspdag"), (fig.id, text)
         assert not re.search(r"\bN − m\b|\bside N\b|\bm×m\b", text), (fig.id, text)
