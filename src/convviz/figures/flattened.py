@@ -48,17 +48,17 @@ def _build(channels: int, k: int) -> dict:
     f_panels = [
         grid("v", f"vertical v, {k}×1", v.reshape(k, 1), role="input"),
         grid("h", f"horizontal h, 1×{k}", h.reshape(1, k), role="kernel"),
-        grid("P", f"v hᵀ, {k}×{k}", P, role="output", progressive=True),
+        grid("P", f"P = v hᵀ, {k}×{k}", P, role="output", progressive=True),
         grid("a", f"lateral a, length {C}", c, role="input"),
     ] + [
-        grid(f"W{i}", f"W[{i}] = a[{i}]·v hᵀ", W[i], role="output", progressive=True)
+        grid(f"W{i}", f"W{i} = a[{i}]·P (slice {i} of W)", W[i], role="output", progressive=True)
         for i in range(C)
     ]
     # the 1D filters as thin blocks along height (v), width (h) and depth (a)
     f_volumes = [
         (f"v, {k}×1", [0]),
         (f"h, 1×{k}", [1]),
-        (f"v hᵀ, {k}×{k}", [2]),
+        (f"P = v hᵀ, {k}×{k}", [2]),
         volume(f"a, 1×1×{C}", [3], along="depth"),
         (f"W, {C}×{k}×{k}", range(4, 4 + C)),
     ]
@@ -97,7 +97,7 @@ def _build(channels: int, k: int) -> dict:
     y_std = conv.conv2d(x[None], W[None])[0, 0]
     d_panels = (
         [grid(f"x{i}", f"input channel {i}", x[i], role="input") for i in range(C)]
-        + [grid(f"W{i}", f"W[{i}], slice {i} of W", W[i], role="kernel") for i in range(C)]
+        + [grid(f"W{i}", f"W{i}: slice {i} of W", W[i], role="kernel") for i in range(C)]
         + [grid("y", f"y, {o}×{o}", y_std, role="output", progressive=True)]
     )
     d_steps = steps_from_triples(
@@ -142,11 +142,12 @@ def _build(channels: int, k: int) -> dict:
             ),
         ],
         "formula": [
-            f"W[c, m, n] = a[c]·v[m]·h[n]  (rank 1): {C} + {k} + {k} = {flat.params} numbers "
-            f"instead of {C}·{k}·{k} = {std.params}",
-            f"flattened: H W C + H_out W k + H_out W_out k = {n}·{n}·{C} + {o}·{n}·{k} + {o}·{o}·{k} "
+            f"W[c, m, n] = a[c]·v[m]·h[n]  (rank 1): C_in + 2k = {C} + {k} + {k} = {flat.params} "
+            f"numbers instead of C_in·k² = {C}·{k}·{k} = {std.params}",
+            f"o = i − k + 1 = {n} − {k} + 1 = {o};  flattened: i²·C_in + o·i·k + o²·k "
+            f"= {n}²·{C} + {o}·{n}·{k} + {o}²·{k} "
             f"= {first} + {second} + {flat.macs - first - second} = {flat.macs}",
-            f"standard: H_out W_out C k² = {o}·{o}·{C}·{k * k} = {std.macs}",
+            f"standard: o²·C_in·k² = {o}²·{C}·{k * k} = {std.macs}",
             "both give the same y: x ⋆ W = ((x ⋆ a) ⋆ v) ⋆ h",
         ],
         "code": (
@@ -164,24 +165,24 @@ def flattened_figure() -> Figure:
     Returns
     -------
     Figure
-        Controls: the number of input channels C (2 to 4) and the kernel size k (3 or 5).
+        Controls: the number of input channels C_in (2 to 4) and the kernel size k (3 or 5).
     """
     return Figure(
         id="flattened",
         title="A rank-1 3D filter: one lateral, one vertical and one horizontal 1D filter",
         description=(
-            "First view: the C×k×k filter W built from three 1D filters; the vertical "
-            "filter v times the horizontal filter h gives a k×k slice, and slice c of W "
-            "is that slice times a[c]. Second view: an image with C channels goes through "
+            "First view: the C_in×k×k filter W built from three 1D filters; the vertical "
+            "filter v times the horizontal filter h gives a k×k slice P, and slice c of W "
+            "is P times a[c]. Second view: an image with C_in channels goes through "
             "three 1D convolutions in turn: a 1×1 lateral convolution with a that mixes the "
-            "C channels into one map, a k×1 vertical pass with v and a 1×k horizontal pass "
+            "C_in channels into one map, a k×1 vertical pass with v and a 1×k horizontal pass "
             "with h. Third view: one standard convolution with W gives the same output, "
             "at a higher count of multiplications (in the formula lines). The 3D button "
             "draws each view's blocks: the three 1D filters as thin blocks along depth (a), "
             "height (v) and width (h), with the current window outlined."
         ),
         controls=[
-            Control("channels", "input channels C", [2, 3, 4], default=1),
+            Control("channels", "input channels C_in", [2, 3, 4], default=1),
             Control("k", "kernel size k", [3, 5]),
         ],
         build=_build,

@@ -29,6 +29,11 @@ GROUP_K = 2
 GROUP_CHOICES = (1, 2, 4, 8)
 
 
+def _span(noun: str, first: int, count: int) -> str:
+    """``channel 6`` for one, ``channels 4–7`` for several."""
+    return f"{noun} {first}" if count == 1 else f"{noun}s {first}–{first + count - 1}"
+
+
 def group_weights(groups: int) -> np.ndarray:
     """The figure's weights for ``groups`` groups.
 
@@ -122,7 +127,7 @@ def _build(groups: int, out_channel: int) -> dict:
         "views": [
             view(
                 f"g = {groups}{kind}: output channel {out_channel} is in group {group}, "
-                f"so it reads input channels {first}–{first + c_in_g - 1} only",
+                f"so it reads input {_span('channel', first, c_in_g)} only",
                 panels,
                 steps,
                 volumes=[
@@ -143,7 +148,7 @@ def _build(groups: int, out_channel: int) -> dict:
             ),
         ],
         "formula": [
-            "y[o] = Σ_{c < C_in/g} W[o, c] ⋆ x[j(o)·C_in/g + c],   j(o) = ⌊o / (C_out/g)⌋",
+            "y[o] = Σ over c < C_in/g of W[o, c] ⋆ x[j(o)·C_in/g + c],   j(o) = ⌊o / (C_out/g)⌋",
             f"each filter spans C_in/g = {c_in}/{groups} = {c_in_g} input "
             + ("channel" if c_in_g == 1 else "channels")
             + f"; each group makes C_out/g = {GROUP_C_OUT}/{groups} = {c_out_g} output "

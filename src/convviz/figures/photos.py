@@ -727,7 +727,7 @@ def _build_separable(name: str) -> dict:
     return {
         "views": views,
         "formula": [
-            "y[r, q] = Σᵢⱼ x[r − p + i, q − p + j]·a[i]·b[j] = Σⱼ b[j]·(Σᵢ x[r − p + i, q − p + j]·a[i])",
+            "y[r, q] = Σᵤᵥ x[r − p + u, q − p + v]·a[u]·b[v] = Σᵥ b[v]·(Σᵤ x[r − p + u, q − p + v]·a[u])",
             f"largest |one pass − two passes| = {gap:.1e} (rounding)",
             f"{k * k} versus {2 * k} multiplications per output pixel",
         ],
@@ -891,7 +891,7 @@ def photo_mix(mix: str, photo: str = "chelsea") -> dict[str, np.ndarray]:
     """A colour photograph through a 1x1 convolution: ``y = cv.conv2d(x, w[:, :, None, None])``.
 
     Every output pixel mixes the three colours of the same input pixel:
-    ``y[c, r, q] = Σ_ch w[c, ch]·x[ch, r, q]``.
+    ``y[o, r, q] = Σ over c of w[o, c]·x[c, r, q]``.
 
     Parameters
     ----------
@@ -943,7 +943,7 @@ def _build_mix(mix: str) -> dict:
             )
         ],
         "formula": [
-            "y[c, r, q] = Σ_ch w[c, ch]·x[ch, r, q]   (each pixel on its own: a 1x1 window)",
+            "y[o, r, q] = Σ over c of w[o, c]·x[c, r, q]   (each pixel on its own: a 1x1 window)",
             f"weights: (C_out, C_in, 1, 1) = ({c_out}, 3, 1, 1), {w.size} numbers",
         ],
         "code": f"F.conv2d(x, w.view({c_out}, 3, 1, 1))   # x: (1, 3, {SIZE}, {SIZE})",
@@ -1096,7 +1096,7 @@ def _build_video(kernel: str, t: int) -> dict:
             view(f"output y: {len(y)} frames", outs, []),
         ],
         "formula": [
-            "y[t, r, q] = Σ_τ Σᵢⱼ x[t + τ, r − 1 + i, q − 1 + j]·w[τ, i, j]",
+            "y[t, r, q] = Σ over τ, u, v of x[t + τ, r − 1 + u, q − 1 + v]·w[τ, u, v]",
             f"frames: T − k_t + 1 = {len(x)} − {kt} + 1 = {len(y)}; output frame {t} reads "
             f"input frames {t} to {t + kt - 1}",
         ],

@@ -30,15 +30,27 @@ PW_WEIGHTS = np.array(
     ]
 )[:, :, None, None]
 
-#: What each output channel computes, for the control's labels.
-PW_LABELS = (
-    "0: weighted average 0.25·x[0] + 0.5·x[1] + 0.25·x[2]",
-    "1: difference x[0] − x[1]",
-    "2: mix 0.5·x[0] + 2·x[1] − x[2]",
-)
+#: What each output channel computes (the figure's formula line writes the chosen row of W
+#: out in full; the control's buttons are the channel numbers, which fit a phone).
+PW_LABELS = ("0: a weighted average", "1: x[0] − x[1]", "2: a mix")
 
 #: The bias values the reader can choose (the same for every output channel).
 PW_BIASES = (0.0, 1.0)
+
+
+def _signed_sum(terms: list[tuple[float, str]]) -> str:
+    """``[(0.5, "x[0]"), (-1, "x[2]"), (1, "")]`` as ``0.5·x[0] − 1·x[2] + 1``."""
+    out = ""
+    for v, name in terms:
+        text = f"{abs(v):g}" + (f"·{name}" if name else "")
+        out += (
+            text
+            if not out and v >= 0
+            else f"−{text}"
+            if not out
+            else f" {'−' if v < 0 else '+'} {text}"
+        )
+    return out
 
 
 def _build(out_channel: int, bias: float) -> dict:
@@ -86,17 +98,24 @@ def _build(out_channel: int, bias: float) -> dict:
             PW_IMAGE.reshape(c_in, hw),
             role="input",
         ),
-        grid("w", f"row {out_channel} of W ({c_in} weights)", row[0, :, 0, 0], role="kernel"),
+        grid(
+            "W",
+            f"row {out_channel} of W ({c_in} weights)",
+            row[0, :, 0, 0][None, :],
+            role="kernel",
+            origin=(out_channel, 0),
+        ),
         grid(
             "Y",
             f"row {out_channel} of Y = W·X + b",
             y[out_channel].reshape(1, hw),
             role="output",
             progressive=True,
+            origin=(out_channel, 0),
         ),
     ]
     bias_arg = None if bias == 0 else bias
-    weights = ", ".join(f"{v:g}" for v in row[0, :, 0, 0])
+    recipe = _signed_sum([(v, f"x[{c}]") for c, v in enumerate(row[0, :, 0, 0])] + [(bias, "")])
     return {
         "views": [
             view(
@@ -114,8 +133,9 @@ def _build(out_channel: int, bias: float) -> dict:
             ),
         ],
         "formula": [
-            "y[o, h, w] = Σ_c W[o, c]·x[c, h, w] + b[o]   (the same W at every pixel)",
-            f"output channel {out_channel}: y[{out_channel}] = ({weights}) · (x[0], x[1], x[2]) + {bias:g}",
+            "y[o, r, q] = Σ over c of W[o, c]·x[c, r, q] + b[o]   (the same W at every pixel)",
+            f"output channel {PW_LABELS[out_channel]} (row {out_channel} of W, bias {bias:g}): "
+            f"y[{out_channel}] = {recipe}",
             f"as matrices: Y ({c_out}×{hw}) = W ({c_out}×{c_in}) · X ({c_in}×{hw}) + b",
         ],
         "code": (
@@ -154,11 +174,17 @@ def pointwise_figure() -> Figure:
         controls=[
             Control(
                 "out_channel",
-                "output channel",
+                "output channel o",
                 list(range(PW_WEIGHTS.shape[0])),
-                labels=list(PW_LABELS),
+                widget="buttons",
             ),
-            Control("bias", "bias b", list(PW_BIASES)),
+            Control(
+                "bias",
+                "bias b",
+                list(PW_BIASES),
+                labels=[f"{v:g}" for v in PW_BIASES],
+                widget="buttons",
+            ),
         ],
         build=_build,
     )

@@ -25,6 +25,11 @@ PWG_C_OUT = 8
 PWG_CHOICES = (1, 2, 4, 8)
 
 
+def _span(noun: str, first: int, count: int) -> str:
+    """``channel 6`` for one, ``channels 4–7`` for several."""
+    return f"{noun} {first}" if count == 1 else f"{noun}s {first}–{first + count - 1}"
+
+
 def pwg_weights(groups: int) -> np.ndarray:
     """The figure's 1x1 weights for ``groups`` groups.
 
@@ -82,17 +87,17 @@ def _build(groups: int, out_channel: int) -> dict:
     col_panels = [
         grid(
             "X",
-            f"x.reshape({c_in}, {hw}): one column per pixel, rows = input channels "
-            f"(group {group}: rows {first}–{first + c_in_g - 1})",
+            f"X: x as {c_in}×{hw}, one column per pixel, rows = input channels "
+            f"(group {group}: {_span('row', first, c_in_g)})",
             PWG_IMAGE.reshape(c_in, hw),
             role="input",
             marks=x_marks,
         ),
         grid(
             "W",
-            f"W[{out_channel}, c] (W[{out_channel}, :, 0, 0]): the {c_in_g} "
+            f"W[{out_channel}, c]: the {c_in_g} "
             + ("weight" if c_in_g == 1 else "weights")
-            + f" of output {out_channel}",
+            + f" of output {out_channel}, its 1×1×{c_in_g} kernel",
             weight[out_channel, :, 0, 0][None, :],
             role="kernel",
             marks={f"g{group}": range(c_in_g)},
@@ -155,15 +160,15 @@ def _build(groups: int, out_channel: int) -> dict:
         },
         "views": [
             view(
-                f"groups={groups}: output channel {out_channel} (group {group}) mixes input "
-                f"channels {first}–{first + c_in_g - 1} of each pixel",
+                f"g = {groups}: output channel {out_channel} (group {group}) mixes input "
+                f"{_span('channel', first, c_in_g)} of each pixel",
                 col_panels,
                 column_steps,
             ),
             view("the same numbers as a block-diagonal matrix product", dense_panels, dense_steps),
         ],
         "formula": [
-            "y[o, q] = Σ_{c < C_in/g} W[o, c]·x[j(o)·C_in/g + c, q]   at every pixel q,   "
+            "y[o, q] = Σ over c < C_in/g of W[o, c]·x[j(o)·C_in/g + c, q]   at every pixel q,   "
             "j(o) = ⌊o / (C_out/g)⌋",
             f"MACs per output value = C_in/g = {c_in}/{groups} = {c_in_g}",
             f"MACs = H·W·C_in·C_out/g = {h}·{w}·{c_in}·{PWG_C_OUT}/{groups} = {grouped.macs}"

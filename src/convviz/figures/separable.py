@@ -20,7 +20,7 @@ __all__ = [
 CHAPTER = "08-separable-convolution"
 TITLE = "Separable convolutions: spatial and depthwise"
 
-#: The image of the spatially separable figure; its top-left N x N corner is used.
+#: The image of the spatially separable figure; its top-left i x i corner is used.
 SEP_IMAGE = np.random.default_rng(80).integers(0, 5, size=(7, 7)).astype(float)
 
 #: Separable kernels as (column a, row b): the kernel is the outer product a bᵀ.
@@ -54,60 +54,61 @@ DW_POINTWISE = np.array([[1.0, 1.0, 1.0], [1.0, -1.0, 0.0], [0.0, 2.0, -1.0], [-
 
 def _sep_build(kernel: str, n: int) -> dict:
     a, b = SEP_KERNELS[kernel]
-    m = len(a)
+    k = len(a)
     x = SEP_IMAGE[:n, :n]
     w = np.outer(a, b)
-    o = shapes.conv_output_size(n, m)
+    o = shapes.conv_output_size(n, k)
     y = conv.conv2d(x[None, None], w[None, None])[0, 0]
-    mid = conv.conv2d(x[None, None], a.reshape(1, 1, m, 1))[0, 0]
-    y2 = conv.conv2d(mid[None, None], b.reshape(1, 1, 1, m))[0, 0]
+    mid = conv.conv2d(x[None, None], a.reshape(1, 1, k, 1))[0, 0]
+    y2 = conv.conv2d(mid[None, None], b.reshape(1, 1, 1, k))[0, 0]
     std_panels = [
         grid("x", f"image x, {n}×{n}", x, role="input"),
-        grid("w", f"kernel w = a bᵀ, {m}×{m}", w, role="kernel"),
+        grid("w", f"kernel w = a bᵀ, {k}×{k}", w, role="kernel"),
         grid("y", f"output y, {o}×{o}", y, role="output", progressive=True),
     ]
     std_steps = steps_from_triples(
-        matrix.conv_triples((1, n, n), (1, 1, m, m)), out=(2, 0), inp=(0, 0), ker=(1, 0)
+        matrix.conv_triples((1, n, n), (1, 1, k, k)), out=(2, 0), inp=(0, 0), ker=(1, 0)
     )
     sep_panels = [
         grid("x", f"image x, {n}×{n}", x, role="input"),
-        grid("a", f"column a, {m}×1", a.reshape(m, 1), role="kernel"),
+        grid("a", f"column a, {k}×1", a.reshape(k, 1), role="kernel"),
         grid("t", f"t = x ⋆ a, {o}×{n}", mid, role="output", progressive=True),
-        grid("b", f"row b, 1×{m}", b.reshape(1, m), role="kernel"),
+        grid("b", f"row b, 1×{k}", b.reshape(1, k), role="kernel"),
         grid("y", f"y = t ⋆ b, {o}×{o}", y2, role="output", progressive=True),
     ]
     sep_steps = steps_from_triples(
-        matrix.conv_triples((1, n, n), (1, 1, m, 1)), out=(2, 0), inp=(0, 0), ker=(1, 0)
+        matrix.conv_triples((1, n, n), (1, 1, k, 1)), out=(2, 0), inp=(0, 0), ker=(1, 0)
     ) + steps_from_triples(
-        matrix.conv_triples((1, o, n), (1, 1, 1, m)), out=(4, 0), inp=(2, 0), ker=(3, 0)
+        matrix.conv_triples((1, o, n), (1, 1, 1, k)), out=(4, 0), inp=(2, 0), ker=(3, 0)
     )
     one = (1, 1, n, n)
-    std = cost.conv_cost(one, 1, m, bias=False).macs
-    first = cost.conv_cost(one, 1, (m, 1), bias=False).macs
-    second = cost.conv_cost((1, 1, o, n), 1, (1, m), bias=False).macs
-    sep = cost.spatially_separable_cost(one, 1, m, bias=False).macs
-    exact = cost.separable_ratio_exact(n, m)
-    article = cost.article_separable_ratio(n, m)
+    std = cost.conv_cost(one, 1, k, bias=False).macs
+    first = cost.conv_cost(one, 1, (k, 1), bias=False).macs
+    second = cost.conv_cost((1, 1, o, n), 1, (1, k), bias=False).macs
+    sep = cost.spatially_separable_cost(one, 1, k, bias=False).macs
+    exact = cost.separable_ratio_exact(n, k)
+    article = cost.article_separable_ratio(n, k)
     return {
         "views": [
-            view(f"one {m}×{m} kernel: {std} multiplications", std_panels, std_steps),
+            view(f"one {k}×{k} kernel: {std} multiplications", std_panels, std_steps),
             view(
-                f"{m}×1 then 1×{m}: {first} + {second} = {sep} multiplications",
+                f"{k}×1 then 1×{k}: {first} + {second} = {sep} multiplications",
                 sep_panels,
                 sep_steps,
             ),
         ],
         "formula": [
-            f"weights: {m}·{m} = {m * m} for w, {m} + {m} = {2 * m} for a and b",
-            f"standard: (N − m + 1)²·m² = {o}²·{m * m} = {std}",
-            f"separable: N(N − m + 1)·m + (N − m + 1)²·m = {n}·{o}·{m} + {o}²·{m} = {first} + {second} = {sep}",
-            f"ratio {sep}/{std} = 2/m + (m − 1)/(m(N − m + 1)) = {float(exact):.3f} → 2/m = {2 / m:.3f} for large N",
-            f"the article's N − 2 form gives {float(article):.3f}"
-            + (" (the same: m = 3)" if article == exact else " (wrong: it holds only for m = 3)"),
+            f"weights: {k}·{k} = {k * k} for w, {k} + {k} = {2 * k} for a and b",
+            f"o = i − k + 1 = {n} − {k} + 1 = {o}",
+            f"standard: o²·k² = {o}²·{k * k} = {std}",
+            f"separable: i·o·k + o²·k = {n}·{o}·{k} + {o}²·{k} = {first} + {second} = {sep}",
+            f"ratio {sep}/{std} = 2/k + (k − 1)/(k·o) = {float(exact):.3f} → 2/k = {2 / k:.3f} for large i",
+            f"the article's i − 2 form gives {float(article):.3f}"
+            + (" (the same: k = 3)" if article == exact else " (wrong: it holds only for k = 3)"),
         ],
         "code": (
-            f"F.conv2d(x, w.view(1, 1, {m}, {m}))   # == \n"
-            f"F.conv2d(F.conv2d(x, a.view(1, 1, {m}, 1)), b.view(1, 1, 1, {m}))"
+            f"F.conv2d(x, w.view(1, 1, {k}, {k}))   # == \n"
+            f"F.conv2d(F.conv2d(x, a.view(1, 1, {k}, 1)), b.view(1, 1, 1, {k}))"
         ),
     }
 
@@ -118,22 +119,22 @@ def spatially_separable_figure() -> Figure:
     Returns
     -------
     Figure
-        Controls: the kernel (Sobel 3x3, blur 3x3, Sobel 5x5) and the image side N.
+        Controls: the kernel (Sobel 3x3, blur 3x3, Sobel 5x5) and the image side i.
     """
     return Figure(
         id="spatially-separable",
-        title="A separable kernel: one m×m pass or an m×1 pass then a 1×m pass",
+        title="A separable kernel: one k×k pass or a k×1 pass then a 1×k pass",
         description=(
-            "Top: an N×N image convolved with an m×m kernel w that is the outer product "
+            "Top: an i×i image convolved with a k×k kernel w that is the outer product "
             "of a column a and a row b (for the Sobel kernel, [1, 2, 1]ᵀ times [1, 0, −1]); "
-            "each output costs m² multiplications. Bottom: the same image convolved with "
-            "a first (each step a sum of m products), giving an intermediate t, then t with "
+            "each output costs k² multiplications. Bottom: the same image convolved with "
+            "a first (each step a sum of k products), giving an intermediate t, then t with "
             "b. Both outputs are equal. For a 5×5 image and a 3×3 kernel that is 81 "
             "multiplications against 45 + 27 = 72."
         ),
         controls=[
             Control("kernel", "kernel", list(SEP_KERNELS)),
-            Control("n", "image side N", [5, 7], labels=["5 (the article's)", "7"]),
+            Control("n", "image side i", [5, 7], labels=["5 (the article's)", "7"]),
         ],
         build=_sep_build,
     )
@@ -175,7 +176,7 @@ def _dw_build(k: int, c_out: int) -> dict:
         [grid(f"d{c}", f"depthwise map d{c}", d[c], role="input") for c in range(c_in)]
         + [grid("w_pw", f"1×1 weights w_pw, {c_out}×{c_in}: one row per output", p, role="kernel")]
         + [
-            grid(f"z{c}", f"output channel {c}", z[c], role="output", progressive=True)
+            grid(f"z{c}", f"z{c}: output channel {c}", z[c], role="output", progressive=True)
             for c in range(c_out)
         ]
     )

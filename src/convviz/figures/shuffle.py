@@ -204,7 +204,7 @@ def _matrix_view(title: str, left: np.ndarray, right: np.ndarray, names, labels,
         ),
         grid(
             "R",
-            f"R = {names[0]}·{names[1]}: paths from input i (column) to output o (row)",
+            f"R = {names[0]}·{names[1]}: paths from input c (column) to output o (row)",
             total,
             role="output",
             marks=_group_marks(np.where(total > 0, col_group, -1)),
@@ -270,7 +270,7 @@ def _connect_build(groups: int) -> dict:
                 ("M", "M"),
                 (
                     "layer 2: M (row o reads column j)",
-                    "layer 1: M (row j reads column i)",
+                    "layer 1: M (row j reads column c)",
                 ),
                 n,
             ),
@@ -281,14 +281,14 @@ def _connect_build(groups: int) -> dict:
                 ("M", "S"),
                 (
                     "layer 2: M (row o reads column j)",
-                    "layer 1 then the shuffle: S = P·M (row j, column i)",
+                    "layer 1 then the shuffle: S = P·M (row j, column c)",
                 ),
                 n,
             ),
         ],
         "formula": [
-            f"C = {c}, g = {groups}: M[o, i] = 1 if output o of a grouped 1x1 layer reads "
-            "input i; P[q, π(q)] = 1 is the shuffle",
+            f"C = {c}, g = {groups}: M[o, c] = 1 if output o of a grouped 1x1 layer reads "
+            "input c; P[q, π(q)] = 1 is the shuffle",
             f"without shuffle: output 0 depends on {plain_reach} of {c} input channels "
             "(its own group only)",
             f"with shuffle: output 0 depends on {shuffled_reach} of {c} input channels"
@@ -328,8 +328,8 @@ def connectivity_figure() -> Figure:
             "layers they fan out to every group when each group has at least g channels. "
             f"Below, the same as {c}-by-{c} matrices in reading order, R = M·M and "
             "R = M·(P·M): M has a 1 where an output channel reads an input channel (g "
-            "diagonal blocks), P is the shuffle, and entry R[o, i] counts the paths from "
-            "input i to output o. Each step computes one entry as a sum over the middle "
+            "diagonal blocks), P is the shuffle, and entry R[o, c] counts the paths from "
+            "input c to output o. Each step computes one entry as a sum over the middle "
             "channels j."
         ),
         controls=[Control("groups", "groups g", _divisors(c), default=1, widget="buttons")],

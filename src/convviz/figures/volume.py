@@ -110,7 +110,8 @@ def _volume_build(volume: str, kernel: str) -> dict:
             _slices_view(f"{volume}: D×H×W = {dims}, kernel {kdims}", x, w, y),
         ],
         "formula": [
-            "y[d,r,c] = Σ_{a,u,v} x[d + a, r + u, c + v]·w[a,u,v]   (no padding, stride 1)",
+            "y[z, r, q] = Σ over taps (t, u, v) of x[z + t, r + u, q + v]·w[t, u, v]   "
+            "(no padding, stride 1)",
             "o = i − k + 1 on each axis: "
             + ", ".join(
                 f"{i} − {k} + 1 = {o}" for i, k, o in zip(x.shape, w.shape, out, strict=True)
