@@ -1,4 +1,4 @@
-"""The words of the figures of chapters 3, 4, 8, 9, 10, 11 and 12 (and their photographs): the book's notation, no
+"""The words of the figures of chapters 3, 4, 8, 9, 10, 11 and 12 (and the photographs of 1-4, 7, 8): the book's notation, no
 Python or LaTeX leaking into what a reader sees, control labels that fit a phone."""
 
 from __future__ import annotations
@@ -19,13 +19,20 @@ from convviz.figures import (
 )
 
 _MODULES = (volume, pointwise, separable, flattened, grouped, shuffle, pointwise_grouped)
-# the figures these modules define themselves, and the photographs' figures of chapters 3, 4, 8
+# the figures these modules define themselves, and the photographs' figures of chapters 1-4, 7, 8
 FIGURES = [
     factory()
     for module in _MODULES
     for factory in module.FIGURES
     if factory.__module__ == module.__name__
-] + [photos.photo_video_figure(), photos.photo_mix_figure(), photos.photo_separable_figure()]
+] + [
+    photos.photo_video_figure(),
+    photos.photo_mix_figure(),
+    photos.photo_separable_figure(),
+    photos.photo_flip_figure(),
+    photos.photo_bank_figure(),
+    photos.photo_dilated_figure(),
+]
 
 
 def _texts(fig) -> list[str]:

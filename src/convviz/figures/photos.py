@@ -216,8 +216,8 @@ def _build_flip(kernel: str) -> dict:
     return {
         "views": views,
         "formula": [
-            "convolution        y[r, q] = Σᵢⱼ x[r − i, q − j]·w[i, j]  (w turned 180°)",
-            "cross-correlation  y[r, q] = Σᵢⱼ x[r + i, q + j]·w[i, j]  (what conv2d computes)",
+            "convolution        y[r, q] = Σᵤᵥ x[r − u, q − v]·w[u, v]  (w turned 180°)",
+            "cross-correlation  y[r, q] = Σᵤᵥ x[r + u, q + v]·w[u, v]  (what conv2d computes)",
             f"{k}x{k} kernel, zero padding p = {pad}: output {SIZE}x{SIZE} (the photo's size)",
             verdict,
         ],
@@ -371,10 +371,10 @@ def _build_bank(filt: str) -> dict:
             view("the bank: one output map per filter", bank, []),
         ],
         "formula": [
-            "y[c, r, q] = Σ_ch Σᵢⱼ x[ch, r − 1 + i, q − 1 + j]·w[c, ch, i, j]   (ch = red, green, blue)",
+            "y[o, r, q] = Σ over c, u, v of x[c, r − 1 + u, q − 1 + v]·w[o, c, u, v]   (c = red, green, blue)",
             f"weights w: (C_out, C_in, k, k) = {w.shape}, {w.size} numbers; output y: "
             f"(C_out, H, W) = {y.shape}",
-            f"largest |y[c] − sum of its three shares| = {err:.1e}",
+            f"largest |y[o] − sum of its three shares| = {err:.1e}",
         ],
         "code": (
             f"y = F.conv2d(x, w, padding=1)   # x: (1, 3, {BANK_SIZE}, {BANK_SIZE}), "
@@ -837,7 +837,7 @@ def _build_dilated(kernel: str, dilation: int) -> dict:
         ],
         "formula": [
             f"span d·(k − 1) + 1 = {d}·(3 − 1) + 1 = {span} pixels, still 9 weights",
-            "y[r, q] = Σᵢⱼ x[r + d·(i − 1), q + d·(j − 1)]·w[i, j]",
+            "y[r, q] = Σᵤᵥ x[r + d·(u − 1), q + d·(v − 1)]·w[u, v]",
         ],
         "code": f"F.conv2d(x, w, padding={d}, dilation={d})",
     }
