@@ -182,8 +182,10 @@ def test_transposed_calculator_frames_match_torch():
         z = F.conv_transpose1d(y, w, stride=s, padding=p, output_padding=a, dilation=d).view(-1)
         assert len(z) == i  # the transposed convolution gives the forward input size back
         shown = np.asarray(z_panel["values"], dtype=float)
-        kept = [c for c in range(len(shown)) if c not in z_panel["marks"]["pad"]]
+        kept = [c for c in range(len(shown)) if c not in z_panel["marks"]["drop"]]  # cut by p
         np.testing.assert_allclose(shown[kept], z.numpy(), atol=1e-9)
+        assert "pad" not in z_panel["marks"]  # cut cells are struck, not padding zeros
+        assert set(frame["legend"]) == {"drop", "hot"}
         assert f"= {i}" in frame["formula"][1]
         assert (f"output_padding={a}" in frame["code"]) == (a > 0)
         for terms in v["steps"]:

@@ -174,12 +174,12 @@ def _transposed_build(i: int, k: int, s: int, p: int, d: int) -> dict:
         _kernel_panel(w, d),
         grid(
             "z",
-            f"output z, o′ = {o_t}: padding p = {p} crops dashed cells, output_padding a = {a} "
-            "keeps the outlined ones",
+            f"output z, o′ = {o_t}: padding p = {p} cuts the struck cells, output_padding "
+            f"a = {a} keeps the outlined ones",
             shown,
             role="output",
             origin=-p,
-            marks={"pad": cropped, "hot": restored},
+            marks={"drop": cropped, "hot": restored},
             progressive=True,
         ),
     ]
@@ -215,6 +215,10 @@ def _transposed_build(i: int, k: int, s: int, p: int, d: int) -> dict:
         f"on x: (1, 1, {i})"
     )
     return {
+        "legend": {
+            "drop": "cut by padding: not part of z",
+            "hot": "handed back by output_padding",
+        },
         "views": [view("transposed convolution along one axis", panels, steps)],
         "formula": formula,
         "code": code,
@@ -275,7 +279,7 @@ def transposed_arithmetic_figure() -> Figure:
             "input of the transposed convolution drawn here. Every input value is spread "
             "over the output through the kernel; each step shows one output value as the "
             "sum of the inputs and taps that reach it. The full output has (i′ − 1)s + "
-            "d(k − 1) + 1 cells; padding p crops p cells from each end (dashed), and "
+            "d(k − 1) + 1 cells; padding p cuts p cells from each end (struck), and "
             "output_padding a adds back the cells the forward convolution's floor "
             "division dropped (outlined), so the output has size i again. The formula "
             "o′ = (i′ − 1)s − 2p + d(k − 1) + a + 1 is filled in below with the PyTorch call."
