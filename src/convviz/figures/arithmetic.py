@@ -109,7 +109,7 @@ def _conv_build(i: int, k: int, s: int, p: int, d: int) -> dict:
     else:
         formula.append(
             f"floor division drops {numerator} mod {s} = {count_of(rest, 'cell')} at the end: "
-            f"{len(dropped_real)} of input (red), {rest - len(dropped_real)} of padding"
+            f"{len(dropped_real)} of input (struck), {rest - len(dropped_real)} of padding"
         )
     if skipped:
         formula.append(
@@ -254,7 +254,7 @@ def conv_arithmetic_figure() -> Figure:
             "Each step highlights the window "
             "of one output value and writes its sum. The formula below is filled in with the "
             "current setting: o = floor((i + 2p − d(k − 1) − 1)/s) + 1. Input cells past the "
-            "last window, which the floor division drops, are red; the text lists the "
+            "last window, which the floor division drops, are struck through; the text lists the "
             "Dumoulin and Visin relationships that hold, and the PyTorch call."
         ),
         controls=_controls(),
