@@ -174,3 +174,31 @@ def test_link_round_trip_keeps_the_3d_angle(visit, base_url):
     third.wait_for_timeout(400)
     assert "view=" not in third.evaluate("() => location.hash")
     assert third.locator(f"{root} .cv-3d-box svg").count() == 0
+
+
+def test_a_link_opened_in_the_tab_showing_the_page_takes_its_setting(visit, base_url):
+    """Pasting a link into the address bar of the page already open, or following an
+    in-page link, changes only the fragment: no load, a hashchange. The figure it names
+    takes that setting (and 3D angle) then; a bare #cv-ID keeps the reader's setting."""
+    page = visit.page
+    fig_id, root = "many-channels", "#cv-many-channels"
+    _open(page, base_url, PAGE_02, fig_id)
+    assert page.get_attribute(root, "data-key").split(",")[0] == "0"
+    page.evaluate(f"() => {{ location.hash = '#cv-{fig_id}?filt=1&step=2&view=from-above'; }}")
+    page.wait_for_selector(f"{root} .cv-3d-box svg[data-angle='2']")
+    assert page.get_attribute(root, "data-key").split(",")[0] == "1"
+    assert page.get_attribute(root, "data-step") == "1"
+    assert page.get_attribute(f"{root} .cv-3d-toggle >> nth=0", "aria-pressed") == "true"
+    # the select shows the option the link chose
+    assert page.eval_on_selector(f"{root} [data-control='filt']", "e => e.value") == "1"
+    # a link without view= closes the 3D view
+    page.evaluate(f"() => {{ location.hash = '#cv-{fig_id}?filt=0&step=3'; }}")
+    page.wait_for_function(
+        "(r) => document.querySelector(r).getAttribute('data-step') === '2'", arg=root
+    )
+    assert page.get_attribute(root, "data-key").split(",")[0] == "0"
+    assert page.locator(f"{root} .cv-3d-box svg").count() == 0
+    # a bare reference to the figure (no setting) leaves it as it is
+    page.evaluate(f"() => {{ location.hash = '#cv-{fig_id}'; }}")
+    page.wait_for_timeout(300)
+    assert page.get_attribute(root, "data-step") == "2"

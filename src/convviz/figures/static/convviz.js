@@ -1603,17 +1603,21 @@
       var b = e.target.closest && e.target.closest(".cv-3d-toggle, .cv-3d-turn");
       if (!b) return;
       if (b.classList.contains("cv-3d-turn")) return turn(1);
-      state.show3d = !state.show3d;
-      stage.querySelectorAll(".cv-3d-toggle").forEach(function (t) { t.setAttribute("aria-pressed", state.show3d); });
-      stage.querySelectorAll(".cv-3d-turn").forEach(function (t) { t.hidden = !state.show3d; });
-      stage.querySelectorAll(".cv-3d-box").forEach(function (t) {
-        t.hidden = !state.show3d;
-        if (!state.show3d) { t.innerHTML = ""; t.cvView = null; }
-      });
-      draw3d();
+      show3d(!state.show3d);
       state.touched = true;  // the address says whether the 3D view is open
       writeHash();
     });
+    /** Open or close the 3D view of every view with volumes (its buttons and boxes follow). */
+    function show3d(on) {
+      state.show3d = on;
+      stage.querySelectorAll(".cv-3d-toggle").forEach(function (t) { t.setAttribute("aria-pressed", on); });
+      stage.querySelectorAll(".cv-3d-turn").forEach(function (t) { t.hidden = !on; });
+      stage.querySelectorAll(".cv-3d-box").forEach(function (t) {
+        t.hidden = !on;
+        if (!on) { t.innerHTML = ""; t.cvView = null; }
+      });
+      draw3d();
+    }
     var dragged = false;
     stage.addEventListener("pointerdown", function (e) {
       if (!(e.target.closest && e.target.closest(".cv-3d-box"))) return;
@@ -1677,6 +1681,24 @@
       img.onerror = alone;
       img.src = "data:image/svg+xml;charset=utf-8," + encodeURIComponent(svg);
     });
+    /* a link to a setting opened in the tab already showing the page changes only the address's
+     * fragment: the page is not loaded again, so the figure it names takes the setting now (a
+     * bare #cv-ID, a reference to the figure, keeps the setting the reader has) */
+    if (typeof addEventListener !== "undefined") {
+      addEventListener("hashchange", function () {
+        var h = location.hash.indexOf("?") >= 0 ? readHash(spec) : null;
+        if (!h || !container.isConnected) return;
+        stop();
+        state.sel = h.sel;
+        inputs.forEach(function (i) { i.cvSync(); });
+        state.step = h.step;
+        state.angle = h.view !== null ? h.view : state.angle;
+        if (state.show3d !== (h.view !== null)) show3d(h.view !== null);
+        else draw3d();
+        load();
+        if (container.scrollIntoView) container.scrollIntoView();
+      });
+    }
     if (typeof document !== "undefined" && typeof MutationObserver !== "undefined") {
       new MutationObserver(function () {  // canvases take their colours when the theme changes
         if (state.frame) { state.shown = null; draw(); }
