@@ -3,6 +3,7 @@ phone, links to a setting, the SVG download, reduced motion."""
 
 from __future__ import annotations
 
+import re
 import xml.etree.ElementTree as ET
 
 import pytest
@@ -482,3 +483,37 @@ def test_groups_keep_one_colour_in_wires_and_grids(visit, base_url, fig_id):
                  .filter(c => +c.getAttribute('cy') < 40).map(c => c.getAttribute('cx'))).size)""",
         )
         assert hot_inputs == [c // 4, c // 2], hot_inputs
+
+
+_NODE_INKS = """(id) => Array.from(document.querySelectorAll('#cv-' + id + ' .cv-wiring circle.cv-w-node'))
+  .map(c => [c.getAttribute('class').match(/cv-g(\\d)/)[1], getComputedStyle(c).fill,
+             getComputedStyle(c.nextElementSibling).fill])"""
+
+
+def _luminance(rgb: str) -> float:
+    channels = [int(v) / 255 for v in re.findall(r"\d+", rgb)[:3]]
+    lin = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+    return 0.2126 * lin[0] + 0.7152 * lin[1] + 0.0722 * lin[2]
+
+
+def _contrast(a: str, b: str) -> float:
+    hi, lo = sorted((_luminance(a), _luminance(b)), reverse=True)
+    return (hi + 0.05) / (lo + 0.05)
+
+
+@pytest.mark.parametrize("theme", ["light", "dark"])
+def test_channel_numbers_stay_legible_on_every_group_colour(visit, base_url, theme):
+    """The digits in a wiring's dots contrast at least 4:1 with the dot's group colour, for
+    each of the 8 group colours, in light and in dark (white on the dark theme's lighter
+    palette measured 1.5 to 2.8)."""
+    fig_id = "shuffle-connectivity"
+    page_path = next(p for p, f in FIGURE_PAGES if f == fig_id)
+    page = visit.page
+    _open(page, base_url, page_path, fig_id)
+    page.evaluate(f"document.documentElement.dataset.theme = '{theme}'")
+    options = FIGURES[fig_id].controls[0].options
+    page.click(f"#cv-{fig_id} [data-control='groups'] button[data-option='{options.index(8)}']")
+    nodes = page.evaluate(_NODE_INKS, fig_id)
+    assert {g for g, _fill, _ink in nodes} == {str(g) for g in range(8)}, nodes
+    low = {g: round(_contrast(fill, ink), 2) for g, fill, ink in nodes if _contrast(fill, ink) < 4}
+    assert not low, f"{theme}: group colour -> contrast of its digits {low}"
