@@ -517,3 +517,47 @@ def test_channel_numbers_stay_legible_on_every_group_colour(visit, base_url, the
     assert {g for g, _fill, _ink in nodes} == {str(g) for g in range(8)}, nodes
     low = {g: round(_contrast(fill, ink), 2) for g, fill, ink in nodes if _contrast(fill, ink) < 4}
     assert not low, f"{theme}: group colour -> contrast of its digits {low}"
+
+
+def _swipe(cdp, x0, y0, x1, y1, steps=6):
+    """A one-finger swipe from (x0, y0) to (x1, y1), as a touch screen sends it."""
+    cdp.send(
+        "Input.dispatchTouchEvent", {"type": "touchStart", "touchPoints": [{"x": x0, "y": y0}]}
+    )
+    for i in range(1, steps + 1):
+        x, y = x0 + (x1 - x0) * i / steps, y0 + (y1 - y0) * i / steps
+        cdp.send(
+            "Input.dispatchTouchEvent", {"type": "touchMove", "touchPoints": [{"x": x, "y": y}]}
+        )
+    cdp.send("Input.dispatchTouchEvent", {"type": "touchEnd", "touchPoints": []})
+
+
+def test_the_3d_view_turns_with_a_swipe_on_a_phone(browser, base_url):
+    """On a touch screen a sideways swipe over the 3D view turns it (the browser would
+    otherwise take the gesture as a pan and cancel the pointer, so nothing turned), and a
+    later tap elsewhere does not turn it."""
+    page_path, fig_id = next(p for p in _VOLUME_PAGES if p[1] == "many-channels")
+    context = browser.new_context(
+        viewport={"width": 390, "height": 844}, has_touch=True, is_mobile=True
+    )
+    try:
+        page = context.new_page()
+        _open(page, base_url, page_path, fig_id)
+        root = f"#cv-{fig_id}"
+        page.click(f"{root} .cv-3d-toggle >> nth=0")
+        svg = f"{root} .cv-3d-box svg.cv-3d >> nth=0"
+        page.wait_for_selector(svg)
+        page.locator(svg).scroll_into_view_if_needed()
+        box = page.locator(svg).bounding_box()
+        x, y = box["x"] + box["width"] * 0.7, box["y"] + box["height"] / 2
+        cdp = context.new_cdp_session(page)
+        _swipe(cdp, x, y, x - 120, y + 4)
+        page.wait_for_timeout(300)
+        assert page.get_attribute(svg, "data-angle") == "2"  # one angle back, from the left
+        step = page.get_attribute(root, "data-step")
+        page.tap(f"{root} .cv-title")  # a tap elsewhere, far from where the swipe began
+        page.wait_for_timeout(200)
+        assert page.get_attribute(svg, "data-angle") == "2"
+        assert page.get_attribute(root, "data-step") == step
+    finally:
+        context.close()

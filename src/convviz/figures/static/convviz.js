@@ -1641,13 +1641,18 @@
     stage.addEventListener("pointerdown", function (e) {
       if (!(e.target.closest && e.target.closest(".cv-3d-box"))) return;
       var x0 = e.clientX, y0 = e.clientY;
-      document.addEventListener("pointerup", function (u) {  // wherever the drag ends
+      /** The end of the drag, wherever it ends; a cancelled one (the page scrolled) turns nothing. */
+      var end = function (u) {
+        document.removeEventListener("pointerup", end);
+        document.removeEventListener("pointercancel", end);
         var dx = u.clientX - x0;
-        if (Math.abs(dx) < 30 || Math.abs(dx) <= Math.abs(u.clientY - y0)) return;
+        if (u.type !== "pointerup" || Math.abs(dx) < 30 || Math.abs(dx) <= Math.abs(u.clientY - y0)) return;
         dragged = true;
         setTimeout(function () { dragged = false; }, 0);
         turn(dx > 0 ? 1 : -1);
-      }, { once: true });
+      };
+      document.addEventListener("pointerup", end);
+      document.addEventListener("pointercancel", end);
     });
 
     link.addEventListener("click", function () {
