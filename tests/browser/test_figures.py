@@ -561,3 +561,38 @@ def test_the_3d_view_turns_with_a_swipe_on_a_phone(browser, base_url):
         assert page.get_attribute(root, "data-step") == step
     finally:
         context.close()
+
+
+_FILLS_3D = """(id) => {
+  const root = document.querySelector('#cv-' + id), out = [];
+  for (const q of root.querySelectorAll('.cv-3d-box .cv-3d-cells > g[data-k]')) {
+    const [pi, cell] = q.getAttribute('data-k').split(':');
+    const view = q.closest('.cv-view');
+    const g = view.querySelector(`.cv-panel[data-panel="${pi}"] g.cv-cell[data-cell="${cell}"]`);
+    if (!g) continue;  // a canvas grid in the slice view
+    const look = n => { const cs = getComputedStyle(n); return [cs.fill, cs.fillOpacity].join(' '); };
+    out.push([q.getAttribute('data-k'), look(q.querySelector('path')), look(g.querySelector('.cv-bg'))]);
+  }
+  return out;
+}"""
+
+
+@pytest.mark.parametrize(("page_path", "fig_id"), _VOLUME_PAGES)
+def test_the_3d_cells_show_the_values_of_the_slice_cells(visit, base_url, page_path, fig_id):
+    """Every cell of a 3D block is filled as its cell in the slice view (the same value
+    colour and strength, mark, or not-computed-yet blank), at the first and the last step."""
+    page = visit.page
+    _open(page, base_url, page_path, fig_id)
+    root = f"#cv-{fig_id}"
+    page.click(f"{root} .cv-3d-toggle >> nth=0")
+    page.wait_for_selector(f"{root} .cv-3d-box svg.cv-3d")
+    for where in ("first", "last"):
+        if where == "last":
+            page.eval_on_selector(
+                f"{root} .cv-step",
+                "e => { e.value = e.max; e.dispatchEvent(new Event('input', {bubbles: true})); }",
+            )
+        cells = page.evaluate(_FILLS_3D, fig_id)
+        assert cells, f"{fig_id}: no 3D cell has a slice-view cell"
+        differ = [c for c in cells if c[1] != c[2]]
+        assert not differ, (where, differ[:5])
