@@ -174,3 +174,74 @@ def test_link_round_trip_keeps_the_3d_angle(visit, base_url):
     third.wait_for_timeout(400)
     assert "view=" not in third.evaluate("() => location.hash")
     assert third.locator(f"{root} .cv-3d-box svg").count() == 0
+
+
+def test_a_link_opened_in_the_tab_showing_the_page_takes_its_setting(visit, base_url):
+    """Pasting a link into the address bar of the page already open, or following an
+    in-page link, changes only the fragment: no load, a hashchange. The figure it names
+    takes that setting (and 3D angle) then; a bare #cv-ID keeps the reader's setting."""
+    page = visit.page
+    fig_id, root = "many-channels", "#cv-many-channels"
+    _open(page, base_url, PAGE_02, fig_id)
+    assert page.get_attribute(root, "data-key").split(",")[0] == "0"
+    page.evaluate(f"() => {{ location.hash = '#cv-{fig_id}?filt=1&step=2&view=from-above'; }}")
+    page.wait_for_selector(f"{root} .cv-3d-box svg[data-angle='2']")
+    assert page.get_attribute(root, "data-key").split(",")[0] == "1"
+    assert page.get_attribute(root, "data-step") == "1"
+    assert page.get_attribute(f"{root} .cv-3d-toggle >> nth=0", "aria-pressed") == "true"
+    # the select shows the option the link chose
+    assert page.eval_on_selector(f"{root} [data-control='filt']", "e => e.value") == "1"
+    # a link without view= closes the 3D view
+    page.evaluate(f"() => {{ location.hash = '#cv-{fig_id}?filt=0&step=3'; }}")
+    page.wait_for_function(
+        "(r) => document.querySelector(r).getAttribute('data-step') === '2'", arg=root
+    )
+    assert page.get_attribute(root, "data-key").split(",")[0] == "0"
+    assert page.locator(f"{root} .cv-3d-box svg").count() == 0
+    # a bare reference to the figure (no setting) leaves it as it is
+    page.evaluate(f"() => {{ location.hash = '#cv-{fig_id}'; }}")
+    page.wait_for_timeout(300)
+    assert page.get_attribute(root, "data-step") == "2"
+
+
+_KEY_WORDS = """(id) => Array.from(document.querySelectorAll('#cv-' + id + ' .cv-key .cv-key-item'))
+  .map(n => Array.from(n.childNodes).filter(c => c.nodeType === 3).map(c => c.textContent)
+    .join('').replace(/\\s+/g, ' ').trim())"""
+
+
+@pytest.mark.parametrize("theme", ["light", "dark"])
+def test_export_carries_the_key(visit, base_url, tmp_path, theme):
+    """A slide needs the key: every line of it (swatch and words) is in the file, between the
+    title and the picture, the hatched-padding swatch drawn with the exported pattern."""
+    page = visit.page
+    fig_id = "one-channel"
+    _open(page, base_url, PAGE_02, fig_id)
+    page.evaluate(f"document.documentElement.dataset.theme = '{theme}'")
+    page.evaluate("document.getElementById('cv-one-channel').cvSet([0, 0, 1], 2)")  # padding 1
+    page.wait_for_selector(f"#cv-{fig_id} .cv-key .cv-pad")
+    words = page.evaluate(_KEY_WORDS, fig_id)
+    assert "padding zero" in words and len(words) >= 5, words
+    svg = _export(page, fig_id, tmp_path)
+    root = ET.fromstring(svg)
+    texts = {" ".join("".join(t.itertext()).split()): t for t in root.iter(f"{NS}text")}
+    for line in words:
+        assert line in texts, (line, sorted(texts)[:8])
+    swatches = [s for s in root.findall(f"{NS}svg") if s.get("width") in ("16", "48")]
+    assert len(swatches) >= len(words), len(swatches)
+    hatched = [
+        s
+        for s in swatches
+        if any(
+            "cv-pat-pad" in (_rules(svg).get(e.get("class") or "", {}).get("fill", ""))
+            for e in s.iter()
+        )
+    ]
+    assert hatched, "no key swatch drawn with the padding pattern"
+    # between the title and the grids: the key's words sit above the first panel label
+    key_y = max(float(texts[line].find(f"{NS}tspan").get("y")) for line in words)
+    label_y = min(
+        float(t.find(f"{NS}tspan").get("y"))
+        for t in root.iter(f"{NS}text")
+        if "".join(t.itertext()).startswith("input x")
+    )
+    assert key_y < label_y, (key_y, label_y)

@@ -3,6 +3,7 @@ phone, links to a setting, the SVG download, reduced motion."""
 
 from __future__ import annotations
 
+import re
 import xml.etree.ElementTree as ET
 
 import pytest
@@ -482,3 +483,116 @@ def test_groups_keep_one_colour_in_wires_and_grids(visit, base_url, fig_id):
                  .filter(c => +c.getAttribute('cy') < 40).map(c => c.getAttribute('cx'))).size)""",
         )
         assert hot_inputs == [c // 4, c // 2], hot_inputs
+
+
+_NODE_INKS = """(id) => Array.from(document.querySelectorAll('#cv-' + id + ' .cv-wiring circle.cv-w-node'))
+  .map(c => [c.getAttribute('class').match(/cv-g(\\d)/)[1], getComputedStyle(c).fill,
+             getComputedStyle(c.nextElementSibling).fill])"""
+
+
+def _luminance(rgb: str) -> float:
+    channels = [int(v) / 255 for v in re.findall(r"\d+", rgb)[:3]]
+    lin = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+    return 0.2126 * lin[0] + 0.7152 * lin[1] + 0.0722 * lin[2]
+
+
+def _contrast(a: str, b: str) -> float:
+    hi, lo = sorted((_luminance(a), _luminance(b)), reverse=True)
+    return (hi + 0.05) / (lo + 0.05)
+
+
+@pytest.mark.parametrize("theme", ["light", "dark"])
+def test_channel_numbers_stay_legible_on_every_group_colour(visit, base_url, theme):
+    """The digits in a wiring's dots contrast at least 4:1 with the dot's group colour, for
+    each of the 8 group colours, in light and in dark (white on the dark theme's lighter
+    palette measured 1.5 to 2.8)."""
+    fig_id = "shuffle-connectivity"
+    page_path = next(p for p, f in FIGURE_PAGES if f == fig_id)
+    page = visit.page
+    _open(page, base_url, page_path, fig_id)
+    page.evaluate(f"document.documentElement.dataset.theme = '{theme}'")
+    options = FIGURES[fig_id].controls[0].options
+    page.click(f"#cv-{fig_id} [data-control='groups'] button[data-option='{options.index(8)}']")
+    nodes = page.evaluate(_NODE_INKS, fig_id)
+    assert {g for g, _fill, _ink in nodes} == {str(g) for g in range(8)}, nodes
+    low = {g: round(_contrast(fill, ink), 2) for g, fill, ink in nodes if _contrast(fill, ink) < 4}
+    assert not low, f"{theme}: group colour -> contrast of its digits {low}"
+
+
+def _swipe(cdp, x0, y0, x1, y1, steps=6):
+    """A one-finger swipe from (x0, y0) to (x1, y1), as a touch screen sends it."""
+    cdp.send(
+        "Input.dispatchTouchEvent", {"type": "touchStart", "touchPoints": [{"x": x0, "y": y0}]}
+    )
+    for i in range(1, steps + 1):
+        x, y = x0 + (x1 - x0) * i / steps, y0 + (y1 - y0) * i / steps
+        cdp.send(
+            "Input.dispatchTouchEvent", {"type": "touchMove", "touchPoints": [{"x": x, "y": y}]}
+        )
+    cdp.send("Input.dispatchTouchEvent", {"type": "touchEnd", "touchPoints": []})
+
+
+def test_the_3d_view_turns_with_a_swipe_on_a_phone(browser, base_url):
+    """On a touch screen a sideways swipe over the 3D view turns it (the browser would
+    otherwise take the gesture as a pan and cancel the pointer, so nothing turned), and a
+    later tap elsewhere does not turn it."""
+    page_path, fig_id = next(p for p in _VOLUME_PAGES if p[1] == "many-channels")
+    context = browser.new_context(
+        viewport={"width": 390, "height": 844}, has_touch=True, is_mobile=True
+    )
+    try:
+        page = context.new_page()
+        _open(page, base_url, page_path, fig_id)
+        root = f"#cv-{fig_id}"
+        page.click(f"{root} .cv-3d-toggle >> nth=0")
+        svg = f"{root} .cv-3d-box svg.cv-3d >> nth=0"
+        page.wait_for_selector(svg)
+        page.locator(svg).scroll_into_view_if_needed()
+        box = page.locator(svg).bounding_box()
+        x, y = box["x"] + box["width"] * 0.7, box["y"] + box["height"] / 2
+        cdp = context.new_cdp_session(page)
+        _swipe(cdp, x, y, x - 120, y + 4)
+        page.wait_for_timeout(300)
+        assert page.get_attribute(svg, "data-angle") == "2"  # one angle back, from the left
+        step = page.get_attribute(root, "data-step")
+        page.tap(f"{root} .cv-title")  # a tap elsewhere, far from where the swipe began
+        page.wait_for_timeout(200)
+        assert page.get_attribute(svg, "data-angle") == "2"
+        assert page.get_attribute(root, "data-step") == step
+    finally:
+        context.close()
+
+
+_FILLS_3D = """(id) => {
+  const root = document.querySelector('#cv-' + id), out = [];
+  for (const q of root.querySelectorAll('.cv-3d-box .cv-3d-cells > g[data-k]')) {
+    const [pi, cell] = q.getAttribute('data-k').split(':');
+    const view = q.closest('.cv-view');
+    const g = view.querySelector(`.cv-panel[data-panel="${pi}"] g.cv-cell[data-cell="${cell}"]`);
+    if (!g) continue;  // a canvas grid in the slice view
+    const look = n => { const cs = getComputedStyle(n); return [cs.fill, cs.fillOpacity].join(' '); };
+    out.push([q.getAttribute('data-k'), look(q.querySelector('path')), look(g.querySelector('.cv-bg'))]);
+  }
+  return out;
+}"""
+
+
+@pytest.mark.parametrize(("page_path", "fig_id"), _VOLUME_PAGES)
+def test_the_3d_cells_show_the_values_of_the_slice_cells(visit, base_url, page_path, fig_id):
+    """Every cell of a 3D block is filled as its cell in the slice view (the same value
+    colour and strength, mark, or not-computed-yet blank), at the first and the last step."""
+    page = visit.page
+    _open(page, base_url, page_path, fig_id)
+    root = f"#cv-{fig_id}"
+    page.click(f"{root} .cv-3d-toggle >> nth=0")
+    page.wait_for_selector(f"{root} .cv-3d-box svg.cv-3d")
+    for where in ("first", "last"):
+        if where == "last":
+            page.eval_on_selector(
+                f"{root} .cv-step",
+                "e => { e.value = e.max; e.dispatchEvent(new Event('input', {bubbles: true})); }",
+            )
+        cells = page.evaluate(_FILLS_3D, fig_id)
+        assert cells, f"{fig_id}: no 3D cell has a slice-view cell"
+        differ = [c for c in cells if c[1] != c[2]]
+        assert not differ, (where, differ[:5])

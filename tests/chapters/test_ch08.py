@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 import torch
 import torch.nn.functional as F
+from frame_checks import check_steps
 
 import convviz as cv
 from convviz.figures.separable import (
@@ -115,12 +116,7 @@ def test_exercise_answers():
 
 
 def _check_view(view):
-    panels = view["panels"]
-    for terms in view["steps"]:
-        o_p, o_c = terms[0][0], terms[0][1]
-        assert all((t[0], t[1]) == (o_p, o_c) for t in terms)
-        total = sum(panels[t[2]]["values"][t[3]] * panels[t[4]]["values"][t[5]] for t in terms)
-        assert np.isclose(total, panels[o_p]["values"][o_c])
+    assert check_steps(view)  # the engine's one check: each step sums to its output
 
 
 def test_spatial_figure_matches_torch_and_counts():

@@ -7,6 +7,7 @@ from pathlib import Path
 import numpy as np
 import torch
 import torch.nn.functional as F
+from frame_checks import check_steps
 
 import convviz as cv
 from convviz.figures.flattened import (
@@ -116,12 +117,7 @@ def test_figure_matches_torch_and_counts():
         np.testing.assert_allclose(three["panels"][-1]["values"], y.ravel())
         np.testing.assert_allclose(one["panels"][-1]["values"], y.ravel())
         for v_ in (build, three, one):
-            panels = v_["panels"]
-            for terms in v_["steps"]:
-                total = sum(
-                    panels[t[2]]["values"][t[3]] * panels[t[4]]["values"][t[5]] for t in terms
-                )
-                assert np.isclose(total, panels[terms[0][0]]["values"][terms[0][1]])
+            assert check_steps(v_)
         o = 6 - k + 1
         flat = _macs(6, 6, 1, 1, C, 1) + _macs(6, 6, k, 1, 1, 1) + _macs(o, 6, 1, k, 1, 1)
         assert sum(len(t) for t in three["steps"]) == flat

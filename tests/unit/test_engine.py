@@ -130,6 +130,25 @@ def test_check_frame_catches_bad_sums_and_missing_cells():
     assert check_frame(_frame([4.0, 6.0], [[(2, 0, 0, 0, 1, 0)]], bias=1.0))
 
 
+def test_a_figure_checks_each_frame_when_it_builds_it():
+    """A figure whose build returns a wrong sum fails when the frame is built (the book
+    build, the live widget), naming the figure and the setting, not when a test runs."""
+    ok, bad = [3.0, 6.0], [4.0, 6.0]
+    fig = Figure(
+        "sums",
+        "t",
+        "d",
+        [Control("y", "y", ["ok", "bad"])],
+        lambda y: _frame(ok if y == "ok" else bad, [[(2, 0, 0, 0, 1, 0)]]),
+    )
+    assert fig.frame("0")["views"][0]["panels"][2]["values"] == ok
+    with pytest.raises(ValueError, match=r"'sums', setting \{'y': 'bad'\}: .*add up to 3"):
+        fig.frame("1")
+    with pytest.raises(ValueError, match="'sums'"):
+        fig.to_html()  # the static page embeds every frame: the build stops there
+    assert "1" not in fig._cache  # a bad frame is never kept
+
+
 def test_grid_scale_is_checked():
     assert grid("x", "x", np.ones(2), scale="image")["scale"] == "image"
     with pytest.raises(ValueError, match="scale must be"):

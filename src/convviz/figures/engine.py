@@ -9,8 +9,9 @@ numbers computed by convviz. A frame holds one or more *views*, each a row of
 the convolution's matrix that produce one output value. The format is typed
 once, here (:class:`FrameSpec`, :class:`ViewSpec`, :class:`PanelSpec`,
 :class:`VolumeSpec`, :class:`Term`), mirrored by the schema comment at the top
-of the renderer, and :func:`check_frame` is the one check of a frame that every
-figure's tests use.
+of the renderer, and :func:`check_frame` is the one check of a frame: every
+frame is checked when :meth:`Figure.frame` builds it, and every figure's tests
+use it.
 
 The same JavaScript renderer (``static/convviz.js``) draws a frame in both
 hosts:
@@ -347,10 +348,26 @@ class Figure:
         return setting
 
     def frame(self, key: str | None = None) -> Frame:
-        """The frame for one setting (the default one if ``key`` is None)."""
+        """The frame for one setting (the default one if ``key`` is None), checked.
+
+        Raises
+        ------
+        ValueError
+            If ``key`` names no setting, or the frame ``build`` returns fails
+            :func:`check_frame` (a term names a cell that does not exist, a step's
+            terms do not add up to the value shown, ...): the message names the
+            figure, the setting and what is wrong, so a broken figure stops the book
+            build and the live widget instead of drawing a wrong sum.
+        """
         key = self.default_key() if key is None else key
         if key not in self._cache:
-            self._cache[key] = _jsonable(self.build(**self.setting(key)))
+            setting = self.setting(key)
+            frame = _jsonable(self.build(**setting))
+            try:
+                check_frame(frame)
+            except AssertionError as e:
+                raise ValueError(f"figure {self.id!r}, setting {setting}: {e}") from None
+            self._cache[key] = frame
         return self._cache[key]
 
     # -- hosts -------------------------------------------------------------

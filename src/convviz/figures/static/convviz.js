@@ -943,7 +943,7 @@
   }
 
   /**
-   * The figure as it is drawn now, as one standalone SVG file: titles, panel labels, the SVG
+   * The figure as it is drawn now, as one standalone SVG file: titles, its key, panel labels, the SVG
    * grids (and the 3D boxes when open), canvas grids as embedded PNG, and the sums and formula
    * lines in full (wrapped to the picture's width). Colours are those of the current theme
    * (light or dark, with its background), patterns included; every element's look is one
@@ -984,7 +984,10 @@
         ";font-family:monospace;font-size:12px"), cut: d.classList.contains("cv-sum") ? "cv-sum" : "cv-rule" });
     });
     ctx.font = "600 14px sans-serif";
-    var heading = wrapLine(title, W - 4, measure), head = 6 + 18 * heading.length;
+    var heading = wrapLine(title, W - 4, measure), keyTop = 6 + 18 * heading.length;
+    // the key under the title, as on screen: a slide shows what the rings, hatches and colours mean
+    var keyNode = container.querySelector(".cv-key"), kb = keyNode.getBoundingClientRect();
+    var head = keyTop + (keyNode.children.length && kb.height ? Math.ceil(kb.height) + 6 : 0);
     var nl = lines.reduce(function (m, l) { return m + l.pieces.length; }, 0);
     var H = Math.ceil(box.height) + head + lineH * nl + 10;
     // patterns and gradients, in this theme's colours
@@ -997,9 +1000,12 @@
       heading.map(function (piece, i) { return '<tspan x="0" y="' + (16 + 18 * i) + '">' + esc(piece) + "</tspan>"; }).join("") +
       "</text>");
     /** Copy one HTML caption into the exported SVG where it sits on screen, in its font and
-     * wrapped at its box's width as on screen (its own text, not that of the buttons in it). */
-    function text(node) {
-      var r = node.getBoundingClientRect(), ns = getComputedStyle(node), words = Array.prototype.filter.call(node.childNodes, function (c) {
+     * wrapped at its box's width as on screen (its own text, not that of the buttons in it);
+     * `dy` takes a screen y to the picture's (default: a caption of the stage); `rect`, where
+     * the words sit if not in the whole node's box. */
+    function text(node, dy, rect) {
+      if (dy === undefined) dy = head - box.top;
+      var r = rect || node.getBoundingClientRect(), ns = getComputedStyle(node), words = Array.prototype.filter.call(node.childNodes, function (c) {
         return c.nodeType === 3;
       }).map(function (c) { return c.textContent; }).join("").replace(/\s+/g, " ").trim();
       var size = parseFloat(ns.fontSize) || 12, lh = parseFloat(ns.lineHeight) || 1.25 * size;
@@ -1009,10 +1015,23 @@
       var pieces = wrapLine(words, r.width + 1, function (t) { return cctx.measureText(t).width; });
       body.push('<text class="' + rule("fill:" + ns.color + ";font-size:" + size + "px" + (weight > 400 ? ";font-weight:600" : "") +
         ";font-family:" + ns.fontFamily) + '">' + pieces.map(function (piece, i) {
-        return '<tspan x="' + x + '" y="' + (r.top - box.top + head + 0.85 * size + (lh - size) / 2 + i * lh).toFixed(1) + '">' +
+        return '<tspan x="' + x + '" y="' + (r.top + dy + 0.85 * size + (lh - size) / 2 + i * lh).toFixed(1) + '">' +
           esc(piece) + "</tspan>";
       }).join("") + "</text>");
     }
+    Array.prototype.forEach.call(keyNode.children, function (item) {  // each key line: swatch and words
+      var sw = item.querySelector("svg"), r = sw && sw.getBoundingClientRect();
+      if (!r || !r.width) return;
+      var clone = sw.cloneNode(true);
+      restyle(sw, clone);
+      clone.setAttribute("x", (r.left - box.left).toFixed(1));
+      clone.setAttribute("y", (r.top - kb.top + keyTop).toFixed(1));
+      body.push(new XMLSerializer().serializeToString(clone));
+      var words = document.createRange();  // the words beside the swatch
+      words.setStartAfter(sw);
+      words.setEnd(item, item.childNodes.length);
+      text(item, keyTop - kb.top, words.getBoundingClientRect());
+    });
     stage.querySelectorAll(".cv-view-title, .cv-panel-label").forEach(function (n) {
       if (n.getClientRects().length) text(n);
     });
@@ -1603,28 +1622,37 @@
       var b = e.target.closest && e.target.closest(".cv-3d-toggle, .cv-3d-turn");
       if (!b) return;
       if (b.classList.contains("cv-3d-turn")) return turn(1);
-      state.show3d = !state.show3d;
-      stage.querySelectorAll(".cv-3d-toggle").forEach(function (t) { t.setAttribute("aria-pressed", state.show3d); });
-      stage.querySelectorAll(".cv-3d-turn").forEach(function (t) { t.hidden = !state.show3d; });
-      stage.querySelectorAll(".cv-3d-box").forEach(function (t) {
-        t.hidden = !state.show3d;
-        if (!state.show3d) { t.innerHTML = ""; t.cvView = null; }
-      });
-      draw3d();
+      show3d(!state.show3d);
       state.touched = true;  // the address says whether the 3D view is open
       writeHash();
     });
+    /** Open or close the 3D view of every view with volumes (its buttons and boxes follow). */
+    function show3d(on) {
+      state.show3d = on;
+      stage.querySelectorAll(".cv-3d-toggle").forEach(function (t) { t.setAttribute("aria-pressed", on); });
+      stage.querySelectorAll(".cv-3d-turn").forEach(function (t) { t.hidden = !on; });
+      stage.querySelectorAll(".cv-3d-box").forEach(function (t) {
+        t.hidden = !on;
+        if (!on) { t.innerHTML = ""; t.cvView = null; }
+      });
+      draw3d();
+    }
     var dragged = false;
     stage.addEventListener("pointerdown", function (e) {
       if (!(e.target.closest && e.target.closest(".cv-3d-box"))) return;
       var x0 = e.clientX, y0 = e.clientY;
-      document.addEventListener("pointerup", function (u) {  // wherever the drag ends
+      /** The end of the drag, wherever it ends; a cancelled one (the page scrolled) turns nothing. */
+      var end = function (u) {
+        document.removeEventListener("pointerup", end);
+        document.removeEventListener("pointercancel", end);
         var dx = u.clientX - x0;
-        if (Math.abs(dx) < 30 || Math.abs(dx) <= Math.abs(u.clientY - y0)) return;
+        if (u.type !== "pointerup" || Math.abs(dx) < 30 || Math.abs(dx) <= Math.abs(u.clientY - y0)) return;
         dragged = true;
         setTimeout(function () { dragged = false; }, 0);
         turn(dx > 0 ? 1 : -1);
-      }, { once: true });
+      };
+      document.addEventListener("pointerup", end);
+      document.addEventListener("pointercancel", end);
     });
 
     link.addEventListener("click", function () {
@@ -1677,6 +1705,24 @@
       img.onerror = alone;
       img.src = "data:image/svg+xml;charset=utf-8," + encodeURIComponent(svg);
     });
+    /* a link to a setting opened in the tab already showing the page changes only the address's
+     * fragment: the page is not loaded again, so the figure it names takes the setting now (a
+     * bare #cv-ID, a reference to the figure, keeps the setting the reader has) */
+    if (typeof addEventListener !== "undefined") {
+      addEventListener("hashchange", function () {
+        var h = location.hash.indexOf("?") >= 0 ? readHash(spec) : null;
+        if (!h || !container.isConnected) return;
+        stop();
+        state.sel = h.sel;
+        inputs.forEach(function (i) { i.cvSync(); });
+        state.step = h.step;
+        state.angle = h.view !== null ? h.view : state.angle;
+        if (state.show3d !== (h.view !== null)) show3d(h.view !== null);
+        else draw3d();
+        load();
+        if (container.scrollIntoView) container.scrollIntoView();
+      });
+    }
     if (typeof document !== "undefined" && typeof MutationObserver !== "undefined") {
       new MutationObserver(function () {  // canvases take their colours when the theme changes
         if (state.frame) { state.shown = null; draw(); }
