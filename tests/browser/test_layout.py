@@ -82,8 +82,9 @@ def test_default_setting_fits_900px_or_keeps_its_controls_in_view(
 _SIDE = """(id) => {
   const stage = document.querySelector('#cv-' + id + ' .cv-stage');
   const views = Array.from(stage.querySelectorAll(':scope > .cv-view.cv-pair'));
-  const widest = views.map(v => Math.max(0, ...Array.from(v.querySelectorAll('.cv-panel'))
-    .map(p => p.getBoundingClientRect().width)));
+  // a panel's drawing (its label wraps to it)
+  const widest = views.map(v => Math.max(0, ...Array.from(
+    v.querySelectorAll('.cv-panel > :not(.cv-panel-label)')).map(p => p.getBoundingClientRect().width)));
   const gap = parseFloat(getComputedStyle(stage).columnGap) || 0;
   const need = widest.reduce((a, b) => a + b, 0) + gap * (views.length - 1);
   const tops = views.map(v => Math.round(v.getBoundingClientRect().top));
@@ -101,6 +102,57 @@ def test_views_that_fit_side_by_side_sit_side_by_side(visit, base_url, page_path
         assert side["n"] == 2 and side["oneRow"], f"{fig_id}: the two views are not side by side"
     if side["n"] > 1 and side["fit"]:
         assert side["oneRow"], f"{fig_id}: its views would fit side by side: {side}"
+
+
+_OVERLAPS = """() => {
+  const box = e => e.getBoundingClientRect();
+  const shown = e => { const s = getComputedStyle(e), b = box(e);
+    return s.display !== 'none' && s.visibility !== 'hidden' && b.width > 0 && b.height > 0; };
+  // what the page draws beside the article: the contents column and the primary sidebar
+  const others = ['#pst-secondary-sidebar', '#pst-primary-sidebar']
+    .map(s => document.querySelector(s)).filter(e => e && shown(e));
+  const hits = [];
+  for (const fig of document.querySelectorAll('.cv-root')) {
+    const f = box(fig);
+    for (const o of others) {
+      const b = box(o);
+      // their boxes, not only what is on screen now: the contents column is sticky
+      if (f.left < b.right - 1 && b.left < f.right - 1) hits.push([fig.id, o.id, Math.round(f.left),
+        Math.round(f.right), Math.round(b.left), Math.round(b.right)]);
+    }
+  }
+  const button = document.querySelector('.bd-header-article .secondary-toggle');
+  return {hits, sideways: document.documentElement.scrollWidth > innerWidth + 1,
+          contents: others.some(o => o.id === 'pst-secondary-sidebar') || (!!button && shown(button))};
+}"""
+
+
+WIDE_PAGES = sorted({p for p, f in FIGS if f in COMPARED})
+
+
+@pytest.mark.parametrize("size", [(1280, 900), (1440, 900), (1920, 1080), (1100, 900), (390, 844)])
+@pytest.mark.parametrize("page_path", WIDE_PAGES)
+def test_no_figure_overlaps_the_page_columns(browser, base_url, page_path, size):
+    """A figure wider than the text column covers neither the contents column nor the
+    chapters column, the page never scrolls sideways, and the page's contents stay reachable
+    (their column, or the header's contents button)."""
+    context = browser.new_context(viewport={"width": size[0], "height": size[1]})
+    try:
+        page = context.new_page()
+        page.goto(f"{base_url}/{page_path}", wait_until="load")
+        page.wait_for_function(
+            "() => Array.from(document.querySelectorAll('.cv-root')).every(e => e.hasAttribute('data-step'))"
+        )
+        page.wait_for_timeout(100)  # figures widen on the next animation frame
+        seen = page.evaluate(_OVERLAPS)
+        if size[0] >= 1200 and page.evaluate("() => !!document.querySelector('.cv-wide')"):
+            page.click(".bd-header-article .secondary-toggle")
+            assert page.is_visible("#pst-secondary-sidebar-modal nav.page-toc"), page_path
+    finally:
+        context.close()
+    assert seen["hits"] == [], f"{page_path} at {size}: a figure overlaps a column: {seen['hits']}"
+    assert not seen["sideways"], f"{page_path} at {size}: the page scrolls sideways"
+    assert seen["contents"], f"{page_path} at {size}: the page's contents are unreachable"
 
 
 @pytest.mark.parametrize(("page_path", "fig_id"), FIGS)

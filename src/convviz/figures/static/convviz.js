@@ -951,6 +951,32 @@
   var ICON = { prev: icon("M3 3h2v10H3zM13 3v10L6 8z"), next: icon("M11 3h2v10h-2zM3 3v10l7-5z"),
     play: icon("M4 2v12l10-6z"), pause: icon("M4 3h3v10H4zM9 3h3v10H9z") };
 
+  /* -- the page's contents on a page with a wide figure (layout) */
+  /** Move the page's contents (sphinx-book-theme's secondary sidebar) into the header's
+   * contents button: a figure that widens into that column (cv-wide) marks the page
+   * (cv-wide-page, which convviz.css uses to hide the column and show the button). The
+   * theme's own handler serves only the first .secondary-toggle of the page (the hidden one of
+   * the top bar), so the article header's button opens the theme's contents dialog here the
+   * way the theme does: the sidebar's nodes move into the dialog, and back when it closes
+   * (the theme's close handler). */
+  function wideContents() {
+    var root = document.documentElement;
+    if (root.classList.contains("cv-wide-page")) return;
+    root.classList.add("cv-wide-page");
+    var button = document.querySelector(".bd-header-article .secondary-toggle");
+    if (!button || button === document.querySelector(".secondary-toggle")) return;
+    button.addEventListener("click", function (e) {  // the sidebar may be parsed after this runs
+      var side = document.getElementById("pst-secondary-sidebar");
+      var dialog = document.getElementById("pst-secondary-sidebar-modal");
+      if (!side || !dialog || !dialog.showModal || dialog.open) return;
+      e.preventDefault();
+      Array.prototype.slice.call(side.childNodes).forEach(function (n) { dialog.appendChild(n); });
+      Array.prototype.slice.call(side.classList).forEach(function (c) { side.classList.remove(c); dialog.classList.add(c); });
+      dialog.showModal();
+    });
+  }
+
+
   /** Mount a figure. host.frame(key, done) delivers the frame for a key (at once in the static
    * page, after a round trip to Python in the live widget). */
   function mount(container, spec, host) {
@@ -1283,19 +1309,27 @@
     }
 
     /** Views meant to be compared (cv-pair) that do not fit side by side in the text column
-     * take the theme's full-width box (cv-wide: wider than the column, over the page margin,
-     * on wide screens only). Never undone, so a later setting does not make the page jump. */
+     * but fit in the room of the page's contents column take that room (cv-wide, on screens
+     * of 1200 px and more, where the theme draws that column), and the page's contents move
+     * into the header's contents button (cv-wide-page on <html>; convviz.css): nothing is
+     * drawn under the figure. Where even that room is too small, or on narrower screens, the
+     * views stack. Never undone, so a later setting does not make the page jump. */
     function widen() {
       if (container.classList.contains("cv-wide")) return;
+      if (typeof matchMedia === "undefined" || !matchMedia("(min-width: 1200px)").matches) return;
       var views = stage.querySelectorAll(".cv-view.cv-pair");
       if (views.length < 2) return;
       var need = (parseFloat(getComputedStyle(stage).columnGap) || 0) * (views.length - 1);
       Array.prototype.forEach.call(views, function (v) {
-        need += Math.max.apply(null, [0].concat(Array.prototype.map.call(v.querySelectorAll(".cv-panel"), function (p) {
-          return p.getBoundingClientRect().width;
+        need += Math.max.apply(null, [0].concat(Array.prototype.map.call(v.querySelectorAll(".cv-panel > :not(.cv-panel-label)"), function (p) {
+          return p.getBoundingClientRect().width;  // a panel's drawing: its label wraps to it
         })));
       });
-      if (need > stage.clientWidth + 1) container.classList.add("cv-wide");
+      var extra = parseFloat(getComputedStyle(container).getPropertyValue("--cv-wide-extra")) *
+        (parseFloat(getComputedStyle(document.documentElement).fontSize) || 16);
+      if (need <= stage.clientWidth + 1 || !(need <= stage.clientWidth + extra)) return;
+      container.classList.add("cv-wide");
+      wideContents();
     }
 
     var hashTimer = null;
