@@ -179,7 +179,7 @@ _CONTROLS = """(id) => {
   const lines = Array.from(root.querySelectorAll('.cv-control, .cv-btn-set')).map(e =>
     [e.textContent.trim().slice(0, 20), box(e).height]);
   const accent = s => { const e = root.querySelector(s); return e ? getComputedStyle(e).accentColor : null; };
-  return {tops: set.map(b => Math.round(b.top)), gaps: [set[1].left - set[0].right, set[2].left - set[1].right],
+  return {stepper: getComputedStyle(root.querySelector('.cv-steps')).display !== 'none', tops: set.map(b => Math.round(b.top)), gaps: [set[1].left - set[0].right, set[2].left - set[1].right],
           tall: lines.filter(l => l[1] > 40), step: accent('.cv-step'), setting: accent('input.cv-setting')};
 }"""
 
@@ -194,11 +194,51 @@ def test_buttons_are_one_set_and_no_control_wraps(browser, base_url, page_path, 
         c = page.evaluate(_CONTROLS, fig_id)
     finally:
         context.close()
-    assert len(set(c["tops"])) == 1, f"{fig_id}: previous, play, next are not on one line: {c}"
-    assert all(abs(g) <= 1 for g in c["gaps"]), f"{fig_id}: the step buttons are apart: {c}"
+    if c["stepper"]:  # a figure whose frames have one step each has no step buttons
+        assert len(set(c["tops"])) == 1, f"{fig_id}: previous, play, next not on one line: {c}"
+        assert all(abs(g) <= 1 for g in c["gaps"]), f"{fig_id}: the step buttons are apart: {c}"
     assert c["tall"] == [], f"{fig_id}: a control wraps onto two lines at {width} px: {c['tall']}"
     if c["setting"]:
         assert c["setting"] != c["step"], f"{fig_id}: a setting slider looks like the step slider"
+
+
+def _one_step_settings(fig):
+    """Settings whose frame has at most one step (a single sum, or a permutation)."""
+    out = []
+    for key in itertools.product(*(range(len(c.options)) for c in fig.controls)):
+        key = ",".join(map(str, key))
+        if max((len(v["steps"]) for v in fig.frame(key)["views"]), default=0) <= 1:
+            out.append(key)
+    return out
+
+
+ONE_STEP = {f: keys for f in {f for _, f in FIGS} if (keys := _one_step_settings(ALL[f]))}
+
+
+@pytest.mark.parametrize(("page_path", "fig_id"), [(p, f) for p, f in FIGS if f in ONE_STEP])
+def test_one_step_frames_show_no_step_controls(visit, base_url, page_path, fig_id):
+    """Nothing to step through, no step buttons: none at all for a figure whose first frame
+    has one step (they take no room), and hidden (their room kept) once a frame of several
+    steps was shown, so the controls bar does not jump."""
+    page = visit.page
+    page.set_viewport_size({"width": 1280, "height": 900})
+    _open(page, base_url, page_path, fig_id)
+    root = f"#cv-{fig_id}"
+    one = ONE_STEP[fig_id]
+    default = ",".join(str(c.default) for c in ALL[fig_id].controls)
+    box = f"{root} .cv-steps"
+    if default in one:
+        assert page.eval_on_selector(box, "e => getComputedStyle(e).display") == "none", fig_id
+    else:
+        assert page.is_visible(f"{root} .cv-next"), f"{fig_id}: {default} has steps"
+    for key in one[:3]:
+        page.eval_on_selector(root, "(e, k) => e.cvSet(k.split(',').map(Number), 0)", key)
+        for part in (".cv-prev", ".cv-play", ".cv-next", ".cv-step", ".cv-step-label"):
+            assert not page.is_visible(f"{root} {part}"), f"{fig_id} at {key}: {part} shown"
+    several = [k for k in keys_to_try(ALL[fig_id]) if k not in one]
+    if several:  # and back: the step controls return
+        page.eval_on_selector(root, "(e, k) => e.cvSet(k.split(',').map(Number), 0)", several[0])
+        assert page.is_visible(f"{root} .cv-next"), f"{fig_id} at {several[0]}: no step buttons"
 
 
 def _long_settings(fig):

@@ -1109,6 +1109,7 @@
       slider.max = n - 1;
       slider.value = state.step;
       stepOut.textContent = "step " + (state.step + 1) + " of " + n;
+      stepControls(n);
       if (state.byFrame !== f) stepSizes(f, n);
       var lines = [];
       var pal = null;
@@ -1214,6 +1215,19 @@
       if (state.touched) writeHash();
       reserve();
       container.cvRenderMs = performance.now() - t0;
+    }
+
+    /** A frame of one step (or none: a permutation) has nothing to step through: its step
+     * controls go. Until the figure has shown a frame with steps they take no room; after
+     * that they keep their room (hidden, not removed), so a setting does not make the
+     * controls bar jump. */
+    function stepControls(n) {
+      var one = n <= 1;
+      if (!one) state.stepped = true;
+      if (one && state.timer) stop();
+      stepWrap.hidden = one && !state.stepped;
+      stepWrap.classList.toggle("cv-steps-idle", one && !!state.stepped);
+      container.classList.toggle("cv-one-step", one);
     }
 
     /** The head of a view: its title (with the 3D buttons of a view with volumes) and its 3D box. */
