@@ -313,3 +313,75 @@ def test_tables_and_figures_stay_within_a_phone_page(browser, base_url, page_pat
         context.close()
     assert seen["tables"] == [], f"{page_path}: tables wider than a 390 px page: {seen['tables']}"
     assert not seen["page"], f"{page_path}: the page scrolls sideways at 390 px"
+
+
+_ZERO_CELLS = """() => {
+  // every drawn inserted zero (SVG grids): the dots of its pattern and the boxes of its texts
+  const pat = document.getElementById('cv-pat-zero');
+  const bbox = pat.getAttribute('patternContentUnits') === 'objectBoundingBox';
+  const pw = +pat.getAttribute('width'), ph = +pat.getAttribute('height');
+  const dots = Array.from(pat.querySelectorAll('circle')).map(c => [+c.getAttribute('cx'), +c.getAttribute('cy'), +c.getAttribute('r')]);
+  const rgb = s => (s.match(/[\\d.]+/g) || []).slice(0, 3).map(Number);
+  const lum = c => { const l = c.map(v => { v /= 255; return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; });
+    return 0.2126 * l[0] + 0.7152 * l[1] + 0.0722 * l[2]; };
+  const ratio = (a, b) => { const x = lum(rgb(a)), y = lum(rgb(b)); return (Math.max(x, y) + 0.05) / (Math.min(x, y) + 0.05); };
+  const probe = document.createElementNS('http://www.w3.org/2000/svg', 'rect');
+  probe.setAttribute('class', 'cv-pat-zero-bg');
+  pat.appendChild(probe);
+  const bg = getComputedStyle(probe).fill;
+  probe.remove();
+  const out = {cells: 0, crossed: [], faint: []};
+  for (const cell of document.querySelectorAll('svg.cv-grid g.cv-cell.cv-zero')) {
+    const r = cell.querySelector('.cv-bg').getBBox();
+    if (getComputedStyle(cell.querySelector('.cv-bg')).fill.indexOf('cv-pat-zero') < 0) continue;
+    out.cells += 1;
+    const centres = [];
+    if (bbox) dots.forEach(d => centres.push([r.x + d[0] * r.width, r.y + d[1] * r.height, d[2] * Math.min(r.width, r.height)]));
+    else for (let y = Math.floor(r.y / ph) * ph; y < r.y + r.height; y += ph)
+      for (let x = Math.floor(r.x / pw) * pw; x < r.x + r.width; x += pw)
+        dots.forEach(d => centres.push([x + d[0], y + d[1], d[2]]));
+    for (const t of cell.querySelectorAll('text')) {
+      if (!t.textContent.trim()) continue;
+      const b = t.getBBox();
+      const hit = centres.some(c => c[0] + c[2] > b.x && c[0] - c[2] < b.x + b.width &&
+                                    c[1] + c[2] > b.y && c[1] - c[2] < b.y + b.height);
+      if (hit) out.crossed.push(t.textContent);
+      const k = ratio(getComputedStyle(t).fill, bg);
+      if (k < 4.5) out.faint.push([t.textContent, getComputedStyle(t).fill, bg, k.toFixed(2)]);
+    }
+  }
+  return out;
+}"""
+
+
+@pytest.mark.parametrize("theme", ["light", "dark"])
+def test_inserted_zeros_keep_their_digits_clear(browser, base_url, theme):
+    """The dots that mark an inserted zero stay off its digits and its xw label, and the
+    digits keep a contrast of 4.5:1 with the zero's tint, in light and dark."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    try:
+        page = context.new_page()
+        if theme == "dark":
+            page.add_init_script(
+                "localStorage.setItem('mode', 'dark'); localStorage.setItem('theme', 'dark')"
+            )
+        page.goto(f"{base_url}/book/06-transposed-convolution.html", wait_until="load")
+        root = "#cv-transposed-upsample"
+        page.wait_for_selector(f"{root}[data-step]")
+        fig = ALL["transposed-upsample"]
+        key = next(
+            k
+            for k in keys_to_try(fig)
+            if any(
+                p.get("marks", {}).get("zero") for v in fig.frame(k)["views"] for p in v["panels"]
+            )
+        )
+        # a step whose window covers inserted zeros, so their cells carry xw labels too
+        page.eval_on_selector(root, "(e, k) => e.cvSet(k.split(',').map(Number), 3)", key)
+        assert page.evaluate("() => document.documentElement.dataset.theme") == theme
+        seen = page.evaluate(_ZERO_CELLS)
+    finally:
+        context.close()
+    assert seen["cells"] > 0, "no inserted zero drawn"
+    assert seen["crossed"] == [], f"the zero pattern runs through digits: {seen['crossed'][:5]}"
+    assert seen["faint"] == [], f"digits without contrast on inserted zeros: {seen['faint'][:5]}"

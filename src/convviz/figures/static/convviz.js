@@ -832,14 +832,23 @@
   /* ---------------------------------------------------------------- shared page pieces */
 
   /** Patterns and gradients used by every figure on the page (one hidden SVG). */
+  /** Where the dots of an inserted zero sit, in its cell's units: the top edge, two on each
+   * side and the bottom corners (the digits sit in the middle, the xw label at the bottom). */
+  var ZERO_DOTS = [[0.12, 0.12], [0.31, 0.12], [0.5, 0.12], [0.69, 0.12], [0.88, 0.12], [0.12, 0.36], [0.88, 0.36],
+    [0.12, 0.64], [0.88, 0.64], [0.12, 0.88], [0.88, 0.88]];
+
   function ensureDefs() {
     if (typeof document === "undefined" || document.getElementById("cv-defs")) return;
     var holder = document.createElement("div");
     holder.innerHTML = '<svg id="cv-defs" width="0" height="0" style="position:absolute" aria-hidden="true"><defs>' +
       '<pattern id="cv-pat-pad" width="6" height="6" patternUnits="userSpaceOnUse" patternTransform="rotate(45)">' +
       '<rect class="cv-pat-pad-bg" width="6" height="6"></rect><line class="cv-pat-pad-ink" x1="0" y1="0" x2="0" y2="6"></line></pattern>' +
-      '<pattern id="cv-pat-zero" width="6" height="6" patternUnits="userSpaceOnUse">' +
-      '<rect class="cv-pat-zero-bg" width="6" height="6"></rect><circle class="cv-pat-zero-ink" cx="3" cy="3" r="1.1"></circle></pattern>' +
+      // an inserted zero: its tint, and dots in a band along its border only (in the cell's own
+      // units, so at any cell size they keep clear of the digits and the xw label below them)
+      '<pattern id="cv-pat-zero" width="1" height="1" patternUnits="objectBoundingBox" patternContentUnits="objectBoundingBox">' +
+      '<rect class="cv-pat-zero-bg" width="1" height="1"></rect>' + ZERO_DOTS.map(function (d) {
+        return '<circle class="cv-pat-zero-ink" cx="' + d[0] + '" cy="' + d[1] + '" r="0.04"></circle>';
+      }).join("") + "</pattern>" +
       '<linearGradient id="cv-grad-div"><stop offset="0" class="cv-stop-neg"></stop><stop offset="0.5" class="cv-stop-mid">' +
       '</stop><stop offset="1" class="cv-stop-pos"></stop></linearGradient>' +
       '<linearGradient id="cv-grad-img"><stop offset="0" stop-color="rgb(40,40,40)"></stop>' +
