@@ -83,8 +83,12 @@ class Term(NamedTuple):
 #: What a cell mark means: ``pad`` padding zero, ``zero`` a zero the method inserts
 #: (between inputs, between taps, off a matrix's support), ``drop`` a cell no window
 #: reads, ``hot`` an outlined region (its meaning given by the frame's ``legend``),
+#: ``overlap`` a cell that sums more than one contribution (a heavy border; its meaning in
+#: the frame's ``legend``, e.g. the stamps of a transposed convolution that overlap there),
 #: ``g0`` ... ``g7`` the colour of group 0 ... 7 (named in the frame's ``legend``).
-Mark = Literal["pad", "zero", "drop", "hot", "g0", "g1", "g2", "g3", "g4", "g5", "g6", "g7"]
+Mark = Literal[
+    "pad", "zero", "drop", "hot", "overlap", "g0", "g1", "g2", "g3", "g4", "g5", "g6", "g7"
+]
 
 #: Group colours the visual language has (CSS classes ``cv-g0`` ... ``cv-g7``).
 GROUP_COLOURS = 8

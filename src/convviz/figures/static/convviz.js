@@ -17,7 +17,7 @@
  *            along depth; groups: one colour per group; see the 3D view)
  *   Panel  = {name, label, rows, cols, oneD, values: (number|string)[] (row-major),
  *             origin: [row0, col0], role: "input"|"kernel"|"output"|"other",
- *             marks: {pad|zero|drop|hot|g0..g7: flat cell index[]}, progressive: bool,
+ *             marks: {pad|zero|drop|hot|overlap|g0..g7: flat cell index[]}, progressive: bool,
  *             index: bool, scale: "diverging"|"image", cell?: pixels per cell,
  *             names?: {rows?: string[], cols?: string[]} (axis labels; see "axis names"),
  *             kind?: "image"|"wiring"|"aligned"|"footprint" (drawn by a plugin, with its fields:
@@ -831,12 +831,12 @@
 
   /* ---------------------------------------------------------------- shared page pieces */
 
-  /** Patterns and gradients used by every figure on the page (one hidden SVG). */
   /** Where the dots of an inserted zero sit, in its cell's units: the top edge, two on each
    * side and the bottom corners (the digits sit in the middle, the xw label at the bottom). */
   var ZERO_DOTS = [[0.12, 0.12], [0.31, 0.12], [0.5, 0.12], [0.69, 0.12], [0.88, 0.12], [0.12, 0.36], [0.88, 0.36],
     [0.12, 0.64], [0.88, 0.64], [0.12, 0.88], [0.88, 0.88]];
 
+  /** Patterns and gradients used by every figure on the page (one hidden SVG). */
   function ensureDefs() {
     if (typeof document === "undefined" || document.getElementById("cv-defs")) return;
     var holder = document.createElement("div");
