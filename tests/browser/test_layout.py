@@ -385,3 +385,40 @@ def test_inserted_zeros_keep_their_digits_clear(browser, base_url, theme):
     assert seen["cells"] > 0, "no inserted zero drawn"
     assert seen["crossed"] == [], f"the zero pattern runs through digits: {seen['crossed'][:5]}"
     assert seen["faint"] == [], f"digits without contrast on inserted zeros: {seen['faint'][:5]}"
+
+
+def test_large_grids_keep_their_indices_at_the_edges(visit, base_url):
+    """A grid drawn as a canvas (chapter 7's 17x17 input of three stacked layers) carries its
+    row and column indices at its edges, so the receptive-field numbers can be checked."""
+    fig = ALL["dilated-stack"]
+    key = next(
+        k for k in keys_to_try(fig, limit=40) if fig.frame(k)["views"][0]["panels"][0]["cols"] > 16
+    )
+    page = visit.page
+    page.set_viewport_size({"width": 1280, "height": 900})
+    _open(page, base_url, "book/07-dilated-convolution.html", "dilated-stack")
+    root = "#cv-dilated-stack"
+    page.eval_on_selector(root, "(e, k) => e.cvSet(k.split(',').map(Number), 0)", key)
+    seen = page.eval_on_selector(
+        f"{root} .cv-view[data-view='0'] .cv-panel[data-panel='0']",
+        """p => { const axes = Array.from(p.querySelectorAll('.cv-axes svg.cv-axis'));
+                 const canvas = p.querySelector('canvas').getBoundingClientRect();
+                 const labels = s => Array.from(s.querySelectorAll('tspan')).map(t => {
+                   const b = t.getBoundingClientRect();
+                   return [t.textContent, b.left + b.width / 2, b.top + b.height / 2]; });
+                 return {n: axes.length, cols: axes[0] ? labels(axes[0]) : [],
+                         rows: axes[1] ? labels(axes[1]) : [],
+                         canvas: [canvas.left, canvas.top, canvas.width, canvas.height]}; }""",
+    )
+    panel = fig.frame(key)["views"][0]["panels"][0]
+    n = panel["cols"]
+    assert seen["n"] == 2, f"no indices at the edges of the {n}x{n} input: {seen}"
+    assert [c[0] for c in seen["cols"]] == [str(i) for i in range(n)]
+    assert [r[0] for r in seen["rows"]] == [str(i) for i in range(panel["rows"])]
+    left, top, width, _ = seen["canvas"]
+    size = (width - 4) / n
+    # each index sits over (beside) its own column (row) of cells
+    for i, (_, x, _) in enumerate(seen["cols"]):
+        assert abs(x - (left + 2 + size * (i + 0.5))) < size / 2, (i, x)
+    for i, (_, _, y) in enumerate(seen["rows"]):
+        assert abs(y - (top + 2 + size * (i + 0.5))) < size / 2, (i, y)

@@ -409,6 +409,30 @@
 
   /* ---------------------------------------------------------------- drawing: canvas grids */
 
+  /** A canvas grid with its row and column indices at its edges (layout: a small SVG above
+   * and one to the left of the canvas, which drawCanvas draws as before): every index when a
+   * cell is 16 px or more, else every fifth. Hovering a cell still gives its value and index.
+   * @returns {string} the canvas markup, wrapped with its axes when the panel is indexed */
+  function canvasAxes(p, g, canvasHTML) {
+    if (!p.index) return canvasHTML;
+    var every = g.size >= 16 ? 1 : 5, left = p.oneD ? 0 : 22, w = p.cols * g.size + 4, h = p.rows * g.size + 4;
+    var top = ['<svg class="cv-grid cv-axis" width="' + w + '" height="13" aria-hidden="true"><g class="cv-index"><text text-anchor="middle">'];
+    for (var c = 0; c < p.cols; c += every) {
+      top.push('<tspan x="' + (2 + c * g.size + g.size / 2) + '" y="10">' + fmt(c + p.origin[1]) + "</tspan>");
+    }
+    top.push("</text></g></svg>");
+    var side = [];
+    if (left) {
+      side.push('<svg class="cv-grid cv-axis" width="' + left + '" height="' + h + '" aria-hidden="true"><g class="cv-index"><text text-anchor="end">');
+      for (var r = 0; r < p.rows; r += every) {
+        side.push('<tspan x="' + (left - 4) + '" y="' + (2 + r * g.size + g.size / 2 + 4) + '">' + fmt(r + p.origin[0]) + "</tspan>");
+      }
+      side.push("</text></g></svg>");
+    }
+    return '<div class="cv-axes' + (left ? "" : " cv-axes-row") + '">' + (left ? "<span></span>" : "") + top.join("") +
+      side.join("") + canvasHTML + "</div>";
+  }
+
   /** Large grids (over 400 cells, or over 150 too narrow for numbers) are one canvas: the whole
    * grid redraws in about a millisecond. */
   function drawCanvas(canvas, p, pi, info, reveal, step, pal) {
@@ -1301,7 +1325,7 @@
       var g = geometry(p);
       return '<div class="cv-panel cv-role-' + esc(p.role) + '" data-panel="' + pi + '" data-name="' +
         esc(p.name) + '"><div class="cv-panel-label">' + esc(p.label) + "</div>" +
-        (plugin(p) ? plugin(p).html(p, pi) : g.canvas ? '<canvas class="cv-canvas" role="img" aria-label="' + esc(p.label) + '"></canvas>' +
+        (plugin(p) ? plugin(p).html(p, pi) : g.canvas ? canvasAxes(p, g, '<canvas class="cv-canvas" role="img" aria-label="' + esc(p.label) + '"></canvas>') +
           '<svg class="cv-grid cv-barbox" width="124" height="26">' + barSVG(g, 2) + "</svg>"
           : panelSVG(p, pi, { hl: {} }, reveal, s, v)) + "</div>";
     }
