@@ -130,6 +130,15 @@ def test_check_frame_catches_bad_sums_and_missing_cells():
     assert check_frame(_frame([4.0, 6.0], [[(2, 0, 0, 0, 1, 0)]], bias=1.0))
 
 
+def test_plain_terms_add_their_cell_as_it_is():
+    """A plain term (k_panel = k_cell = -1) adds its input cell with no weight: x0 + x1 = 3."""
+    assert check_frame(_frame([3.0, 6.0], [[(2, 0, 0, 0, -1, -1), (2, 0, 0, 1, -1, -1)]]))
+    with pytest.raises(AssertionError, match=r"add up to 3\.0, the panel shows 9\.0"):
+        check_frame(_frame([9.0, 6.0], [[(2, 0, 0, 0, -1, -1), (2, 0, 0, 1, -1, -1)]]))
+    with pytest.raises(AssertionError, match="no panel -1"):  # only (-1, -1) is plain
+        check_frame(_frame([3.0, 6.0], [[(2, 0, 0, 0, -1, 0)]]))
+
+
 def test_grid_scale_is_checked():
     assert grid("x", "x", np.ones(2), scale="image")["scale"] == "image"
     with pytest.raises(ValueError, match="scale must be"):

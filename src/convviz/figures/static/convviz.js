@@ -25,7 +25,8 @@
  *               wiring?: {rows, links, hot, value_row}  ("group wiring panels" below);
  *               aligned: input?, kernel?, output? (panel indices); footprint: input?  (last block))}
  *   Term   = [outPanel, outCell, inPanel, inCell, kPanel, kCell]
- *            (engine.Term serialised as a list to keep pages small; read with term())
+ *            (engine.Term serialised as a list to keep pages small; read with term());
+ *            kPanel = kCell = -1: a plain term, its input cell added as it is (no weight)
  * A step's terms all name one output cell (a sum) or all one input cell (a scatter).
  *
  * Layout of this file, by role: helpers (numbers, names) - palette (values to
@@ -164,6 +165,7 @@
       var t = term(raw);
       mark(t.op, t.oc, "out", i);
       mark(t.ip, t.ic, "in", i);
+      if (t.kp < 0) return;  // a plain term (kp = kc = -1): added as it is, no weight
       mark(t.kp, t.kc, "k", i);
       pairs[t.ip + ":" + t.ic] = [t.kp, t.kc];
     });
@@ -791,7 +793,7 @@
       var ip = v.panels[t0.ip];
       var parts = info.terms.map(function (raw) {
         var t = term(raw), op = v.panels[t.op], kp = v.panels[t.kp];
-        return cellName(op, t.oc) + " += " + paren(ip.values[t.ic]) + "\u00b7" + paren(kp.values[t.kc]);
+        return cellName(op, t.oc) + " += " + paren(ip.values[t.ic]) + (kp ? "\u00b7" + paren(kp.values[t.kc]) : "");
       });
       return '<span class="cv-lhs">' + esc(cellName(ip, t0.ic) + " = " + fmt(ip.values[t0.ic])) + " scatters:</span> " +
         parts.map(function (s, i) { return '<span class="cv-term" data-t="' + i + '">' + esc(s) + "</span>"; })
@@ -799,9 +801,9 @@
     }
     var names = [], nums = [];
     info.terms.forEach(function (raw) {
-      var t = term(raw), ip2 = v.panels[t.ip], kp2 = v.panels[t.kp];
-      names.push(cellName(ip2, t.ic) + "\u00b7" + cellName(kp2, t.kc));
-      nums.push(paren(ip2.values[t.ic]) + "\u00b7" + paren(kp2.values[t.kc]));
+      var t = term(raw), ip2 = v.panels[t.ip], kp2 = v.panels[t.kp];  // no kp2: a plain term, added as it is
+      names.push(cellName(ip2, t.ic) + (kp2 ? "\u00b7" + cellName(kp2, t.kc) : ""));
+      nums.push(kp2 ? paren(ip2.values[t.ic]) + "\u00b7" + paren(kp2.values[t.kc]) : paren(ip2.values[t.ic]));
     });
     var b = v.bias !== undefined;
     return '<span class="cv-lhs">' + esc(cellName(outP, t0.oc)) + " =</span> " + joinTerms(names) +
