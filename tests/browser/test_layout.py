@@ -422,3 +422,36 @@ def test_large_grids_keep_their_indices_at_the_edges(visit, base_url):
         assert abs(x - (left + 2 + size * (i + 0.5))) < size / 2, (i, x)
     for i, (_, _, y) in enumerate(seen["rows"]):
         assert abs(y - (top + 2 + size * (i + 0.5))) < size / 2, (i, y)
+
+
+def test_overlapping_stamps_are_marked_and_keyed(visit, base_url):
+    """Chapter 6's scatter: the cells of y that sum more than one stamp carry the overlap
+    mark (a heavy border, unlike a plain cell's), and the key says what it means."""
+    fig = ALL["transposed-scatter"]
+    page = visit.page
+    page.set_viewport_size({"width": 1280, "height": 900})
+    _open(page, base_url, "book/06-transposed-convolution.html", "transposed-scatter")
+    root = "#cv-transposed-scatter"
+    for key in keys_to_try(fig):
+        want = fig.frame(key)["views"][0]["panels"][3]["marks"].get("overlap", [])
+        page.eval_on_selector(root, "(e, k) => e.cvSet(k.split(',').map(Number), 0)", key)
+        seen = page.eval_on_selector(
+            root,
+            """e => { const y = e.querySelector(".cv-panel[data-panel='3']");
+                     const cells = Array.from(y.querySelectorAll('g.cv-cell'));
+                     const width = g => parseFloat(getComputedStyle(g.querySelector('.cv-bg')).strokeWidth);
+                     const plain = cells.find(g => g.getAttribute('class') === 'cv-cell');
+                     const key = e.querySelector('.cv-key .cv-key-item.cv-overlap');
+                     return {marked: cells.filter(g => g.classList.contains('cv-overlap'))
+                               .map(g => +g.getAttribute('data-cell')),
+                             widths: cells.filter(g => g.classList.contains('cv-overlap')).map(width),
+                             plain: plain ? width(plain) : 1,
+                             key: key ? key.textContent : null}; }""",
+        )
+        assert seen["marked"] == want, f"at {key}: overlap cells {seen['marked']} != {want}"
+        assert all(w >= 2 * seen["plain"] for w in seen["widths"]), (key, seen)
+        if want:
+            assert seen["key"] and "overlap" in seen["key"], f"at {key}: no key for the mark"
+    assert any(
+        fig.frame(k)["views"][0]["panels"][3]["marks"].get("overlap") for k in keys_to_try(fig)
+    )
