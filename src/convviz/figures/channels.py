@@ -255,8 +255,7 @@ def _multi_build(filt: int, pad: int) -> dict:
         ]
     )
     sum_panels = [
-        grid(f"p{c}", f"channel {c} alone: x{c} ⋆ w{filt},{c}", partial[c], role="input")
-        for c in range(c_in)
+        grid(f"m{c}", f"m{c} = x{c} ⋆ w{filt},{c}", partial[c], role="input") for c in range(c_in)
     ]
     sum_panels.append(
         grid(f"y{filt}", f"output channel {filt}", y[filt], role="output", progressive=True)
@@ -284,7 +283,8 @@ def _multi_build(filt: int, pad: int) -> dict:
                 ],
             ),
             view(
-                "the same sum, channel by channel: per-channel maps added, plus the bias",
+                "the same sum, channel by channel: m_c is channel c alone convolved with its slice; "
+                "the maps added, plus the bias",
                 sum_panels,
                 sum_steps,
                 bias=float(b[filt]),
