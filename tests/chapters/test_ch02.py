@@ -228,6 +228,9 @@ def test_many_channel_frames_hold_torch_outputs_and_true_steps():
             assert all(len(terms) == 27 for terms in top["steps"])
         assert len(check_steps(top)) == y[o].size
         assert len(check_steps(bottom)) == y[o].size
+        # the bottom view adds the per-channel maps as they are: plain terms (no weight 1)
+        assert all((t[4], t[5]) == (-1, -1) for terms in bottom["steps"] for t in terms)
+        assert [pn["role"] for pn in bottom["panels"]] == ["input"] * 3 + ["output"]
         assert "(2, 3, 3, 3)" in frame["formula"][0]
         assert frame["formula"][3].endswith("= 56")
 

@@ -366,6 +366,17 @@ def test_scatter_frames_are_the_running_sums_of_torchs_stamps():
         handed_back = kept & ~past & ~default
         assert sorted(panels[3]["marks"]["hot"]) == np.flatnonzero(handed_back).tolist()
         assert handed_back.any() == (min(a, p) > 0)
+        # the cells of y where stamps overlap carry the overlap mark: how many stamps reach
+        # each cell, by torch (the stamps of ones from the cells placed so far)
+        ones = np.zeros_like(x)
+        ones.flat[:n] = 1
+        reach = F.conv_transpose2d(t(ones), t(np.ones_like(w)), stride=s)[0, 0].numpy()
+        count = np.zeros(shown.shape)
+        count[: reach.shape[0], : reach.shape[1]] = reach
+        overlap = kept & ~past & ~handed_back & (count > 1)
+        assert sorted(panels[3]["marks"]["overlap"]) == np.flatnonzero(overlap).tolist()
+        assert ("overlap" in frame["legend"]) == bool(overlap.any())
+        assert (n > 1) == bool(overlap.any())  # two stamps of a 3x3 kernel always overlap
         if n == 4:
             full_all = F.conv_transpose2d(t(x), t(w), stride=s)[0, 0].numpy()
             grown = np.pad(full_all, ((0, bias_only), (0, bias_only)))

@@ -149,6 +149,15 @@ def test_a_figure_checks_each_frame_when_it_builds_it():
     assert "1" not in fig._cache  # a bad frame is never kept
 
 
+def test_plain_terms_add_their_cell_as_it_is():
+    """A plain term (k_panel = k_cell = -1) adds its input cell with no weight: x0 + x1 = 3."""
+    assert check_frame(_frame([3.0, 6.0], [[(2, 0, 0, 0, -1, -1), (2, 0, 0, 1, -1, -1)]]))
+    with pytest.raises(AssertionError, match=r"add up to 3\.0, the panel shows 9\.0"):
+        check_frame(_frame([9.0, 6.0], [[(2, 0, 0, 0, -1, -1), (2, 0, 0, 1, -1, -1)]]))
+    with pytest.raises(AssertionError, match="no panel -1"):  # only (-1, -1) is plain
+        check_frame(_frame([3.0, 6.0], [[(2, 0, 0, 0, -1, 0)]]))
+
+
 def test_grid_scale_is_checked():
     assert grid("x", "x", np.ones(2), scale="image")["scale"] == "image"
     with pytest.raises(ValueError, match="scale must be"):

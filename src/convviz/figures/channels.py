@@ -6,7 +6,7 @@ import numpy as np
 
 from convviz import conv, matrix, padding, shapes
 from convviz.figures._common import pad_cells, padded_conv_panels
-from convviz.figures.engine import Control, Figure, Term, grid, steps_from_triples, view
+from convviz.figures.engine import PLAIN, Control, Figure, Term, grid, steps_from_triples, view
 
 __all__ = [
     "MULTI_BIAS",
@@ -250,15 +250,14 @@ def _multi_build(filt: int, pad: int) -> dict:
         ]
     )
     sum_panels = [
-        grid(f"p{c}", f"channel {c} alone: x{c} ⋆ w{filt},{c}", partial[c], role="input")
-        for c in range(c_in)
+        grid(f"m{c}", f"m{c} = x{c} ⋆ w{filt},{c}", partial[c], role="input") for c in range(c_in)
     ]
-    sum_panels.append(grid("1", "each map counts once", np.ones(c_in), role="kernel", index=False))
     sum_panels.append(
         grid(f"y{filt}", f"output channel {filt}", y[filt], role="output", progressive=True)
     )
     n_out = oh * ow
-    sum_steps = [[(c_in + 1, j, c, j, c_in, c) for c in range(c_in)] for j in range(n_out)]
+    # each map's cell is added as it is (a plain term: an addition, not a product by 1)
+    sum_steps = [[Term(c_in, j, c, j, *PLAIN) for c in range(c_in)] for j in range(n_out)]
     params = c_out * c_in * kh * kw + c_out
     return {
         "views": [
@@ -279,7 +278,8 @@ def _multi_build(filt: int, pad: int) -> dict:
                 ],
             ),
             view(
-                "the same sum, channel by channel: per-channel maps added, plus the bias",
+                "the same sum, channel by channel: m_c is channel c alone convolved with its slice; "
+                "the maps added, plus the bias",
                 sum_panels,
                 sum_steps,
                 bias=float(b[filt]),

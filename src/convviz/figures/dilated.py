@@ -248,7 +248,9 @@ def dilated_stack_figure() -> Figure:
         ),
         controls=[
             Control("schedule", "dilations", list(STACK_SCHEDULES)),
-            Control("layers", "layers", [1, 2, 3], default=2),
+            # two layers first: the 9×9 input and the 7×7 P sit side by side and the
+            # figure fits a 900 px screen; the slider goes to three (15×15)
+            Control("layers", "layers", [1, 2, 3], default=1),
         ],
         build=_stack_build,
     )

@@ -69,8 +69,11 @@ class Term(NamedTuple):
     """One term of a step: ``panels[in_panel][in_cell] * panels[k_panel][k_cell]``.
 
     It adds into ``panels[out_panel][out_cell]``. Cells are flat (row-major)
-    indices of their panel. Serialised as a list of six integers (a NamedTuple
-    is a tuple), which the renderer reads with its ``term()`` helper.
+    indices of their panel. With ``k_panel = k_cell = -1`` (:data:`PLAIN`) the term
+    is ``panels[in_panel][in_cell]`` added as it is, with no weight: a sum of maps,
+    written and drawn as an addition, not a product by 1. Serialised as a list of
+    six integers (a NamedTuple is a tuple), which the renderer reads with its
+    ``term()`` helper.
     """
 
     out_panel: int
@@ -81,11 +84,19 @@ class Term(NamedTuple):
     k_cell: int
 
 
+#: ``(k_panel, k_cell)`` of a plain term: its input cell is added as it is (no weight).
+PLAIN = (-1, -1)
+
+
 #: What a cell mark means: ``pad`` padding zero, ``zero`` a zero the method inserts
 #: (between inputs, between taps, off a matrix's support), ``drop`` a cell no window
 #: reads, ``hot`` an outlined region (its meaning given by the frame's ``legend``),
+#: ``overlap`` a cell that sums more than one contribution (a heavy border; its meaning in
+#: the frame's ``legend``, e.g. the stamps of a transposed convolution that overlap there),
 #: ``g0`` ... ``g7`` the colour of group 0 ... 7 (named in the frame's ``legend``).
-Mark = Literal["pad", "zero", "drop", "hot", "g0", "g1", "g2", "g3", "g4", "g5", "g6", "g7"]
+Mark = Literal[
+    "pad", "zero", "drop", "hot", "overlap", "g0", "g1", "g2", "g3", "g4", "g5", "g6", "g7"
+]
 
 #: Group colours the visual language has (CSS classes ``cv-g0`` ... ``cv-g7``).
 GROUP_COLOURS = 8
@@ -916,11 +927,10 @@ def check_frame(frame: FrameSpec, *, atol: float = 1e-3) -> set[tuple[int, int, 
             where = f"view {vi} ({v['title']!r}) step {si}"
             for t in terms:
                 t = Term(*t)
-                for panel, cell in (
-                    (t.out_panel, t.out_cell),
-                    (t.in_panel, t.in_cell),
-                    (t.k_panel, t.k_cell),
-                ):
+                pairs = [(t.out_panel, t.out_cell), (t.in_panel, t.in_cell)]
+                if (t.k_panel, t.k_cell) != PLAIN:
+                    pairs.append((t.k_panel, t.k_cell))
+                for panel, cell in pairs:
                     assert 0 <= panel < len(panels), f"{where}: no panel {panel}"
                     assert 0 <= cell < len(panels[panel]["values"]), (
                         f"{where}: no cell {cell} in panel {panel}"
@@ -933,7 +943,8 @@ def check_frame(frame: FrameSpec, *, atol: float = 1e-3) -> set[tuple[int, int, 
             assert one_out or one_in, f"{where}: neither one output's sum nor one input's scatter"
             if one_out:
                 total = sum(
-                    float(panels[t[2]]["values"][t[3]]) * float(panels[t[4]]["values"][t[5]])
+                    float(panels[t[2]]["values"][t[3]])
+                    * (1.0 if (t[4], t[5]) == PLAIN else float(panels[t[4]]["values"][t[5]]))
                     for t in terms
                 ) + float(v.get("bias", 0))
                 shown = float(panels[t0.out_panel]["values"][t0.out_cell])

@@ -221,15 +221,24 @@ def _scatter_build(case: tuple[int, int, int], placed: int) -> dict:
     in_y = inside(p, p + o)
     kept = in_y & ((rows >= full - p) | (cols >= full - p)) & ~((rows >= full) | (cols >= full))
     past = in_y & ((rows >= full) | (cols >= full))
+    # how many of the stamps placed so far reach each cell (the scatter rule above)
+    reached = np.zeros(side * side, dtype=int)
+    for cell, hits in reach.items():
+        reached[cell] = len(hits)
+    # cells of y that sum more than one stamp (a cell has one mark: those cut by padding stay
+    # struck, those handed back by output_padding stay outlined)
+    overlap = in_y & ~kept & ~past & (reached > 1)
+    overlap_cut = int(np.count_nonzero(~in_y & (reached > 1)))
+    overlap_kept = int(np.count_nonzero(kept & (reached > 1)))
     marks = {
         "drop": np.flatnonzero(~in_y).tolist(),
         "hot": np.flatnonzero(kept).tolist(),
         "pad": np.flatnonzero(past).tolist(),
+        "overlap": np.flatnonzero(overlap).tolist(),
     }
     v = float(x[r0, c0])
     vs = f"{v:g}".replace("-", "−")
     top, left = s * r0 - p, s * c0 - p
-    overlapping = int(np.count_nonzero((stamps[: placed + 1] != 0).sum(axis=0) > 1))
     panels = [
         grid("x", "input x, 2×2", x, role="input"),
         grid("w", "kernel w, 3×3", w, role="kernel"),
@@ -270,14 +279,21 @@ def _scatter_build(case: tuple[int, int, int], placed: int) -> dict:
             "drop": "cut by padding: not part of y",
             "hot": "handed back by output_padding: a computed cell",
             "pad": "added by output_padding past every stamp: holds only the bias",
+            **(
+                {"overlap": "heavy border: stamps overlap here, their products add"}
+                if overlap.any()
+                else {}
+            ),
         },
         "views": [view_],
         "formula": [
             f"stamp {placed + 1} of {i * i}: y[s·{r0} + u − p, s·{c0} + v − p] += "
             f"x[{r0},{c0}]·w[u,v] = {vs}·w[u,v] for every tap (u, v)",
             f"y so far is the sum of the first {count_of(placed + 1, 'stamp')}; "
-            f"{count_of(overlapping, 'cell is', 'cells are')} reached by more than one, and "
-            "there the products add",
+            f"{count_of(int(overlap.sum()), 'cell of y is', 'cells of y are')} reached by more "
+            "than one (heavy border), and there the products add"
+            + (f"; {overlap_kept} more among the cells handed back" if overlap_kept else "")
+            + (f"; {overlap_cut} more in the cut border" if overlap_cut else ""),
             f"every stamp lies in the full (i − 1)s + k = {full}×{full} grid; "
             + (
                 f"padding p = {p} cuts {count_of(p, 'cell')} from each side (struck)"

@@ -17,7 +17,7 @@
  *            along depth; groups: one colour per group; see the 3D view)
  *   Panel  = {name, label, rows, cols, oneD, values: (number|string)[] (row-major),
  *             origin: [row0, col0], role: "input"|"kernel"|"output"|"other",
- *             marks: {pad|zero|drop|hot|g0..g7: flat cell index[]}, progressive: bool,
+ *             marks: {pad|zero|drop|hot|overlap|g0..g7: flat cell index[]}, progressive: bool,
  *             index: bool, scale: "diverging"|"image", cell?: pixels per cell,
  *             names?: {rows?: string[], cols?: string[]} (axis labels; see "axis names"),
  *             kind?: "image"|"wiring"|"aligned"|"footprint" (drawn by a plugin, with its fields:
@@ -25,7 +25,8 @@
  *               wiring?: {rows, links, hot, value_row}  ("group wiring panels" below);
  *               aligned: input?, kernel?, output? (panel indices); footprint: input?  (last block))}
  *   Term   = [outPanel, outCell, inPanel, inCell, kPanel, kCell]
- *            (engine.Term serialised as a list to keep pages small; read with term())
+ *            (engine.Term serialised as a list to keep pages small; read with term());
+ *            kPanel = kCell = -1: a plain term, its input cell added as it is (no weight)
  * A step's terms all name one output cell (a sum) or all one input cell (a scatter).
  *
  * Layout of this file, by role: helpers (numbers, names) - palette (values to
@@ -164,6 +165,7 @@
       var t = term(raw);
       mark(t.op, t.oc, "out", i);
       mark(t.ip, t.ic, "in", i);
+      if (t.kp < 0) return;  // a plain term (kp = kc = -1): added as it is, no weight
       mark(t.kp, t.kc, "k", i);
       pairs[t.ip + ":" + t.ic] = [t.kp, t.kc];
     });
@@ -408,6 +410,30 @@
   }
 
   /* ---------------------------------------------------------------- drawing: canvas grids */
+
+  /** A canvas grid with its row and column indices at its edges (layout: a small SVG above
+   * and one to the left of the canvas, which drawCanvas draws as before): every index when a
+   * cell is 16 px or more, else every fifth. Hovering a cell still gives its value and index.
+   * @returns {string} the canvas markup, wrapped with its axes when the panel is indexed */
+  function canvasAxes(p, g, canvasHTML) {
+    if (!p.index) return canvasHTML;
+    var every = g.size >= 16 ? 1 : 5, left = p.oneD ? 0 : 22, w = p.cols * g.size + 4, h = p.rows * g.size + 4;
+    var top = ['<svg class="cv-grid cv-axis" width="' + w + '" height="13" aria-hidden="true"><g class="cv-index"><text text-anchor="middle">'];
+    for (var c = 0; c < p.cols; c += every) {
+      top.push('<tspan x="' + (2 + c * g.size + g.size / 2) + '" y="10">' + fmt(c + p.origin[1]) + "</tspan>");
+    }
+    top.push("</text></g></svg>");
+    var side = [];
+    if (left) {
+      side.push('<svg class="cv-grid cv-axis" width="' + left + '" height="' + h + '" aria-hidden="true"><g class="cv-index"><text text-anchor="end">');
+      for (var r = 0; r < p.rows; r += every) {
+        side.push('<tspan x="' + (left - 4) + '" y="' + (2 + r * g.size + g.size / 2 + 4) + '">' + fmt(r + p.origin[0]) + "</tspan>");
+      }
+      side.push("</text></g></svg>");
+    }
+    return '<div class="cv-axes' + (left ? "" : " cv-axes-row") + '">' + (left ? "<span></span>" : "") + top.join("") +
+      side.join("") + canvasHTML + "</div>";
+  }
 
   /** Large grids (over 400 cells, or over 150 too narrow for numbers) are one canvas: the whole
    * grid redraws in about a millisecond. */
@@ -767,7 +793,7 @@
       var ip = v.panels[t0.ip];
       var parts = info.terms.map(function (raw) {
         var t = term(raw), op = v.panels[t.op], kp = v.panels[t.kp];
-        return cellName(op, t.oc) + " += " + paren(ip.values[t.ic]) + "\u00b7" + paren(kp.values[t.kc]);
+        return cellName(op, t.oc) + " += " + paren(ip.values[t.ic]) + (kp ? "\u00b7" + paren(kp.values[t.kc]) : "");
       });
       return '<span class="cv-lhs">' + esc(cellName(ip, t0.ic) + " = " + fmt(ip.values[t0.ic])) + " scatters:</span> " +
         parts.map(function (s, i) { return '<span class="cv-term" data-t="' + i + '">' + esc(s) + "</span>"; })
@@ -775,9 +801,9 @@
     }
     var names = [], nums = [];
     info.terms.forEach(function (raw) {
-      var t = term(raw), ip2 = v.panels[t.ip], kp2 = v.panels[t.kp];
-      names.push(cellName(ip2, t.ic) + "\u00b7" + cellName(kp2, t.kc));
-      nums.push(paren(ip2.values[t.ic]) + "\u00b7" + paren(kp2.values[t.kc]));
+      var t = term(raw), ip2 = v.panels[t.ip], kp2 = v.panels[t.kp];  // no kp2: a plain term, added as it is
+      names.push(cellName(ip2, t.ic) + (kp2 ? "\u00b7" + cellName(kp2, t.kc) : ""));
+      nums.push(kp2 ? paren(ip2.values[t.ic]) + "\u00b7" + paren(kp2.values[t.kc]) : paren(ip2.values[t.ic]));
     });
     var b = v.bias !== undefined;
     return '<span class="cv-lhs">' + esc(cellName(outP, t0.oc)) + " =</span> " + joinTerms(names) +
@@ -831,6 +857,11 @@
 
   /* ---------------------------------------------------------------- shared page pieces */
 
+  /** Where the dots of an inserted zero sit, in its cell's units: the top edge, two on each
+   * side and the bottom corners (the digits sit in the middle, the xw label at the bottom). */
+  var ZERO_DOTS = [[0.12, 0.12], [0.31, 0.12], [0.5, 0.12], [0.69, 0.12], [0.88, 0.12], [0.12, 0.36], [0.88, 0.36],
+    [0.12, 0.64], [0.88, 0.64], [0.12, 0.88], [0.88, 0.88]];
+
   /** Patterns and gradients used by every figure on the page (one hidden SVG). */
   function ensureDefs() {
     if (typeof document === "undefined" || document.getElementById("cv-defs")) return;
@@ -838,8 +869,12 @@
     holder.innerHTML = '<svg id="cv-defs" width="0" height="0" style="position:absolute" aria-hidden="true"><defs>' +
       '<pattern id="cv-pat-pad" width="6" height="6" patternUnits="userSpaceOnUse" patternTransform="rotate(45)">' +
       '<rect class="cv-pat-pad-bg" width="6" height="6"></rect><line class="cv-pat-pad-ink" x1="0" y1="0" x2="0" y2="6"></line></pattern>' +
-      '<pattern id="cv-pat-zero" width="6" height="6" patternUnits="userSpaceOnUse">' +
-      '<rect class="cv-pat-zero-bg" width="6" height="6"></rect><circle class="cv-pat-zero-ink" cx="3" cy="3" r="1.1"></circle></pattern>' +
+      // an inserted zero: its tint, and dots in a band along its border only (in the cell's own
+      // units, so at any cell size they keep clear of the digits and the xw label below them)
+      '<pattern id="cv-pat-zero" width="1" height="1" patternUnits="objectBoundingBox" patternContentUnits="objectBoundingBox">' +
+      '<rect class="cv-pat-zero-bg" width="1" height="1"></rect>' + ZERO_DOTS.map(function (d) {
+        return '<circle class="cv-pat-zero-ink" cx="' + d[0] + '" cy="' + d[1] + '" r="0.04"></circle>';
+      }).join("") + "</pattern>" +
       '<linearGradient id="cv-grad-div"><stop offset="0" class="cv-stop-neg"></stop><stop offset="0.5" class="cv-stop-mid">' +
       '</stop><stop offset="1" class="cv-stop-pos"></stop></linearGradient>' +
       '<linearGradient id="cv-grad-img"><stop offset="0" stop-color="rgb(40,40,40)"></stop>' +
@@ -1076,6 +1111,32 @@
   var ICON = { prev: icon("M3 3h2v10H3zM13 3v10L6 8z"), next: icon("M11 3h2v10h-2zM3 3v10l7-5z"),
     play: icon("M4 2v12l10-6z"), pause: icon("M4 3h3v10H4zM9 3h3v10H9z") };
 
+  /* -- the page's contents on a page with a wide figure (layout) */
+  /** Move the page's contents (sphinx-book-theme's secondary sidebar) into the header's
+   * contents button: a figure that widens into that column (cv-wide) marks the page
+   * (cv-wide-page, which convviz.css uses to hide the column and show the button). The
+   * theme's own handler serves only the first .secondary-toggle of the page (the hidden one of
+   * the top bar), so the article header's button opens the theme's contents dialog here the
+   * way the theme does: the sidebar's nodes move into the dialog, and back when it closes
+   * (the theme's close handler). */
+  function wideContents() {
+    var root = document.documentElement;
+    if (root.classList.contains("cv-wide-page")) return;
+    root.classList.add("cv-wide-page");
+    var button = document.querySelector(".bd-header-article .secondary-toggle");
+    if (!button || button === document.querySelector(".secondary-toggle")) return;
+    button.addEventListener("click", function (e) {  // the sidebar may be parsed after this runs
+      var side = document.getElementById("pst-secondary-sidebar");
+      var dialog = document.getElementById("pst-secondary-sidebar-modal");
+      if (!side || !dialog || !dialog.showModal || dialog.open) return;
+      e.preventDefault();
+      Array.prototype.slice.call(side.childNodes).forEach(function (n) { dialog.appendChild(n); });
+      Array.prototype.slice.call(side.classList).forEach(function (c) { side.classList.remove(c); dialog.classList.add(c); });
+      dialog.showModal();
+    });
+  }
+
+
   /** Mount a figure. host.frame(key, done) delivers the frame for a key (at once in the static
    * page, after a round trip to Python in the live widget). */
   function mount(container, spec, host) {
@@ -1209,6 +1270,7 @@
       slider.max = n - 1;
       slider.value = state.step;
       stepOut.textContent = "step " + (state.step + 1) + " of " + n;
+      stepControls(n);
       if (state.byFrame !== f) stepSizes(f, n);
       var lines = [];
       var pal = null;
@@ -1316,6 +1378,19 @@
       container.cvRenderMs = performance.now() - t0;
     }
 
+    /** A frame of one step (or none: a permutation) has nothing to step through: its step
+     * controls go. Until the figure has shown a frame with steps they take no room; after
+     * that they keep their room (hidden, not removed), so a setting does not make the
+     * controls bar jump. */
+    function stepControls(n) {
+      var one = n <= 1;
+      if (!one) state.stepped = true;
+      if (one && state.timer) stop();
+      stepWrap.hidden = one && !state.stepped;
+      stepWrap.classList.toggle("cv-steps-idle", one && !!state.stepped);
+      container.classList.toggle("cv-one-step", one);
+    }
+
     /** The head of a view: its title (with the 3D buttons of a view with volumes) and its 3D box. */
     function viewHead(v) {
       return '<div class="cv-view-title">' + esc(v.title) +
@@ -1378,7 +1453,7 @@
       var g = geometry(p);
       return '<div class="cv-panel cv-role-' + esc(p.role) + '" data-panel="' + pi + '" data-name="' +
         esc(p.name) + '"><div class="cv-panel-label">' + esc(p.label) + "</div>" +
-        (plugin(p) ? plugin(p).html(p, pi) : g.canvas ? '<canvas class="cv-canvas" role="img" aria-label="' + esc(p.label) + '"></canvas>' +
+        (plugin(p) ? plugin(p).html(p, pi) : g.canvas ? canvasAxes(p, g, '<canvas class="cv-canvas" role="img" aria-label="' + esc(p.label) + '"></canvas>') +
           '<svg class="cv-grid cv-barbox" width="124" height="26">' + barSVG(g, 2) + "</svg>"
           : panelSVG(p, pi, { hl: {} }, reveal, s, v)) + "</div>";
     }
@@ -1409,19 +1484,27 @@
     }
 
     /** Views meant to be compared (cv-pair) that do not fit side by side in the text column
-     * take the theme's full-width box (cv-wide: wider than the column, over the page margin,
-     * on wide screens only). Never undone, so a later setting does not make the page jump. */
+     * but fit in the room of the page's contents column take that room (cv-wide, on screens
+     * of 1200 px and more, where the theme draws that column), and the page's contents move
+     * into the header's contents button (cv-wide-page on <html>; convviz.css): nothing is
+     * drawn under the figure. Where even that room is too small, or on narrower screens, the
+     * views stack. Never undone, so a later setting does not make the page jump. */
     function widen() {
       if (container.classList.contains("cv-wide")) return;
+      if (typeof matchMedia === "undefined" || !matchMedia("(min-width: 1200px)").matches) return;
       var views = stage.querySelectorAll(".cv-view.cv-pair");
       if (views.length < 2) return;
       var need = (parseFloat(getComputedStyle(stage).columnGap) || 0) * (views.length - 1);
       Array.prototype.forEach.call(views, function (v) {
-        need += Math.max.apply(null, [0].concat(Array.prototype.map.call(v.querySelectorAll(".cv-panel"), function (p) {
-          return p.getBoundingClientRect().width;
+        need += Math.max.apply(null, [0].concat(Array.prototype.map.call(v.querySelectorAll(".cv-panel > :not(.cv-panel-label)"), function (p) {
+          return p.getBoundingClientRect().width;  // a panel's drawing: its label wraps to it
         })));
       });
-      if (need > stage.clientWidth + 1) container.classList.add("cv-wide");
+      var extra = parseFloat(getComputedStyle(container).getPropertyValue("--cv-wide-extra")) *
+        (parseFloat(getComputedStyle(document.documentElement).fontSize) || 16);
+      if (need <= stage.clientWidth + 1 || !(need <= stage.clientWidth + extra)) return;
+      container.classList.add("cv-wide");
+      wideContents();
     }
 
     var hashTimer = null;
