@@ -255,8 +255,9 @@
 
   /* ---------------------------------------------------------------- drawing: SVG grids */
 
-  /** The SVG markup of one cell (fill, number, mark glyphs); `pair` adds the weight it multiplies. */
-  function cellInner(p, cell, g, hidden, pair, viewSpec) {
+  /** The SVG markup of one cell (fill, number, mark glyphs); `pair` adds the weight it multiplies;
+   * `blank` leaves the texts empty (the shape of the markup, see overlayItems). */
+  function cellInner(p, cell, g, hidden, pair, viewSpec, blank) {
     var size = g.size, mark = g.marks[cell];
     var r = Math.floor(cell / p.cols), c = cell % p.cols;
     var x = g.left + c * size, y = g.top + r * size, v = p.values[cell];
@@ -269,12 +270,12 @@
     }
     if (!hidden && g.text) {
       out += '<text' + (f.dark ? ' class="cv-on-dark"' : f.light ? ' class="cv-on-light"' : "") + ' x="' + (x + size / 2) + '" y="' + (y + size / 2 + (pair ? -2 : 4)) +
-        '" text-anchor="middle">' + esc(short(v)) + "</text>";
+        '" text-anchor="middle">' + (blank ? "" : esc(short(v))) + "</text>";
     }
     if (pair && g.text) {
       var kp = viewSpec.panels[pair[0]];
       out += '<text class="cv-pair' + (f.dark ? " cv-on-dark" : f.light ? " cv-on-light" : "") + '" x="' + (x + size / 2) + '" y="' + (y + size - 3) +
-        '" text-anchor="middle">\u00d7' + esc(fmt(kp.values[pair[1]])) + "</text>";
+        '" text-anchor="middle">' + (blank ? "" : "\u00d7" + esc(fmt(kp.values[pair[1]]))) + "</text>";
     }
     return out;
   }
@@ -432,10 +433,15 @@
 
   /** The highlight layer of one SVG panel: drawn last, so no cell or group outline covers it. */
   function overlaySVG(p, pi, info, g, reveal, step, viewSpec) {
-    return overlayItems(p, pi, info, g, reveal, step, viewSpec).join("");
+    return overlayItems(p, pi, info, g, reveal, step, viewSpec).map(function (h) { return h.html; }).join("");
   }
 
-  /** The highlight layer as one markup string per highlighted cell (one <g class="cv-hl">). */
+  /**
+   * The highlight layer as one item per highlighted cell (one <g class="cv-hl"> each).
+   * @returns {Array<{html: string, shape: string, t: string, texts: string[]}>} the markup; the
+   *   same markup with its data-t and texts left empty (items of one shape differ only in
+   *   those); its data-t (the terms it takes part in) and its texts, in document order
+   */
   function overlayItems(p, pi, info, g, reveal, step, viewSpec) {
     var cells = info.hl[pi];
     if (!cells) return [];
@@ -449,36 +455,61 @@
       // an input cell of a grid that prints numbers is copied, with the weight it multiplies written
       // under its number; the copy keeps the cell's look (padding, inserted zero, ...). A grid
       // without numbers needs no copy: the ring alone (half the elements to lay out)
-      var mark = g.marks[cell];
-      out.push('<g class="cv-hl cv-hl-' + h.kind + (mark ? " cv-" + mark : "") + '" data-t="' + h.terms.join(" ") + '">' +
-        (pair && g.text ? '<rect class="cv-under" x="' + x + '" y="' + y + '" width="' + size + '" height="' + size + '"></rect>' +
-          cellInner(p, cell, g, hidden, pair, viewSpec) : "") +
-        '<rect class="cv-ring" x="' + (x + 1.5) + '" y="' + (y + 1.5) + '" width="' + (size - 3) + '" height="' +
-        (size - 3) + '"></rect>' +
-        (h.kind === "out" ? '<path class="cv-corner" d="M' + x + " " + y + "h" + Math.round(size / 3) + "L" + x + " " +
-          (y + Math.round(size / 3)) + 'z"></path>' : "") + "</g>");
+      var mark = g.marks[cell], copy = pair && g.text, t = h.terms.join(" ");
+      /** The item's markup; `blank`: with its data-t and texts empty. */
+      var markup = function (blank) {
+        return '<g class="cv-hl cv-hl-' + h.kind + (mark ? " cv-" + mark : "") + '" data-t="' + (blank ? "" : t) + '">' +
+          (copy ? '<rect class="cv-under" x="' + x + '" y="' + y + '" width="' + size + '" height="' + size + '"></rect>' +
+            cellInner(p, cell, g, hidden, pair, viewSpec, blank) : "") +
+          '<rect class="cv-ring" x="' + (x + 1.5) + '" y="' + (y + 1.5) + '" width="' + (size - 3) + '" height="' +
+          (size - 3) + '"></rect>' +
+          (h.kind === "out" ? '<path class="cv-corner" d="M' + x + " " + y + "h" + Math.round(size / 3) + "L" + x + " " +
+            (y + Math.round(size / 3)) + 'z"></path>' : "") + "</g>";
+      };
+      var texts = [];
+      if (copy && !hidden) texts.push(short(p.values[cell]));
+      if (copy) texts.push("\u00d7" + fmt(viewSpec.panels[pair[0]].values[pair[1]]));
+      out.push({ html: markup(false), shape: markup(true), t: t, texts: texts });
     });
     return out;
   }
 
   /** Bring a drawn highlight layer to `items` (from overlayItems): the highlights that stay
-   * (a kernel's weights from one step to the next, say) are kept, the rest removed or added,
-   * so a step parses and lays out only what changed. */
+   * (a kernel's weights from one step to the next, say) are kept; a highlight of the same shape
+   * as one that goes (an input cell still in the window, now under another weight) is patched
+   * in place (its data-t and texts); the rest are removed or added, so a step parses and lays
+   * out only what changed. */
   function patchOverlay(layer, items) {
-    var want = {}, add = [];
-    items.forEach(function (h) { want[h] = (want[h] || 0) + 1; });
+    var want = {}, add = [], spare = {};
+    items.forEach(function (h) { want[h.html] = (want[h.html] || 0) + 1; });
     Array.prototype.slice.call(layer.childNodes).forEach(function (n) {
-      if (!n.cvHtml || !want[n.cvHtml]) return layer.removeChild(n);
+      if (!n.cvHtml || !want[n.cvHtml]) {
+        if (n.cvShape) (spare[n.cvShape] = spare[n.cvShape] || []).push(n);
+        else layer.removeChild(n);
+        return;
+      }
       want[n.cvHtml] -= 1;
       if (n.classList.contains("cv-focus")) n.classList.remove("cv-focus");  // as a fresh drawing
     });
     items.forEach(function (h) {
-      if (want[h]) { want[h] -= 1; add.push(h); }
+      if (!want[h.html]) return;
+      want[h.html] -= 1;
+      var n = (spare[h.shape] || []).pop();
+      if (!n) { add.push(h); return; }
+      n.setAttribute("data-t", h.t);
+      if (n.classList.contains("cv-focus")) n.classList.remove("cv-focus");
+      var texts = n.getElementsByTagName("text");
+      for (var i = 0; i < h.texts.length; i++) if (texts[i].textContent !== h.texts[i]) texts[i].textContent = h.texts[i];
+      n.cvHtml = h.html;
     });
+    Object.keys(spare).forEach(function (k) { spare[k].forEach(function (n) { layer.removeChild(n); }); });
     if (!add.length) return;
     var first = layer.childNodes.length;
-    layer.insertAdjacentHTML("beforeend", add.join(""));
-    for (var i = 0; i < add.length; i++) layer.childNodes[first + i].cvHtml = add[i];
+    layer.insertAdjacentHTML("beforeend", add.map(function (h) { return h.html; }).join(""));
+    for (var i = 0; i < add.length; i++) {
+      layer.childNodes[first + i].cvHtml = add[i].html;
+      layer.childNodes[first + i].cvShape = add[i].shape;
+    }
   }
 
   /** A colour bar with the panel's range, for grids that do not print their numbers. */
