@@ -295,21 +295,31 @@
    */
   function patchCell(node, p, pi, cell, g, reveal, step) {
     var at = cellAttrs(p, pi, cell, g, reveal, step), hidden = at.hidden;
-    if (node.getAttribute("class") !== at.cls) node.setAttribute("class", at.cls);
-    if (node.getAttribute("data-value") !== at.value) node.setAttribute("data-value", at.value);
+    /** Set attribute `k` of element `e` to `val` if it is not that already. */
+    var set = function (e, k, val) { if (e.getAttribute(k) !== String(val)) e.setAttribute(k, val); };
+    set(node, "class", at.cls);
+    set(node, "data-cell", cell);
+    set(node, "data-value", at.value);
     var mark = g.marks[cell], size = g.size, v = p.values[cell];
     var x = g.left + (cell % p.cols) * size, y = g.top + Math.floor(cell / p.cols) * size;
     var f = hidden || mark === "pad" || mark === "zero" ? { cls: "", style: "", dark: false } : valueFill(v, g);
-    var rect = node.firstChild, rc = "cv-bg " + f.cls;
-    if (rect.getAttribute("class") !== rc) rect.setAttribute("class", rc);
+    var rect = node.firstChild;
+    set(rect, "class", "cv-bg " + f.cls);
     if ((rect.getAttribute("style") || "") !== f.style) {
       if (f.style) rect.setAttribute("style", f.style);
       else rect.removeAttribute("style");
     }
+    set(rect, "x", x);
+    set(rect, "y", y);
+    set(rect, "width", size);
+    set(rect, "height", size);
     var next = rect.nextSibling, line = next && next.tagName === "line" ? next : null;
+    var strike = { "class": "cv-strike", x1: x + 2, y1: y + size - 2, x2: x + size - 2, y2: y + 2 };
     if (mark === "drop" && !hidden) {
-      if (line) next = line.nextSibling;
-      else node.insertBefore(svgEl("line", { "class": "cv-strike", x1: x + 2, y1: y + size - 2, x2: x + size - 2, y2: y + 2 }), next);
+      if (line) {
+        Object.keys(strike).forEach(function (k) { set(line, k, strike[k]); });
+        next = line.nextSibling;
+      } else node.insertBefore(svgEl("line", strike), next);
     } else if (line) {
       next = line.nextSibling;
       node.removeChild(line);
@@ -321,6 +331,8 @@
           if (tc) next.setAttribute("class", tc);
           else next.removeAttribute("class");
         }
+        set(next, "x", x + size / 2);
+        set(next, "y", y + size / 2 + 4);
         if (next.textContent !== txt) next.textContent = txt;
         next = next.nextSibling;
       } else {
@@ -338,22 +350,23 @@
     }
   }
 
-  /** What the drawn nodes of a panel depend on besides its texts, values, marks and role: a
-   * panel drawn for one setting can be patched (patchPanel) into a panel of the same shape.
-   * null for a panel drawn by a plugin (never patched). */
+  /** What the drawn nodes of a panel depend on besides its size, texts, values, marks and role:
+   * a panel drawn for one setting can be patched (patchPanel) into a panel of the same shape,
+   * whatever their numbers of rows and columns (any canvas into any canvas; SVG grids of the
+   * same cell size, with numbers or without). null for a panel drawn by a plugin (never patched). */
   function panelShape(p) {
     if (plugin(p)) return null;
     var g = geometry(p);
-    return [g.canvas ? "canvas" : "svg", p.rows, p.cols, g.size, g.left, g.top, g.text, g.idx, g.bar, g.w, g.h,
-      !!p.names, !!p.oneD].join(",");
+    return g.canvas ? "canvas" : "svg," + g.size + "," + g.text + "," + g.bar;
   }
 
   /**
    * Patch a drawn panel (panelNodes of a panel of the same panelShape) in place into panel p
-   * as panelHTML draws it at `step`: its class, label, cells, indices and colour bar; the
-   * highlight layer is patched by the caller, a canvas redrawn. No node is parsed or moved,
-   * so a setting that changes a grid's numbers but not its size costs no new elements.
-   * @param {Object} node panelNodes of the drawn panel (updated: spec, html)
+   * as panelHTML draws it at `step`: its class, label, size, cells (the cells both have are
+   * patched, the rest added or removed), indices and colour bar; the highlight layer is
+   * patched by the caller, a canvas redrawn. No node that stays is parsed again or moved, so
+   * a setting that changes a grid's numbers or size costs only the elements that changed.
+   * @param {Object} node panelNodes of the drawn panel (updated: cells, spec, html)
    * @param {Object} p the new panel
    * @param {number} pi its index in the view
    * @param {Object} reveal viewMaps(v).reveal
@@ -364,22 +377,38 @@
     var pnode = node.panel, old = node.spec, g = geometry(p), og = geometry(old);
     /** Set attribute `k` of element `e` to `val` if it is not that already. */
     var set = function (e, k, val) { if (e.getAttribute(k) !== String(val)) e.setAttribute(k, val); };
-    /** Replace `e`, drawn from markup `was`, by markup `now` if they differ. */
-    var swap = function (e, was, now) { if (e && was !== now) e.outerHTML = now; };
     set(pnode, "class", "cv-panel cv-role-" + p.role);
     set(pnode, "data-panel", pi);
     set(pnode, "data-name", p.name);
     if (pnode.firstChild.textContent !== p.label) pnode.firstChild.textContent = p.label;
     if (g.canvas) {
       set(node.canvas, "aria-label", p.label);
-      var box = pnode.querySelector("svg.cv-barbox");
-      swap(box && box.firstChild, barSVG(og, 2), barSVG(g, 2));
+      var bar = pnode.querySelector("svg.cv-barbox");
+      if (bar && barSVG(og, 2) !== barSVG(g, 2)) bar.firstChild.outerHTML = barSVG(g, 2);
     } else {
-      var svg = node.overlay.parentNode;
+      var svg = node.overlay.parentNode, box = svgBox(g), cells = svg.firstChild, n = p.values.length;
+      set(svg, "viewBox", "0 0 " + box[0] + " " + box[1]);
+      set(svg, "width", box[0]);
+      set(svg, "height", box[1]);
       set(svg, "aria-label", p.label);
-      for (var cell = 0; cell < p.values.length; cell++) patchCell(node.cells[cell], p, pi, cell, g, reveal, step);
-      swap(svg.querySelector(":scope > .cv-index"), indexSVG(old, og), indexSVG(p, g));
-      if (g.bar) swap(svg.querySelector(":scope > .cv-bar"), barSVG(og, og.h + 2), barSVG(g, g.h + 2));
+      var have = node.cells.length;
+      for (var cell = 0; cell < Math.min(n, have); cell++) patchCell(node.cells[cell], p, pi, cell, g, reveal, step);
+      for (cell = have - 1; cell >= n; cell--) cells.removeChild(node.cells[cell]);
+      if (n > have) {
+        var more = [];
+        for (cell = have; cell < n; cell++) more.push(cellSVG(p, pi, cell, g, reveal, step));
+        cells.insertAdjacentHTML("beforeend", more.join(""));
+      }
+      if (n !== have) node.cells = cells.querySelectorAll(":scope > g.cv-cell");
+      /** Bring the part drawn from markup `was` (element `e`, or none) to markup `now`, after `after`. */
+      var swap = function (e, was, now, after) {
+        if (was === now) return;
+        if (e) e.remove();
+        if (now) after.insertAdjacentHTML("afterend", now);
+      };
+      var idx = svg.querySelector(":scope > .cv-index");
+      swap(idx, indexSVG(old, og), indexSVG(p, g), cells);
+      if (g.bar) swap(svg.querySelector(":scope > .cv-bar"), barSVG(og, og.h + 2), barSVG(g, g.h + 2), svg.querySelector(":scope > .cv-index") || cells);
       var foot = svg.querySelector(":scope > .cv-footprint");  // a footprint panel draws it again
       if (foot) foot.remove();
     }
@@ -524,18 +553,25 @@
 
   /** A whole SVG grid: base cells, indices, colour bar, highlight layer. */
   function panelSVG(p, pi, info, reveal, step, viewSpec) {
-    var g = geometry(p);
-    var barH = g.bar ? 24 : 0, w = Math.max(g.w, g.bar ? 124 : 0), h = g.h + barH;
-    var out = ['<svg xmlns="' + SVGNS + '" class="cv-grid" viewBox="0 0 ' + w + " " + h + '" width="' + w +
-      '" height="' + h + '" role="img" aria-label="' + esc(p.label) + '"><g class="cv-cells">'];
-    for (var cell = 0; cell < p.values.length; cell++) {
-      var a = cellAttrs(p, pi, cell, g, reveal, step);
-      out.push('<g class="' + a.cls + '" data-cell="' + cell + '" data-value="' + esc(a.value) + '">' +
-        cellInner(p, cell, g, a.hidden, null, viewSpec) + "</g>");
-    }
+    var g = geometry(p), box = svgBox(g);
+    var out = ['<svg xmlns="' + SVGNS + '" class="cv-grid" viewBox="0 0 ' + box[0] + " " + box[1] + '" width="' + box[0] +
+      '" height="' + box[1] + '" role="img" aria-label="' + esc(p.label) + '"><g class="cv-cells">'];
+    for (var cell = 0; cell < p.values.length; cell++) out.push(cellSVG(p, pi, cell, g, reveal, step));
     out.push("</g>" + indexSVG(p, g) + (g.bar ? barSVG(g, g.h + 2) : "") + '<g class="cv-overlay">' +
       overlaySVG(p, pi, info, g, reveal, step, viewSpec) + "</g></svg>");
     return out.join("");
+  }
+
+  /** Width and height of an SVG grid, in px: the cells and indices, and the colour bar below. */
+  function svgBox(g) {
+    return [Math.max(g.w, g.bar ? 124 : 0), g.h + (g.bar ? 24 : 0)];
+  }
+
+  /** The markup of one base-layer cell at `step` (<g class="cv-cell"> with its data). */
+  function cellSVG(p, pi, cell, g, reveal, step) {
+    var a = cellAttrs(p, pi, cell, g, reveal, step);
+    return '<g class="' + a.cls + '" data-cell="' + cell + '" data-value="' + esc(a.value) + '">' +
+      cellInner(p, cell, g, a.hidden, null, null) + "</g>";
   }
 
   /* ---------------------------------------------------------------- drawing: canvas grids */
@@ -1366,9 +1402,9 @@
       state.shownStep = state.step;
       if (formula.cvFrame !== f) {  // the rules change with the setting, the sums with the step
         formula.cvFrame = f;
-        formula.innerHTML = '<div class="cv-sums"></div><div class="cv-rules">' + (f.formula || []).map(function (l) {
-          return '<div class="cv-rule">' + esc(l) + "</div>";
-        }).join("") + "</div>";
+        var rules = (f.formula || []).map(function (l) { return '<div class="cv-rule">' + esc(l) + "</div>"; }).join("");
+        if (!formula.firstChild) formula.innerHTML = '<div class="cv-sums"></div><div class="cv-rules"></div>';
+        if (formula.cvRules !== rules) { formula.lastChild.innerHTML = rules; formula.cvRules = rules; }
       }
       patchSums(formula.firstChild, lines);
       container.setAttribute("data-step", state.step);
