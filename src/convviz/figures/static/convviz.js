@@ -333,7 +333,7 @@
         }
         set(next, "x", x + size / 2);
         set(next, "y", y + size / 2 + 4);
-        if (next.textContent !== txt) next.textContent = txt;
+        setText(next, txt);
         next = next.nextSibling;
       } else {
         var a = tc ? { "class": tc } : {};
@@ -380,7 +380,7 @@
     set(pnode, "class", "cv-panel cv-role-" + p.role);
     set(pnode, "data-panel", pi);
     set(pnode, "data-name", p.name);
-    if (pnode.firstChild.textContent !== p.label) pnode.firstChild.textContent = p.label;
+    setText(pnode.firstChild, p.label);
     if (g.canvas) {
       set(node.canvas, "aria-label", p.label);
       var bar = pnode.querySelector("svg.cv-barbox");
@@ -414,6 +414,13 @@
     }
     node.spec = p;
     node.html = html;
+  }
+
+  /** Set the text of element `e` (a single text node, or none) to `text`: the text node's data
+   * when it has one, so the node stays (a new text node is a new node to style and lay out). */
+  function setText(e, text) {
+    var t = e.firstChild;
+    if (t && t.nodeType === 3 && !t.nextSibling && text !== "") { if (t.data !== text) t.data = text; } else if (e.textContent !== text) e.textContent = text;
   }
 
   /** An SVG element with attributes and text. */
@@ -528,7 +535,7 @@
       n.setAttribute("data-t", h.t);
       if (n.classList.contains("cv-focus")) n.classList.remove("cv-focus");
       var texts = n.getElementsByTagName("text");
-      for (var i = 0; i < h.texts.length; i++) if (texts[i].textContent !== h.texts[i]) texts[i].textContent = h.texts[i];
+      for (var i = 0; i < h.texts.length; i++) setText(texts[i], h.texts[i]);
       n.cvHtml = h.html;
     });
     Object.keys(spare).forEach(function (k) { spare[k].forEach(function (n) { layer.removeChild(n); }); });
@@ -972,21 +979,31 @@
     }).join("");
   }
 
-  /** Whether two token lists have the same nodes (texts aside): one can be patched into the other. */
-  function sameTokens(a, b) {
-    if (!a || a.length !== b.length) return false;
-    for (var i = 0; i < a.length; i++) {
-      var x = a[i], y = b[i];
-      if (x === null || y === null || typeof x === "string" || typeof y === "string") {
-        if ((x === null) !== (y === null) || (typeof x === "string") !== (typeof y === "string")) return false;
-      } else if (x[0] !== y[0] || x[1] !== y[1]) return false;
+  /** Whether two tokens make the same kind of node (a text, a line break, a span of one class):
+   * one can be patched into the other (its text and data-t set). */
+  function sameKind(a, b) {
+    if (a === null || b === null) return a === b;
+    if (typeof a === "string" || typeof b === "string") return typeof a === typeof b;
+    return a[0] === b[0] && (a[1] === null) === (b[1] === null);
+  }
+
+  /** Patch node `n`, drawn from token `was`, into token `now` (of the same kind). */
+  function patchToken(n, was, now) {
+    if (now === null) return;
+    if (typeof now === "string") {
+      if (now !== was) n.data = now;
+      return;
     }
-    return true;
+    if (now[1] !== was[1]) n.setAttribute("data-t", now[1]);
+    if (now[2] !== was[2]) setText(n, now[2]);
   }
 
   /**
-   * Bring the sums box (one div.cv-sum per line) to `lines`, each a token list: a line whose
-   * nodes are the same as the drawn ones only has its changed texts set; any other is parsed.
+   * Bring the sums box (one div.cv-sum per line) to `lines`, each a token list. In each line
+   * the nodes of the longest common head and tail (same kinds of node) are patched (texts and
+   * data-t set where they differ), the old nodes between them removed and the new ones parsed
+   * in their place: the next step's sum, or a longer or shorter sum of the next setting,
+   * costs only the terms that changed.
    * @param {Element} box the .cv-sums element
    * @param {Array<Array>} lines token lists, one per line
    */
@@ -999,16 +1016,23 @@
         box.lastChild.cvTokens = tokens;
         return;
       }
-      if (!sameTokens(div.cvTokens, tokens)) {
+      var old = div.cvTokens || [], nodes = Array.prototype.slice.call(div.childNodes);
+      if (nodes.length !== old.length) {  // not drawn from tokens: parse it
         div.innerHTML = tokensHTML(tokens);
         div.cvTokens = tokens;
         return;
       }
-      var old = div.cvTokens, nodes = div.childNodes;
-      for (var i = 0; i < tokens.length; i++) {
-        var k = tokens[i], o = old[i];
-        if (k === null) continue;
-        if (typeof k === "string") { if (k !== o) nodes[i].data = k; } else if (k[2] !== o[2]) nodes[i].textContent = k[2];
+      var head = 0, tail = 0, most = Math.min(old.length, tokens.length);
+      while (head < most && sameKind(old[head], tokens[head])) head++;
+      while (tail < most - head && sameKind(old[old.length - 1 - tail], tokens[tokens.length - 1 - tail])) tail++;
+      for (var i = 0; i < head; i++) patchToken(nodes[i], old[i], tokens[i]);
+      for (i = 1; i <= tail; i++) patchToken(nodes[nodes.length - i], old[old.length - i], tokens[tokens.length - i]);
+      for (i = head; i < old.length - tail; i++) div.removeChild(nodes[i]);
+      var middle = tokens.slice(head, tokens.length - tail);
+      if (middle.length) {
+        var range = document.createRange();
+        range.selectNodeContents(div);
+        div.insertBefore(range.createContextualFragment(tokensHTML(middle)), tail ? nodes[nodes.length - tail] : null);
       }
       div.cvTokens = tokens;
     });
