@@ -143,10 +143,25 @@
 
   /** CSS variables of the palette, as the canvas needs literal colours. */
   function palette(node) {
-    var s = getComputedStyle(node), out = {};
+    var s = getComputedStyle(node), out = { ok: true };
     ["pos", "neg", "cell", "line", "in", "k", "out", "hot", "pad-bg", "pad-ink", "zero-bg", "zero-ink", "pending", "fg"]
-      .forEach(function (k) { out[k] = s.getPropertyValue("--cv-" + k).trim() || "#888"; });
+      .forEach(function (k) {
+        out[k] = s.getPropertyValue("--cv-" + k).trim();
+        if (!out[k]) { out[k] = "#888"; out.ok = false; }  // the stylesheet is not there (yet)
+      });
     return out;
+  }
+
+  var darkQuery = typeof matchMedia !== "undefined" ? matchMedia("(prefers-color-scheme: dark)") : null;
+
+  /** The palette of `node`, read once per theme: reading computed style forces a style pass
+   * over everything a redraw has just inserted, so a canvas redraw reads it from here. */
+  function themePalette(node) {
+    var theme = (document.documentElement.getAttribute("data-theme") || "") + (darkQuery && darkQuery.matches);
+    if (node.cvPalette && node.cvPaletteTheme === theme) return node.cvPalette;
+    var pal = palette(node);
+    if (pal.ok) { node.cvPalette = pal; node.cvPaletteTheme = theme; }
+    return pal;
   }
 
   /* ---------------------------------------------------------------- steps */
@@ -242,8 +257,9 @@
 
   /* ---------------------------------------------------------------- drawing: SVG grids */
 
-  /** The SVG markup of one cell (fill, number, mark glyphs); `pair` adds the weight it multiplies. */
-  function cellInner(p, cell, g, hidden, pair, viewSpec) {
+  /** The SVG markup of one cell (fill, number, mark glyphs); `pair` adds the weight it multiplies;
+   * `blank` leaves the texts empty (the shape of the markup, see overlayItems). */
+  function cellInner(p, cell, g, hidden, pair, viewSpec, blank) {
     var size = g.size, mark = g.marks[cell];
     var r = Math.floor(cell / p.cols), c = cell % p.cols;
     var x = g.left + c * size, y = g.top + r * size, v = p.values[cell];
@@ -256,39 +272,157 @@
     }
     if (!hidden && g.text) {
       out += '<text' + (f.dark ? ' class="cv-on-dark"' : f.light ? ' class="cv-on-light"' : "") + ' x="' + (x + size / 2) + '" y="' + (y + size / 2 + (pair ? -2 : 4)) +
-        '" text-anchor="middle">' + esc(short(v)) + "</text>";
+        '" text-anchor="middle">' + (blank ? "" : esc(short(v))) + "</text>";
     }
     if (pair && g.text) {
       var kp = viewSpec.panels[pair[0]];
       out += '<text class="cv-pair' + (f.dark ? " cv-on-dark" : f.light ? " cv-on-light" : "") + '" x="' + (x + size / 2) + '" y="' + (y + size - 3) +
-        '" text-anchor="middle">\u00d7' + esc(fmt(kp.values[pair[1]])) + "</text>";
+        '" text-anchor="middle">' + (blank ? "" : "\u00d7" + esc(fmt(kp.values[pair[1]]))) + "</text>";
     }
     return out;
   }
 
-  /** Bring an existing base-layer cell (<g class="cv-cell">) to the markup cellInner(p, cell, g,
-   * hidden) writes, with DOM calls instead of parsing: a step that reveals many cells of a
-   * progressive grid stays cheap. */
-  function syncCell(node, p, cell, g, hidden) {
+  /**
+   * Bring an existing base-layer cell (<g class="cv-cell">) to the markup panelSVG writes for it
+   * at `step`, with DOM calls instead of parsing, and only where it differs (class, value, fill,
+   * strike, number): a step that reveals many cells of a progressive grid, or a setting that
+   * changes a grid's numbers but not its shape, stays cheap.
+   * @param {Element} node the cell's <g class="cv-cell">
+   * @param {Object} p the panel
+   * @param {number} pi its index in the view
+   * @param {number} cell flat cell index
+   * @param {Object} g geometry(p)
+   * @param {Object} reveal viewMaps(v).reveal
+   * @param {number} step the view's step
+   */
+  function patchCell(node, p, pi, cell, g, reveal, step) {
+    var at = cellAttrs(p, pi, cell, g, reveal, step), hidden = at.hidden;
+    /** Set attribute `k` of element `e` to `val` if it is not that already. */
+    var set = function (e, k, val) { if (e.getAttribute(k) !== String(val)) e.setAttribute(k, val); };
+    set(node, "class", at.cls);
+    set(node, "data-cell", cell);
+    set(node, "data-value", at.value);
     var mark = g.marks[cell], size = g.size, v = p.values[cell];
     var x = g.left + (cell % p.cols) * size, y = g.top + Math.floor(cell / p.cols) * size;
     var f = hidden || mark === "pad" || mark === "zero" ? { cls: "", style: "", dark: false } : valueFill(v, g);
     var rect = node.firstChild;
-    rect.setAttribute("class", "cv-bg " + f.cls);
-    if (f.style) rect.setAttribute("style", f.style);
-    else rect.removeAttribute("style");
-    while (rect.nextSibling) node.removeChild(rect.nextSibling);
-    if (hidden) return;
-    if (mark === "drop") {
-      node.appendChild(svgEl("line", { "class": "cv-strike", x1: x + 2, y1: y + size - 2, x2: x + size - 2, y2: y + 2 }));
+    set(rect, "class", "cv-bg " + f.cls);
+    if ((rect.getAttribute("style") || "") !== f.style) {
+      if (f.style) rect.setAttribute("style", f.style);
+      else rect.removeAttribute("style");
     }
-    if (g.text) {
-      var a = f.dark || f.light ? { "class": f.dark ? "cv-on-dark" : "cv-on-light" } : {};
-      a.x = x + size / 2;
-      a.y = y + size / 2 + 4;
-      a["text-anchor"] = "middle";
-      node.appendChild(svgEl("text", a, short(v)));
+    set(rect, "x", x);
+    set(rect, "y", y);
+    set(rect, "width", size);
+    set(rect, "height", size);
+    var next = rect.nextSibling, line = next && next.tagName === "line" ? next : null;
+    var strike = { "class": "cv-strike", x1: x + 2, y1: y + size - 2, x2: x + size - 2, y2: y + 2 };
+    if (mark === "drop" && !hidden) {
+      if (line) {
+        Object.keys(strike).forEach(function (k) { set(line, k, strike[k]); });
+        next = line.nextSibling;
+      } else node.insertBefore(svgEl("line", strike), next);
+    } else if (line) {
+      next = line.nextSibling;
+      node.removeChild(line);
     }
+    if (!hidden && g.text) {
+      var tc = f.dark ? "cv-on-dark" : f.light ? "cv-on-light" : null, txt = short(v);
+      if (next && next.tagName === "text") {
+        if (next.getAttribute("class") !== tc) {
+          if (tc) next.setAttribute("class", tc);
+          else next.removeAttribute("class");
+        }
+        set(next, "x", x + size / 2);
+        set(next, "y", y + size / 2 + 4);
+        setText(next, txt);
+        next = next.nextSibling;
+      } else {
+        var a = tc ? { "class": tc } : {};
+        a.x = x + size / 2;
+        a.y = y + size / 2 + 4;
+        a["text-anchor"] = "middle";
+        node.insertBefore(svgEl("text", a, txt), next);
+      }
+    }
+    while (next) {
+      var after = next.nextSibling;
+      node.removeChild(next);
+      next = after;
+    }
+  }
+
+  /** What the drawn nodes of a panel depend on besides its size, texts, values, marks and role:
+   * a panel drawn for one setting can be patched (patchPanel) into a panel of the same shape,
+   * whatever their numbers of rows and columns (any canvas into any canvas; SVG grids of the
+   * same cell size, with numbers or without). null for a panel drawn by a plugin (never patched). */
+  function panelShape(p) {
+    if (plugin(p)) return null;
+    var g = geometry(p);
+    return g.canvas ? "canvas" : "svg," + g.size + "," + g.text + "," + g.bar;
+  }
+
+  /**
+   * Patch a drawn panel (panelNodes of a panel of the same panelShape) in place into panel p
+   * as panelHTML draws it at `step`: its class, label, size, cells (the cells both have are
+   * patched, the rest added or removed), indices and colour bar; the highlight layer is
+   * patched by the caller, a canvas redrawn. No node that stays is parsed again or moved, so
+   * a setting that changes a grid's numbers or size costs only the elements that changed.
+   * @param {Object} node panelNodes of the drawn panel (updated: cells, spec, html)
+   * @param {Object} p the new panel
+   * @param {number} pi its index in the view
+   * @param {Object} reveal viewMaps(v).reveal
+   * @param {number} step the view's step
+   * @param {string} html panelHTML of p at `step` (the markup the panel now matches)
+   */
+  function patchPanel(node, p, pi, reveal, step, html) {
+    var pnode = node.panel, old = node.spec, g = geometry(p), og = geometry(old);
+    /** Set attribute `k` of element `e` to `val` if it is not that already. */
+    var set = function (e, k, val) { if (e.getAttribute(k) !== String(val)) e.setAttribute(k, val); };
+    set(pnode, "class", "cv-panel cv-role-" + p.role);
+    set(pnode, "data-panel", pi);
+    set(pnode, "data-name", p.name);
+    setText(pnode.firstChild, p.label);
+    if (g.canvas) {
+      set(node.canvas, "aria-label", p.label);
+      var bar = pnode.querySelector("svg.cv-barbox");
+      if (bar && barSVG(og, 2) !== barSVG(g, 2)) bar.firstChild.outerHTML = barSVG(g, 2);
+    } else {
+      var svg = node.overlay.parentNode, box = svgBox(g), cells = svg.firstChild, n = p.values.length;
+      set(svg, "viewBox", "0 0 " + box[0] + " " + box[1]);
+      set(svg, "width", box[0]);
+      set(svg, "height", box[1]);
+      set(svg, "aria-label", p.label);
+      var have = node.cells.length;
+      for (var cell = 0; cell < Math.min(n, have); cell++) patchCell(node.cells[cell], p, pi, cell, g, reveal, step);
+      for (cell = have - 1; cell >= n; cell--) cells.removeChild(node.cells[cell]);
+      if (n > have) {
+        var more = [];
+        for (cell = have; cell < n; cell++) more.push(cellSVG(p, pi, cell, g, reveal, step));
+        cells.insertAdjacentHTML("beforeend", more.join(""));
+      }
+      if (n !== have) node.cells = cells.querySelectorAll(":scope > g.cv-cell");
+      /** Bring the part drawn from markup `was` (element `e`, or none) to markup `now`, after `after`. */
+      var swap = function (e, was, now, after) {
+        if (was === now) return;
+        if (e) e.remove();
+        if (now) after.insertAdjacentHTML("afterend", now);
+      };
+      var idx = svg.querySelector(":scope > .cv-index");
+      swap(idx, indexSVG(old, og), indexSVG(p, g), cells);
+      if (g.bar) swap(svg.querySelector(":scope > .cv-bar"), barSVG(og, og.h + 2), barSVG(g, g.h + 2), svg.querySelector(":scope > .cv-index") || cells);
+      var foot = svg.querySelector(":scope > .cv-footprint");  // a footprint panel draws it again
+      if (foot) foot.remove();
+    }
+    node.spec = p;
+    node.html = html;
+  }
+
+  /** Set the text of element `e` (a single text node, or none) to `text`: the text node's data
+   * when it has one, so the node stays (a new text node is a new node to style and lay out). */
+  function setText(e, text) {
+    var t = e.firstChild;
+    if (t && t.nodeType === 3 && !t.nextSibling && text !== "") { if (t.data !== text) t.data = text; } else if (e.textContent !== text) e.textContent = text;
   }
 
   /** An SVG element with attributes and text. */
@@ -337,10 +471,15 @@
 
   /** The highlight layer of one SVG panel: drawn last, so no cell or group outline covers it. */
   function overlaySVG(p, pi, info, g, reveal, step, viewSpec) {
-    return overlayItems(p, pi, info, g, reveal, step, viewSpec).join("");
+    return overlayItems(p, pi, info, g, reveal, step, viewSpec).map(function (h) { return h.html; }).join("");
   }
 
-  /** The highlight layer as one markup string per highlighted cell (one <g class="cv-hl">). */
+  /**
+   * The highlight layer as one item per highlighted cell (one <g class="cv-hl"> each).
+   * @returns {Array<{html: string, shape: string, t: string, texts: string[]}>} the markup; the
+   *   same markup with its data-t and texts left empty (items of one shape differ only in
+   *   those); its data-t (the terms it takes part in) and its texts, in document order
+   */
   function overlayItems(p, pi, info, g, reveal, step, viewSpec) {
     var cells = info.hl[pi];
     if (!cells) return [];
@@ -351,36 +490,64 @@
       var x = g.left + c * size, y = g.top + r * size;
       var pair = h.kind === "in" ? info.pairs[pi + ":" + cell] : null;
       var hidden = isHidden(p, pi, cell, reveal, step);
-      var mark = g.marks[cell];  // the copy of the cell keeps its look (padding, inserted zero, ...)
-      out.push('<g class="cv-hl cv-hl-' + h.kind + (mark ? " cv-" + mark : "") + '" data-t="' + h.terms.join(" ") + '">' +
-        (pair ? '<rect class="cv-under" x="' + x + '" y="' + y + '" width="' + size + '" height="' + size + '"></rect>' +
-          cellInner(p, cell, g, hidden, pair, viewSpec) : "") +
-        '<rect class="cv-ring" x="' + (x + 1.5) + '" y="' + (y + 1.5) + '" width="' + (size - 3) + '" height="' +
-        (size - 3) + '"></rect>' +
-        (h.kind === "out" ? '<path class="cv-corner" d="M' + x + " " + y + "h" + Math.round(size / 3) + "L" + x + " " +
-          (y + Math.round(size / 3)) + 'z"></path>' : "") + "</g>");
+      // an input cell of a grid that prints numbers is copied, with the weight it multiplies written
+      // under its number; the copy keeps the cell's look (padding, inserted zero, ...). A grid
+      // without numbers needs no copy: the ring alone (half the elements to lay out)
+      var mark = g.marks[cell], copy = pair && g.text, t = h.terms.join(" ");
+      /** The item's markup; `blank`: with its data-t and texts empty. */
+      var markup = function (blank) {
+        return '<g class="cv-hl cv-hl-' + h.kind + (mark ? " cv-" + mark : "") + '" data-t="' + (blank ? "" : t) + '">' +
+          (copy ? '<rect class="cv-under" x="' + x + '" y="' + y + '" width="' + size + '" height="' + size + '"></rect>' +
+            cellInner(p, cell, g, hidden, pair, viewSpec, blank) : "") +
+          '<rect class="cv-ring" x="' + (x + 1.5) + '" y="' + (y + 1.5) + '" width="' + (size - 3) + '" height="' +
+          (size - 3) + '"></rect>' +
+          (h.kind === "out" ? '<path class="cv-corner" d="M' + x + " " + y + "h" + Math.round(size / 3) + "L" + x + " " +
+            (y + Math.round(size / 3)) + 'z"></path>' : "") + "</g>";
+      };
+      var texts = [];
+      if (copy && !hidden) texts.push(short(p.values[cell]));
+      if (copy) texts.push("\u00d7" + fmt(viewSpec.panels[pair[0]].values[pair[1]]));
+      out.push({ html: markup(false), shape: markup(true), t: t, texts: texts });
     });
     return out;
   }
 
   /** Bring a drawn highlight layer to `items` (from overlayItems): the highlights that stay
-   * (a kernel's weights from one step to the next, say) are kept, the rest removed or added,
-   * so a step parses and lays out only what changed. */
+   * (a kernel's weights from one step to the next, say) are kept; a highlight of the same shape
+   * as one that goes (an input cell still in the window, now under another weight) is patched
+   * in place (its data-t and texts); the rest are removed or added, so a step parses and lays
+   * out only what changed. */
   function patchOverlay(layer, items) {
-    var want = {}, add = [];
-    items.forEach(function (h) { want[h] = (want[h] || 0) + 1; });
+    var want = {}, add = [], spare = {};
+    items.forEach(function (h) { want[h.html] = (want[h.html] || 0) + 1; });
     Array.prototype.slice.call(layer.childNodes).forEach(function (n) {
-      if (!n.cvHtml || !want[n.cvHtml]) return layer.removeChild(n);
+      if (!n.cvHtml || !want[n.cvHtml]) {
+        if (n.cvShape) (spare[n.cvShape] = spare[n.cvShape] || []).push(n);
+        else layer.removeChild(n);
+        return;
+      }
       want[n.cvHtml] -= 1;
       if (n.classList.contains("cv-focus")) n.classList.remove("cv-focus");  // as a fresh drawing
     });
     items.forEach(function (h) {
-      if (want[h]) { want[h] -= 1; add.push(h); }
+      if (!want[h.html]) return;
+      want[h.html] -= 1;
+      var n = (spare[h.shape] || []).pop();
+      if (!n) { add.push(h); return; }
+      n.setAttribute("data-t", h.t);
+      if (n.classList.contains("cv-focus")) n.classList.remove("cv-focus");
+      var texts = n.getElementsByTagName("text");
+      for (var i = 0; i < h.texts.length; i++) setText(texts[i], h.texts[i]);
+      n.cvHtml = h.html;
     });
+    Object.keys(spare).forEach(function (k) { spare[k].forEach(function (n) { layer.removeChild(n); }); });
     if (!add.length) return;
     var first = layer.childNodes.length;
-    layer.insertAdjacentHTML("beforeend", add.join(""));
-    for (var i = 0; i < add.length; i++) layer.childNodes[first + i].cvHtml = add[i];
+    layer.insertAdjacentHTML("beforeend", add.map(function (h) { return h.html; }).join(""));
+    for (var i = 0; i < add.length; i++) {
+      layer.childNodes[first + i].cvHtml = add[i].html;
+      layer.childNodes[first + i].cvShape = add[i].shape;
+    }
   }
 
   /** A colour bar with the panel's range, for grids that do not print their numbers. */
@@ -395,18 +562,25 @@
 
   /** A whole SVG grid: base cells, indices, colour bar, highlight layer. */
   function panelSVG(p, pi, info, reveal, step, viewSpec) {
-    var g = geometry(p);
-    var barH = g.bar ? 24 : 0, w = Math.max(g.w, g.bar ? 124 : 0), h = g.h + barH;
-    var out = ['<svg xmlns="' + SVGNS + '" class="cv-grid" viewBox="0 0 ' + w + " " + h + '" width="' + w +
-      '" height="' + h + '" role="img" aria-label="' + esc(p.label) + '"><g class="cv-cells">'];
-    for (var cell = 0; cell < p.values.length; cell++) {
-      var a = cellAttrs(p, pi, cell, g, reveal, step);
-      out.push('<g class="' + a.cls + '" data-cell="' + cell + '" data-value="' + esc(a.value) + '">' +
-        cellInner(p, cell, g, a.hidden, null, viewSpec) + "</g>");
-    }
+    var g = geometry(p), box = svgBox(g);
+    var out = ['<svg xmlns="' + SVGNS + '" class="cv-grid" viewBox="0 0 ' + box[0] + " " + box[1] + '" width="' + box[0] +
+      '" height="' + box[1] + '" role="img" aria-label="' + esc(p.label) + '"><g class="cv-cells">'];
+    for (var cell = 0; cell < p.values.length; cell++) out.push(cellSVG(p, pi, cell, g, reveal, step));
     out.push("</g>" + indexSVG(p, g) + (g.bar ? barSVG(g, g.h + 2) : "") + '<g class="cv-overlay">' +
       overlaySVG(p, pi, info, g, reveal, step, viewSpec) + "</g></svg>");
     return out.join("");
+  }
+
+  /** Width and height of an SVG grid, in px: the cells and indices, and the colour bar below. */
+  function svgBox(g) {
+    return [Math.max(g.w, g.bar ? 124 : 0), g.h + (g.bar ? 24 : 0)];
+  }
+
+  /** The markup of one base-layer cell at `step` (<g class="cv-cell"> with its data). */
+  function cellSVG(p, pi, cell, g, reveal, step) {
+    var a = cellAttrs(p, pi, cell, g, reveal, step);
+    return '<g class="' + a.cls + '" data-cell="' + cell + '" data-value="' + esc(a.value) + '">' +
+      cellInner(p, cell, g, a.hidden, null, null) + "</g>";
   }
 
   /* ---------------------------------------------------------------- drawing: canvas grids */
@@ -777,27 +951,33 @@
     return items.join("") + groupKeyHTML(f);
   }
 
-  /** Terms of a sum as hoverable spans (data-t = term index) joined by plus signs. */
-  function joinTerms(parts) {
-    return parts.map(function (s, i) {
-      return '<span class="cv-term" data-t="' + i + '">' + esc(s) + "</span>";
-    }).join('<span class="cv-plus"> + </span>');
+  /* A sum is written as tokens, so that the next step's sum, which mostly has the same terms
+   * in the same places, is patched in place (only the texts that differ are set) instead of
+   * parsed, styled and laid out anew: a 225-term sum is some 900 nodes. A token is a string
+   * (a text node) or [class, data-t or null, text] (a span) or null (a line break); the plus
+   * signs between terms are text. */
+
+  /** Terms of a sum as hoverable spans (data-t = term index) joined by `sep`, appended to `out`. */
+  function joinTerms(out, parts, sep) {
+    parts.forEach(function (s, i) {
+      if (i) out.push(sep);
+      out.push(["cv-term", i, s]);
+    });
   }
 
-  /** The current step's sum, written in full, wrapping between terms (never inside one). */
-  function sumHTML(v, info) {
-    if (!info.terms.length) return "";
-    var t0 = term(info.terms[0]), outP = v.panels[t0.op];
+  /** The current step's sum as tokens, written in full, wrapping between terms (never inside one). */
+  function sumTokens(v, info) {
+    if (!info.terms.length) return [];
+    var t0 = term(info.terms[0]), outP = v.panels[t0.op], out = [];
     var oneOut = info.terms.every(function (t) { return t[0] === t0.op && t[1] === t0.oc; });
     if (!oneOut) {
       var ip = v.panels[t0.ip];
-      var parts = info.terms.map(function (raw) {
+      out.push(["cv-lhs", null, cellName(ip, t0.ic) + " = " + fmt(ip.values[t0.ic]) + " scatters:"], " ");
+      joinTerms(out, info.terms.map(function (raw) {
         var t = term(raw), op = v.panels[t.op], kp = v.panels[t.kp];
         return cellName(op, t.oc) + " += " + paren(ip.values[t.ic]) + (kp ? "\u00b7" + paren(kp.values[t.kc]) : "");
-      });
-      return '<span class="cv-lhs">' + esc(cellName(ip, t0.ic) + " = " + fmt(ip.values[t0.ic])) + " scatters:</span> " +
-        parts.map(function (s, i) { return '<span class="cv-term" data-t="' + i + '">' + esc(s) + "</span>"; })
-          .join('<span class="cv-plus">, </span>');
+      }), ", ");
+      return out;
     }
     var names = [], nums = [];
     info.terms.forEach(function (raw) {
@@ -806,11 +986,82 @@
       nums.push(kp2 ? paren(ip2.values[t.ic]) + "\u00b7" + paren(kp2.values[t.kc]) : paren(ip2.values[t.ic]));
     });
     var b = v.bias !== undefined;
-    return '<span class="cv-lhs">' + esc(cellName(outP, t0.oc)) + " =</span> " + joinTerms(names) +
-      (b ? '<span class="cv-plus"> + </span><span class="cv-term">b</span>' : "") +
-      '<br><span class="cv-lhs cv-eq">=</span> ' + joinTerms(nums) +
-      (b ? '<span class="cv-plus"> + </span><span class="cv-term">' + esc(paren(v.bias)) + "</span>" : "") +
-      ' <span class="cv-result">= ' + esc(fmt(outP.values[t0.oc])) + "</span>";
+    out.push(["cv-lhs", null, cellName(outP, t0.oc) + " ="], " ");
+    joinTerms(out, names, " + ");
+    if (b) out.push(" + ", ["cv-term", null, "b"]);
+    out.push(null, ["cv-lhs cv-eq", null, "="], " ");
+    joinTerms(out, nums, " + ");
+    if (b) out.push(" + ", ["cv-term", null, paren(v.bias)]);
+    out.push(" ", ["cv-result", null, "= " + fmt(outP.values[t0.oc])]);
+    return out;
+  }
+
+  /** The markup of sum tokens. */
+  function tokensHTML(tokens) {
+    return tokens.map(function (k) {
+      if (k === null) return "<br>";
+      if (typeof k === "string") return esc(k);
+      return '<span class="' + k[0] + '"' + (k[1] === null ? "" : ' data-t="' + k[1] + '"') + ">" + esc(k[2]) + "</span>";
+    }).join("");
+  }
+
+  /** Whether two tokens make the same kind of node (a text, a line break, a span of one class):
+   * one can be patched into the other (its text and data-t set). */
+  function sameKind(a, b) {
+    if (a === null || b === null) return a === b;
+    if (typeof a === "string" || typeof b === "string") return typeof a === typeof b;
+    return a[0] === b[0] && (a[1] === null) === (b[1] === null);
+  }
+
+  /** Patch node `n`, drawn from token `was`, into token `now` (of the same kind). */
+  function patchToken(n, was, now) {
+    if (now === null) return;
+    if (typeof now === "string") {
+      if (now !== was) n.data = now;
+      return;
+    }
+    if (now[1] !== was[1]) n.setAttribute("data-t", now[1]);
+    if (now[2] !== was[2]) setText(n, now[2]);
+  }
+
+  /**
+   * Bring the sums box (one div.cv-sum per line) to `lines`, each a token list. In each line
+   * the nodes of the longest common head and tail (same kinds of node) are patched (texts and
+   * data-t set where they differ), the old nodes between them removed and the new ones parsed
+   * in their place: the next step's sum, or a longer or shorter sum of the next setting,
+   * costs only the terms that changed.
+   * @param {Element} box the .cv-sums element
+   * @param {Array<Array>} lines token lists, one per line
+   */
+  function patchSums(box, lines) {
+    while (box.childNodes.length > lines.length) box.lastChild.remove();
+    lines.forEach(function (tokens, li) {
+      var div = box.childNodes[li];
+      if (!div) {
+        box.insertAdjacentHTML("beforeend", '<div class="cv-sum">' + tokensHTML(tokens) + "</div>");
+        box.lastChild.cvTokens = tokens;
+        return;
+      }
+      var old = div.cvTokens || [], nodes = Array.prototype.slice.call(div.childNodes);
+      if (nodes.length !== old.length) {  // not drawn from tokens: parse it
+        div.innerHTML = tokensHTML(tokens);
+        div.cvTokens = tokens;
+        return;
+      }
+      var head = 0, tail = 0, most = Math.min(old.length, tokens.length);
+      while (head < most && sameKind(old[head], tokens[head])) head++;
+      while (tail < most - head && sameKind(old[old.length - 1 - tail], tokens[tokens.length - 1 - tail])) tail++;
+      for (var i = 0; i < head; i++) patchToken(nodes[i], old[i], tokens[i]);
+      for (i = 1; i <= tail; i++) patchToken(nodes[nodes.length - i], old[old.length - i], tokens[tokens.length - i]);
+      for (i = head; i < old.length - tail; i++) div.removeChild(nodes[i]);
+      var middle = tokens.slice(head, tokens.length - tail);
+      if (middle.length) {
+        var range = document.createRange();
+        range.selectNodeContents(div);
+        div.insertBefore(range.createContextualFragment(tokensHTML(middle)), tail ? nodes[nodes.length - tail] : null);
+      }
+      div.cvTokens = tokens;
+    });
   }
 
   /* ---------------------------------------------------------------- axis names
@@ -1282,8 +1533,8 @@
         var pair = pairs(f);  // views to compare sit side by side (cv-pair)
         var views = f.views.map(function (v, vi) {
           var s = Math.min(state.step, v.steps.length - 1), reveal = viewMaps(v).reveal;
-          return { head: viewHead(v), breaks: v.breaks || [],
-            names: v.panels.map(function (p) { return p.name; }),
+          return { head: viewHead(v), breaks: v.breaks || [], specs: v.panels, reveal: reveal, step: s,
+            names: v.panels.map(function (p) { return p.name; }), shapes: v.panels.map(panelShape),
             panels: v.panels.map(function (p, pi) { return panelHTML(p, pi, reveal, s, v); }) };
         });
         state.nodes.slice(views.length).forEach(function (list) { list.view.remove(); });
@@ -1335,11 +1586,8 @@
             if (!(reveal[k] > lo && reveal[k] <= hi)) return;
             var pi = +k.split(":")[0], cell = +k.split(":")[1], p = v.panels[pi], g = geometry(p);
             if (g.canvas) return;
-            var node = state.nodes[vi][pi].cells[cell], at = cellAttrs(p, pi, cell, g, reveal, b);
             state.nodes[vi][pi].html = null;  // no longer the markup it was drawn from: never kept
-            node.setAttribute("class", at.cls);
-            node.setAttribute("data-value", at.value);
-            syncCell(node, p, cell, g, at.hidden);
+            patchCell(state.nodes[vi][pi].cells[cell], p, pi, cell, g, reveal, b);
           });
         }
         // only the panels highlighted at the old or the new step change
@@ -1351,7 +1599,7 @@
             plugin(p).draw(node.panel, p, v, state.step, container);
           } else if (g.canvas) {
             if (!lit && !was[pi] && state.shownStep >= 0 && !p.progressive) return;
-            pal = pal || palette(container);
+            pal = pal || themePalette(container);
             drawCanvas(node.canvas, p, pi, info, reveal, b, pal);
           } else if (state.shownStep >= 0 && (lit || was[pi])) {
             patchOverlay(node.overlay, overlayItems(p, pi, info, g, reveal, b, v));
@@ -1360,17 +1608,17 @@
         state.nodes[vi].lit = now;
         var box = state.nodes[vi].box3d;
         if (box && state.show3d) volumeDraw(box, v, info, reveal, b, state.angle);
-        var line = sumHTML(v, info);
-        if (line) lines.push((f.views.length > 1 ? '<span class="cv-sum-view">' + esc(v.title) + ":</span> " : "") + line);
+        var line = sumTokens(v, info);
+        if (line.length) lines.push((f.views.length > 1 ? [["cv-sum-view", null, v.title + ":"], " "] : []).concat(line));
       });
       state.shownStep = state.step;
       if (formula.cvFrame !== f) {  // the rules change with the setting, the sums with the step
         formula.cvFrame = f;
-        formula.innerHTML = '<div class="cv-sums"></div><div class="cv-rules">' + (f.formula || []).map(function (l) {
-          return '<div class="cv-rule">' + esc(l) + "</div>";
-        }).join("") + "</div>";
+        var rules = (f.formula || []).map(function (l) { return '<div class="cv-rule">' + esc(l) + "</div>"; }).join("");
+        if (!formula.firstChild) formula.innerHTML = '<div class="cv-sums"></div><div class="cv-rules"></div>';
+        if (formula.cvRules !== rules) { formula.lastChild.innerHTML = rules; formula.cvRules = rules; }
       }
-      formula.firstChild.innerHTML = lines.map(function (l) { return '<div class="cv-sum">' + l + "</div>"; }).join("");
+      patchSums(formula.firstChild, lines);
       container.setAttribute("data-step", state.step);
       container.setAttribute("data-key", state.sel.join(","));
       if (state.touched) writeHash();
@@ -1401,25 +1649,44 @@
     }
 
     /** Bring a view's .cv-panels box from the panels drawn (`old`, panelNodes of each) to the
-     * markup of the new ones (`vw`: panels, names, breaks). A new panel takes the node of the
-     * old panel of its name (the n-th of that name) when its markup is unchanged and it keeps
-     * the order of the panels kept; every other panel is parsed anew, in runs, and old panels
-     * that nothing keeps are removed. Nothing kept is moved, so it keeps its style and layout.
+     * new ones (`vw`: panels (markup), specs, shapes, names, breaks, reveal, step). A new panel
+     * takes the node of the old panel of its name (the n-th of that name) when its markup is
+     * unchanged and it keeps the order of the panels kept; a panel not kept takes an old panel
+     * of the same shape between the kept ones (its namesake first), patched in place
+     * (patchPanel); every other panel is parsed anew, in runs, and old panels that nothing
+     * takes are removed. Nothing kept or patched is moved, so it keeps its style and layout.
      * @returns {Array<Object>} panelNodes of each new panel */
     function syncPanels(box, old, vw) {
-      var seen = {}, byName = {}, keep = [], last = -1;
+      var seen = {}, byName = {}, keep = [], last = -1, at = new Map(), used = {};
       old.forEach(function (o, oi) {
         var k = o.panel.getAttribute("data-name") + "#" + (seen[o.panel.getAttribute("data-name")] = (seen[o.panel.getAttribute("data-name")] || 0) + 1);
         byName[k] = oi;
+        at.set(o, oi);
       });
       seen = {};
+      var names = vw.names.map(function (n) { return n + "#" + (seen[n] = (seen[n] || 0) + 1); });
       vw.panels.forEach(function (h, pi) {
-        var oi = byName[vw.names[pi] + "#" + (seen[vw.names[pi]] = (seen[vw.names[pi]] || 0) + 1)];
+        var oi = byName[names[pi]];
         keep[pi] = oi !== undefined && oi > last && old[oi].html === h ? old[oi] : null;
-        if (keep[pi]) last = oi;
+        if (keep[pi]) { last = oi; used[oi] = true; }
       });
-      var kept = keep.filter(Boolean);
-      old.forEach(function (o) { if (kept.indexOf(o) < 0) o.panel.remove(); });
+      var patch = [], bound = old.length;
+      last = -1;
+      vw.panels.forEach(function (h, pi) {
+        if (keep[pi]) { last = at.get(keep[pi]); return; }
+        var shape = vw.shapes[pi];
+        if (!shape) return;
+        bound = old.length;  // the old panel of the next kept panel: nothing moves past it
+        for (var j = pi + 1; j < keep.length; j++) if (keep[j]) { bound = at.get(keep[j]); break; }
+        var oi = byName[names[pi]], take = -1;
+        if (oi !== undefined && oi > last && oi < bound && !used[oi] && old[oi].shape === shape) take = oi;
+        for (var c = last + 1; take < 0 && c < bound; c++) if (!used[c] && old[c].shape === shape) take = c;
+        if (take < 0) return;
+        used[take] = true;
+        patch[pi] = old[take];
+        last = take;
+      });
+      old.forEach(function (o, oi) { if (!used[oi]) o.panel.remove(); });
       Array.prototype.slice.call(box.querySelectorAll(":scope > .cv-break")).forEach(function (b) { b.remove(); });
       var out = [], prev = null, run = [];
       /** Parse the run of new panels after `prev` (or at the start of the box). */
@@ -1429,17 +1696,22 @@
         else box.insertAdjacentHTML("afterbegin", run.map(function (r) { return vw.panels[r]; }).join(""));
         var node = prev ? prev.nextSibling : box.firstChild;
         run.forEach(function (r) {
-          out[r] = panelNodes(node, vw.panels[r]);
+          out[r] = panelNodes(node, vw.panels[r], vw.specs[r], vw.shapes[r]);
           prev = node;
           node = node.nextSibling;
         });
         run = [];
       }
       vw.panels.forEach(function (h, pi) {
-        if (!keep[pi]) { run.push(pi); return; }
+        var o = keep[pi] || patch[pi];
+        if (!o) { run.push(pi); return; }
         flush();
-        out[pi] = keep[pi];
-        prev = keep[pi].panel;
+        if (patch[pi]) {
+          patchPanel(o, vw.specs[pi], pi, vw.reveal, vw.step, h);
+          o.shape = vw.shapes[pi];
+        }
+        out[pi] = o;
+        prev = o.panel;
       });
       flush();
       vw.breaks.forEach(function (pi) {  // panels that start a new line
@@ -1458,10 +1730,11 @@
           : panelSVG(p, pi, { hl: {} }, reveal, s, v)) + "</div>";
     }
 
-    /** The nodes of a drawn panel that a step updates, and the markup it was drawn from. */
-    function panelNodes(pnode, html) {
+    /** The nodes of a drawn panel that a step updates, the markup it was drawn from, its panel
+     * and that panel's panelShape. */
+    function panelNodes(pnode, html, spec, shape) {
       return { cells: pnode.querySelectorAll("g.cv-cell"), overlay: pnode.querySelector(".cv-overlay"),
-        canvas: pnode.querySelector("canvas"), panel: pnode, html: html };
+        canvas: pnode.querySelector("canvas"), panel: pnode, html: html, spec: spec, shape: shape };
     }
 
     /** The key, grids, sums and code never shrink: a step or a setting does not make the page
