@@ -745,6 +745,11 @@ def _to_parity_planes(dest, src, rows, cols) -> None:
             )
 
 
+#: Winograd's F(3, 2) input transform as ``(first, second, op)``: value ``a`` of the
+#: transform of ``(x_0, x_1, x_2, x_3)`` is ``op(x_first, x_second)``
+_WINOGRAD_INPUT = ((0, 2, np.subtract), (1, 2, np.add), (2, 1, np.subtract), (1, 3, np.subtract))
+
+
 def _winograd_out(m, axis):
     """Winograd's output transform along ``axis``: ``(m_0, m_1, m_2, m_3) -> (y_0, y_1, y_2)``
     with ``y_0 = m_0 + (m_1 + m_2) / 2``, ``y_1 = (m_1 - m_2) / 2``, ``y_2 = (m_1 + m_2) / 2 - m_3``."""
@@ -843,18 +848,18 @@ def _winograd_sums(x, weight_size, gy, groups, zeros, cells, parallel: bool) -> 
     def input_transform(cs, n_0, b) -> None:
         _to_parity_planes(planes_x[cs], x[n_0 : n_0 + b, cs], rows, cols)
         q = planes_x[cs].reshape(-1, 2, 2, width)
-        # along the rows: r[a, p_c] = the transform of rows 2i ... 2i + 3 of parity column p_c
-        r = _scratch("winograd_r", (4, 2, q.shape[0], length + 1), dtype)
-        for pc in range(2):
-            x_0, x_2 = q[:, 0, pc, : length + 1], q[:, 0, pc, plane_w : plane_w + length + 1]
-            x_1, x_3 = q[:, 1, pc, : length + 1], q[:, 1, pc, plane_w : plane_w + length + 1]
-            np.subtract(x_0, x_2, out=r[0, pc])
-            np.add(x_1, x_2, out=r[1, pc])
-            np.subtract(x_2, x_1, out=r[2, pc])
-            np.subtract(x_1, x_3, out=r[3, pc])
-        for a in range(4):  # along the columns
-            x_0, x_2 = r[a, 0, :, :length], r[a, 0, :, 1:]
-            x_1, x_3 = r[a, 1, :, :length], r[a, 1, :, 1:]
+        # per row of the transform: r[p_c] = the transform of rows 2i ... 2i + 3 of parity
+        # column p_c, then at once along the columns, while r is still in the cache
+        r = _scratch("winograd_r", (2, q.shape[0], length + 1), dtype)
+        rows_of = [
+            [q[:, p_r, p_c, shift : shift + length + 1] for shift in (0, plane_w) for p_r in (0, 1)]
+            for p_c in (0, 1)
+        ]  # rows_of[p_c] = (x_0, x_1, x_2, x_3)
+        for a, (first, second, op) in enumerate(_WINOGRAD_INPUT):
+            for pc in range(2):
+                op(rows_of[pc][first], rows_of[pc][second], out=r[pc])
+            x_0, x_2 = r[0, :, :length], r[0, :, 1:]
+            x_1, x_3 = r[1, :, :length], r[1, :, 1:]
             np.subtract(x_0, x_2, out=v[a, 0, cs])
             np.add(x_1, x_2, out=v[a, 1, cs])
             np.subtract(x_2, x_1, out=v[a, 2, cs])
@@ -874,7 +879,9 @@ def _winograd_sums(x, weight_size, gy, groups, zeros, cells, parallel: bool) -> 
             np.subtract(g_0, g_1, out=u[a, 1, cs])  # u[a, 2]
 
     pool = _pool() if parallel else None
-    blocks = 4 * (pool[1] if pool else 1)  # several blocks a thread, to even out the load
+    # several blocks a thread to even out the load; on one thread, one block (measured:
+    # 7.75 ms against 7.89 for 4 blocks, 4 images of the VGG-like layer)
+    blocks = 4 * pool[1] if pool else 1
     work = [
         (transform, slice(first, min(first + step, total)))
         for transform, total in ((input_transform, c_in), (gradient_transform, c_out))
