@@ -927,7 +927,7 @@
       items.push('<span class="cv-key-item"><svg class="cv-swatch cv-swatch-wide" width="48" height="16" aria-hidden="true">' +
         '<rect x="0" y="3" width="48" height="10" fill="url(#cv-grad-img)"></rect></svg>pixel: dark (low) \u2013 bright (high)</span>');
     }
-    var RING_TEXT = { "in": "window being read", k: "kernel weight used", out: "output being computed" };
+    var RING_TEXT = { "in": "window being read (\u00d7w: the weight it meets)", k: "kernel weight used", out: "output being computed" };
     var stepping = f.views.some(function (v) { return v.steps.some(function (s) { return s.length; }); });
     if (stepping) {  // no rings in a frame without sums (a permutation); a figure may say what its rings are
       item("cv-hl cv-hl-in", ring, legend["in"] || RING_TEXT["in"]);
