@@ -185,8 +185,9 @@
       pairs[t.ip + ":" + t.ic] = [t.kp, t.kc];
     });
     // a scatter (one input, many weights) has no single weight to write under its input cell
-    if (terms.length > 1 && terms.every(function (t) { return t[2] === terms[0][2] && t[3] === terms[0][3]; }) &&
-      !terms.every(function (t) { return t[0] === terms[0][0] && t[1] === terms[0][1]; })) pairs = {};
+    var first = terms.length ? term(terms[0]) : null;
+    if (terms.length > 1 && terms.every(function (raw) { var t = term(raw); return t.ip === first.ip && t.ic === first.ic; }) &&
+      !terms.every(function (raw) { var t = term(raw); return t.op === first.op && t.oc === first.oc; })) pairs = {};
     return { terms: terms, hl: hl, pairs: pairs };
   }
 
@@ -198,9 +199,9 @@
     v.steps.forEach(function (terms, s) {
       if (!terms.length) return;
       var t0 = term(terms[0]);
-      var oneOut = terms.every(function (t) { return t[0] === t0.op && t[1] === t0.oc; });
-      terms.forEach(function (t) {
-        var key = t[0] + ":" + t[1];
+      var oneOut = terms.every(function (raw) { var t = term(raw); return t.op === t0.op && t.oc === t0.oc; });
+      terms.forEach(function (raw) {
+        var t = term(raw), key = t.op + ":" + t.oc;
         if (!(key in reveal)) reveal[key] = s;
       });
       var own = oneOut ? t0.op + ":" + t0.oc : t0.ip + ":" + t0.ic;
@@ -969,7 +970,7 @@
   function sumTokens(v, info) {
     if (!info.terms.length) return [];
     var t0 = term(info.terms[0]), outP = v.panels[t0.op], out = [];
-    var oneOut = info.terms.every(function (t) { return t[0] === t0.op && t[1] === t0.oc; });
+    var oneOut = info.terms.every(function (raw) { var t = term(raw); return t.op === t0.op && t.oc === t0.oc; });
     if (!oneOut) {
       var ip = v.panels[t0.ip];
       out.push(["cv-lhs", null, cellName(ip, t0.ic) + " = " + fmt(ip.values[t0.ic]) + " scatters:"], " ");
@@ -2213,7 +2214,7 @@
     });
   }
 
-  var api = { mount: mount, mountAll: mountAll, version: "2" };
+  var api = { mount: mount, mountAll: mountAll, term: term, version: "2" };
   root.convviz = api;
   if (typeof document !== "undefined") {
     if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", mountAll);
@@ -2251,6 +2252,8 @@
   function index(p, cell) { return cell % Math.max(1, p.cols) + (p.origin ? p.origin[1] : 0); }
   /** The terms of a view's step (its last step past the end). */
   function stepTerms(v, step) { return v.steps[Math.min(step, v.steps.length - 1)] || []; }
+  /** A term as named fields: the main renderer's `term` (op, oc, ip, ic, kp, kc). */
+  function term(raw) { return root.convviz.term(raw); }
 
   /** Left, top and size of each cell of a view's SVG panel, relative to `box` (a DOM rect). */
   function cellBoxes(viewNode, pi, box) {
@@ -2289,21 +2292,22 @@
           '" y="' + (y + size + 11) + '" text-anchor="middle">' + esc(name) + "</text></g>");
         width = Math.max(width, x + size + 14);
       };
-      stepTerms(v, step).forEach(function (t) {  // the weights, each under the cell it multiplies
-        var b = boxes[t[3]];
+      stepTerms(v, step).forEach(function (raw) {  // the weights, each under the cell it multiplies
+        var t = term(raw), b = boxes[t.ic];
         if (!b) return;
         size = b.size;
-        if (t[4] === p.kernel) lane(2, b.x, kp.values[t[5]], kp.name + "[" + index(kp, t[5]) + "]", "cv-hl-k");
+        if (t.kp === p.kernel) lane(2, b.x, kp.values[t.kc], kp.name + "[" + index(kp, t.kc) + "]", "cv-hl-k");
       });
       var last = Math.min(step, v.steps.length - 1);
       for (var s = 0; s <= last; s++) {  // the outputs so far, each under the middle of its window
         var terms = v.steps[s];
-        if (!terms.length || terms[0][0] !== p.output) continue;
-        var xs = terms.map(function (t) { return boxes[t[3]] ? boxes[t[3]].x : null; })
+        var t0 = terms.length ? term(terms[0]) : null;
+        if (!t0 || t0.op !== p.output) continue;
+        var xs = terms.map(function (raw) { var b = boxes[term(raw).ic]; return b ? b.x : null; })
           .filter(function (x) { return x !== null; });
         if (!xs.length) continue;
         var mid = (Math.min.apply(null, xs) + Math.max.apply(null, xs)) / 2;
-        lane(size + 18, mid, op.values[terms[0][1]], op.name + "[" + index(op, terms[0][1]) + "]",
+        lane(size + 18, mid, op.values[t0.oc], op.name + "[" + index(op, t0.oc) + "]",
           s === last ? "cv-hl-out cv-aligned-now" : "cv-aligned-done");
       }
       var height = 2 * size + 34;
@@ -2327,10 +2331,11 @@
       var old = pnode.querySelector(".cv-footprint");
       if (old) old.remove();
       var ip = v.panels[p.input], read = {}, r0 = Infinity, r1 = -Infinity, c0 = Infinity, c1 = -Infinity;
-      stepTerms(v, step).forEach(function (t) {
-        if (t[2] !== p.input) return;
-        var r = Math.floor(t[3] / ip.cols), c = t[3] % ip.cols;
-        read[t[3]] = true;
+      stepTerms(v, step).forEach(function (raw) {
+        var t = term(raw);
+        if (t.ip !== p.input) return;
+        var r = Math.floor(t.ic / ip.cols), c = t.ic % ip.cols;
+        read[t.ic] = true;
         r0 = Math.min(r0, r); r1 = Math.max(r1, r); c0 = Math.min(c0, c); c1 = Math.max(c1, c);
       });
       if (r0 === Infinity) return;
