@@ -285,6 +285,29 @@ def test_play_respects_reduced_motion(browser, base_url):
         context.close()
 
 
+def test_reduced_motion_asked_with_the_page_open_stops_play(browser, base_url):
+    """The system's setting can change while the page is open: play stops and turns off,
+    and comes back when the setting is lifted."""
+    page_path, fig_id = next(p for p in FIGURE_PAGES if p[1] == "flip")
+    context = browser.new_context()
+    try:
+        page = context.new_page()
+        _open(page, base_url, page_path, fig_id)
+        root = f"#cv-{fig_id}"
+        page.click(f"{root} .cv-play")
+        assert page.get_attribute(f"{root} .cv-play", "aria-label") == "pause"
+        page.emulate_media(reduced_motion="reduce")
+        page.wait_for_function(f"document.querySelector('{root} .cv-play').disabled")
+        assert page.get_attribute(f"{root} .cv-play", "aria-label") == "play"  # stopped
+        step = page.get_attribute(root, "data-step")
+        page.wait_for_timeout(1500)
+        assert page.get_attribute(root, "data-step") == step  # nothing moves by itself
+        page.emulate_media(reduced_motion="no-preference")
+        page.wait_for_function(f"!document.querySelector('{root} .cv-play').disabled")
+    finally:
+        context.close()
+
+
 def test_first_step_reads_more_than_padding(visit, base_url):
     page_path, fig_id = next(p for p in FIGURE_PAGES if p[1] == "flip")
     page = visit.page

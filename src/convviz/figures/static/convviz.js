@@ -1134,7 +1134,9 @@
     document.body.appendChild(holder.firstChild);
   }
 
-  var reduced = typeof matchMedia !== "undefined" && matchMedia("(prefers-reduced-motion: reduce)").matches;
+  var motionQuery = typeof matchMedia !== "undefined" ? matchMedia("(prefers-reduced-motion: reduce)") : null;
+  /** Whether the reader's system asks for reduced motion now (read at each use: it can change with the page open). */
+  function reduced() { return !!(motionQuery && motionQuery.matches); }
 
   /** Percent-decode one part of an address (as it is, if it is not valid percent-encoding). */
   function decodePart(s) {
@@ -1484,10 +1486,15 @@
     var slider = el("input", { type: "range", min: 0, max: 0, value: 0, step: 1, id: uid + "-step",
       "class": "cv-step", "aria-label": "step" });
     var stepOut = el("output", { "class": "cv-step-label", "for": uid + "-step" });
-    if (reduced) {
-      play.disabled = true;
-      play.title = "animation is off (your system asks for reduced motion): use the step buttons";
+    /** Play is off while the system asks for reduced motion (and a running play stops); on again when it no longer does. */
+    function applyMotion() {
+      play.disabled = reduced();
+      if (play.disabled && state.timer) stop();
+      play.title = play.disabled ? "animation is off (your system asks for reduced motion): use the step buttons" :
+        state.timer ? "pause" : "play";
     }
+    applyMotion();
+    if (motionQuery && motionQuery.addEventListener) motionQuery.addEventListener("change", applyMotion);
     var buttons = el("span", { "class": "cv-btn-set" });
     [prev, play, next].forEach(function (e) { buttons.appendChild(e); });
     [buttons, by, speed, slider, stepOut].forEach(function (e) { stepWrap.appendChild(e); });
@@ -2102,7 +2109,7 @@
      * itself in a loop from load, its play button showing "pause"; not when the system asks for
      * reduced motion nor when the address names a step. Pause, the step buttons, the slider and
      * the keys call stop(), which ends it for good; the address is never rewritten by it. */
-    if (spec.autoplay && !reduced && !fromHash) {
+    if (spec.autoplay && !reduced() && !fromHash) {
       var held = 0;
       play.innerHTML = ICON.pause;
       play.setAttribute("aria-label", "pause");
