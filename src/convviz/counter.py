@@ -435,7 +435,8 @@ def count(model: torch.nn.Module, input_shape: Sequence[int] | torch.Tensor) -> 
         where = f"the forward of {name!r} ({cls})" if name else f"the forward of the model ({cls})"
         raise TypeError(
             f"{op} ran in {where}, outside any layer cv.count prices (a functional call "
-            f"such as F.conv2d or x @ w, {len(strays)} such call(s) in all); a total "
+            f"such as F.conv2d or x @ w; {len(strays)} such call{'' if len(strays) == 1 else 's'} "
+            "in all); a total "
             "without it would be wrong. Wrap the operation in an nn.Conv2d or nn.Linear."
         )
     total = sum(p.numel() for p in model.parameters())

@@ -181,6 +181,17 @@ def test_output_padding_past_the_padding_holds_only_the_bias(chapter):
     assert "carry real values" not in text and "$a \\le p$" in text
 
 
+def test_checkerboard_formulas_state_no_tautology():
+    """The resize-conv line counts taps as the book writes them: "all k = 3 taps" in 1D,
+    "3·3 = 9" in 2D, never a number equal to itself ("3 = 3 taps")."""
+    import re
+
+    fig = tfig.checkerboard_figure()
+    for key in fig.keys():
+        for line in fig.frame(key)["formula"]:
+            assert not re.search(r"(?<![\d·])(\d+) = \1\b", line), line
+
+
 def test_gram_identity_is_about_orthonormal_columns():
     """Finding: C^T C = I for any C with orthonormal columns, not only square orthogonal ones."""
     text = (BOOK / f"{STEM}.md").read_text()

@@ -248,8 +248,9 @@ class MatmulInForward(nn.Module):
 def test_costly_operations_outside_layers_raise(model, shape, where):
     # FlopCounterMode sees these operations; a hook-based count would silently miss them.
     assert torch_counts(model, shape)["Global"]
-    with pytest.raises(TypeError, match=where):
+    with pytest.raises(TypeError, match=where) as caught:
         count(model, shape)
+    assert "1 such call in all" in str(caught.value)  # one stray call, named in the singular
 
 
 # --------------------------------------------------------------------------- #

@@ -631,8 +631,12 @@ def _checker_build(dims: str, kernel_size: int, stride: int) -> dict:
             + (" (per axis; the 2D map is their outer product)" if n > 1 else ""),
             f"transposed: unevenness max/min on the interior = {_fmt(uneven)}",
             rule,
-            f"resize-conv: every interior cell gets all {taps} = {k**n} taps: "
-            f"unevenness {_fmt(r_uneven)}",
+            (
+                f"resize-conv: every interior cell gets all k = {k} taps: "
+                if n == 1
+                else f"resize-conv: every interior cell gets all {taps} = {k**n} taps: "
+            )
+            + f"unevenness {_fmt(r_uneven)}",
         ],
         "code": (
             f"F.conv_transpose{n}d(torch.ones(1, 1, {', '.join(map(str, size))}), "
