@@ -124,3 +124,33 @@ def test_the_figure_fits_the_screen(browser, base_url, width):
         assert cell >= 24, cell
     finally:
         context.close()
+
+
+def test_formula_lines_do_not_break_inside_an_index(browser, base_url):
+    """On a phone the formula under the figure wraps between its terms, never inside an
+    index such as x[s·q − p + v]: each bracket's text sits on one rendered line."""
+    context = browser.new_context(viewport={"width": 390, "height": 844}, reduced_motion="reduce")
+    try:
+        page = context.new_page()
+        page.goto(f"{base_url}/{INDEX}", wait_until="load")
+        page.wait_for_selector(f"{FIG} .cv-formula .cv-rule")
+        broken = page.evaluate(
+            """(fig) => {
+              const out = [];
+              document.querySelectorAll(fig + ' .cv-formula .cv-rule').forEach(rule => {
+                const node = rule.firstChild, text = node ? node.data : '';
+                for (const m of text.matchAll(/\\[[^\\[\\]]*\\]/g)) {
+                  const r = document.createRange();
+                  r.setStart(node, m.index);
+                  r.setEnd(node, m.index + m[0].length);
+                  const tops = new Set(Array.from(r.getClientRects()).map(b => Math.round(b.top)));
+                  if (tops.size > 1) out.push(m[0]);
+                }
+              });
+              return out;
+            }""",
+            FIG,
+        )
+        assert broken == []
+    finally:
+        context.close()

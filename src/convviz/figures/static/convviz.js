@@ -997,6 +997,12 @@
     return out;
   }
 
+  /** A formula line whose index brackets do not break across lines: the spaces inside [...] become no-break spaces
+   * (x[s·q − p + v] stays whole; the line still wraps between its terms). */
+  function keepIndices(line) {
+    return String(line).replace(/\[[^\[\]]*\]/g, function (m) { return m.replace(/ /g, "\u00a0"); });
+  }
+
   /** The markup of sum tokens. */
   function tokensHTML(tokens) {
     return tokens.map(function (k) {
@@ -1622,7 +1628,7 @@
       state.shownStep = state.step;
       if (formula.cvFrame !== f) {  // the rules change with the setting, the sums with the step
         formula.cvFrame = f;
-        var rules = (f.formula || []).map(function (l) { return '<div class="cv-rule">' + esc(l) + "</div>"; }).join("");
+        var rules = (f.formula || []).map(function (l) { return '<div class="cv-rule">' + esc(keepIndices(l)) + "</div>"; }).join("");
         if (!formula.firstChild) formula.innerHTML = '<div class="cv-sums"></div><div class="cv-rules"></div>';
         if (formula.cvRules !== rules) { formula.lastChild.innerHTML = rules; formula.cvRules = rules; }
       }
