@@ -160,15 +160,17 @@ def _products_on_the_pool(a, b, out) -> None:
     BLAS calls from the caller's other threads meanwhile run on one thread too.
     """
 
-    def work(items) -> None:
-        for i in items:
-            np.matmul(a[i], b[i].T, out=out[i])
-
     if _pool() is None:
-        work(range(len(a)))
+        _products(a, b, out, range(len(a)))
         return
     with _blas_one_thread():
-        _run_shards(work, list(range(len(a))))
+        _run_shards(functools.partial(_products, a, b, out), list(range(len(a))))
+
+
+def _products(a, b, out, items) -> None:
+    """``out[i] = a[i] @ b[i].T`` for each ``i`` of ``items``, on the calling thread."""
+    for i in items:
+        np.matmul(a[i], b[i].T, out=out[i])
 
 
 @functools.cache
@@ -750,6 +752,19 @@ def _to_parity_planes(dest, src, rows, cols) -> None:
 _WINOGRAD_INPUT = ((0, 2, np.subtract), (1, 2, np.add), (2, 1, np.subtract), (1, 3, np.subtract))
 
 
+def _gradient_rows(g, sums):
+    """Winograd's gradient transform along the rows, ``(g_0, g_0 + g_1, g_0 - g_1, g_1)``,
+    each value as its pair of parity columns ``(g_0, g_1)`` for the transform along the
+    columns: ``g`` the parity planes ``(C, 2, 2, L)`` (row parity, column parity), ``sums``
+    their sums and differences along the rows ``(2, 2, C, L)`` (+/-, column parity)."""
+    return (
+        (g[:, 0, 0], g[:, 0, 1]),
+        (sums[0, 0], sums[0, 1]),
+        (sums[1, 0], sums[1, 1]),
+        (g[:, 1, 0], g[:, 1, 1]),
+    )
+
+
 def _winograd_out(m, axis):
     """Winograd's output transform along ``axis``: ``(m_0, m_1, m_2, m_3) -> (y_0, y_1, y_2)``
     with ``y_0 = m_0 + (m_1 + m_2) / 2``, ``y_1 = (m_1 - m_2) / 2``, ``y_2 = (m_1 + m_2) / 2 - m_3``."""
@@ -860,12 +875,9 @@ def _winograd_sums(x, weight_size, gy, groups, zeros, cells, parallel: bool) -> 
         for a, (first, second, op) in enumerate(_WINOGRAD_INPUT):
             for pc in range(2):
                 op(rows_of[pc][first], rows_of[pc][second], out=r[pc])
-            x_0, x_2 = r[0, :, :length], r[0, :, 1:]
-            x_1, x_3 = r[1, :, :length], r[1, :, 1:]
-            np.subtract(x_0, x_2, out=v[a, 0, cs])
-            np.add(x_1, x_2, out=v[a, 1, cs])
-            np.subtract(x_2, x_1, out=v[a, 2, cs])
-            np.subtract(x_1, x_3, out=v[a, 3, cs])
+            by_col = (r[0, :, :length], r[1, :, :length], r[0, :, 1:], r[1, :, 1:])  # x_0 ... x_3
+            for b_col, (first, second, op) in enumerate(_WINOGRAD_INPUT):
+                op(by_col[first], by_col[second], out=v[a, b_col, cs])
 
     def gradient_transform(cs, n_0, b) -> None:
         _to_parity_planes(planes_g[cs], gy[n_0 : n_0 + b, cs], gy_rows, gy_cols)
@@ -875,8 +887,7 @@ def _winograd_sums(x, weight_size, gy, groups, zeros, cells, parallel: bool) -> 
         np.add(g[:, 0, 1], g[:, 1, 1], out=sums[0, 1])
         np.subtract(g[:, 0, 0], g[:, 1, 0], out=sums[1, 0])
         np.subtract(g[:, 0, 1], g[:, 1, 1], out=sums[1, 1])
-        by_row = ((g[:, 0, 0], g[:, 0, 1]), (sums[0, 0], sums[0, 1]), (sums[1, 0], sums[1, 1]))
-        for a, (g_0, g_1) in enumerate((*by_row, (g[:, 1, 0], g[:, 1, 1]))):
+        for a, (g_0, g_1) in enumerate(_gradient_rows(g, sums)):
             np.add(g_0, g_1, out=u[a, 0, cs])  # u[a, 1]; u[a, 0] and u[a, 3] are g_0, g_1
             np.subtract(g_0, g_1, out=u[a, 1, cs])  # u[a, 2]
 
@@ -892,9 +903,7 @@ def _winograd_sums(x, weight_size, gy, groups, zeros, cells, parallel: bool) -> 
     ]
     # the 16 transformed gradients: u[a, 0] and u[a, 3] are rows of the parity planes
     # (a = 0, 3) or of their sums and differences ``s`` (a = 1, 2), read in place
-    g_all = planes_g.reshape(c_out, 2, 2, width)[..., :length]
-    by_row = ((g_all[:, 0, 0], g_all[:, 0, 1]), (s[0, 0], s[0, 1]), (s[1, 0], s[1, 1]))
-    ends = (*by_row, (g_all[:, 1, 0], g_all[:, 1, 1]))
+    ends = _gradient_rows(planes_g.reshape(c_out, 2, 2, width)[..., :length], s)
     u_of = [[ends[a][0], u[a, 0], u[a, 1], ends[a][1]] for a in range(4)]
     us, vs, products = [], [], []
     for xi in range(16):
@@ -914,8 +923,7 @@ def _winograd_sums(x, weight_size, gy, groups, zeros, cells, parallel: bool) -> 
         else:
             for f, cs in work:
                 f(cs, n_0, b)
-            for a, b_t, out in zip(us, vs, products, strict=True):
-                np.matmul(a, b_t.T, out=out)
+            _products(us, vs, products, range(len(us)))
         m += product
     return m
 
