@@ -19,6 +19,7 @@ broken), but only the chapters missing from the execution cache are re-run.
 
 from __future__ import annotations
 
+import argparse
 import hashlib
 import os
 import shutil
@@ -66,9 +67,17 @@ def build(strict: bool, out: Path, everything: bool) -> tuple[int, str]:
 
 
 def main() -> int:
-    args = sys.argv[1:]
-    strict = "--strict" in args
-    out = Path(args[args.index("--out") + 1]).resolve() if "--out" in args else ROOT
+    parser = argparse.ArgumentParser(
+        description="Build the book into OUT/_build/html (see this script's docstring)."
+    )
+    parser.add_argument(
+        "--strict", action="store_true", help="every Sphinx warning is an error (as CI)"
+    )
+    parser.add_argument(
+        "--out", type=Path, default=ROOT, help="build into OUT/_build/html (default: the repo)"
+    )
+    args = parser.parse_args()
+    strict, out = args.strict, args.out.resolve()
     cache = out / "_build" / ".jupyter_cache"
     stamp, digest = out / "_build" / ".convviz-package", package_digest()
     stale = not stamp.exists() or stamp.read_text() != digest

@@ -32,3 +32,18 @@ def test_package_digest_follows_content_and_names_but_not_caches(tmp_path):
 
 def test_the_default_package_is_convviz():
     assert build_book.package_digest() == build_book.package_digest(ROOT / "src" / "convviz")
+
+
+def test_help_and_unknown_options_build_nothing(monkeypatch):
+    """`--help` prints the usage and an unknown option is refused, before any build starts."""
+    started = []
+    monkeypatch.setattr(build_book, "build", lambda *a, **k: started.append(a) or (0, ""))
+    for argv, code in ((["--help"], 0), (["--strcit"], 2)):
+        monkeypatch.setattr("sys.argv", ["build_book.py", *argv])
+        try:
+            build_book.main()
+        except SystemExit as exit:
+            assert exit.code == code
+        else:
+            raise AssertionError(f"{argv} went on to build")
+    assert started == []

@@ -5,6 +5,8 @@ from __future__ import annotations
 import gzip
 import json
 import re
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -13,6 +15,7 @@ import convviz as cv
 from convviz.figures.engine import (
     Control,
     Figure,
+    FrameError,
     Term,
     aligned_panel,
     check_frame,
@@ -121,11 +124,11 @@ def _frame(values, steps, bias=None):
 def test_check_frame_catches_bad_sums_and_missing_cells():
     ok = _frame([3.0, 6.0], [[(2, 0, 0, 0, 1, 0)], [(2, 1, 0, 1, 1, 0)], []])
     assert check_frame(ok) == {(0, 2, 0), (0, 2, 1)}
-    with pytest.raises(AssertionError, match=r"add up to 3\.0, the panel shows 4\.0"):
+    with pytest.raises(ValueError, match=r"add up to 3\.0, the panel shows 4\.0"):
         check_frame(_frame([4.0, 6.0], [[(2, 0, 0, 0, 1, 0)]]))
-    with pytest.raises(AssertionError, match="no cell 5 in panel 0"):
+    with pytest.raises(ValueError, match="no cell 5 in panel 0"):
         check_frame(_frame([3.0, 6.0], [[(2, 0, 0, 5, 1, 0)]]))
-    with pytest.raises(AssertionError, match="neither one output"):
+    with pytest.raises(ValueError, match="neither one output"):
         check_frame(_frame([3.0, 6.0], [[(2, 0, 0, 0, 1, 0), (2, 1, 0, 1, 1, 0)]]))
     assert check_frame(_frame([4.0, 6.0], [[(2, 0, 0, 0, 1, 0)]], bias=1.0))
 
@@ -152,9 +155,9 @@ def test_a_figure_checks_each_frame_when_it_builds_it():
 def test_plain_terms_add_their_cell_as_it_is():
     """A plain term (k_panel = k_cell = -1) adds its input cell with no weight: x0 + x1 = 3."""
     assert check_frame(_frame([3.0, 6.0], [[(2, 0, 0, 0, -1, -1), (2, 0, 0, 1, -1, -1)]]))
-    with pytest.raises(AssertionError, match=r"add up to 3\.0, the panel shows 9\.0"):
+    with pytest.raises(ValueError, match=r"add up to 3\.0, the panel shows 9\.0"):
         check_frame(_frame([9.0, 6.0], [[(2, 0, 0, 0, -1, -1), (2, 0, 0, 1, -1, -1)]]))
-    with pytest.raises(AssertionError, match="no panel -1"):  # only (-1, -1) is plain
+    with pytest.raises(ValueError, match="no panel -1"):  # only (-1, -1) is plain
         check_frame(_frame([3.0, 6.0], [[(2, 0, 0, 0, -1, 0)]]))
 
 
@@ -288,6 +291,21 @@ def _broken(make, path, value):
     return frame
 
 
+def test_check_frame_raises_under_python_O():
+    """A bad sum stops the build even when Python runs with -O (asserts off)."""
+    code = (
+        "from convviz.figures.engine import check_frame, grid, view\n"
+        "import numpy as np\n"
+        "panels = [grid('x', 'x', np.array([1.0])), grid('w', 'w', np.array([3.0])),"
+        " grid('y', 'y', np.array([4.0]))]\n"
+        "frame = {'views': [view('v', panels, [[(2, 0, 0, 0, 1, 0)]])], 'formula': [], 'code': ''}\n"
+        "try:\n    check_frame(frame)\nexcept ValueError as e:\n    print('refused:', e)\n"
+    )
+    run = subprocess.run([sys.executable, "-O", "-c", code], capture_output=True, text=True)
+    assert run.returncode == 0, run.stderr
+    assert "refused:" in run.stdout and "add up to 3.0, the panel shows 4.0" in run.stdout
+
+
 @pytest.mark.parametrize(
     ("make", "path", "value", "words"),
     [
@@ -322,7 +340,7 @@ def _broken(make, path, value):
 )
 def test_check_frame_covers_every_panel_kind_and_the_3d_blocks(make, path, value, words):
     assert check_frame(make()) == ({(0, 3, 0), (0, 3, 1)} if make is _drawn_frame else set())
-    with pytest.raises(AssertionError, match=re.escape(words)):
+    with pytest.raises(FrameError, match=re.escape(words)):
         check_frame(_broken(make, path, value))
 
 

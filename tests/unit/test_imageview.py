@@ -52,7 +52,7 @@ def test_a_frame_of_image_panels_passes_both_checks_and_a_bad_window_fails():
     frame["views"][0] = view(
         "v", [imageview.image_panel("x", "x", x, win=too_far)], imageview.image_steps((4, 4))
     )
-    with pytest.raises(AssertionError, match="leaves the picture"):
+    with pytest.raises(ValueError, match="leaves the picture"):
         imageview.check_image_frame(frame)
 
 

@@ -376,7 +376,7 @@ class Figure:
             frame = _jsonable(self.build(**setting))
             try:
                 check_frame(frame)
-            except AssertionError as e:
+            except FrameError as e:
                 raise ValueError(f"figure {self.id!r}, setting {setting}: {e}") from None
             self._cache[key] = frame
         return self._cache[key]
@@ -874,8 +874,19 @@ def steps_on_grid(
     return out
 
 
+class FrameError(ValueError):
+    """A frame that the renderer would draw wrong: a sum that does not add up, a term or a
+    mark naming a cell that does not exist, a field the renderer does not know."""
+
+
+def _require(ok: bool, message: str) -> None:
+    """Raise :class:`FrameError` with ``message`` unless ``ok`` (never skipped, unlike assert)."""
+    if not ok:
+        raise FrameError(message)
+
+
 def check_frame(frame: FrameSpec, *, atol: float = 1e-3) -> set[tuple[int, int, int]]:
-    """Assert a frame is well formed; the one check behind every figure's tests.
+    """Check a frame is well formed; the one check behind every figure's tests.
 
     Every panel's values fill its ``rows x cols``; every mark is a :data:`Mark`
     and names a cell that exists; role, scale, axis names and cell size are ones
@@ -901,26 +912,31 @@ def check_frame(frame: FrameSpec, *, atol: float = 1e-3) -> set[tuple[int, int, 
 
     Raises
     ------
-    AssertionError
-        Naming the view, step and what is wrong.
+    FrameError
+        A :class:`ValueError` naming the view, step and what is wrong (raised under
+        ``python -O`` too).
     """
     summed: set[tuple[int, int, int]] = set()
     marks = set(Mark.__args__)  # type: ignore[attr-defined]
     rings = {"in", "k", "out"}  # the highlight rings a figure may name in its key
     for mark in frame.get("legend", {}):
-        assert mark in marks | rings, (
-            f"legend names {mark!r}, not a mark or ring ({sorted(marks | rings)})"
+        _require(
+            mark in marks | rings,
+            (f"legend names {mark!r}, not a mark or ring ({sorted(marks | rings)})"),
         )
     for vi, v in enumerate(frame["views"]):
         panels = v["panels"]
         for pi, p in enumerate(panels):
             n = p["rows"] * p["cols"]
-            assert len(p["values"]) == n, (
-                f"view {vi} panel {pi}: {len(p['values'])} values, {n} cells"
+            _require(
+                len(p["values"]) == n,
+                (f"view {vi} panel {pi}: {len(p['values'])} values, {n} cells"),
             )
             for mark, cells in p["marks"].items():
-                assert mark in marks, f"view {vi} panel {pi}: {mark!r} is not a mark"
-                assert all(0 <= c < n for c in cells), f"view {vi} panel {pi}: mark {mark} off grid"
+                _require(mark in marks, f"view {vi} panel {pi}: {mark!r} is not a mark")
+                _require(
+                    all(0 <= c < n for c in cells), f"view {vi} panel {pi}: mark {mark} off grid"
+                )
             _check_panel(f"view {vi} panel {pi}", p, pi, panels)
         _check_layout(f"view {vi} ({v['title']!r})", v)
         for si, terms in enumerate(v["steps"]):
@@ -931,16 +947,19 @@ def check_frame(frame: FrameSpec, *, atol: float = 1e-3) -> set[tuple[int, int, 
                 if (t.k_panel, t.k_cell) != PLAIN:
                     pairs.append((t.k_panel, t.k_cell))
                 for panel, cell in pairs:
-                    assert 0 <= panel < len(panels), f"{where}: no panel {panel}"
-                    assert 0 <= cell < len(panels[panel]["values"]), (
-                        f"{where}: no cell {cell} in panel {panel}"
+                    _require(0 <= panel < len(panels), f"{where}: no panel {panel}")
+                    _require(
+                        0 <= cell < len(panels[panel]["values"]),
+                        (f"{where}: no cell {cell} in panel {panel}"),
                     )
             if not terms:
                 continue
             t0 = Term(*terms[0])
             one_out = all((t[0], t[1]) == (t0.out_panel, t0.out_cell) for t in terms)
             one_in = all((t[2], t[3]) == (t0.in_panel, t0.in_cell) for t in terms)
-            assert one_out or one_in, f"{where}: neither one output's sum nor one input's scatter"
+            _require(
+                one_out or one_in, f"{where}: neither one output's sum nor one input's scatter"
+            )
             if one_out:
                 total = sum(
                     float(panels[t[2]]["values"][t[3]])
@@ -948,8 +967,9 @@ def check_frame(frame: FrameSpec, *, atol: float = 1e-3) -> set[tuple[int, int, 
                     for t in terms
                 ) + float(v.get("bias", 0))
                 shown = float(panels[t0.out_panel]["values"][t0.out_cell])
-                assert abs(total - shown) <= atol * (1 + len(terms)), (
-                    f"{where}: the terms add up to {total}, the panel shows {shown}"
+                _require(
+                    abs(total - shown) <= atol * (1 + len(terms)),
+                    (f"{where}: the terms add up to {total}, the panel shows {shown}"),
                 )
                 summed.add((vi, t0.out_panel, t0.out_cell))
     return summed
@@ -957,83 +977,96 @@ def check_frame(frame: FrameSpec, *, atol: float = 1e-3) -> set[tuple[int, int, 
 
 def _check_panel(where: str, p: PanelSpec, pi: int, panels: Sequence[PanelSpec]) -> None:
     """The fields of one panel beyond its cells: role, scale, names, cell size, its kind's."""
-    assert p["role"] in ("input", "kernel", "output", "other"), f"{where}: role {p['role']!r}"
-    assert p["scale"] in ("diverging", "image"), f"{where}: scale {p['scale']!r}"
-    assert len(p["origin"]) == 2, f"{where}: origin {p['origin']} is not [row0, col0]"
+    _require(p["role"] in ("input", "kernel", "output", "other"), f"{where}: role {p['role']!r}")
+    _require(p["scale"] in ("diverging", "image"), f"{where}: scale {p['scale']!r}")
+    _require(len(p["origin"]) == 2, f"{where}: origin {p['origin']} is not [row0, col0]")
     for axis, n in (("rows", p["rows"]), ("cols", p["cols"])):
         given = p.get("names", {}).get(axis)
-        assert given is None or len(given) == n, f"{where}: {len(given or ())} {axis} names, {n}"
-    assert "cell" not in p or (isinstance(p["cell"], int) and p["cell"] >= 6), (
-        f"{where}: cell {p.get('cell')!r} is not an int >= 6"
+        _require(given is None or len(given) == n, f"{where}: {len(given or ())} {axis} names, {n}")
+    _require(
+        "cell" not in p or (isinstance(p["cell"], int) and p["cell"] >= 6),
+        (f"{where}: cell {p.get('cell')!r} is not an int >= 6"),
     )
     kind = p.get("kind")
-    assert kind is None or kind in PANEL_KINDS, f"{where}: unknown kind {kind!r}"
+    _require(kind is None or kind in PANEL_KINDS, f"{where}: unknown kind {kind!r}")
     others = [i for i in range(len(panels)) if i != pi]
     if kind in ("aligned", "footprint"):
         refs = ("input", "kernel", "output") if kind == "aligned" else ("input",)
         for ref in refs:
-            assert p.get(ref) in others, f"{where}: {ref}={p.get(ref)!r} names no other panel"
+            _require(p.get(ref) in others, f"{where}: {ref}={p.get(ref)!r} names no other panel")
         src = panels[p["input"]]
-        assert "kind" not in src and src["rows"] * src["cols"] > 0, (
-            f"{where}: input {p['input']} is not a grid of cells"
+        _require(
+            "kind" not in src and src["rows"] * src["cols"] > 0,
+            (f"{where}: input {p['input']} is not a grid of cells"),
         )
-        assert kind == "footprint" or src["rows"] == 1, f"{where}: input {p['input']} not one row"
+        _require(
+            kind == "footprint" or src["rows"] == 1, f"{where}: input {p['input']} not one row"
+        )
     elif kind == "wiring":
         w = p["wiring"]
         rows = w["rows"]
         sizes = [len(r["groups"]) for r in rows]
-        assert len(w["links"]) == len(rows) - 1, (
-            f"{where}: {len(rows)} rows, {len(w['links'])} gaps"
+        _require(
+            len(w["links"]) == len(rows) - 1, (f"{where}: {len(rows)} rows, {len(w['links'])} gaps")
         )
-        assert 0 <= w["value_row"] < len(rows), f"{where}: value_row {w['value_row']}"
-        assert [str(t) for t in p["values"]] == list(rows[w["value_row"]]["text"]), (
-            f"{where}: values are not the texts of row {w['value_row']}"
+        _require(0 <= w["value_row"] < len(rows), f"{where}: value_row {w['value_row']}")
+        _require(
+            [str(t) for t in p["values"]] == list(rows[w["value_row"]]["text"]),
+            (f"{where}: values are not the texts of row {w['value_row']}"),
         )
         for r, row in enumerate(rows):
-            assert len(row["text"]) == sizes[r], f"{where}: row {r} texts"
-            assert all(0 <= g < GROUP_COLOURS for g in row["groups"]), f"{where}: row {r} groups"
-            assert all(0 <= a < b <= sizes[r] for a, b in row["boxes"]), f"{where}: row {r} boxes"
+            _require(len(row["text"]) == sizes[r], f"{where}: row {r} texts")
+            _require(all(0 <= g < GROUP_COLOURS for g in row["groups"]), f"{where}: row {r} groups")
+            _require(
+                all(0 <= a < b <= sizes[r] for a, b in row["boxes"]), f"{where}: row {r} boxes"
+            )
         for r, gap in enumerate(w["links"]):
             for a, b, g in gap:
-                assert 0 <= a < sizes[r] and 0 <= b < sizes[r + 1] and 0 <= g < GROUP_COLOURS, (
-                    f"{where}: link {(a, b, g)} of gap {r} is off the rows"
+                _require(
+                    0 <= a < sizes[r] and 0 <= b < sizes[r + 1] and 0 <= g < GROUP_COLOURS,
+                    (f"{where}: link {(a, b, g)} of gap {r} is off the rows"),
                 )
         for r, d in w["hot"].get("dots", []):
-            assert 0 <= r < len(rows) and 0 <= d < sizes[r], f"{where}: hot dot {(r, d)}"
+            _require(0 <= r < len(rows) and 0 <= d < sizes[r], f"{where}: hot dot {(r, d)}")
         for r, k in w["hot"].get("links", []):
-            assert 0 <= r < len(w["links"]) and 0 <= k < len(w["links"][r]), (
-                f"{where}: hot link {(r, k)}"
+            _require(
+                0 <= r < len(w["links"]) and 0 <= k < len(w["links"][r]),
+                (f"{where}: hot link {(r, k)}"),
             )
     elif kind == "image":
         im = p["image"]
-        assert im["c"] in (1, 3) and im["h"] > 0 and im["w"] > 0, f"{where}: image {im}"
+        _require(im["c"] in (1, 3) and im["h"] > 0 and im["w"] > 0, f"{where}: image {im}")
     else:
-        assert "wiring" not in p and "image" not in p, f"{where}: kind fields without a kind"
+        _require("wiring" not in p and "image" not in p, f"{where}: kind fields without a kind")
 
 
 def _check_layout(where: str, v: ViewSpec) -> None:
     """A view's line breaks and 3D blocks name its panels, as :func:`view` makes them."""
     n = len(v["panels"])
     breaks = v.get("breaks", [])
-    assert breaks == sorted(set(breaks)) and all(0 < i < n for i in breaks), (
-        f"{where}: breaks {breaks} are not increasing indices 1..{n - 1}"
+    _require(
+        breaks == sorted(set(breaks)) and all(0 < i < n for i in breaks),
+        (f"{where}: breaks {breaks} are not increasing indices 1..{n - 1}"),
     )
     for block in v.get("volumes", []):
         members = block["panels"]
-        assert members and all(0 <= i < n for i in members), (
-            f"{where}: volume {block['label']!r} panels {members} off the view"
+        _require(
+            members and all(0 <= i < n for i in members),
+            (f"{where}: volume {block['label']!r} panels {members} off the view"),
         )
         grids = [v["panels"][i] for i in members]
-        assert all("kind" not in q and q["rows"] * q["cols"] > 0 for q in grids), (
-            f"{where}: volume {block['label']!r} has a slice that is not a grid of cells"
+        _require(
+            all("kind" not in q and q["rows"] * q["cols"] > 0 for q in grids),
+            (f"{where}: volume {block['label']!r} has a slice that is not a grid of cells"),
         )
         along = block.get("along")
-        assert along in (None, "depth"), f"{where}: volume along={along!r}"
+        _require(along in (None, "depth"), f"{where}: volume along={along!r}")
         slices = grids[0]["cols"] if along == "depth" else len(members)
-        assert along is None or len(members) == 1, f"{where}: along depth with {members}"
+        _require(along is None or len(members) == 1, f"{where}: along depth with {members}")
         groups = block.get("groups")
-        assert groups is None or (len(groups) == slices and min(groups) >= 0), (
-            f"{where}: volume {block['label']!r} groups {groups} for {slices} slices"
+        _require(
+            groups is None or (len(groups) == slices and min(groups) >= 0),
+            (f"{where}: volume {block['label']!r} groups {groups} for {slices} slices"),
         )
 
 

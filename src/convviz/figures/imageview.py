@@ -25,6 +25,7 @@ from typing import Any
 
 import numpy as np
 
+from convviz.figures.engine import _require
 from convviz.images import check_image, to_uint8, uint8_base64
 
 __all__ = ["check_image_frame", "decode", "image_panel", "image_steps", "window"]
@@ -195,7 +196,7 @@ def decode(panel: dict[str, Any]) -> np.ndarray:
 
 
 def check_image_frame(frame: dict[str, Any]) -> None:
-    """Assert every image panel of a frame is well formed and its window stays near it.
+    """Check every image panel of a frame is well formed and its window stays near it.
 
     The codes fill ``h * w * c`` bytes; a window's grid has one cell per step of the
     figure (the most steps of any view: a view may carry no steps of its own and
@@ -204,8 +205,8 @@ def check_image_frame(frame: dict[str, Any]) -> None:
 
     Raises
     ------
-    AssertionError
-        Naming the view, panel and what is wrong.
+    convviz.figures.engine.FrameError
+        A :class:`ValueError` naming the view, panel and what is wrong.
     """
     import base64
 
@@ -217,16 +218,17 @@ def check_image_frame(frame: dict[str, Any]) -> None:
             where = f"view {vi} panel {pi} ({p['label']!r})"
             im = p["image"]
             n = len(base64.b64decode(im["data"]))
-            assert n == im["h"] * im["w"] * im["c"], f"{where}: {n} bytes for {im}"
-            assert im["hi"] > im["lo"], where
+            _require(n == im["h"] * im["w"] * im["c"], f"{where}: {n} bytes for {im}")
+            _require(im["hi"] > im["lo"], where)
             w = p.get("window")
             if w is None:
                 continue
             gh, gw = w["grid"]
-            assert n_steps == gh * gw, f"{where}: {n_steps} steps, grid {w['grid']}"
+            _require(n_steps == gh * gw, f"{where}: {n_steps} steps, grid {w['grid']}")
             for axis, size in ((0, im["h"]), (1, im["w"])):
                 last = (w["grid"][axis] - 1) * w["s"][axis] + (w["k"][axis] - 1) * w["d"][axis]
                 first = -w["p"][axis]
-                assert first >= -w["p"][axis] and last - w["p"][axis] <= size - 1 + w["p"][axis], (
-                    f"{where}: the window leaves the picture on axis {axis}"
+                _require(
+                    first >= -w["p"][axis] and last - w["p"][axis] <= size - 1 + w["p"][axis],
+                    (f"{where}: the window leaves the picture on axis {axis}"),
                 )
