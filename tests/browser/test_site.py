@@ -204,3 +204,29 @@ def test_figures_follow_the_colour_scheme_and_stay_legible(browser, base_url, sc
     assert 4.5 <= seen["cells"] < float("inf"), seen  # WCAG AA for every number on its cell
     if scheme == "dark":
         assert seen["wrapper"] in ("rgba(0, 0, 0, 0)", "transparent"), seen
+
+
+def test_the_header_contents_button_keeps_the_reading_place(browser, base_url):
+    """On a page whose figures take the contents column's room (1200 px and wider), the
+    header's contents button opens the page's contents where the reader is: the page does
+    not scroll, and closing the contents leaves it there."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    try:
+        page = context.new_page()
+        page.goto(f"{base_url}/book/06-transposed-convolution.html", wait_until="load")
+        page.wait_for_function("() => document.documentElement.classList.contains('cv-wide-page')")
+        page.evaluate("() => window.scrollTo(0, 3000)")
+        page.wait_for_timeout(100)
+        # a script click: the button sits in the sticky header, no scrolling to reach it
+        page.evaluate(
+            "() => document.querySelector('.bd-header-article .secondary-toggle').click()"
+        )
+        page.wait_for_timeout(200)
+        assert page.is_visible("#pst-secondary-sidebar-modal nav.page-toc")
+        opened = page.evaluate("() => scrollY")
+        page.keyboard.press("Escape")
+        page.wait_for_timeout(200)
+        closed = page.evaluate("() => scrollY")
+    finally:
+        context.close()
+    assert (opened, closed) == (3000, 3000), f"the page scrolled: {opened} open, {closed} closed"
