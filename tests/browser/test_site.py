@@ -230,3 +230,28 @@ def test_the_header_contents_button_keeps_the_reading_place(browser, base_url):
     finally:
         context.close()
     assert (opened, closed) == (3000, 3000), f"the page scrolled: {opened} open, {closed} closed"
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_padding_hatching_stops_short_of_the_digits(browser, base_url, scheme):
+    """A padding zero's digit is drawn over a halo of the hatching's own background, so no
+    hatch line crosses it (in both themes)."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, color_scheme=scheme)
+    try:
+        page = context.new_page()
+        page.goto(f"{base_url}/book/05-convolution-arithmetic.html", wait_until="load")
+        page.wait_for_selector("#cv-arithmetic-conv .cv-pad text")
+        seen = page.evaluate(
+            """() => {
+              const bg = getComputedStyle(document.querySelector('.cv-pat-pad-bg')).fill;
+              return Array.from(document.querySelectorAll('#cv-arithmetic-conv .cv-pad text'))
+                .map(t => { const s = getComputedStyle(t);
+                  return [t.textContent, s.paintOrder.startsWith('stroke'), s.stroke === bg,
+                          parseFloat(s.strokeWidth) >= 3]; });
+            }"""
+        )
+    finally:
+        context.close()
+    assert seen, "no padding digits drawn"
+    bad = [s for s in seen if not all(s[1:])]
+    assert bad == [], f"{scheme}: padding digits without a halo: {bad}"
