@@ -1397,6 +1397,96 @@
   }
 
 
+  /* -- drawing a frame: the panels of a view, kept, patched or parsed anew */
+  /** Bring a view's .cv-panels box from the panels drawn (`old`, panelNodes of each) to the
+   * new ones (`vw`: panels (markup), specs, shapes, names, breaks, reveal, step). A new panel
+   * takes the node of the old panel of its name (the n-th of that name) when its markup is
+   * unchanged and it keeps the order of the panels kept; a panel not kept takes an old panel
+   * of the same shape between the kept ones (its namesake first), patched in place
+   * (patchPanel); every other panel is parsed anew, in runs, and old panels that nothing
+   * takes are removed. Nothing kept or patched is moved, so it keeps its style and layout.
+   * @returns {Array<Object>} panelNodes of each new panel */
+  function syncPanels(box, old, vw) {
+    var seen = {}, byName = {}, keep = [], last = -1, at = new Map(), used = {};
+    old.forEach(function (o, oi) {
+      var k = o.panel.getAttribute("data-name") + "#" + (seen[o.panel.getAttribute("data-name")] = (seen[o.panel.getAttribute("data-name")] || 0) + 1);
+      byName[k] = oi;
+      at.set(o, oi);
+    });
+    seen = {};
+    var names = vw.names.map(function (n) { return n + "#" + (seen[n] = (seen[n] || 0) + 1); });
+    vw.panels.forEach(function (h, pi) {
+      var oi = byName[names[pi]];
+      keep[pi] = oi !== undefined && oi > last && old[oi].html === h ? old[oi] : null;
+      if (keep[pi]) { last = oi; used[oi] = true; }
+    });
+    var patch = [], bound = old.length;
+    last = -1;
+    vw.panels.forEach(function (h, pi) {
+      if (keep[pi]) { last = at.get(keep[pi]); return; }
+      var shape = vw.shapes[pi];
+      if (!shape) return;
+      bound = old.length;  // the old panel of the next kept panel: nothing moves past it
+      for (var j = pi + 1; j < keep.length; j++) if (keep[j]) { bound = at.get(keep[j]); break; }
+      var oi = byName[names[pi]], take = -1;
+      if (oi !== undefined && oi > last && oi < bound && !used[oi] && old[oi].shape === shape) take = oi;
+      for (var c = last + 1; take < 0 && c < bound; c++) if (!used[c] && old[c].shape === shape) take = c;
+      if (take < 0) return;
+      used[take] = true;
+      patch[pi] = old[take];
+      last = take;
+    });
+    old.forEach(function (o, oi) { if (!used[oi]) o.panel.remove(); });
+    Array.prototype.slice.call(box.querySelectorAll(":scope > .cv-break")).forEach(function (b) { b.remove(); });
+    var out = [], prev = null, run = [];
+    /** Parse the run of new panels after `prev` (or at the start of the box). */
+    function flush() {
+      if (!run.length) return;
+      if (prev) prev.insertAdjacentHTML("afterend", run.map(function (r) { return vw.panels[r]; }).join(""));
+      else box.insertAdjacentHTML("afterbegin", run.map(function (r) { return vw.panels[r]; }).join(""));
+      var node = prev ? prev.nextSibling : box.firstChild;
+      run.forEach(function (r) {
+        out[r] = panelNodes(node, vw.panels[r], vw.specs[r], vw.shapes[r]);
+        prev = node;
+        node = node.nextSibling;
+      });
+      run = [];
+    }
+    vw.panels.forEach(function (h, pi) {
+      var o = keep[pi] || patch[pi];
+      if (!o) { run.push(pi); return; }
+      flush();
+      if (patch[pi]) {
+        patchPanel(o, vw.specs[pi], pi, vw.reveal, vw.step, h);
+        o.shape = vw.shapes[pi];
+      }
+      out[pi] = o;
+      prev = o.panel;
+    });
+    flush();
+    vw.breaks.forEach(function (pi) {  // panels that start a new line
+      if (out[pi]) out[pi].panel.insertAdjacentHTML("beforebegin", '<div class="cv-break" aria-hidden="true"></div>');
+    });
+    return out;
+  }
+
+  /** The markup of one panel: label and grid (SVG base layer, canvas or a plugin's own). */
+  function panelHTML(p, pi, reveal, s, v) {
+    var g = geometry(p);
+    return '<div class="cv-panel cv-role-' + esc(p.role) + '" data-panel="' + pi + '" data-name="' +
+      esc(p.name) + '"><div class="cv-panel-label">' + esc(p.label) + "</div>" +
+      (plugin(p) ? plugin(p).html(p, pi) : g.canvas ? canvasAxes(p, g, '<canvas class="cv-canvas" role="img" aria-label="' + esc(p.label) + '"></canvas>') +
+        '<svg class="cv-grid cv-barbox" width="124" height="26">' + barSVG(g, 2) + "</svg>"
+        : panelSVG(p, pi, { hl: {} }, reveal, s, v)) + "</div>";
+  }
+
+  /** The nodes of a drawn panel that a step updates, the markup it was drawn from, its panel
+   * and that panel's panelShape. */
+  function panelNodes(pnode, html, spec, shape) {
+    return { cells: pnode.querySelectorAll("g.cv-cell"), overlay: pnode.querySelector(".cv-overlay"),
+      canvas: pnode.querySelector("canvas"), panel: pnode, html: html, spec: spec, shape: shape };
+  }
+
   /** Mount a figure. host.frame(key, done) delivers the frame for a key (at once in the static
    * page, after a round trip to Python in the live widget). */
   function mount(container, spec, host) {
@@ -1660,95 +1750,6 @@
           '" title="draw the volumes in 3D">3D</button><button type="button" class="cv-btn cv-3d-turn"' +
           (state.show3d ? "" : " hidden") + ' title="turn the 3D view (or drag it sideways)">turn \u21bb</button>' : "") +
         "</div>" + (v.volumes ? '<div class="cv-3d-box"' + (state.show3d ? "" : " hidden") + "></div>" : "");
-    }
-
-    /** Bring a view's .cv-panels box from the panels drawn (`old`, panelNodes of each) to the
-     * new ones (`vw`: panels (markup), specs, shapes, names, breaks, reveal, step). A new panel
-     * takes the node of the old panel of its name (the n-th of that name) when its markup is
-     * unchanged and it keeps the order of the panels kept; a panel not kept takes an old panel
-     * of the same shape between the kept ones (its namesake first), patched in place
-     * (patchPanel); every other panel is parsed anew, in runs, and old panels that nothing
-     * takes are removed. Nothing kept or patched is moved, so it keeps its style and layout.
-     * @returns {Array<Object>} panelNodes of each new panel */
-    function syncPanels(box, old, vw) {
-      var seen = {}, byName = {}, keep = [], last = -1, at = new Map(), used = {};
-      old.forEach(function (o, oi) {
-        var k = o.panel.getAttribute("data-name") + "#" + (seen[o.panel.getAttribute("data-name")] = (seen[o.panel.getAttribute("data-name")] || 0) + 1);
-        byName[k] = oi;
-        at.set(o, oi);
-      });
-      seen = {};
-      var names = vw.names.map(function (n) { return n + "#" + (seen[n] = (seen[n] || 0) + 1); });
-      vw.panels.forEach(function (h, pi) {
-        var oi = byName[names[pi]];
-        keep[pi] = oi !== undefined && oi > last && old[oi].html === h ? old[oi] : null;
-        if (keep[pi]) { last = oi; used[oi] = true; }
-      });
-      var patch = [], bound = old.length;
-      last = -1;
-      vw.panels.forEach(function (h, pi) {
-        if (keep[pi]) { last = at.get(keep[pi]); return; }
-        var shape = vw.shapes[pi];
-        if (!shape) return;
-        bound = old.length;  // the old panel of the next kept panel: nothing moves past it
-        for (var j = pi + 1; j < keep.length; j++) if (keep[j]) { bound = at.get(keep[j]); break; }
-        var oi = byName[names[pi]], take = -1;
-        if (oi !== undefined && oi > last && oi < bound && !used[oi] && old[oi].shape === shape) take = oi;
-        for (var c = last + 1; take < 0 && c < bound; c++) if (!used[c] && old[c].shape === shape) take = c;
-        if (take < 0) return;
-        used[take] = true;
-        patch[pi] = old[take];
-        last = take;
-      });
-      old.forEach(function (o, oi) { if (!used[oi]) o.panel.remove(); });
-      Array.prototype.slice.call(box.querySelectorAll(":scope > .cv-break")).forEach(function (b) { b.remove(); });
-      var out = [], prev = null, run = [];
-      /** Parse the run of new panels after `prev` (or at the start of the box). */
-      function flush() {
-        if (!run.length) return;
-        if (prev) prev.insertAdjacentHTML("afterend", run.map(function (r) { return vw.panels[r]; }).join(""));
-        else box.insertAdjacentHTML("afterbegin", run.map(function (r) { return vw.panels[r]; }).join(""));
-        var node = prev ? prev.nextSibling : box.firstChild;
-        run.forEach(function (r) {
-          out[r] = panelNodes(node, vw.panels[r], vw.specs[r], vw.shapes[r]);
-          prev = node;
-          node = node.nextSibling;
-        });
-        run = [];
-      }
-      vw.panels.forEach(function (h, pi) {
-        var o = keep[pi] || patch[pi];
-        if (!o) { run.push(pi); return; }
-        flush();
-        if (patch[pi]) {
-          patchPanel(o, vw.specs[pi], pi, vw.reveal, vw.step, h);
-          o.shape = vw.shapes[pi];
-        }
-        out[pi] = o;
-        prev = o.panel;
-      });
-      flush();
-      vw.breaks.forEach(function (pi) {  // panels that start a new line
-        if (out[pi]) out[pi].panel.insertAdjacentHTML("beforebegin", '<div class="cv-break" aria-hidden="true"></div>');
-      });
-      return out;
-    }
-
-    /** The markup of one panel: label and grid (SVG base layer, canvas or a plugin's own). */
-    function panelHTML(p, pi, reveal, s, v) {
-      var g = geometry(p);
-      return '<div class="cv-panel cv-role-' + esc(p.role) + '" data-panel="' + pi + '" data-name="' +
-        esc(p.name) + '"><div class="cv-panel-label">' + esc(p.label) + "</div>" +
-        (plugin(p) ? plugin(p).html(p, pi) : g.canvas ? canvasAxes(p, g, '<canvas class="cv-canvas" role="img" aria-label="' + esc(p.label) + '"></canvas>') +
-          '<svg class="cv-grid cv-barbox" width="124" height="26">' + barSVG(g, 2) + "</svg>"
-          : panelSVG(p, pi, { hl: {} }, reveal, s, v)) + "</div>";
-    }
-
-    /** The nodes of a drawn panel that a step updates, the markup it was drawn from, its panel
-     * and that panel's panelShape. */
-    function panelNodes(pnode, html, spec, shape) {
-      return { cells: pnode.querySelectorAll("g.cv-cell"), overlay: pnode.querySelector(".cv-overlay"),
-        canvas: pnode.querySelector("canvas"), panel: pnode, html: html, spec: spec, shape: shape };
     }
 
     /** The key, grids, sums and code never shrink: a step or a setting does not make the page
