@@ -976,7 +976,7 @@
     var oneOut = info.terms.every(function (raw) { var t = term(raw); return t.op === t0.op && t.oc === t0.oc; });
     if (!oneOut) {
       var ip = v.panels[t0.ip];
-      out.push(["cv-lhs", null, cellName(ip, t0.ic) + " = " + fmt(ip.values[t0.ic]) + " scatters:"], " ");
+      out.push(["cv-lhs", null, cellName(ip, t0.ic) + " = " + fmt(ip.values[t0.ic]) + " scatters:"], "\u00a0");
       joinTerms(out, info.terms.map(function (raw) {
         var t = term(raw), op = v.panels[t.op], kp = v.panels[t.kp];
         return cellName(op, t.oc) + " += " + paren(ip.values[t.ic]) + (kp ? "\u00b7" + paren(kp.values[t.kc]) : "");
@@ -990,10 +990,10 @@
       nums.push(kp2 ? paren(ip2.values[t.ic]) + "\u00b7" + paren(kp2.values[t.kc]) : paren(ip2.values[t.ic]));
     });
     var b = v.bias !== undefined;
-    out.push(["cv-lhs", null, cellName(outP, t0.oc) + " ="], " ");
+    out.push(["cv-lhs", null, cellName(outP, t0.oc) + " ="], "\u00a0");  // no break after "y[..] =": it stays with its first term
     joinTerms(out, names, " + ");
     if (b) out.push(" + ", ["cv-term", null, "b"]);
-    out.push(null, ["cv-lhs cv-eq", null, "="], " ");
+    out.push(null, ["cv-lhs cv-eq", null, "="], "\u00a0");
     joinTerms(out, nums, " + ");
     if (b) out.push(" + ", ["cv-term", null, paren(v.bias)]);
     out.push(" ", ["cv-result", null, "= " + fmt(outP.values[t0.oc])]);
@@ -1004,6 +1004,12 @@
    * (x[s·q − p + v] stays whole; the line still wraps between its terms). */
   function keepIndices(line) {
     return String(line).replace(/\[[^\[\]]*\]/g, function (m) { return m.replace(/ /g, "\u00a0"); });
+  }
+
+  /** A formula line that does not break at an equals sign: the spaces around each " = " become no-break spaces
+   * (i′ = (7 − 1)·1 keeps "i′ = (7" on one line; the line still wraps between the terms after it). */
+  function keepEquals(line) {
+    return String(line).replace(/ = /g, "\u00a0=\u00a0");
   }
 
   /** The markup of sum tokens. */
@@ -1932,7 +1938,7 @@
     var formula = fig.formula, drawn = fig.drawn;
     if (drawn.frame !== f) {  // the rules change with the setting, the sums with the step
       drawn.frame = f;
-      var rules = (f.formula || []).map(function (l) { return '<div class="cv-rule">' + esc(keepIndices(l)) + "</div>"; }).join("");
+      var rules = (f.formula || []).map(function (l) { return '<div class="cv-rule">' + esc(keepEquals(keepIndices(l))) + "</div>"; }).join("");
       if (!formula.firstChild) formula.innerHTML = '<div class="cv-sums"></div><div class="cv-rules"></div>';
       if (drawn.rules !== rules) { formula.lastChild.innerHTML = rules; drawn.rules = rules; }
     }
