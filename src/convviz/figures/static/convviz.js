@@ -1933,7 +1933,8 @@
   }
 
   /** The formula box: the frame's rules (redrawn when the setting changes them) and the step's
-   * sums `lines` (patched in place, patchSums). */
+   * sums `lines` (patched in place, patchSums), each sum one tab stop (rovingTerms); a term that
+   * had the keyboard focus keeps it (or its line's tab stop takes it) and its cells stay outlined. */
   function drawFormula(fig, f, lines) {
     var formula = fig.formula, drawn = fig.drawn;
     if (drawn.frame !== f) {  // the rules change with the setting, the sums with the step
@@ -1942,7 +1943,13 @@
       if (!formula.firstChild) formula.innerHTML = '<div class="cv-sums"></div><div class="cv-rules"></div>';
       if (drawn.rules !== rules) { formula.lastChild.innerHTML = rules; drawn.rules = rules; }
     }
+    var had = termWithFocus(fig), li = had ? Array.prototype.indexOf.call(formula.firstChild.childNodes, had.parentNode) : -1;
     patchSums(formula.firstChild, lines);
+    rovingTerms(fig);
+    if (li < 0) return;
+    var t = termWithFocus(fig), line = formula.firstChild.childNodes[li];
+    if (!t && line && line.querySelector('[tabindex="0"]')) line.querySelector('[tabindex="0"]').focus({ preventScroll: true });
+    focusTerm(fig, termWithFocus(fig));
   }
 
   /** The head of a view: its title (with the 3D buttons of a view with volumes) and its 3D box. */
@@ -2055,7 +2062,51 @@
     });
   }
 
-  /* -- the sums: each term (.cv-term[data-t]) outlines its cells while the pointer is on it */
+  /* -- the sums: each term (.cv-term[data-t]) outlines its cells while the pointer or the
+   * keyboard focus is on it. Each sum line is one tab stop (a roving tabindex: the one term of
+   * the line with tabindex 0); ←/→ (Home/End) move the focus between its terms and do not
+   * step the figure, Escape leaves the line. */
+
+  /** The term of this figure's sums that has the keyboard focus, or null. */
+  function termWithFocus(fig) {
+    var a = typeof document !== "undefined" ? document.activeElement : null;
+    return a && a.classList && a.classList.contains("cv-term") && a.hasAttribute("data-t") &&
+      fig.formula.contains(a) ? a : null;
+  }
+
+  /** Give each sum line exactly one tab stop: the term that has it still (the patch kept it), else its first term. */
+  function rovingTerms(fig) {
+    Array.prototype.forEach.call(fig.formula.firstChild.childNodes, function (line) {
+      var stop = line.querySelector('[tabindex="0"]');
+      if (stop && stop.matches(".cv-term[data-t]")) return;
+      if (stop) stop.removeAttribute("tabindex");
+      var first = line.querySelector(".cv-term[data-t]");
+      if (first) first.tabIndex = 0;
+    });
+  }
+
+  /** A key on a term: ←/→ move the focus (and the line's tab stop) to the previous or next term,
+   * Home/End to the first or last; Escape leaves the line (its cells are no longer outlined). */
+  function termKey(fig, e) {
+    var t = e.target.closest && e.target.closest(".cv-term[data-t]");
+    if (!t) return;
+    if (e.key === "Escape") {
+      t.blur();
+      focusTerm(fig, null);
+      e.preventDefault();
+      return;
+    }
+    var terms = t.parentNode.querySelectorAll(".cv-term[data-t]"), i = Array.prototype.indexOf.call(terms, t);
+    var j = e.key === "ArrowRight" ? i + 1 : e.key === "ArrowLeft" ? i - 1 : e.key === "Home" ? 0 : e.key === "End" ? terms.length - 1 : null;
+    if (j === null) return;
+    e.preventDefault();
+    e.stopPropagation();  // the figure's own ←/→ step it: on a term they move between terms
+    j = Math.max(0, Math.min(terms.length - 1, j));
+    if (j === i) return;
+    t.removeAttribute("tabindex");
+    terms[j].tabIndex = 0;
+    terms[j].focus();
+  }
 
   /** Outline the cells of term `t` (a .cv-term[data-t] of a sum; none: clear the outlines). */
   function focusTerm(fig, t) {
@@ -2070,11 +2121,24 @@
     });
   }
 
-  /** Hovering a term of the sum outlines its cells. */
+  /** Hovering a term of the sum, or focusing it from the keyboard, outlines its cells; keys move between terms (termKey). */
   function wireTerms(fig) {
-    fig.formula.addEventListener("pointerover", function (e) {
+    var formula = fig.formula;
+    formula.addEventListener("pointerover", function (e) {
       focusTerm(fig, e.target.closest && e.target.closest(".cv-term[data-t]"));
     });
+    formula.addEventListener("focusin", function (e) {
+      var t = e.target.closest && e.target.closest(".cv-term[data-t]");
+      if (!t) return;
+      // from the keyboard, the reader reads the sum: play (and autoplay) would change it under them
+      if (!t.matches || t.matches(":focus-visible")) stop(fig);
+      focusTerm(fig, t);
+    });
+    formula.addEventListener("focusout", function (e) {
+      var to = e.relatedTarget;
+      if (!(to && formula.contains(to) && to.matches(".cv-term[data-t]"))) focusTerm(fig, null);
+    });
+    formula.addEventListener("keydown", function (e) { termKey(fig, e); });
   }
 
   /* -- the 3D view: show or hide it, turn it to the next fixed angle (the turn button, from
