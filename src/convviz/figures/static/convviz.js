@@ -1229,15 +1229,15 @@
 
   /**
    * Split a line into pieces at most `width` px wide in the export's formula font, at spaces
-   * (a word wider than that stays whole); the pieces keep their spaces, so they join back into
-   * the line.
+   * (a word wider than that stays whole; a no-break space is part of its word); the pieces keep
+   * their spaces, so they join back into the line.
    * @param {string} line
    * @param {number} width
    * @param {function(string): number} measure width in px of a text
    * @returns {string[]}
    */
   function wrapLine(line, width, measure) {
-    var words = line.match(/\S+\s*|\s+/g) || [""], pieces = [], cur = "";
+    var words = line.match(/(?:\S|\u00a0)+[^\S\u00a0]*|[^\S\u00a0]+/g) || [""], pieces = [], cur = "";
     words.forEach(function (w) {
       if (cur && measure((cur + w).replace(/\s+$/, "")) > width) { pieces.push(cur); cur = ""; }
       cur += w;
@@ -1283,7 +1283,8 @@
     var measure = function (t) { return ctx.measureText(t).width; };
     var lines = [];
     container.querySelectorAll(".cv-formula .cv-sum, .cv-formula .cv-rule").forEach(function (d) {
-      var text = (d.innerText || d.textContent).replace(/\s+/g, " ").trim();  // innerText: a <br> is a space
+      // innerText: a <br> is a space; no-break spaces stay (keepIndices, keepEquals: no break there either)
+      var text = (d.innerText || d.textContent).replace(/[^\S\u00a0]+/g, " ").trim();
       lines.push({ pieces: wrapLine(text, W - 8, measure), cls: rule("fill:" + getComputedStyle(d).color +
         ";font-family:monospace;font-size:12px"), cut: d.classList.contains("cv-sum") ? "cv-sum" : "cv-rule" });
     });
