@@ -69,7 +69,8 @@ _FITS = """(svg) => {
   const root = box.querySelector('svg'), width = +root.getAttribute('width');
   const out = Array.from(root.querySelectorAll('text.cv-sum, text.cv-rule')).map(t => {
     const b = t.getBBox();
-    return {text: t.textContent, right: b.x + b.width, rows: t.querySelectorAll('tspan').length};
+    return {text: t.textContent, right: b.x + b.width, rows: t.querySelectorAll('tspan').length,
+            pieces: Array.from(t.querySelectorAll('tspan')).map(s => s.textContent)};
   });
   box.remove();
   return {width, lines: out};
@@ -90,6 +91,8 @@ def test_export_holds_every_sum_in_full(visit, base_url, page_path, fig_id, tmp_
     assert texts == on_screen  # every sum and rule, whole, in order
     for line in drawn["lines"]:  # and within the picture: wrapped, not cut at its edge
         assert line["right"] <= drawn["width"] + 1, (line["text"][:60], line["right"])
+        # wrapped as on screen: never right after an equals sign ("y[0, 1] =" stays with its term)
+        assert not any(p.rstrip().endswith("=") for p in line["pieces"][:-1]), line["pieces"]
     longest = max(drawn["lines"], key=lambda line: len(line["text"]))
     if len(longest["text"]) > 200:
         assert longest["rows"] > 1

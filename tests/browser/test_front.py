@@ -154,3 +154,49 @@ def test_formula_lines_do_not_break_inside_an_index(browser, base_url):
         assert broken == []
     finally:
         context.close()
+
+
+_EQUALS = """() => {
+  // ranges that must sit on one rendered line: in each rule, every "name = first word"; in
+  // each sum, its left-hand side ("y[0, 1] =", or the second line's "=") with its first term
+  const out = [];
+  const oneLine = r => {
+    const tops = Array.from(r.getClientRects()).filter(b => b.width > 0).map(b => b.top);
+    return Math.max(...tops) - Math.min(...tops) < 4;
+  };
+  document.querySelectorAll('figure[data-cv-figure] .cv-formula .cv-rule').forEach(rule => {
+    const node = rule.firstChild, text = node ? node.data : '';
+    for (const m of text.matchAll(/\\S+\\s=\\s\\S/g)) {
+      const r = document.createRange();
+      r.setStart(node, m.index);
+      r.setEnd(node, m.index + m[0].length);
+      if (!oneLine(r)) out.push(m[0]);
+    }
+  });
+  document.querySelectorAll('figure[data-cv-figure] .cv-sum .cv-lhs').forEach(lhs => {
+    const first = lhs.nextElementSibling;
+    if (!first || !first.classList.contains('cv-term')) return;
+    const r = document.createRange();
+    r.setStartBefore(lhs);
+    r.setEnd(first.firstChild, 1);
+    if (!oneLine(r)) out.push(lhs.textContent + ' ' + first.textContent);
+  });
+  return out;
+}"""
+
+
+@pytest.mark.parametrize(
+    "page_path",
+    [INDEX, "book/05-convolution-arithmetic.html", "book/06-transposed-convolution.html"],
+)
+def test_formula_lines_do_not_break_after_an_equals_sign(browser, base_url, page_path):
+    """On a phone a formula line never ends in "i′ =" or "y[0, 1] =": the left-hand side and
+    its equals sign stay on the line of the first term that follows (rules and sums)."""
+    context = browser.new_context(viewport={"width": 390, "height": 844}, reduced_motion="reduce")
+    try:
+        page = context.new_page()
+        page.goto(f"{base_url}/{page_path}", wait_until="load")
+        page.wait_for_selector("figure[data-cv-figure] .cv-formula .cv-rule")
+        assert page.evaluate(_EQUALS) == []
+    finally:
+        context.close()

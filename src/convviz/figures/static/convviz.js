@@ -31,7 +31,10 @@
  *
  * Layout of this file, by role: helpers (numbers, names) - palette (values to
  * colours, read from CSS variables) - drawing (SVG grids, canvas grids,
- * highlights, key, sums) - controls - stepper - links and export - mount.
+ * highlights, key, sums) - links and export - mount: a mounted figure is one
+ * object (`fig`, described above newFigure) that the functions of each role take:
+ * controls, stepper, drawing a step, pointer, sum terms, 3D view, links and
+ * export; mount() makes it and wires the roles in order.
  */
 (function (root) {
   "use strict";
@@ -973,7 +976,7 @@
     var oneOut = info.terms.every(function (raw) { var t = term(raw); return t.op === t0.op && t.oc === t0.oc; });
     if (!oneOut) {
       var ip = v.panels[t0.ip];
-      out.push(["cv-lhs", null, cellName(ip, t0.ic) + " = " + fmt(ip.values[t0.ic]) + " scatters:"], " ");
+      out.push(["cv-lhs", null, cellName(ip, t0.ic) + " = " + fmt(ip.values[t0.ic]) + " scatters:"], "\u00a0");
       joinTerms(out, info.terms.map(function (raw) {
         var t = term(raw), op = v.panels[t.op], kp = v.panels[t.kp];
         return cellName(op, t.oc) + " += " + paren(ip.values[t.ic]) + (kp ? "\u00b7" + paren(kp.values[t.kc]) : "");
@@ -987,10 +990,10 @@
       nums.push(kp2 ? paren(ip2.values[t.ic]) + "\u00b7" + paren(kp2.values[t.kc]) : paren(ip2.values[t.ic]));
     });
     var b = v.bias !== undefined;
-    out.push(["cv-lhs", null, cellName(outP, t0.oc) + " ="], " ");
+    out.push(["cv-lhs", null, cellName(outP, t0.oc) + " ="], "\u00a0");  // no break after "y[..] =": it stays with its first term
     joinTerms(out, names, " + ");
     if (b) out.push(" + ", ["cv-term", null, "b"]);
-    out.push(null, ["cv-lhs cv-eq", null, "="], " ");
+    out.push(null, ["cv-lhs cv-eq", null, "="], "\u00a0");
     joinTerms(out, nums, " + ");
     if (b) out.push(" + ", ["cv-term", null, paren(v.bias)]);
     out.push(" ", ["cv-result", null, "= " + fmt(outP.values[t0.oc])]);
@@ -1001,6 +1004,12 @@
    * (x[s·q − p + v] stays whole; the line still wraps between its terms). */
   function keepIndices(line) {
     return String(line).replace(/\[[^\[\]]*\]/g, function (m) { return m.replace(/ /g, "\u00a0"); });
+  }
+
+  /** A formula line that does not break at an equals sign: the spaces around each " = " become no-break spaces
+   * (i′ = (7 − 1)·1 keeps "i′ = (7" on one line; the line still wraps between the terms after it). */
+  function keepEquals(line) {
+    return String(line).replace(/ = /g, "\u00a0=\u00a0");
   }
 
   /** The markup of sum tokens. */
@@ -1220,15 +1229,15 @@
 
   /**
    * Split a line into pieces at most `width` px wide in the export's formula font, at spaces
-   * (a word wider than that stays whole); the pieces keep their spaces, so they join back into
-   * the line.
+   * (a word wider than that stays whole; a no-break space is part of its word); the pieces keep
+   * their spaces, so they join back into the line.
    * @param {string} line
    * @param {number} width
    * @param {function(string): number} measure width in px of a text
    * @returns {string[]}
    */
   function wrapLine(line, width, measure) {
-    var words = line.match(/\S+\s*|\s+/g) || [""], pieces = [], cur = "";
+    var words = line.match(/(?:\S|\u00a0)+[^\S\u00a0]*|[^\S\u00a0]+/g) || [""], pieces = [], cur = "";
     words.forEach(function (w) {
       if (cur && measure((cur + w).replace(/\s+$/, "")) > width) { pieces.push(cur); cur = ""; }
       cur += w;
@@ -1274,7 +1283,8 @@
     var measure = function (t) { return ctx.measureText(t).width; };
     var lines = [];
     container.querySelectorAll(".cv-formula .cv-sum, .cv-formula .cv-rule").forEach(function (d) {
-      var text = (d.innerText || d.textContent).replace(/\s+/g, " ").trim();  // innerText: a <br> is a space
+      // innerText: a <br> is a space; no-break spaces stay (keepIndices, keepEquals: no break there either)
+      var text = (d.innerText || d.textContent).replace(/[^\S\u00a0]+/g, " ").trim();
       lines.push({ pieces: wrapLine(text, W - 8, measure), cls: rule("fill:" + getComputedStyle(d).color +
         ";font-family:monospace;font-size:12px"), cut: d.classList.contains("cv-sum") ? "cv-sum" : "cv-rule" });
     });
@@ -1397,617 +1407,787 @@
   }
 
 
-  /** Mount a figure. host.frame(key, done) delivers the frame for a key (at once in the static
-   * page, after a round trip to Python in the live widget). */
-  function mount(container, spec, host) {
+  /* -- drawing a frame: the panels of a view, kept, patched or parsed anew */
+  /** Bring a view's .cv-panels box from the panels drawn (`old`, panelNodes of each) to the
+   * new ones (`vw`: panels (markup), specs, shapes, names, breaks, reveal, step). A new panel
+   * takes the node of the old panel of its name (the n-th of that name) when its markup is
+   * unchanged and it keeps the order of the panels kept; a panel not kept takes an old panel
+   * of the same shape between the kept ones (its namesake first), patched in place
+   * (patchPanel); every other panel is parsed anew, in runs, and old panels that nothing
+   * takes are removed. Nothing kept or patched is moved, so it keeps its style and layout.
+   * @returns {Array<Object>} panelNodes of each new panel */
+  function syncPanels(box, old, vw) {
+    var seen = {}, byName = {}, keep = [], last = -1, at = new Map(), used = {};
+    old.forEach(function (o, oi) {
+      var k = o.panel.getAttribute("data-name") + "#" + (seen[o.panel.getAttribute("data-name")] = (seen[o.panel.getAttribute("data-name")] || 0) + 1);
+      byName[k] = oi;
+      at.set(o, oi);
+    });
+    seen = {};
+    var names = vw.names.map(function (n) { return n + "#" + (seen[n] = (seen[n] || 0) + 1); });
+    vw.panels.forEach(function (h, pi) {
+      var oi = byName[names[pi]];
+      keep[pi] = oi !== undefined && oi > last && old[oi].html === h ? old[oi] : null;
+      if (keep[pi]) { last = oi; used[oi] = true; }
+    });
+    var patch = [], bound = old.length;
+    last = -1;
+    vw.panels.forEach(function (h, pi) {
+      if (keep[pi]) { last = at.get(keep[pi]); return; }
+      var shape = vw.shapes[pi];
+      if (!shape) return;
+      bound = old.length;  // the old panel of the next kept panel: nothing moves past it
+      for (var j = pi + 1; j < keep.length; j++) if (keep[j]) { bound = at.get(keep[j]); break; }
+      var oi = byName[names[pi]], take = -1;
+      if (oi !== undefined && oi > last && oi < bound && !used[oi] && old[oi].shape === shape) take = oi;
+      for (var c = last + 1; take < 0 && c < bound; c++) if (!used[c] && old[c].shape === shape) take = c;
+      if (take < 0) return;
+      used[take] = true;
+      patch[pi] = old[take];
+      last = take;
+    });
+    old.forEach(function (o, oi) { if (!used[oi]) o.panel.remove(); });
+    Array.prototype.slice.call(box.querySelectorAll(":scope > .cv-break")).forEach(function (b) { b.remove(); });
+    var out = [], prev = null, run = [];
+    /** Parse the run of new panels after `prev` (or at the start of the box). */
+    function flush() {
+      if (!run.length) return;
+      if (prev) prev.insertAdjacentHTML("afterend", run.map(function (r) { return vw.panels[r]; }).join(""));
+      else box.insertAdjacentHTML("afterbegin", run.map(function (r) { return vw.panels[r]; }).join(""));
+      var node = prev ? prev.nextSibling : box.firstChild;
+      run.forEach(function (r) {
+        out[r] = panelNodes(node, vw.panels[r], vw.specs[r], vw.shapes[r]);
+        prev = node;
+        node = node.nextSibling;
+      });
+      run = [];
+    }
+    vw.panels.forEach(function (h, pi) {
+      var o = keep[pi] || patch[pi];
+      if (!o) { run.push(pi); return; }
+      flush();
+      if (patch[pi]) {
+        patchPanel(o, vw.specs[pi], pi, vw.reveal, vw.step, h);
+        o.shape = vw.shapes[pi];
+      }
+      out[pi] = o;
+      prev = o.panel;
+    });
+    flush();
+    vw.breaks.forEach(function (pi) {  // panels that start a new line
+      if (out[pi]) out[pi].panel.insertAdjacentHTML("beforebegin", '<div class="cv-break" aria-hidden="true"></div>');
+    });
+    return out;
+  }
+
+  /** The markup of one panel: label and grid (SVG base layer, canvas or a plugin's own). */
+  function panelHTML(p, pi, reveal, s, v) {
+    var g = geometry(p);
+    return '<div class="cv-panel cv-role-' + esc(p.role) + '" data-panel="' + pi + '" data-name="' +
+      esc(p.name) + '"><div class="cv-panel-label">' + esc(p.label) + "</div>" +
+      (plugin(p) ? plugin(p).html(p, pi) : g.canvas ? canvasAxes(p, g, '<canvas class="cv-canvas" role="img" aria-label="' + esc(p.label) + '"></canvas>') +
+        '<svg class="cv-grid cv-barbox" width="124" height="26">' + barSVG(g, 2) + "</svg>"
+        : panelSVG(p, pi, { hl: {} }, reveal, s, v)) + "</div>";
+  }
+
+  /** The nodes of a drawn panel that a step updates, the markup it was drawn from, its panel
+   * and that panel's panelShape. */
+  function panelNodes(pnode, html, spec, shape) {
+    return { cells: pnode.querySelectorAll("g.cv-cell"), overlay: pnode.querySelector(".cv-overlay"),
+      canvas: pnode.querySelector("canvas"), panel: pnode, html: html, spec: spec, shape: shape };
+  }
+
+  /* -- a mounted figure: one object, `fig`, that each function below takes
+   *   fig = {container, spec, host, uid (prefix of its ids), fromHash (the setting the page
+   *          address names, or null), state,
+   *          title, controls, key, stage, formula, code, alt, tip: its parts, in page order;
+   *          inputs: the input of each setting (each with cvSync);
+   *          stepWrap, prev, play, next, by, speed, slider, stepOut: the stepper;
+   *          tools, link, download, png: the link and download buttons;
+   *          reserved: {parts, heights, pending} (reserve); hashTimer (writeHash);
+   *          dragged: a drag just turned the 3D view (its click is no click on a cell);
+   *          drawn: {key, frame, rules}: what the key and the rules show (redrawn when it changes)}
+   *   state = {sel: option of each setting, step, timer (play), speed (ms per step), frame (the
+   *          frame loaded), shown (the frame drawn), shownStep, nodes (panelNodes of each view),
+   *          touched (the reader moved it: the address follows), restart, show3d, angle,
+   *          stepped, byFrame, byChosen (the step size)}
+   * The spec and its frames are read, never written: what is worked out from them is kept in
+   * `fig`, on the drawn nodes, or in the WeakMap of geometry() and viewMaps(). */
+
+  /** A new figure object for `container` (see above), at the setting its page address names if any. */
+  function newFigure(container, spec, host) {
     counter += 1;
-    ensureDefs();
-    var uid = "cvf" + counter;
     var fromHash = readHash(spec);
     var state = { sel: fromHash ? fromHash.sel : spec.controls.map(function (c) { return c.default; }),
       step: fromHash && fromHash.step !== null ? fromHash.step : null, timer: null, frame: null, shown: null,
       shownStep: 0, nodes: [], speed: 700, touched: false,
       show3d: !!fromHash && fromHash.view !== null, angle: fromHash && fromHash.view !== null ? fromHash.view : 0 };
+    return { container: container, spec: spec, host: host, uid: "cvf" + counter, fromHash: fromHash, state: state,
+      inputs: [], hashTimer: null, dragged: false, drawn: {} };
+  }
+
+  /** Empty the container and add the figure's parts in order: title, controls, key, stage, formula, code, text, tooltip. */
+  function buildParts(fig) {
+    var container = fig.container, spec = fig.spec;
     container.classList.add("cv-root");
     var host_ = container.closest && container.closest("div.text_html");
     if (host_) host_.classList.add("cv-host");
     container.innerHTML = "";
-    var title = el("figcaption", { "class": "cv-title" }, spec.title);
-    var controls = el("div", { "class": "cv-controls" });
-    var key = el("div", { "class": "cv-key", "aria-label": "key" });
-    var stage = el("div", { "class": "cv-stage" });
-    var formula = el("div", { "class": "cv-formula", "aria-live": "polite" });
-    var code = el("pre", { "class": "cv-code" });
-    var alt = el("p", { "class": "cv-alt" }, spec.description);
-    var tip = el("div", { "class": "cv-tip", role: "status", hidden: "" });
-    [title, controls, key, stage, formula, code, alt, tip].forEach(function (e) { container.appendChild(e); });
+    fig.title = el("figcaption", { "class": "cv-title" }, spec.title);
+    fig.controls = el("div", { "class": "cv-controls" });
+    fig.key = el("div", { "class": "cv-key", "aria-label": "key" });
+    fig.stage = el("div", { "class": "cv-stage" });
+    fig.formula = el("div", { "class": "cv-formula", "aria-live": "polite" });
+    fig.code = el("pre", { "class": "cv-code" });
+    fig.alt = el("p", { "class": "cv-alt" }, spec.description);
+    fig.tip = el("div", { "class": "cv-tip", role: "status", hidden: "" });
+    [fig.title, fig.controls, fig.key, fig.stage, fig.formula, fig.code, fig.alt, fig.tip].forEach(function (e) {
+      container.appendChild(e);
+    });
+    /* the key, grids, sums and code never shrink: a step or a setting does not make the page
+     * below jump (and a redraw that keeps the figure's size leaves the rest of the page alone).
+     * Measured after the frame is drawn, so no redraw waits for it (reserve) */
+    fig.reserved = { parts: [fig.key, fig.stage, fig.formula, fig.code], heights: [0, 0, 0, 0], pending: false };
+  }
 
-    /* -- controls: the settings (segmented buttons for a few short options, a slider for many numbers) */
-    var inputs = [];
-    spec.controls.forEach(function (c, ci) {
-      var id = uid + "-" + c.name;
+  /* -- controls: the settings (segmented buttons for a few short options, a slider for many numbers) */
+
+  /** Add one labelled input per setting to the controls bar (fig.inputs, in the spec's order). */
+  function buildControls(fig) {
+    fig.spec.controls.forEach(function (c, ci) {
+      var id = fig.uid + "-" + c.name;
       var wrap = el("label", { "class": "cv-control", "for": id });
       wrap.appendChild(el("span", { "class": "cv-control-label" }, c.label + " "));
-      var input;
-      if (c.kind === "buttons") {
-        input = segmented(c, ci, id, state, choose);
-        wrap.appendChild(input);
-      } else if (c.kind === "range") {
-        input = el("input", { type: "range", min: 0, max: c.options.length - 1, step: 1, value: state.sel[ci], id: id,
-          "class": "cv-setting", "data-control": c.name, "aria-valuetext": c.options[state.sel[ci]] });
-        if (c.options.length <= 24) {  // a tick per option: a setting reads unlike the step slider
-          var ticks = el("datalist", { id: id + "-ticks" });
-          c.options.forEach(function (o, oi) { ticks.appendChild(el("option", { value: oi })); });
-          wrap.appendChild(ticks);
-          input.setAttribute("list", id + "-ticks");
-        }
-        var shown = el("output", { "for": id, "class": "cv-value" }, c.options[state.sel[ci]]);
-        input.addEventListener("input", function () {
-          shown.textContent = c.options[+input.value];
-          input.setAttribute("aria-valuetext", c.options[+input.value]);
-          choose(ci, +input.value);
-        });
-        /** Show the chosen option of this control (after a link or cvSet). */
-        input.cvSync = function () {
-          input.value = state.sel[ci];
-          shown.textContent = c.options[state.sel[ci]];
-        };
-        wrap.appendChild(input);
-        wrap.appendChild(shown);
-      } else {
-        input = el("select", { id: id, "data-control": c.name });
-        c.options.forEach(function (o, oi) {
-          var opt = el("option", { value: oi }, o);
-          if (oi === state.sel[ci]) opt.selected = true;
-          input.appendChild(opt);
-        });
-        input.addEventListener("change", function () { choose(ci, +input.value); });
-        /** Show the chosen option of this control (after a link or cvSet). */
-        input.cvSync = function () { input.value = state.sel[ci]; };
-        wrap.appendChild(input);
-      }
-      inputs.push(input);
-      controls.appendChild(wrap);
+      fig.inputs.push(controlInput(fig, c, ci, id, wrap));
+      fig.controls.appendChild(wrap);
     });
+  }
 
-    /* -- stepper: previous, play/pause, next, speed, the step slider */
-    var stepWrap = el("div", { "class": "cv-steps", role: "group", "aria-label": "steps" });
-    var prev = el("button", { type: "button", "class": "cv-btn cv-prev", "aria-label": "previous step", title: "previous step (\u2190)" });
-    var play = el("button", { type: "button", "class": "cv-btn cv-play", "aria-label": "play", title: "play" });
-    var next = el("button", { type: "button", "class": "cv-btn cv-next", "aria-label": "next step", title: "next step (\u2192)" });
+  /** The input of setting `c` (index ci), added to its label `wrap`: segmented buttons (kind "buttons"),
+   * a slider with the chosen option beside it ("range"), else a select; its cvSync shows the chosen option. */
+  function controlInput(fig, c, ci, id, wrap) {
+    var state = fig.state, input;
+    if (c.kind === "buttons") {
+      input = segmented(c, ci, id, state, function (i, oi) { choose(fig, i, oi); });
+      wrap.appendChild(input);
+    } else if (c.kind === "range") {
+      input = el("input", { type: "range", min: 0, max: c.options.length - 1, step: 1, value: state.sel[ci], id: id,
+        "class": "cv-setting", "data-control": c.name, "aria-valuetext": c.options[state.sel[ci]] });
+      if (c.options.length <= 24) {  // a tick per option: a setting reads unlike the step slider
+        var ticks = el("datalist", { id: id + "-ticks" });
+        c.options.forEach(function (o, oi) { ticks.appendChild(el("option", { value: oi })); });
+        wrap.appendChild(ticks);
+        input.setAttribute("list", id + "-ticks");
+      }
+      var shown = el("output", { "for": id, "class": "cv-value" }, c.options[state.sel[ci]]);
+      input.addEventListener("input", function () {
+        shown.textContent = c.options[+input.value];
+        input.setAttribute("aria-valuetext", c.options[+input.value]);
+        choose(fig, ci, +input.value);
+      });
+      /** Show the chosen option of this control (after a link or cvSet). */
+      input.cvSync = function () {
+        input.value = state.sel[ci];
+        shown.textContent = c.options[state.sel[ci]];
+      };
+      wrap.appendChild(input);
+      wrap.appendChild(shown);
+    } else {
+      input = el("select", { id: id, "data-control": c.name });
+      c.options.forEach(function (o, oi) {
+        var opt = el("option", { value: oi }, o);
+        if (oi === state.sel[ci]) opt.selected = true;
+        input.appendChild(opt);
+      });
+      input.addEventListener("change", function () { choose(fig, ci, +input.value); });
+      /** Show the chosen option of this control (after a link or cvSet). */
+      input.cvSync = function () { input.value = state.sel[ci]; };
+      wrap.appendChild(input);
+    }
+    return input;
+  }
+
+  /** Set control ci to option oi (a reader's choice) and load that frame. */
+  function choose(fig, ci, oi) {
+    var state = fig.state;
+    state.sel[ci] = oi;
+    state.touched = true;
+    state.restart = true;
+    load(fig);
+  }
+
+  /** Fetch the frame of the current setting from the host, then draw it. */
+  function load(fig) {
+    var state = fig.state;
+    var k = state.sel.join(",");
+    fig.host.frame(k, function (frame) {
+      if (k !== state.sel.join(",")) return;
+      var fresh = state.frame !== frame;
+      state.frame = frame;
+      if (state.step === null || (fresh && state.restart)) state.step = firstInformative(frame);
+      state.restart = false;
+      drawFrame(fig);
+    });
+  }
+
+  /* -- stepper: previous, play/pause, next, speed, the step slider */
+
+  /** Add the stepper to the controls bar: previous, play/pause, next, step size, speed, the step slider and its label. */
+  function buildStepper(fig) {
+    var stepWrap = fig.stepWrap = el("div", { "class": "cv-steps", role: "group", "aria-label": "steps" });
+    var prev = fig.prev = el("button", { type: "button", "class": "cv-btn cv-prev", "aria-label": "previous step", title: "previous step (\u2190)" });
+    var play = fig.play = el("button", { type: "button", "class": "cv-btn cv-play", "aria-label": "play", title: "play" });
+    var next = fig.next = el("button", { type: "button", "class": "cv-btn cv-next", "aria-label": "next step", title: "next step (\u2192)" });
     prev.innerHTML = ICON.prev;
     play.innerHTML = ICON.play;
     next.innerHTML = ICON.next;
-    var speed = el("select", { "class": "cv-speed", "aria-label": "speed", title: "speed" });
+    var speed = fig.speed = el("select", { "class": "cv-speed", "aria-label": "speed", title: "speed" });
     [["0.5\u00d7", 1400], ["1\u00d7", 700], ["2\u00d7", 350], ["4\u00d7", 175]].forEach(function (o, i) {
       var opt = el("option", { value: o[1] }, o[0]);
       if (i === 1) opt.selected = true;
       speed.appendChild(opt);
     });
-    var by = el("select", { "class": "cv-by", "aria-label": "step size", hidden: "",
+    var by = fig.by = el("select", { "class": "cv-by", "aria-label": "step size", hidden: "",
       title: "how far previous, next and play move (shown when a setting has more than " + LONG + " steps)" });
     [["row", "by row"], ["1", "by cell"], ["10", "by 10"], ["100", "by 100"]].forEach(function (o) {
       by.appendChild(el("option", { value: o[0] }, o[1]));
     });
-    var slider = el("input", { type: "range", min: 0, max: 0, value: 0, step: 1, id: uid + "-step",
+    var slider = fig.slider = el("input", { type: "range", min: 0, max: 0, value: 0, step: 1, id: fig.uid + "-step",
       "class": "cv-step", "aria-label": "step" });
-    var stepOut = el("output", { "class": "cv-step-label", "for": uid + "-step" });
-    /** Play is off while the system asks for reduced motion (and a running play stops); on again when it no longer does. */
-    function applyMotion() {
-      play.disabled = reduced();
-      if (play.disabled && state.timer) stop();
-      play.title = play.disabled ? "animation is off (your system asks for reduced motion): use the step buttons" :
-        state.timer ? "pause" : "play";
-    }
-    applyMotion();
-    if (motionQuery && motionQuery.addEventListener) motionQuery.addEventListener("change", applyMotion);
+    var stepOut = fig.stepOut = el("output", { "class": "cv-step-label", "for": fig.uid + "-step" });
+    applyMotion(fig);
+    if (motionQuery && motionQuery.addEventListener) motionQuery.addEventListener("change", function () { applyMotion(fig); });
     var buttons = el("span", { "class": "cv-btn-set" });
     [prev, play, next].forEach(function (e) { buttons.appendChild(e); });
     [buttons, by, speed, slider, stepOut].forEach(function (e) { stepWrap.appendChild(e); });
-    controls.appendChild(stepWrap);
+    fig.controls.appendChild(stepWrap);
+  }
 
-    /* -- links and export */
-    var tools = el("div", { "class": "cv-tools" });
-    var link = el("button", { type: "button", "class": "cv-btn cv-link", title: "copy a link to this setting" }, "link");
-    var download = el("button", { type: "button", "class": "cv-btn cv-download", title: "download this picture (SVG)" }, "SVG");
-    var png = el("button", { type: "button", "class": "cv-btn cv-download-png", hidden: "",
-      title: "download this picture (PNG): shown when the frame draws a canvas" }, "PNG");
-    tools.appendChild(link);
-    tools.appendChild(download);
-    tools.appendChild(png);
-    container.insertBefore(tools, controls);  // beside the title: the sticky bar keeps to stepping
+  /** Play is off while the system asks for reduced motion (and a running play stops); on again when it no longer does. */
+  function applyMotion(fig) {
+    var play = fig.play;
+    play.disabled = reduced();
+    if (play.disabled && fig.state.timer) stop(fig);
+    play.title = play.disabled ? "animation is off (your system asks for reduced motion): use the step buttons" :
+      fig.state.timer ? "pause" : "play";
+  }
 
-    /** Steps of the frame on screen: the most of any of its views (at least 1). */
-    function nsteps() {
-      var f = state.frame;
-      if (!f) return 1;
-      return Math.max(1, Math.max.apply(null, f.views.map(function (v) { return v.steps.length; })));
-    }
-
-    /* -- drawing a step. A new frame is built whole; a new step of the frame on screen only
-     * redraws the highlight layers and the cells revealed in between (O(terms), not O(cells)). */
-    function draw() {
-      var f = state.frame;
-      if (!f) return;
-      var t0 = performance.now();
-      var n = nsteps();
-      if (state.step >= n) state.step = n - 1;
-      slider.max = n - 1;
-      slider.value = state.step;
-      stepOut.textContent = "step " + (state.step + 1) + " of " + n;
-      stepControls(n);
-      if (state.byFrame !== f) stepSizes(f, n);
-      var lines = [];
-      var pal = null;
-      if (state.shown !== f) {
-        /* a new frame: markup per view head and per panel (base layer only). A view on screen
-         * is kept and brought to the new markup: its head (title, 3D buttons) is rewritten if it
-         * changed, and only the panels whose markup differs are replaced (an input grid that a
-         * setting does not change stays as it is, even when panels come or go around it) */
-        var pair = pairs(f);  // views to compare sit side by side (cv-pair)
-        var views = f.views.map(function (v, vi) {
-          var s = Math.min(state.step, v.steps.length - 1), reveal = viewMaps(v).reveal;
-          return { head: viewHead(v), breaks: v.breaks || [], specs: v.panels, reveal: reveal, step: s,
-            names: v.panels.map(function (p) { return p.name; }), shapes: v.panels.map(panelShape),
-            panels: v.panels.map(function (p, pi) { return panelHTML(p, pi, reveal, s, v); }) };
-        });
-        state.nodes.slice(views.length).forEach(function (list) { list.view.remove(); });
-        state.nodes = views.map(function (vw, vi) {
-          var list = state.nodes[vi];
-          if (!list) {
-            stage.insertAdjacentHTML("beforeend", '<div class="cv-view' + (pair[vi] ? " cv-pair" : "") + '" data-view="' + vi + '">' + vw.head +
-              '<div class="cv-panels"></div></div>');
-            list = [];
-            list.view = stage.lastChild;
-            list.head = vw.head;
-            list.box3d = list.view.querySelector(".cv-3d-box");
-          } else if (list.head !== vw.head) {
-            while (list.view.firstChild && !list.view.firstChild.classList.contains("cv-panels")) list.view.firstChild.remove();
-            list.view.insertAdjacentHTML("afterbegin", vw.head);
-            list.head = vw.head;
-            list.box3d = list.view.querySelector(".cv-3d-box");
-          }
-          list.view.classList.toggle("cv-pair", !!pair[vi]);
-          if (vw.breaks.length) list.view.setAttribute("data-breaks", vw.breaks.join(","));
-          else list.view.removeAttribute("data-breaks");
-          var panels = syncPanels(list.view.lastChild, list, vw);
-          panels.view = list.view;
-          panels.head = list.head;
-          panels.box3d = list.box3d;
-          panels.lit = list.lit;
-          return panels;
-        });
-        f.views.forEach(function (v, vi) {  // the highlight layers of the SVG grids
-          var s = Math.min(state.step, v.steps.length - 1), info = stepInfo(v, s), reveal = viewMaps(v).reveal;
-          v.panels.forEach(function (p, pi) {
-            var n = state.nodes[vi][pi];
-            if (n.overlay) patchOverlay(n.overlay, overlayItems(p, pi, info, geometry(p), reveal, s, v));
-          });
-        });
-        png.hidden = !stage.querySelector("canvas");
-        var keyMarkup = keyHTML(f);  // the key and code often stay from one setting to the next
-        if (key.cvHtml !== keyMarkup) { key.innerHTML = keyMarkup; key.cvHtml = keyMarkup; }
-        if (code.textContent !== (f.code || "")) code.textContent = f.code || "";
-        state.shown = f;
-        state.shownStep = -1;
-      }
-      f.views.forEach(function (v, vi) {
-        var a = Math.min(state.shownStep, v.steps.length - 1), b = Math.min(state.step, v.steps.length - 1);
-        var info = stepInfo(v, b), reveal = viewMaps(v).reveal;
-        if (state.shownStep >= 0) {  // cells revealed or hidden between the two steps
-          var lo = Math.min(a, b), hi = Math.max(a, b);
-          Object.keys(reveal).forEach(function (k) {
-            if (!(reveal[k] > lo && reveal[k] <= hi)) return;
-            var pi = +k.split(":")[0], cell = +k.split(":")[1], p = v.panels[pi], g = geometry(p);
-            if (g.canvas) return;
-            state.nodes[vi][pi].html = null;  // no longer the markup it was drawn from: never kept
-            patchCell(state.nodes[vi][pi].cells[cell], p, pi, cell, g, reveal, b);
-          });
-        }
-        // only the panels highlighted at the old or the new step change
-        var was = state.nodes[vi].lit || {}, now = {};
-        v.panels.forEach(function (p, pi) {
-          var node = state.nodes[vi][pi], g = geometry(p), lit = !!info.hl[pi];
-          if (lit) now[pi] = true;
-          if (plugin(p)) {
-            plugin(p).draw(node.panel, p, v, state.step, container);
-          } else if (g.canvas) {
-            if (!lit && !was[pi] && state.shownStep >= 0 && !p.progressive) return;
-            pal = pal || themePalette(container);
-            drawCanvas(node.canvas, p, pi, info, reveal, b, pal);
-          } else if (state.shownStep >= 0 && (lit || was[pi])) {
-            patchOverlay(node.overlay, overlayItems(p, pi, info, g, reveal, b, v));
-          }
-        });
-        state.nodes[vi].lit = now;
-        var box = state.nodes[vi].box3d;
-        if (box && state.show3d) volumeDraw(box, v, info, reveal, b, state.angle);
-        var line = sumTokens(v, info);
-        if (line.length) lines.push((f.views.length > 1 ? [["cv-sum-view", null, v.title + ":"], " "] : []).concat(line));
-      });
-      state.shownStep = state.step;
-      if (formula.cvFrame !== f) {  // the rules change with the setting, the sums with the step
-        formula.cvFrame = f;
-        var rules = (f.formula || []).map(function (l) { return '<div class="cv-rule">' + esc(keepIndices(l)) + "</div>"; }).join("");
-        if (!formula.firstChild) formula.innerHTML = '<div class="cv-sums"></div><div class="cv-rules"></div>';
-        if (formula.cvRules !== rules) { formula.lastChild.innerHTML = rules; formula.cvRules = rules; }
-      }
-      patchSums(formula.firstChild, lines);
-      container.setAttribute("data-step", state.step);
-      container.setAttribute("data-key", state.sel.join(","));
-      if (state.touched) writeHash();
-      reserve();
-      container.cvRenderMs = performance.now() - t0;
-    }
-
-    /** A frame of one step (or none: a permutation) has nothing to step through: its step
-     * controls go. Until the figure has shown a frame with steps they take no room; after
-     * that they keep their room (hidden, not removed), so a setting does not make the
-     * controls bar jump. */
-    function stepControls(n) {
-      var one = n <= 1;
-      if (!one) state.stepped = true;
-      if (one && state.timer) stop();
-      stepWrap.hidden = one && !state.stepped;
-      stepWrap.classList.toggle("cv-steps-idle", one && !!state.stepped);
-      container.classList.toggle("cv-one-step", one);
-    }
-
-    /** The head of a view: its title (with the 3D buttons of a view with volumes) and its 3D box. */
-    function viewHead(v) {
-      return '<div class="cv-view-title">' + esc(v.title) +
-        (v.volumes ? ' <button type="button" class="cv-btn cv-3d-toggle" aria-pressed="' + state.show3d +
-          '" title="draw the volumes in 3D">3D</button><button type="button" class="cv-btn cv-3d-turn"' +
-          (state.show3d ? "" : " hidden") + ' title="turn the 3D view (or drag it sideways)">turn \u21bb</button>' : "") +
-        "</div>" + (v.volumes ? '<div class="cv-3d-box"' + (state.show3d ? "" : " hidden") + "></div>" : "");
-    }
-
-    /** Bring a view's .cv-panels box from the panels drawn (`old`, panelNodes of each) to the
-     * new ones (`vw`: panels (markup), specs, shapes, names, breaks, reveal, step). A new panel
-     * takes the node of the old panel of its name (the n-th of that name) when its markup is
-     * unchanged and it keeps the order of the panels kept; a panel not kept takes an old panel
-     * of the same shape between the kept ones (its namesake first), patched in place
-     * (patchPanel); every other panel is parsed anew, in runs, and old panels that nothing
-     * takes are removed. Nothing kept or patched is moved, so it keeps its style and layout.
-     * @returns {Array<Object>} panelNodes of each new panel */
-    function syncPanels(box, old, vw) {
-      var seen = {}, byName = {}, keep = [], last = -1, at = new Map(), used = {};
-      old.forEach(function (o, oi) {
-        var k = o.panel.getAttribute("data-name") + "#" + (seen[o.panel.getAttribute("data-name")] = (seen[o.panel.getAttribute("data-name")] || 0) + 1);
-        byName[k] = oi;
-        at.set(o, oi);
-      });
-      seen = {};
-      var names = vw.names.map(function (n) { return n + "#" + (seen[n] = (seen[n] || 0) + 1); });
-      vw.panels.forEach(function (h, pi) {
-        var oi = byName[names[pi]];
-        keep[pi] = oi !== undefined && oi > last && old[oi].html === h ? old[oi] : null;
-        if (keep[pi]) { last = oi; used[oi] = true; }
-      });
-      var patch = [], bound = old.length;
-      last = -1;
-      vw.panels.forEach(function (h, pi) {
-        if (keep[pi]) { last = at.get(keep[pi]); return; }
-        var shape = vw.shapes[pi];
-        if (!shape) return;
-        bound = old.length;  // the old panel of the next kept panel: nothing moves past it
-        for (var j = pi + 1; j < keep.length; j++) if (keep[j]) { bound = at.get(keep[j]); break; }
-        var oi = byName[names[pi]], take = -1;
-        if (oi !== undefined && oi > last && oi < bound && !used[oi] && old[oi].shape === shape) take = oi;
-        for (var c = last + 1; take < 0 && c < bound; c++) if (!used[c] && old[c].shape === shape) take = c;
-        if (take < 0) return;
-        used[take] = true;
-        patch[pi] = old[take];
-        last = take;
-      });
-      old.forEach(function (o, oi) { if (!used[oi]) o.panel.remove(); });
-      Array.prototype.slice.call(box.querySelectorAll(":scope > .cv-break")).forEach(function (b) { b.remove(); });
-      var out = [], prev = null, run = [];
-      /** Parse the run of new panels after `prev` (or at the start of the box). */
-      function flush() {
-        if (!run.length) return;
-        if (prev) prev.insertAdjacentHTML("afterend", run.map(function (r) { return vw.panels[r]; }).join(""));
-        else box.insertAdjacentHTML("afterbegin", run.map(function (r) { return vw.panels[r]; }).join(""));
-        var node = prev ? prev.nextSibling : box.firstChild;
-        run.forEach(function (r) {
-          out[r] = panelNodes(node, vw.panels[r], vw.specs[r], vw.shapes[r]);
-          prev = node;
-          node = node.nextSibling;
-        });
-        run = [];
-      }
-      vw.panels.forEach(function (h, pi) {
-        var o = keep[pi] || patch[pi];
-        if (!o) { run.push(pi); return; }
-        flush();
-        if (patch[pi]) {
-          patchPanel(o, vw.specs[pi], pi, vw.reveal, vw.step, h);
-          o.shape = vw.shapes[pi];
-        }
-        out[pi] = o;
-        prev = o.panel;
-      });
-      flush();
-      vw.breaks.forEach(function (pi) {  // panels that start a new line
-        if (out[pi]) out[pi].panel.insertAdjacentHTML("beforebegin", '<div class="cv-break" aria-hidden="true"></div>');
-      });
-      return out;
-    }
-
-    /** The markup of one panel: label and grid (SVG base layer, canvas or a plugin's own). */
-    function panelHTML(p, pi, reveal, s, v) {
-      var g = geometry(p);
-      return '<div class="cv-panel cv-role-' + esc(p.role) + '" data-panel="' + pi + '" data-name="' +
-        esc(p.name) + '"><div class="cv-panel-label">' + esc(p.label) + "</div>" +
-        (plugin(p) ? plugin(p).html(p, pi) : g.canvas ? canvasAxes(p, g, '<canvas class="cv-canvas" role="img" aria-label="' + esc(p.label) + '"></canvas>') +
-          '<svg class="cv-grid cv-barbox" width="124" height="26">' + barSVG(g, 2) + "</svg>"
-          : panelSVG(p, pi, { hl: {} }, reveal, s, v)) + "</div>";
-    }
-
-    /** The nodes of a drawn panel that a step updates, the markup it was drawn from, its panel
-     * and that panel's panelShape. */
-    function panelNodes(pnode, html, spec, shape) {
-      return { cells: pnode.querySelectorAll("g.cv-cell"), overlay: pnode.querySelector(".cv-overlay"),
-        canvas: pnode.querySelector("canvas"), panel: pnode, html: html, spec: spec, shape: shape };
-    }
-
-    /** The key, grids, sums and code never shrink: a step or a setting does not make the page
-     * below jump (and a redraw that keeps the figure's size leaves the rest of the page alone).
-     * Measured after the frame is drawn, so no redraw waits for it. */
-    var reserved = { parts: [key, stage, formula, code], heights: [0, 0, 0, 0], pending: false };
-    /** Once a frame is drawn, widen pairs and keep the parts' largest heights (next animation frame). */
-    function reserve() {
-      if (reserved.pending || typeof requestAnimationFrame === "undefined") return;
-      reserved.pending = true;
-      requestAnimationFrame(function () {
-        reserved.pending = false;
-        widen();
-        // the key, the grids, the sums and the code keep the room of the largest setting seen
-        var hs = reserved.parts.map(function (e) { return e.offsetHeight; });
-        hs.forEach(function (h, i) {
-          if (h > reserved.heights[i]) { reserved.heights[i] = h; reserved.parts[i].style.minHeight = h + "px"; }
-        });
-      });
-    }
-
-    /** Views meant to be compared (cv-pair) that do not fit side by side in the text column
-     * but fit in the room of the page's contents column take that room (cv-wide, on screens
-     * of 1200 px and more, where the theme draws that column), and the page's contents move
-     * into the header's contents button (cv-wide-page on <html>; convviz.css): nothing is
-     * drawn under the figure. Where even that room is too small, or on narrower screens, the
-     * views stack. Never undone, so a later setting does not make the page jump. */
-    function widen() {
-      if (container.classList.contains("cv-wide")) return;
-      if (typeof matchMedia === "undefined" || !matchMedia("(min-width: 1200px)").matches) return;
-      var views = stage.querySelectorAll(".cv-view.cv-pair");
-      if (views.length < 2) return;
-      var need = (parseFloat(getComputedStyle(stage).columnGap) || 0) * (views.length - 1);
-      Array.prototype.forEach.call(views, function (v) {
-        need += Math.max.apply(null, [0].concat(Array.prototype.map.call(v.querySelectorAll(".cv-panel > :not(.cv-panel-label)"), function (p) {
-          return p.getBoundingClientRect().width;  // a panel's drawing: its label wraps to it
-        })));
-      });
-      var extra = parseFloat(getComputedStyle(container).getPropertyValue("--cv-wide-extra")) *
-        (parseFloat(getComputedStyle(document.documentElement).fontSize) || 16);
-      if (need <= stage.clientWidth + 1 || !(need <= stage.clientWidth + extra)) return;
-      container.classList.add("cv-wide");
-      wideContents();
-    }
-
-    var hashTimer = null;
-    /** Keep the address on the current setting, replacing (never adding) a history entry. */
-    function writeHash() {
-      if (typeof history === "undefined" || !history.replaceState) return;
-      clearTimeout(hashTimer);
-      hashTimer = setTimeout(function () {
-        try { history.replaceState(history.state, "", currentHash()); } catch (e) { /* file: */ }
-      }, 200);
-    }
-
-    /** The address fragment of what is on screen: the setting, the step and the 3D angle. */
-    function currentHash() { return hashOf(spec, state.sel, state.step, state.show3d ? state.angle : null); }
-
-    /** Fetch the frame of the current setting from the host, then draw it. */
-    function load() {
-      var k = state.sel.join(",");
-      host.frame(k, function (frame) {
-        if (k !== state.sel.join(",")) return;
-        var fresh = state.frame !== frame;
-        state.frame = frame;
-        if (state.step === null || (fresh && state.restart)) state.step = firstInformative(frame);
-        state.restart = false;
-        draw();
-      });
-    }
-
-    /** Set control ci to option oi (a reader's choice) and load that frame. */
-    function choose(ci, oi) {
-      state.sel[ci] = oi;
-      state.touched = true;
-      state.restart = true;
-      load();
-    }
-
-    /** Move to step s (clamped to the frame's steps) and draw. */
-    function go(s) {
-      state.step = Math.max(0, Math.min(nsteps() - 1, s));
-      state.touched = true;
-      draw();
-    }
-
-    /** Show the step-size choice for a frame of more than LONG steps ("by row" first, when its
-     * steps cover more than one row), and hide it for short frames, which step cell by cell. */
-    function stepSizes(f, n) {
-      state.byFrame = f;
-      var rows = {}, count = 0;
-      for (var s = 0; s < n && count < 2; s++) {
-        var k = rowKey(f, s);
-        if (!(k in rows)) { rows[k] = true; count += 1; }
-      }
-      by.options[0].hidden = count < 2;
-      by.options[3].hidden = n < 1000;
-      by.hidden = n <= LONG;
-      if (by.hidden) by.value = "1";
-      else if (!state.byChosen || by.selectedOptions[0].hidden) by.value = count < 2 ? "10" : "row";
-    }
-
-    /** The step `dir` (+1 or -1) moves to from step s with the chosen step size: the next row's
-     * first step, the start of this row (or of the previous one), or s + dir * size. */
-    function stepFrom(s, dir) {
-      var f = state.frame, n = nsteps();
-      if (!f || by.hidden || by.value !== "row") return s + dir * (by.hidden ? 1 : +by.value);
-      var k = rowKey(f, s), t = s;
-      if (dir > 0) {
-        while (t < n - 1 && rowKey(f, t) === k) t += 1;
-        return t;
-      }
-      while (t > 0 && rowKey(f, t - 1) === k) t -= 1;
-      if (t < s) return t;
-      t = Math.max(0, s - 1);
-      k = rowKey(f, t);
-      while (t > 0 && rowKey(f, t - 1) === k) t -= 1;
-      return t;
-    }
-
-    /** Stop playing (the play button shows play again). */
-    function stop() {
-      if (state.timer) clearInterval(state.timer);
-      state.timer = null;
-      play.innerHTML = ICON.play;
-      play.setAttribute("aria-label", "play");
-      play.title = "play";
-    }
-
-    /** Play: step forward at the chosen speed until the last step. */
-    function start() {
-      if (state.step >= nsteps() - 1) go(0);
-      play.innerHTML = ICON.pause;
-      play.setAttribute("aria-label", "pause");
-      play.title = "pause";
-      state.timer = setInterval(function () {
-        if (state.step >= nsteps() - 1) return stop();
-        go(stepFrom(state.step, 1));
-      }, state.speed);
-    }
-
+  /** The stepper's buttons, slider and keys: play/pause, speed, previous/next, the slider, ←/→ anywhere in the figure. */
+  function wireStepper(fig) {
+    var state = fig.state, play = fig.play, speed = fig.speed, slider = fig.slider;
     play.addEventListener("click", function () {
-      if (state.timer) return stop();
-      start();
+      if (state.timer) return stop(fig);
+      start(fig);
     });
     speed.addEventListener("change", function () {
       state.speed = +speed.value;
-      if (state.timer) { stop(); start(); }
+      if (state.timer) { stop(fig); start(fig); }
     });
-    prev.addEventListener("click", function () { stop(); go(stepFrom(state.step, -1)); });
-    next.addEventListener("click", function () { stop(); go(stepFrom(state.step, 1)); });
-    by.addEventListener("change", function () { state.byChosen = true; });
-    slider.addEventListener("input", function () { stop(); go(+slider.value); });
+    fig.prev.addEventListener("click", function () { stop(fig); go(fig, stepFrom(fig, state.step, -1)); });
+    fig.next.addEventListener("click", function () { stop(fig); go(fig, stepFrom(fig, state.step, 1)); });
+    fig.by.addEventListener("change", function () { state.byChosen = true; });
+    slider.addEventListener("input", function () { stop(fig); go(fig, +slider.value); });
     // a key on the slider stops play (and autoplay) even when it leaves the value as it was
-    slider.addEventListener("keydown", function () { stop(); });
-    container.addEventListener("keydown", function (e) {
+    slider.addEventListener("keydown", function () { stop(fig); });
+    fig.container.addEventListener("keydown", function (e) {
       if (e.target.tagName === "INPUT" || e.target.tagName === "SELECT") return;
-      if (e.key === "ArrowRight") { stop(); go(stepFrom(state.step, 1)); e.preventDefault(); }
-      if (e.key === "ArrowLeft") { stop(); go(stepFrom(state.step, -1)); e.preventDefault(); }
+      if (e.key === "ArrowRight") { stop(fig); go(fig, stepFrom(fig, state.step, 1)); e.preventDefault(); }
+      if (e.key === "ArrowLeft") { stop(fig); go(fig, stepFrom(fig, state.step, -1)); e.preventDefault(); }
     });
+  }
 
-    /* -- pointer: hover a cell for its value and index, click an output cell to step to it */
-    function cellAt(e) {
-      var q = e.target.closest && e.target.closest(".cv-3d [data-k]");
-      if (q && state.frame) {  // a cell of the 3D view is the slice view's cell
-        var qv = state.frame.views[+q.closest(".cv-view").getAttribute("data-view")], k = q.getAttribute("data-k").split(":");
-        return { vi: +q.closest(".cv-view").getAttribute("data-view"), pi: +k[0], cell: +k[1], v: qv, p: qv.panels[+k[0]] };
-      }
-      var pnode = e.target.closest && e.target.closest(".cv-panel");
-      if (!pnode || !state.frame) return null;
-      var vi = +pnode.parentNode.parentNode.getAttribute("data-view"), pi = +pnode.getAttribute("data-panel");
-      var v = state.frame.views[vi], p = v.panels[pi], cell;
-      if (e.target.tagName.toLowerCase() === "canvas") {
-        var size = geometry(p).size, r = e.target.getBoundingClientRect();
-        var c = Math.floor((e.clientX - r.left - 2) / size), row = Math.floor((e.clientY - r.top - 2) / size);
-        if (c < 0 || row < 0 || c >= p.cols || row >= p.rows) return null;
-        cell = row * p.cols + c;
-      } else {
-        var gnode = e.target.closest("g.cv-cell");
-        if (!gnode) return null;
-        cell = +gnode.getAttribute("data-cell");
-      }
-      return { vi: vi, pi: pi, cell: cell, v: v, p: p };
+  /** Steps of the frame on screen: the most of any of its views (at least 1). */
+  function nsteps(fig) {
+    var f = fig.state.frame;
+    if (!f) return 1;
+    return Math.max(1, Math.max.apply(null, f.views.map(function (v) { return v.steps.length; })));
+  }
+
+  /** Move to step s (clamped to the frame's steps) and draw. */
+  function go(fig, s) {
+    var state = fig.state;
+    state.step = Math.max(0, Math.min(nsteps(fig) - 1, s));
+    state.touched = true;
+    drawFrame(fig);
+  }
+
+  /** A frame of one step (or none: a permutation) has nothing to step through: its step
+   * controls go. Until the figure has shown a frame with steps they take no room; after
+   * that they keep their room (hidden, not removed), so a setting does not make the
+   * controls bar jump. */
+  function stepControls(fig, n) {
+    var state = fig.state, stepWrap = fig.stepWrap;
+    var one = n <= 1;
+    if (!one) state.stepped = true;
+    if (one && state.timer) stop(fig);
+    stepWrap.hidden = one && !state.stepped;
+    stepWrap.classList.toggle("cv-steps-idle", one && !!state.stepped);
+    fig.container.classList.toggle("cv-one-step", one);
+  }
+
+  /** Show the step-size choice for a frame of more than LONG steps ("by row" first, when its
+   * steps cover more than one row), and hide it for short frames, which step cell by cell. */
+  function stepSizes(fig, f, n) {
+    var state = fig.state, by = fig.by;
+    state.byFrame = f;
+    var rows = {}, count = 0;
+    for (var s = 0; s < n && count < 2; s++) {
+      var k = rowKey(f, s);
+      if (!(k in rows)) { rows[k] = true; count += 1; }
     }
-    /** The value, index and meaning of the cell under the pointer (or under a tap). */
-    function showTip(e) {
-      var hit = cellAt(e);
-      if (!hit) { tip.hidden = true; return; }
-      var g = geometry(hit.p), mark = g.marks[hit.cell];
-      var hidden = isHidden(hit.p, hit.pi, hit.cell, viewMaps(hit.v).reveal, Math.min(state.step, hit.v.steps.length - 1));
-      var s = viewMaps(hit.v).target[hit.pi + ":" + hit.cell];
-      tip.textContent = cellName(hit.p.index ? hit.p : { index: true, name: hit.p.name, cols: hit.p.cols, oneD: hit.p.oneD,
-        origin: hit.p.origin }, hit.cell) + " = " + (hidden ? "? (not computed yet)" : fmt(hit.p.values[hit.cell])) +
-        (mark ? " \u00b7 " + ((state.frame.legend || {})[mark] || MARK_TEXT[mark]) : "") +
-        (s !== undefined ? " \u00b7 click: step " + (s + 1) : "");
-      var box = container.getBoundingClientRect();
-      tip.style.left = Math.min(e.clientX - box.left + 12, box.width - 200) + "px";
-      tip.style.top = (e.clientY - box.top + 14) + "px";
-      tip.hidden = false;
+    by.options[0].hidden = count < 2;
+    by.options[3].hidden = n < 1000;
+    by.hidden = n <= LONG;
+    if (by.hidden) by.value = "1";
+    else if (!state.byChosen || by.selectedOptions[0].hidden) by.value = count < 2 ? "10" : "row";
+  }
+
+  /** The step `dir` (+1 or -1) moves to from step s with the chosen step size: the next row's
+   * first step, the start of this row (or of the previous one), or s + dir * size. */
+  function stepFrom(fig, s, dir) {
+    var by = fig.by;
+    var f = fig.state.frame, n = nsteps(fig);
+    if (!f || by.hidden || by.value !== "row") return s + dir * (by.hidden ? 1 : +by.value);
+    var k = rowKey(f, s), t = s;
+    if (dir > 0) {
+      while (t < n - 1 && rowKey(f, t) === k) t += 1;
+      return t;
     }
-    stage.addEventListener("pointermove", showTip);
+    while (t > 0 && rowKey(f, t - 1) === k) t -= 1;
+    if (t < s) return t;
+    t = Math.max(0, s - 1);
+    k = rowKey(f, t);
+    while (t > 0 && rowKey(f, t - 1) === k) t -= 1;
+    return t;
+  }
+
+  /** Stop playing (the play button shows play again). */
+  function stop(fig) {
+    var state = fig.state, play = fig.play;
+    if (state.timer) clearInterval(state.timer);
+    state.timer = null;
+    play.innerHTML = ICON.play;
+    play.setAttribute("aria-label", "play");
+    play.title = "play";
+  }
+
+  /** Play: step forward at the chosen speed until the last step. */
+  function start(fig) {
+    var state = fig.state, play = fig.play;
+    if (state.step >= nsteps(fig) - 1) go(fig, 0);
+    play.innerHTML = ICON.pause;
+    play.setAttribute("aria-label", "pause");
+    play.title = "pause";
+    state.timer = setInterval(function () {
+      if (state.step >= nsteps(fig) - 1) return stop(fig);
+      go(fig, stepFrom(fig, state.step, 1));
+    }, state.speed);
+  }
+
+  /* -- autoplay (Figure(autoplay=True), e.g. the front page's figure): the figure steps by
+   * itself in a loop from load, its play button showing "pause"; not when the system asks for
+   * reduced motion nor when the address names a step. Pause, the step buttons, the slider and
+   * the keys call stop(), which ends it for good; the address is never rewritten by it. */
+
+  /** Start the autoplay loop of a figure that asks for it (see above). */
+  function autoplay(fig) {
+    var state = fig.state, play = fig.play;
+    if (!(fig.spec.autoplay && !reduced() && !fig.fromHash)) return;
+    var held = 0;
+    play.innerHTML = ICON.pause;
+    play.setAttribute("aria-label", "pause");
+    play.title = "pause";
+    fig.container.setAttribute("data-autoplay", "");
+    state.timer = setInterval(function () {
+      if (!state.frame) return;
+      if (state.step < nsteps(fig) - 1) state.step += 1;
+      else if (++held > 2) { held = 0; state.step = 0; }  // rest on the last step, then again
+      else return;
+      drawFrame(fig);
+    }, state.speed);
+  }
+
+  /* -- drawing a step. A new frame is built whole; a new step of the frame on screen only
+   * redraws the highlight layers and the cells revealed in between (O(terms), not O(cells)). */
+
+  /** Draw the current step of the frame loaded: the stepper, the frame's markup if it is new
+   * (drawNewFrame), the step's highlights (drawStep), the sums and rules (drawFormula). */
+  function drawFrame(fig) {
+    var state = fig.state, container = fig.container, slider = fig.slider;
+    var f = state.frame;
+    if (!f) return;
+    var t0 = performance.now();
+    var n = nsteps(fig);
+    if (state.step >= n) state.step = n - 1;
+    slider.max = n - 1;
+    slider.value = state.step;
+    fig.stepOut.textContent = "step " + (state.step + 1) + " of " + n;
+    stepControls(fig, n);
+    if (state.byFrame !== f) stepSizes(fig, f, n);
+    if (state.shown !== f) drawNewFrame(fig, f);
+    var lines = drawStep(fig, f);
+    drawFormula(fig, f, lines);
+    container.setAttribute("data-step", state.step);
+    container.setAttribute("data-key", state.sel.join(","));
+    if (state.touched) writeHash(fig);
+    reserve(fig);
+    container.cvRenderMs = performance.now() - t0;
+  }
+
+  /** A new frame: markup per view head and per panel (base layer only). A view on screen is
+   * kept and brought to the new markup: its head (title, 3D buttons) is rewritten if it
+   * changed, and only the panels whose markup differs are replaced (an input grid that a
+   * setting does not change stays as it is, even when panels come or go around it). */
+  function drawNewFrame(fig, f) {
+    var state = fig.state, stage = fig.stage, key = fig.key, code = fig.code;
+    var pair = pairs(f);  // views to compare sit side by side (cv-pair)
+    var views = f.views.map(function (v, vi) {
+      var s = Math.min(state.step, v.steps.length - 1), reveal = viewMaps(v).reveal;
+      return { head: viewHead(fig, v), breaks: v.breaks || [], specs: v.panels, reveal: reveal, step: s,
+        names: v.panels.map(function (p) { return p.name; }), shapes: v.panels.map(panelShape),
+        panels: v.panels.map(function (p, pi) { return panelHTML(p, pi, reveal, s, v); }) };
+    });
+    state.nodes.slice(views.length).forEach(function (list) { list.view.remove(); });
+    state.nodes = views.map(function (vw, vi) {
+      var list = state.nodes[vi];
+      if (!list) {
+        stage.insertAdjacentHTML("beforeend", '<div class="cv-view' + (pair[vi] ? " cv-pair" : "") + '" data-view="' + vi + '">' + vw.head +
+          '<div class="cv-panels"></div></div>');
+        list = [];
+        list.view = stage.lastChild;
+        list.head = vw.head;
+        list.box3d = list.view.querySelector(".cv-3d-box");
+      } else if (list.head !== vw.head) {
+        while (list.view.firstChild && !list.view.firstChild.classList.contains("cv-panels")) list.view.firstChild.remove();
+        list.view.insertAdjacentHTML("afterbegin", vw.head);
+        list.head = vw.head;
+        list.box3d = list.view.querySelector(".cv-3d-box");
+      }
+      list.view.classList.toggle("cv-pair", !!pair[vi]);
+      if (vw.breaks.length) list.view.setAttribute("data-breaks", vw.breaks.join(","));
+      else list.view.removeAttribute("data-breaks");
+      var panels = syncPanels(list.view.lastChild, list, vw);
+      panels.view = list.view;
+      panels.head = list.head;
+      panels.box3d = list.box3d;
+      panels.lit = list.lit;
+      return panels;
+    });
+    f.views.forEach(function (v, vi) {  // the highlight layers of the SVG grids
+      var s = Math.min(state.step, v.steps.length - 1), info = stepInfo(v, s), reveal = viewMaps(v).reveal;
+      v.panels.forEach(function (p, pi) {
+        var n = state.nodes[vi][pi];
+        if (n.overlay) patchOverlay(n.overlay, overlayItems(p, pi, info, geometry(p), reveal, s, v));
+      });
+    });
+    fig.png.hidden = !stage.querySelector("canvas");
+    var keyMarkup = keyHTML(f);  // the key and code often stay from one setting to the next
+    if (fig.drawn.key !== keyMarkup) { key.innerHTML = keyMarkup; fig.drawn.key = keyMarkup; }
+    if (code.textContent !== (f.code || "")) code.textContent = f.code || "";
+    state.shown = f;
+    state.shownStep = -1;
+  }
+
+  /** Bring each view of the frame drawn from the step shown to the current one: the cells
+   * revealed or hidden in between, the highlights of the panels lit at either step (canvases
+   * and plugins redraw), the 3D boxes; returns the step's sums, one token line per view. */
+  function drawStep(fig, f) {
+    var state = fig.state, container = fig.container;
+    var lines = [];
+    var pal = null;
+    f.views.forEach(function (v, vi) {
+      var a = Math.min(state.shownStep, v.steps.length - 1), b = Math.min(state.step, v.steps.length - 1);
+      var info = stepInfo(v, b), reveal = viewMaps(v).reveal;
+      if (state.shownStep >= 0) {  // cells revealed or hidden between the two steps
+        var lo = Math.min(a, b), hi = Math.max(a, b);
+        Object.keys(reveal).forEach(function (k) {
+          if (!(reveal[k] > lo && reveal[k] <= hi)) return;
+          var pi = +k.split(":")[0], cell = +k.split(":")[1], p = v.panels[pi], g = geometry(p);
+          if (g.canvas) return;
+          state.nodes[vi][pi].html = null;  // no longer the markup it was drawn from: never kept
+          patchCell(state.nodes[vi][pi].cells[cell], p, pi, cell, g, reveal, b);
+        });
+      }
+      // only the panels highlighted at the old or the new step change
+      var was = state.nodes[vi].lit || {}, now = {};
+      v.panels.forEach(function (p, pi) {
+        var node = state.nodes[vi][pi], g = geometry(p), lit = !!info.hl[pi];
+        if (lit) now[pi] = true;
+        if (plugin(p)) {
+          plugin(p).draw(node.panel, p, v, state.step, container);
+        } else if (g.canvas) {
+          if (!lit && !was[pi] && state.shownStep >= 0 && !p.progressive) return;
+          pal = pal || themePalette(container);
+          drawCanvas(node.canvas, p, pi, info, reveal, b, pal);
+        } else if (state.shownStep >= 0 && (lit || was[pi])) {
+          patchOverlay(node.overlay, overlayItems(p, pi, info, g, reveal, b, v));
+        }
+      });
+      state.nodes[vi].lit = now;
+      var box = state.nodes[vi].box3d;
+      if (box && state.show3d) volumeDraw(box, v, info, reveal, b, state.angle);
+      var line = sumTokens(v, info);
+      if (line.length) lines.push((f.views.length > 1 ? [["cv-sum-view", null, v.title + ":"], " "] : []).concat(line));
+    });
+    state.shownStep = state.step;
+    return lines;
+  }
+
+  /** The formula box: the frame's rules (redrawn when the setting changes them) and the step's
+   * sums `lines` (patched in place, patchSums), each sum one tab stop (rovingTerms); a term that
+   * had the keyboard focus keeps it (or its line's tab stop takes it) and its cells stay outlined. */
+  function drawFormula(fig, f, lines) {
+    var formula = fig.formula, drawn = fig.drawn;
+    if (drawn.frame !== f) {  // the rules change with the setting, the sums with the step
+      drawn.frame = f;
+      var rules = (f.formula || []).map(function (l) { return '<div class="cv-rule">' + esc(keepEquals(keepIndices(l))) + "</div>"; }).join("");
+      if (!formula.firstChild) formula.innerHTML = '<div class="cv-sums"></div><div class="cv-rules"></div>';
+      if (drawn.rules !== rules) { formula.lastChild.innerHTML = rules; drawn.rules = rules; }
+    }
+    var had = termWithFocus(fig), li = had ? Array.prototype.indexOf.call(formula.firstChild.childNodes, had.parentNode) : -1;
+    patchSums(formula.firstChild, lines);
+    rovingTerms(fig);
+    if (li < 0) return;
+    var t = termWithFocus(fig), line = formula.firstChild.childNodes[li];
+    if (!t && line && line.querySelector('[tabindex="0"]')) line.querySelector('[tabindex="0"]').focus({ preventScroll: true });
+    focusTerm(fig, termWithFocus(fig));
+  }
+
+  /** The head of a view: its title (with the 3D buttons of a view with volumes) and its 3D box. */
+  function viewHead(fig, v) {
+    var state = fig.state;
+    return '<div class="cv-view-title">' + esc(v.title) +
+      (v.volumes ? ' <button type="button" class="cv-btn cv-3d-toggle" aria-pressed="' + state.show3d +
+        '" title="draw the volumes in 3D">3D</button><button type="button" class="cv-btn cv-3d-turn"' +
+        (state.show3d ? "" : " hidden") + ' title="turn the 3D view (or drag it sideways)">turn \u21bb</button>' : "") +
+      "</div>" + (v.volumes ? '<div class="cv-3d-box"' + (state.show3d ? "" : " hidden") + "></div>" : "");
+  }
+
+  /** Once a frame is drawn, widen pairs and keep the parts' largest heights (next animation frame). */
+  function reserve(fig) {
+    var reserved = fig.reserved;
+    if (reserved.pending || typeof requestAnimationFrame === "undefined") return;
+    reserved.pending = true;
+    requestAnimationFrame(function () {
+      reserved.pending = false;
+      widen(fig);
+      // the key, the grids, the sums and the code keep the room of the largest setting seen
+      var hs = reserved.parts.map(function (e) { return e.offsetHeight; });
+      hs.forEach(function (h, i) {
+        if (h > reserved.heights[i]) { reserved.heights[i] = h; reserved.parts[i].style.minHeight = h + "px"; }
+      });
+    });
+  }
+
+  /** Views meant to be compared (cv-pair) that do not fit side by side in the text column
+   * but fit in the room of the page's contents column take that room (cv-wide, on screens
+   * of 1200 px and more, where the theme draws that column), and the page's contents move
+   * into the header's contents button (cv-wide-page on <html>; convviz.css): nothing is
+   * drawn under the figure. Where even that room is too small, or on narrower screens, the
+   * views stack. Never undone, so a later setting does not make the page jump. */
+  function widen(fig) {
+    var container = fig.container, stage = fig.stage;
+    if (container.classList.contains("cv-wide")) return;
+    if (typeof matchMedia === "undefined" || !matchMedia("(min-width: 1200px)").matches) return;
+    var views = stage.querySelectorAll(".cv-view.cv-pair");
+    if (views.length < 2) return;
+    var need = (parseFloat(getComputedStyle(stage).columnGap) || 0) * (views.length - 1);
+    Array.prototype.forEach.call(views, function (v) {
+      need += Math.max.apply(null, [0].concat(Array.prototype.map.call(v.querySelectorAll(".cv-panel > :not(.cv-panel-label)"), function (p) {
+        return p.getBoundingClientRect().width;  // a panel's drawing: its label wraps to it
+      })));
+    });
+    var extra = parseFloat(getComputedStyle(container).getPropertyValue("--cv-wide-extra")) *
+      (parseFloat(getComputedStyle(document.documentElement).fontSize) || 16);
+    if (need <= stage.clientWidth + 1 || !(need <= stage.clientWidth + extra)) return;
+    container.classList.add("cv-wide");
+    wideContents();
+  }
+
+  /* -- pointer: hover a cell for its value and index, click an output cell to step to it */
+
+  /** The cell under a pointer event, {vi, pi, cell, v, p}, in a grid or in the 3D view (or null). */
+  function cellAt(fig, e) {
+    var state = fig.state;
+    var q = e.target.closest && e.target.closest(".cv-3d [data-k]");
+    if (q && state.frame) {  // a cell of the 3D view is the slice view's cell
+      var qv = state.frame.views[+q.closest(".cv-view").getAttribute("data-view")], k = q.getAttribute("data-k").split(":");
+      return { vi: +q.closest(".cv-view").getAttribute("data-view"), pi: +k[0], cell: +k[1], v: qv, p: qv.panels[+k[0]] };
+    }
+    var pnode = e.target.closest && e.target.closest(".cv-panel");
+    if (!pnode || !state.frame) return null;
+    var vi = +pnode.parentNode.parentNode.getAttribute("data-view"), pi = +pnode.getAttribute("data-panel");
+    var v = state.frame.views[vi], p = v.panels[pi], cell;
+    if (e.target.tagName.toLowerCase() === "canvas") {
+      var size = geometry(p).size, r = e.target.getBoundingClientRect();
+      var c = Math.floor((e.clientX - r.left - 2) / size), row = Math.floor((e.clientY - r.top - 2) / size);
+      if (c < 0 || row < 0 || c >= p.cols || row >= p.rows) return null;
+      cell = row * p.cols + c;
+    } else {
+      var gnode = e.target.closest("g.cv-cell");
+      if (!gnode) return null;
+      cell = +gnode.getAttribute("data-cell");
+    }
+    return { vi: vi, pi: pi, cell: cell, v: v, p: p };
+  }
+
+  /** The value, index and meaning of the cell under the pointer (or under a tap). */
+  function showTip(fig, e) {
+    var state = fig.state, tip = fig.tip;
+    var hit = cellAt(fig, e);
+    if (!hit) { tip.hidden = true; return; }
+    var g = geometry(hit.p), mark = g.marks[hit.cell];
+    var hidden = isHidden(hit.p, hit.pi, hit.cell, viewMaps(hit.v).reveal, Math.min(state.step, hit.v.steps.length - 1));
+    var s = viewMaps(hit.v).target[hit.pi + ":" + hit.cell];
+    tip.textContent = cellName(hit.p.index ? hit.p : { index: true, name: hit.p.name, cols: hit.p.cols, oneD: hit.p.oneD,
+      origin: hit.p.origin }, hit.cell) + " = " + (hidden ? "? (not computed yet)" : fmt(hit.p.values[hit.cell])) +
+      (mark ? " \u00b7 " + ((state.frame.legend || {})[mark] || MARK_TEXT[mark]) : "") +
+      (s !== undefined ? " \u00b7 click: step " + (s + 1) : "");
+    var box = fig.container.getBoundingClientRect();
+    tip.style.left = Math.min(e.clientX - box.left + 12, box.width - 200) + "px";
+    tip.style.top = (e.clientY - box.top + 14) + "px";
+    tip.hidden = false;
+  }
+
+  /** The pointer on the grids: the tooltip follows it, a click on a cell steps to the step that computes it. */
+  function wirePointer(fig) {
+    var stage = fig.stage, tip = fig.tip;
+    stage.addEventListener("pointermove", function (e) { showTip(fig, e); });
     stage.addEventListener("pointerleave", function () { tip.hidden = true; });
     stage.addEventListener("click", function (e) {
-      var hit = cellAt(e);
-      if (!hit || dragged) return;  // a drag that turned the 3D view is not a click on a cell
+      var hit = cellAt(fig, e);
+      if (!hit || fig.dragged) return;  // a drag that turned the 3D view is not a click on a cell
       var s = viewMaps(hit.v).target[hit.pi + ":" + hit.cell];
-      if (s !== undefined) { stop(); go(s); }
-      showTip(e);
+      if (s !== undefined) { stop(fig); go(fig, s); }
+      showTip(fig, e);
     });
-    /* hovering a term of the sum outlines its cells */
-    formula.addEventListener("pointerover", function (e) {
-      var t = e.target.closest && e.target.closest(".cv-term[data-t]");
-      stage.querySelectorAll(".cv-focus").forEach(function (n) { n.classList.remove("cv-focus"); });
-      if (!t) return;
-      var view = t.closest(".cv-sum"), vi = Array.prototype.indexOf.call(formula.querySelectorAll(".cv-sum"), view);
-      var vnode = stage.querySelectorAll(".cv-view")[vi];
-      if (!vnode) return;
-      vnode.querySelectorAll(".cv-hl").forEach(function (n) {
-        if ((" " + n.getAttribute("data-t") + " ").indexOf(" " + t.getAttribute("data-t") + " ") >= 0) n.classList.add("cv-focus");
-      });
-    });
+  }
 
-    /* -- the 3D view: show or hide it, turn it to the next fixed angle (the turn button, from
-     * the keyboard too, or a horizontal drag on the picture); only the 3D boxes redraw */
-    /** Draw the 3D boxes of the frame on screen at the current step and angle. */
-    function draw3d() {
-      if (!state.frame || state.shown !== state.frame || !state.show3d) return;
-      state.frame.views.forEach(function (v, vi) {
-        var box = state.nodes[vi] && state.nodes[vi].box3d, b = Math.min(state.step, v.steps.length - 1);
-        if (box) volumeDraw(box, v, stepInfo(v, b), viewMaps(v).reveal, b, state.angle);
-      });
+  /* -- the sums: each term (.cv-term[data-t]) outlines its cells while the pointer or the
+   * keyboard focus is on it. Each sum line is one tab stop (a roving tabindex: the one term of
+   * the line with tabindex 0); ←/→ (Home/End) move the focus between its terms and do not
+   * step the figure, Escape leaves the line. */
+
+  /** The term of this figure's sums that has the keyboard focus, or null. */
+  function termWithFocus(fig) {
+    var a = typeof document !== "undefined" ? document.activeElement : null;
+    return a && a.classList && a.classList.contains("cv-term") && a.hasAttribute("data-t") &&
+      fig.formula.contains(a) ? a : null;
+  }
+
+  /** Give each sum line exactly one tab stop: the term that has it still (the patch kept it), else its first term. */
+  function rovingTerms(fig) {
+    Array.prototype.forEach.call(fig.formula.firstChild.childNodes, function (line) {
+      var stop = line.querySelector('[tabindex="0"]');
+      if (stop && stop.matches(".cv-term[data-t]")) return;
+      if (stop) stop.removeAttribute("tabindex");
+      var first = line.querySelector(".cv-term[data-t]");
+      if (first) first.tabIndex = 0;
+    });
+  }
+
+  /** A key on a term: ←/→ move the focus (and the line's tab stop) to the previous or next term,
+   * Home/End to the first or last; Escape leaves the line (its cells are no longer outlined). */
+  function termKey(fig, e) {
+    var t = e.target.closest && e.target.closest(".cv-term[data-t]");
+    if (!t) return;
+    if (e.key === "Escape") {
+      t.blur();
+      focusTerm(fig, null);
+      e.preventDefault();
+      return;
     }
-    /** Turn the 3D view by `by` fixed angles (negative: back). */
-    function turn(by) {
-      state.angle = (state.angle + by + ANGLES.length) % ANGLES.length;
-      draw3d();
-      state.touched = true;  // the address names the angle
-      writeHash();
-    }
+    var terms = t.parentNode.querySelectorAll(".cv-term[data-t]"), i = Array.prototype.indexOf.call(terms, t);
+    var j = e.key === "ArrowRight" ? i + 1 : e.key === "ArrowLeft" ? i - 1 : e.key === "Home" ? 0 : e.key === "End" ? terms.length - 1 : null;
+    if (j === null) return;
+    e.preventDefault();
+    e.stopPropagation();  // the figure's own ←/→ step it: on a term they move between terms
+    j = Math.max(0, Math.min(terms.length - 1, j));
+    if (j === i) return;
+    t.removeAttribute("tabindex");
+    terms[j].tabIndex = 0;
+    terms[j].focus();
+  }
+
+  /** Outline the cells of term `t` (a .cv-term[data-t] of a sum; none: clear the outlines). */
+  function focusTerm(fig, t) {
+    var stage = fig.stage, formula = fig.formula;
+    stage.querySelectorAll(".cv-focus").forEach(function (n) { n.classList.remove("cv-focus"); });
+    if (!t) return;
+    var view = t.closest(".cv-sum"), vi = Array.prototype.indexOf.call(formula.querySelectorAll(".cv-sum"), view);
+    var vnode = stage.querySelectorAll(".cv-view")[vi];
+    if (!vnode) return;
+    vnode.querySelectorAll(".cv-hl").forEach(function (n) {
+      if ((" " + n.getAttribute("data-t") + " ").indexOf(" " + t.getAttribute("data-t") + " ") >= 0) n.classList.add("cv-focus");
+    });
+  }
+
+  /** Hovering a term of the sum, or focusing it from the keyboard, outlines its cells; keys move between terms (termKey). */
+  function wireTerms(fig) {
+    var formula = fig.formula;
+    formula.addEventListener("pointerover", function (e) {
+      focusTerm(fig, e.target.closest && e.target.closest(".cv-term[data-t]"));
+    });
+    formula.addEventListener("focusin", function (e) {
+      var t = e.target.closest && e.target.closest(".cv-term[data-t]");
+      if (!t) return;
+      // from the keyboard, the reader reads the sum: play (and autoplay) would change it under them
+      if (!t.matches || t.matches(":focus-visible")) stop(fig);
+      focusTerm(fig, t);
+    });
+    formula.addEventListener("focusout", function (e) {
+      var to = e.relatedTarget;
+      if (!(to && formula.contains(to) && to.matches(".cv-term[data-t]"))) focusTerm(fig, null);
+    });
+    formula.addEventListener("keydown", function (e) { termKey(fig, e); });
+  }
+
+  /* -- the 3D view: show or hide it, turn it to the next fixed angle (the turn button, from
+   * the keyboard too, or a horizontal drag on the picture); only the 3D boxes redraw */
+
+  /** Draw the 3D boxes of the frame on screen at the current step and angle. */
+  function draw3d(fig) {
+    var state = fig.state;
+    if (!state.frame || state.shown !== state.frame || !state.show3d) return;
+    state.frame.views.forEach(function (v, vi) {
+      var box = state.nodes[vi] && state.nodes[vi].box3d, b = Math.min(state.step, v.steps.length - 1);
+      if (box) volumeDraw(box, v, stepInfo(v, b), viewMaps(v).reveal, b, state.angle);
+    });
+  }
+
+  /** Turn the 3D view by `by` fixed angles (negative: back). */
+  function turn(fig, by) {
+    var state = fig.state;
+    state.angle = (state.angle + by + ANGLES.length) % ANGLES.length;
+    draw3d(fig);
+    state.touched = true;  // the address names the angle
+    writeHash(fig);
+  }
+
+  /** Open or close the 3D view of every view with volumes (its buttons and boxes follow). */
+  function show3d(fig, on) {
+    var stage = fig.stage;
+    fig.state.show3d = on;
+    stage.querySelectorAll(".cv-3d-toggle").forEach(function (t) { t.setAttribute("aria-pressed", on); });
+    stage.querySelectorAll(".cv-3d-turn").forEach(function (t) { t.hidden = !on; });
+    stage.querySelectorAll(".cv-3d-box").forEach(function (t) {
+      t.hidden = !on;
+      if (!on) { t.innerHTML = ""; t.cvView = null; }
+    });
+    draw3d(fig);
+  }
+
+  /** The 3D buttons (open or close, turn) and a sideways drag on the 3D picture (turn). */
+  function wire3d(fig) {
+    var state = fig.state, stage = fig.stage;
     stage.addEventListener("click", function (e) {
       var b = e.target.closest && e.target.closest(".cv-3d-toggle, .cv-3d-turn");
       if (!b) return;
-      if (b.classList.contains("cv-3d-turn")) return turn(1);
-      show3d(!state.show3d);
+      if (b.classList.contains("cv-3d-turn")) return turn(fig, 1);
+      show3d(fig, !state.show3d);
       state.touched = true;  // the address says whether the 3D view is open
-      writeHash();
+      writeHash(fig);
     });
-    /** Open or close the 3D view of every view with volumes (its buttons and boxes follow). */
-    function show3d(on) {
-      state.show3d = on;
-      stage.querySelectorAll(".cv-3d-toggle").forEach(function (t) { t.setAttribute("aria-pressed", on); });
-      stage.querySelectorAll(".cv-3d-turn").forEach(function (t) { t.hidden = !on; });
-      stage.querySelectorAll(".cv-3d-box").forEach(function (t) {
-        t.hidden = !on;
-        if (!on) { t.innerHTML = ""; t.cvView = null; }
-      });
-      draw3d();
-    }
-    var dragged = false;
     stage.addEventListener("pointerdown", function (e) {
       if (!(e.target.closest && e.target.closest(".cv-3d-box"))) return;
       var x0 = e.clientX, y0 = e.clientY;
@@ -2017,118 +2197,176 @@
         document.removeEventListener("pointercancel", end);
         var dx = u.clientX - x0;
         if (u.type !== "pointerup" || Math.abs(dx) < 30 || Math.abs(dx) <= Math.abs(u.clientY - y0)) return;
-        dragged = true;
-        setTimeout(function () { dragged = false; }, 0);
-        turn(dx > 0 ? 1 : -1);
+        fig.dragged = true;
+        setTimeout(function () { fig.dragged = false; }, 0);
+        turn(fig, dx > 0 ? 1 : -1);
       };
       document.addEventListener("pointerup", end);
       document.addEventListener("pointercancel", end);
     });
+  }
 
-    link.addEventListener("click", function () {
-      var url = location.href.split("#")[0] + currentHash();
-      try { history.replaceState(history.state, "", currentHash()); } catch (e) { /* file: */ }
-      container.setAttribute("data-link", url);
-      /** Say the link was copied, for a moment. */
-      var done = function () { link.textContent = "copied"; setTimeout(function () { link.textContent = "link"; }, 1500); };
-      if (navigator.clipboard && navigator.clipboard.writeText) navigator.clipboard.writeText(url).then(done, done);
-      else done();
-    });
-    download.addEventListener("click", function () {
-      var svg = exportSVG(container, spec.title);
-      container.cvLastExport = svg;
-      var a = el("a", { href: URL.createObjectURL(new Blob([svg], { type: "image/svg+xml" })),
-        download: spec.id + "-" + state.sel.join("_") + "-step" + (state.step + 1) + ".svg" });
+  /* -- links and export */
+
+  /** Add the tools beside the title (the sticky bar keeps to stepping): link, SVG, PNG. */
+  function buildTools(fig) {
+    var tools = fig.tools = el("div", { "class": "cv-tools" });
+    fig.link = el("button", { type: "button", "class": "cv-btn cv-link", title: "copy a link to this setting" }, "link");
+    fig.download = el("button", { type: "button", "class": "cv-btn cv-download", title: "download this picture (SVG)" }, "SVG");
+    fig.png = el("button", { type: "button", "class": "cv-btn cv-download-png", hidden: "",
+      title: "download this picture (PNG): shown when the frame draws a canvas" }, "PNG");
+    tools.appendChild(fig.link);
+    tools.appendChild(fig.download);
+    tools.appendChild(fig.png);
+    fig.container.insertBefore(tools, fig.controls);  // beside the title: the sticky bar keeps to stepping
+  }
+
+  /** Keep the address on the current setting, replacing (never adding) a history entry. */
+  function writeHash(fig) {
+    if (typeof history === "undefined" || !history.replaceState) return;
+    clearTimeout(fig.hashTimer);
+    fig.hashTimer = setTimeout(function () {
+      try { history.replaceState(history.state, "", currentHash(fig)); } catch (e) { /* file: */ }
+    }, 200);
+  }
+
+  /** The address fragment of what is on screen: the setting, the step and the 3D angle. */
+  function currentHash(fig) {
+    var state = fig.state;
+    return hashOf(fig.spec, state.sel, state.step, state.show3d ? state.angle : null);
+  }
+
+  /** The file name of a download of what is on screen: ID-options-stepN.ext. */
+  function downloadName(fig, ext) {
+    return fig.spec.id + "-" + fig.state.sel.join("_") + "-step" + (fig.state.step + 1) + "." + ext;
+  }
+
+  /** The link button: the address of this setting, copied to the clipboard (and put in data-link). */
+  function copyLink(fig) {
+    var link = fig.link;
+    var url = location.href.split("#")[0] + currentHash(fig);
+    try { history.replaceState(history.state, "", currentHash(fig)); } catch (e) { /* file: */ }
+    fig.container.setAttribute("data-link", url);
+    /** Say the link was copied, for a moment. */
+    var done = function () { link.textContent = "copied"; setTimeout(function () { link.textContent = "link"; }, 1500); };
+    if (navigator.clipboard && navigator.clipboard.writeText) navigator.clipboard.writeText(url).then(done, done);
+    else done();
+  }
+
+  /** The SVG button: the figure as drawn (exportSVG) saved as a file (and kept in cvLastExport). */
+  function downloadSVG(fig) {
+    var container = fig.container;
+    var svg = exportSVG(container, fig.spec.title);
+    container.cvLastExport = svg;
+    var a = el("a", { href: URL.createObjectURL(new Blob([svg], { type: "image/svg+xml" })),
+      download: downloadName(fig, "svg") });
+    document.body.appendChild(a);
+    a.click();
+    a.remove();
+  }
+
+  /** PNG: the same picture as the SVG file (titles, labels, SVG grids and the canvases' pixels),
+   * rasterised at twice the screen's scale; if the browser refuses to read the rasterised SVG
+   * back, the largest canvas alone. */
+  function downloadPNG(fig) {
+    var name = downloadName(fig, "png");
+    /** Save a blob under the PNG's file name. */
+    var save = function (blob) {
+      var a = el("a", { href: URL.createObjectURL(blob), download: name });
       document.body.appendChild(a);
       a.click();
       a.remove();
-    });
-    /* PNG: the same picture as the SVG file (titles, labels, SVG grids and the canvases' pixels),
-     * rasterised at twice the screen's scale; if the browser refuses to read the rasterised SVG
-     * back, the largest canvas alone. */
-    png.addEventListener("click", function () {
-      var name = spec.id + "-" + state.sel.join("_") + "-step" + (state.step + 1) + ".png";
-      /** Save a blob under the PNG's file name. */
-      var save = function (blob) {
-        var a = el("a", { href: URL.createObjectURL(blob), download: name });
-        document.body.appendChild(a);
-        a.click();
-        a.remove();
-      };
-      var canvases = Array.prototype.slice.call(stage.querySelectorAll("canvas"));
-      var largest = canvases.sort(function (a, b) { return b.width * b.height - a.width * a.height; })[0];
-      /** Fallback: the largest canvas alone as the PNG. */
-      var alone = function () { if (largest) largest.toBlob(save, "image/png"); };
-      var svg = exportSVG(container, spec.title), img = new Image();
-      var W = +svg.match(/width="([\d.]+)"/)[1], H = +svg.match(/height="([\d.]+)"/)[1];
-      var scale = 2 * Math.max(1, root.devicePixelRatio || 1);
-      /** Rasterise the exported SVG at `scale` and save it as PNG. */
-      img.onload = function () {
-        var c = document.createElement("canvas");
-        c.width = Math.ceil(W * scale);
-        c.height = Math.ceil(H * scale);
-        var ctx = c.getContext("2d");
-        ctx.scale(scale, scale);
-        ctx.drawImage(img, 0, 0, W, H);
-        try { c.toBlob(function (blob) { if (blob) save(blob); else alone(); }, "image/png"); } catch (e) { alone(); }
-      };
-      img.onerror = alone;
-      img.src = "data:image/svg+xml;charset=utf-8," + encodeURIComponent(svg);
-    });
-    /* a link to a setting opened in the tab already showing the page changes only the address's
-     * fragment: the page is not loaded again, so the figure it names takes the setting now (a
-     * bare #cv-ID, a reference to the figure, keeps the setting the reader has) */
+    };
+    var canvases = Array.prototype.slice.call(fig.stage.querySelectorAll("canvas"));
+    var largest = canvases.sort(function (a, b) { return b.width * b.height - a.width * a.height; })[0];
+    /** Fallback: the largest canvas alone as the PNG. */
+    var alone = function () { if (largest) largest.toBlob(save, "image/png"); };
+    var svg = exportSVG(fig.container, fig.spec.title), img = new Image();
+    var W = +svg.match(/width="([\d.]+)"/)[1], H = +svg.match(/height="([\d.]+)"/)[1];
+    var scale = 2 * Math.max(1, root.devicePixelRatio || 1);
+    /** Rasterise the exported SVG at `scale` and save it as PNG. */
+    img.onload = function () {
+      var c = document.createElement("canvas");
+      c.width = Math.ceil(W * scale);
+      c.height = Math.ceil(H * scale);
+      var ctx = c.getContext("2d");
+      ctx.scale(scale, scale);
+      ctx.drawImage(img, 0, 0, W, H);
+      try { c.toBlob(function (blob) { if (blob) save(blob); else alone(); }, "image/png"); } catch (e) { alone(); }
+    };
+    img.onerror = alone;
+    img.src = "data:image/svg+xml;charset=utf-8," + encodeURIComponent(svg);
+  }
+
+  /** The link, SVG and PNG buttons. */
+  function wireTools(fig) {
+    fig.link.addEventListener("click", function () { copyLink(fig); });
+    fig.download.addEventListener("click", function () { downloadSVG(fig); });
+    fig.png.addEventListener("click", function () { downloadPNG(fig); });
+  }
+
+  /** The page around the figure: a link to a setting opened in the tab already showing the
+   * page changes only the address's fragment, so the figure it names takes the setting now (a
+   * bare #cv-ID, a reference to the figure, keeps the setting the reader has); a change of
+   * theme redraws the frame (canvases take their colours from it). */
+  function wirePage(fig) {
+    var state = fig.state, container = fig.container;
     if (typeof addEventListener !== "undefined") {
       addEventListener("hashchange", function () {
-        var h = location.hash.indexOf("?") >= 0 ? readHash(spec) : null;
+        var h = location.hash.indexOf("?") >= 0 ? readHash(fig.spec) : null;
         if (!h || !container.isConnected) return;
-        stop();
+        stop(fig);
         state.sel = h.sel;
-        inputs.forEach(function (i) { i.cvSync(); });
+        fig.inputs.forEach(function (i) { i.cvSync(); });
         state.step = h.step;
         state.angle = h.view !== null ? h.view : state.angle;
-        if (state.show3d !== (h.view !== null)) show3d(h.view !== null);
-        else draw3d();
-        load();
+        if (state.show3d !== (h.view !== null)) show3d(fig, h.view !== null);
+        else draw3d(fig);
+        load(fig);
         if (container.scrollIntoView) container.scrollIntoView();
       });
     }
     if (typeof document !== "undefined" && typeof MutationObserver !== "undefined") {
       new MutationObserver(function () {  // canvases take their colours when the theme changes
-        if (state.frame) { state.shown = null; draw(); }
+        if (state.frame) { state.shown = null; drawFrame(fig); }
       }).observe(document.documentElement, { attributes: true, attributeFilter: ["data-theme"] });
     }
+  }
 
-    container.cvRedraw = load;
+  /** The container's hooks for tests, links and the live widget: cvRedraw() and cvSet(sel, step). */
+  function exposeHooks(fig) {
+    var state = fig.state;
+    /** Load and draw the current setting again. */
+    fig.container.cvRedraw = function () { load(fig); };
     /** Set the options and the step (tests and links use it). */
-    container.cvSet = function (sel, step) {  // for tests and for links
+    fig.container.cvSet = function (sel, step) {  // for tests and for links
       state.sel = sel.slice();
-      inputs.forEach(function (i) { i.cvSync(); });
+      fig.inputs.forEach(function (i) { i.cvSync(); });
       state.step = step;
-      load();
+      load(fig);
     };
-    inputs.forEach(function (i) { i.cvSync(); });
-    load();
-    if (fromHash && container.scrollIntoView) container.scrollIntoView();
+  }
 
-    /* -- autoplay (Figure(autoplay=True), e.g. the front page's figure): the figure steps by
-     * itself in a loop from load, its play button showing "pause"; not when the system asks for
-     * reduced motion nor when the address names a step. Pause, the step buttons, the slider and
-     * the keys call stop(), which ends it for good; the address is never rewritten by it. */
-    if (spec.autoplay && !reduced() && !fromHash) {
-      var held = 0;
-      play.innerHTML = ICON.pause;
-      play.setAttribute("aria-label", "pause");
-      play.title = "pause";
-      container.setAttribute("data-autoplay", "");
-      state.timer = setInterval(function () {
-        if (!state.frame) return;
-        if (state.step < nsteps() - 1) state.step += 1;
-        else if (++held > 2) { held = 0; state.step = 0; }  // rest on the last step, then again
-        else return;
-        draw();
-      }, state.speed);
-    }
+  /** Mount a figure. host.frame(key, done) delivers the frame for a key (at once in the static
+   * page, after a round trip to Python in the live widget). */
+  function mount(container, spec, host) {
+    var fig = newFigure(container, spec, host);
+    ensureDefs();
+    buildParts(fig);
+    buildControls(fig);
+    buildStepper(fig);
+    buildTools(fig);
+    wireStepper(fig);
+    wirePointer(fig);
+    wireTerms(fig);
+    wire3d(fig);
+    wireTools(fig);
+    wirePage(fig);
+    exposeHooks(fig);
+    fig.inputs.forEach(function (i) { i.cvSync(); });
+    load(fig);
+    if (fig.fromHash && container.scrollIntoView) container.scrollIntoView();
+    autoplay(fig);
     return container;
   }
 

@@ -1,0 +1,93 @@
+"""The terms of a figure's sum from the keyboard: each sum line is one tab stop, ←/→
+(Home/End) move the focus between its terms without stepping the figure, the focused
+term outlines its cells as hovering it does, and Escape leaves the line."""
+
+from __future__ import annotations
+
+PAGE_02 = "book/02-convolution-in-deep-learning.html"
+FIG = "#cv-one-channel"
+
+_FOCUS = """(fig) => {
+  const a = document.activeElement, root = document.querySelector(fig);
+  const terms = Array.from(root.querySelectorAll('.cv-sum .cv-term[data-t]'));
+  return {index: terms.indexOf(a), t: a && a.getAttribute('data-t'),
+          inFigure: root.contains(a), step: root.getAttribute('data-step'),
+          outlined: Array.from(root.querySelectorAll('.cv-stage .cv-focus'))
+            .map(n => n.getAttribute('data-t'))};
+}"""
+
+
+def _focus(page) -> dict:
+    return page.evaluate(_FOCUS, FIG)
+
+
+def test_a_sum_is_one_tab_stop_and_arrows_move_between_its_terms(visit, base_url):
+    page = visit.page
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.goto(f"{base_url}/{PAGE_02}", wait_until="load")
+    page.wait_for_selector(f"{FIG} .cv-sum .cv-term[data-t]")
+    stops = page.eval_on_selector_all(
+        f"{FIG} .cv-sum",
+        "lines => lines.map(l => Array.from(l.querySelectorAll('[tabindex]'))"
+        ".map(n => [n.className, n.getAttribute('tabindex')]))",
+    )
+    assert stops and all(line == [["cv-term", "0"]] for line in stops), stops
+    nterms = page.eval_on_selector_all(f"{FIG} .cv-sum .cv-term[data-t]", "ns => ns.length")
+    assert nterms >= 4
+
+    page.focus(f"{FIG} .cv-step")  # the step slider; the next tab stop is the sum
+    page.keyboard.press("Tab")
+    at = _focus(page)
+    assert at["index"] == 0, at
+    step = at["step"]
+    assert at["outlined"] and all("0" in t.split() for t in at["outlined"]), at
+
+    page.keyboard.press("ArrowRight")
+    at = _focus(page)
+    assert at["index"] == 1 and at["step"] == step, at  # a term, not a step
+    assert at["outlined"] and all(at["t"] in t.split() for t in at["outlined"]), at
+    page.keyboard.press("ArrowLeft")
+    assert _focus(page)["index"] == 0
+    page.keyboard.press("ArrowLeft")  # at the first term: stays
+    assert _focus(page)["index"] == 0
+    page.keyboard.press("End")
+    at = _focus(page)
+    assert at["index"] == nterms - 1 and at["step"] == step, at
+
+    # one tab stop: Tab leaves the line, Shift+Tab comes back to the term last focused
+    page.keyboard.press("Tab")
+    assert _focus(page)["index"] == -1
+    page.keyboard.press("Shift+Tab")
+    assert _focus(page)["index"] == nterms - 1
+    stops = page.eval_on_selector_all(f"{FIG} .cv-sum [tabindex]", "ns => ns.length")
+    assert stops == 1
+
+    page.keyboard.press("Escape")
+    at = _focus(page)
+    assert at["index"] == -1 and at["outlined"] == [], at
+
+    # the figure's own keys still step it
+    page.focus(f"{FIG} .cv-next")
+    page.keyboard.press("ArrowRight")
+    assert _focus(page)["step"] == str(int(step) + 1)
+    assert visit.errors == []
+
+
+def test_focusing_a_term_pauses_the_front_figure(visit, base_url):
+    """The front page's figure plays by itself; a reader who tabs into its sum to read it
+    stops it (the sum would change under them), and the focused term's cells are outlined."""
+    page = visit.page
+    page.goto(f"{base_url}/book/index.html", wait_until="load")
+    page.wait_for_selector("#cv-front-slide .cv-sum .cv-term[data-t]")
+    assert page.get_attribute("#cv-front-slide .cv-play", "aria-label") == "pause"
+    # a key on the step slider would stop play itself: focus the term from the keyboard's
+    # side (a key pressed first, so the focus is a keyboard focus, :focus-visible)
+    page.keyboard.press("Shift")
+    page.focus("#cv-front-slide .cv-sum .cv-term[tabindex='0']")
+    assert page.evaluate("document.activeElement.matches(':focus-visible')")
+    assert page.get_attribute("#cv-front-slide .cv-play", "aria-label") == "play"
+    step = page.get_attribute("#cv-front-slide", "data-step")
+    page.wait_for_timeout(1600)  # two autoplay ticks at 1x
+    assert page.get_attribute("#cv-front-slide", "data-step") == step
+    assert page.eval_on_selector_all("#cv-front-slide .cv-stage .cv-focus", "ns => ns.length") > 0
+    assert visit.errors == []
