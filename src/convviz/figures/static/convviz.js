@@ -491,23 +491,24 @@
       var x = g.left + c * size, y = g.top + r * size;
       var pair = h.kind === "in" ? info.pairs[pi + ":" + cell] : null;
       var hidden = isHidden(p, pi, cell, reveal, step);
-      // an input cell of a grid that prints numbers is copied, with the weight it multiplies written
-      // under its number; the copy keeps the cell's look (padding, inserted zero, ...). A grid
-      // without numbers needs no copy: the ring alone (half the elements to lay out)
-      var mark = g.marks[cell], copy = pair && g.text, t = h.terms.join(" ");
+      // an input cell of a grid that prints numbers gets the weight it multiplies written under
+      // its number, in the highlight layer (the base cell's number stays: no copy of the cell, so
+      // a highlight is three elements to lay out, not six). A grid without numbers: the ring alone
+      var mark = g.marks[cell], pairText = pair && g.text, t = h.terms.join(" ");
+      var f = pairText && !hidden && mark !== "pad" && mark !== "zero" ? valueFill(p.values[cell], g) : {};
+      var pcls = "cv-pair" + (f.dark ? " cv-on-dark" : f.light ? " cv-on-light" : "");
       /** The item's markup; `blank`: with its data-t and texts empty. */
       var markup = function (blank) {
         return '<g class="cv-hl cv-hl-' + h.kind + (mark ? " cv-" + mark : "") + '" data-t="' + (blank ? "" : t) + '">' +
-          (copy ? '<rect class="cv-under" x="' + x + '" y="' + y + '" width="' + size + '" height="' + size + '"></rect>' +
-            cellInner(p, cell, g, hidden, pair, viewSpec, blank) : "") +
           '<rect class="cv-ring" x="' + (x + 1.5) + '" y="' + (y + 1.5) + '" width="' + (size - 3) + '" height="' +
           (size - 3) + '"></rect>' +
+          (pairText ? '<text class="' + pcls + '" x="' + (x + size / 2) + '" y="' + (y + size - 3) +
+            '" text-anchor="middle">' + (blank ? "" : "\u00d7" + esc(fmt(viewSpec.panels[pair[0]].values[pair[1]]))) + "</text>" : "") +
           (h.kind === "out" ? '<path class="cv-corner" d="M' + x + " " + y + "h" + Math.round(size / 3) + "L" + x + " " +
             (y + Math.round(size / 3)) + 'z"></path>' : "") + "</g>";
       };
       var texts = [];
-      if (copy && !hidden) texts.push(short(p.values[cell]));
-      if (copy) texts.push("\u00d7" + fmt(viewSpec.panels[pair[0]].values[pair[1]]));
+      if (pairText) texts.push("\u00d7" + fmt(viewSpec.panels[pair[0]].values[pair[1]]));
       out.push({ html: markup(false), shape: markup(true), t: t, texts: texts });
     });
     return out;
