@@ -2,6 +2,8 @@
 
 Run: ``.venv/bin/python benchmarks/bench_figures.py`` after ``make book`` (or point
 ``CONVVIZ_SITE`` at another build's ``_build/html``, as the browser tests read it).
+``bench_figures.py dilated flattened``: only the chapters whose file stem contains one of
+the words (such a partial run prints but does not write the results).
 Prints markdown tables and writes ``benchmarks/results/figures.json``. Not a
 test: nothing here asserts; the budgets are printed beside the measurements.
 
@@ -246,9 +248,11 @@ def table(rows: list[dict]) -> str:
 def main() -> None:
     import sys
 
-    only = set(sys.argv[1:])  # chapter file stems, e.g. 09-flattened-convolution: only those
+    # chapter file stems or parts of them (09-flattened-convolution, flattened): only those
+    only = sys.argv[1:]
     load = {"loadavg_start": list(os.getloadavg())}  # a shared machine inflates even CPU times
-    figs = [f for f in figure_rows() if not only or f["chapter"] in only]
+    print(f"load at start: {load['loadavg_start']}")
+    figs = [f for f in figure_rows() if not only or any(o in f["chapter"] for o in only)]
     redraw, weights = browser_rows(figs) if (SITE / "index.html").exists() else ([], [])
     by_id = {(r["figure"]): r for r in redraw}
     for f in figs:
@@ -276,6 +280,7 @@ def main() -> None:
             )
             + "\n"
         )
+    print(f"load at end: {list(os.getloadavg())}")
     worst = max((r["max"] for r in redraw), default=0)
     print(f"worst redraw {worst} ms (budget {BUDGET['redraw_ms']}); "
           f"median of medians {statistics.median([r['median'] for r in redraw]) if redraw else 0} ms")  # fmt: skip

@@ -86,6 +86,53 @@ def test_dilated_footprint_outlines_k_eff_square_and_marks_the_skipped(visit, ba
     assert abs(seen["side"] - 5) < 0.05
 
 
+_CANVAS_FOOTPRINT = """root => {
+  const canvas = root.querySelector('.cv-panel[data-panel="0"] canvas');
+  const mark = root.querySelector('.cv-panel[data-panel="0"] .cv-footprint');
+  if (!canvas || !mark) return {canvas: !!canvas, mark: !!mark};
+  const hot = getComputedStyle(root).getPropertyValue('--cv-hot').trim();
+  const probe = document.createElement('canvas').getContext('2d');
+  probe.fillStyle = hot;
+  probe.fillRect(0, 0, 1, 1);
+  const want = probe.getImageData(0, 0, 1, 1).data;
+  const ctx = canvas.getContext('2d'), k = canvas.width / parseFloat(canvas.style.width);
+  const size = (parseFloat(canvas.style.width) - 4) / +root.querySelector('.cv-panel[data-panel="0"]')
+    .querySelectorAll('.cv-axes svg.cv-axis')[0].querySelectorAll('tspan').length;
+  /** Pixels of the footprint's colour in the square [x, x + w) x [y, y + w) (CSS px). */
+  const count = (x, y, w) => {
+    const d = ctx.getImageData(Math.round(x * k), Math.round(y * k), Math.round(w * k), Math.round(w * k)).data;
+    let n = 0;
+    for (let i = 0; i < d.length; i += 4)
+      if (Math.abs(d[i] - want[0]) + Math.abs(d[i + 1] - want[1]) + Math.abs(d[i + 2] - want[2]) < 40) n++;
+    return n;
+  };
+  return {canvas: true, mark: true, skipped: +mark.getAttribute('data-skipped'), size: size,
+          // the box's top edge (over row 0, columns 0-8) and a cross in the corner of a skipped cell (0, 1)
+          edge: count(2 + 2 * size, 0, 4 * size), cross: count(2 + 2 * size - 8, 2, 8),
+          // no footprint colour past the box (row 12, column 12)
+          outside: count(2 + 12 * size, 2 + 12 * size, size)};
+}"""
+
+
+def test_dilated_footprint_is_drawn_on_a_canvas_input(visit, base_url):
+    """Chapter 7's dilated kernel at d = 4 with padding 'same' draws its 17x17 input as a
+    canvas: the key lists the dashed box and the corner crosses, so the canvas shows them."""
+    from tests.browser.figures import set_control
+
+    page = visit.page
+    _open(page, base_url, "dilated-kernel")
+    set_control(page, "dilated-kernel", "dilation", 3)
+    set_control(page, "dilated-kernel", "pad", 1)
+    page.wait_for_timeout(200)
+    seen = page.eval_on_selector("#cv-dilated-kernel", _CANVAS_FOOTPRINT)
+    assert seen["canvas"] and seen["mark"], seen
+    assert seen["skipped"] == 9 * 9 - 9, seen
+    assert seen["edge"] > 10 and seen["cross"] > 3, seen
+    assert seen["outside"] == 0, seen
+    key = page.inner_text("#cv-dilated-kernel .cv-key")
+    assert "footprint" in key and "corner cross" in key
+
+
 def test_stacked_receptive_fields_side_by_side(visit, base_url):
     page = visit.page
     _open(page, base_url, "dilated-stack")  # default: dilations 1, 2, 4

@@ -100,6 +100,7 @@
   /* ---------------------------------------------------------------- palette */
 
   var MARK_TEXT = { pad: "padding zero", zero: "inserted zero", drop: "never read (cut off)", hot: "outlined region" };
+  var CANVAS_MARKS = { pad: true, zero: true, drop: true, hot: true, overlap: true };  // marks drawCanvas paints
   var cache = typeof WeakMap !== "undefined" ? new WeakMap() : null;  // per-panel and per-view facts
 
   /** Per-panel facts that do not change with the step: geometry, colour scale, marks. */
@@ -117,8 +118,14 @@
       p.marks[k].forEach(function (c) { marks[c] = k; });
     });
     var n = p.rows * p.cols;
-    var canvas = n > 400 || (p.cols > 16 && n > 150);  // many cells and no numbers printed: a canvas
-    var size = p.cell || (canvas ? Math.max(8, Math.min(22, Math.floor(480 / p.cols))) : (p.cols > 16 ? 22 : 34));
+    var big = n > 400 || (p.cols > 16 && n > 150);  // many cells and no numbers printed: a canvas
+    // a grid that prints its numbers, of more than 150 cells, is a canvas too (numbers painted,
+    // each cell as the SVG grid draws it): cheaper to redraw than 3 elements per cell. Grids
+    // with marks the canvas does not paint (group colours) stay SVG
+    var painted = Object.keys(marks).every(function (c) { return CANVAS_MARKS[marks[c]]; });
+    var numbered = !big && !p.cell && p.cols <= 16 && n > 150 && painted;
+    var canvas = big || numbered;
+    var size = p.cell || (big ? Math.max(8, Math.min(22, Math.floor(480 / p.cols))) : (p.cols > 16 ? 22 : 34));
     var text = size >= 30;
     var idx = p.index && !canvas && p.cols <= 16 && p.rows <= 16;
     var left = idx && !p.oneD ? 20 : 2, top = idx ? 13 : 2;
@@ -147,7 +154,8 @@
   /** CSS variables of the palette, as the canvas needs literal colours. */
   function palette(node) {
     var s = getComputedStyle(node), out = { ok: true };
-    ["pos", "neg", "cell", "line", "in", "k", "out", "hot", "pad-bg", "pad-ink", "zero-bg", "zero-ink", "pending", "fg"]
+    ["pos", "neg", "cell", "line", "in", "k", "out", "hot", "pad-bg", "pad-ink", "zero-bg", "zero-ink", "pending", "fg",
+      "muted", "border"]
       .forEach(function (k) {
         out[k] = s.getPropertyValue("--cv-" + k).trim();
         if (!out[k]) { out[k] = "#888"; out.ok = false; }  // the stylesheet is not there (yet)
@@ -363,7 +371,7 @@
   function panelShape(p) {
     if (plugin(p)) return null;
     var g = geometry(p);
-    return g.canvas ? "canvas" : "svg," + g.size + "," + g.text + "," + g.bar;
+    return g.canvas ? "canvas," + g.text + "," + !!p.index + "," + !!p.oneD : "svg," + g.size + "," + g.text + "," + g.bar;
   }
 
   /**
@@ -391,6 +399,8 @@
       set(node.canvas, "aria-label", p.label);
       var bar = pnode.querySelector("svg.cv-barbox");
       if (bar && barSVG(og, 2) !== barSVG(g, 2)) bar.firstChild.outerHTML = barSVG(g, 2);
+      var axes = pnode.querySelectorAll(".cv-axes > svg.cv-axis"), was = axisSVGs(old, og), now = axisSVGs(p, g);
+      for (var a = 0; a < axes.length; a++) if (was[a] !== now[a]) axes[a].outerHTML = now[a];
     } else {
       var svg = node.overlay.parentNode, box = svgBox(g), cells = svg.firstChild, n = p.values.length;
       set(svg, "viewBox", "0 0 " + box[0] + " " + box[1]);
@@ -494,23 +504,24 @@
       var x = g.left + c * size, y = g.top + r * size;
       var pair = h.kind === "in" ? info.pairs[pi + ":" + cell] : null;
       var hidden = isHidden(p, pi, cell, reveal, step);
-      // an input cell of a grid that prints numbers is copied, with the weight it multiplies written
-      // under its number; the copy keeps the cell's look (padding, inserted zero, ...). A grid
-      // without numbers needs no copy: the ring alone (half the elements to lay out)
-      var mark = g.marks[cell], copy = pair && g.text, t = h.terms.join(" ");
+      // an input cell of a grid that prints numbers gets the weight it multiplies written under
+      // its number, in the highlight layer (the base cell's number stays: no copy of the cell, so
+      // a highlight is three elements to lay out, not six). A grid without numbers: the ring alone
+      var mark = g.marks[cell], pairText = pair && g.text, t = h.terms.join(" ");
+      var f = pairText && !hidden && mark !== "pad" && mark !== "zero" ? valueFill(p.values[cell], g) : {};
+      var pcls = "cv-pair" + (f.dark ? " cv-on-dark" : f.light ? " cv-on-light" : "");
       /** The item's markup; `blank`: with its data-t and texts empty. */
       var markup = function (blank) {
         return '<g class="cv-hl cv-hl-' + h.kind + (mark ? " cv-" + mark : "") + '" data-t="' + (blank ? "" : t) + '">' +
-          (copy ? '<rect class="cv-under" x="' + x + '" y="' + y + '" width="' + size + '" height="' + size + '"></rect>' +
-            cellInner(p, cell, g, hidden, pair, viewSpec, blank) : "") +
           '<rect class="cv-ring" x="' + (x + 1.5) + '" y="' + (y + 1.5) + '" width="' + (size - 3) + '" height="' +
           (size - 3) + '"></rect>' +
+          (pairText ? '<text class="' + pcls + '" x="' + (x + size / 2) + '" y="' + (y + size - 3) +
+            '" text-anchor="middle">' + (blank ? "" : "\u00d7" + esc(fmt(viewSpec.panels[pair[0]].values[pair[1]]))) + "</text>" : "") +
           (h.kind === "out" ? '<path class="cv-corner" d="M' + x + " " + y + "h" + Math.round(size / 3) + "L" + x + " " +
             (y + Math.round(size / 3)) + 'z"></path>' : "") + "</g>";
       };
       var texts = [];
-      if (copy && !hidden) texts.push(short(p.values[cell]));
-      if (copy) texts.push("\u00d7" + fmt(viewSpec.panels[pair[0]].values[pair[1]]));
+      if (pairText) texts.push("\u00d7" + fmt(viewSpec.panels[pair[0]].values[pair[1]]));
       out.push({ html: markup(false), shape: markup(true), t: t, texts: texts });
     });
     return out;
@@ -595,71 +606,175 @@
    * @returns {string} the canvas markup, wrapped with its axes when the panel is indexed */
   function canvasAxes(p, g, canvasHTML) {
     if (!p.index) return canvasHTML;
+    var axes = axisSVGs(p, g), left = axes.length > 1;
+    return '<div class="cv-axes' + (left ? "" : " cv-axes-row") + '">' + (left ? "<span></span>" : "") + axes.join("") +
+      canvasHTML + "</div>";
+  }
+
+  /** The index SVGs of an indexed canvas grid: [above] or [above, left]. */
+  function axisSVGs(p, g) {
+    if (!p.index) return [];
     var every = g.size >= 16 ? 1 : 5, left = p.oneD ? 0 : 22, w = p.cols * g.size + 4, h = p.rows * g.size + 4;
     var top = ['<svg class="cv-grid cv-axis" width="' + w + '" height="13" aria-hidden="true"><g class="cv-index"><text text-anchor="middle">'];
     for (var c = 0; c < p.cols; c += every) {
       top.push('<tspan x="' + (2 + c * g.size + g.size / 2) + '" y="10">' + fmt(c + p.origin[1]) + "</tspan>");
     }
     top.push("</text></g></svg>");
-    var side = [];
-    if (left) {
-      side.push('<svg class="cv-grid cv-axis" width="' + left + '" height="' + h + '" aria-hidden="true"><g class="cv-index"><text text-anchor="end">');
-      for (var r = 0; r < p.rows; r += every) {
-        side.push('<tspan x="' + (left - 4) + '" y="' + (2 + r * g.size + g.size / 2 + 4) + '">' + fmt(r + p.origin[0]) + "</tspan>");
-      }
-      side.push("</text></g></svg>");
+    if (!left) return [top.join("")];
+    var side = ['<svg class="cv-grid cv-axis" width="' + left + '" height="' + h + '" aria-hidden="true"><g class="cv-index"><text text-anchor="end">'];
+    for (var r = 0; r < p.rows; r += every) {
+      side.push('<tspan x="' + (left - 4) + '" y="' + (2 + r * g.size + g.size / 2 + 4) + '">' + fmt(r + p.origin[0]) + "</tspan>");
     }
-    return '<div class="cv-axes' + (left ? "" : " cv-axes-row") + '">' + (left ? "<span></span>" : "") + top.join("") +
-      side.join("") + canvasHTML + "</div>";
+    side.push("</text></g></svg>");
+    return [top.join(""), side.join("")];
+  }
+
+  /** Fill a canvas cell with a mark's pattern, as the SVG patterns cv-pat-pad (hatching: lines
+   * 6 px apart at 45 degrees) and cv-pat-zero (dots along the border) draw it. */
+  function canvasPattern(ctx, mark, x, y, size, pal) {
+    ctx.fillStyle = mark === "pad" ? pal["pad-bg"] : pal["zero-bg"];
+    ctx.fillRect(x, y, size, size);
+    ctx.save();
+    ctx.beginPath();
+    ctx.rect(x, y, size, size);
+    ctx.clip();
+    if (mark === "pad") {
+      ctx.strokeStyle = pal["pad-ink"];
+      ctx.lineWidth = 1.5;
+      ctx.beginPath();
+      var step = 6 * Math.SQRT2, c0 = Math.floor((x + y) / step) * step;
+      for (var c = c0; c <= x + y + 2 * size; c += step) {  // the lines x + y = c
+        ctx.moveTo(c - y, y);
+        ctx.lineTo(c - y - size, y + size);
+      }
+      ctx.stroke();
+    } else {
+      ctx.fillStyle = pal["zero-ink"];
+      ctx.beginPath();
+      ZERO_DOTS.forEach(function (d) {
+        ctx.moveTo(x + d[0] * size + 0.04 * size, y + d[1] * size);
+        ctx.arc(x + d[0] * size, y + d[1] * size, 0.04 * size, 0, 2 * Math.PI);
+      });
+      ctx.fill();
+    }
+    ctx.restore();
   }
 
   /** Large grids (over 400 cells, or over 150 too narrow for numbers) are one canvas: the whole
-   * grid redraws in about a millisecond. */
-  function drawCanvas(canvas, p, pi, info, reveal, step, pal) {
+   * grid redraws in about a millisecond. A grid that prints its numbers (over 150 cells of
+   * 34 px) is a canvas drawn as its SVG grid would be: fills, patterns, borders and marks, the
+   * numbers, and the step's rings with the weight each input cell meets written under it.
+   * Padding and inserted zeros carry their patterns in both.
+   * @param {Object} v the view (for the weights written under the input cells), optional */
+  function drawCanvas(canvas, p, pi, info, reveal, step, pal, v) {
     var g = geometry(p), dpr = root.devicePixelRatio || 1, size = g.size;
     var w = p.cols * size + 4, h = p.rows * size + 4;
-    if (canvas.width !== Math.round(w * dpr)) {
+    if (canvas.width !== Math.round(w * dpr) || canvas.height !== Math.round(h * dpr)) {
       canvas.width = Math.round(w * dpr);
       canvas.height = Math.round(h * dpr);
       canvas.style.width = w + "px";
       canvas.style.height = h + "px";
     }
+    canvas.cvPalette = pal;
     var ctx = canvas.getContext("2d");
     ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
     ctx.clearRect(0, 0, w, h);
-    var shown = [];
+    var shown = [], texts = [], outlines = [], strikes = [];
     for (var cell = 0; cell < p.values.length; cell++) {
       var r = Math.floor(cell / p.cols), c = cell % p.cols, x = 2 + c * size, y = 2 + r * size;
-      var mark = g.marks[cell], hidden = isHidden(p, pi, cell, reveal, step), v = p.values[cell];
-      shown.push(hidden ? "" : String(v));
+      var mark = g.marks[cell], hidden = isHidden(p, pi, cell, reveal, step), v0 = p.values[cell];
+      shown.push(hidden ? "" : String(v0));
       ctx.globalAlpha = 1;
-      ctx.fillStyle = hidden ? pal.pending : mark === "pad" ? pal["pad-bg"] : mark === "zero" ? pal["zero-bg"] : pal.cell;
-      ctx.fillRect(x, y, size, size);
-      if (!hidden && mark !== "pad" && mark !== "zero") {
-        var f = valueFill(v, g);
-        if (f.cls === "cv-vpos" || f.cls === "cv-vneg") {
-          ctx.globalAlpha = +f.style.split(":")[1];
-          ctx.fillStyle = f.cls === "cv-vpos" ? pal.pos : pal.neg;
-          ctx.fillRect(x, y, size, size);
-        } else if (f.cls === "cv-vimg") {
-          ctx.fillStyle = f.style.slice(5);
-          ctx.fillRect(x, y, size, size);
-        }
+      if (!hidden && (mark === "pad" || mark === "zero") && (g.text || size >= 12)) canvasPattern(ctx, mark, x, y, size, pal);
+      else {
+        ctx.fillStyle = hidden ? pal.pending : mark === "pad" ? pal["pad-bg"] : mark === "zero" ? pal["zero-bg"] : pal.cell;
+        ctx.fillRect(x, y, size, size);
+      }
+      var f = hidden || mark === "pad" || mark === "zero" ? { cls: "" } : valueFill(v0, g);
+      if (f.cls === "cv-vpos" || f.cls === "cv-vneg") {
+        ctx.globalAlpha = +f.style.split(":")[1];
+        ctx.fillStyle = f.cls === "cv-vpos" ? pal.pos : pal.neg;
+        ctx.fillRect(x, y, size, size);
+      } else if (f.cls === "cv-vimg") {
+        ctx.fillStyle = f.style.slice(5);
+        ctx.fillRect(x, y, size, size);
       }
       ctx.globalAlpha = 1;
-      ctx.strokeStyle = mark === "hot" ? pal.hot : pal.line;
-      ctx.lineWidth = mark === "hot" ? 1.5 : 0.5;
-      ctx.strokeRect(x + 0.25, y + 0.25, size - 0.5, size - 0.5);
+      if (!g.text) {
+        ctx.strokeStyle = mark === "hot" ? pal.hot : pal.line;
+        ctx.lineWidth = mark === "hot" ? 1.5 : 0.5;
+        ctx.strokeRect(x + 0.25, y + 0.25, size - 0.5, size - 0.5);
+        continue;
+      }
+      ctx.strokeStyle = hidden ? pal.border : pal.line;
+      ctx.lineWidth = 1;
+      ctx.strokeRect(x + 0.5, y + 0.5, size - 1, size - 1);
+      if (!hidden && mark && mark !== "drop") outlines.push([x, y, mark]);
+      if (!hidden && mark === "drop") strikes.push([x, y]);
+      if (!hidden) texts.push([x + size / 2, y + size / 2 + 4, short(v0), mark === "drop" ? pal.muted : f.dark ? "#ffffff" : f.light ? "#1f2328" : pal.fg]);
+    }
+    if (g.text) {
+      outlines.forEach(function (o) {  // the marks' borders over the plain ones
+        var m = o[2], x = o[0], y = o[1];
+        ctx.setLineDash(m === "pad" ? [4, 2] : m === "zero" ? [1, 2] : []);
+        ctx.strokeStyle = m === "pad" ? pal.muted : m === "zero" ? pal["zero-ink"] : m === "hot" ? pal.hot : pal.fg;
+        ctx.lineWidth = m === "zero" ? 1.5 : m === "hot" ? 2 : m === "overlap" ? 2.5 : 1;
+        ctx.strokeRect(x, y, size, size);
+      });
+      ctx.setLineDash([]);
+      ctx.strokeStyle = pal.muted;
+      ctx.lineWidth = 1.5;
+      strikes.forEach(function (o) {
+        ctx.beginPath();
+        ctx.moveTo(o[0] + 2, o[1] + size - 2);
+        ctx.lineTo(o[0] + size - 2, o[1] + 2);
+        ctx.stroke();
+      });
+      ctx.font = FONT;
+      ctx.textAlign = "center";
+      texts.forEach(function (t) {
+        ctx.fillStyle = t[3];
+        ctx.fillText(t[2], t[0], t[1]);
+      });
     }
     var cells = info.hl[pi] || {};
     Object.keys(cells).forEach(function (key) {
-      var cell = +key, r = Math.floor(cell / p.cols), c = cell % p.cols;
-      ctx.strokeStyle = pal[cells[key].kind];
-      ctx.lineWidth = 2;
-      ctx.strokeRect(2 + c * size + 1, 2 + r * size + 1, size - 2, size - 2);
+      var cell = +key, r = Math.floor(cell / p.cols), c = cell % p.cols, kind = cells[key].kind;
+      var x = 2 + c * size, y = 2 + r * size;
+      if (!g.text) {
+        ctx.strokeStyle = pal[kind];
+        ctx.lineWidth = 2;
+        ctx.strokeRect(x + 1, y + 1, size - 2, size - 2);
+        return;
+      }
+      ctx.strokeStyle = pal[kind];  // as .cv-ring: 3 px, the kernel's dashed
+      ctx.lineWidth = 3;
+      ctx.setLineDash(kind === "k" ? [5, 2] : []);
+      ctx.strokeRect(x + 1.5, y + 1.5, size - 3, size - 3);
+      ctx.setLineDash([]);
+      if (kind === "out") {  // the corner of the output being computed
+        ctx.fillStyle = pal.out;
+        ctx.beginPath();
+        ctx.moveTo(x, y);
+        ctx.lineTo(x + Math.round(size / 3), y);
+        ctx.lineTo(x, y + Math.round(size / 3));
+        ctx.fill();
+      }
+      var pair = kind === "in" && v ? info.pairs[pi + ":" + cell] : null;
+      if (pair) {  // the weight this input cell meets, under its number
+        var mark = g.marks[cell], hidden = isHidden(p, pi, cell, reveal, step);
+        var f = !hidden && mark !== "pad" && mark !== "zero" ? valueFill(p.values[cell], g) : {};
+        ctx.font = PAIR_FONT;
+        ctx.textAlign = "center";
+        ctx.fillStyle = f.dark ? "#ffffff" : f.light ? "#6639ba" : pal.k;
+        ctx.fillText("\u00d7" + fmt(v.panels[pair[0]].values[pair[1]]), x + size / 2, y + size - 3);
+      }
     });
     canvas.setAttribute("data-values", JSON.stringify(shown));
   }
+
+  var FONT = "11px ui-monospace, SFMono-Regular, Menlo, monospace";  // as .cv-grid text
+  var PAIR_FONT = "600 10px ui-monospace, SFMono-Regular, Menlo, monospace";  // as .cv-grid text.cv-pair
 
   /* ---------------------------------------------------------------- drawing: 3D view
    *
@@ -1486,7 +1601,7 @@
     return '<div class="cv-panel cv-role-' + esc(p.role) + '" data-panel="' + pi + '" data-name="' +
       esc(p.name) + '"><div class="cv-panel-label">' + esc(p.label) + "</div>" +
       (plugin(p) ? plugin(p).html(p, pi) : g.canvas ? canvasAxes(p, g, '<canvas class="cv-canvas" role="img" aria-label="' + esc(p.label) + '"></canvas>') +
-        '<svg class="cv-grid cv-barbox" width="124" height="26">' + barSVG(g, 2) + "</svg>"
+        (g.bar ? '<svg class="cv-grid cv-barbox" width="124" height="26">' + barSVG(g, 2) + "</svg>" : "")
         : panelSVG(p, pi, { hl: {} }, reveal, s, v)) + "</div>";
   }
 
@@ -1918,7 +2033,7 @@
         } else if (g.canvas) {
           if (!lit && !was[pi] && state.shownStep >= 0 && !p.progressive) return;
           pal = pal || themePalette(container);
-          drawCanvas(node.canvas, p, pi, info, reveal, b, pal);
+          drawCanvas(node.canvas, p, pi, info, reveal, b, pal, v);
         } else if (state.shownStep >= 0 && (lit || was[pi])) {
           patchOverlay(node.overlay, overlayItems(p, pi, info, g, reveal, b, v));
         }
@@ -2590,7 +2705,7 @@
         r0 = Math.min(r0, r); r1 = Math.max(r1, r); c0 = Math.min(c0, c); c1 = Math.max(c1, c);
       });
       if (r0 === Infinity) return;
-      var svg = pnode.querySelector("svg.cv-grid"), canvas = pnode.querySelector("canvas");
+      var svg = pnode.querySelector("svg.cv-grid:not(.cv-axis):not(.cv-barbox)"), canvas = pnode.querySelector("canvas");
       var size, left, top;
       if (svg) {
         var first = svg.querySelector('g.cv-cell[data-cell="0"] rect');
@@ -2618,16 +2733,16 @@
         g.innerHTML = parts.join("");
         svg.appendChild(g);
       } else {
-        var ctx = canvas.getContext("2d"), css = getComputedStyle(pnode);
-        var dpr = root.devicePixelRatio || 1;
+        // the colours of the canvas's own drawing (reading computed style here would force a style pass)
+        var pal = canvas.cvPalette || {}, hot = pal.hot || getComputedStyle(pnode).getPropertyValue("--cv-hot").trim() || "#bf8700";
+        var ctx = canvas.getContext("2d"), dpr = root.devicePixelRatio || 1;
         ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
-        ctx.strokeStyle = css.getPropertyValue("--cv-hot").trim() || "#bf8700";
+        ctx.strokeStyle = hot;  // as .cv-footprint-box and .cv-footprint-skip
         ctx.lineWidth = 2;
         ctx.setLineDash([4, 2]);
         ctx.strokeRect(box[0] - 2, box[1] - 2, box[2] + 4, box[3] + 4);
         ctx.setLineDash([]);
-        ctx.strokeStyle = css.getPropertyValue("--cv-muted").trim() || "#57606a";
-        ctx.lineWidth = 1;
+        ctx.lineWidth = 1.6;
         skipped.forEach(function (rc) {
           var x = left + (rc[1] + 1) * size - 3, y = top + rc[0] * size + 3, m = Math.max(3, size * 0.2);
           ctx.beginPath();
