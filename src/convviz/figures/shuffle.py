@@ -161,7 +161,8 @@ def permutation_figure() -> Figure:
         title="Channel shuffle: reshape to (g, n), transpose, flatten",
         description=(
             f"{c} channels, numbered 0 to {c - 1}, come out of a grouped layer in g groups of "
-            f"n = {c}/g consecutive channels, each group in its own colour. First view: the "
+            f"n = {c}/g consecutive channels, each group in its own colour and line pattern "
+            "(solid, dashed, dotted, ...). First view: the "
             "wiring diagram of ShuffleNet's Figure 1, one line from each channel to its new "
             "position; the outlined runs of n positions are the groups of the next grouped "
             "layer, and each holds channels of every colour. Second view: the same order made "
@@ -322,7 +323,8 @@ def connectivity_figure() -> Figure:
         title="Without a shuffle, stacked grouped convolutions never mix their groups",
         description=(
             f"Two grouped 1x1 convolutions on {c} channels, drawn first as wires: a row of "
-            "channel dots per stage, each dot in the colour of the group it came from, a line "
+            "channel dots per stage, each dot in the colour (and ring pattern) of the group it "
+            "came from, a line "
             "wherever a channel feeds another, and the paths into output 0 in bold. Without a "
             "shuffle the bold paths stay inside one group; with a channel shuffle between the "
             "layers they fan out to every group when each group has at least g channels. "
