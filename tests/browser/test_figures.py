@@ -721,3 +721,42 @@ def test_inputs_feeding_the_traced_output_have_their_own_ring_in_the_key(visit, 
         assert seen["key"]["cv-wfeed"]["stroke"] == feed[0]["stroke"], seen["key"]
     assert seen["key"]["cv-wout"]["stroke"] == seen["green"], seen["key"]
     assert "path into" in seen["key"]["cv-wfeed"]["text"], seen["key"]
+
+
+_DW_LOOK = """(id) => {
+  const root = document.querySelector('#cv-' + id);
+  const panel = name => root.querySelector('.cv-stage .cv-panel[data-name="' + name + '"]');
+  const tops = [0, 1, 2].map(c => ['x', 'w', 'd'].map(s => Math.round(panel(s + c).getBoundingClientRect().top)));
+  const pending = name => panel(name).querySelectorAll('g.cv-cell.cv-pending').length;
+  const read = Array.from(root.querySelectorAll('.cv-stage .cv-hl-in'))
+    .map(h => h.closest('.cv-panel').getAttribute('data-name'));
+  return {tops, pending: {d0: pending('d0'), d1: pending('d1'), d2: pending('d2'), z0: pending('z0')}, read};
+}"""
+
+
+def test_depthwise_separable_puts_each_channel_beside_its_kernel_and_steps_in_order(
+    visit, base_url
+):
+    """Issue 10's learner pass: input channel c was not drawn beside its kernel w_c, and the
+    pointwise stage showed the finished depthwise maps at step 1. Now each line holds x_c, w_c
+    and d_c; the maps are blank until computed, and the pointwise steps come after them."""
+    fig_id = "depthwise-separable"
+    page_path = next(p for p, f in FIGURE_PAGES if f == fig_id)
+    page = visit.page
+    page.set_viewport_size({"width": 1280, "height": 900})
+    _open(page, base_url, page_path, fig_id)
+    v = FIGURES[fig_id].frame()["views"][0]
+    first_pw = next(s for s, terms in enumerate(v["steps"]) if terms[0][0] >= 10)
+    slide = "(e, i) => { e.value = i; e.dispatchEvent(new Event('input', {bubbles: true})); }"
+    page.eval_on_selector(f"#cv-{fig_id} .cv-step", slide, 0)
+    look = page.evaluate(_DW_LOOK, fig_id)
+    for line in look["tops"]:  # channel, kernel and map on one line
+        assert len(set(line)) == 1, look["tops"]
+    assert look["tops"][0][0] < look["tops"][1][0] < look["tops"][2][0], look["tops"]
+    cells = len(v["panels"][2]["values"])
+    assert look["pending"] == {"d0": cells - 1, "d1": cells, "d2": cells, "z0": cells}, look
+    assert set(look["read"]) == {"x0"}, look
+    page.eval_on_selector(f"#cv-{fig_id} .cv-step", slide, first_pw)
+    look = page.evaluate(_DW_LOOK, fig_id)
+    assert look["pending"] == {"d0": 0, "d1": 0, "d2": 0, "z0": cells - 1}, look
+    assert set(look["read"]) == {"d0", "d1", "d2"}, look
