@@ -33,6 +33,9 @@ SHUFFLE_IMAGE = np.random.default_rng(11).integers(0, 9, size=(PERM_CHANNELS, 2,
 #: Channels of the connectivity figure.
 CONNECT_CHANNELS = 8
 
+#: Cell side of the connectivity figure's 8x8 matrices, in px (numbers print from 30).
+MATRIX_CELL = 30
+
 
 def _divisors(n: int) -> list[int]:
     return [d for d in range(1, n + 1) if n % d == 0]
@@ -195,6 +198,7 @@ def _matrix_view(title: str, left: np.ndarray, right: np.ndarray, names, labels,
             left,
             role="input",
             marks=_group_marks(np.where(left > 0, np.arange(c)[:, None] // n, -1)),
+            cell=MATRIX_CELL,
         ),
         grid(
             names[1],
@@ -202,6 +206,7 @@ def _matrix_view(title: str, left: np.ndarray, right: np.ndarray, names, labels,
             right,
             role="kernel",
             marks=_group_marks(np.where(right > 0, col_group, -1)),
+            cell=MATRIX_CELL,
         ),
         grid(
             "R",
@@ -209,6 +214,7 @@ def _matrix_view(title: str, left: np.ndarray, right: np.ndarray, names, labels,
             total,
             role="output",
             marks=_group_marks(np.where(total > 0, col_group, -1)),
+            cell=MATRIX_CELL,
         ),
     ]
     return view(title, panels, steps)
