@@ -309,7 +309,8 @@ def depthwise_separable_figure() -> Figure:
         ),
         controls=[
             Control("k", "kernel size k", [3, 5]),
-            Control("c_out", "output channels C_out", [1, 2, 4], default=1),
+            # up to 3: at most 3·16 + 3·16 = 96 steps, stepped one at a time (convviz.js: LONG)
+            Control("c_out", "output channels C_out", [1, 2, 3], default=1),
         ],
         build=_dw_build,
     )
