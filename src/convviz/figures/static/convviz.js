@@ -2246,7 +2246,7 @@
       return v.panels.some(function (p) { return p.kind === "wiring" && ((p.wiring.hot || {}).dots || []).length; });
     });
     if (!traced) return "";
-    var dot = '<rect class="cv-bg" x="1" y="1" width="14" height="14"></rect>';
+    var dot = '<circle class="cv-bg" cx="8" cy="8" r="5.5"></circle>';
     return '<span class="cv-key-item cv-wout">' + swatch(dot) + "wiring: the output whose paths are traced (bold)</span>" +
       '<span class="cv-key-item cv-wfeed">' + swatch(dot) + "wiring: a channel on a path into it</span>";
   }
