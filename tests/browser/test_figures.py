@@ -465,10 +465,10 @@ _GROUP_COLOURS = """(id) => {
     const k = c.getAttribute('class').match(/cv-g(\\d)/)[1];
     fill[k] = getComputedStyle(c).fill;
   }
-  for (const g of root.querySelectorAll('svg.cv-grid g.cv-cell')) {
-    const m = g.getAttribute('class').match(/cv-g(\\d)/);
-    const bg = g.querySelector(':scope > .cv-bg');
-    if (m && bg) ring[m[1]] = getComputedStyle(bg).stroke;
+  // a grid draws a group as the outline of its region (convviz.js groupOutlineSVG)
+  for (const line of root.querySelectorAll('svg.cv-grid .cv-gline')) {
+    const m = line.getAttribute('class').match(/cv-g(\\d)/);
+    if (m) ring[m[1]] = getComputedStyle(line).stroke;
   }
   return {fill, ring};
 }"""
@@ -619,3 +619,144 @@ def test_the_3d_cells_show_the_values_of_the_slice_cells(visit, base_url, page_p
         assert cells, f"{fig_id}: no 3D cell has a slice-view cell"
         differ = [c for c in cells if c[1] != c[2]]
         assert not differ, (where, differ[:5])
+
+
+_GROUP_LOOK = """(id) => {
+  const root = document.querySelector('#cv-' + id);
+  const probe = document.createElementNS('http://www.w3.org/2000/svg', 'rect');
+  probe.style.fill = getComputedStyle(root).getPropertyValue('--cv-cell').trim();
+  root.querySelector('svg.cv-grid').appendChild(probe);
+  const zero = getComputedStyle(probe).fill;  // the value scale's zero, as a fill computes
+  probe.remove();
+  const zeros = [];
+  for (const g of root.querySelectorAll('.cv-stage svg.cv-grid:not(.cv-3d) g.cv-cell[data-value="0"]')) {
+    if (!/ cv-g\\d/.test(g.getAttribute('class'))) continue;
+    const bg = getComputedStyle(g.querySelector(':scope > .cv-bg'));
+    zeros.push({fill: bg.fill, opacity: bg.fillOpacity, cls: g.getAttribute('class')});
+  }
+  const lines = {}, keys = {};
+  for (const p of root.querySelectorAll('.cv-stage .cv-gline')) {
+    const k = p.getAttribute('class').match(/cv-g(\\d)/)[1], st = getComputedStyle(p);
+    lines[k] = {dash: st.strokeDasharray, stroke: st.stroke, width: parseFloat(st.strokeWidth)};
+  }
+  for (const it of root.querySelectorAll('.cv-key-item[class*=" cv-g"]')) {
+    const k = it.getAttribute('class').match(/cv-g(\\d)/)[1];
+    const bg = getComputedStyle(it.querySelector('.cv-bg'));
+    keys[k] = {dash: bg.strokeDasharray, stroke: bg.stroke, fill: bg.fill};
+  }
+  return {zero, zeros, lines, keys};
+}"""
+
+
+@pytest.mark.parametrize(
+    "fig_id", ["grouped", "pointwise-grouped", "shuffle-permutation", "shuffle-connectivity"]
+)
+def test_a_group_is_an_outline_with_its_own_pattern_and_a_zero_stays_zero(visit, base_url, fig_id):
+    """Issue 10's learner pass: zero cells of a group were filled with the group's colour (a
+    zero must read as zero), and groups differed by colour alone. Now a group is the outline
+    of its region, in its colour and its own dash pattern, the same in the key; a cell's fill
+    is its value's, so a zero in a group has the zero colour."""
+    page_path = next(p for p, f in FIGURE_PAGES if f == fig_id)
+    page = visit.page
+    page.set_viewport_size({"width": 1280, "height": 900})
+    _open(page, base_url, page_path, fig_id)
+    options = FIGURES[fig_id].controls[0].options
+    page.click(f"#cv-{fig_id} [data-control='groups'] button[data-option='{options.index(4)}']")
+    look = page.evaluate(_GROUP_LOOK, fig_id)
+    if fig_id in ("grouped", "pointwise-grouped"):  # their inputs hold zeros inside groups
+        assert look["zeros"], look
+    for z in look["zeros"]:
+        assert z["fill"] == look["zero"] and float(z["opacity"]) == 1, (fig_id, z, look["zero"])
+    assert sorted(look["lines"]) == ["0", "1", "2", "3"], look["lines"]
+    dashes = [look["lines"][k]["dash"] for k in sorted(look["lines"])]
+    assert len(set(dashes)) == 4, f"{fig_id}: two groups share a dash pattern: {dashes}"
+    assert all(line["width"] >= 2 for line in look["lines"].values()), look["lines"]
+    for k, line in look["lines"].items():  # the key shows each group as its outline looks
+        assert look["keys"][k]["dash"] == line["dash"], (k, look["keys"], line)
+        assert look["keys"][k]["stroke"] == line["stroke"], (k, look["keys"], line)
+        assert look["keys"][k]["fill"] == look["zero"], (k, look["keys"])
+
+
+_TRACED = """(id) => {
+  const root = document.querySelector('#cv-' + id);
+  const css = getComputedStyle(root);
+  const probe = document.createElementNS('http://www.w3.org/2000/svg', 'rect');
+  probe.style.stroke = css.getPropertyValue('--cv-out').trim();
+  root.querySelector('svg.cv-grid').appendChild(probe);
+  const green = getComputedStyle(probe).stroke;
+  probe.remove();
+  const wirings = Array.from(root.querySelectorAll('.cv-wiring')).map(w => {
+    const hot = Array.from(w.querySelectorAll('circle.cv-w-hot'));
+    const last = Math.max(...Array.from(w.querySelectorAll('circle.cv-w-node')).map(c => +c.getAttribute('cy')));
+    return hot.map(c => ({last: +c.getAttribute('cy') === last, feed: c.classList.contains('cv-w-feed'),
+      stroke: getComputedStyle(c).stroke, width: parseFloat(getComputedStyle(c).strokeWidth)}));
+  });
+  const key = {};
+  for (const name of ['cv-wout', 'cv-wfeed']) {
+    const it = root.querySelector('.cv-key-item.' + name);
+    key[name] = it ? {text: it.textContent, stroke: getComputedStyle(it.querySelector('.cv-bg')).stroke} : null;
+  }
+  return {green, wirings, key};
+}"""
+
+
+@pytest.mark.parametrize("theme", ["light", "dark"])
+def test_inputs_feeding_the_traced_output_have_their_own_ring_in_the_key(visit, base_url, theme):
+    """Issue 10's learner pass: the wiring ringed the input dots on the traced paths in the
+    green of the current output. The output followed keeps the green ring; the dots that feed
+    it have a ring of their own, and the key names both."""
+    fig_id = "shuffle-connectivity"
+    page_path = next(p for p, f in FIGURE_PAGES if f == fig_id)
+    page = visit.page
+    _open(page, base_url, page_path, fig_id)
+    page.evaluate(f"document.documentElement.dataset.theme = '{theme}'")
+    seen = page.evaluate(_TRACED, fig_id)
+    assert len(seen["wirings"]) == 2, seen
+    for dots in seen["wirings"]:
+        out = [d for d in dots if d["last"]]
+        feed = [d for d in dots if not d["last"]]
+        assert len(out) == 1 and out[0]["stroke"] == seen["green"] and not out[0]["feed"], out
+        assert feed and all(d["feed"] for d in feed), feed
+        assert all(d["stroke"] != seen["green"] and d["width"] >= 3 for d in feed), feed
+        assert seen["key"]["cv-wfeed"]["stroke"] == feed[0]["stroke"], seen["key"]
+    assert seen["key"]["cv-wout"]["stroke"] == seen["green"], seen["key"]
+    assert "path into" in seen["key"]["cv-wfeed"]["text"], seen["key"]
+
+
+_DW_LOOK = """(id) => {
+  const root = document.querySelector('#cv-' + id);
+  const panel = name => root.querySelector('.cv-stage .cv-panel[data-name="' + name + '"]');
+  const tops = [0, 1, 2].map(c => ['x', 'w', 'd'].map(s => Math.round(panel(s + c).getBoundingClientRect().top)));
+  const pending = name => panel(name).querySelectorAll('g.cv-cell.cv-pending').length;
+  const read = Array.from(root.querySelectorAll('.cv-stage .cv-hl-in'))
+    .map(h => h.closest('.cv-panel').getAttribute('data-name'));
+  return {tops, pending: {d0: pending('d0'), d1: pending('d1'), d2: pending('d2'), z0: pending('z0')}, read};
+}"""
+
+
+def test_depthwise_separable_puts_each_channel_beside_its_kernel_and_steps_in_order(
+    visit, base_url
+):
+    """Issue 10's learner pass: input channel c was not drawn beside its kernel w_c, and the
+    pointwise stage showed the finished depthwise maps at step 1. Now each line holds x_c, w_c
+    and d_c; the maps are blank until computed, and the pointwise steps come after them."""
+    fig_id = "depthwise-separable"
+    page_path = next(p for p, f in FIGURE_PAGES if f == fig_id)
+    page = visit.page
+    page.set_viewport_size({"width": 1280, "height": 900})
+    _open(page, base_url, page_path, fig_id)
+    v = FIGURES[fig_id].frame()["views"][0]
+    first_pw = next(s for s, terms in enumerate(v["steps"]) if terms[0][0] >= 10)
+    slide = "(e, i) => { e.value = i; e.dispatchEvent(new Event('input', {bubbles: true})); }"
+    page.eval_on_selector(f"#cv-{fig_id} .cv-step", slide, 0)
+    look = page.evaluate(_DW_LOOK, fig_id)
+    for line in look["tops"]:  # channel, kernel and map on one line
+        assert len(set(line)) == 1, look["tops"]
+    assert look["tops"][0][0] < look["tops"][1][0] < look["tops"][2][0], look["tops"]
+    cells = len(v["panels"][2]["values"])
+    assert look["pending"] == {"d0": cells - 1, "d1": cells, "d2": cells, "z0": cells}, look
+    assert set(look["read"]) == {"x0"}, look
+    page.eval_on_selector(f"#cv-{fig_id} .cv-step", slide, first_pw)
+    look = page.evaluate(_DW_LOOK, fig_id)
+    assert look["pending"] == {"d0": 0, "d1": 0, "d2": 0, "z0": cells - 1}, look
+    assert set(look["read"]) == {"d0", "d1", "d2"}, look

@@ -140,38 +140,67 @@ def test_spatial_figure_matches_torch_and_counts():
 def test_depthwise_figure_matches_torch_and_counts():
     fig = depthwise_separable_figure()
     x = torch.from_numpy(DW_IMAGE)[None]
+    n = DW_IMAGE.shape[1]
     for key in fig.keys():
         s = fig.setting(key)
         h, c_out = s["k"], s["c_out"]  # h: the kernel size k (k names the kernels below)
         kernels = torch.from_numpy(DW_KERNELS[h])[:, None]
         d = F.conv2d(x, kernels, groups=3)
         z = F.conv2d(d, torch.from_numpy(DW_POINTWISE[:c_out])[:, :, None, None])
-        dw_view, pw_view = fig.frame(key)["views"]
+        (v,) = fig.frame(key)["views"]
+        panels = v["panels"]
+        # one line per channel: x_c, its kernel w_c beside it, its map d_c; then w_pw and z
+        assert v["breaks"] == [3, 6, 9]
+        assert [p["name"] for p in panels] == (
+            ["x0", "w0", "d0", "x1", "w1", "d1", "x2", "w2", "d2", "w_pw"]
+            + [f"z{j}" for j in range(c_out)]
+        )
         for c in range(3):
-            np.testing.assert_allclose(dw_view["panels"][6 + c]["values"], d[0, c].flatten())
-        for c in range(c_out):
-            np.testing.assert_allclose(pw_view["panels"][4 + c]["values"], z[0, c].flatten())
-        _check_view(dw_view)
-        _check_view(pw_view)
-        # the 3D views: input, one k×k×1 kernel per channel, maps; maps, C_out 1×1×3 kernels, output
-        assert [b["panels"] for b in dw_view["volumes"]] == [[0, 1, 2], [3], [4], [5], [6, 7, 8]]
-        # groups = C_in: channel c, kernel c and map c share group c (one colour)
-        assert [b["groups"] for b in dw_view["volumes"]] == [[0, 1, 2], [0], [1], [2], [0, 1, 2]]
-        for terms in dw_view["steps"]:
-            c = terms[0][2]  # the input slice read: its kernel and its map are in its group
-            assert {(t[4] - 3, t[0] - 6) for t in terms} == {(c, c)}
-        assert [(b["panels"], b.get("along")) for b in pw_view["volumes"]] == [
-            ([0, 1, 2], None),
-            ([3], "depth"),
-            (list(range(4, 4 + c_out)), None),
+            np.testing.assert_allclose(panels[3 * c]["values"], DW_IMAGE[c].ravel())
+            np.testing.assert_allclose(panels[3 * c + 1]["values"], DW_KERNELS[h][c].ravel())
+            np.testing.assert_allclose(panels[3 * c + 2]["values"], d[0, c].flatten())
+        for j in range(c_out):
+            np.testing.assert_allclose(panels[10 + j]["values"], z[0, j].flatten())
+        _check_view(v)
+        # the 3D view: input, one k×k×1 kernel per channel, maps, C_out 1×1×3 kernels, output
+        assert [b["panels"] for b in v["volumes"]] == [
+            [0, 3, 6],
+            [1],
+            [4],
+            [7],
+            [2, 5, 8],
+            [9],
+            list(range(10, 10 + c_out)),
         ]
-        # every depthwise step stays inside one channel
-        for terms in dw_view["steps"]:
-            assert len({t[2] for t in terms}) == 1 and {t[4] for t in terms} == {terms[0][2] + 3}
-        o = 8 - h
-        assert sum(len(t) for t in dw_view["steps"]) == o * o * 3 * h * h
-        assert sum(len(t) for t in pw_view["steps"]) == o * o * 3 * c_out
-        assert f"{86400 if h == 3 else 3 * 3 * 128 * 75} vs" in fig.frame(key)["formula"][-1]
+        # groups = C_in: channel c, kernel c and map c share group c (one colour)
+        assert [b.get("groups") for b in v["volumes"][:5]] == [[0, 1, 2], [0], [1], [2], [0, 1, 2]]
+        assert v["volumes"][5].get("along") == "depth"
+        o = n + 1 - h
+        dw = [t for t in v["steps"] if t[0][0] in (2, 5, 8)]
+        pw = [t for t in v["steps"] if t[0][0] >= 10]
+        assert dw + pw == v["steps"]  # every depthwise step first, then the pointwise ones
+        # every depthwise step stays on one line: x_c, w_c -> d_c
+        for terms in dw:
+            (c,) = {t[2] // 3 for t in terms}
+            assert {(t[2], t[4], t[0]) for t in terms} == {(3 * c, 3 * c + 1, 3 * c + 2)}
+        # a pointwise step reads only maps already computed: each d cell it reads was the
+        # output of an earlier step, and the maps are drawn progressively (blank until then)
+        made = {}
+        for step, terms in enumerate(v["steps"]):
+            for t in terms:
+                if t[0] in (2, 5, 8):
+                    made.setdefault((t[0], t[1]), step)
+                else:
+                    assert t[2] in (2, 5, 8) and t[4] == 9
+                    assert made[(t[2], t[3])] < step, (key, step, t)
+        assert all(panels[3 * c + 2]["progressive"] for c in range(3))
+        assert sum(len(t) for t in dw) == o * o * 3 * h * h
+        assert sum(len(t) for t in pw) == o * o * 3 * c_out
+        # the article's 7×7×3 input and 128 outputs: counted by hand
+        o7 = 8 - h
+        std7, dw7, pw7 = o7 * o7 * 128 * 3 * h * h, o7 * o7 * 3 * h * h, o7 * o7 * 3 * 128
+        assert f"{std7} vs {dw7} + {pw7} = {dw7 + pw7}" in fig.frame(key)["formula"][-1]
+        assert std7 == (86400 if h == 3 else 3 * 3 * 128 * 75)
 
 
 def test_implement_it_solutions_pass_their_checks(chapter):

@@ -24,11 +24,12 @@ __all__ = [
 CHAPTER = "02-convolution-in-deep-learning"
 TITLE = "Convolution in deep learning: one channel and many"
 
-#: The one-channel image: a dark left half, a bright right half, one bright dot.
+#: The one-channel image: a dark left half, a bright right half, one bright dot (in the
+#: dark half, brighter than the bright half, so it is the brightest pixel of the picture).
 ONE_IMAGE = np.array(
     [
         [1.0, 1.0, 1.0, 4.0, 4.0],
-        [1.0, 3.0, 1.0, 4.0, 4.0],
+        [1.0, 5.0, 1.0, 4.0, 4.0],
         [1.0, 1.0, 1.0, 4.0, 4.0],
         [1.0, 1.0, 1.0, 4.0, 4.0],
         [1.0, 1.0, 1.0, 4.0, 4.0],

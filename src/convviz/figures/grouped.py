@@ -77,18 +77,18 @@ def _build(groups: int, out_channel: int) -> dict:
     panels = [
         grid(
             f"x{c}",
-            f"x{c}: input channel {c}, group {c // c_in_g}"
-            + (" (read)" if c // c_in_g == group else ""),
+            f"x{c} · group {c // c_in_g}" + (" (read)" if c // c_in_g == group else ""),
             GROUP_IMAGE[c],
             role="input",
             marks=colour(c // c_in_g, h * w),
+            cell=30,  # four channels a line in the text column (numbers print from 30 px)
         )
         for c in range(c_in)
     ]
     panels += [
         grid(
             f"W[{out_channel},{j}]",
-            f"W[{out_channel},{j}]: filter {out_channel}'s kernel on x{first + j}",
+            f"W[{out_channel},{j}] on x{first + j}",
             weight[out_channel, j],
             role="kernel",
             marks=colour(group, taps),
@@ -98,7 +98,7 @@ def _build(groups: int, out_channel: int) -> dict:
     panels.append(
         grid(
             f"y{out_channel}",  # named like x4: its sum reads y5[0,0] = x4[0,0]·W[5,0][0,0] + ...
-            f"y{out_channel}: output channel {out_channel}, group {group}",
+            f"y{out_channel} · group {group}: output",
             y[out_channel],
             role="output",
             progressive=True,
@@ -127,9 +127,14 @@ def _build(groups: int, out_channel: int) -> dict:
         "views": [
             view(
                 f"g = {groups}{kind}: output channel {out_channel} is in group {group}, "
-                f"so it reads input {_span('channel', first, c_in_g)} only",
+                f"so it reads input {_span('channel', first, c_in_g)} only; below them, "
+                f"filter {out_channel}'s {c_in_g} "
+                + ("kernel" if c_in_g == 1 else "kernels")
+                + " and its output",
                 panels,
                 steps,
+                # four input channels a line, then the filter's kernels and its output
+                breaks=[4, c_in],
                 volumes=[
                     (f"input x, {c_in}×{h}×{w}", range(c_in)),
                     (
@@ -182,13 +187,16 @@ def grouped_figure() -> Figure:
         description=(
             f"An input of {c_in} channels of {h}x{w} pixels (one panel per channel) goes through "
             f"a {GROUP_K}x{GROUP_K} convolution with {GROUP_C_OUT} output channels, split into "
-            "1, 2, 4 or 8 groups. Every group has its own colour, the same on the input "
-            "channels, on the kernels of the filter followed and on its output channel. Each "
+            "1, 2, 4 or 8 groups, four input channels a line. Every group has its own colour "
+            "and line pattern (solid, dashed, dotted, ...), the same on the outline of the "
+            "input channels, of the kernels of the filter followed and of its output channel; "
+            "the cells keep the colours of their values, white for zero. Each "
             "step computes one pixel of the chosen output channel: the highlighted terms come "
             "only from the channels of its group, each multiplied by the filter's kernel for "
             "that channel. Below, all the filters of the layer, one row each against the input "
-            "channels, with a 1 in the group's colour where a filter has a kernel: with g "
-            "groups the matrix is block diagonal with g blocks. The formula lines give the "
+            "channels, with a 1 where a filter has a kernel, each group's block outlined in its "
+            "colour and pattern: with g groups the matrix is block diagonal with g blocks. "
+            "The formula lines give the "
             "weights and multiplications, 1/g of the dense layer's."
         ),
         controls=[

@@ -198,7 +198,7 @@ def pwg_figure() -> Figure:
             f"An input of {c_in} channels and {h * w} pixels, drawn as a {c_in}-row table: "
             "each column is one pixel's channel column. A 1x1 convolution with "
             f"{PWG_C_OUT} output channels and g groups computes, at every pixel, each output "
-            "channel as a weighted sum of the input channels of its group only (the rows in its group's colour). "
+            "channel as a weighted sum of the input channels of its group only (the rows outlined in its group's colour and pattern). "
             "Each step computes the chosen output channel at one pixel, with C_in/g terms. "
             "Below, the same layer is a dense matrix with g diagonal blocks and zeros "
             "elsewhere. The formula lines count the multiply-accumulates: g times fewer than "

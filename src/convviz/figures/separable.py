@@ -5,7 +5,15 @@ from __future__ import annotations
 import numpy as np
 
 from convviz import conv, cost, matrix, shapes
-from convviz.figures.engine import Control, Figure, grid, steps_from_triples, view, volume
+from convviz.figures.engine import (
+    Control,
+    Figure,
+    Term,
+    grid,
+    steps_from_triples,
+    view,
+    volume,
+)
 
 __all__ = [
     "DW_IMAGE",
@@ -33,8 +41,12 @@ SEP_KERNELS: dict[str, tuple[np.ndarray, np.ndarray]] = {
     ),
 }
 
-#: The 7x7x3 input of the depthwise separable figure (the article's shape).
-DW_IMAGE = np.random.default_rng(81).integers(0, 4, size=(3, 7, 7)).astype(float)
+#: The 6x6x3 input of the depthwise separable figure (the article's is 7x7x3: one size less,
+#: each channel, its kernel and its map fit on one line, and a 5x5 kernel still leaves 2x2 maps).
+DW_IMAGE = np.random.default_rng(81).integers(0, 4, size=(3, 6, 6)).astype(float)
+
+#: Cell side of the depthwise separable figure's grids, in px (numbers print from 30).
+DW_CELL = 30
 
 #: One kernel per input channel, by kernel side h.
 DW_KERNELS: dict[int, np.ndarray] = {
@@ -140,6 +152,14 @@ def spatially_separable_figure() -> Figure:
     )
 
 
+def _renumber(steps, panel_of: dict[int, int]) -> list[list[Term]]:
+    """The same steps with their panels renumbered (``panel_of``: old index -> new index)."""
+    return [
+        [Term(panel_of[t[0]], t[1], panel_of[t[2]], t[3], panel_of[t[4]], t[5]) for t in terms]
+        for terms in steps
+    ]
+
+
 def _dw_build(k: int, c_out: int) -> dict:
     x = DW_IMAGE
     c_in, n = x.shape[0], x.shape[1]
@@ -148,37 +168,51 @@ def _dw_build(k: int, c_out: int) -> dict:
     o = shapes.conv_output_size(n, k)
     d = conv.conv2d(x[None], kern[:, None], groups=c_in)[0]
     z = conv.conv2d(d[None], p[:, :, None, None])[0]
-    # depthwise view: panels x0..x2, k0..k2, d0..d2
-    dw_panels = (
-        [grid(f"x{c}", f"input channel {c}", x[c], role="input") for c in range(c_in)]
-        + [
-            grid(f"w{c}", f"kernel w{c}, on channel {c} only", kern[c], role="kernel")
-            for c in range(c_in)
+    # one line per channel: input channel c, its kernel w_c beside it, the map d_c it makes
+    # (panels 3c, 3c + 1, 3c + 2); then the pointwise weights (3 C_in) and the outputs z
+    x_at, w_at, d_at = (lambda c: 3 * c), (lambda c: 3 * c + 1), (lambda c: 3 * c + 2)
+    pw_at, z_at = 3 * c_in, (lambda j: 3 * c_in + 1 + j)
+    panels = []
+    for c in range(c_in):
+        panels += [
+            grid(f"x{c}", f"input channel x{c}", x[c], role="input", cell=DW_CELL),
+            grid(f"w{c}", f"its kernel w{c}, {k}×{k}", kern[c], role="kernel", cell=DW_CELL),
+            grid(
+                f"d{c}",
+                f"1 · depthwise: d{c} = x{c} ⋆ w{c}",
+                d[c],
+                role="output",
+                progressive=True,
+                cell=DW_CELL,
+            ),
         ]
-        + [
-            grid(f"d{c}", f"d{c} = x{c} ⋆ w{c}", d[c], role="output", progressive=True)
-            for c in range(c_in)
-        ]
+    panels.append(
+        grid(
+            "w_pw",
+            f"2 · pointwise weights w_pw, {c_out}×{c_in}: row j mixes d0..d{c_in - 1} into zj",
+            p,
+            role="kernel",
+            cell=DW_CELL,
+        )
     )
+    panels += [
+        grid(
+            f"z{j}",
+            f"2 · pointwise: output z{j}",
+            z[j],
+            role="output",
+            progressive=True,
+            cell=DW_CELL,
+        )
+        for j in range(c_out)
+    ]
+    # the depthwise steps first (every map d computed), then the pointwise ones, which read
+    # only maps already computed: one sequence, the maps filling in as they are made
     dw_steps = steps_from_triples(
         matrix.conv_triples((c_in, n, n), (c_in, 1, k, k), groups=c_in),
         out=(2 * c_in, o * o),
         inp=(0, n * n),
         ker=(c_in, k * k),
-    )
-    # groups = C_in: channel c, its kernel and its map are group c (one colour)
-    dw_volumes = [
-        volume(f"input x, {c_in}×{n}×{n}", range(c_in), groups=range(c_in)),
-        *(volume(f"kernel w{c}, {k}×{k}×1", [c_in + c], groups=[c]) for c in range(c_in)),
-        volume(f"depthwise maps d, {c_in}×{o}×{o}", range(2 * c_in, 3 * c_in), groups=range(c_in)),
-    ]
-    pw_panels = (
-        [grid(f"d{c}", f"depthwise map d{c}", d[c], role="input") for c in range(c_in)]
-        + [grid("w_pw", f"1×1 weights w_pw, {c_out}×{c_in}: one row per output", p, role="kernel")]
-        + [
-            grid(f"z{c}", f"z{c}: output channel {c}", z[c], role="output", progressive=True)
-            for c in range(c_out)
-        ]
     )
     pw_steps = steps_from_triples(
         matrix.conv_triples((c_in, o, o), (c_out, c_in, 1, 1)),
@@ -186,31 +220,50 @@ def _dw_build(k: int, c_out: int) -> dict:
         inp=(0, o * o),
         ker=(c_in, 0),
     )
-    pw_volumes = [
-        (f"depthwise maps d, {c_in}×{o}×{o}", range(c_in)),
-        volume(f"kernels w_pw, {c_out} of 1×1×{c_in}", [c_in], along="depth"),
-        (f"output z, {c_out}×{o}×{o}", range(c_in + 1, c_in + 1 + c_out)),
+    steps = _renumber(
+        dw_steps,
+        {
+            **{c: x_at(c) for c in range(c_in)},
+            **{c_in + c: w_at(c) for c in range(c_in)},
+            **{2 * c_in + c: d_at(c) for c in range(c_in)},
+        },
+    ) + _renumber(
+        pw_steps,
+        {
+            **{c: d_at(c) for c in range(c_in)},
+            c_in: pw_at,
+            **{c_in + 1 + j: z_at(j) for j in range(c_out)},
+        },
+    )
+    # groups = C_in: channel c, its kernel and its map are group c (one colour)
+    volumes = [
+        volume(f"input x, {c_in}×{n}×{n}", [x_at(c) for c in range(c_in)], groups=range(c_in)),
+        *(volume(f"kernel w{c}, {k}×{k}×1", [w_at(c)], groups=[c]) for c in range(c_in)),
+        volume(
+            f"depthwise maps d, {c_in}×{o}×{o}", [d_at(c) for c in range(c_in)], groups=range(c_in)
+        ),
+        volume(f"kernels w_pw, {c_out} of 1×1×{c_in}", [pw_at], along="depth"),
+        (f"output z, {c_out}×{o}×{o}", [z_at(j) for j in range(c_out)]),
     ]
     shape = (1, c_in, n, n)
     dw = cost.depthwise_cost(shape, k, bias=False).macs
     pw = cost.pointwise_cost((1, c_in, o, o), c_out, bias=False).macs
     std = cost.conv_cost(shape, c_out, k, bias=False).macs
     ratio = cost.depthwise_separable_ratio_exact(c_out, k)
-    big_std = cost.conv_cost(shape, 128, k, bias=False).macs
-    big_sep = cost.depthwise_separable_cost(shape, 128, k, bias=False).macs
+    # the article's example: a 7×7×3 input and 128 output channels
+    article = (1, c_in, 7, 7)
+    big_std = cost.conv_cost(article, 128, k, bias=False).macs
+    big_dw = cost.depthwise_cost(article, k, bias=False).macs
+    big_sep = cost.depthwise_separable_cost(article, 128, k, bias=False).macs
     return {
         "views": [
             view(
-                f"1 · depthwise {k}×{k}: each channel its own kernel ({dw} multiplications)",
-                dw_panels,
-                dw_steps,
-                volumes=dw_volumes,
-            ),
-            view(
-                f"2 · pointwise 1×1: mix the {c_in} maps into {c_out} ({pw} multiplications)",
-                pw_panels,
-                pw_steps,
-                volumes=pw_volumes,
+                f"1 · depthwise {k}×{k}: each channel its own kernel ({dw} multiplications), "
+                f"then 2 · pointwise 1×1: mix the {c_in} maps into {c_out} ({pw})",
+                panels,
+                steps,
+                volumes=volumes,
+                breaks=[3 * c for c in range(1, c_in + 1)],
             ),
         ],
         "formula": [
@@ -219,8 +272,8 @@ def _dw_build(k: int, c_out: int) -> dict:
             f"standard: C_out = {c_out} filters of {k}×{k}×{c_in}: "
             f"H_out W_out C_out C_in k² = {o}·{o}·{c_out}·{c_in}·{k * k} = {std}",
             f"ratio ({dw} + {pw})/{std} = 1/C_out + 1/k² = 1/{c_out} + 1/{k * k} = {float(ratio):.3f}",
-            f"with the article's C_out = 128: {big_std} vs {dw} + {big_sep - dw} = {big_sep} "
-            f"({100 * big_sep / big_std:.1f}%)",
+            f"the article's 7×7×3 input with C_out = 128: {big_std} vs {big_dw} + "
+            f"{big_sep - big_dw} = {big_sep} ({100 * big_sep / big_std:.1f}%)",
         ],
         "code": (
             f"d = F.conv2d(x, w_dw.view({c_in}, 1, {k}, {k}), groups={c_in})   # depthwise\n"
@@ -241,20 +294,23 @@ def depthwise_separable_figure() -> Figure:
         id="depthwise-separable",
         title="Depthwise separable: filter each channel alone, then mix channels with 1×1",
         description=(
-            "A 7×7 input with 3 channels. First view: the depthwise step; channel c is "
-            "convolved with its own k×k kernel only, giving one map per channel (each "
-            "step a sum of k² products within one channel). Second view: the pointwise "
-            "step; each output pixel of each output channel is a weighted sum of the "
-            "three depthwise maps at the same pixel (three products). The 3D button draws "
-            "each view's blocks: the input, one k×k×1 kernel per channel and the maps; then "
-            "the maps, C_out kernels of 1×1×3 and the output, with the current window "
-            "outlined. The formula lines count multiplications against a standard "
-            "convolution with the same output, and for the article's 128 output channels: "
-            "86400 against 675 + 9600 = 10275."
+            "A 6×6 input with 3 channels, one line per channel: input channel c, its own "
+            "k×k kernel w_c beside it, and the map d_c it makes. The steps run in order. "
+            "First the depthwise step: channel c is convolved with its kernel only, each "
+            "step a sum of k² products within one channel, and the maps fill in as they are "
+            "computed. Then the pointwise step, in the last line: each pixel of each output "
+            "channel z_j is a weighted sum of the three finished maps at the same pixel "
+            "(three products, weights in row j of w_pw). The 3D button draws the blocks: the "
+            "input, one k×k×1 kernel per channel, the maps, the C_out kernels of 1×1×3 and "
+            "the output, with the current window outlined. The formula lines count "
+            "multiplications against a standard convolution with the same output, and for "
+            "the article's 7×7×3 input and 128 output channels: 86400 against 675 + 9600 = "
+            "10275."
         ),
         controls=[
             Control("k", "kernel size k", [3, 5]),
-            Control("c_out", "output channels C_out", [1, 2, 4], default=1),
+            # up to 3: at most 3·16 + 3·16 = 96 steps, stepped one at a time (convviz.js: LONG)
+            Control("c_out", "output channels C_out", [1, 2, 3], default=1),
         ],
         build=_dw_build,
     )

@@ -33,6 +33,9 @@ SHUFFLE_IMAGE = np.random.default_rng(11).integers(0, 9, size=(PERM_CHANNELS, 2,
 #: Channels of the connectivity figure.
 CONNECT_CHANNELS = 8
 
+#: Cell side of the connectivity figure's 8x8 matrices, in px (numbers print from 30).
+MATRIX_CELL = 30
+
 
 def _divisors(n: int) -> list[int]:
     return [d for d in range(1, n + 1) if n % d == 0]
@@ -161,7 +164,8 @@ def permutation_figure() -> Figure:
         title="Channel shuffle: reshape to (g, n), transpose, flatten",
         description=(
             f"{c} channels, numbered 0 to {c - 1}, come out of a grouped layer in g groups of "
-            f"n = {c}/g consecutive channels, each group in its own colour. First view: the "
+            f"n = {c}/g consecutive channels, each group in its own colour and line pattern "
+            "(solid, dashed, dotted, ...). First view: the "
             "wiring diagram of ShuffleNet's Figure 1, one line from each channel to its new "
             "position; the outlined runs of n positions are the groups of the next grouped "
             "layer, and each holds channels of every colour. Second view: the same order made "
@@ -194,6 +198,7 @@ def _matrix_view(title: str, left: np.ndarray, right: np.ndarray, names, labels,
             left,
             role="input",
             marks=_group_marks(np.where(left > 0, np.arange(c)[:, None] // n, -1)),
+            cell=MATRIX_CELL,
         ),
         grid(
             names[1],
@@ -201,6 +206,7 @@ def _matrix_view(title: str, left: np.ndarray, right: np.ndarray, names, labels,
             right,
             role="kernel",
             marks=_group_marks(np.where(right > 0, col_group, -1)),
+            cell=MATRIX_CELL,
         ),
         grid(
             "R",
@@ -208,6 +214,7 @@ def _matrix_view(title: str, left: np.ndarray, right: np.ndarray, names, labels,
             total,
             role="output",
             marks=_group_marks(np.where(total > 0, col_group, -1)),
+            cell=MATRIX_CELL,
         ),
     ]
     return view(title, panels, steps)
@@ -322,7 +329,8 @@ def connectivity_figure() -> Figure:
         title="Without a shuffle, stacked grouped convolutions never mix their groups",
         description=(
             f"Two grouped 1x1 convolutions on {c} channels, drawn first as wires: a row of "
-            "channel dots per stage, each dot in the colour of the group it came from, a line "
+            "channel dots per stage, each dot in the colour (and ring pattern) of the group it "
+            "came from, a line "
             "wherever a channel feeds another, and the paths into output 0 in bold. Without a "
             "shuffle the bold paths stay inside one group; with a channel shuffle between the "
             "layers they fan out to every group when each group has at least g channels. "

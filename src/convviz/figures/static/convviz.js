@@ -424,6 +424,7 @@
       };
       var idx = svg.querySelector(":scope > .cv-index");
       swap(idx, indexSVG(old, og), indexSVG(p, g), cells);
+      swap(svg.querySelector(":scope > .cv-gouts"), groupOutlineSVG(old, og), groupOutlineSVG(p, g), cells);
       if (g.bar) swap(svg.querySelector(":scope > .cv-bar"), barSVG(og, og.h + 2), barSVG(g, g.h + 2), svg.querySelector(":scope > .cv-index") || cells);
       var foot = svg.querySelector(":scope > .cv-footprint");  // a footprint panel draws it again
       if (foot) foot.remove();
@@ -581,7 +582,7 @@
     var out = ['<svg xmlns="' + SVGNS + '" class="cv-grid" viewBox="0 0 ' + box[0] + " " + box[1] + '" width="' + box[0] +
       '" height="' + box[1] + '" role="img" aria-label="' + esc(p.label) + '"><g class="cv-cells">'];
     for (var cell = 0; cell < p.values.length; cell++) out.push(cellSVG(p, pi, cell, g, reveal, step));
-    out.push("</g>" + indexSVG(p, g) + (g.bar ? barSVG(g, g.h + 2) : "") + '<g class="cv-overlay">' +
+    out.push("</g>" + groupOutlineSVG(p, g) + indexSVG(p, g) + (g.bar ? barSVG(g, g.h + 2) : "") + '<g class="cv-overlay">' +
       overlaySVG(p, pi, info, g, reveal, step, viewSpec) + "</g></svg>");
     return out.join("");
   }
@@ -1067,7 +1068,7 @@
     Object.keys(legend).forEach(function (k) {  // marks of the figure's own, e.g. group colours g0..g7
       if (!(k in MARK_TEXT) && !(k in RING_TEXT)) item("cv-cell cv-" + k, '<rect class="cv-bg cv-v0" x="1" y="1" width="14" height="14"></rect>', legend[k]);
     });
-    return items.join("") + groupKeyHTML(f);
+    return items.join("") + groupKeyHTML(f) + wiringKeyHTML(f);
   }
 
   /* A sum is written as tokens, so that the next step's sum, which mostly has the same terms
@@ -2485,6 +2486,55 @@
     return container;
   }
 
+  /* ------------------------------------------- group outlines (grouped and shuffled convolutions)
+   * A grid cell with mark gK (group K) keeps its value's fill, so a zero reads as zero; its group
+   * is the outline of the group's region instead: the cell edges between a gK cell and a cell of
+   * another group (or the grid's edge), inset half a line into the region (two groups side by
+   * side keep both lines), in the group's colour and dash pattern (convviz.css: .cv-gline.cv-gK,
+   * one pattern per group, so groups differ without their colours too). Drawn above the cells
+   * and under the highlight layer. */
+  var GROUP_MARK = /^g[0-7]$/;
+
+  /** The group outlines of an SVG grid: one <path class="cv-gline cv-gK"> per group, or "". */
+  function groupOutlineSVG(p, g) {
+    var size = g.size, ins = 1.5, runs = {};
+    /** The group mark of cell (r, c), or "" outside the grid or for a cell in no group. */
+    var at = function (r, c) {
+      if (r < 0 || c < 0 || r >= p.rows || c >= p.cols) return "";
+      var m = g.marks[r * p.cols + c];
+      return m && GROUP_MARK.test(m) ? m : "";
+    };
+    /** Add the edge runs of one side: cells (r, c) along `n` lines of `len` cells. */
+    var side = function (lines, len, cellAt, dr, dc, seg) {
+      for (var a = 0; a < lines; a++) {
+        var start = -1, m = "";
+        for (var b = 0; b <= len; b++) {
+          var rc = cellAt(a, b), here = b < len ? at(rc[0], rc[1]) : "";
+          var edge = here && at(rc[0] + dr, rc[1] + dc) !== here ? here : "";
+          if (start >= 0 && edge !== m) {
+            (runs[m] = runs[m] || []).push(seg(a, start, b));
+            start = -1;
+          }
+          if (edge && start < 0) { start = b; m = edge; }
+        }
+      }
+    };
+    var L = g.left, T = g.top;
+    /** Cell b of row a, as [row, column]. */
+    var row = function (a, b) { return [a, b]; };
+    /** Cell b of column a, as [row, column]. */
+    var col = function (a, b) { return [b, a]; };
+    side(p.rows, p.cols, row, -1, 0, function (r, c0, c1) { return "M" + (L + c0 * size) + " " + (T + r * size + ins) + "H" + (L + c1 * size); });
+    side(p.rows, p.cols, row, 1, 0, function (r, c0, c1) { return "M" + (L + c0 * size) + " " + (T + (r + 1) * size - ins) + "H" + (L + c1 * size); });
+    side(p.cols, p.rows, col, 0, -1, function (c, r0, r1) { return "M" + (L + c * size + ins) + " " + (T + r0 * size) + "V" + (T + r1 * size); });
+    side(p.cols, p.rows, col, 0, 1, function (c, r0, r1) { return "M" + (L + (c + 1) * size - ins) + " " + (T + r0 * size) + "V" + (T + r1 * size); });
+    var groups = Object.keys(runs).sort();
+    if (!groups.length) return "";
+    return '<g class="cv-gouts" aria-hidden="true">' + groups.map(function (m) {
+      return '<path class="cv-gline cv-' + m + '" d="' + runs[m].join("") + '"></path>';
+    }).join("") + "</g>";
+  }
+
   /* ------------------------------------------- group wiring panels and segmented controls
    * Panel kind "wiring" (convviz.figures.engine.wiring): rows of channels drawn as dots, each
    * filled with its group's colour (CSS classes cv-g0..cv-g7), and the links between one row and
@@ -2493,6 +2543,8 @@
    *   p.wiring = {rows: [{label, groups: [group per dot], text: [str per dot], boxes: [[first, stop]]}],
    *               links: [[[from, to, group], ...] per pair of rows], hot: {dots: [[row, dot]],
    *               links: [[gap, link]]}, value_row: the row whose dots carry p.values}
+   * A traced (hot) dot of the last row is the output followed (the output's green ring); a traced
+   * dot of an earlier row lies on a path into it (cv-w-feed: a heavy dark ring of its own).
    * Control kind "buttons": a segmented control (radio buttons) for a few short options. */
   function wiringHTML(p) {
     var w = p.wiring, n = Math.max.apply(null, w.rows.map(function (r) { return r.groups.length; }));
@@ -2527,7 +2579,9 @@
       });
       row.groups.forEach(function (grp, i) {
         var value = r === w.value_row ? ' class="cv-cell" data-cell="' + i + '" data-value="' + esc(String(p.values[i])) + '"' : "";
-        out.push("<g" + value + '><circle class="cv-w-node cv-g' + grp + (hot[r + ":" + i] ? " cv-w-hot" : "") + '" cx="' + X(i) +
+        // a traced dot of the last row is the output followed; one of an earlier row feeds it
+        var mark = hot[r + ":" + i] ? (r === w.rows.length - 1 ? " cv-w-hot" : " cv-w-hot cv-w-feed") : "";
+        out.push("<g" + value + '><circle class="cv-w-node cv-g' + grp + mark + '" cx="' + X(i) +
           '" cy="' + y + '" r="' + rad + '"></circle><text class="cv-w-node-text" x="' + X(i) + '" y="' + (y + 4) +
           '" text-anchor="middle">' + esc(row.text[i]) + "</text></g>");
       });
@@ -2537,6 +2591,18 @@
   }
 
   (root.convvizPanels = root.convvizPanels || {}).wiring = { html: wiringHTML, draw: function () {} };
+
+  /** The key's lines for traced wiring (a wiring panel with hot dots): the output followed,
+   * and the channels on a path into it, each with its own ring (convviz.css cv-wout, cv-wfeed). */
+  function wiringKeyHTML(f) {
+    var traced = f.views.some(function (v) {
+      return v.panels.some(function (p) { return p.kind === "wiring" && ((p.wiring.hot || {}).dots || []).length; });
+    });
+    if (!traced) return "";
+    var dot = '<circle class="cv-bg" cx="8" cy="8" r="5.5"></circle>';
+    return '<span class="cv-key-item cv-wout">' + swatch(dot) + "wiring: the output whose paths are traced (bold)</span>" +
+      '<span class="cv-key-item cv-wfeed">' + swatch(dot) + "wiring: a channel on a path into it</span>";
+  }
 
   /** A segmented control: one button per option, the chosen one pressed; arrows move the choice. */
   function segmented(c, ci, id, state, choose) {
