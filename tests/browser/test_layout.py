@@ -436,12 +436,13 @@ def test_overlapping_stamps_are_marked_and_keyed(visit, base_url):
     page.set_viewport_size({"width": 1280, "height": 900})
     _open(page, base_url, "book/06-transposed-convolution.html", "transposed-scatter")
     root = "#cv-transposed-scatter"
+    y_at = [q["name"] for q in fig.frame()["views"][0]["panels"]].index("y")
     for key in keys_to_try(fig):
-        want = fig.frame(key)["views"][0]["panels"][3]["marks"].get("overlap", [])
+        want = fig.frame(key)["views"][0]["panels"][y_at]["marks"].get("overlap", [])
         page.eval_on_selector(root, "(e, k) => e.cvSet(k.split(',').map(Number), 0)", key)
         seen = page.eval_on_selector(
             root,
-            """e => { const y = e.querySelector(".cv-panel[data-panel='3']");
+            """e => { const y = e.querySelector(".cv-panel[data-name='y']");
                      const cells = Array.from(y.querySelectorAll('g.cv-cell'));
                      const width = g => parseFloat(getComputedStyle(g.querySelector('.cv-bg')).strokeWidth);
                      const plain = cells.find(g => g.getAttribute('class') === 'cv-cell');
@@ -457,5 +458,5 @@ def test_overlapping_stamps_are_marked_and_keyed(visit, base_url):
         if want:
             assert seen["key"] and "overlap" in seen["key"], f"at {key}: no key for the mark"
     assert any(
-        fig.frame(k)["views"][0]["panels"][3]["marks"].get("overlap") for k in keys_to_try(fig)
+        fig.frame(k)["views"][0]["panels"][y_at]["marks"].get("overlap") for k in keys_to_try(fig)
     )
