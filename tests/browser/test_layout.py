@@ -460,3 +460,28 @@ def test_overlapping_stamps_are_marked_and_keyed(visit, base_url):
     assert any(
         fig.frame(k)["views"][0]["panels"][y_at]["marks"].get("overlap") for k in keys_to_try(fig)
     )
+
+
+@pytest.mark.parametrize(("page_path", "fig_id"), FIGS)
+def test_a_setting_change_does_not_grow_the_figure(visit, base_url, page_path, fig_id):
+    """After the first paint and the room of the largest setting (measured in idle time,
+    convviz.js largestRoom), walking the settings grows the figure by at most 8 px (the
+    learner pass measured up to +683 px: ch6's stack from 1D to 2D)."""
+    fig = ALL[fig_id]
+    if not fig.controls:
+        pytest.skip("no settings")
+    page = visit.page
+    page.set_viewport_size({"width": 1280, "height": 900})
+    _open(page, base_url, page_path, fig_id)
+    root = f"#cv-{fig_id}"
+    page.wait_for_selector(f"{root}[data-cv-room]", state="attached", timeout=20_000)
+    page.wait_for_timeout(60)  # the room is applied on the next animation frame
+    first = page.eval_on_selector(root, "e => e.getBoundingClientRect().height")
+    grown = {}
+    for key in keys_to_try(fig):
+        page.eval_on_selector(root, "(e, k) => e.cvSet(k.split(',').map(Number), null)", key)
+        page.wait_for_timeout(60)  # the room is reserved on the next animation frame
+        h = page.eval_on_selector(root, "e => e.getBoundingClientRect().height")
+        if h > first + 8:
+            grown[key] = round(h - first)
+    assert not grown, f"{fig_id} ({round(first)} px at first) grows at these settings: {grown}"
