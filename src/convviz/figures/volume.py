@@ -193,6 +193,11 @@ KERNEL_DEPTHS = tuple(
 )
 
 
+#: Cell size (px) of the two-views figure: the smallest that still prints numbers (30), so
+#: four 4×4 slices sit in a row of the text column and the default takes fewer rows.
+_TWO_VIEWS_CELL = 30
+
+
 def _depth_kernel(kd: int, sign: float = 1.0) -> np.ndarray:
     """``kd`` slices of the plus-shaped 3×3 kernel, alternating sign along depth."""
     return np.stack([_SPATIAL_KERNEL * (sign if a % 2 == 0 else -sign) for a in range(kd)])
@@ -257,6 +262,8 @@ def _two_views_build(kd: int) -> dict:
         steps,
         volumes=volumes,
     )
+    for panel in (*view_a["panels"], *view_t["panels"]):
+        panel["cell"] = _TWO_VIEWS_CELL  # four slices to a row in the text column
     out_a = shapes.conv_output_shape(xa.shape, wa.shape)
     out_t = shapes.conv_output_shape(xt.shape[1:], wt.shape[1:])
     return {
