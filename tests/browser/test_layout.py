@@ -485,3 +485,22 @@ def test_a_setting_change_does_not_grow_the_figure(visit, base_url, page_path, f
         if h > first + 8:
             grown[key] = round(h - first)
     assert not grown, f"{fig_id} ({round(first)} px at first) grows at these settings: {grown}"
+
+
+def test_volume_two_views_slices_share_a_row(visit, base_url):
+    """Chapter 3's two readings (2,419 px tall at 1280x900 with 5×5 slices of 34 px cells):
+    each view's input slices sit in one row of the text column, so the default takes fewer
+    rows (its controls stay in view, test above)."""
+    page = visit.page
+    page.set_viewport_size({"width": 1280, "height": 900})
+    _open(page, base_url, "book/03-3d-convolution.html", "volume-two-views")
+    tops = page.eval_on_selector(
+        "#cv-volume-two-views",
+        """e => Array.from(e.querySelectorAll('.cv-view')).map(v =>
+             Array.from(v.querySelectorAll('.cv-panel.cv-role-input'))
+               .map(p => [p.getAttribute('data-name'), Math.round(p.getBoundingClientRect().top)]))""",
+    )
+    article, torch = tops
+    assert len(article) == 4 and len({t for _, t in article}) == 1, article
+    # torch's clip, 2 channels of 3 frames: two rows (three with 5×5 slices)
+    assert len(torch) == 6 and len({t for _, t in torch}) == 2, torch

@@ -1390,7 +1390,8 @@
    * The room a figure needs for its largest setting. In idle time (requestIdleCallback, else
    * a timer), a hidden copy of the figure, as wide as it, shows the settings of
    * roomCandidates() one per idle slot; `done` gets the largest height seen of each part
-   * ([key, grids, formula and sums, code], as reserve() keeps them) and the figure gets
+   * ([key, grids, formula and sums, code] as reserve() keeps them, then the controls bar,
+   * whose settings and step row wrap with the width of the step's label) and the figure gets
    * data-cv-room. Only a page that holds every frame is measured (not a live widget); the
    * copy (spec.cvProbe) measures nothing itself, and is removed when done.
    * @param {Element} container the mounted figure
@@ -1403,7 +1404,7 @@
     if (!keys.length) { container.setAttribute("data-cv-room", ""); return; }
     var later = typeof requestIdleCallback !== "undefined" ?
       function (f) { requestIdleCallback(f, { timeout: 1500 }); } : function (f) { setTimeout(f, 50); };
-    var copy = {}, probe = null, most = [0, 0, 0, 0], i = 0;
+    var copy = {}, probe = null, most = [0, 0, 0, 0, 0], i = 0;
     Object.keys(spec).forEach(function (k) { copy[k] = spec[k]; });
     copy.id = spec.id + "-room";
     copy.autoplay = false;
@@ -1422,7 +1423,7 @@
         mount(probe, copy, { frame: function (k, got) { got(spec.frames[k]); } });
       }
       probe.cvSet(keys[i].split(",").map(Number), null);
-      [".cv-key", ".cv-stage", ".cv-formula", ".cv-code"].forEach(function (sel, pi) {
+      [".cv-key", ".cv-stage", ".cv-formula", ".cv-code", ".cv-controls"].forEach(function (sel, pi) {
         var e = probe.querySelector(sel);
         if (e && e.offsetHeight > most[pi]) most[pi] = e.offsetHeight;
       });
@@ -1835,7 +1836,10 @@
       if (spec.cvProbe || reserved.pending || typeof requestAnimationFrame === "undefined") return;
       if (!reserved.room) {  // and, once, the room of the largest setting (largestRoom, idle time)
         reserved.room = true;
-        largestRoom(container, spec, function (hs) { hs.forEach(function (h, i) { if (h > reserved.heights[i]) { reserved.heights[i] = h; reserved.parts[i].style.minHeight = h + "px"; } }); });
+        largestRoom(container, spec, function (hs) {
+          hs.slice(0, 4).forEach(function (h, i) { if (h > reserved.heights[i]) { reserved.heights[i] = h; reserved.parts[i].style.minHeight = h + "px"; } });
+          if (hs[4] > 0) { controls.style.boxSizing = "border-box"; controls.style.minHeight = Math.max(hs[4], controls.offsetHeight) + "px"; }
+        });
       }
       reserved.pending = true;
       requestAnimationFrame(function () {
