@@ -240,7 +240,7 @@ def _scatter_build(case: tuple[int, int, int]) -> dict:
         *(
             grid(
                 name,
-                f"{name} = x[{r},{c}]·w at s·({r},{c}) − p",
+                f"{name} = x[{r},{c}]·w",
                 x[r, c] * w,
                 role="other",
                 origin=(s * r - p, s * c - p),
