@@ -325,6 +325,50 @@ def test_first_step_reads_more_than_padding(visit, base_url):
         fig_id,
     )
     assert pads and not all(pads), pads
+    # every figure opens on a step that reads real input: not a cell that padding cuts, not
+    # a window of equal values (all padding, or a flat patch) when its input has others
+    faults = {}
+    for path in sorted({p for p, _ in FIGURE_PAGES}):
+        page.goto(f"{base_url}/{path}", wait_until="load")
+        for fid in [f for p, f in FIGURE_PAGES if p == path]:
+            root = f"#cv-{fid}"
+            page.wait_for_selector(f"{root}[data-step]")
+            key = page.get_attribute(root, "data-key")
+            step = int(page.get_attribute(root, "data-step"))
+            why = _first_step_faults(FIGURES[fid], key, step)
+            if why:
+                faults[fid] = why
+    assert not faults, faults
+
+
+def _first_step_faults(fig, key, step):
+    """What makes ``step`` of the frame ``key`` a poor first step, per view (empty: none)."""
+    out = []
+    for vi, v in enumerate(fig.frame(key)["views"]):
+        terms = v["steps"][min(step, len(v["steps"]) - 1)] if v["steps"] else []
+        if not terms:  # a picture's window, or nothing summed
+            continue
+        panels = v["panels"]
+
+        def marked(pi, cell, *names, panels=panels):
+            return any(cell in panels[pi]["marks"].get(m, ()) for m in names)
+
+        cut = sorted({(t[0], t[1]) for t in terms if marked(t[0], t[1], "drop")})
+        if cut:
+            out.append(f"view {vi} computes cells that are cut: {cut}")
+        # the terms whose weight is not 0 (a plain term has no weight)
+        live = [t for t in terms if t[4] < 0 or float(panels[t[4]]["values"][t[5]]) != 0]
+        if not [t for t in live if not marked(t[2], t[3], "pad", "zero")]:
+            out.append(f"view {vi} reads only padding or inserted zeros")
+        read = {(t[2], t[3]): float(panels[t[2]]["values"][t[3]]) for t in live}
+        # flat where the input had other values to offer (a map of ones, or the 0/1 entries
+        # of a connection matrix, has none)
+        whole = {float(u) for pi, _ in read for u in panels[pi]["values"]}
+        if len(read) > 1 and len(set(read.values())) == 1 and len(whole) > 2:
+            out.append(f"view {vi} reads a flat window: every value {set(read.values())}")
+        if not any(read.values()):
+            out.append(f"view {vi}: every product is 0")
+    return out
 
 
 _VOLUME_PAGES = [

@@ -436,12 +436,13 @@ def test_overlapping_stamps_are_marked_and_keyed(visit, base_url):
     page.set_viewport_size({"width": 1280, "height": 900})
     _open(page, base_url, "book/06-transposed-convolution.html", "transposed-scatter")
     root = "#cv-transposed-scatter"
+    y_at = [q["name"] for q in fig.frame()["views"][0]["panels"]].index("y")
     for key in keys_to_try(fig):
-        want = fig.frame(key)["views"][0]["panels"][3]["marks"].get("overlap", [])
+        want = fig.frame(key)["views"][0]["panels"][y_at]["marks"].get("overlap", [])
         page.eval_on_selector(root, "(e, k) => e.cvSet(k.split(',').map(Number), 0)", key)
         seen = page.eval_on_selector(
             root,
-            """e => { const y = e.querySelector(".cv-panel[data-panel='3']");
+            """e => { const y = e.querySelector(".cv-panel[data-name='y']");
                      const cells = Array.from(y.querySelectorAll('g.cv-cell'));
                      const width = g => parseFloat(getComputedStyle(g.querySelector('.cv-bg')).strokeWidth);
                      const plain = cells.find(g => g.getAttribute('class') === 'cv-cell');
@@ -457,5 +458,49 @@ def test_overlapping_stamps_are_marked_and_keyed(visit, base_url):
         if want:
             assert seen["key"] and "overlap" in seen["key"], f"at {key}: no key for the mark"
     assert any(
-        fig.frame(k)["views"][0]["panels"][3]["marks"].get("overlap") for k in keys_to_try(fig)
+        fig.frame(k)["views"][0]["panels"][y_at]["marks"].get("overlap") for k in keys_to_try(fig)
     )
+
+
+@pytest.mark.parametrize(("page_path", "fig_id"), FIGS)
+def test_a_setting_change_does_not_grow_the_figure(visit, base_url, page_path, fig_id):
+    """After the first paint and the room of the largest setting (measured in idle time,
+    convviz.js largestRoom), walking the settings grows the figure by at most 8 px (the
+    learner pass measured up to +683 px: ch6's stack from 1D to 2D)."""
+    fig = ALL[fig_id]
+    if not fig.controls:
+        pytest.skip("no settings")
+    page = visit.page
+    page.set_viewport_size({"width": 1280, "height": 900})
+    _open(page, base_url, page_path, fig_id)
+    root = f"#cv-{fig_id}"
+    page.wait_for_selector(f"{root}[data-cv-room]", state="attached", timeout=20_000)
+    page.wait_for_timeout(60)  # the room is applied on the next animation frame
+    first = page.eval_on_selector(root, "e => e.getBoundingClientRect().height")
+    grown = {}
+    for key in keys_to_try(fig):
+        page.eval_on_selector(root, "(e, k) => e.cvSet(k.split(',').map(Number), null)", key)
+        page.wait_for_timeout(60)  # the room is reserved on the next animation frame
+        h = page.eval_on_selector(root, "e => e.getBoundingClientRect().height")
+        if h > first + 8:
+            grown[key] = round(h - first)
+    assert not grown, f"{fig_id} ({round(first)} px at first) grows at these settings: {grown}"
+
+
+def test_volume_two_views_slices_share_a_row(visit, base_url):
+    """Chapter 3's two readings (2,419 px tall at 1280x900 with 5×5 slices of 34 px cells):
+    each view's input slices sit in one row of the text column, so the default takes fewer
+    rows (its controls stay in view, test above)."""
+    page = visit.page
+    page.set_viewport_size({"width": 1280, "height": 900})
+    _open(page, base_url, "book/03-3d-convolution.html", "volume-two-views")
+    tops = page.eval_on_selector(
+        "#cv-volume-two-views",
+        """e => Array.from(e.querySelectorAll('.cv-view')).map(v =>
+             Array.from(v.querySelectorAll('.cv-panel.cv-role-input'))
+               .map(p => [p.getAttribute('data-name'), Math.round(p.getBoundingClientRect().top)]))""",
+    )
+    article, torch = tops
+    assert len(article) == 4 and len({t for _, t in article}) == 1, article
+    # torch's clip, 2 channels of 3 frames: two rows (three with 5×5 slices)
+    assert len(torch) == 6 and len({t for _, t in torch}) == 2, torch

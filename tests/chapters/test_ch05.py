@@ -188,6 +188,14 @@ def test_transposed_calculator_frames_match_torch():
         assert f"= {i}" in frame["formula"][1]
         assert (f"output_padding={a}" in frame["code"]) == (a > 0)
         check_steps(v)
+        # the steps compute the cells of z first (in order), then the cells padding cuts:
+        # the first step a reader sees is a cell of z, not a struck one
+        cut = set(range(p)) | set(range(len(shown) - p, len(shown)))
+        order = [terms[0][1] for terms in v["steps"]]
+        n_kept = sum(c not in cut for c in order)
+        assert order[:n_kept] == sorted(c for c in order if c not in cut)
+        assert all(c in cut for c in order[n_kept:])
+        assert order[0] not in cut
 
 
 def test_implement_it_solutions_pass_their_checks(chapter):

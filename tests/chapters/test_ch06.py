@@ -343,57 +343,73 @@ def test_matrix_frames_show_torch_outputs():
             assert {k_cell // cols for *_, k_cell in terms} == {m}
 
 
-def test_scatter_frames_are_the_running_sums_of_torchs_stamps():
-    """Each frame: the stamps of the first n input cells, added up, by one-hot torch calls."""
+def test_scatter_steps_are_the_stamps_then_their_sums_by_torch():
+    """One stepper: a step per input cell (its stamp, by a one-hot torch call), then a step
+    per cell of y summing the stamps that reach it; cut cells last."""
     fig = tfig.scatter_figure()
     x, w = tfig.UPSAMPLE_INPUT, tfig.UPSAMPLE_KERNEL
+    assert [c.name for c in fig.controls] == ["case"]  # no second step-like control
     for key in fig.keys():
-        st_ = fig.setting(key)
-        s, p, a = st_["case"]
-        n = st_["placed"] + 1
-        part = np.zeros_like(x)
-        part.flat[:n] = x.flat[:n]  # the cells placed so far, in reading order
-        full = F.conv_transpose2d(t(part), t(w), stride=s)[0, 0].numpy()
+        s, p, a = fig.setting(key)["case"]
         frame = fig.frame(key)
         check_frame(frame)
-        panels = frame["views"][0]["panels"]
-        shown = _values(panels[3])
+        (v,) = frame["views"]
+        panels = v["panels"]
+        assert [q["name"] for q in panels] == ["x", "w", "y₀₀", "y₀₁", "y₁₀", "y₁₁", "y"]
+        full = F.conv_transpose2d(t(x), t(w), stride=s)[0, 0].numpy()
+        f = full.shape[0]
         bias_only = max(a - p, 0)
-        np.testing.assert_allclose(shown[: full.shape[0], : full.shape[1]], full)
-        assert not shown[full.shape[0] :].any() and not shown[:, full.shape[1] :].any()
-        r, c = divmod(n - 1, 2)
-        np.testing.assert_allclose(_values(panels[2]), x[r, c] * w)
-        # y is the unstruck part, once every cell has stamped
+        shown = _values(panels[6])
+        np.testing.assert_allclose(shown[:f, :f], full)
+        assert not shown[f:].any() and not shown[:, f:].any()
+        # y is the unstruck part
         ref = F.conv_transpose2d(t(x), t(w), stride=s, padding=p, output_padding=a)[0, 0].numpy()
         o = ref.shape[0]
+        grown = np.pad(full, ((0, bias_only), (0, bias_only)))
+        np.testing.assert_allclose(grown[p : p + o, p : p + o], ref)
         kept = np.zeros(shown.shape, dtype=bool)
         kept[p : p + o, p : p + o] = True
-        assert sorted(panels[3]["marks"]["drop"]) == np.flatnonzero(~kept).tolist()
+        assert sorted(panels[6]["marks"]["drop"]) == np.flatnonzero(~kept).tolist()
         past = np.zeros(shown.shape, dtype=bool)
-        past[full.shape[0] :, :] = past[:, full.shape[1] :] = True
-        assert sorted(panels[3]["marks"]["pad"]) == np.flatnonzero(past & kept).tolist()
+        past[f:, :] = past[:, f:] = True
+        assert sorted(panels[6]["marks"]["pad"]) == np.flatnonzero(past & kept).tolist()
         default = np.zeros(shown.shape, dtype=bool)  # y without output_padding
-        default[p : full.shape[0] - p, p : full.shape[1] - p] = True
+        default[p : f - p, p : f - p] = True
         handed_back = kept & ~past & ~default
-        assert sorted(panels[3]["marks"]["hot"]) == np.flatnonzero(handed_back).tolist()
-        assert handed_back.any() == (min(a, p) > 0)
-        # the cells of y where stamps overlap carry the overlap mark: how many stamps reach
-        # each cell, by torch (the stamps of ones from the cells placed so far)
-        ones = np.zeros_like(x)
-        ones.flat[:n] = 1
-        reach = F.conv_transpose2d(t(ones), t(np.ones_like(w)), stride=s)[0, 0].numpy()
+        assert sorted(panels[6]["marks"]["hot"]) == np.flatnonzero(handed_back).tolist()
+        # how many stamps reach each cell, by torch (stamps of ones)
         count = np.zeros(shown.shape)
-        count[: reach.shape[0], : reach.shape[1]] = reach
+        count[:f, :f] = F.conv_transpose2d(t(np.ones_like(x)), t(np.ones_like(w)), stride=s)[
+            0, 0
+        ].numpy()
         overlap = kept & ~past & ~handed_back & (count > 1)
-        assert sorted(panels[3]["marks"]["overlap"]) == np.flatnonzero(overlap).tolist()
+        assert sorted(panels[6]["marks"]["overlap"]) == np.flatnonzero(overlap).tolist()
         assert ("overlap" in frame["legend"]) == bool(overlap.any())
-        assert (n > 1) == bool(overlap.any())  # two stamps of a 3x3 kernel always overlap
-        if n == 4:
-            full_all = F.conv_transpose2d(t(x), t(w), stride=s)[0, 0].numpy()
-            grown = np.pad(full_all, ((0, bias_only), (0, bias_only)))
-            np.testing.assert_allclose(grown[p : p + o, p : p + o], ref)
-        first = frame["views"][0]["steps"][0]
-        assert {term[3] for term in first} == {n - 1} and len(first) == 9
+        steps = v["steps"]
+        for j in range(4):  # the stamps: x[j] scales the whole kernel into panel 2 + j
+            one = np.zeros_like(x)
+            one.flat[j] = x.flat[j]
+            stamp = F.conv_transpose2d(t(one), t(w), stride=s)[0, 0].numpy()
+            r, c = divmod(j, 2)
+            np.testing.assert_allclose(
+                _values(panels[2 + j]), stamp[s * r : s * r + 3, s * c : s * c + 3]
+            )
+            assert panels[2 + j]["origin"] == [s * r - p, s * c - p]
+            assert {(u[2], u[3]) for u in steps[j]} == {(0, j)} and len(steps[j]) == 9
+            assert {u[0] for u in steps[j]} == {2 + j}
+        sums = steps[4:]
+        cells = [terms[0][1] for terms in sums]
+        assert all(u[0] == 6 and u[1] == cells[n] for n, terms in enumerate(sums) for u in terms)
+        assert sorted(cells) == np.flatnonzero(count.ravel() > 0).tolist()  # each once
+        assert [len(terms) for terms in sums] == [int(count.flat[c]) for c in cells]
+        rank = [
+            0 if kept.flat[c] and not handed_back.flat[c] else 1 if kept.flat[c] else 2
+            for c in cells
+        ]
+        assert rank == sorted(rank)  # y's cells, then those handed back, then those cut
+        assert [c for c, q in zip(cells, rank, strict=True) if q == 0] == sorted(
+            c for c, q in zip(cells, rank, strict=True) if q == 0
+        )
 
 
 def test_checkerboard_frames_match_brute_force():

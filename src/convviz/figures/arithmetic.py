@@ -162,11 +162,14 @@ def _transposed_build(i: int, k: int, s: int, p: int, d: int) -> dict:
     length = len(full)
     shown = np.concatenate([full, np.zeros(a)])  # output_padding cells past the full output
     triples = matrix.conv_transpose_triples((1, i_t), (1, 1, k), stride=s, dilation=d)
+    cropped = list(range(p)) + list(range(length + a - p, length + a))
+    # the cells of z first, in order, then the cells padding cuts: the first step computes a
+    # cell of z (cells no input reaches stay 0 and get no step)
+    outs = sorted(np.unique(triples[:, 0]).tolist(), key=lambda out: (out in cropped, out))
     steps = [
         [(2, int(r), 0, int(c), 1, int(t)) for r, c, t in triples[triples[:, 0] == out]]
-        for out in np.unique(triples[:, 0])  # cells no input reaches stay 0 and get no step
+        for out in outs
     ]
-    cropped = list(range(p)) + list(range(length + a - p, length + a))
     restored = list(range(length - p, length - p + a))
     computed, bias_only = shapes.output_padding_cells(p, a)
     panels = [

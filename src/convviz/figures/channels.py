@@ -136,7 +136,7 @@ def one_channel_figure() -> Figure:
         controls=[
             Control("kernel", "kernel", list(ONE_KERNELS)),
             Control("stride", "stride s", list(ONE_STRIDES)),
-            Control("pad", "padding p", list(ONE_PADDINGS)),
+            Control("pad", "padding p", list(ONE_PADDINGS), default=1),
         ],
         build=_one_build,
     )

@@ -190,29 +190,27 @@ SCATTER_CASES: dict[str, tuple[int, int, int]] = {
     "2×2 → 6×6: stride 2, output_padding 1 (a > p)": (2, 0, 1),
 }
 
+_SUB = "₀₁₂₃₄₅₆₇₈₉"  # subscript digits: the stamp of x[r,c] is y_rc
 
-def _scatter_build(case: tuple[int, int, int], placed: int) -> dict:
+
+def _scatter_build(case: tuple[int, int, int]) -> dict:
     s, p, a = case
     x, w = UPSAMPLE_INPUT, UPSAMPLE_KERNEL
     i, k = x.shape[0], w.shape[0]
-    r0, c0 = divmod(placed, i)
     stamps = transposed_stamps(x, w, s)  # (4, F, F), nothing cropped yet
     full = stamps.shape[1]
     computed, bias_only = shapes.output_padding_cells(p, a)
     side = full + bias_only  # bias-only cells lie past the full output
     o = shapes.conv_transpose_output_size(i, k, s, p, a)
-    running = np.zeros((side, side))
-    running[:full, :full] = stamps[: placed + 1].sum(axis=0)
-    # which stamp (input cell) and tap reaches each canvas cell: the scatter rule s·j + t
+    y = np.zeros((side, side))
+    y[:full, :full] = stamps.sum(axis=0)
+    # which stamp (input cell) and tap reaches each cell of y: the scatter rule s·j + t
     reach: dict[int, list[tuple[int, int]]] = {}
-    for j in range(placed + 1):
-        r, c = divmod(j, i)
+    corners = [divmod(j, i) for j in range(i * i)]
+    for j, (r, c) in enumerate(corners):
         for t in range(k * k):
             u, v = divmod(t, k)
             reach.setdefault((s * r + u) * side + s * c + v, []).append((j, t))
-    landing = [(s * r0 + t // k) * side + s * c0 + t % k for t in range(k * k)]
-    steps = [[(3, cell, 0, placed, 1, t) for t, cell in enumerate(landing)]]
-    steps += [[(3, cell, 0, j, 1, t) for j, t in reach[cell]] for cell in sorted(landing)]
     rows, cols = np.divmod(np.arange(side * side), side)
 
     def inside(lo: int, hi: int) -> np.ndarray:
@@ -221,7 +219,6 @@ def _scatter_build(case: tuple[int, int, int], placed: int) -> dict:
     in_y = inside(p, p + o)
     kept = in_y & ((rows >= full - p) | (cols >= full - p)) & ~((rows >= full) | (cols >= full))
     past = in_y & ((rows >= full) | (cols >= full))
-    # how many of the stamps placed so far reach each cell (the scatter rule above)
     reached = np.zeros(side * side, dtype=int)
     for cell, hits in reach.items():
         reached[cell] = len(hits)
@@ -236,33 +233,45 @@ def _scatter_build(case: tuple[int, int, int], placed: int) -> dict:
         "pad": np.flatnonzero(past).tolist(),
         "overlap": np.flatnonzero(overlap).tolist(),
     }
-    v = float(x[r0, c0])
-    vs = f"{v:g}".replace("-", "−")
-    top, left = s * r0 - p, s * c0 - p
+    names = [f"y{_SUB[r]}{_SUB[c]}" for r, c in corners]
     panels = [
-        grid("x", "input x, 2×2", x, role="input"),
-        grid("w", "kernel w, 3×3", w, role="kernel"),
-        grid(
-            "stamp",
-            f"stamp x[{r0},{c0}]·w = {vs}·w (numbered as in y)",
-            v * w,
-            origin=(top, left),
+        grid("x", f"input x, {i}×{i}", x, role="input"),
+        grid("w", f"kernel w, {k}×{k}", w, role="kernel"),
+        *(
+            grid(
+                name,
+                f"{name} = x[{r},{c}]·w",
+                x[r, c] * w,
+                role="other",
+                origin=(s * r - p, s * c - p),
+                progressive=True,
+            )
+            for name, (r, c) in zip(names, corners, strict=True)
         ),
         grid(
             "y",
-            f"y so far: {placed + 1} of {i * i} stamps added",
-            running,
+            f"y = {' + '.join(names)}",
+            y,
             role="output",
             origin=(-p, -p),
             marks=marks,
+            progressive=True,
         ),
     ]
-    view_ = view(
-        f"the scatter: input cell x[{r0},{c0}] stamps x[{r0},{c0}]·w with its corner at "
-        f"s·({r0},{c0}) − p = ({top},{left})",
-        panels,
-        steps,
-    )
+    out = len(panels) - 1
+    # one step per stamp: input cell j scales the kernel into its stamp panel
+    steps = [[(2 + j, t, 0, j, 1, t) for t in range(k * k)] for j in range(i * i)]
+    # then one step per cell of y: the stamps there add up (plain terms, no weight); the
+    # cells of y in reading order, then those output_padding hands back, then those padding cuts
+    order = sorted(reach, key=lambda cell: (not in_y[cell], bool(kept[cell]), cell))
+    for cell in order:
+        r, c = divmod(cell, side)
+        steps.append(
+            [
+                (out, cell, 2 + j, (r - s * corners[j][0]) * k + c - s * corners[j][1], -1, -1)
+                for j, _ in reach[cell]
+            ]
+        )
     if a == 0:
         op_line = "output_padding a = 0: no cell added"
     else:
@@ -273,9 +282,9 @@ def _scatter_build(case: tuple[int, int, int], placed: int) -> dict:
         )
     return {
         "legend": {
-            "in": "input cell stamping now",
-            "k": "kernel weights it scales",
-            "out": "cells its stamp adds to",
+            "in": "the input cell stamping now, or the stamps a sum adds",
+            "k": "the kernel weights it scales",
+            "out": "the cells of its stamp, or the cell of y being summed",
             "drop": "cut by padding: not part of y",
             "hot": "handed back by output_padding: a computed cell",
             "pad": "added by output_padding past every stamp: holds only the bias",
@@ -285,18 +294,26 @@ def _scatter_build(case: tuple[int, int, int], placed: int) -> dict:
                 else {}
             ),
         },
-        "views": [view_],
+        "views": [
+            view(
+                f"the scatter: each input cell x[r,c] stamps x[r,c]·w with its corner at "
+                f"s·(r, c) − p; y adds the {i * i} stamps",
+                panels,
+                steps,
+            )
+        ],
         "formula": [
-            f"stamp {placed + 1} of {i * i}: y[s·{r0} + u − p, s·{c0} + v − p] += "
-            f"x[{r0},{c0}]·w[u,v] = {vs}·w[u,v] for every tap (u, v)",
-            f"y so far is the sum of the first {count_of(placed + 1, 'stamp')}; "
+            f"steps 1 to {i * i}: x[r,c] stamps y_rc[s·r + u − p, s·c + v − p] = x[r,c]·w[u,v] "
+            "for every tap (u, v)",
+            f"then one step per cell of y: y = {' + '.join(names)}; "
             f"{count_of(int(overlap.sum()), 'cell of y is', 'cells of y are')} reached by more "
-            "than one (heavy border), and there the products add"
+            "than one stamp (heavy border), and there the products add"
             + (f"; {overlap_kept} more among the cells handed back" if overlap_kept else "")
             + (f"; {overlap_cut} more in the cut border" if overlap_cut else ""),
             f"every stamp lies in the full (i − 1)s + k = {full}×{full} grid; "
             + (
-                f"padding p = {p} cuts {count_of(p, 'cell')} from each side (struck)"
+                f"padding p = {p} cuts {count_of(p, 'cell')} from each side (struck, the last "
+                "steps)"
                 if p
                 else "padding p = 0 cuts nothing"
             ),
@@ -306,7 +323,6 @@ def _scatter_build(case: tuple[int, int, int], placed: int) -> dict:
         ],
         "code": (
             f"stamps = cv.transposed_stamps(x, w, stride={s})   # ({i * i}, {full}, {full})\n"
-            f"y_so_far = stamps[:{placed + 1}].sum(axis=0)\n"
             "full = stamps.sum(axis=0)\n"
             + (
                 f"full = np.pad(full, (0, {bias_only}))   # cells past every stamp\n"
@@ -322,34 +338,31 @@ def _scatter_build(case: tuple[int, int, int], placed: int) -> dict:
 
 
 def scatter_figure() -> Figure:
-    """A transposed convolution as a scatter: one input cell stamps the kernel at a time.
+    """A transposed convolution as a scatter: each input cell stamps the kernel, then y adds.
 
     Returns
     -------
     Figure
-        Controls: the case (stride, padding, output_padding) and how many input cells
-        have stamped so far. First step: the current input cell's stamp; then one step
-        per output cell it reaches, summing every stamp placed so far there.
+        Control: the case (stride, padding, output_padding). One stepper: first one
+        step per input cell (its stamp, the kernel scaled by its value), then one step
+        per cell of y (the stamps there added up): the cells of y, then those
+        output_padding hands back, then those padding cuts.
     """
-    names = [f"x[{r},{c}]" for r in range(2) for c in range(2)]
     return Figure(
         id="transposed-scatter",
         title="A transposed convolution as a scatter: each input cell stamps the kernel",
         description=(
-            "A 2×2 input and a 3×3 kernel. The slider picks how many input cells have "
-            "stamped so far, in reading order. The current input cell x[r,c] multiplies "
-            "the whole kernel (its stamp, drawn on its own with the output indices it "
-            "lands on) and adds it to the output with its corner at stride × (r, c) minus "
-            "the padding. The output grid shows the running sum of the stamps placed so "
-            "far; the first step lists the products the current cell adds, the next steps "
-            "write out each cell it reaches as the sum of every stamp there, so overlaps "
-            "visibly add up. Cells that padding cuts off are struck; with output_padding, "
-            "the cells handed back are outlined, and those past every stamp, which hold "
-            "only the bias, are hatched."
+            "A 2×2 input and a 3×3 kernel. The first four steps are the stamps, in reading "
+            "order: input cell x[r,c] multiplies the whole kernel, and its stamp y_rc is "
+            "drawn with the output indices it lands on, its corner at stride × (r, c) minus "
+            "the padding. The next steps add the stamps up, one output cell at a time: a "
+            "cell that one stamp reaches has one term, a cell where stamps overlap (heavy "
+            "border) has one term per stamp. The cells that output_padding hands back "
+            "(outlined) come after the others, and the cells that padding cuts off (struck) "
+            "come last; cells past every stamp, which hold only the bias, are hatched."
         ),
         controls=[
             Control("case", "case", list(SCATTER_CASES.values()), list(SCATTER_CASES), default=1),
-            Control("placed", "stamps so far, up to", [0, 1, 2, 3], names, default=1),
         ],
         build=_scatter_build,
     )

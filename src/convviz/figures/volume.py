@@ -160,7 +160,9 @@ def volume_figure() -> Figure:
     )
 
 
-#: The article's picture: a stack of 4 slices of 5×5 ("channels" in the article).
+#: The article's picture: a stack of 4 slices ("channels" in the article), each 4×4 (the
+#: top-left corner of a 5×5 stack: a 3×3 kernel still has four positions per slice, and the
+#: figure's two views fit a laptop screen with fewer rows).
 ARTICLE_STACK = np.array(
     [
         [[1, 0, 2, 1, 0], [0, 1, 1, 0, 2], [2, 0, 1, 1, 0], [1, 1, 0, 2, 1], [0, 2, 1, 0, 1]],
@@ -169,12 +171,13 @@ ARTICLE_STACK = np.array(
         [[1, 1, 0, 1, 2], [0, 2, 1, 0, 1], [1, 0, 0, 2, 1], [2, 1, 1, 0, 0], [1, 0, 2, 1, 1]],
     ],
     dtype=float,
-)
+)[:, :4, :4]
 
-#: torch's picture: a clip with 2 channels (say, two colours), 3 frames of 5×5: (C, D, H, W).
+#: torch's picture: a clip with 2 channels (say, two colours), 3 frames of 4×4: (C, D, H, W);
+#: channel 0 is a 2×2 square moving right one cell a frame.
 TORCH_CLIP = np.stack(
     [
-        np.stack([np.pad(np.ones((2, 2)), ((1, 2), (t, 3 - t))) for t in range(3)]),
+        np.stack([np.pad(np.ones((2, 2)), ((1, 1), (t, 2 - t))) for t in range(3)]),
         ARTICLE_STACK[:3] % 2,
     ]
 )
@@ -190,6 +193,11 @@ KERNEL_DEPTHS = tuple(
 )
 
 
+#: Cell size (px) of the two-views figure: the smallest that still prints numbers (30), so
+#: four 4×4 slices sit in a row of the text column and the default takes fewer rows.
+_TWO_VIEWS_CELL = 30
+
+
 def _depth_kernel(kd: int, sign: float = 1.0) -> np.ndarray:
     """``kd`` slices of the plus-shaped 3×3 kernel, alternating sign along depth."""
     return np.stack([_SPATIAL_KERNEL * (sign if a % 2 == 0 else -sign) for a in range(kd)])
@@ -202,7 +210,7 @@ def _two_views_build(kd: int) -> dict:
     ya = conv.conv3d(xa[None, None], wa[None, None])[0, 0]
     view_a = _slices_view(
         f"the article's picture: a kernel of depth k_D = {kd} < 4 slides along the stack "
-        f"(PyTorch: Conv3d with one input channel, input 1×4×5×5)",
+        f"(PyTorch: Conv3d with one input channel, input 1×{'×'.join(map(str, xa.shape))})",
         xa,
         wa,
         ya,
@@ -254,21 +262,23 @@ def _two_views_build(kd: int) -> dict:
         steps,
         volumes=volumes,
     )
+    for panel in (*view_a["panels"], *view_t["panels"]):
+        panel["cell"] = _TWO_VIEWS_CELL  # four slices to a row in the text column
     out_a = shapes.conv_output_shape(xa.shape, wa.shape)
     out_t = shapes.conv_output_shape(xt.shape[1:], wt.shape[1:])
     return {
         "views": [view_a, view_t],
         "formula": [
-            f"article: x (N, C_in, D, H, W) = (1, 1, 4, 5, 5), w (1, 1, {kd}, 3, 3) "
+            f"article: x (N, C_in, D, H, W) = (1, 1, {', '.join(map(str, xa.shape))}), w (1, 1, {kd}, 3, 3) "
             f"→ y (1, 1, {', '.join(map(str, out_a))}): {out_a[0]} output slices",
             f"torch: x (1, {c_in}, {d_in}, {h}, {wd}), w (1, {c_in}, {kd}, 3, 3) "
             f"→ y (1, 1, {', '.join(map(str, out_t))}): the kernel never moves along C_in",
             f"each torch step sums C_in·k_D·k_H·k_W = {c_in}·{kd}·3·3 = {c_in * kd * 9} products",
         ],
         "code": (
-            f"F.conv3d(stack.view(1, 1, 4, 5, 5), w.view(1, 1, {kd}, 3, 3))   "
+            f"F.conv3d(stack.view(1, 1, {', '.join(map(str, xa.shape))}), w.view(1, 1, {kd}, 3, 3))   "
             "# the article's 'sliding along channels'\n"
-            f"F.conv3d(clip.view(1, {c_in}, {d_in}, 5, 5), w.view(1, {c_in}, {kd}, 3, 3))"
+            f"F.conv3d(clip.view(1, {c_in}, {d_in}, {h}, {wd}), w.view(1, {c_in}, {kd}, 3, 3))"
             "   # what Conv3d does with channels"
         ),
     }
@@ -288,7 +298,7 @@ def two_views_figure() -> Figure:
         id="volume-two-views",
         title="Two readings of '3D convolution': sliding along channels, or along depth",
         description=(
-            "Top: the article's picture. A stack of 4 slices of 5×5, which the article "
+            "Top: the article's picture. A stack of 4 slices of 4×4, which the article "
             "calls channels, is convolved with a kernel of depth k_D smaller than 4, so "
             "the kernel slides along the stack as well as over height and width; in "
             "PyTorch this is Conv3d with one input channel, the stack being the depth "

@@ -1485,6 +1485,82 @@
       new XMLSerializer().serializeToString(defsCopy) + body.join("") + "</svg>";
   }
 
+  /* ---------------------------------------------------------------- room for the largest setting */
+
+  /** The settings most likely to need the most room, as keys of spec.frames (at most 8): the
+   * frames with the most rows of cells, the most cells, the most panels, the longest formula
+   * and first sum, the longest code and the longest key. */
+  function roomCandidates(spec) {
+    var keys = Object.keys(spec.frames || {});
+    if (keys.length < 2) return [];
+    var measures = [
+      function (f) { return f.views.reduce(function (a, v) { return a + v.panels.reduce(function (b, p) { return b + (p.rows || 0); }, 0); }, 0); },
+      function (f) { return f.views.reduce(function (a, v) { return a + v.panels.reduce(function (b, p) { return b + (p.rows || 0) * (p.cols || 0); }, 0); }, 0); },
+      function (f) { return f.views.reduce(function (a, v) { return a + v.panels.length; }, 0); },
+      function (f) {
+        return (f.formula || []).join("").length + f.views.reduce(function (a, v) { return a + 16 * ((v.steps[0] || []).length); }, 0);
+      },
+      function (f) { return (f.code || "").length + 200 * (f.code || "").split("\n").length; },
+      function (f) { return Object.keys(f.legend || {}).join("").length; }
+    ];
+    var out = [];
+    measures.forEach(function (m, mi) {
+      var scored = keys.map(function (k) { return [m(spec.frames[k]), k]; });
+      scored.sort(function (a, b) { return b[0] - a[0]; });
+      scored.slice(0, mi < 2 ? 2 : 1).forEach(function (s) { if (out.indexOf(s[1]) < 0) out.push(s[1]); });
+    });
+    return out.slice(0, 8);
+  }
+
+  /**
+   * The room a figure needs for its largest setting. In idle time (requestIdleCallback, else
+   * a timer), a hidden copy of the figure, as wide as it, shows the settings of
+   * roomCandidates() one per idle slot; `done` gets the largest height seen of each part
+   * ([key, grids, formula and sums, code] as reserve() keeps them, then the controls bar,
+   * whose settings and step row wrap with the width of the step's label) and the figure gets
+   * data-cv-room. Only a page that holds every frame is measured (not a live widget); the
+   * copy (spec.cvProbe) measures nothing itself, and is removed when done.
+   * @param {Element} container the mounted figure
+   * @param {Object} spec its spec
+   * @param {function(number[])} done called once with the heights
+   */
+  function largestRoom(container, spec, done) {
+    if (spec.cvProbe || typeof document === "undefined" || !container.parentNode) return;
+    var keys = roomCandidates(spec);
+    if (!keys.length) { container.setAttribute("data-cv-room", ""); return; }
+    var later = typeof requestIdleCallback !== "undefined" ?
+      function (f) { requestIdleCallback(f, { timeout: 1500 }); } : function (f) { setTimeout(f, 50); };
+    var copy = {}, probe = null, most = [0, 0, 0, 0, 0], i = 0;
+    Object.keys(spec).forEach(function (k) { copy[k] = spec[k]; });
+    copy.id = spec.id + "-room";
+    copy.autoplay = false;
+    copy.cvProbe = true;
+    /** Show the next candidate in the copy and keep the heights of its parts. */
+    function next() {
+      if (!container.isConnected) { if (probe) probe.remove(); return; }
+      if (!probe) {
+        probe = document.createElement(container.tagName);
+        if (container.classList.contains("cv-wide")) probe.className = "cv-wide";
+        probe.setAttribute("aria-hidden", "true");
+        probe.inert = true;
+        probe.style.cssText = "position:absolute;left:-10000px;top:0;visibility:hidden;pointer-events:none;" +
+          "box-sizing:border-box;width:" + container.getBoundingClientRect().width + "px";
+        container.parentNode.insertBefore(probe, container.nextSibling);
+        mount(probe, copy, { frame: function (k, got) { got(spec.frames[k]); } });
+      }
+      probe.cvSet(keys[i].split(",").map(Number), null);
+      [".cv-key", ".cv-stage", ".cv-formula", ".cv-code", ".cv-controls"].forEach(function (sel, pi) {
+        var e = probe.querySelector(sel);
+        if (e && e.offsetHeight > most[pi]) most[pi] = e.offsetHeight;
+      });
+      if (++i < keys.length) { later(next); return; }
+      probe.remove();
+      container.setAttribute("data-cv-room", most.join(","));
+      done(most);
+    }
+    later(next);
+  }
+
   /* ---------------------------------------------------------------- mount */
 
   var counter = 0;
@@ -2082,7 +2158,14 @@
   /** Once a frame is drawn, widen pairs and keep the parts' largest heights (next animation frame). */
   function reserve(fig) {
     var reserved = fig.reserved;
-    if (reserved.pending || typeof requestAnimationFrame === "undefined") return;
+    if (fig.spec.cvProbe || reserved.pending || typeof requestAnimationFrame === "undefined") return;
+    if (!reserved.room) {  // and, once, the room of the largest setting (largestRoom, idle time)
+      reserved.room = true;
+      largestRoom(fig.container, fig.spec, function (hs) {
+        hs.slice(0, 4).forEach(function (h, i) { if (h > reserved.heights[i]) { reserved.heights[i] = h; reserved.parts[i].style.minHeight = h + "px"; } });
+        if (hs[4] > 0) { fig.controls.style.boxSizing = "border-box"; fig.controls.style.minHeight = Math.max(hs[4], fig.controls.offsetHeight) + "px"; }
+      });
+    }
     reserved.pending = true;
     requestAnimationFrame(function () {
       reserved.pending = false;
@@ -2443,9 +2526,11 @@
       });
     }
     if (typeof document !== "undefined" && typeof MutationObserver !== "undefined") {
-      new MutationObserver(function () {  // canvases take their colours when the theme changes
+      var themed = new MutationObserver(function () {  // canvases take their colours when the theme changes
+        if (!container.isConnected) { if (fig.spec.cvProbe) themed.disconnect(); return; }  // a removed room probe
         if (state.frame) { state.shown = null; drawFrame(fig); }
-      }).observe(document.documentElement, { attributes: true, attributeFilter: ["data-theme"] });
+      });
+      themed.observe(document.documentElement, { attributes: true, attributeFilter: ["data-theme"] });
     }
   }
 
