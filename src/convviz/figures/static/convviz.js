@@ -1692,7 +1692,8 @@
   /* -- a mounted figure: one object, `fig`, that each function below takes
    *   fig = {container, spec, host, uid (prefix of its ids), fromHash (the setting the page
    *          address names, or null), state,
-   *          title, controls, key, stage, formula, code, alt, tip: its parts, in page order;
+   *          title, controls, key, stage, formula, code, alt, room, tip: its parts, in page order
+   *          (room: the blank that keeps the figure's largest height, fitRoom);
    *          inputs: the input of each setting (each with cvSync);
    *          stepWrap, prev, play, next, by, speed, slider, stepOut: the stepper;
    *          tools, link, download, png: the link and download buttons;
@@ -1733,11 +1734,15 @@
     fig.code = el("pre", { "class": "cv-code" });
     fig.alt = el("p", { "class": "cv-alt" }, spec.description);
     fig.tip = el("div", { "class": "cv-tip", role: "status", hidden: "" });
-    [fig.title, fig.controls, fig.key, fig.stage, fig.formula, fig.code, fig.alt, fig.tip].forEach(function (e) {
+    // the room the key, grids, sums and code lack of their largest heights, at the figure's end
+    fig.room = el("div", { "class": "cv-room", "aria-hidden": "true" });
+    [fig.title, fig.controls, fig.key, fig.stage, fig.formula, fig.code, fig.alt, fig.room, fig.tip].forEach(function (e) {
       container.appendChild(e);
     });
-    /* the key, grids, sums and code never shrink: a step or a setting does not make the page
-     * below jump (and a redraw that keeps the figure's size leaves the rest of the page alone).
+    /* the figure never shrinks: a step or a setting does not make the page below jump (and a
+     * redraw that keeps the figure's size leaves the rest of the page alone). The parts keep
+     * their own heights (the sums stay under the grids); what they lack of the largest heights
+     * seen (or measured for the largest setting, largestRoom) is one blank at the figure's end.
      * Measured after the frame is drawn, so no redraw waits for it (reserve) */
     fig.reserved = { parts: [fig.key, fig.stage, fig.formula, fig.code], heights: [0, 0, 0, 0], pending: false };
   }
@@ -2162,7 +2167,8 @@
     if (!reserved.room) {  // and, once, the room of the largest setting (largestRoom, idle time)
       reserved.room = true;
       largestRoom(fig.container, fig.spec, function (hs) {
-        hs.slice(0, 4).forEach(function (h, i) { if (h > reserved.heights[i]) { reserved.heights[i] = h; reserved.parts[i].style.minHeight = h + "px"; } });
+        hs.slice(0, 4).forEach(function (h, i) { if (h > reserved.heights[i]) reserved.heights[i] = h; });
+        fitRoom(fig);
         if (hs[4] > 0) { fig.controls.style.boxSizing = "border-box"; fig.controls.style.minHeight = Math.max(hs[4], fig.controls.offsetHeight) + "px"; }
       });
     }
@@ -2170,12 +2176,19 @@
     requestAnimationFrame(function () {
       reserved.pending = false;
       widen(fig);
-      // the key, the grids, the sums and the code keep the room of the largest setting seen
-      var hs = reserved.parts.map(function (e) { return e.offsetHeight; });
-      hs.forEach(function (h, i) {
-        if (h > reserved.heights[i]) { reserved.heights[i] = h; reserved.parts[i].style.minHeight = h + "px"; }
-      });
+      fitRoom(fig);
     });
+  }
+
+  /** Keep the parts' largest heights and size the blank at the figure's end to what they lack now. */
+  function fitRoom(fig) {
+    var reserved = fig.reserved, extra = 0;
+    reserved.parts.forEach(function (e, i) {
+      var h = e.offsetHeight;
+      if (h > reserved.heights[i]) reserved.heights[i] = h;
+      extra += reserved.heights[i] - h;
+    });
+    fig.room.style.height = extra + "px";
   }
 
   /** Views meant to be compared (cv-pair) that do not fit side by side in the text column
