@@ -165,7 +165,7 @@ def flattened_figure() -> Figure:
     Returns
     -------
     Figure
-        Controls: the number of input channels C_in (2 to 4) and the kernel size k (3 or 5).
+        Controls: the number of input channels C_in (2 or 3) and the kernel size k (3 or 5).
     """
     return Figure(
         id="flattened",
@@ -182,7 +182,7 @@ def flattened_figure() -> Figure:
             "height (v) and width (h), with the current window outlined."
         ),
         controls=[
-            Control("channels", "input channels C_in", [2, 3, 4], default=1),
+            Control("channels", "input channels C_in", [2, 3], default=1),
             Control("k", "kernel size k", [3, 5]),
         ],
         build=_build,
