@@ -136,6 +136,13 @@ def browser_rows(figs: list[dict]) -> tuple[list[dict], list[dict]]:
             page = ctx.new_page()
             page.goto(f"{base}/{path}", wait_until="load")
             page.wait_for_selector(".cv-stage svg")
+            # each figure measures its largest setting once, in idle time (largestRoom in
+            # convviz.js); that one-off work would land in the first changes' times
+            page.wait_for_function(
+                "() => Array.from(document.querySelectorAll('figure[data-cv-figure]'))"
+                ".every(f => f.hasAttribute('data-cv-room'))",
+                timeout=60_000,
+            )
             for fig_id, t in redraw_times(ctx.new_cdp_session(page), page).items():
                 redraw.append({"page": path, "figure": fig_id, **t})
             ctx.close()

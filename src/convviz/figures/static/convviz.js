@@ -2659,12 +2659,16 @@
     w.links.forEach(function (links, r) {
       var y0 = Y(r) + rad, y1 = Y(r + 1) - rad, ym = (y0 + y1) / 2;
       out.push('<g class="cv-w-links' + (anyHot ? " cv-w-faint" : "") + '">');
-      var bold = [];  // the traced links last, on top of the others
+      // one path per group for its links (a dense layer has 64 wires: one element each made a
+      // change of groups redraw over budget), and the traced links last, on top of the others
+      var byGroup = {}, order = [], bold = [];
       links.forEach(function (l, li) {
-        var on = hotLink[r + ":" + li];
-        (on ? bold : out).push('<path class="cv-w-link cv-g' + l[2] + (on ? " cv-w-hot" : "") + '" d="M' + X(l[0]) + " " + y0 + "C" +
-          X(l[0]) + " " + ym + " " + X(l[1]) + " " + ym + " " + X(l[1]) + " " + y1 + '"></path>');
+        var d = "M" + X(l[0]) + " " + y0 + "C" + X(l[0]) + " " + ym + " " + X(l[1]) + " " + ym + " " + X(l[1]) + " " + y1;
+        if (hotLink[r + ":" + li]) { bold.push('<path class="cv-w-link cv-g' + l[2] + ' cv-w-hot" d="' + d + '"></path>'); return; }
+        if (!byGroup[l[2]]) { byGroup[l[2]] = []; order.push(l[2]); }
+        byGroup[l[2]].push(d);
       });
+      order.forEach(function (grp) { out.push('<path class="cv-w-link cv-g' + grp + '" d="' + byGroup[grp].join("") + '"></path>'); });
       out.push(bold.join(""));
       out.push("</g>");
     });
