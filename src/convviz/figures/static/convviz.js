@@ -126,8 +126,12 @@
     var numbered = !big && !p.cell && p.cols <= 16 && n > 150 && painted;
     var canvas = big || numbered;
     var size = p.cell || (big ? Math.max(8, Math.min(22, Math.floor(480 / p.cols))) : (p.cols > 16 ? 22 : 34));
-    var text = size >= 30;
-    var idx = p.index && !canvas && p.cols <= 16 && p.rows <= 16;
+    // a 1D row of more than 16 cells (22 px each) keeps its numbers and indices when every
+    // number is at most 3 characters: 11 px digits fit, and a learner can check the sum by eye
+    var row = p.oneD && p.cols > 16 && !canvas && !p.cell &&
+      p.values.every(function (v) { return typeof v !== "number" || short(v).length <= 3; });
+    var text = size >= 30 || row;
+    var idx = p.index && !canvas && (p.cols <= 16 || row) && p.rows <= 16;
     var left = idx && !p.oneD ? 20 : 2, top = idx ? 13 : 2;
     if (p.names) { var room = namesRoom(p); left = Math.max(left, room.left); top = Math.max(top, room.top); }
     var bar = !text;  // grids without numbers carry a colour bar with their range
@@ -286,7 +290,7 @@
       out += '<text' + (f.dark ? ' class="cv-on-dark"' : f.light ? ' class="cv-on-light"' : "") + ' x="' + (x + size / 2) + '" y="' + (y + size / 2 + (pair ? -2 : 4)) +
         '" text-anchor="middle">' + (blank ? "" : esc(short(v))) + "</text>";
     }
-    if (pair && g.text) {
+    if (pair && g.text && size >= 30) {  // a 22 px cell (a long 1D row) has no room under its number
       var kp = viewSpec.panels[pair[0]];
       out += '<text class="cv-pair' + (f.dark ? " cv-on-dark" : f.light ? " cv-on-light" : "") + '" x="' + (x + size / 2) + '" y="' + (y + size - 3) +
         '" text-anchor="middle">' + (blank ? "" : "\u00d7" + esc(fmt(kp.values[pair[1]]))) + "</text>";
@@ -506,9 +510,9 @@
       var pair = h.kind === "in" ? info.pairs[pi + ":" + cell] : null;
       var hidden = isHidden(p, pi, cell, reveal, step);
       // an input cell of a grid that prints numbers gets the weight it multiplies written under
-      // its number, in the highlight layer (the base cell's number stays: no copy of the cell, so
+      // its number (cells of 30 px and more), in the highlight layer (the base number stays: no copy, so
       // a highlight is three elements to lay out, not six). A grid without numbers: the ring alone
-      var mark = g.marks[cell], pairText = pair && g.text, t = h.terms.join(" ");
+      var mark = g.marks[cell], pairText = pair && g.text && size >= 30, t = h.terms.join(" ");
       var f = pairText && !hidden && mark !== "pad" && mark !== "zero" ? valueFill(p.values[cell], g) : {};
       var pcls = "cv-pair" + (f.dark ? " cv-on-dark" : f.light ? " cv-on-light" : "");
       /** The item's markup; `blank`: with its data-t and texts empty. */
@@ -1028,6 +1032,7 @@
         if (p.kind === "footprint") seen.footprint = true;
         if (p.scale === "image") seen.image = true;
         else seen.values = true;
+        if (p.window) seen[p.role === "input" ? "winIn" : "winOut"] = true;  // a picture's window ring (image.js colours)
       });
     });
     var legend = f.legend || {};
@@ -1053,6 +1058,9 @@
       item("cv-hl cv-hl-in", ring, legend["in"] || RING_TEXT["in"]);
       item("cv-hl cv-hl-k", ring, legend.k || RING_TEXT.k);
       item("cv-hl cv-hl-out", ring + '<path class="cv-corner" d="M1 1h6L1 7z"></path>', legend.out || RING_TEXT.out);
+    } else {  // pictures: the window and the output cell are outlined, with no sum and no weight labels
+      if (seen.winIn) item("cv-hl cv-hl-in", ring, legend["in"] || "window being read");
+      if (seen.winOut) item("cv-hl cv-hl-out", ring, legend.out || "output pixel being computed");
     }
     if (seen.footprint) {
       item("cv-footprint-key", '<rect class="cv-footprint-box" x="2" y="2" width="12" height="12"></rect>',
