@@ -574,11 +574,19 @@ def _build_upsample(method: str) -> dict:
         if len(levels) == 1
         else f"a flat image comes out with {len(levels)} levels inside ({shown}): a checkerboard"
     )
-    return {
+    frame = {
         "views": [view(method, panels, image_steps(grid_shape))],
         "formula": [rule, verdict],
         "code": code,
     }
+    if kind in ("transposed", "tent"):  # the key says what a scatter's boxes are
+        frame["legend"] = {
+            "in": "the input pixel stamping now",
+            "out": "the cells its stamp adds to",
+        }
+    elif kind != "resize":  # pixel shuffle: one conv window, one 2x2 block of the output
+        frame["legend"] = {"out": "the 2x2 block its 4 maps fill"}
+    return frame
 
 
 def photo_upsample_figure() -> Figure:
