@@ -179,7 +179,7 @@ def _dw_build(k: int, c_out: int) -> dict:
             grid(f"w{c}", f"its kernel w{c}, {k}×{k}", kern[c], role="kernel", cell=DW_CELL),
             grid(
                 f"d{c}",
-                f"1 · depthwise: d{c} = x{c} ⋆ w{c}",
+                f"stage 1, depthwise: d{c} = x{c} ⋆ w{c}",
                 d[c],
                 role="output",
                 progressive=True,
@@ -189,7 +189,7 @@ def _dw_build(k: int, c_out: int) -> dict:
     panels.append(
         grid(
             "w_pw",
-            f"2 · pointwise weights w_pw, {c_out}×{c_in}: row j mixes d0..d{c_in - 1} into zj",
+            f"stage 2, pointwise weights w_pw, {c_out}×{c_in}: row j makes zj",
             p,
             role="kernel",
             cell=DW_CELL,
@@ -198,7 +198,7 @@ def _dw_build(k: int, c_out: int) -> dict:
     panels += [
         grid(
             f"z{j}",
-            f"2 · pointwise: output z{j}",
+            f"stage 2, pointwise: output z{j}",
             z[j],
             role="output",
             progressive=True,
@@ -258,8 +258,8 @@ def _dw_build(k: int, c_out: int) -> dict:
     return {
         "views": [
             view(
-                f"1 · depthwise {k}×{k}: each channel its own kernel ({dw} multiplications), "
-                f"then 2 · pointwise 1×1: mix the {c_in} maps into {c_out} ({pw})",
+                f"stage 1, depthwise {k}×{k}: each channel its own kernel ({dw} multiplications); "
+                f"stage 2, pointwise 1×1: mix the {c_in} maps into {c_out} ({pw})",
                 panels,
                 steps,
                 volumes=volumes,
