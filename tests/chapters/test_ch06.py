@@ -325,7 +325,11 @@ def test_matrix_frames_show_torch_outputs():
     fwd = fig.frame("0")["views"][0]["panels"]
     assert (fwd[0]["rows"], fwd[0]["cols"]) == (4, 16)
     np.testing.assert_allclose(_values(fwd[0]), dense)
-    assert fwd[0]["names"] == {"rows": outs, "cols": pixels}
+    # the matrix's axes: its index, then the pixel (so that a sum's C[0,4] is found by eye)
+    assert fwd[0]["names"] == {
+        "rows": [f"{i} {s}" for i, s in enumerate(outs)],
+        "cols": [f"{i} {s}" for i, s in enumerate(pixels)],
+    }
     assert (fwd[1]["rows"], fwd[1]["cols"]) == (16, 1) and fwd[1]["names"]["rows"] == pixels
     np.testing.assert_allclose(_values(fwd[1]).ravel(), x.ravel())
     assert (fwd[2]["rows"], fwd[2]["cols"]) == (4, 1)
@@ -333,7 +337,7 @@ def test_matrix_frames_show_torch_outputs():
     back = fig.frame("1")["views"][0]["panels"]
     assert (back[0]["rows"], back[0]["cols"]) == (16, 4)
     np.testing.assert_allclose(_values(back[0]), dense.T)
-    assert back[0]["names"]["cols"] == outs
+    assert back[0]["names"]["cols"] == [f"{i} {s}" for i, s in enumerate(outs)]
     np.testing.assert_allclose(_values(back[2]).ravel(), big.ravel())
     assert len(fig.frame("0")["views"][0]["steps"]) == 4
     assert len(fig.frame("1")["views"][0]["steps"]) == 16

@@ -384,6 +384,12 @@ def _pixel_names(name: str, side: int) -> list[str]:
     return [f"{name}[{r},{c}]" for r in range(side) for c in range(side)]
 
 
+def _numbered(names: list[str]) -> list[str]:
+    """``"4 x[1,0]"``: a matrix's row or column index before the pixel it stands for, so that
+    the sum's ``C[0,4]`` is found by eye."""
+    return [f"{i} {name}" for i, name in enumerate(names)]
+
+
 def _matrix_build(direction: str) -> dict:
     x, w = MATRIX_INPUT, UPSAMPLE_KERNEL
     w4 = w[None, None]
@@ -408,8 +414,8 @@ def _matrix_build(direction: str) -> dict:
                 c,
                 role="kernel",
                 marks={"zero": zeros},
-                row_names=ys,
-                col_names=xs,
+                row_names=_numbered(ys),
+                col_names=_numbered(xs),
             ),
             grid(
                 "x",
@@ -457,8 +463,8 @@ def _matrix_build(direction: str) -> dict:
                 ct,
                 role="kernel",
                 marks={"zero": zeros},
-                row_names=zs,
-                col_names=ys,
+                row_names=_numbered(zs),
+                col_names=_numbered(ys),
             ),
             grid("y", "· y, 4×1", small.reshape(4, 1), role="input", row_names=ys),
             grid(
