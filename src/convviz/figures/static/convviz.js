@@ -1519,13 +1519,14 @@
    * ([key, grids, formula and sums, code] as reserve() keeps them, then the controls bar,
    * whose settings and step row wrap with the width of the step's label) and the figure gets
    * data-cv-room. Only a page that holds every frame is measured (not a live widget); the
-   * copy (spec.cvProbe) measures nothing itself, and is removed when done.
+   * copy (mounted with host.probe: it measures nothing itself and listens to nothing outside
+   * itself, so nothing keeps it once it is removed) is removed when done.
    * @param {Element} container the mounted figure
    * @param {Object} spec its spec
    * @param {function(number[])} done called once with the heights
    */
   function largestRoom(container, spec, done) {
-    if (spec.cvProbe || typeof document === "undefined" || !container.parentNode) return;
+    if (typeof document === "undefined" || !container.parentNode) return;
     var keys = roomCandidates(spec);
     if (!keys.length) { container.setAttribute("data-cv-room", ""); return; }
     var later = typeof requestIdleCallback !== "undefined" ?
@@ -1534,7 +1535,6 @@
     Object.keys(spec).forEach(function (k) { copy[k] = spec[k]; });
     copy.id = spec.id + "-room";
     copy.autoplay = false;
-    copy.cvProbe = true;
     /** Show the next candidate in the copy and keep the heights of its parts. */
     function next() {
       if (!container.isConnected) { if (probe) probe.remove(); return; }
@@ -1546,7 +1546,7 @@
         probe.style.cssText = "position:absolute;left:-10000px;top:0;visibility:hidden;pointer-events:none;" +
           "box-sizing:border-box;width:" + container.getBoundingClientRect().width + "px";
         container.parentNode.insertBefore(probe, container.nextSibling);
-        mount(probe, copy, { frame: function (k, got) { got(spec.frames[k]); } });
+        mount(probe, copy, { frame: function (k, got) { got(spec.frames[k]); }, probe: true });
       }
       probe.cvSet(keys[i].split(",").map(Number), null);
       [".cv-key", ".cv-stage", ".cv-formula", ".cv-code", ".cv-controls"].forEach(function (sel, pi) {
@@ -1691,7 +1691,7 @@
 
   /* -- a mounted figure: one object, `fig`, that each function below takes
    *   fig = {container, spec, host, uid (prefix of its ids), fromHash (the setting the page
-   *          address names, or null), state,
+   *          address names, or null), probe (largestRoom's hidden copy), state,
    *          title, controls, key, stage, formula, code, alt, room, tip: its parts, in page order
    *          (room: the blank that keeps the figure's largest height, fitRoom);
    *          inputs: the input of each setting (each with cvSync);
@@ -1707,7 +1707,8 @@
    * The spec and its frames are read, never written: what is worked out from them is kept in
    * `fig`, on the drawn nodes, or in the WeakMap of geometry() and viewMaps(). */
 
-  /** A new figure object for `container` (see above), at the setting its page address names if any. */
+  /** A new figure object for `container` (see above), at the setting its page address names if any
+   * (host.probe: the hidden copy largestRoom measures, fig.probe). */
   function newFigure(container, spec, host) {
     counter += 1;
     var fromHash = readHash(spec);
@@ -1716,7 +1717,7 @@
       shownStep: 0, nodes: [], speed: 700, touched: false,
       show3d: !!fromHash && fromHash.view !== null, angle: fromHash && fromHash.view !== null ? fromHash.view : 0 };
     return { container: container, spec: spec, host: host, uid: "cvf" + counter, fromHash: fromHash, state: state,
-      inputs: [], hashTimer: null, dragged: false, drawn: {} };
+      inputs: [], hashTimer: null, dragged: false, drawn: {}, probe: !!host.probe };
   }
 
   /** Empty the container and add the figure's parts in order: title, controls, key, stage, formula, code, text, tooltip. */
@@ -1853,7 +1854,7 @@
       "class": "cv-step", "aria-label": "step" });
     var stepOut = fig.stepOut = el("output", { "class": "cv-step-label", "for": fig.uid + "-step" });
     applyMotion(fig);
-    if (motionQuery && motionQuery.addEventListener) motionQuery.addEventListener("change", function () { applyMotion(fig); });
+    if (!fig.probe && motionQuery && motionQuery.addEventListener) motionQuery.addEventListener("change", function () { applyMotion(fig); });
     var buttons = el("span", { "class": "cv-btn-set" });
     [prev, play, next].forEach(function (e) { buttons.appendChild(e); });
     [buttons, by, speed, slider, stepOut].forEach(function (e) { stepWrap.appendChild(e); });
@@ -2163,7 +2164,7 @@
   /** Once a frame is drawn, widen pairs and keep the parts' largest heights (next animation frame). */
   function reserve(fig) {
     var reserved = fig.reserved;
-    if (fig.spec.cvProbe || reserved.pending || typeof requestAnimationFrame === "undefined") return;
+    if (fig.probe || reserved.pending || typeof requestAnimationFrame === "undefined") return;
     if (!reserved.room) {  // and, once, the room of the largest setting (largestRoom, idle time)
       reserved.room = true;
       largestRoom(fig.container, fig.spec, function (hs) {
@@ -2520,9 +2521,11 @@
   /** The page around the figure: a link to a setting opened in the tab already showing the
    * page changes only the address's fragment, so the figure it names takes the setting now (a
    * bare #cv-ID, a reference to the figure, keeps the setting the reader has); a change of
-   * theme redraws the frame (canvases take their colours from it). */
+   * theme redraws the frame (canvases take their colours from it). Not for largestRoom's
+   * hidden copy: a listener on the window would keep it, removed, for the page's life. */
   function wirePage(fig) {
     var state = fig.state, container = fig.container;
+    if (fig.probe) return;
     if (typeof addEventListener !== "undefined") {
       addEventListener("hashchange", function () {
         var h = location.hash.indexOf("?") >= 0 ? readHash(fig.spec) : null;
@@ -2540,7 +2543,7 @@
     }
     if (typeof document !== "undefined" && typeof MutationObserver !== "undefined") {
       var themed = new MutationObserver(function () {  // canvases take their colours when the theme changes
-        if (!container.isConnected) { if (fig.spec.cvProbe) themed.disconnect(); return; }  // a removed room probe
+        if (!container.isConnected) return;
         if (state.frame) { state.shown = null; drawFrame(fig); }
       });
       themed.observe(document.documentElement, { attributes: true, attributeFilter: ["data-theme"] });
