@@ -30,11 +30,15 @@
  * A step's terms all name one output cell (a sum) or all one input cell (a scatter).
  *
  * Layout of this file, by role: helpers (numbers, names) - palette (values to
- * colours, read from CSS variables) - drawing (SVG grids, canvas grids,
- * highlights, key, sums) - links and export - mount: a mounted figure is one
- * object (`fig`, described above newFigure) that the functions of each role take:
- * controls, stepper, drawing a step, pointer, sum terms, 3D view, links and
- * export; mount() makes it and wires the roles in order.
+ * colours, read from CSS variables) - steps (the cells each step touches) - drawing
+ * (SVG grids, canvas grids, 3D view, key and sums, axis names) - shared page pieces
+ * (patterns, reduced motion, the address of a setting, the SVG export) - room for
+ * the largest setting (largestRoom) - mount: a mounted figure is one object (`fig`,
+ * described above newFigure) that the functions of each role take: controls,
+ * stepper, drawing a frame and a step, pointer, sum terms, 3D view, links and
+ * export, the page; mount() makes it and wires the roles in order - group
+ * outlines, wiring panels and segmented controls - mountAll. A second closure at
+ * the end holds the drawn panels "aligned" and "footprint" (image.js: "image").
  */
 (function (root) {
   "use strict";
@@ -1112,7 +1116,7 @@
     out.push(null, ["cv-lhs cv-eq", null, "="], "\u00a0");
     joinTerms(out, nums, " + ");
     if (b) out.push(" + ", ["cv-term", null, paren(v.bias)]);
-    out.push(" ", ["cv-result", null, "= " + fmt(outP.values[t0.oc])]);
+    out.push(" ", ["cv-result", null, "=\u00a0" + fmt(outP.values[t0.oc])]);  // "= 34" stays whole in the SVG export too
     return out;
   }
 
