@@ -1701,7 +1701,8 @@
    *          inputs: the input of each setting (each with cvSync);
    *          stepWrap, prev, play, next, by, speed, slider, stepOut: the stepper;
    *          tools, link, download, png: the link and download buttons;
-   *          reserved: {parts, heights, pending} (reserve); hashTimer (writeHash);
+   *          reserved: {parts, heights (the largest seen of each part), pending (a fit is due on the
+   *          next animation frame), room (largestRoom started)} (reserve, fitRoom); hashTimer (writeHash);
    *          dragged: a drag just turned the 3D view (its click is no click on a cell);
    *          drawn: {key, frame, rules}: what the key and the rules show (redrawn when it changes)}
    *   state = {sel: option of each setting, step, timer (play), speed (ms per step), frame (the
