@@ -50,3 +50,34 @@ def test_the_room_probe_leaves_nothing_behind(visit, base_url):
     )
     assert detached["result"]["value"] == [], "removed measuring copies are still referenced"
     assert visit.errors == []
+
+
+def test_the_room_follows_a_new_width(visit, base_url):
+    """A page opened on a phone's width and then widened (a turned tablet, a resized window)
+    keeps no room measured at the old width: the figure is as tall as on a page opened at
+    the new width (it kept 830 px of blank instead of 369 at chapter 1's flip, 1,652 px tall
+    instead of 1,191)."""
+    page = visit.page
+    url = f"{base_url}/book/01-convolution-vs-cross-correlation.html"
+    room = "#cv-flip[data-cv-room]"
+    height = "e => e.getBoundingClientRect().height"
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.goto(url, wait_until="load")
+    page.wait_for_selector(room, state="attached", timeout=60_000)
+    measured = page.eval_on_selector("#cv-flip", "e => e.getAttribute('data-cv-room')")
+    page.wait_for_timeout(100)
+    wide = page.eval_on_selector("#cv-flip", height)
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(url, wait_until="load")
+    page.wait_for_selector(room, state="attached", timeout=60_000)
+    assert page.eval_on_selector("#cv-flip", "e => e.getAttribute('data-cv-room')") != measured
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.wait_for_function(
+        "(m) => document.querySelector('#cv-flip').getAttribute('data-cv-room') === m",
+        arg=measured,
+        timeout=60_000,
+    )
+    page.wait_for_timeout(100)
+    assert abs(page.eval_on_selector("#cv-flip", height) - wide) <= 8
+    assert page.evaluate("document.querySelectorAll('.cv-root').length") == 2  # no copy left
+    assert visit.errors == []

@@ -1528,8 +1528,10 @@
    * @param {Element} container the mounted figure
    * @param {Object} spec its spec
    * @param {function(number[])} done called once with the heights
+   * @param {function(): boolean} stale true once the measure is no longer wanted (the figure
+   *   changed width): the copy goes and `done` is not called
    */
-  function largestRoom(container, spec, done) {
+  function largestRoom(container, spec, done, stale) {
     if (typeof document === "undefined" || !container.parentNode) return;
     var keys = roomCandidates(spec);
     if (!keys.length) { container.setAttribute("data-cv-room", ""); return; }
@@ -1541,7 +1543,7 @@
     copy.autoplay = false;
     /** Show the next candidate in the copy and keep the heights of its parts. */
     function next() {
-      if (!container.isConnected) { if (probe) probe.remove(); return; }
+      if (!container.isConnected || stale()) { if (probe) probe.remove(); return; }
       if (!probe) {
         probe = document.createElement(container.tagName);
         if (container.classList.contains("cv-wide")) probe.className = "cv-wide";
@@ -1702,7 +1704,8 @@
    *          stepWrap, prev, play, next, by, speed, slider, stepOut: the stepper;
    *          tools, link, download, png: the link and download buttons;
    *          reserved: {parts, heights (the largest seen of each part), pending (a fit is due on the
-   *          next animation frame), room (largestRoom started)} (reserve, fitRoom); hashTimer (writeHash);
+   *          next animation frame), room (largestRoom started), run (its latest run), width (the
+   *          figure's width they were kept at)} (reserve, fitRoom); hashTimer (writeHash); resizeTimer;
    *          dragged: a drag just turned the 3D view (its click is no click on a cell);
    *          drawn: {key, frame, rules}: what the key and the rules show (redrawn when it changes)}
    *   state = {sel: option of each setting, step, timer (play), speed (ms per step), frame (the
@@ -2170,13 +2173,14 @@
   function reserve(fig) {
     var reserved = fig.reserved;
     if (fig.probe || reserved.pending || typeof requestAnimationFrame === "undefined") return;
-    if (!reserved.room) {  // and, once, the room of the largest setting (largestRoom, idle time)
+    if (!reserved.room) {  // and, once per width, the room of the largest setting (largestRoom, idle time)
       reserved.room = true;
+      var run = reserved.run = (reserved.run || 0) + 1;
       largestRoom(fig.container, fig.spec, function (hs) {
         hs.slice(0, 4).forEach(function (h, i) { if (h > reserved.heights[i]) reserved.heights[i] = h; });
         fitRoom(fig);
         if (hs[4] > 0) { fig.controls.style.boxSizing = "border-box"; fig.controls.style.minHeight = Math.max(hs[4], fig.controls.offsetHeight) + "px"; }
-      });
+      }, function () { return reserved.run !== run; });
     }
     reserved.pending = true;
     requestAnimationFrame(function () {
@@ -2186,15 +2190,26 @@
     });
   }
 
-  /** Keep the parts' largest heights and size the blank at the figure's end to what they lack now. */
+  /** Keep the parts' largest heights and size the blank at the figure's end to what they lack now.
+   * At another width (a resized window, a turned phone) the heights kept at the old one are
+   * not this one's: they start again from the parts' own and the largest setting is measured anew. */
   function fitRoom(fig) {
-    var reserved = fig.reserved, extra = 0;
+    var reserved = fig.reserved, extra = 0, width = fig.container.clientWidth;
+    if (reserved.width !== width) {
+      if (reserved.width !== undefined && reserved.room) {
+        reserved.heights = [0, 0, 0, 0];
+        reserved.room = false;
+        fig.controls.style.minHeight = "";
+      }
+      reserved.width = width;
+    }
     reserved.parts.forEach(function (e, i) {
       var h = e.offsetHeight;
       if (h > reserved.heights[i]) reserved.heights[i] = h;
       extra += reserved.heights[i] - h;
     });
     fig.room.style.height = extra + "px";
+    if (!reserved.room) reserve(fig);
   }
 
   /** Views meant to be compared (cv-pair) that do not fit side by side in the text column
@@ -2525,8 +2540,9 @@
 
   /** The page around the figure: a link to a setting opened in the tab already showing the
    * page changes only the address's fragment, so the figure it names takes the setting now (a
-   * bare #cv-ID, a reference to the figure, keeps the setting the reader has); a change of
-   * theme redraws the frame (canvases take their colours from it). Not for largestRoom's
+   * bare #cv-ID, a reference to the figure, keeps the setting the reader has); a new width
+   * fits the room kept at the figure's end to it; a change of theme redraws the frame
+   * (canvases take their colours from it). Not for largestRoom's
    * hidden copy: a listener on the window would keep it, removed, for the page's life. */
   function wirePage(fig) {
     var state = fig.state, container = fig.container;
@@ -2544,6 +2560,12 @@
         else draw3d(fig);
         load(fig);
         if (container.scrollIntoView) container.scrollIntoView();
+      });
+    }
+    if (typeof addEventListener !== "undefined") {  // a new width: the room is fitted to it (fitRoom)
+      addEventListener("resize", function () {
+        clearTimeout(fig.resizeTimer);
+        fig.resizeTimer = setTimeout(function () { if (container.isConnected) reserve(fig); }, 250);
       });
     }
     if (typeof document !== "undefined" && typeof MutationObserver !== "undefined") {
