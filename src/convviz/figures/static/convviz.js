@@ -1705,7 +1705,8 @@
    *          tools, link, download, png: the link and download buttons;
    *          reserved: {parts, heights (the largest seen of each part), pending (a fit is due on the
    *          next animation frame), room (largestRoom started), run (its latest run), width (the
-   *          figure's width they were kept at)} (reserve, fitRoom); hashTimer (writeHash); resizeTimer;
+   *          figure's width they were kept at)} (reserve, fitRoom, refitRoom); hashTimer (writeHash);
+   *          resizeTimer (refitRoom);
    *          dragged: a drag just turned the 3D view (its click is no click on a cell);
    *          drawn: {key, frame, rules}: what the key and the rules show (redrawn when it changes)}
    *   state = {sel: option of each setting, step, timer (play), speed (ms per step), frame (the
@@ -2176,6 +2177,7 @@
     if (!reserved.room) {  // and, once per width, the room of the largest setting (largestRoom, idle time)
       reserved.room = true;
       var run = reserved.run = (reserved.run || 0) + 1;
+      if (reserved.width === undefined) reserved.width = fig.container.clientWidth;
       largestRoom(fig.container, fig.spec, function (hs) {
         hs.slice(0, 4).forEach(function (h, i) { if (h > reserved.heights[i]) reserved.heights[i] = h; });
         fitRoom(fig);
@@ -2190,26 +2192,28 @@
     });
   }
 
-  /** Keep the parts' largest heights and size the blank at the figure's end to what they lack now.
-   * At another width (a resized window, a turned phone) the heights kept at the old one are
-   * not this one's: they start again from the parts' own and the largest setting is measured anew. */
+  /** Keep the parts' largest heights and size the blank at the figure's end to what they lack now. */
   function fitRoom(fig) {
-    var reserved = fig.reserved, extra = 0, width = fig.container.clientWidth;
-    if (reserved.width !== width) {
-      if (reserved.width !== undefined && reserved.room) {
-        reserved.heights = [0, 0, 0, 0];
-        reserved.room = false;
-        fig.controls.style.minHeight = "";
-      }
-      reserved.width = width;
-    }
+    var reserved = fig.reserved, extra = 0;
     reserved.parts.forEach(function (e, i) {
       var h = e.offsetHeight;
       if (h > reserved.heights[i]) reserved.heights[i] = h;
       extra += reserved.heights[i] - h;
     });
     fig.room.style.height = extra + "px";
-    if (!reserved.room) reserve(fig);
+  }
+
+  /** The window took another width (resized, a phone turned) and so did the figure: the heights
+   * kept at the old width are not this one's, so they start again from the parts' own and the
+   * largest setting is measured anew (a run still measuring at the old width stops). */
+  function refitRoom(fig) {
+    var reserved = fig.reserved, width = fig.container.clientWidth;
+    if (!fig.container.isConnected || width === reserved.width) return;
+    reserved.width = width;
+    reserved.heights = [0, 0, 0, 0];
+    reserved.room = false;
+    fig.controls.style.minHeight = "";
+    reserve(fig);
   }
 
   /** Views meant to be compared (cv-pair) that do not fit side by side in the text column
@@ -2562,10 +2566,10 @@
         if (container.scrollIntoView) container.scrollIntoView();
       });
     }
-    if (typeof addEventListener !== "undefined") {  // a new width: the room is fitted to it (fitRoom)
+    if (typeof addEventListener !== "undefined") {  // a new width: the room is measured for it (refitRoom)
       addEventListener("resize", function () {
         clearTimeout(fig.resizeTimer);
-        fig.resizeTimer = setTimeout(function () { if (container.isConnected) reserve(fig); }, 250);
+        fig.resizeTimer = setTimeout(function () { refitRoom(fig); }, 250);
       });
     }
     if (typeof document !== "undefined" && typeof MutationObserver !== "undefined") {
