@@ -229,7 +229,8 @@ class _FrameRequired(TypedDict):
 class FrameSpec(_FrameRequired, total=False):
     """What ``build(**setting)`` returns: views, rule lines, the PyTorch call.
 
-    ``legend`` maps a mark (``pad``, ``zero``, ``drop``, ``hot``) or a highlight ring
+    ``legend`` maps a mark (a :data:`Mark`: ``pad``, ``zero``, ``drop``, ``hot``, and
+    ``overlap`` and ``g0`` ... ``g7``, which have no default words) or a highlight ring
     (``in``, ``k``, ``out``: the window read, the kernel weight used, the output being
     computed) to the words the figure's key uses for it, where the default ones do not fit.
     """

@@ -30,11 +30,15 @@
  * A step's terms all name one output cell (a sum) or all one input cell (a scatter).
  *
  * Layout of this file, by role: helpers (numbers, names) - palette (values to
- * colours, read from CSS variables) - drawing (SVG grids, canvas grids,
- * highlights, key, sums) - links and export - mount: a mounted figure is one
- * object (`fig`, described above newFigure) that the functions of each role take:
- * controls, stepper, drawing a step, pointer, sum terms, 3D view, links and
- * export; mount() makes it and wires the roles in order.
+ * colours, read from CSS variables) - steps (the cells each step touches) - drawing
+ * (SVG grids, canvas grids, 3D view, key and sums, axis names) - shared page pieces
+ * (patterns, reduced motion, the address of a setting, the SVG export) - room for
+ * the largest setting (largestRoom) - mount: a mounted figure is one object (`fig`,
+ * described above newFigure) that the functions of each role take: controls,
+ * stepper, drawing a frame and a step, pointer, sum terms, 3D view, links and
+ * export, the page; mount() makes it and wires the roles in order - group
+ * outlines, wiring panels and segmented controls - mountAll. A second closure at
+ * the end holds the drawn panels "aligned" and "footprint" (image.js: "image").
  */
 (function (root) {
   "use strict";
@@ -1120,7 +1124,7 @@
     out.push(null, ["cv-lhs cv-eq", null, "="], "\u00a0");
     joinTerms(out, nums, " + ");
     if (b) out.push(" + ", ["cv-term", null, paren(v.bias)]);
-    out.push(" ", ["cv-result", null, "= " + fmt(outP.values[t0.oc])]);
+    out.push(" ", ["cv-result", null, "=\u00a0" + fmt(outP.values[t0.oc])]);  // "= 34" stays whole in the SVG export too
     return out;
   }
 
@@ -1527,13 +1531,16 @@
    * ([key, grids, formula and sums, code] as reserve() keeps them, then the controls bar,
    * whose settings and step row wrap with the width of the step's label) and the figure gets
    * data-cv-room. Only a page that holds every frame is measured (not a live widget); the
-   * copy (spec.cvProbe) measures nothing itself, and is removed when done.
+   * copy (mounted with host.probe: it measures nothing itself and listens to nothing outside
+   * itself, so nothing keeps it once it is removed) is removed when done.
    * @param {Element} container the mounted figure
    * @param {Object} spec its spec
    * @param {function(number[])} done called once with the heights
+   * @param {function(): boolean} stale true once the measure is no longer wanted (the figure
+   *   changed width): the copy goes and `done` is not called
    */
-  function largestRoom(container, spec, done) {
-    if (spec.cvProbe || typeof document === "undefined" || !container.parentNode) return;
+  function largestRoom(container, spec, done, stale) {
+    if (typeof document === "undefined" || !container.parentNode) return;
     var keys = roomCandidates(spec);
     if (!keys.length) { container.setAttribute("data-cv-room", ""); return; }
     var later = typeof requestIdleCallback !== "undefined" ?
@@ -1542,10 +1549,9 @@
     Object.keys(spec).forEach(function (k) { copy[k] = spec[k]; });
     copy.id = spec.id + "-room";
     copy.autoplay = false;
-    copy.cvProbe = true;
     /** Show the next candidate in the copy and keep the heights of its parts. */
     function next() {
-      if (!container.isConnected) { if (probe) probe.remove(); return; }
+      if (!container.isConnected || stale()) { if (probe) probe.remove(); return; }
       if (!probe) {
         probe = document.createElement(container.tagName);
         if (container.classList.contains("cv-wide")) probe.className = "cv-wide";
@@ -1554,7 +1560,7 @@
         probe.style.cssText = "position:absolute;left:-10000px;top:0;visibility:hidden;pointer-events:none;" +
           "box-sizing:border-box;width:" + container.getBoundingClientRect().width + "px";
         container.parentNode.insertBefore(probe, container.nextSibling);
-        mount(probe, copy, { frame: function (k, got) { got(spec.frames[k]); } });
+        mount(probe, copy, { frame: function (k, got) { got(spec.frames[k]); }, probe: true });
       }
       probe.cvSet(keys[i].split(",").map(Number), null);
       [".cv-key", ".cv-stage", ".cv-formula", ".cv-code", ".cv-controls"].forEach(function (sel, pi) {
@@ -1699,13 +1705,16 @@
 
   /* -- a mounted figure: one object, `fig`, that each function below takes
    *   fig = {container, spec, host, uid (prefix of its ids), fromHash (the setting the page
-   *          address names, or null), state,
+   *          address names, or null), probe (largestRoom's hidden copy), state,
    *          title, controls, key, stage, formula, code, alt, room, tip: its parts, in page order
    *          (room: the blank that keeps the figure's largest height, fitRoom);
    *          inputs: the input of each setting (each with cvSync);
    *          stepWrap, prev, play, next, by, speed, slider, stepOut: the stepper;
    *          tools, link, download, png: the link and download buttons;
-   *          reserved: {parts, heights, pending} (reserve); hashTimer (writeHash);
+   *          reserved: {parts, heights (the largest seen of each part), pending (a fit is due on the
+   *          next animation frame), room (largestRoom started), run (its latest run), width (the
+   *          figure's width they were kept at)} (reserve, fitRoom, refitRoom); hashTimer (writeHash);
+   *          resizeTimer (refitRoom);
    *          dragged: a drag just turned the 3D view (its click is no click on a cell);
    *          drawn: {key, frame, rules}: what the key and the rules show (redrawn when it changes)}
    *   state = {sel: option of each setting, step, timer (play), speed (ms per step), frame (the
@@ -1715,7 +1724,8 @@
    * The spec and its frames are read, never written: what is worked out from them is kept in
    * `fig`, on the drawn nodes, or in the WeakMap of geometry() and viewMaps(). */
 
-  /** A new figure object for `container` (see above), at the setting its page address names if any. */
+  /** A new figure object for `container` (see above), at the setting its page address names if any
+   * (host.probe: the hidden copy largestRoom measures, fig.probe). */
   function newFigure(container, spec, host) {
     counter += 1;
     var fromHash = readHash(spec);
@@ -1724,7 +1734,7 @@
       shownStep: 0, nodes: [], speed: 700, touched: false,
       show3d: !!fromHash && fromHash.view !== null, angle: fromHash && fromHash.view !== null ? fromHash.view : 0 };
     return { container: container, spec: spec, host: host, uid: "cvf" + counter, fromHash: fromHash, state: state,
-      inputs: [], hashTimer: null, dragged: false, drawn: {} };
+      inputs: [], hashTimer: null, dragged: false, drawn: {}, probe: !!host.probe };
   }
 
   /** Empty the container and add the figure's parts in order: title, controls, key, stage, formula, code, text, tooltip. */
@@ -1861,7 +1871,7 @@
       "class": "cv-step", "aria-label": "step" });
     var stepOut = fig.stepOut = el("output", { "class": "cv-step-label", "for": fig.uid + "-step" });
     applyMotion(fig);
-    if (motionQuery && motionQuery.addEventListener) motionQuery.addEventListener("change", function () { applyMotion(fig); });
+    if (!fig.probe && motionQuery && motionQuery.addEventListener) motionQuery.addEventListener("change", function () { applyMotion(fig); });
     var buttons = el("span", { "class": "cv-btn-set" });
     [prev, play, next].forEach(function (e) { buttons.appendChild(e); });
     [buttons, by, speed, slider, stepOut].forEach(function (e) { stepWrap.appendChild(e); });
@@ -2171,14 +2181,16 @@
   /** Once a frame is drawn, widen pairs and keep the parts' largest heights (next animation frame). */
   function reserve(fig) {
     var reserved = fig.reserved;
-    if (fig.spec.cvProbe || reserved.pending || typeof requestAnimationFrame === "undefined") return;
-    if (!reserved.room) {  // and, once, the room of the largest setting (largestRoom, idle time)
+    if (fig.probe || reserved.pending || typeof requestAnimationFrame === "undefined") return;
+    if (!reserved.room) {  // and, once per width, the room of the largest setting (largestRoom, idle time)
       reserved.room = true;
+      var run = reserved.run = (reserved.run || 0) + 1;
+      if (reserved.width === undefined) reserved.width = fig.container.clientWidth;
       largestRoom(fig.container, fig.spec, function (hs) {
         hs.slice(0, 4).forEach(function (h, i) { if (h > reserved.heights[i]) reserved.heights[i] = h; });
         fitRoom(fig);
         if (hs[4] > 0) { fig.controls.style.boxSizing = "border-box"; fig.controls.style.minHeight = Math.max(hs[4], fig.controls.offsetHeight) + "px"; }
-      });
+      }, function () { return reserved.run !== run; });
     }
     reserved.pending = true;
     requestAnimationFrame(function () {
@@ -2197,6 +2209,19 @@
       extra += reserved.heights[i] - h;
     });
     fig.room.style.height = extra + "px";
+  }
+
+  /** The window took another width (resized, a phone turned) and so did the figure: the heights
+   * kept at the old width are not this one's, so they start again from the parts' own and the
+   * largest setting is measured anew (a run still measuring at the old width stops). */
+  function refitRoom(fig) {
+    var reserved = fig.reserved, width = fig.container.clientWidth;
+    if (!fig.container.isConnected || width === reserved.width) return;
+    reserved.width = width;
+    reserved.heights = [0, 0, 0, 0];
+    reserved.room = false;
+    fig.controls.style.minHeight = "";
+    reserve(fig);
   }
 
   /** Views meant to be compared (cv-pair) that do not fit side by side in the text column
@@ -2527,10 +2552,13 @@
 
   /** The page around the figure: a link to a setting opened in the tab already showing the
    * page changes only the address's fragment, so the figure it names takes the setting now (a
-   * bare #cv-ID, a reference to the figure, keeps the setting the reader has); a change of
-   * theme redraws the frame (canvases take their colours from it). */
+   * bare #cv-ID, a reference to the figure, keeps the setting the reader has); a new width
+   * fits the room kept at the figure's end to it; a change of theme redraws the frame
+   * (canvases take their colours from it). Not for largestRoom's
+   * hidden copy: a listener on the window would keep it, removed, for the page's life. */
   function wirePage(fig) {
     var state = fig.state, container = fig.container;
+    if (fig.probe) return;
     if (typeof addEventListener !== "undefined") {
       addEventListener("hashchange", function () {
         var h = location.hash.indexOf("?") >= 0 ? readHash(fig.spec) : null;
@@ -2546,9 +2574,15 @@
         if (container.scrollIntoView) container.scrollIntoView();
       });
     }
+    if (typeof addEventListener !== "undefined") {  // a new width: the room is measured for it (refitRoom)
+      addEventListener("resize", function () {
+        clearTimeout(fig.resizeTimer);
+        fig.resizeTimer = setTimeout(function () { refitRoom(fig); }, 250);
+      });
+    }
     if (typeof document !== "undefined" && typeof MutationObserver !== "undefined") {
       var themed = new MutationObserver(function () {  // canvases take their colours when the theme changes
-        if (!container.isConnected) { if (fig.spec.cvProbe) themed.disconnect(); return; }  // a removed room probe
+        if (!container.isConnected) return;
         if (state.frame) { state.shown = null; drawFrame(fig); }
       });
       themed.observe(document.documentElement, { attributes: true, attributeFilter: ["data-theme"] });
