@@ -1545,7 +1545,7 @@
     if (!keys.length) { container.setAttribute("data-cv-room", ""); return; }
     var later = typeof requestIdleCallback !== "undefined" ?
       function (f) { requestIdleCallback(f, { timeout: 1500 }); } : function (f) { setTimeout(f, 50); };
-    var copy = {}, probe = null, most = [0, 0, 0, 0, 0], i = 0;
+    var copy = {}, probe = null, most = [0, 0, 0, 0, 0], tallest = 0, i = 0;
     Object.keys(spec).forEach(function (k) { copy[k] = spec[k]; });
     copy.id = spec.id + "-room";
     copy.autoplay = false;
@@ -1563,14 +1563,17 @@
         mount(probe, copy, { frame: function (k, got) { got(spec.frames[k]); }, probe: true });
       }
       probe.cvSet(keys[i].split(",").map(Number), null);
+      var total = 0;  // the key, grids, sums and code of this setting together
       [".cv-key", ".cv-stage", ".cv-formula", ".cv-code", ".cv-controls"].forEach(function (sel, pi) {
-        var e = probe.querySelector(sel);
-        if (e && e.offsetHeight > most[pi]) most[pi] = e.offsetHeight;
+        var e = probe.querySelector(sel), h = e ? e.offsetHeight : 0;
+        if (h > most[pi]) most[pi] = h;
+        if (pi < 4) total += h;
       });
+      tallest = Math.max(tallest, total);
       if (++i < keys.length) { later(next); return; }
       probe.remove();
       container.setAttribute("data-cv-room", most.join(","));
-      done(most);
+      done(most, tallest);
     }
     later(next);
   }
@@ -1711,7 +1714,8 @@
    *          inputs: the input of each setting (each with cvSync);
    *          stepWrap, prev, play, next, by, speed, slider, stepOut: the stepper;
    *          tools, link, download, png: the link and download buttons;
-   *          reserved: {parts, heights (the largest seen of each part), pending (a fit is due on the
+   *          reserved: {parts, seen (their largest height together), floor (the room kept for the
+   *          largest setting, capped: ROOM_CAP), pending (a fit is due on the
    *          next animation frame), room (largestRoom started), run (its latest run), width (the
    *          figure's width they were kept at)} (reserve, fitRoom, refitRoom); hashTimer (writeHash);
    *          resizeTimer (refitRoom);
@@ -1762,7 +1766,7 @@
      * their own heights (the sums stay under the grids); what they lack of the largest heights
      * seen (or measured for the largest setting, largestRoom) is one blank at the figure's end.
      * Measured after the frame is drawn, so no redraw waits for it (reserve) */
-    fig.reserved = { parts: [fig.key, fig.stage, fig.formula, fig.code], heights: [0, 0, 0, 0], pending: false };
+    fig.reserved = { parts: [fig.key, fig.stage, fig.formula, fig.code], seen: 0, floor: 0, pending: false };
   }
 
   /* -- controls: the settings (segmented buttons for a few short options, a slider for many numbers) */
@@ -2186,8 +2190,11 @@
       reserved.room = true;
       var run = reserved.run = (reserved.run || 0) + 1;
       if (reserved.width === undefined) reserved.width = fig.container.clientWidth;
-      largestRoom(fig.container, fig.spec, function (hs) {
-        hs.slice(0, 4).forEach(function (h, i) { if (h > reserved.heights[i]) reserved.heights[i] = h; });
+      largestRoom(fig.container, fig.spec, function (hs, tallest) {
+        // the largest setting's room, but never more than ROOM_CAP of a screen of blank now
+        var now = partsHeight(fig), cap = Math.round(ROOM_CAP * (typeof innerHeight === "number" ? innerHeight : 900));
+        reserved.floor = Math.max(reserved.floor, Math.min(tallest, now + cap));
+        fig.container.setAttribute("data-cv-room-cap", cap);
         fitRoom(fig);
         if (hs[4] > 0) { fig.controls.style.boxSizing = "border-box"; fig.controls.style.minHeight = Math.max(hs[4], fig.controls.offsetHeight) + "px"; }
       }, function () { return reserved.run !== run; });
@@ -2200,15 +2207,22 @@
     });
   }
 
-  /** Keep the parts' largest heights and size the blank at the figure's end to what they lack now. */
+  /** The most blank a figure keeps for settings not yet shown, as a fraction of the screen's
+   * height: a figure whose largest setting is far taller than its default (ch7's three-layer
+   * stack) grows when that setting is chosen rather than open on screens of empty box. */
+  var ROOM_CAP = 0.35;
+
+  /** The height of the parts that change with a setting: key, grids, sums and code (px). */
+  function partsHeight(fig) {
+    return fig.reserved.parts.reduce(function (sum, e) { return sum + e.offsetHeight; }, 0);
+  }
+
+  /** Size the blank at the figure's end so the parts and the blank keep the largest height seen
+   * (the figure never shrinks) and the room reserved for the largest setting (floor). */
   function fitRoom(fig) {
-    var reserved = fig.reserved, extra = 0;
-    reserved.parts.forEach(function (e, i) {
-      var h = e.offsetHeight;
-      if (h > reserved.heights[i]) reserved.heights[i] = h;
-      extra += reserved.heights[i] - h;
-    });
-    fig.room.style.height = extra + "px";
+    var reserved = fig.reserved, now = partsHeight(fig);
+    reserved.seen = Math.max(reserved.seen, now);
+    fig.room.style.height = Math.max(reserved.seen, reserved.floor) - now + "px";
   }
 
   /** The window took another width (resized, a phone turned) and so did the figure: the heights
@@ -2218,7 +2232,8 @@
     var reserved = fig.reserved, width = fig.container.clientWidth;
     if (!fig.container.isConnected || width === reserved.width) return;
     reserved.width = width;
-    reserved.heights = [0, 0, 0, 0];
+    reserved.seen = 0;
+    reserved.floor = 0;
     reserved.room = false;
     fig.controls.style.minHeight = "";
     reserve(fig);
