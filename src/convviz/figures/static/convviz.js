@@ -1527,15 +1527,15 @@
   /**
    * The room a figure needs for its largest setting. In idle time (requestIdleCallback, else
    * a timer), a hidden copy of the figure, as wide as it, shows the settings of
-   * roomCandidates() one per idle slot; `done` gets the largest height seen of each part
-   * ([key, grids, formula and sums, code] as reserve() keeps them, then the controls bar,
-   * whose settings and step row wrap with the width of the step's label) and the figure gets
-   * data-cv-room. Only a page that holds every frame is measured (not a live widget); the
+   * roomCandidates() one per idle slot; `done` gets the largest height of the parts a setting
+   * changes together (key, grids, formula and sums, code: partsHeight) and the largest height
+   * of the controls bar (its settings and step row wrap with the width of the step's label),
+   * and the figure gets data-cv-room ("parts,bar"). Only a page that holds every frame is measured (not a live widget); the
    * copy (mounted with host.probe: it measures nothing itself and listens to nothing outside
    * itself, so nothing keeps it once it is removed) is removed when done.
    * @param {Element} container the mounted figure
    * @param {Object} spec its spec
-   * @param {function(number[])} done called once with the heights
+   * @param {function(number, number)} done called once with the two heights (px)
    * @param {function(): boolean} stale true once the measure is no longer wanted (the figure
    *   changed width): the copy goes and `done` is not called
    */
@@ -1545,7 +1545,7 @@
     if (!keys.length) { container.setAttribute("data-cv-room", ""); return; }
     var later = typeof requestIdleCallback !== "undefined" ?
       function (f) { requestIdleCallback(f, { timeout: 1500 }); } : function (f) { setTimeout(f, 50); };
-    var copy = {}, probe = null, most = [0, 0, 0, 0, 0], tallest = 0, i = 0;
+    var copy = {}, probe = null, tallest = 0, bar = 0, i = 0;
     Object.keys(spec).forEach(function (k) { copy[k] = spec[k]; });
     copy.id = spec.id + "-room";
     copy.autoplay = false;
@@ -1563,17 +1563,15 @@
         mount(probe, copy, { frame: function (k, got) { got(spec.frames[k]); }, probe: true });
       }
       probe.cvSet(keys[i].split(",").map(Number), null);
-      var total = 0;  // the key, grids, sums and code of this setting together
-      [".cv-key", ".cv-stage", ".cv-formula", ".cv-code", ".cv-controls"].forEach(function (sel, pi) {
-        var e = probe.querySelector(sel), h = e ? e.offsetHeight : 0;
-        if (h > most[pi]) most[pi] = h;
-        if (pi < 4) total += h;
-      });
-      tallest = Math.max(tallest, total);
+      var height = function (sel) { var e = probe.querySelector(sel); return e ? e.offsetHeight : 0; };
+      tallest = Math.max(tallest, [".cv-key", ".cv-stage", ".cv-formula", ".cv-code"].reduce(function (sum, sel) {
+        return sum + height(sel);
+      }, 0));
+      bar = Math.max(bar, height(".cv-controls"));
       if (++i < keys.length) { later(next); return; }
       probe.remove();
-      container.setAttribute("data-cv-room", most.join(","));
-      done(most, tallest);
+      container.setAttribute("data-cv-room", tallest + "," + bar);
+      done(tallest, bar);
     }
     later(next);
   }
@@ -2190,13 +2188,13 @@
       reserved.room = true;
       var run = reserved.run = (reserved.run || 0) + 1;
       if (reserved.width === undefined) reserved.width = fig.container.clientWidth;
-      largestRoom(fig.container, fig.spec, function (hs, tallest) {
+      largestRoom(fig.container, fig.spec, function (tallest, bar) {
         // the largest setting's room, but never more than ROOM_CAP of a screen of blank now
         var now = partsHeight(fig), cap = Math.round(ROOM_CAP * (typeof innerHeight === "number" ? innerHeight : 900));
         reserved.floor = Math.max(reserved.floor, Math.min(tallest, now + cap));
         fig.container.setAttribute("data-cv-room-cap", cap);
         fitRoom(fig);
-        if (hs[4] > 0) { fig.controls.style.boxSizing = "border-box"; fig.controls.style.minHeight = Math.max(hs[4], fig.controls.offsetHeight) + "px"; }
+        if (bar > 0) { fig.controls.style.boxSizing = "border-box"; fig.controls.style.minHeight = Math.max(bar, fig.controls.offsetHeight) + "px"; }
       }, function () { return reserved.run !== run; });
     }
     reserved.pending = true;
