@@ -58,6 +58,16 @@ def set_control(page: Any, fig_id: str, name: str, index: int) -> None:
         )
 
 
+def wait_for_rooms(page: Any, timeout: int = 60_000) -> None:
+    """Wait until every figure of the page has measured its largest setting's room (idle
+    time, convviz.js largestRoom: data-cv-room), after which nothing changes its height."""
+    page.wait_for_function(
+        "() => Array.from(document.querySelectorAll('figure[data-cv-figure]'))"
+        ".every(f => f.hasAttribute('data-cv-room'))",
+        timeout=timeout,
+    )
+
+
 def last_step(page: Any, fig_id: str) -> None:
     page.eval_on_selector(
         f"#cv-{fig_id} .cv-step",

@@ -6,6 +6,8 @@ elements, stayed in memory for the page's life)."""
 
 from __future__ import annotations
 
+from tests.browser.figures import wait_for_rooms
+
 _COUNT_DETACHED = """function () {
   const gone = this.filter(e => { try { return e.nodeType === 1 && e.classList.contains('cv-root') &&
     !e.isConnected; } catch (x) { return false; } });
@@ -19,11 +21,7 @@ def test_the_room_probe_leaves_nothing_behind(visit, base_url):
     page.set_viewport_size({"width": 1280, "height": 900})
     page.goto(f"{base_url}/book/06-transposed-convolution.html", wait_until="load")
     history = page.evaluate("history.length")
-    page.wait_for_function(
-        """() => Array.from(document.querySelectorAll('figure[data-cv-figure]'))
-                   .every(e => e.hasAttribute('data-cv-room'))""",
-        timeout=60_000,
-    )
+    wait_for_rooms(page)
     page.wait_for_timeout(100)
     seen = page.evaluate(
         """() => ({figures: document.querySelectorAll('figure[data-cv-figure]').length,

@@ -16,6 +16,7 @@ from tests.browser.figures import (
     set_control,
     shown_values,
     stage_html,
+    wait_for_rooms,
 )
 
 PAGES = (
@@ -217,11 +218,7 @@ def test_the_header_contents_button_keeps_the_reading_place(browser, base_url):
         page.wait_for_function("() => document.documentElement.classList.contains('cv-wide-page')")
         # the figures keep their largest setting's room once measured (idle time): let the
         # page settle first, so nothing above the reading place changes height while it is read
-        page.wait_for_function(
-            "() => Array.from(document.querySelectorAll('figure[data-cv-figure]'))"
-            ".every(f => f.hasAttribute('data-cv-room'))",
-            timeout=30_000,
-        )
+        wait_for_rooms(page)
         page.evaluate("() => window.scrollTo(0, 3000)")
         page.wait_for_timeout(300)
         before = page.evaluate("() => scrollY")
