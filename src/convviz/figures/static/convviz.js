@@ -1563,6 +1563,7 @@
         mount(probe, copy, { frame: function (k, got) { got(spec.frames[k]); }, probe: true });
       }
       probe.cvSet(keys[i].split(",").map(Number), null);
+      /** The height of the copy's part `sel` (px; 0 if it has none). */
       var height = function (sel) { var e = probe.querySelector(sel); return e ? e.offsetHeight : 0; };
       tallest = Math.max(tallest, [".cv-key", ".cv-stage", ".cv-formula", ".cv-code"].reduce(function (sum, sel) {
         return sum + height(sel);
