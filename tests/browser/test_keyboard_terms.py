@@ -91,3 +91,59 @@ def test_focusing_a_term_pauses_the_front_figure(visit, base_url):
     assert page.get_attribute("#cv-front-slide", "data-step") == step
     assert page.eval_on_selector_all("#cv-front-slide .cv-stage .cv-focus", "ns => ns.length") > 0
     assert visit.errors == []
+
+
+def test_a_focused_term_outlines_its_cells_in_the_3d_view(visit, base_url):
+    """The 3D view outlines a focused term's cells as the slice view does (wider rings), and
+    only that term's cells."""
+    page = visit.page
+    root = "#cv-many-channels"
+    page.goto(f"{base_url}/{PAGE_02}", wait_until="load")
+    page.wait_for_selector(f"{root} .cv-sum .cv-term[data-t]")
+    page.click(f"{root} .cv-3d-toggle")
+    page.wait_for_selector(f"{root} .cv-3d-box svg.cv-3d .cv-hl")
+    page.keyboard.press("Shift")  # a keyboard focus, as a reader tabbing in
+    page.focus(f"{root} .cv-sum .cv-term[tabindex='0']")
+    page.keyboard.press("ArrowRight")
+    look = """(root) => {
+      const t = document.activeElement.getAttribute('data-t');
+      const rings = Array.from(document.querySelectorAll(root + ' .cv-3d-box .cv-hl'));
+      const mine = h => (h.getAttribute('data-t') || '').split(' ').includes(t);
+      const width = h => getComputedStyle(h.querySelector('.cv-ring')).strokeWidth;
+      return {t: t, mine: rings.filter(mine).map(h => h.getAttribute('data-k')),
+              focused: rings.filter(h => h.classList.contains('cv-focus')).map(h => h.getAttribute('data-k')),
+              wide: rings.filter(mine).map(width), plain: rings.filter(h => !mine(h)).map(width)};
+    }"""
+    at = page.evaluate(look, root)
+    assert at["t"] == "1", at
+    # the term's input cell and weight are drawn in 3D (its output too): all outlined, no other
+    assert len(at["mine"]) >= 2 and sorted(at["focused"]) == sorted(at["mine"]), at
+    assert at["plain"] and set(at["wide"]) == {"4px"} and set(at["plain"]) == {"2px"}, at
+    page.keyboard.press("Escape")
+    assert page.eval_on_selector_all(f"{root} .cv-3d-box .cv-focus", "ns => ns.length") == 0
+    assert visit.errors == []
+
+
+def test_a_focused_term_outlines_its_cells_on_a_canvas_grid(visit, base_url):
+    """A grid drawn as a canvas (chapter 7's 13x13 input, dilation 2, 'same') outlines the
+    focused term's cell too: the canvas is repainted with that cell's ring wider, another term
+    moves it, and leaving the sum paints the canvas as it was."""
+    page = visit.page
+    root = "#cv-dilated-kernel"
+    page.goto(f"{base_url}/book/07-dilated-convolution.html#cv-dilated-kernel?dilation=2&pad=1")
+    page.wait_for_selector(f"{root} canvas.cv-canvas")
+    page.wait_for_selector(f"{root} .cv-sum .cv-term[data-t]")
+    pixels = f"""() => Array.from(document.querySelectorAll('{root} canvas.cv-canvas'))
+      .map(c => c.toDataURL())"""
+    before = page.evaluate(pixels)
+    assert before
+    page.keyboard.press("Shift")
+    page.focus(f"{root} .cv-sum .cv-term[tabindex='0']")
+    first = page.evaluate(pixels)
+    assert first != before
+    page.keyboard.press("ArrowRight")
+    second = page.evaluate(pixels)
+    assert second not in (before, first)
+    page.keyboard.press("Escape")
+    assert page.evaluate(pixels) == before
+    assert visit.errors == []

@@ -674,8 +674,9 @@
    * 34 px) is a canvas drawn as its SVG grid would be: fills, patterns, borders and marks, the
    * numbers, and the step's rings with the weight each input cell meets written under it.
    * Padding and inserted zeros carry their patterns in both.
-   * @param {Object} v the view (for the weights written under the input cells), optional */
-  function drawCanvas(canvas, p, pi, info, reveal, step, pal, v) {
+   * @param {Object} v the view (for the weights written under the input cells), optional
+   * @param {?string} focus the term whose cells are outlined wider (focusTerm), optional */
+  function drawCanvas(canvas, p, pi, info, reveal, step, pal, v, focus) {
     var g = geometry(p), dpr = root.devicePixelRatio || 1, size = g.size;
     var w = p.cols * size + 4, h = p.rows * size + 4;
     if (canvas.width !== Math.round(w * dpr) || canvas.height !== Math.round(h * dpr)) {
@@ -685,6 +686,7 @@
       canvas.style.height = h + "px";
     }
     canvas.cvPalette = pal;
+    canvas.cvFocus = focus === undefined ? null : focus;
     var ctx = canvas.getContext("2d");
     ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
     ctx.clearRect(0, 0, w, h);
@@ -749,15 +751,15 @@
     var cells = info.hl[pi] || {};
     Object.keys(cells).forEach(function (key) {
       var cell = +key, r = Math.floor(cell / p.cols), c = cell % p.cols, kind = cells[key].kind;
-      var x = 2 + c * size, y = 2 + r * size;
+      var x = 2 + c * size, y = 2 + r * size, wide = canvas.cvFocus !== null && cells[key].terms.indexOf(+canvas.cvFocus) >= 0;
       if (!g.text) {
         ctx.strokeStyle = pal[kind];
-        ctx.lineWidth = 2;
+        ctx.lineWidth = wide ? 3.5 : 2;
         ctx.strokeRect(x + 1, y + 1, size - 2, size - 2);
         return;
       }
-      ctx.strokeStyle = pal[kind];  // as .cv-ring: 3 px, the kernel's dashed
-      ctx.lineWidth = 3;
+      ctx.strokeStyle = pal[kind];  // as .cv-ring: 3 px (5 focused: .cv-focus), the kernel's dashed
+      ctx.lineWidth = wide ? 5 : 3;
       ctx.setLineDash(kind === "k" ? [5, 2] : []);
       ctx.strokeRect(x + 1.5, y + 1.5, size - 3, size - 3);
       ctx.setLineDash([]);
@@ -941,8 +943,9 @@
 
   /**
    * The ring layer of one block at one step: the current window, kernel and output cells,
-   * outlined in the highlight colours (drawn over every slice of the block). O(terms): it
-   * walks the step's cells, not the block's.
+   * outlined in the highlight colours (drawn over every slice of the block), each with the
+   * terms it takes part in (data-t, as the slice view's: focusTerm outlines it too). O(terms):
+   * it walks the step's cells, not the block's.
    * @returns {string} SVG markup
    */
   function volumeRings(block, info) {
@@ -951,8 +954,8 @@
       var cells = info.hl[pi];
       Object.keys(cells).forEach(function (cell) {
         var key = pi + ":" + cell, d = block.quads[key];
-        if (d) out.push('<g class="cv-hl cv-hl-' + cells[cell].kind + '" data-k="' + key + '"><path class="cv-ring cv-ring-3d" d="' +
-          d + '"></path></g>');
+        if (d) out.push('<g class="cv-hl cv-hl-' + cells[cell].kind + '" data-k="' + key + '" data-t="' + cells[cell].terms.join(" ") +
+          '"><path class="cv-ring cv-ring-3d" d="' + d + '"></path></g>');
       });
     });
     return out.join("");
@@ -2368,16 +2371,38 @@
     terms[j].focus();
   }
 
-  /** Outline the cells of term `t` (a .cv-term[data-t] of a sum; none: clear the outlines). */
+  /** Outline the cells of term `t` (a .cv-term[data-t] of a sum; none: clear the outlines):
+   * the highlights of the slice view and of the 3D view (.cv-focus), and those painted on a
+   * canvas grid (focusCanvases). */
   function focusTerm(fig, t) {
     var stage = fig.stage, formula = fig.formula;
     stage.querySelectorAll(".cv-focus").forEach(function (n) { n.classList.remove("cv-focus"); });
-    if (!t) return;
-    var view = t.closest(".cv-sum"), vi = Array.prototype.indexOf.call(formula.querySelectorAll(".cv-sum"), view);
-    var vnode = stage.querySelectorAll(".cv-view")[vi];
+    var view = t && t.closest(".cv-sum"), vi = view ? Array.prototype.indexOf.call(formula.querySelectorAll(".cv-sum"), view) : -1;
+    var vnode = vi >= 0 ? stage.querySelectorAll(".cv-view")[vi] : null;
+    focusCanvases(fig, vnode ? vi : -1, vnode ? t.getAttribute("data-t") : null);
     if (!vnode) return;
     vnode.querySelectorAll(".cv-hl").forEach(function (n) {
       if ((" " + n.getAttribute("data-t") + " ").indexOf(" " + t.getAttribute("data-t") + " ") >= 0) n.classList.add("cv-focus");
+    });
+  }
+
+  /** Repaint the canvas grids whose focused term changes: those of view `vi` with term `focus`
+   * outlined wider, every other one that still shows a focus without it (and then the drawn
+   * panels of that view, as drawStep does: a footprint paints on its input's canvas). */
+  function focusCanvases(fig, vi, focus) {
+    var state = fig.state, f = state.shown, pal = null;
+    if (!f) return;
+    f.views.forEach(function (v, i) {
+      var nodes = state.nodes[i], b = Math.min(state.step, v.steps.length - 1), info = null;
+      if (!nodes) return;
+      v.panels.forEach(function (p, pi) {
+        var canvas = nodes[pi] && nodes[pi].canvas, want = i === vi ? focus : null;
+        if (!canvas || (canvas.cvFocus || null) === want) return;
+        info = info || stepInfo(v, b);
+        pal = pal || themePalette(fig.container);
+        drawCanvas(canvas, p, pi, info, viewMaps(v).reveal, b, pal, v, want);
+      });
+      if (info) v.panels.forEach(function (p, pi) { if (plugin(p)) plugin(p).draw(nodes[pi].panel, p, v, state.step, fig.container); });
     });
   }
 
