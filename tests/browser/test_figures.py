@@ -41,6 +41,44 @@ _RINGS = """(id) => {
 }"""
 
 
+_CANVAS_RINGS = """([id, cells]) => {
+  // rings painted on a canvas grid: the pixels 1 and 2.5 px inside the cell's left edge, half
+  // way down, must be the highlight's colour (a ring at least 2 px wide, nothing over it)
+  const root = document.querySelector('#cv-' + id);
+  const probe = document.createElementNS('http://www.w3.org/2000/svg', 'rect');
+  root.querySelector('svg.cv-grid').appendChild(probe);
+  const out = [];
+  for (const [vi, pi, cell, kind, cols] of cells) {
+    const canvas = root.querySelector(`.cv-view[data-view="${vi}"] .cv-panel[data-panel="${pi}"] canvas`);
+    if (!canvas) continue;
+    probe.style.stroke = getComputedStyle(root).getPropertyValue('--cv-' + kind).trim();
+    const want = getComputedStyle(probe).stroke;
+    const size = (parseFloat(canvas.style.width) - 4) / cols, dpr = canvas.width / parseFloat(canvas.style.width);
+    const r = Math.floor(cell / cols), c = cell % cols, ctx = canvas.getContext('2d');
+    const at = dx => {
+      const d = ctx.getImageData(Math.floor((2 + c * size + dx) * dpr), Math.floor((2 + r * size + size / 2) * dpr), 1, 1).data;
+      return `rgb(${d[0]}, ${d[1]}, ${d[2]})`;
+    };
+    const seen = [at(1), at(2.5)];
+    out.push({kind, stroke: seen[0], want, width: seen.every(x => x === want) ? 2 : 0,
+              onTop: seen.every(x => x === want), visible: true, top: 'canvas ' + seen.join(' / ')});
+  }
+  probe.remove();
+  return out;
+}"""
+
+
+def _step_cells(fig, step):
+    """[view, panel, cell, kind, columns of the panel] of each output and input cell the
+    figure's default frame highlights at ``step``."""
+    cells = []
+    for vi, v in enumerate(fig.frame()["views"]):
+        cols = [p.get("cols", 0) for p in v["panels"]]
+        for t in v["steps"][min(step, len(v["steps"]) - 1)] if v["steps"] else []:
+            cells += [[vi, t[0], t[1], "out", cols[t[0]]], [vi, t[2], t[3], "in", cols[t[2]]]]
+    return cells
+
+
 def _open(page, base_url, page_path, fig_id, hash_=""):
     page.goto(f"{base_url}/{page_path}{hash_}", wait_until="load")
     page.wait_for_selector(f"#cv-{fig_id} .cv-stage svg")
@@ -53,6 +91,9 @@ def test_current_window_and_output_are_drawn_on_top(visit, base_url, page_path, 
     _open(page, base_url, page_path, fig_id)
     page.eval_on_selector(f"#cv-{fig_id}", "e => e.scrollIntoView()")
     rings = page.evaluate(_RINGS, fig_id)
+    step = int(page.get_attribute(f"#cv-{fig_id}", "data-step"))
+    for ring in page.evaluate(_CANVAS_RINGS, [fig_id, _step_cells(FIGURES[fig_id], step)]):
+        rings[ring["kind"]].append(ring)  # rings painted on canvas grids
     if not has_steps(FIGURES[fig_id]):  # a permutation: nothing is summed, nothing outlined
         assert not rings["out"] and not rings["in"], (fig_id, rings)
         return
@@ -97,11 +138,15 @@ def test_clicking_an_output_cell_steps_to_it(visit, base_url, page_path, fig_id)
     root = f"#cv-{fig_id}"
     page.focus(f"{root} .cv-step")
     page.keyboard.press("End")
-    page.click(
-        f"{root} .cv-view[data-view='{vi}'] .cv-panel[data-panel='{panel}'] "
-        f"g.cv-cell[data-cell='{cell}']",
-        force=True,
-    )
+    where = f"{root} .cv-view[data-view='{vi}'] .cv-panel[data-panel='{panel}']"
+    canvas = page.locator(f"{where} canvas")
+    if canvas.count():  # a canvas grid: click the cell's place on it
+        cols = FIGURES[fig_id].frame()["views"][vi]["panels"][panel]["cols"]
+        size = (canvas.bounding_box()["width"] - 4) / cols
+        r, c = divmod(cell, cols)
+        canvas.click(position={"x": 2 + (c + 0.5) * size, "y": 2 + (r + 0.5) * size})
+    else:
+        page.click(f"{where} g.cv-cell[data-cell='{cell}']", force=True)
     assert page.get_attribute(root, "data-step") == str(step)
 
 
@@ -509,11 +554,19 @@ _GROUP_COLOURS = """(id) => {
     const k = c.getAttribute('class').match(/cv-g(\\d)/)[1];
     fill[k] = getComputedStyle(c).fill;
   }
-  // a grid draws a group as the outline of its region (convviz.js groupOutlineSVG)
+  // a grid draws a group as the outline of its region (convviz.js groupOutlineSVG), a canvas
+  // grid paints it and keeps what it painted in data-groups (paintGroupOutlines)
   for (const line of root.querySelectorAll('svg.cv-grid .cv-gline')) {
     const m = line.getAttribute('class').match(/cv-g(\\d)/);
     if (m) ring[m[1]] = getComputedStyle(line).stroke;
   }
+  const probe = document.createElementNS('http://www.w3.org/2000/svg', 'rect');
+  root.querySelector('svg.cv-grid').appendChild(probe);
+  for (const canvas of root.querySelectorAll('.cv-stage canvas[data-groups]')) {
+    const painted = JSON.parse(canvas.getAttribute('data-groups'));
+    for (const k in painted) { probe.style.stroke = painted[k][0]; ring[k] = getComputedStyle(probe).stroke; }
+  }
+  probe.remove();
   return {fill, ring};
 }"""
 
@@ -687,6 +740,18 @@ _GROUP_LOOK = """(id) => {
     const k = p.getAttribute('class').match(/cv-g(\\d)/)[1], st = getComputedStyle(p);
     lines[k] = {dash: st.strokeDasharray, stroke: st.stroke, width: parseFloat(st.strokeWidth)};
   }
+  const paint = document.createElementNS('http://www.w3.org/2000/svg', 'rect');
+  root.querySelector('svg.cv-grid').appendChild(paint);
+  for (const canvas of root.querySelectorAll('.cv-stage canvas[data-groups]')) {  // painted outlines
+    const painted = JSON.parse(canvas.getAttribute('data-groups'));
+    for (const k in painted) {
+      paint.style.stroke = painted[k][0];
+      paint.style.strokeDasharray = painted[k][1];
+      const st = getComputedStyle(paint);
+      lines[k] = {dash: st.strokeDasharray, stroke: st.stroke, width: painted[k][2]};
+    }
+  }
+  paint.remove();
   for (const it of root.querySelectorAll('.cv-key-item[class*=" cv-g"]')) {
     const k = it.getAttribute('class').match(/cv-g(\\d)/)[1];
     const bg = getComputedStyle(it.querySelector('.cv-bg'));

@@ -257,6 +257,11 @@ def test_grid_cell_size_is_optional_and_checked():
             grid("x", "x", np.ones((2, 2)), cell=bad)
 
 
+def test_grid_asks_for_a_canvas_only_when_told():
+    assert "canvas" not in grid("x", "x", np.ones((2, 2)))  # pages without it stay the same
+    assert grid("x", "x", np.ones((2, 2)), canvas=True)["canvas"] is True
+
+
 def _drawn_frame():
     x, w, y = np.array([1.0, 2.0, 3.0]), np.array([1.0, -1.0]), np.array([-1.0, -1.0])
     panels = [
@@ -314,6 +319,7 @@ def test_check_frame_raises_under_python_O():
         (_drawn_frame, ("views", 0, "panels", 5, "role"), "bias", "role 'bias'"),
         (_drawn_frame, ("views", 0, "panels", 5, "names"), {"rows": ["a"]}, "1 rows names, 2"),
         (_drawn_frame, ("views", 0, "panels", 5, "cell"), 4, "cell 4 is not an int >= 6"),
+        (_drawn_frame, ("views", 0, "panels", 5, "canvas"), 1, "canvas 1 is not true"),
         (_drawn_frame, ("views", 0, "panels", 5, "kind"), "chart", "unknown kind 'chart'"),
         (_drawn_frame, ("views", 0, "panels", 1, "kernel"), 1, "kernel=1 names no other panel"),
         (_drawn_frame, ("views", 0, "panels", 1, "input"), 5, "input 5 not one row"),

@@ -180,7 +180,12 @@ def permutation_figure() -> Figure:
 
 
 def _matrix_view(title: str, left: np.ndarray, right: np.ndarray, names, labels, n: int) -> dict:
-    """R = left · right in reading order, one step per entry of R, one term per path."""
+    """R = left · right in reading order, one step per entry of R, one term per path.
+
+    The three grids are canvases: a change of g rewrites every entry of the six matrices of
+    the figure's two products, which as SVG cells (three elements each) took over a frame
+    (16 ms) to restyle and lay out.
+    """
     c = left.shape[0]
     total = left @ right
     # R[o, i] = Σ_j left[o, j]·right[j, i]: the terms of one entry are its paths through j
@@ -199,6 +204,7 @@ def _matrix_view(title: str, left: np.ndarray, right: np.ndarray, names, labels,
             role="input",
             marks=_group_marks(np.where(left > 0, np.arange(c)[:, None] // n, -1)),
             cell=MATRIX_CELL,
+            canvas=True,
         ),
         grid(
             names[1],
@@ -207,6 +213,7 @@ def _matrix_view(title: str, left: np.ndarray, right: np.ndarray, names, labels,
             role="kernel",
             marks=_group_marks(np.where(right > 0, col_group, -1)),
             cell=MATRIX_CELL,
+            canvas=True,
         ),
         grid(
             "R",
@@ -215,6 +222,7 @@ def _matrix_view(title: str, left: np.ndarray, right: np.ndarray, names, labels,
             role="output",
             marks=_group_marks(np.where(total > 0, col_group, -1)),
             cell=MATRIX_CELL,
+            canvas=True,
         ),
     ]
     return view(title, panels, steps)

@@ -19,6 +19,7 @@
  *             origin: [row0, col0], role: "input"|"kernel"|"output"|"other",
  *             marks: {pad|zero|drop|hot|overlap|g0..g7: flat cell index[]}, progressive: bool,
  *             index: bool, scale: "diverging"|"image", cell?: pixels per cell,
+ *             canvas?: true (painted on a canvas however small: see drawCanvas),
  *             names?: {rows?: string[], cols?: string[]} (axis labels; see "axis names"),
  *             kind?: "image"|"wiring"|"aligned"|"footprint" (drawn by a plugin, with its fields:
  *               image?: {h, w, c, data, lo, hi, px}, window?: {grid, k, s, d, p}  (image.js);
@@ -104,7 +105,7 @@
   /* ---------------------------------------------------------------- palette */
 
   var MARK_TEXT = { pad: "padding zero", zero: "inserted zero", drop: "never read (cut off)", hot: "outlined region" };
-  var CANVAS_MARKS = { pad: true, zero: true, drop: true, hot: true, overlap: true };  // marks drawCanvas paints
+  var CANVAS_MARKS = { pad: true, zero: true, drop: true, hot: true, overlap: true };  // marks drawCanvas paints (and gK)
   var cache = typeof WeakMap !== "undefined" ? new WeakMap() : null;  // per-panel and per-view facts
 
   /** Per-panel facts that do not change with the step: geometry, colour scale, marks. */
@@ -125,10 +126,10 @@
     var big = n > 400 || (p.cols > 16 && n > 150);  // many cells and no numbers printed: a canvas
     // a grid that prints its numbers, of more than 150 cells, is a canvas too (numbers painted,
     // each cell as the SVG grid draws it): cheaper to redraw than 3 elements per cell. Grids
-    // with marks the canvas does not paint (group colours) stay SVG
-    var painted = Object.keys(marks).every(function (c) { return CANVAS_MARKS[marks[c]]; });
+    // with marks the canvas does not paint stay SVG; a panel may ask for a canvas (p.canvas)
+    var painted = Object.keys(marks).every(function (c) { return CANVAS_MARKS[marks[c]] || GROUP_MARK.test(marks[c]); });
     var numbered = !big && !p.cell && p.cols <= 16 && n > 150 && painted;
-    var canvas = big || numbered;
+    var canvas = big || numbered || !!p.canvas;
     var size = p.cell || (big ? Math.max(8, Math.min(22, Math.floor(480 / p.cols))) : (p.cols > 16 ? 22 : 34));
     // a 1D row of more than 16 cells (22 px each) keeps its numbers and indices when every
     // number is at most 3 characters: 11 px digits fit, and a learner can check the sum by eye
@@ -163,11 +164,15 @@
   function palette(node) {
     var s = getComputedStyle(node), out = { ok: true };
     ["pos", "neg", "cell", "line", "in", "k", "out", "hot", "pad-bg", "pad-ink", "zero-bg", "zero-ink", "pending", "fg",
-      "muted", "border"]
+      "muted", "border", "g0", "g1", "g2", "g3", "g4", "g5", "g6", "g7"]
       .forEach(function (k) {
         out[k] = s.getPropertyValue("--cv-" + k).trim();
         if (!out[k]) { out[k] = "#888"; out.ok = false; }  // the stylesheet is not there (yet)
       });
+    for (var d = 0; d < 8; d++) {  // the groups' dash patterns (--cv-gd0..7: "none" or lengths)
+      var dash = s.getPropertyValue("--cv-gd" + d).trim();
+      out["gd" + d] = dash && dash !== "none" ? dash.split(/[\s,]+/).map(Number) : [];
+    }
     return out;
   }
 
@@ -720,7 +725,7 @@
       ctx.strokeStyle = hidden ? pal.border : pal.line;
       ctx.lineWidth = 1;
       ctx.strokeRect(x + 0.5, y + 0.5, size - 1, size - 1);
-      if (!hidden && mark && mark !== "drop") outlines.push([x, y, mark]);
+      if (!hidden && mark && mark !== "drop" && !GROUP_MARK.test(mark)) outlines.push([x, y, mark]);
       if (!hidden && mark === "drop") strikes.push([x, y]);
       if (!hidden) texts.push([x + size / 2, y + size / 2 + 4, short(v0), mark === "drop" ? pal.muted : f.dark ? "#ffffff" : f.light ? "#1f2328" : pal.fg]);
     }
@@ -748,6 +753,7 @@
         ctx.fillText(t[2], t[0], t[1]);
       });
     }
+    paintGroupOutlines(ctx, canvas, p, g, pal, 2, 2);  // above the cells, under the rings
     var cells = info.hl[pi] || {};
     Object.keys(cells).forEach(function (key) {
       var cell = +key, r = Math.floor(cell / p.cols), c = cell % p.cols, kind = cells[key].kind;
@@ -2429,7 +2435,8 @@
   /* -- the 3D view: show or hide it, turn it to the next fixed angle (the turn button, from
    * the keyboard too, or a horizontal drag on the picture); only the 3D boxes redraw */
 
-  /** Draw the 3D boxes of the frame on screen at the current step and angle. */
+  /** Draw the 3D boxes of the frame on screen at the current step and angle (a term with the
+   * keyboard focus keeps its cells outlined in the new drawing). */
   function draw3d(fig) {
     var state = fig.state;
     if (!state.frame || state.shown !== state.frame || !state.show3d) return;
@@ -2437,6 +2444,7 @@
       var box = state.nodes[vi] && state.nodes[vi].box3d, b = Math.min(state.step, v.steps.length - 1);
       if (box) volumeDraw(box, v, stepInfo(v, b), viewMaps(v).reveal, b, state.angle);
     });
+    if (termWithFocus(fig)) focusTerm(fig, termWithFocus(fig));
   }
 
   /** Turn the 3D view by `by` fixed angles (negative: back). */
@@ -2676,6 +2684,32 @@
 
   /** The group outlines of an SVG grid: one <path class="cv-gline cv-gK"> per group, or "". */
   function groupOutlineSVG(p, g) {
+    var runs = groupOutlines(p, g, g.left, g.top), groups = Object.keys(runs).sort();
+    if (!groups.length) return "";
+    return '<g class="cv-gouts" aria-hidden="true">' + groups.map(function (m) {
+      return '<path class="cv-gline cv-' + m + '" d="' + runs[m] + '"></path>';
+    }).join("") + "</g>";
+  }
+
+  /** Paint the group outlines of a canvas grid (its cells from (L, T)) as .cv-gline draws them;
+   * what was painted is kept in the canvas's data-groups ({K: [colour, dash, width]}), as data-values. */
+  function paintGroupOutlines(ctx, canvas, p, g, pal, L, T) {
+    var runs = groupOutlines(p, g, L, T), seen = {};
+    ctx.lineWidth = 3;
+    Object.keys(runs).sort().forEach(function (m) {
+      var k = m.slice(1);
+      ctx.strokeStyle = pal[m];
+      ctx.setLineDash(pal["gd" + k]);
+      ctx.stroke(new Path2D(runs[m]));
+      seen[k] = [pal[m], pal["gd" + k].join(" ") || "none", ctx.lineWidth];
+    });
+    ctx.setLineDash([]);
+    if (Object.keys(seen).length) canvas.setAttribute("data-groups", JSON.stringify(seen));
+    else canvas.removeAttribute("data-groups");
+  }
+
+  /** The outline of each group's region in a grid whose cells start at (L, T): {gK: path data}. */
+  function groupOutlines(p, g, L, T) {
     var size = g.size, ins = 1.5, runs = {};
     /** The group mark of cell (r, c), or "" outside the grid or for a cell in no group. */
     var at = function (r, c) {
@@ -2698,7 +2732,6 @@
         }
       }
     };
-    var L = g.left, T = g.top;
     /** Cell b of row a, as [row, column]. */
     var row = function (a, b) { return [a, b]; };
     /** Cell b of column a, as [row, column]. */
@@ -2707,11 +2740,8 @@
     side(p.rows, p.cols, row, 1, 0, function (r, c0, c1) { return "M" + (L + c0 * size) + " " + (T + (r + 1) * size - ins) + "H" + (L + c1 * size); });
     side(p.cols, p.rows, col, 0, -1, function (c, r0, r1) { return "M" + (L + c * size + ins) + " " + (T + r0 * size) + "V" + (T + r1 * size); });
     side(p.cols, p.rows, col, 0, 1, function (c, r0, r1) { return "M" + (L + (c + 1) * size - ins) + " " + (T + r0 * size) + "V" + (T + r1 * size); });
-    var groups = Object.keys(runs).sort();
-    if (!groups.length) return "";
-    return '<g class="cv-gouts" aria-hidden="true">' + groups.map(function (m) {
-      return '<path class="cv-gline cv-' + m + '" d="' + runs[m].join("") + '"></path>';
-    }).join("") + "</g>";
+    Object.keys(runs).forEach(function (m) { runs[m] = runs[m].join(""); });
+    return runs;
   }
 
   /* ------------------------------------------- group wiring panels and segmented controls
