@@ -33,6 +33,16 @@ COMPARED = {"flip", "checkerboard", "shuffle-connectivity"}
 LONG = 100  # convviz.js: frames with more steps offer a step size
 
 
+def _next_frames(page, n: int = 2) -> None:
+    """Wait until the page has drawn ``n`` animation frames (a fixed wait was too short on a
+    loaded machine: a CI run saw the figure before its room was fitted, as if it had grown)."""
+    page.evaluate(
+        """n => new Promise(done => { const tick = k => k ? requestAnimationFrame(() => tick(k - 1)) : done();
+                                      tick(n); })""",
+        n,
+    )
+
+
 def _open(page, base_url, page_path, fig_id):
     page.goto(f"{base_url}/{page_path}", wait_until="load")
     page.wait_for_selector(f"#cv-{fig_id} .cv-controls")
@@ -161,7 +171,7 @@ def test_a_setting_change_never_shrinks_the_figure(visit, base_url, page_path, f
     heights = []
     for key in [*keys_to_try(fig, limit=6), keys_to_try(fig)[0]]:
         page.eval_on_selector(root, "(e, k) => e.cvSet(k.split(',').map(Number), 0)", key)
-        page.wait_for_timeout(60)  # the room is reserved on the next animation frame
+        _next_frames(page)  # the room is reserved on the next animation frame
         heights.append(page.eval_on_selector(root, "e => e.getBoundingClientRect().height"))
     shrank = [(a, b) for a, b in itertools.pairwise(heights) if b < a - 2]
     assert shrank == [], f"{fig_id}: the figure shrank and the page jumped: {heights}"
@@ -478,7 +488,7 @@ def test_a_setting_change_does_not_grow_the_figure(visit, base_url, page_path, f
     _open(page, base_url, page_path, fig_id)
     root = f"#cv-{fig_id}"
     page.wait_for_selector(f"{root}[data-cv-room]", state="attached", timeout=20_000)
-    page.wait_for_timeout(60)  # the room is applied on the next animation frame
+    _next_frames(page)  # the room is applied on the next animation frame
     first = page.eval_on_selector(root, "e => e.getBoundingClientRect().height")
     blank, cap = page.eval_on_selector(
         root, "e => [e.querySelector('.cv-room').offsetHeight, +e.getAttribute('data-cv-room-cap')]"
@@ -487,7 +497,7 @@ def test_a_setting_change_does_not_grow_the_figure(visit, base_url, page_path, f
     grown = {}
     for key in keys_to_try(fig):
         page.eval_on_selector(root, "(e, k) => e.cvSet(k.split(',').map(Number), null)", key)
-        page.wait_for_timeout(60)  # the room is reserved on the next animation frame
+        _next_frames(page)  # the room is reserved on the next animation frame
         h = page.eval_on_selector(root, "e => e.getBoundingClientRect().height")
         if h > first + 8:
             grown[key] = round(h - first)
