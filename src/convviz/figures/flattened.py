@@ -93,11 +93,15 @@ def _build(channels: int, k: int) -> dict:
             ker=(C + 4, 0),
         )
     )
-    # view 3: the standard convolution with the 3D filter
+    # view 3: the standard convolution with the 3D filter (its input and filter slices are
+    # canvases: a change of k or C rewrote some 1,000 SVG elements of them, over a frame)
     y_std = conv.conv2d(x[None], W[None])[0, 0]
     d_panels = (
-        [grid(f"x{i}", f"input channel {i}", x[i], role="input") for i in range(C)]
-        + [grid(f"W{i}", f"W{i}: slice {i} of W", W[i], role="kernel") for i in range(C)]
+        [grid(f"x{i}", f"input channel {i}", x[i], role="input", canvas=True) for i in range(C)]
+        + [
+            grid(f"W{i}", f"W{i}: slice {i} of W", W[i], role="kernel", canvas=True)
+            for i in range(C)
+        ]
         + [grid("y", f"y, {o}×{o}", y_std, role="output", progressive=True)]
     )
     d_steps = steps_from_triples(
