@@ -113,6 +113,7 @@
     if (g) return g;
     var lo = Infinity, hi = -Infinity, scale = 0, marks = {};
     p.values.forEach(function (v) {
+      v = weightValue(v);
       if (typeof v !== "number") return;
       scale = Math.max(scale, Math.abs(v));
       lo = Math.min(lo, v);
@@ -146,8 +147,16 @@
     return g;
   }
 
+  /** The number a cell's value stands for: a number as it is, a weight written as a fraction
+   * ("1/45", "\u22124/9": a photo kernel's) as its quotient, anything else as it is. */
+  function weightValue(v) {
+    var m = typeof v === "string" && /^([\u2212-]?)(\d+)\/(\d+)$/.exec(v);
+    return m ? (m[1] ? -1 : 1) * m[2] / m[3] : v;
+  }
+
   /** Fill of a value cell: {cls, style, dark}; the colours themselves are CSS variables. */
   function valueFill(v, g) {
+    v = weightValue(v);
     if (typeof v !== "number") return { cls: "cv-v0", style: "", dark: false };
     if (g.image) {
       var span = g.hi - g.lo, t = span > 0 ? (v - g.lo) / span : 1;
