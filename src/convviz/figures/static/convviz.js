@@ -265,18 +265,22 @@
     return sig.map(function (x) { return sig.filter(function (y) { return y === x; }).length > 1; });
   }
 
-  /** The first step worth showing: one with a nonzero product, else one whose window reads
-   * a cell that is not padding or an inserted zero, else the first. */
+  /** The first step worth showing: the first that sums more than half as many nonzero products
+   * as the fullest step (a corner's lone product is no sum), else one whose window reads a cell
+   * that is not padding or an inserted zero, else the first. */
   function firstInformative(f) {
     var v = f.views[0], real = -1;
     if (!v) return 0;
-    for (var s = 0; s < v.steps.length; s++) {
-      var terms = v.steps[s].map(term);
-      if (terms.some(function (t) {
-        var a = v.panels[t.ip].values[t.ic], b = v.panels[t.kp].values[t.kc];
+    var counts = v.steps.map(function (raw) {
+      return raw.map(term).filter(function (t) {
+        var a = v.panels[t.ip].values[t.ic], b = t.kp < 0 ? 1 : v.panels[t.kp].values[t.kc];
         return typeof a === "number" && typeof b === "number" && a * b !== 0;
-      })) return s;
-      if (real < 0 && terms.some(function (t) {
+      }).length;
+    });
+    var most = counts.reduce(function (a, b) { return Math.max(a, b); }, 0);
+    for (var s = 0; s < v.steps.length; s++) {
+      if (most > 0 && counts[s] > most / 2) return s;
+      if (real < 0 && v.steps[s].map(term).some(function (t) {
         var mk = geometry(v.panels[t.ip]).marks[t.ic];
         return mk !== "pad" && mk !== "zero";
       })) real = s;
