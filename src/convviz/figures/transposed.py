@@ -117,7 +117,7 @@ def _upsample_build(case: tuple[int, int, int]) -> dict:
         direct_steps,
     )
     scatter_view = view(
-        "as a transposed convolution: each x[i] stamps x[i]·w at s·i; y gathers the stamps",
+        "as a transposed convolution: each x[j] stamps x[j]·w at s·j; y gathers the stamps",
         [
             grid("x", "input x, 2×2", x, role="input"),
             grid("w", "kernel w, as stored", w, role="kernel"),
@@ -501,7 +501,12 @@ def _matrix_build(direction: str) -> dict:
         formula = [
             "z = Cᵀ·y:  (16×4)·(4×1) = (16×1), read back as the 4×4 image z",
             f"Cᵀ·C·x ≠ x: {differ} of 16 cells differ. CᵀC is 16×16 of rank at most 4, "
-            f"so it cannot be the identity (cv.gram_is_identity: {gram_id})",
+            "so it cannot be the identity"
+            + (
+                " (cv.gram_is_identity agrees)"
+                if not gram_id
+                else " (yet cv.gram_is_identity says it is)"
+            ),
         ]
         code = (
             "C.T @ y.ravel()  ==  F.conv_transpose2d(y, w).ravel()\n"
