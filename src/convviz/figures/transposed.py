@@ -541,7 +541,8 @@ def matrix_figure() -> Figure:
             "one output's window, and their dot product is that output; below, the same "
             "step as a window on the images. Switch to Cᵀ, 16×4: it maps the 2×2 result "
             "back to a 4×4 image, one step per row, and the result has the shape of the "
-            "original image but not its values; the steps start again from the first."
+            "original image but not its values; the steps start again, at the first row "
+            "with more than one nonzero product (the rows before it are steps back)."
         ),
         controls=[
             Control(
