@@ -413,7 +413,25 @@ def _first_step_faults(fig, key, step):
             out.append(f"view {vi} reads a flat window: every value {set(read.values())}")
         if not any(read.values()):
             out.append(f"view {vi}: every product is 0")
+        # a step that sums half as many nonzero products as the fullest step or fewer (a
+        # corner's lone product, y[0,0] = 1·1) shows no sum and no overlap
+        fullest = max(_nonzero_products(panels, t) for t in v["steps"])
+        if vi == 0 and _nonzero_products(panels, terms) <= fullest / 2:
+            out.append(
+                f"view {vi} sums {_nonzero_products(panels, terms)} nonzero products, "
+                f"its fullest step {fullest}"
+            )
     return out
+
+
+def _nonzero_products(panels, terms):
+    """How many of ``terms`` multiply two nonzero numbers (a plain term's weight is 1)."""
+    return sum(
+        float(panels[t[2]]["values"][t[3]])
+        * (1.0 if t[4] < 0 else float(panels[t[4]]["values"][t[5]]))
+        != 0
+        for t in terms
+    )
 
 
 _VOLUME_PAGES = [

@@ -3,6 +3,8 @@ themes and on a phone; the window moves with the step; a click on an output step
 
 from __future__ import annotations
 
+import itertools
+
 import pytest
 
 from tests.browser.conftest import SITE
@@ -137,3 +139,68 @@ def test_dark_theme_and_phone_width(browser, base_url, fig_id, path):
         assert errors == []
     finally:
         context.close()
+
+
+# Per kernel cell of the figure as drawn now: its text and the class and opacity of its fill.
+_KERNEL_FILLS = """(id) => Array.from(document.querySelectorAll(
+    '#cv-' + id + ' .cv-view .cv-panel.cv-role-kernel g.cv-cell')).map(g => {
+  const r = g.querySelector('rect.cv-bg'), panel = g.closest('.cv-panel');
+  return [g.querySelector('text') ? g.querySelector('text').textContent : '',
+          r.getAttribute('class'), parseFloat(r.style.fillOpacity || '0'),
+          panel.closest('.cv-view').getAttribute('data-view') + ':' + panel.getAttribute('data-panel')];
+})"""
+
+
+@pytest.mark.parametrize(
+    ("fig_id", "path"), [c for c in CASES if c[0] in ("photo-bank", "photo-upsample")]
+)
+def test_fraction_weights_are_coloured_on_the_scale_the_key_shows(visit, base_url, fig_id, path):
+    """A kernel written in fractions (1/45, 4/9) is filled like any number: red for a positive
+    weight, stronger for a larger one (it was drawn blank beside a key showing a value scale)."""
+    page = visit.page
+    _open(page, base_url, path, fig_id)
+    cells = page.evaluate(_KERNEL_FILLS, fig_id)
+    fractions = [c for c in cells if "/" in c[0]]
+    assert fractions, cells
+    for text, cls, opacity, _ in fractions:
+        assert "cv-vpos" in cls or "cv-vneg" in cls, (text, cls)
+        assert opacity > 0.1, (text, opacity)
+
+    def size(t):
+        a, b = t.replace("\u2212", "-").split("/")
+        return abs(float(a) / float(b))
+
+    # within a grid (each grid has its own scale) a larger weight is drawn stronger
+    for grid in {c[3] for c in fractions}:
+        ranked = sorted((size(c[0]), c[2]) for c in fractions if c[3] == grid)
+        assert all(a[1] <= b[1] + 1e-9 for a, b in itertools.pairwise(ranked)), (grid, ranked)
+
+
+# Per printed cell of the grids: its text and how far it runs into the 2 px inside each side.
+_TEXT_PAST_CELL = """(id) => Array.from(document.querySelectorAll('#cv-' + id + ' g.cv-cell')).map(g => {
+  const t = g.querySelector('text'), r = g.querySelector('rect.cv-bg');
+  if (!t || !t.textContent) return null;
+  const a = t.getBBox(), b = r.getBBox();
+  // 2 px of the cell's own on each side, so that neighbouring numbers do not touch
+  return [t.textContent, Math.max(b.x + 2 - a.x, a.x + a.width - b.x - b.width + 2)];
+}).filter(Boolean)"""
+
+
+@pytest.mark.parametrize(("fig_id", "path"), CASES)
+def test_every_printed_weight_fits_its_cell(visit, base_url, fig_id, path):
+    """No number fills its cell to the edge (photo-mix printed 0.213, 0.715 and 0.072, 33 px
+    wide, in 34 px cells, where they ran together as 0.2130.7150.072), for every option of
+    the first control."""
+    fig = PHOTOS[fig_id]
+    page = visit.page
+    _open(page, base_url, path, fig_id)
+    over = {}
+    options = range(len(fig.controls[0].options)) if fig.controls else [None]
+    for option in options:
+        if option is not None:
+            set_control(page, fig_id, fig.controls[0].name, option)
+            page.wait_for_timeout(100)
+        wide = [c for c in page.evaluate(_TEXT_PAST_CELL, fig_id) if c[1] > 0.5]
+        if wide:
+            over[option] = wide[:4]
+    assert not over, over

@@ -123,6 +123,8 @@ def test_dilated_footprint_is_drawn_on_a_canvas_input(visit, base_url):
     _open(page, base_url, "dilated-kernel")
     set_control(page, "dilated-kernel", "dilation", 3)
     set_control(page, "dilated-kernel", "pad", 1)
+    # the window at the top left (the figure opens further in, on a fuller window)
+    page.eval_on_selector("#cv-dilated-kernel", "e => e.cvSet([3, 1], 0)")
     page.wait_for_timeout(200)
     seen = page.eval_on_selector("#cv-dilated-kernel", _CANVAS_FOOTPRINT)
     assert seen["canvas"] and seen["mark"], seen

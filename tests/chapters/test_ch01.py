@@ -149,3 +149,38 @@ def test_flip_figure_puts_the_reversed_kernel_under_its_window():
                         assert n == r - t
                     if not flipped and setting["mode"] == "valid" and len(FLIP_SIGNAL) >= k:
                         assert n == r + t
+
+
+def test_flip_formula_names_the_cells_each_step_reads():
+    """The formula under the grids, y[r] = Σₜ x[r + c ∓ t]·w[t], has the shift c of the mode:
+    summed with x zero outside it gives np.convolve (np.correlate) in that mode, and it names
+    the cells every step highlights (it wrote x[r + t] for correlation in 'full' mode, where
+    y[2] reads x[0], x[1], x[2])."""
+    import re
+
+    fig = flip_figure()
+    for key in fig.keys():
+        setting = fig.setting(key)
+        w, x, mode = FLIP_KERNELS[setting["kernel"]], FLIP_SIGNAL, setting["mode"]
+        frame = fig.frame(key)
+        for line, view, flipped in zip(
+            frame["formula"][:2], frame["views"], (True, False), strict=True
+        ):
+            m = re.search(r"x\[r(?: ([+−]) (\d+))? ([+−]) t\]", line)
+            assert m, line
+            c = (int(m[2]) if m[1] == "+" else -int(m[2])) if m[1] else 0
+            sign = -1 if m[3] == "−" else 1
+            assert sign == (-1 if flipped else 1), line
+            expect = (np.convolve if flipped else np.correlate)(x, w, mode=mode)
+
+            def at(n, x=x):
+                return x[n] if 0 <= n < len(x) else 0.0
+
+            ours = [
+                sum(at(r + c + sign * t) * w[t] for t in range(len(w))) for r in range(len(expect))
+            ]
+            np.testing.assert_allclose(ours, expect)
+            left = -view["panels"][0]["origin"][1]
+            for terms in view["steps"]:
+                for t in terms:
+                    assert t[3] - left == t[1] + c + sign * t[5], (key, line, t)

@@ -8,13 +8,19 @@ import re
 import pytest
 
 from convviz.figures import (
+    arithmetic,
+    channels,
+    dilated,
     flattened,
+    flip,
+    front,
     grouped,
     photos,
     pointwise,
     pointwise_grouped,
     separable,
     shuffle,
+    transposed,
     volume,
 )
 
@@ -83,3 +89,26 @@ def test_size_letters_are_not_indices(fig):
             letters = {t.strip() for t in index.split(",")}
             assert not letters & set("ikspdag"), (fig.id, text)
         assert not re.search(r"\bN − m\b|\bside N\b|\bm×m\b", text), (fig.id, text)
+
+
+# The figures of the index and chapters 1, 2, 5, 6 and 7 (their own modules; the photographs
+# they show are above, but for chapter 6's)
+_MORE_MODULES = (front, flip, channels, arithmetic, transposed, dilated)
+MORE = [
+    factory()
+    for module in _MORE_MODULES
+    for factory in module.FIGURES
+    if factory.__module__ == module.__name__
+] + [photos.photo_upsample_figure()]
+
+
+@pytest.mark.parametrize("fig", MORE, ids=lambda f: f.id)
+def test_no_python_or_latex_in_the_words_of_chapters_1_to_7(fig):
+    test_no_python_or_latex_in_the_words(fig)
+    test_option_labels_are_no_float_reprs_and_fit_a_phone(fig)
+
+
+@pytest.mark.parametrize("fig", MORE, ids=lambda f: f.id)
+def test_size_letters_are_not_indices_in_chapters_1_to_7(fig):
+    """Chapter 6's scatter view wrote 'each x[i] stamps x[i]·w at s·i' (i is the input size)."""
+    test_size_letters_are_not_indices(fig)

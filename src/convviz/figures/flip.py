@@ -62,6 +62,15 @@ def _one_view(title: str, x: np.ndarray, w: np.ndarray, mode: str, flipped: bool
     return view(title, panels, steps, breaks=[1, 2])
 
 
+def _index(n: int, m: int, mode: str, flipped: bool) -> str:
+    """The input index tap t of output r reads, as the steps name it: ``r + c ∓ t``."""
+    taps = signal.correlation_taps(n, m, mode, flipped=flipped, padded=True)  # type: ignore[arg-type]
+    o, i, k = taps[0]
+    c = int(i + k - o) if flipped else int(i - k - o)
+    shift = "" if c == 0 else f" + {c}" if c > 0 else f" − {-c}"
+    return f"r{shift} {'−' if flipped else '+'} t"
+
+
 def _build(kernel: str, mode: str) -> dict:
     x, w = FLIP_SIGNAL, FLIP_KERNELS[kernel]
     n, m = len(x), len(w)
@@ -87,8 +96,10 @@ def _build(kernel: str, mode: str) -> dict:
             _one_view("cross-correlation: kernel as it is", x, w, mode, flipped=False),
         ],
         "formula": [
-            "convolution        y[r] = Σₜ x[r − t]·w[t]   (tap t of w meets x[r − t]: w reversed)",
-            "cross-correlation  y[r] = Σₜ x[r + t]·w[t]   (what deep learning calls convolution)",
+            f"convolution        y[r] = Σₜ x[{_index(n, m, mode, True)}]·w[t]   "
+            "(as t goes up, x goes down: w reversed)",
+            f"cross-correlation  y[r] = Σₜ x[{_index(n, m, mode, False)}]·w[t]   "
+            "(what deep learning calls convolution)",
             f"mode '{mode}': signal length i = {n}, kernel size k = {m}, "
             f"output length {length_rule}",
             "the two outputs agree"
@@ -118,9 +129,10 @@ def flip_figure() -> Figure:
         description=(
             f"The signal x = {FLIP_SIGNAL.astype(int).tolist()} is filtered twice with the "
             "same kernel w, in two views side by side (one above the other on a narrow "
-            "screen). First view: convolution, which pairs x[r − t] with w[t], so the "
+            "screen). First view: convolution, which pairs x[r + c − t] with w[t], so the "
             "kernel meets the signal reversed. Second view: cross-correlation, which pairs "
-            "x[r + t] with w[t]. Each step highlights the input cells of one output "
+            "x[r + c + t] with w[t] (the shift c is set by the mode and written under the "
+            "grids). Each step highlights the input cells of one output "
             "value and writes the sum; the row under the signal shows the kernel "
             "weights under the cells they multiply (w[2], w[1], w[0] from left to "
             "right for convolution, w[0], w[1], w[2] for cross-correlation), and below "

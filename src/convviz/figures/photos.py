@@ -76,6 +76,20 @@ def _weights(w: np.ndarray) -> np.ndarray:
     return np.array([one(float(v)) for v in np.ravel(w)], dtype=object).reshape(np.shape(w))
 
 
+def _kernel(name: str, label: str, w: np.ndarray, fractions: bool = True, **kwargs) -> dict:
+    """A kernel's grid panel: its weights as :func:`_weights` prints them (as they are, if
+    not ``fractions``), in cells wide enough for them (44 px when a weight takes 5
+    characters, as 0.213 or 1/256 do: in the default 34 px cell such numbers touch their
+    neighbours and read as one)."""
+    shown = _weights(w) if fractions else np.asarray(w)
+    texts = [
+        v if isinstance(v, str) else f"{round(float(v), 3):g}".replace("-", "−")
+        for v in np.ravel(shown)
+    ]
+    wide = max(map(len, texts), default=0) >= 5
+    return grid(name, label, shown, role="kernel", cell=44 if wide else None, **kwargs)
+
+
 def _pick(table: dict, key: str, name: str):
     """``table[key]``, or a ValueError naming the argument, its value and the choices."""
     if key not in table:
@@ -171,7 +185,7 @@ def _build_flip(kernel: str) -> dict:
             title,
             [
                 image_panel("x", f"photo x ({SIZE}x{SIZE}, zero padding {pad})", x, win=win),
-                grid("w", what, _weights(shown), role="kernel", index=k <= 3),
+                _kernel("w", what, shown, index=k <= 3),
                 image_panel("y", "output y", y, role="output", scale=scale, lo=lo, hi=hi, win=here),
             ],
             steps,
@@ -335,9 +349,7 @@ def _build_bank(filt: str) -> dict:
     sel = scale_of(c, np.concatenate([parts[c], y[c : c + 1]]))
     panels = [image_panel("x", f"photo x ({BANK_SIZE}x{BANK_SIZE}, 3 channels)", x, win=win, px=px)]
     for ch, colour in enumerate(_CHANNELS):
-        panels.append(
-            grid(f"w{colour[0].upper()}", f"w[{c}, {colour}]", _weights(w[c, ch]), role="kernel")
-        )
+        panels.append(_kernel(f"w{colour[0].upper()}", f"w[{c}, {colour}]", w[c, ch]))
         panels.append(
             image_panel(
                 f"p{colour[0]}",
@@ -489,7 +501,7 @@ def _build_upsample(method: str) -> dict:
         grid_shape = (n, n)  # a step per input pixel: its scatter
         panels = [
             image_panel("x", f"photo x ({n}x{n})", x, win=window(grid_shape), px=6.0),
-            grid("w", "kernel w (stamped once per input pixel)", _weights(w), role="kernel"),
+            _kernel("w", "kernel w (stamped once per input pixel)", w),
             image_panel(
                 "y",
                 f"output y ({big}x{big}): the stamp of the current pixel",
@@ -519,7 +531,7 @@ def _build_upsample(method: str) -> dict:
             image_panel(
                 "u", f"nearest resize ({big}x{big})", resized, win=window(grid_shape, k, padding=1)
             ),
-            grid("w", "kernel w", _weights(w), role="kernel"),
+            _kernel("w", "kernel w", w),
             image_panel(
                 "y",
                 f"output y ({big}x{big})",
@@ -547,7 +559,7 @@ def _build_upsample(method: str) -> dict:
         grid_shape = (n, n)  # a step per pixel of the four maps: it fills a 2x2 block
         panels = [
             image_panel("x", f"photo x ({n}x{n})", x, win=window(grid_shape, k, padding=1), px=6.0),
-            grid("w", "kernel w (the same for the 4 maps)", _weights(w), role="kernel"),
+            _kernel("w", "kernel w (the same for the 4 maps)", w),
             image_panel(
                 "y",
                 f"output y ({big}x{big}): 4 maps interleaved",
@@ -708,7 +720,7 @@ def _build_separable(name: str) -> dict:
             f"one {k}x{k} kernel: {k * k} multiplications a pixel",
             [
                 image_panel("x", f"photo x ({SIZE}x{SIZE})", x, win=window(shape, k, padding=p)),
-                grid("w", f"w = a·bᵀ ({k}x{k})", _weights(w), role="kernel", index=False),
+                _kernel("w", f"w = a·bᵀ ({k}x{k})", w, index=False),
                 image_panel("y", "output", one, role="output", win=here, **out),
             ],
             image_steps(shape),
@@ -717,7 +729,7 @@ def _build_separable(name: str) -> dict:
             f"{k}x1 then 1x{k}: {k} + {k} multiplications a pixel",
             [
                 image_panel("x", "photo x", x, win=window(shape, (k, 1), padding=(p, 0))),
-                grid("a", f"column a ({k}x1)", _weights(a[:, None]), role="kernel", index=False),
+                _kernel("a", f"column a ({k}x1)", a[:, None], index=False),
                 image_panel(
                     "t",
                     "after the column pass",
@@ -726,7 +738,7 @@ def _build_separable(name: str) -> dict:
                     win=window(shape, (1, k), padding=(0, p)),
                     **mid_scale,
                 ),
-                grid("b", f"row b (1x{k})", _weights(b[None, :]), role="kernel", index=False),
+                _kernel("b", f"row b (1x{k})", b[None, :], index=False),
                 image_panel("z", "output", two, role="output", win=here, **out),
             ],
             [],
@@ -832,7 +844,7 @@ def _build_dilated(kernel: str, dilation: int) -> dict:
             x,
             win=window(shape, 3, padding=d, dilation=d),
         ),
-        grid("w", "kernel w (3x3, 9 weights)", _weights(w), role="kernel", index=False),
+        _kernel("w", "kernel w (3x3, 9 weights)", w, index=False),
         image_panel("y", "output y", y, role="output", win=window(shape), **scale),
     ]
     return {
@@ -939,11 +951,11 @@ def _build_mix(mix: str) -> dict:
                 f"1x1 convolution, 3 → {c_out} channel{'s' if c_out > 1 else ''}",
                 [
                     image_panel("x", f"photo x ({SIZE}x{SIZE}, red, green, blue)", x, win=here),
-                    grid(
+                    _kernel(
                         "w",
                         f"w ({c_out}x3): row = output channel, column = input colour",
                         w,
-                        role="kernel",
+                        fractions=False,  # 0.213, not 213/1000
                     ),
                     image_panel("y", "output y", out, role="output", lo=0.0, hi=hi, win=here),
                 ],
@@ -1078,9 +1090,7 @@ def _build_video(kernel: str, t: int) -> dict:
         )
         for f in range(len(x))
     ]
-    kernels = [
-        grid(f"w{i}", f"w[{i}]", _weights(w[i]), role="kernel", index=False) for i in range(kt)
-    ]
+    kernels = [_kernel(f"w{i}", f"w[{i}]", w[i], index=False) for i in range(kt)]
     outs = [
         image_panel(
             f"y{f}",

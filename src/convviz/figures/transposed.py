@@ -111,13 +111,13 @@ def _upsample_build(case: tuple[int, int, int]) -> dict:
                 role="input",
                 marks={"zero": zeros, "pad": pads},
             ),
-            grid("w′", "w flipped: w′[r,c] = w[2−r,2−c]", flipped, role="kernel"),
+            grid("w′", "w flipped: w′[u,v] = w[2−u,2−v]", flipped, role="kernel"),
             grid("y", f"output y, {o}×{o}", direct, role="output", progressive=True),
         ],
         direct_steps,
     )
     scatter_view = view(
-        "as a transposed convolution: each x[i] stamps x[i]·w at s·i; y gathers the stamps",
+        "as a transposed convolution: each x[j] stamps x[j]·w at s·j; y gathers the stamps",
         [
             grid("x", "input x, 2×2", x, role="input"),
             grid("w", "kernel w, as stored", w, role="kernel"),
@@ -190,7 +190,7 @@ SCATTER_CASES: dict[str, tuple[int, int, int]] = {
     "2×2 → 6×6: stride 2, output_padding 1 (a > p)": (2, 0, 1),
 }
 
-_SUB = "₀₁₂₃₄₅₆₇₈₉"  # subscript digits: the stamp of x[r,c] is y_rc
+_SUB = "₀₁₂₃₄₅₆₇₈₉"  # subscript digits: the stamp of x[r,q] is y_rq
 
 
 def _scatter_build(case: tuple[int, int, int]) -> dict:
@@ -296,14 +296,14 @@ def _scatter_build(case: tuple[int, int, int]) -> dict:
         },
         "views": [
             view(
-                f"the scatter: each input cell x[r,c] stamps x[r,c]·w with its corner at "
-                f"s·(r, c) − p; y adds the {i * i} stamps",
+                f"the scatter: each input cell x[r,q] stamps x[r,q]·w with its corner at "
+                f"s·(r, q) − p; y adds the {i * i} stamps",
                 panels,
                 steps,
             )
         ],
         "formula": [
-            f"steps 1 to {i * i}: x[r,c] stamps y_rc[s·r + u − p, s·c + v − p] = x[r,c]·w[u,v] "
+            f"steps 1 to {i * i}: x[r,q] stamps y_rq[s·r + u − p, s·q + v − p] = x[r,q]·w[u,v] "
             "for every tap (u, v)",
             f"then one step per cell of y: y = {' + '.join(names)}; "
             f"{count_of(int(overlap.sum()), 'cell of y is', 'cells of y are')} reached by more "
@@ -353,8 +353,8 @@ def scatter_figure() -> Figure:
         title="A transposed convolution as a scatter: each input cell stamps the kernel",
         description=(
             "A 2×2 input and a 3×3 kernel. The first four steps are the stamps, in reading "
-            "order: input cell x[r,c] multiplies the whole kernel, and its stamp y_rc is "
-            "drawn with the output indices it lands on, its corner at stride × (r, c) minus "
+            "order: input cell x[r,q] multiplies the whole kernel, and its stamp y_rq is "
+            "drawn with the output indices it lands on, its corner at stride × (r, q) minus "
             "the padding. The next steps add the stamps up, one output cell at a time: a "
             "cell that one stamp reaches has one term, a cell where stamps overlap (heavy "
             "border) has one term per stamp. The cells that output_padding hands back "
@@ -501,7 +501,12 @@ def _matrix_build(direction: str) -> dict:
         formula = [
             "z = Cᵀ·y:  (16×4)·(4×1) = (16×1), read back as the 4×4 image z",
             f"Cᵀ·C·x ≠ x: {differ} of 16 cells differ. CᵀC is 16×16 of rank at most 4, "
-            f"so it cannot be the identity (cv.gram_is_identity: {gram_id})",
+            "so it cannot be the identity"
+            + (
+                " (cv.gram_is_identity agrees)"
+                if not gram_id
+                else " (yet cv.gram_is_identity says it is)"
+            ),
         ]
         code = (
             "C.T @ y.ravel()  ==  F.conv_transpose2d(y, w).ravel()\n"
@@ -536,7 +541,8 @@ def matrix_figure() -> Figure:
             "one output's window, and their dot product is that output; below, the same "
             "step as a window on the images. Switch to Cᵀ, 16×4: it maps the 2×2 result "
             "back to a 4×4 image, one step per row, and the result has the shape of the "
-            "original image but not its values; the steps start again from the first."
+            "original image but not its values; the steps start again, at the first row "
+            "with more than one nonzero product (the rows before it are steps back)."
         ),
         controls=[
             Control(

@@ -114,6 +114,7 @@
     if (g) return g;
     var lo = Infinity, hi = -Infinity, scale = 0, marks = {};
     p.values.forEach(function (v) {
+      v = weightValue(v);
       if (typeof v !== "number") return;
       scale = Math.max(scale, Math.abs(v));
       lo = Math.min(lo, v);
@@ -147,8 +148,16 @@
     return g;
   }
 
+  /** The number a cell's value stands for: a number as it is, a weight written as a fraction
+   * ("1/45", "\u22124/9": a photo kernel's) as its quotient, anything else as it is. */
+  function weightValue(v) {
+    var m = typeof v === "string" && /^([\u2212-]?)(\d+)\/(\d+)$/.exec(v);
+    return m ? (m[1] ? -1 : 1) * m[2] / m[3] : v;
+  }
+
   /** Fill of a value cell: {cls, style, dark}; the colours themselves are CSS variables. */
   function valueFill(v, g) {
+    v = weightValue(v);
     if (typeof v !== "number") return { cls: "cv-v0", style: "", dark: false };
     if (g.image) {
       var span = g.hi - g.lo, t = span > 0 ? (v - g.lo) / span : 1;
@@ -261,18 +270,22 @@
     return sig.map(function (x) { return sig.filter(function (y) { return y === x; }).length > 1; });
   }
 
-  /** The first step worth showing: one with a nonzero product, else one whose window reads
-   * a cell that is not padding or an inserted zero, else the first. */
+  /** The first step worth showing: the first that sums more than half as many nonzero products
+   * as the fullest step (a corner's lone product is no sum), else one whose window reads a cell
+   * that is not padding or an inserted zero, else the first. */
   function firstInformative(f) {
     var v = f.views[0], real = -1;
     if (!v) return 0;
-    for (var s = 0; s < v.steps.length; s++) {
-      var terms = v.steps[s].map(term);
-      if (terms.some(function (t) {
-        var a = v.panels[t.ip].values[t.ic], b = v.panels[t.kp].values[t.kc];
+    var counts = v.steps.map(function (raw) {
+      return raw.map(term).filter(function (t) {
+        var a = v.panels[t.ip].values[t.ic], b = t.kp < 0 ? 1 : v.panels[t.kp].values[t.kc];
         return typeof a === "number" && typeof b === "number" && a * b !== 0;
-      })) return s;
-      if (real < 0 && terms.some(function (t) {
+      }).length;
+    });
+    var most = counts.reduce(function (a, b) { return Math.max(a, b); }, 0);
+    for (var s = 0; s < v.steps.length; s++) {
+      if (most > 0 && counts[s] > most / 2) return s;
+      if (real < 0 && v.steps[s].map(term).some(function (t) {
         var mk = geometry(v.panels[t.ip]).marks[t.ic];
         return mk !== "pad" && mk !== "zero";
       })) real = s;
