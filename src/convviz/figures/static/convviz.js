@@ -1732,7 +1732,8 @@
    *   state = {sel: option of each setting, step, timer (play), speed (ms per step), frame (the
    *          frame loaded), shown (the frame drawn), shownStep, nodes (panelNodes of each view),
    *          touched (the reader moved it: the address follows), restart, show3d, angle,
-   *          stepped, byFrame, byChosen (the step size)}
+   *          stepped, byFrame, byChosen (the step size), sumViews (the view of each sum line:
+   *          a view with no sum, a wiring or a permutation, has no line; focusTerm)}
    * The spec and its frames are read, never written: what is worked out from them is kept in
    * `fig`, on the drawn nodes, or in the WeakMap of geometry() and viewMaps(). */
 
@@ -2117,10 +2118,12 @@
 
   /** Bring each view of the frame drawn from the step shown to the current one: the cells
    * revealed or hidden in between, the highlights of the panels lit at either step (canvases
-   * and plugins redraw), the 3D boxes; returns the step's sums, one token line per view. */
+   * and plugins redraw), the 3D boxes; returns the step's sums, one token line per view that
+   * has a sum (state.sumViews: the view of each line). */
   function drawStep(fig, f) {
     var state = fig.state, container = fig.container;
     var lines = [];
+    state.sumViews = [];
     var pal = null;
     f.views.forEach(function (v, vi) {
       var a = Math.min(state.shownStep, v.steps.length - 1), b = Math.min(state.step, v.steps.length - 1);
@@ -2154,7 +2157,9 @@
       var box = state.nodes[vi].box3d;
       if (box && state.show3d) volumeDraw(box, v, info, reveal, b, state.angle);
       var line = sumTokens(v, info);
-      if (line.length) lines.push((f.views.length > 1 ? [["cv-sum-view", null, v.title + ":"], " "] : []).concat(line));
+      if (!line.length) return;
+      lines.push((f.views.length > 1 ? [["cv-sum-view", null, v.title + ":"], " "] : []).concat(line));
+      state.sumViews.push(vi);
     });
     state.shownStep = state.step;
     return lines;
@@ -2383,8 +2388,9 @@
   function focusTerm(fig, t) {
     var stage = fig.stage, formula = fig.formula;
     stage.querySelectorAll(".cv-focus").forEach(function (n) { n.classList.remove("cv-focus"); });
-    var view = t && t.closest(".cv-sum"), vi = view ? Array.prototype.indexOf.call(formula.querySelectorAll(".cv-sum"), view) : -1;
-    var vnode = vi >= 0 ? stage.querySelectorAll(".cv-view")[vi] : null;
+    var view = t && t.closest(".cv-sum"), li = view ? Array.prototype.indexOf.call(formula.querySelectorAll(".cv-sum"), view) : -1;
+    var vi = li >= 0 && fig.state.sumViews ? fig.state.sumViews[li] : -1;  // a view with no sum has no line
+    var vnode = vi >= 0 ? stage.querySelector('.cv-view[data-view="' + vi + '"]') : null;
     focusCanvases(fig, vnode ? vi : -1, vnode ? t.getAttribute("data-t") : null);
     if (!vnode) return;
     vnode.querySelectorAll(".cv-hl").forEach(function (n) {
