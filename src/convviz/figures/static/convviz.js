@@ -722,9 +722,9 @@
         ctx.strokeRect(x + 0.25, y + 0.25, size - 0.5, size - 0.5);
         continue;
       }
-      ctx.strokeStyle = hidden ? pal.border : pal.line;
-      ctx.lineWidth = 1;
-      ctx.strokeRect(x + 0.5, y + 0.5, size - 1, size - 1);
+      ctx.strokeStyle = hidden ? pal.border : pal.line;  // as .cv-bg: 1 px on the cell's edge, one
+      ctx.lineWidth = 1;  // line between two cells (drawn inside each cell, two lines made a 2 px one)
+      ctx.strokeRect(x, y, size, size);
       if (!hidden && mark && mark !== "drop" && !GROUP_MARK.test(mark)) outlines.push([x, y, mark]);
       if (!hidden && mark === "drop") strikes.push([x, y]);
       if (!hidden) texts.push([x + size / 2, y + size / 2 + 4, short(v0), mark === "drop" ? pal.muted : f.dark ? "#ffffff" : f.light ? "#1f2328" : pal.fg]);

@@ -1,0 +1,43 @@
+"""A grid painted on a canvas looks as its SVG grid does (convviz.js drawCanvas): here, the
+line between two cells is one line of the SVG's width (.cv-bg: 1 px), not two."""
+
+from __future__ import annotations
+
+_LINE_WIDTH = """(id) => {
+  // device pixels of the line colour along the middle of row 0 of the first canvas grid, from
+  // the centre of cell (0, 2) to the centre of cell (0, 4): two lines between plain cells
+  const root = document.querySelector('#cv-' + id);
+  const canvas = root.querySelector('canvas.cv-canvas');
+  const probe = document.createElementNS('http://www.w3.org/2000/svg', 'rect');
+  root.querySelector('svg.cv-grid').appendChild(probe);
+  probe.style.stroke = getComputedStyle(root).getPropertyValue('--cv-line').trim();
+  const want = getComputedStyle(probe).stroke;
+  probe.remove();
+  const cols = JSON.parse(canvas.getAttribute('data-values')).length ** 0.5;
+  const dpr = canvas.width / parseFloat(canvas.style.width);
+  const size = (parseFloat(canvas.style.width) - 4) / cols, y = Math.floor((2 + size / 2) * dpr);
+  const x0 = Math.floor((2 + 2.5 * size) * dpr), x1 = Math.floor((2 + 4.5 * size) * dpr);
+  const d = canvas.getContext('2d').getImageData(x0, y, x1 - x0, 1).data;
+  let n = 0;
+  for (let i = 0; i < d.length; i += 4) if (`rgb(${d[i]}, ${d[i + 1]}, ${d[i + 2]})` === want) n++;
+  return {dpr, n};
+}"""
+
+
+def test_a_canvas_grid_draws_one_line_between_two_cells(browser, base_url):
+    """Chapter 11's 8x8 matrices (canvas grids): at a device pixel ratio of 2, the lines
+    between cells (0, 2), (0, 3) and (0, 4), all plain zeros, are 2 device pixels each."""
+    context = browser.new_context(device_scale_factor=2, viewport={"width": 1280, "height": 900})
+    try:
+        page = context.new_page()
+        errors: list[str] = []
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.goto(
+            f"{base_url}/book/11-shuffled-grouped-convolution.html#cv-shuffle-connectivity?groups=4"
+        )
+        page.wait_for_selector("#cv-shuffle-connectivity canvas.cv-canvas[data-values]")
+        seen = page.evaluate(_LINE_WIDTH, "shuffle-connectivity")
+        assert seen == {"dpr": 2, "n": 4}, seen  # two lines of 1 px (2 device pixels each)
+        assert errors == []
+    finally:
+        context.close()
