@@ -41,3 +41,29 @@ def test_a_canvas_grid_draws_one_line_between_two_cells(browser, base_url):
         assert errors == []
     finally:
         context.close()
+
+
+def test_a_canvas_grid_is_sharp_in_the_svg_download(visit, base_url, tmp_path):
+    """The SVG download embeds each canvas grid painted again at twice the screen's scale
+    (convviz.js sharpCanvas): its numbers stay as sharp as the SVG grids' beside it on a
+    slide and in the PNG (rasterised at twice the screen's scale), not a 1x bitmap."""
+    import base64
+    import xml.etree.ElementTree as ET
+
+    page = visit.page
+    page.goto(
+        f"{base_url}/book/11-shuffled-grouped-convolution.html#cv-shuffle-connectivity?groups=4"
+    )
+    page.wait_for_selector("#cv-shuffle-connectivity canvas.cv-canvas[data-values]")
+    with page.expect_download() as info:
+        page.click("#cv-shuffle-connectivity .cv-download")
+    path = tmp_path / "figure.svg"
+    info.value.save_as(path)
+    images = ET.parse(path).getroot().findall(".//{http://www.w3.org/2000/svg}image")
+    assert len(images) == 6  # the six matrices
+    for image in images:
+        png = base64.b64decode(image.get("href").split(",", 1)[1])
+        assert png[:8] == b"\x89PNG\r\n\x1a\n"
+        width = int.from_bytes(png[16:20], "big")
+        assert width == 2 * round(float(image.get("width"))), (width, image.get("width"))
+    assert visit.errors == []

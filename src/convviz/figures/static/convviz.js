@@ -680,9 +680,10 @@
    * numbers, and the step's rings with the weight each input cell meets written under it.
    * Padding and inserted zeros carry their patterns in both.
    * @param {Object} v the view (for the weights written under the input cells), optional
-   * @param {?string} focus the term whose cells are outlined wider (focusTerm), optional */
-  function drawCanvas(canvas, p, pi, info, reveal, step, pal, v, focus) {
-    var g = geometry(p), dpr = root.devicePixelRatio || 1, size = g.size;
+   * @param {?string} focus the term whose cells are outlined wider (focusTerm), optional
+   * @param {number} scale device pixels per CSS pixel (default: the screen's; sharpCanvas), optional */
+  function drawCanvas(canvas, p, pi, info, reveal, step, pal, v, focus, scale) {
+    var g = geometry(p), dpr = scale || root.devicePixelRatio || 1, size = g.size;
     var w = p.cols * size + 4, h = p.rows * size + 4;
     if (canvas.width !== Math.round(w * dpr) || canvas.height !== Math.round(h * dpr)) {
       canvas.width = Math.round(w * dpr);
@@ -692,6 +693,7 @@
     }
     canvas.cvPalette = pal;
     canvas.cvFocus = focus === undefined ? null : focus;
+    canvas.cvPaint = [p, pi, info, reveal, step, pal, v, canvas.cvFocus];  // what sharpCanvas paints again
     var ctx = canvas.getContext("2d");
     ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
     ctx.clearRect(0, 0, w, h);
@@ -788,6 +790,18 @@
       }
     });
     canvas.setAttribute("data-values", JSON.stringify(shown));
+  }
+
+  /** A canvas grid as a download shows it: painted again off screen at `scale` device pixels per
+   * CSS pixel, so that its numbers are as sharp as the SVG grids' beside it (on a slide, and in the
+   * PNG, rasterised at twice the screen's scale); the canvas itself where drawCanvas is not all
+   * that is painted on it (an image, a footprint drawn over it). */
+  function sharpCanvas(canvas, scale) {
+    var a = canvas.cvPaint, panel = canvas.closest && canvas.closest(".cv-panel");
+    if (!a || (panel && panel.querySelector(".cv-footprint"))) return canvas;
+    var copy = document.createElement("canvas");
+    drawCanvas(copy, a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], scale);
+    return copy;
   }
 
   var FONT = "11px ui-monospace, SFMono-Regular, Menlo, monospace";  // as .cv-grid text
@@ -1482,7 +1496,7 @@
       if (!r.width || !r.height) return;
       if (node.tagName.toLowerCase() === "canvas") {
         body.push('<image x="' + x + '" y="' + y + '" width="' + r.width + '" height="' + r.height + '" href="' +
-          node.toDataURL("image/png") + '"></image>');
+          sharpCanvas(node, 2 * Math.max(1, root.devicePixelRatio || 1)).toDataURL("image/png") + '"></image>');
         return;
       }
       var clone = node.cloneNode(true);
