@@ -57,6 +57,8 @@ def test_a_canvas_grid_is_sharp_in_the_svg_download(visit, base_url, tmp_path):
     page.wait_for_selector("#cv-shuffle-connectivity canvas.cv-canvas[data-values]")
     with page.expect_download() as info:
         page.click("#cv-shuffle-connectivity .cv-download")
+    # named by its setting as the address names it (groups=4), not by the option's index (2)
+    assert info.value.suggested_filename == "shuffle-connectivity-groups4-step1.svg"
     path = tmp_path / "figure.svg"
     info.value.save_as(path)
     images = ET.parse(path).getroot().findall(".//{http://www.w3.org/2000/svg}image")

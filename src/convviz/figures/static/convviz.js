@@ -2548,9 +2548,13 @@
     return hashOf(fig.spec, state.sel, state.step, state.show3d ? state.angle : null);
   }
 
-  /** The file name of a download of what is on screen: ID-options-stepN.ext. */
+  /** The file name of a download of what is on screen, its setting named as the address names it
+   * (hashOf): ID-controlOption_...-stepN.ext, e.g. shuffle-connectivity-groups4-step10.png. */
   function downloadName(fig, ext) {
-    return fig.spec.id + "-" + fig.state.sel.join("_") + "-step" + (fig.state.step + 1) + "." + ext;
+    var sel = fig.state.sel, parts = fig.spec.controls.map(function (c, ci) {
+      return (c.name + String(c.options[sel[ci]])).replace(/[^\w.-]+/g, "-");
+    });
+    return fig.spec.id + (parts.length ? "-" + parts.join("_") : "") + "-step" + (fig.state.step + 1) + "." + ext;
   }
 
   /** The link button: the address of this setting, copied to the clipboard (and put in data-link). */
