@@ -69,3 +69,37 @@ def test_a_canvas_grid_is_sharp_in_the_svg_download(visit, base_url, tmp_path):
         width = int.from_bytes(png[16:20], "big")
         assert width == 2 * round(float(image.get("width"))), (width, image.get("width"))
     assert visit.errors == []
+
+
+_OUTLINE_WIDTHS = """(id) => {
+  // the width a canvas grid painted its group outlines with (data-groups), and .cv-gline's
+  const root = document.querySelector('#cv-' + id);
+  const probe = document.createElementNS('http://www.w3.org/2000/svg', 'path');
+  probe.setAttribute('class', 'cv-gline cv-g0');
+  root.querySelector('svg.cv-grid').appendChild(probe);
+  const css = parseFloat(getComputedStyle(probe).strokeWidth);
+  probe.remove();
+  const painted = Array.from(root.querySelectorAll('canvas[data-groups]'))
+    .flatMap(c => Object.values(JSON.parse(c.getAttribute('data-groups'))).map(g => g[2]));
+  return {css, painted: Array.from(new Set(painted))};
+}"""
+
+
+def test_a_canvas_grid_paints_group_outlines_as_wide_as_the_stylesheet_says(visit, base_url):
+    """Group outlines on a canvas take their width from --cv-gw, as .cv-gline does: a new
+    width in the stylesheet reaches both (after a repaint, here a change of theme)."""
+    page = visit.page
+    root = "#cv-shuffle-connectivity"
+    page.goto(
+        f"{base_url}/book/11-shuffled-grouped-convolution.html#cv-shuffle-connectivity?groups=4"
+    )
+    page.wait_for_selector(f"{root} canvas.cv-canvas[data-groups]")
+    assert page.evaluate(_OUTLINE_WIDTHS, "shuffle-connectivity") == {"css": 3, "painted": [3]}
+    page.evaluate("document.documentElement.style.setProperty('--cv-gw', '5px')")
+    page.evaluate("document.documentElement.dataset.theme = 'dark'")  # the canvases repaint
+    page.wait_for_function(
+        "() => document.querySelector('#cv-shuffle-connectivity canvas[data-groups]')"
+        ".getAttribute('data-groups').includes(',5]')"
+    )
+    assert page.evaluate(_OUTLINE_WIDTHS, "shuffle-connectivity") == {"css": 5, "painted": [5]}
+    assert visit.errors == []

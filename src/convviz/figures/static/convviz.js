@@ -173,6 +173,7 @@
       var dash = s.getPropertyValue("--cv-gd" + d).trim();
       out["gd" + d] = dash && dash !== "none" ? dash.split(/[\s,]+/).map(Number) : [];
     }
+    out.gw = parseFloat(s.getPropertyValue("--cv-gw")) || 3;  // a group outline's width (.cv-gline)
     return out;
   }
 
@@ -2719,7 +2720,7 @@
    * what was painted is kept in the canvas's data-groups ({K: [colour, dash, width]}), as data-values. */
   function paintGroupOutlines(ctx, canvas, p, g, pal, L, T) {
     var runs = groupOutlines(p, g, L, T), seen = {};
-    ctx.lineWidth = 3;
+    ctx.lineWidth = pal.gw;
     Object.keys(runs).sort().forEach(function (m) {
       var k = m.slice(1);
       ctx.strokeStyle = pal[m];
