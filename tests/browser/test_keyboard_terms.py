@@ -102,6 +102,9 @@ def test_a_focused_term_outlines_its_cells_in_the_3d_view(visit, base_url):
     page.wait_for_selector(f"{root} .cv-sum .cv-term[data-t]")
     page.click(f"{root} .cv-3d-toggle")
     page.wait_for_selector(f"{root} .cv-3d-box svg.cv-3d .cv-hl")
+    # the pointer off the figure: the 3D view moves the sum, and a term that lands under the
+    # pointer (left on the 3D button) outlines its own cells on the next mouse move
+    page.mouse.move(0, 0)
     page.keyboard.press("Shift")  # a keyboard focus, as a reader tabbing in
     page.focus(f"{root} .cv-sum .cv-term[tabindex='0']")
     page.keyboard.press("ArrowRight")
@@ -144,6 +147,33 @@ def test_a_focused_term_outlines_its_cells_on_a_canvas_grid(visit, base_url):
     page.keyboard.press("ArrowRight")
     second = page.evaluate(pixels)
     assert second not in (before, first)
+    page.keyboard.press("Escape")
+    assert page.evaluate(pixels) == before
+    assert visit.errors == []
+
+
+def test_a_focused_term_outlines_its_cells_in_its_own_view(visit, base_url):
+    """A view with no sum (chapter 11's wiring view, first of three) has no sum line: a term of
+    the first sum line belongs to the second view, and only that view's canvas grids are
+    repainted with it outlined (the line's index is not the view's)."""
+    page = visit.page
+    root = "#cv-shuffle-connectivity"
+    page.goto(
+        f"{base_url}/book/11-shuffled-grouped-convolution.html#cv-shuffle-connectivity?groups=4&step=10"
+    )
+    page.wait_for_selector(f"{root} .cv-sum .cv-term[data-t]")
+    pixels = f"""() => Array.from(document.querySelectorAll('{root} .cv-view'))
+      .map(v => Array.from(v.querySelectorAll('canvas.cv-canvas')).map(c => c.toDataURL()).join())"""
+    before = page.evaluate(pixels)
+    assert before[0] == "" and before[1] and before[2]  # the wiring view has no canvas
+    page.keyboard.press("Shift")
+    for line, view in ((0, 1), (1, 2)):
+        page.focus(f"{root} .cv-sum:nth-child({line + 1}) .cv-term[tabindex='0']")
+        page.keyboard.press("ArrowRight")
+        now = page.evaluate(pixels)
+        assert now[view] != before[view], (line, view)  # the term's view shows it
+        other = 3 - view
+        assert now[other] == before[other], (line, view)  # the other view does not
     page.keyboard.press("Escape")
     assert page.evaluate(pixels) == before
     assert visit.errors == []

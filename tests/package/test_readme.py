@@ -73,3 +73,28 @@ def test_the_developer_instructions_the_front_page_no_longer_gives_are_here():
     assert "tests/chapters/" in TEXT
     for path in re.findall(r"`(tests/chapters/[\w.]+)`", TEXT):
         assert (ROOT / path).exists(), path
+
+
+def test_what_make_test_runs_is_said_in_its_order():
+    """The README's paragraph on `make test` names each step of the Makefile's test recipe
+    (lint, tests, the notebooks' check, the labs, the strict build, the browser tests), in the
+    order the recipe runs them."""
+    makefile = (ROOT / "Makefile").read_text()
+    steps = re.search(r"^test: env (.*)$", makefile, re.M).group(1).split()
+    recipe = "\n".join(
+        re.search(rf"^{s}: env\n((?:\t.*\n)+)", makefile, re.M).group(1) for s in steps
+    )
+    said = TEXT[TEXT.index("`make test` runs, in order") :].split("\n\n")[0]
+    # each step: how the recipe runs it, how the README names it
+    named = [
+        ("ruff check", "`ruff`"),
+        ("tests/unit", "`tests/unit`"),
+        ("make_notebooks.py --check", "`tools/make_notebooks.py --check`"),
+        ("tests/labs", "`tests/labs`"),
+        ("build_book.py --strict", "every warning an error"),
+        ("tests/browser", "`tests/browser`"),
+    ]
+    for run, name in named:
+        assert run in recipe and name in said, (run, name)
+    assert [recipe.index(r) for r, _ in named] == sorted(recipe.index(r) for r, _ in named)
+    assert [said.index(n) for _, n in named] == sorted(said.index(n) for _, n in named)

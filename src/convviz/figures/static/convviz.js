@@ -182,6 +182,7 @@
       var dash = s.getPropertyValue("--cv-gd" + d).trim();
       out["gd" + d] = dash && dash !== "none" ? dash.split(/[\s,]+/).map(Number) : [];
     }
+    out.gw = parseFloat(s.getPropertyValue("--cv-gw")) || 3;  // a group outline's width (.cv-gline)
     return out;
   }
 
@@ -693,9 +694,10 @@
    * numbers, and the step's rings with the weight each input cell meets written under it.
    * Padding and inserted zeros carry their patterns in both.
    * @param {Object} v the view (for the weights written under the input cells), optional
-   * @param {?string} focus the term whose cells are outlined wider (focusTerm), optional */
-  function drawCanvas(canvas, p, pi, info, reveal, step, pal, v, focus) {
-    var g = geometry(p), dpr = root.devicePixelRatio || 1, size = g.size;
+   * @param {?string} focus the term whose cells are outlined wider (focusTerm), optional
+   * @param {number} scale device pixels per CSS pixel (default: the screen's; sharpCanvas), optional */
+  function drawCanvas(canvas, p, pi, info, reveal, step, pal, v, focus, scale) {
+    var g = geometry(p), dpr = scale || root.devicePixelRatio || 1, size = g.size;
     var w = p.cols * size + 4, h = p.rows * size + 4;
     if (canvas.width !== Math.round(w * dpr) || canvas.height !== Math.round(h * dpr)) {
       canvas.width = Math.round(w * dpr);
@@ -705,6 +707,7 @@
     }
     canvas.cvPalette = pal;
     canvas.cvFocus = focus === undefined ? null : focus;
+    canvas.cvPaint = [p, pi, info, reveal, step, pal, v, canvas.cvFocus];  // what sharpCanvas paints again
     var ctx = canvas.getContext("2d");
     ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
     ctx.clearRect(0, 0, w, h);
@@ -735,9 +738,9 @@
         ctx.strokeRect(x + 0.25, y + 0.25, size - 0.5, size - 0.5);
         continue;
       }
-      ctx.strokeStyle = hidden ? pal.border : pal.line;
-      ctx.lineWidth = 1;
-      ctx.strokeRect(x + 0.5, y + 0.5, size - 1, size - 1);
+      ctx.strokeStyle = hidden ? pal.border : pal.line;  // as .cv-bg: 1 px on the cell's edge, one
+      ctx.lineWidth = 1;  // line between two cells (drawn inside each cell, two lines made a 2 px one)
+      ctx.strokeRect(x, y, size, size);
       if (!hidden && mark && mark !== "drop" && !GROUP_MARK.test(mark)) outlines.push([x, y, mark]);
       if (!hidden && mark === "drop") strikes.push([x, y]);
       if (!hidden) texts.push([x + size / 2, y + size / 2 + 4, short(v0), mark === "drop" ? pal.muted : f.dark ? "#ffffff" : f.light ? "#1f2328" : pal.fg]);
@@ -801,6 +804,18 @@
       }
     });
     canvas.setAttribute("data-values", JSON.stringify(shown));
+  }
+
+  /** A canvas grid as a download shows it: painted again off screen at `scale` device pixels per
+   * CSS pixel, so that its numbers are as sharp as the SVG grids' beside it (on a slide, and in the
+   * PNG, rasterised at twice the screen's scale); the canvas itself where drawCanvas is not all
+   * that is painted on it (an image, a footprint drawn over it). */
+  function sharpCanvas(canvas, scale) {
+    var a = canvas.cvPaint, panel = canvas.closest && canvas.closest(".cv-panel");
+    if (!a || (panel && panel.querySelector(".cv-footprint"))) return canvas;
+    var copy = document.createElement("canvas");
+    drawCanvas(copy, a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], scale);
+    return copy;
   }
 
   var FONT = "11px ui-monospace, SFMono-Regular, Menlo, monospace";  // as .cv-grid text
@@ -1495,7 +1510,7 @@
       if (!r.width || !r.height) return;
       if (node.tagName.toLowerCase() === "canvas") {
         body.push('<image x="' + x + '" y="' + y + '" width="' + r.width + '" height="' + r.height + '" href="' +
-          node.toDataURL("image/png") + '"></image>');
+          sharpCanvas(node, 2 * Math.max(1, root.devicePixelRatio || 1)).toDataURL("image/png") + '"></image>');
         return;
       }
       var clone = node.cloneNode(true);
@@ -1745,7 +1760,8 @@
    *   state = {sel: option of each setting, step, timer (play), speed (ms per step), frame (the
    *          frame loaded), shown (the frame drawn), shownStep, nodes (panelNodes of each view),
    *          touched (the reader moved it: the address follows), restart, show3d, angle,
-   *          stepped, byFrame, byChosen (the step size)}
+   *          stepped, byFrame, byChosen (the step size), sumViews (the view of each sum line:
+   *          a view with no sum, a wiring or a permutation, has no line; focusTerm)}
    * The spec and its frames are read, never written: what is worked out from them is kept in
    * `fig`, on the drawn nodes, or in the WeakMap of geometry() and viewMaps(). */
 
@@ -2130,10 +2146,12 @@
 
   /** Bring each view of the frame drawn from the step shown to the current one: the cells
    * revealed or hidden in between, the highlights of the panels lit at either step (canvases
-   * and plugins redraw), the 3D boxes; returns the step's sums, one token line per view. */
+   * and plugins redraw), the 3D boxes; returns the step's sums, one token line per view that
+   * has a sum (state.sumViews: the view of each line). */
   function drawStep(fig, f) {
     var state = fig.state, container = fig.container;
     var lines = [];
+    state.sumViews = [];
     var pal = null;
     f.views.forEach(function (v, vi) {
       var a = Math.min(state.shownStep, v.steps.length - 1), b = Math.min(state.step, v.steps.length - 1);
@@ -2167,7 +2185,9 @@
       var box = state.nodes[vi].box3d;
       if (box && state.show3d) volumeDraw(box, v, info, reveal, b, state.angle);
       var line = sumTokens(v, info);
-      if (line.length) lines.push((f.views.length > 1 ? [["cv-sum-view", null, v.title + ":"], " "] : []).concat(line));
+      if (!line.length) return;
+      lines.push((f.views.length > 1 ? [["cv-sum-view", null, v.title + ":"], " "] : []).concat(line));
+      state.sumViews.push(vi);
     });
     state.shownStep = state.step;
     return lines;
@@ -2396,8 +2416,9 @@
   function focusTerm(fig, t) {
     var stage = fig.stage, formula = fig.formula;
     stage.querySelectorAll(".cv-focus").forEach(function (n) { n.classList.remove("cv-focus"); });
-    var view = t && t.closest(".cv-sum"), vi = view ? Array.prototype.indexOf.call(formula.querySelectorAll(".cv-sum"), view) : -1;
-    var vnode = vi >= 0 ? stage.querySelectorAll(".cv-view")[vi] : null;
+    var view = t && t.closest(".cv-sum"), li = view ? Array.prototype.indexOf.call(formula.querySelectorAll(".cv-sum"), view) : -1;
+    var vi = li >= 0 && fig.state.sumViews ? fig.state.sumViews[li] : -1;  // a view with no sum has no line
+    var vnode = vi >= 0 ? stage.querySelector('.cv-view[data-view="' + vi + '"]') : null;
     focusCanvases(fig, vnode ? vi : -1, vnode ? t.getAttribute("data-t") : null);
     if (!vnode) return;
     vnode.querySelectorAll(".cv-hl").forEach(function (n) {
@@ -2541,9 +2562,13 @@
     return hashOf(fig.spec, state.sel, state.step, state.show3d ? state.angle : null);
   }
 
-  /** The file name of a download of what is on screen: ID-options-stepN.ext. */
+  /** The file name of a download of what is on screen, its setting named as the address names it
+   * (hashOf): ID-controlOption_...-stepN.ext, e.g. shuffle-connectivity-groups4-step10.png. */
   function downloadName(fig, ext) {
-    return fig.spec.id + "-" + fig.state.sel.join("_") + "-step" + (fig.state.step + 1) + "." + ext;
+    var sel = fig.state.sel, parts = fig.spec.controls.map(function (c, ci) {
+      return (c.name + String(c.options[sel[ci]])).replace(/[^\w.-]+/g, "-");
+    });
+    return fig.spec.id + (parts.length ? "-" + parts.join("_") : "") + "-step" + (fig.state.step + 1) + "." + ext;
   }
 
   /** The link button: the address of this setting, copied to the clipboard (and put in data-link). */
@@ -2708,7 +2733,7 @@
    * what was painted is kept in the canvas's data-groups ({K: [colour, dash, width]}), as data-values. */
   function paintGroupOutlines(ctx, canvas, p, g, pal, L, T) {
     var runs = groupOutlines(p, g, L, T), seen = {};
-    ctx.lineWidth = 3;
+    ctx.lineWidth = pal.gw;
     Object.keys(runs).sort().forEach(function (m) {
       var k = m.slice(1);
       ctx.strokeStyle = pal[m];

@@ -1,0 +1,105 @@
+"""A grid painted on a canvas looks as its SVG grid does (convviz.js drawCanvas): here, the
+line between two cells is one line of the SVG's width (.cv-bg: 1 px), not two."""
+
+from __future__ import annotations
+
+_LINE_WIDTH = """(id) => {
+  // device pixels of the line colour along the middle of row 0 of the first canvas grid, from
+  // the centre of cell (0, 2) to the centre of cell (0, 4): two lines between plain cells
+  const root = document.querySelector('#cv-' + id);
+  const canvas = root.querySelector('canvas.cv-canvas');
+  const probe = document.createElementNS('http://www.w3.org/2000/svg', 'rect');
+  root.querySelector('svg.cv-grid').appendChild(probe);
+  probe.style.stroke = getComputedStyle(root).getPropertyValue('--cv-line').trim();
+  const want = getComputedStyle(probe).stroke;
+  probe.remove();
+  const cols = JSON.parse(canvas.getAttribute('data-values')).length ** 0.5;
+  const dpr = canvas.width / parseFloat(canvas.style.width);
+  const size = (parseFloat(canvas.style.width) - 4) / cols, y = Math.floor((2 + size / 2) * dpr);
+  const x0 = Math.floor((2 + 2.5 * size) * dpr), x1 = Math.floor((2 + 4.5 * size) * dpr);
+  const d = canvas.getContext('2d').getImageData(x0, y, x1 - x0, 1).data;
+  let n = 0;
+  for (let i = 0; i < d.length; i += 4) if (`rgb(${d[i]}, ${d[i + 1]}, ${d[i + 2]})` === want) n++;
+  return {dpr, n};
+}"""
+
+
+def test_a_canvas_grid_draws_one_line_between_two_cells(browser, base_url):
+    """Chapter 11's 8x8 matrices (canvas grids): at a device pixel ratio of 2, the lines
+    between cells (0, 2), (0, 3) and (0, 4), all plain zeros, are 2 device pixels each."""
+    context = browser.new_context(device_scale_factor=2, viewport={"width": 1280, "height": 900})
+    try:
+        page = context.new_page()
+        errors: list[str] = []
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.goto(
+            f"{base_url}/book/11-shuffled-grouped-convolution.html#cv-shuffle-connectivity?groups=4"
+        )
+        page.wait_for_selector("#cv-shuffle-connectivity canvas.cv-canvas[data-values]")
+        seen = page.evaluate(_LINE_WIDTH, "shuffle-connectivity")
+        assert seen == {"dpr": 2, "n": 4}, seen  # two lines of 1 px (2 device pixels each)
+        assert errors == []
+    finally:
+        context.close()
+
+
+def test_a_canvas_grid_is_sharp_in_the_svg_download(visit, base_url, tmp_path):
+    """The SVG download embeds each canvas grid painted again at twice the screen's scale
+    (convviz.js sharpCanvas): its numbers stay as sharp as the SVG grids' beside it on a
+    slide and in the PNG (rasterised at twice the screen's scale), not a 1x bitmap."""
+    import base64
+    import xml.etree.ElementTree as ET
+
+    page = visit.page
+    page.goto(
+        f"{base_url}/book/11-shuffled-grouped-convolution.html#cv-shuffle-connectivity?groups=4"
+    )
+    page.wait_for_selector("#cv-shuffle-connectivity canvas.cv-canvas[data-values]")
+    with page.expect_download() as info:
+        page.click("#cv-shuffle-connectivity .cv-download")
+    # named by its setting as the address names it (groups=4), not by the option's index (2)
+    assert info.value.suggested_filename == "shuffle-connectivity-groups4-step1.svg"
+    path = tmp_path / "figure.svg"
+    info.value.save_as(path)
+    images = ET.parse(path).getroot().findall(".//{http://www.w3.org/2000/svg}image")
+    assert len(images) == 6  # the six matrices
+    for image in images:
+        png = base64.b64decode(image.get("href").split(",", 1)[1])
+        assert png[:8] == b"\x89PNG\r\n\x1a\n"
+        width = int.from_bytes(png[16:20], "big")
+        assert width == 2 * round(float(image.get("width"))), (width, image.get("width"))
+    assert visit.errors == []
+
+
+_OUTLINE_WIDTHS = """(id) => {
+  // the width a canvas grid painted its group outlines with (data-groups), and .cv-gline's
+  const root = document.querySelector('#cv-' + id);
+  const probe = document.createElementNS('http://www.w3.org/2000/svg', 'path');
+  probe.setAttribute('class', 'cv-gline cv-g0');
+  root.querySelector('svg.cv-grid').appendChild(probe);
+  const css = parseFloat(getComputedStyle(probe).strokeWidth);
+  probe.remove();
+  const painted = Array.from(root.querySelectorAll('canvas[data-groups]'))
+    .flatMap(c => Object.values(JSON.parse(c.getAttribute('data-groups'))).map(g => g[2]));
+  return {css, painted: Array.from(new Set(painted))};
+}"""
+
+
+def test_a_canvas_grid_paints_group_outlines_as_wide_as_the_stylesheet_says(visit, base_url):
+    """Group outlines on a canvas take their width from --cv-gw, as .cv-gline does: a new
+    width in the stylesheet reaches both (after a repaint, here a change of theme)."""
+    page = visit.page
+    root = "#cv-shuffle-connectivity"
+    page.goto(
+        f"{base_url}/book/11-shuffled-grouped-convolution.html#cv-shuffle-connectivity?groups=4"
+    )
+    page.wait_for_selector(f"{root} canvas.cv-canvas[data-groups]")
+    assert page.evaluate(_OUTLINE_WIDTHS, "shuffle-connectivity") == {"css": 3, "painted": [3]}
+    page.evaluate("document.documentElement.style.setProperty('--cv-gw', '5px')")
+    page.evaluate("document.documentElement.dataset.theme = 'dark'")  # the canvases repaint
+    page.wait_for_function(
+        "() => document.querySelector('#cv-shuffle-connectivity canvas[data-groups]')"
+        ".getAttribute('data-groups').includes(',5]')"
+    )
+    assert page.evaluate(_OUTLINE_WIDTHS, "shuffle-connectivity") == {"css": 5, "painted": [5]}
+    assert visit.errors == []
