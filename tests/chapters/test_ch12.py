@@ -144,7 +144,7 @@ def test_figure_frames_match_torch():
                 assert {t[3] // 4 for t in terms} == set(range(first, first + c_in_g))
                 assert terms[0][0] == 2  # into the output panel Y
             assert len(check_frame({"views": [v], "formula": [], "code": ""})) == 4
-        d = np.array(dense["panels"][0]["values"]).reshape(8, 8)  # Y = D·X: D first
+        d = np.array(dense["panels"][0]["values"]).reshape(8, 8)  # y = D·x: D first
         mask = np.kron(np.eye(g), np.ones((8 // g, 8 // g)))
         assert np.all(d[mask == 0] == 0) and np.all(d[mask == 1] != 0)
         macs = _macs(nn.Conv2d(8, 8, 1, groups=g, bias=False), (1, 8, 2, 2))

@@ -80,14 +80,14 @@ def _build(groups: int, out_channel: int) -> dict:
     group = out_channel // (PWG_C_OUT // groups)
     first = group * c_in_g
     mine = filter_triples(triples, out_channel, hw, c_in_g)
-    # X = x.reshape(C_in, H W): column p is pixel p's channel column, flat index = x's
+    # x drawn as C_in×(H W): column q is pixel q's channel column, flat index = x's
     column_steps = steps_from_triples(mine, out=(2, 0), inp=(0, 0), ker=(1, 0))
-    row_group = np.repeat(np.arange(c_in) // c_in_g, hw)  # group of each cell of X
+    row_group = np.repeat(np.arange(c_in) // c_in_g, hw)  # group of each cell of x
     x_marks = {f"g{k}": np.flatnonzero(row_group == k).tolist() for k in range(groups)}
     col_panels = [
         grid(
-            "X",
-            f"X: x as {c_in}×{hw}, one column per pixel, rows = input channels "
+            "x",
+            f"x[c, q]: input channel c (rows) at pixel q (columns), {c_in}×{hw} "
             f"(group {group}: {_span('row', first, c_in_g)})",
             PWG_IMAGE.reshape(c_in, hw),
             role="input",
@@ -114,7 +114,7 @@ def _build(groups: int, out_channel: int) -> dict:
     ]
     # the same sums with the dense block-diagonal matrix: weight index o*C_in + c
     dense = pwg_dense_weights(groups)
-    # Y = D·X in reading order: panels D (0), X (1), Y (2); term: X[c, q] times D[o, c]
+    # y = D·x in reading order: panels D (0), x (1), y (2); term: x[c, q] times D[o, c]
     dense_steps = [
         [(2, q, 1, (first + j) * hw + q, 0, out_channel * c_in + first + j) for j in range(c_in_g)]
         for q in range(hw)
@@ -136,15 +136,15 @@ def _build(groups: int, out_channel: int) -> dict:
             marks={"zero": zeros, **d_marks},
         ),
         grid(
-            "X",
-            f"X: {c_in}×{hw} (row c, column pixel q)",
+            "x",
+            f"x, {c_in}×{hw} (row c, column pixel q)",
             PWG_IMAGE.reshape(c_in, hw),
             role="input",
             marks=x_marks,
         ),
         grid(
-            "Y",
-            f"row {out_channel} of Y = D·X",
+            "y",
+            f"row {out_channel} of y = D·x",
             y[out_channel].reshape(1, hw),
             role="output",
             progressive=True,
