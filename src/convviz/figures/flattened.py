@@ -135,13 +135,13 @@ def _build(channels: int, k: int) -> dict:
     return {
         "views": [
             view(
-                f"1 · the {C}×{k}×{k} filter is an outer product",
+                f"first, the filter: the {C}×{k}×{k} W is an outer product",
                 f_panels,
                 f_steps,
                 volumes=f_volumes,
             ),
             view(
-                f"2 · three 1D convolutions: {flat.macs} multiplications",
+                f"second, flattened: three 1D convolutions, {flat.macs} multiplications",
                 s_panels,
                 s_steps,
                 volumes=[
@@ -155,7 +155,7 @@ def _build(channels: int, k: int) -> dict:
                 ],
             ),
             view(
-                f"3 · one standard convolution with W: {std.macs} multiplications",
+                f"third, standard: one convolution with W, {std.macs} multiplications",
                 d_panels,
                 d_steps,
                 volumes=[
