@@ -87,17 +87,15 @@ def _build(groups: int, out_channel: int) -> dict:
     col_panels = [
         grid(
             "x",
-            f"x[c, q]: input channel c (rows) at pixel q (columns), {c_in}×{hw} "
-            f"(group {group}: {_span('row', first, c_in_g)})",
+            # short labels: x, W and y share one row (the view title names the group's rows)
+            f"x[c, q], {c_in}×{hw}: row c, pixel q",
             PWG_IMAGE.reshape(c_in, hw),
             role="input",
             marks=x_marks,
         ),
         grid(
             "W",
-            f"W[{out_channel}, c]: the {c_in_g} "
-            + ("weight" if c_in_g == 1 else "weights")
-            + f" of output {out_channel}, its 1×1×{c_in_g} kernel",
+            f"W[{out_channel}, c]: output {out_channel}'s 1×1×{c_in_g} kernel",
             weight[out_channel, :, 0, 0][None, :],
             role="kernel",
             marks={f"g{group}": range(c_in_g)},
@@ -105,7 +103,7 @@ def _build(groups: int, out_channel: int) -> dict:
         ),
         grid(
             "y",
-            f"y[{out_channel}, q]: output channel {out_channel}, one value per pixel q",
+            f"y[{out_channel}, q]: output {out_channel} at pixel q",
             y[out_channel][None].reshape(1, hw),
             role="output",
             progressive=True,
@@ -128,16 +126,15 @@ def _build(groups: int, out_channel: int) -> dict:
     dense_panels = [
         grid(
             "D",
-            f"D: the layer as a dense {PWG_C_OUT}×{c_in} matrix (row o, column c), {groups} "
-            + ("block" if groups == 1 else "diagonal blocks")
-            + ", zeros dotted",
+            # short labels: D, x and y = D·x share one row, in reading order
+            f"D, {PWG_C_OUT}×{c_in}: row o, column c",
             dense,
             role="kernel",
             marks={"zero": zeros, **d_marks},
         ),
         grid(
             "x",
-            f"x, {c_in}×{hw} (row c, column pixel q)",
+            f"x, {c_in}×{hw}",
             PWG_IMAGE.reshape(c_in, hw),
             role="input",
             marks=x_marks,
@@ -165,7 +162,12 @@ def _build(groups: int, out_channel: int) -> dict:
                 col_panels,
                 column_steps,
             ),
-            view("the same numbers as a block-diagonal matrix product", dense_panels, dense_steps),
+            view(
+                f"the same numbers as a matrix product y = D·x, D with {groups} "
+                + ("block" if groups == 1 else "diagonal blocks"),
+                dense_panels,
+                dense_steps,
+            ),
         ],
         "formula": [
             "y[o, q] = Σ over c < C_in/g of W[o, c]·x[j(o)·C_in/g + c, q]   at every pixel q,   "
