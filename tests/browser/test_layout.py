@@ -536,3 +536,21 @@ def test_depthwise_separable_stage_two_is_one_row(visit, base_url, c_out):
         c_out,
     )
     assert len(tops) == 1 + c_out and len({t for _, t in tops}) == 1, tops
+
+
+def test_pointwise_grouped_product_reads_in_one_row(visit, base_url):
+    """Chapter 12's figure at 1280x900 (default g = 2): x, W and y share a row, and so do
+    D, x and y = D·x, a matrix product read left to right (long labels put each panel on
+    a line of its own)."""
+    page = visit.page
+    page.set_viewport_size({"width": 1280, "height": 900})
+    _open(page, base_url, "book/12-pointwise-grouped-convolution.html", "pointwise-grouped")
+    views = page.eval_on_selector(
+        "#cv-pointwise-grouped",
+        """e => Array.from(e.querySelectorAll('.cv-view')).map(v =>
+             Array.from(v.querySelectorAll('.cv-panel')).map(p =>
+               [p.getAttribute('data-name'), Math.round(p.getBoundingClientRect().top)]))""",
+    )
+    column, product = views
+    assert [n for n, _ in column] == ["x", "W", "y"] and len({t for _, t in column}) == 1, column
+    assert [n for n, _ in product] == ["D", "x", "y"] and len({t for _, t in product}) == 1, product
