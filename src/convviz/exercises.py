@@ -1742,25 +1742,25 @@ _register(
 
 
 def _input_channels_case(p: Params) -> tuple[tuple, dict]:
-    if p["j"] >= p["cog"] * p["g"]:
-        return _invalid("j out of range")
-    return (p["j"], p["cig"] * p["g"], p["cog"] * p["g"], p["g"]), {}
+    if p["o"] >= p["cog"] * p["g"]:
+        return _invalid("o out of range")
+    return (p["o"], p["cig"] * p["g"], p["cog"] * p["g"], p["g"]), {}
 
 
-def _input_channels(j: int, in_channels: int, out_channels: int, groups: int) -> list[int]:
-    group = j // (out_channels // groups)
+def _input_channels(o: int, in_channels: int, out_channels: int, groups: int) -> list[int]:
+    group = o // (out_channels // groups)
     size = in_channels // groups
     return list(range(group * size, (group + 1) * size))
 
 
-def _input_channels_brute(j: int, in_channels: int, out_channels: int, groups: int) -> list[int]:
-    """Independent: the input channels whose impulse reaches output channel j."""
+def _input_channels_brute(o: int, in_channels: int, out_channels: int, groups: int) -> list[int]:
+    """Independent: the input channels whose impulse reaches output channel o."""
     w = np.ones((out_channels, in_channels // groups, 1, 1))
     seen = []
     for c in range(in_channels):
         x = np.zeros((1, in_channels, 1, 1))
         x[0, c] = 1
-        if conv2d(x, w, groups=groups)[0, j, 0, 0] != 0:
+        if conv2d(x, w, groups=groups)[0, o, 0, 0] != 0:
             seen.append(c)
     return seen
 
@@ -1769,28 +1769,28 @@ _register(
     Exercise(
         "input_channels",
         "10",
-        "the input channels that output channel j of a grouped convolution reads",
-        "input_channels(j, in_channels, out_channels, groups)",
-        {"g": (1, 4), "cig": (1, 3), "cog": (1, 3), "j": (0, 11)},
+        "the input channels that output channel o of a grouped convolution reads",
+        "input_channels(o, in_channels, out_channels, groups)",
+        {"g": (1, 4), "cig": (1, 3), "cog": (1, 3), "o": (0, 11)},
         _input_channels_case,
         _input_channels,
         _numpy(_input_channels_brute),
         kind="ints",
         cases=150,
-        arg_names=("j", "in_channels", "out_channels", "groups"),
+        arg_names=("o", "in_channels", "out_channels", "groups"),
         mistakes=(
             _value(
                 GROUPS_WRONG,
-                lambda j, ci, co, g: list(range(j // (co // g), ci, g)),
+                lambda o, ci, co, g: list(range(o // (co // g), ci, g)),
             ),
             _value(
                 GROUPS_WRONG,
-                lambda j, ci, co, g: list(range((j % g) * (ci // g), (j % g + 1) * (ci // g))),
+                lambda o, ci, co, g: list(range((o % g) * (ci // g), (o % g + 1) * (ci // g))),
             ),
             _value(
                 "groups are ignored: with g groups an output channel reads only C_in / g "
                 "input channels.",
-                lambda j, ci, co, g: list(range(ci)),
+                lambda o, ci, co, g: list(range(ci)),
             ),
         ),
     )

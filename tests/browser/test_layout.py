@@ -523,3 +523,44 @@ def test_volume_two_views_slices_share_a_row(visit, base_url):
     assert len(article) == 4 and len({t for _, t in article}) == 1, article
     # torch's clip, 2 channels of 3 frames: two rows (three with 5×5 slices)
     assert len(torch) == 6 and len({t for _, t in torch}) == 2, torch
+
+
+@pytest.mark.parametrize("c_out", [1, 2, 3])
+def test_depthwise_separable_stage_two_is_one_row(visit, base_url, c_out):
+    """Chapter 8's depthwise separable figure: stage 2's pointwise weights and every output
+    z_j sit on one row at 1280x900 (a weights label wider than its grid pushed z1 onto a
+    line of its own, breaking the row of outputs)."""
+    page = visit.page
+    page.set_viewport_size({"width": 1280, "height": 900})
+    _open(page, base_url, "book/08-separable-convolution.html", "depthwise-separable")
+    tops = page.eval_on_selector(
+        "#cv-depthwise-separable",
+        """(e, c) => {
+             const s = e.querySelector('input.cv-setting');
+             s.value = c - 1;
+             s.dispatchEvent(new Event('input', {bubbles: true}));
+             return Array.from(e.querySelectorAll('.cv-panel'))
+               .filter(p => /^(w_pw|z\\d)$/.test(p.getAttribute('data-name')))
+               .map(p => [p.getAttribute('data-name'), Math.round(p.getBoundingClientRect().top)]);
+           }""",
+        c_out,
+    )
+    assert len(tops) == 1 + c_out and len({t for _, t in tops}) == 1, tops
+
+
+def test_pointwise_grouped_product_reads_in_one_row(visit, base_url):
+    """Chapter 12's figure at 1280x900 (default g = 2): x, W and y share a row, and so do
+    D, x and y = D·x, a matrix product read left to right (long labels put each panel on
+    a line of its own)."""
+    page = visit.page
+    page.set_viewport_size({"width": 1280, "height": 900})
+    _open(page, base_url, "book/12-pointwise-grouped-convolution.html", "pointwise-grouped")
+    views = page.eval_on_selector(
+        "#cv-pointwise-grouped",
+        """e => Array.from(e.querySelectorAll('.cv-view')).map(v =>
+             Array.from(v.querySelectorAll('.cv-panel')).map(p =>
+               [p.getAttribute('data-name'), Math.round(p.getBoundingClientRect().top)]))""",
+    )
+    column, product = views
+    assert [n for n, _ in column] == ["x", "W", "y"] and len({t for _, t in column}) == 1, column
+    assert [n for n, _ in product] == ["D", "x", "y"] and len({t for _, t in product}) == 1, product

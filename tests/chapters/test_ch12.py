@@ -140,11 +140,16 @@ def test_figure_frames_match_torch():
             assert len(v["steps"]) == 4
             for terms in v["steps"]:
                 assert len(terms) == c_in_g
-                # the input rows used are the group's channels (X cell = channel * 4 + pixel)
+                # the input rows used are the group's channels (x cell = channel * 4 + pixel)
                 assert {t[3] // 4 for t in terms} == set(range(first, first + c_in_g))
-                assert terms[0][0] == 2  # into the output panel Y
+                assert terms[0][0] == 2  # into the output panel y
             assert len(check_frame({"views": [v], "formula": [], "code": ""})) == 4
-        d = np.array(dense["panels"][0]["values"]).reshape(8, 8)  # Y = D·X: D first
+        # one notation: the panels are named as the formula writes them, x[c, q] and y[o, q]
+        # (not X and Y beside a formula in x and y)
+        assert [p["name"] for p in col["panels"]] == ["x", "W", "y"]
+        assert [p["name"] for p in dense["panels"]] == ["D", "x", "y"]
+        assert "W[o, c]·x[" in frame["formula"][0] and frame["formula"][0].startswith("y[o, q]")
+        d = np.array(dense["panels"][0]["values"]).reshape(8, 8)  # y = D·x: D first
         mask = np.kron(np.eye(g), np.ones((8 // g, 8 // g)))
         assert np.all(d[mask == 0] == 0) and np.all(d[mask == 1] != 0)
         macs = _macs(nn.Conv2d(8, 8, 1, groups=g, bias=False), (1, 8, 2, 2))

@@ -108,17 +108,17 @@ def _layers_view(title: str, layers: list[tuple[str, str, cost.Cost]]) -> dict:
         [
             grid(
                 "n",
-                f"output elements per layer ({label})",
+                f"n: output elements per layer ({label})",
                 elements,
                 role="input",
                 index=True,
                 cell=44,
             ),
-            grid("m", "MACs per output element", per, role="kernel", cell=44),
-            grid("MACs", "MACs per layer", macs, role="output", progressive=True, cell=44),
+            grid("m", "m: MACs per output element", per, role="kernel", cell=44),
+            grid("MACs", "MACs = n·m, per layer", macs, role="output", progressive=True, cell=44),
             grid(
                 "total",
-                "total MACs",
+                "total = Σ n·m",
                 [sum(macs)],
                 role="output",
                 progressive=True,

@@ -9,6 +9,7 @@ from convviz.figures.engine import Control, Figure, grid, steps_from_triples, vi
 from convviz.lowrank import rank1_filter
 
 __all__ = [
+    "FL_CELL",
     "FL_CHANNEL",
     "FL_HORIZONTAL",
     "FL_IMAGE",
@@ -21,6 +22,10 @@ TITLE = "Flattened convolution"
 
 #: The input of the figure: 4 channels of 6x6 small integers (the first C are used).
 FL_IMAGE = np.random.default_rng(90).integers(0, 4, size=(4, 6, 6)).astype(float)
+
+#: Cell side of the figure's grids, in px (numbers print from 30): three 6x6 input channels
+#: share a line of the text column.
+FL_CELL = 30
 
 #: The channel (lateral) filter: the first C entries are used.
 FL_CHANNEL = np.array([1.0, -1.0, 2.0, 1.0])
@@ -46,12 +51,19 @@ def _build(channels: int, k: int) -> dict:
     o = shapes.conv_output_size(n, k)
     # view 1: the filter from its three factors
     f_panels = [
-        grid("v", f"vertical v, {k}×1", v.reshape(k, 1), role="input"),
-        grid("h", f"horizontal h, 1×{k}", h.reshape(1, k), role="kernel"),
-        grid("P", f"P = v hᵀ, {k}×{k}", P, role="output", progressive=True),
-        grid("a", f"lateral a, length {C}", c, role="input"),
+        grid("v", f"vertical v, {k}×1", v.reshape(k, 1), role="input", cell=FL_CELL),
+        grid("h", f"horizontal h, 1×{k}", h.reshape(1, k), role="kernel", cell=FL_CELL),
+        grid("P", f"P = v hᵀ, {k}×{k}", P, role="output", progressive=True, cell=FL_CELL),
+        grid("a", f"lateral a, length {C}", c, role="input", cell=FL_CELL),
     ] + [
-        grid(f"W{i}", f"W{i} = a[{i}]·P (slice {i} of W)", W[i], role="output", progressive=True)
+        grid(
+            f"W{i}",
+            f"W{i} = a[{i}]·P (slice {i} of W)",
+            W[i],
+            role="output",
+            progressive=True,
+            cell=FL_CELL,
+        )
         for i in range(C)
     ]
     # the 1D filters as thin blocks along height (v), width (h) and depth (a)
@@ -68,13 +80,22 @@ def _build(channels: int, k: int) -> dict:
     z = conv.conv2d(x[None], c.reshape(1, C, 1, 1))[0, 0]
     t = conv.conv2d(z[None, None], v.reshape(1, 1, k, 1))[0, 0]
     y = conv.conv2d(t[None, None], h.reshape(1, 1, 1, k))[0, 0]
-    s_panels = [grid(f"x{i}", f"input channel {i}", x[i], role="input") for i in range(C)] + [
-        grid("a", f"a, 1×1×{C}", c, role="kernel"),
-        grid("z", f"z: the input mixed by a, {n}×{n}", z, role="output", progressive=True),
-        grid("v", f"v, {k}×1", v.reshape(k, 1), role="kernel"),
-        grid("t", f"t: vertical, {o}×{n}", t, role="output", progressive=True),
-        grid("h", f"h, 1×{k}", h.reshape(1, k), role="kernel"),
-        grid("y", f"y: horizontal, {o}×{o}", y, role="output", progressive=True),
+    s_panels = [
+        grid(f"x{i}", f"input channel x{i}", x[i], role="input", cell=FL_CELL) for i in range(C)
+    ] + [
+        grid("a", f"a, 1×1×{C}", c, role="kernel", cell=FL_CELL),
+        grid(
+            "z",
+            f"z: the input mixed by a, {n}×{n}",
+            z,
+            role="output",
+            progressive=True,
+            cell=FL_CELL,
+        ),
+        grid("v", f"v, {k}×1", v.reshape(k, 1), role="kernel", cell=FL_CELL),
+        grid("t", f"t: vertical, {o}×{n}", t, role="output", progressive=True, cell=FL_CELL),
+        grid("h", f"h, 1×{k}", h.reshape(1, k), role="kernel", cell=FL_CELL),
+        grid("y", f"y: horizontal, {o}×{o}", y, role="output", progressive=True, cell=FL_CELL),
     ]
     s_steps = (
         steps_from_triples(
@@ -97,12 +118,15 @@ def _build(channels: int, k: int) -> dict:
     # canvases: a change of k or C rewrote some 1,000 SVG elements of them, over a frame)
     y_std = conv.conv2d(x[None], W[None])[0, 0]
     d_panels = (
-        [grid(f"x{i}", f"input channel {i}", x[i], role="input", canvas=True) for i in range(C)]
-        + [
-            grid(f"W{i}", f"W{i}: slice {i} of W", W[i], role="kernel", canvas=True)
+        [
+            grid(f"x{i}", f"input channel x{i}", x[i], role="input", cell=FL_CELL, canvas=True)
             for i in range(C)
         ]
-        + [grid("y", f"y, {o}×{o}", y_std, role="output", progressive=True)]
+        + [
+            grid(f"W{i}", f"W{i}: slice {i} of W", W[i], role="kernel", cell=FL_CELL, canvas=True)
+            for i in range(C)
+        ]
+        + [grid("y", f"y, {o}×{o}", y_std, role="output", progressive=True, cell=FL_CELL)]
     )
     d_steps = steps_from_triples(
         matrix.conv_triples((C, n, n), (1, C, k, k)), out=(2 * C, 0), inp=(0, n * n), ker=(C, k * k)
@@ -115,13 +139,13 @@ def _build(channels: int, k: int) -> dict:
     return {
         "views": [
             view(
-                f"1 · the {C}×{k}×{k} filter is an outer product",
+                f"first, the filter: the {C}×{k}×{k} W is an outer product",
                 f_panels,
                 f_steps,
                 volumes=f_volumes,
             ),
             view(
-                f"2 · three 1D convolutions: {flat.macs} multiplications",
+                f"second, flattened: three 1D convolutions, {flat.macs} multiplications",
                 s_panels,
                 s_steps,
                 volumes=[
@@ -135,7 +159,7 @@ def _build(channels: int, k: int) -> dict:
                 ],
             ),
             view(
-                f"3 · one standard convolution with W: {std.macs} multiplications",
+                f"third, standard: one convolution with W, {std.macs} multiplications",
                 d_panels,
                 d_steps,
                 volumes=[

@@ -80,24 +80,22 @@ def _build(groups: int, out_channel: int) -> dict:
     group = out_channel // (PWG_C_OUT // groups)
     first = group * c_in_g
     mine = filter_triples(triples, out_channel, hw, c_in_g)
-    # X = x.reshape(C_in, H W): column p is pixel p's channel column, flat index = x's
+    # x drawn as C_in×(H W): column q is pixel q's channel column, flat index = x's
     column_steps = steps_from_triples(mine, out=(2, 0), inp=(0, 0), ker=(1, 0))
-    row_group = np.repeat(np.arange(c_in) // c_in_g, hw)  # group of each cell of X
+    row_group = np.repeat(np.arange(c_in) // c_in_g, hw)  # group of each cell of x
     x_marks = {f"g{k}": np.flatnonzero(row_group == k).tolist() for k in range(groups)}
     col_panels = [
         grid(
-            "X",
-            f"X: x as {c_in}×{hw}, one column per pixel, rows = input channels "
-            f"(group {group}: {_span('row', first, c_in_g)})",
+            "x",
+            # short labels: x, W and y share one row (the view title names the group's rows)
+            f"x[c, q], {c_in}×{hw}: row c, pixel q",
             PWG_IMAGE.reshape(c_in, hw),
             role="input",
             marks=x_marks,
         ),
         grid(
             "W",
-            f"W[{out_channel}, c]: the {c_in_g} "
-            + ("weight" if c_in_g == 1 else "weights")
-            + f" of output {out_channel}, its 1×1×{c_in_g} kernel",
+            f"W[{out_channel}, c]: output {out_channel}'s 1×1×{c_in_g} kernel",
             weight[out_channel, :, 0, 0][None, :],
             role="kernel",
             marks={f"g{group}": range(c_in_g)},
@@ -105,7 +103,7 @@ def _build(groups: int, out_channel: int) -> dict:
         ),
         grid(
             "y",
-            f"y[{out_channel}, q]: output channel {out_channel}, one value per pixel q",
+            f"y[{out_channel}, q]: output {out_channel} at pixel q",
             y[out_channel][None].reshape(1, hw),
             role="output",
             progressive=True,
@@ -114,7 +112,7 @@ def _build(groups: int, out_channel: int) -> dict:
     ]
     # the same sums with the dense block-diagonal matrix: weight index o*C_in + c
     dense = pwg_dense_weights(groups)
-    # Y = D·X in reading order: panels D (0), X (1), Y (2); term: X[c, q] times D[o, c]
+    # y = D·x in reading order: panels D (0), x (1), y (2); term: x[c, q] times D[o, c]
     dense_steps = [
         [(2, q, 1, (first + j) * hw + q, 0, out_channel * c_in + first + j) for j in range(c_in_g)]
         for q in range(hw)
@@ -128,23 +126,22 @@ def _build(groups: int, out_channel: int) -> dict:
     dense_panels = [
         grid(
             "D",
-            f"D: the layer as a dense {PWG_C_OUT}×{c_in} matrix (row o, column c), {groups} "
-            + ("block" if groups == 1 else "diagonal blocks")
-            + ", zeros dotted",
+            # short labels: D, x and y = D·x share one row, in reading order
+            f"D, {PWG_C_OUT}×{c_in}: row o, column c",
             dense,
             role="kernel",
             marks={"zero": zeros, **d_marks},
         ),
         grid(
-            "X",
-            f"X: {c_in}×{hw} (row c, column pixel q)",
+            "x",
+            f"x, {c_in}×{hw}",
             PWG_IMAGE.reshape(c_in, hw),
             role="input",
             marks=x_marks,
         ),
         grid(
-            "Y",
-            f"row {out_channel} of Y = D·X",
+            "y",
+            f"row {out_channel} of y = D·x",
             y[out_channel].reshape(1, hw),
             role="output",
             progressive=True,
@@ -165,7 +162,12 @@ def _build(groups: int, out_channel: int) -> dict:
                 col_panels,
                 column_steps,
             ),
-            view("the same numbers as a block-diagonal matrix product", dense_panels, dense_steps),
+            view(
+                f"the same numbers as a matrix product y = D·x, D with {groups} "
+                + ("block" if groups == 1 else "diagonal blocks"),
+                dense_panels,
+                dense_steps,
+            ),
         ],
         "formula": [
             "y[o, q] = Σ over c < C_in/g of W[o, c]·x[j(o)·C_in/g + c, q]   at every pixel q,   "

@@ -189,7 +189,8 @@ def _dw_build(k: int, c_out: int) -> dict:
     panels.append(
         grid(
             "w_pw",
-            f"stage 2, pointwise weights w_pw, {c_out}×{c_in}: row j makes zj",
+            # labels no wider than their grids: the weights and every output z share one row
+            f"stage 2: w_pw, {c_out}×{c_in}",
             p,
             role="kernel",
             cell=DW_CELL,
@@ -198,7 +199,7 @@ def _dw_build(k: int, c_out: int) -> dict:
     panels += [
         grid(
             f"z{j}",
-            f"stage 2, pointwise: output z{j}",
+            f"z{j} = row {j} of w_pw · d",
             z[j],
             role="output",
             progressive=True,
