@@ -115,15 +115,19 @@ def test_a_focused_term_outlines_its_cells_in_the_3d_view(visit, base_url):
       const width = h => getComputedStyle(h.querySelector('.cv-ring')).strokeWidth;
       return {t: t, mine: rings.filter(mine).map(h => h.getAttribute('data-k')),
               focused: rings.filter(h => h.classList.contains('cv-focus')).map(h => h.getAttribute('data-k')),
-              wide: rings.filter(mine).map(width), plain: rings.filter(h => !mine(h)).map(width)};
+              wide: rings.filter(mine).map(width), plain: rings.filter(h => !mine(h)).map(width),
+              fade: rings.map(h => [mine(h), +getComputedStyle(h).opacity])};
     }"""
     at = page.evaluate(look, root)
     assert at["t"] == "1", at
     # the term's input cell and weight are drawn in 3D (its output too): all outlined, no other
     assert len(at["mine"]) >= 2 and sorted(at["focused"]) == sorted(at["mine"]), at
     assert at["plain"] and set(at["wide"]) == {"4px"} and set(at["plain"]) == {"2px"}, at
+    # every kernel cell is ringed in 3D: the other terms' rings fade so the focused one shows
+    assert all(o == 1 for m, o in at["fade"] if m) and all(o < 0.5 for m, o in at["fade"] if not m)
     page.keyboard.press("Escape")
     assert page.eval_on_selector_all(f"{root} .cv-3d-box .cv-focus", "ns => ns.length") == 0
+    assert page.eval_on_selector_all(f"{root} .cv-3d-box .cv-dim", "ns => ns.length") == 0
     assert visit.errors == []
 
 

@@ -205,6 +205,7 @@ def _stack_build(schedule: str, layers: int) -> dict:
                 marks={"zero": [int(i) for i in np.flatnonzero(P == 0)]},
                 index=False,
                 cell=12,
+                canvas=True,  # a change of schedule rewrites all of them: 500 SVG cells
             )
         )
     return {

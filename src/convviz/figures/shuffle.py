@@ -135,6 +135,7 @@ def _perm_build(groups: int) -> dict:
                     (f"input x, {c}×{h}×{w}", range(c)),
                     (f"y = channel_shuffle(x, {groups})", range(c, 2 * c)),
                 ],
+                breaks=[c],  # the output's channels start a line of their own
             ),
         ],
         "formula": [
@@ -279,31 +280,31 @@ def _connect_build(groups: int) -> dict:
                 [],
             ),
             _matrix_view(
-                "no shuffle, as matrices: R = M·M",
+                "no shuffle, as matrices: R = M2·M1",
                 m["layer"],
                 m["layer"],
-                ("M", "M"),
+                ("M2", "M1"),
                 (
-                    "layer 2: M (row o reads column j)",
-                    "layer 1: M (row j reads column c)",
+                    "layer 2: M2 (row o reads column j)",
+                    "layer 1: M1 (row j reads column c)",
                 ),
                 n,
             ),
             _matrix_view(
-                "shuffle between, as matrices: R = M·S with S = P·M",
+                "shuffle between, as matrices: R = M2·S with S = P·M1",
                 m["layer"],
                 m["shuffled"],
-                ("M", "S"),
+                ("M2", "S"),
                 (
-                    "layer 2: M (row o reads column j)",
-                    "layer 1 then the shuffle: S = P·M (row j, column c)",
+                    "layer 2: M2 (row o reads column j)",
+                    "layer 1 then the shuffle: S = P·M1 (row j, column c)",
                 ),
                 n,
             ),
         ],
         "formula": [
-            f"C = {c}, g = {groups}: M[o, c] = 1 if output o of a grouped 1x1 layer reads "
-            "input c; P[q, π(q)] = 1 is the shuffle",
+            f"C = {c}, g = {groups}: M1[j, c] = 1 if output j of grouped layer 1 reads input c "
+            "(M2[o, j] likewise for layer 2: the same matrix); P[q, π(q)] = 1 is the shuffle",
             f"without shuffle: output 0 depends on {plain_reach} of {c} input channels "
             "(its own group only)",
             f"with shuffle: output 0 depends on {shuffled_reach} of {c} input channels"
@@ -342,11 +343,11 @@ def connectivity_figure() -> Figure:
             "wherever a channel feeds another, and the paths into output 0 in bold. Without a "
             "shuffle the bold paths stay inside one group; with a channel shuffle between the "
             "layers they fan out to every group when each group has at least g channels. "
-            f"Below, the same as {c}-by-{c} matrices in reading order, R = M·M and "
-            "R = M·(P·M): M has a 1 where an output channel reads an input channel (g "
-            "diagonal blocks), P is the shuffle, and entry R[o, c] counts the paths from "
-            "input c to output o. Each step computes one entry as a sum over the middle "
-            "channels j."
+            f"Below, the same as {c}-by-{c} matrices in reading order, R = M2·M1 and "
+            "R = M2·(P·M1): M1 and M2 (the same matrix, one per layer) have a 1 where an output "
+            "channel reads an input channel (g diagonal blocks), P is the shuffle, and entry "
+            "R[o, c] counts the paths from input c to output o. Each step computes one entry "
+            "as a sum over the middle channels j."
         ),
         controls=[Control("groups", "groups g", _divisors(c), default=1, widget="buttons")],
         build=_connect_build,

@@ -2411,11 +2411,11 @@
   }
 
   /** Outline the cells of term `t` (a .cv-term[data-t] of a sum; none: clear the outlines):
-   * the highlights of the slice view and of the 3D view (.cv-focus), and those painted on a
-   * canvas grid (focusCanvases). */
+   * the highlights of the slice view and of the 3D view (.cv-focus; the 3D view's other rings
+   * fade, .cv-dim), and those painted on a canvas grid (focusCanvases). */
   function focusTerm(fig, t) {
     var stage = fig.stage, formula = fig.formula;
-    stage.querySelectorAll(".cv-focus").forEach(function (n) { n.classList.remove("cv-focus"); });
+    stage.querySelectorAll(".cv-focus, .cv-dim").forEach(function (n) { n.classList.remove("cv-focus", "cv-dim"); });
     var view = t && t.closest(".cv-sum"), li = view ? Array.prototype.indexOf.call(formula.querySelectorAll(".cv-sum"), view) : -1;
     var vi = li >= 0 && fig.state.sumViews ? fig.state.sumViews[li] : -1;  // a view with no sum has no line
     var vnode = vi >= 0 ? stage.querySelector('.cv-view[data-view="' + vi + '"]') : null;
@@ -2424,6 +2424,8 @@
     vnode.querySelectorAll(".cv-hl").forEach(function (n) {
       if ((" " + n.getAttribute("data-t") + " ").indexOf(" " + t.getAttribute("data-t") + " ") >= 0) n.classList.add("cv-focus");
     });
+    // in 3D every kernel cell is ringed already: the rings of the other terms fade (cv-dim)
+    vnode.querySelectorAll(".cv-3d-rings").forEach(function (r) { if (r.querySelector(".cv-focus")) r.classList.add("cv-dim"); });
   }
 
   /** Repaint the canvas grids whose focused term changes: those of view `vi` with term `focus`
