@@ -891,3 +891,27 @@ def test_depthwise_separable_puts_each_channel_beside_its_kernel_and_steps_in_or
     look = page.evaluate(_DW_LOOK, fig_id)
     assert look["pending"] == {"d0": 0, "d1": 0, "d2": 0, "z0": cells - 1}, look
     assert set(look["read"]) == {"d0", "d1", "d2"}, look
+
+
+@pytest.mark.parametrize(
+    ("page_path", "fig_id", "lhs", "term"),
+    [
+        (
+            "book/04-1x1-convolution.html",
+            "pointwise",
+            r"y\[\d,\d,\d\] =",
+            r"x\[\d,\d,\d\]·W\[\d,\d\]",
+        ),
+        ("book/03-3d-convolution.html", "volume-slices", r"\w\[\d,\d,\d\] =", r"\w\[\d,\d,\d\]"),
+    ],
+)
+def test_a_slice_of_a_volume_names_its_cells_as_the_prose_does(
+    visit, base_url, page_path, fig_id, lhs, term
+):
+    """Issue 10's learner pass: the sums named a cell of channel 0 x[0][1,2] (or x0[1,2])
+    where the prose writes x[c, r, q]; a slice named by its index gives x[0,1,2]."""
+    page = visit.page
+    _open(page, base_url, page_path, fig_id)
+    text = page.inner_text(f"#cv-{fig_id} .cv-sum")
+    assert re.search(lhs, text), text
+    assert re.search(term, text) and "][" not in text, text

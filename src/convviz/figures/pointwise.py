@@ -69,7 +69,8 @@ def _build(out_channel: int, bias: float) -> dict:
     per_pixel = steps_from_triples(
         in_w, out=(first_out + out_channel, 0), inp=(0, hw), ker=(c_in, 0)
     )
-    panels = [grid(f"x{c}", f"input channel {c}", PW_IMAGE[c], role="input") for c in range(c_in)]
+    # channel c of x is the panel x[c], so the sums name cells x[c, r, q] as the prose does
+    panels = [grid(f"x[{c}]", f"input channel {c}", PW_IMAGE[c], role="input") for c in range(c_in)]
     panels.append(
         grid(
             "W",
@@ -79,9 +80,9 @@ def _build(out_channel: int, bias: float) -> dict:
         )
     )
     panels += [
-        grid(f"y{o}", f"output channel {o}", y[o], role="output", progressive=True)
+        grid(f"y[{o}]", f"output channel {o}", y[o], role="output", progressive=True)
         if o == out_channel
-        else grid(f"y{o}", f"output channel {o} (row {o} of W)", y[o], role="other")
+        else grid(f"y[{o}]", f"output channel {o} (row {o} of W)", y[o], role="other")
         for o in range(c_out)
     ]
     volumes = [

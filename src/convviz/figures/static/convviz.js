@@ -87,8 +87,10 @@
     if (named) return named;
     if (!p.index) return p.name;
     var r = Math.floor(cell / p.cols), c = cell % p.cols;
-    if (p.oneD) return p.name + "[" + (c + p.origin[1]) + "]";
-    return p.name + "[" + (r + p.origin[0]) + "," + (c + p.origin[1]) + "]";
+    var at = p.oneD ? String(c + p.origin[1]) : (r + p.origin[0]) + "," + (c + p.origin[1]);
+    // a slice of a volume named by its index (x[2]): its cells are x[2,r,q], as the prose writes them
+    var slice = /^(.*)\[([^\[\]]*)\]$/.exec(p.name);
+    return slice ? slice[1] + "[" + slice[2] + "," + at + "]" : p.name + "[" + at + "]";
   }
 
   /** The drawer of a panel with a `kind` (static/image.js registers "image"), or null. */
