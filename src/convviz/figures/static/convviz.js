@@ -185,6 +185,8 @@
       out["gd" + d] = dash && dash !== "none" ? dash.split(/[\s,]+/).map(Number) : [];
     }
     out.gw = parseFloat(s.getPropertyValue("--cv-gw")) || 3;  // a group outline's width (.cv-gline)
+    out.ringw = parseFloat(s.getPropertyValue("--cv-ringw")) || 3;  // a ring's width (.cv-ring)
+    out.focusw = parseFloat(s.getPropertyValue("--cv-focusw")) || 5;  // a focused term's (.cv-focus)
     return out;
   }
 
@@ -782,8 +784,8 @@
         ctx.strokeRect(x + 1, y + 1, size - 2, size - 2);
         return;
       }
-      ctx.strokeStyle = pal[kind];  // as .cv-ring: 3 px (5 focused: .cv-focus), the kernel's dashed
-      ctx.lineWidth = wide ? 5 : 3;
+      ctx.strokeStyle = pal[kind];  // as .cv-ring (wider focused: .cv-focus), the kernel's dashed
+      ctx.lineWidth = wide ? pal.focusw : pal.ringw;
       ctx.setLineDash(kind === "k" ? [5, 2] : []);
       ctx.strokeRect(x + 1.5, y + 1.5, size - 3, size - 3);
       ctx.setLineDash([]);
