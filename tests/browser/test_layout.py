@@ -564,3 +564,25 @@ def test_pointwise_grouped_product_reads_in_one_row(visit, base_url):
     column, product = views
     assert [n for n, _ in column] == ["x", "W", "y"] and len({t for _, t in column}) == 1, column
     assert [n for n, _ in product] == ["D", "x", "y"] and len({t for _, t in product}) == 1, product
+
+
+@pytest.mark.parametrize(("page_path", "fig_id"), FIGS)
+def test_the_step_bar_spans_the_card_on_a_phone(browser, base_url, page_path, fig_id):
+    """On a phone the step row sticks while the figure scrolls under it; it kept a padding's
+    width short of the card's right edge, where the figure showed through beside it."""
+    context = browser.new_context(viewport={"width": 390, "height": 844})
+    try:
+        page = context.new_page()
+        _open(page, base_url, page_path, fig_id)
+        edges = page.eval_on_selector(
+            f"#cv-{fig_id}",
+            """f => { const s = f.querySelector('.cv-steps');
+                     if (!s || getComputedStyle(s).display === 'none') return null;
+                     const a = f.getBoundingClientRect(), b = s.getBoundingClientRect();
+                     return [b.left - (a.left + f.clientLeft), (a.left + f.clientLeft + f.clientWidth) - b.right]; }""",
+        )
+    finally:
+        context.close()
+    if edges is None:
+        pytest.skip(f"{fig_id}: no step row")
+    assert all(abs(e) <= 1 for e in edges), f"{fig_id}: step bar short of the card by {edges} px"
