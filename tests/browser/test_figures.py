@@ -915,3 +915,36 @@ def test_a_slice_of_a_volume_names_its_cells_as_the_prose_does(
     text = page.inner_text(f"#cv-{fig_id} .cv-sum")
     assert re.search(lhs, text), text
     assert re.search(term, text) and "][" not in text, text
+
+
+@pytest.mark.parametrize(
+    ("page_path", "fig_id"),
+    [
+        ("book/10-grouped-convolution.html", "grouped"),
+        ("book/09-flattened-convolution.html", "flattened"),
+        ("book/02-convolution-in-deep-learning.html", "one-channel"),
+    ],
+)
+def test_the_weight_under_a_number_clears_it(visit, base_url, page_path, fig_id):
+    """Issue 10's last learner pass: in 30 px cells the '×w' written under an input cell's
+    number ran into the number. Every such label's box clears the number's box above it."""
+    page = visit.page
+    _open(page, base_url, page_path, fig_id)
+    # digits have no descenders and stand about 0.72 em above their baseline: the gap is
+    # from the number's baseline down to the top of the weight's digits
+    pairs = page.evaluate(
+        """(id) => Array.from(document.querySelectorAll('#cv-' + id + ' .cv-stage svg.cv-grid text.cv-pair'))
+          .filter(t => t.textContent).map(t => {
+            const svg = t.ownerSVGElement, x = +t.getAttribute('x'), y = +t.getAttribute('y');
+            const digit = Array.from(svg.querySelectorAll('g.cv-cell > text')).find(d =>
+              Math.abs(+d.getAttribute('x') - x) < 0.5 && y - +d.getAttribute('y') > 0 &&
+              y - +d.getAttribute('y') < 20);
+            const em = parseFloat(getComputedStyle(t).fontSize);
+            return {pair: t.textContent, digit: digit ? digit.textContent : null,
+                    gap: digit ? y - 0.72 * em - +digit.getAttribute('y') : null};
+          })""",
+        fig_id,
+    )
+    assert pairs, f"{fig_id}: no weight written under a number"
+    for p in pairs:
+        assert p["digit"] is not None and p["gap"] >= 1.5, (fig_id, p)

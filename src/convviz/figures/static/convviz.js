@@ -157,6 +157,13 @@
     return m ? (m[1] ? -1 : 1) * m[2] / m[3] : v;
   }
 
+  /** Baseline of a cell's number, from the cell's top (px): a cell under 34 px lifts it, so the
+   * weight written under it (pairY, 10 px) clears it inside the ring (at 30 px they touched). */
+  function digitY(size) { return size >= 34 ? size / 2 + 4 : size / 2 + 1; }
+
+  /** Baseline of the weight written under a cell's number (×w), from the cell's top (px). */
+  function pairY(size) { return size >= 34 ? size - 3 : size - 4; }
+
   /** Fill of a value cell: {cls, style, dark}; the colours themselves are CSS variables. */
   function valueFill(v, g) {
     v = weightValue(v);
@@ -314,12 +321,12 @@
         '" y2="' + (y + 2) + '"></line>';
     }
     if (!hidden && g.text) {
-      out += '<text' + (f.dark ? ' class="cv-on-dark"' : f.light ? ' class="cv-on-light"' : "") + ' x="' + (x + size / 2) + '" y="' + (y + size / 2 + (pair ? -2 : 4)) +
+      out += '<text' + (f.dark ? ' class="cv-on-dark"' : f.light ? ' class="cv-on-light"' : "") + ' x="' + (x + size / 2) + '" y="' + (y + (pair ? size / 2 - 2 : digitY(size))) +
         '" text-anchor="middle">' + (blank ? "" : esc(short(v))) + "</text>";
     }
     if (pair && g.text && size >= 30) {  // a 22 px cell (a long 1D row) has no room under its number
       var kp = viewSpec.panels[pair[0]];
-      out += '<text class="cv-pair' + (f.dark ? " cv-on-dark" : f.light ? " cv-on-light" : "") + '" x="' + (x + size / 2) + '" y="' + (y + size - 3) +
+      out += '<text class="cv-pair' + (f.dark ? " cv-on-dark" : f.light ? " cv-on-light" : "") + '" x="' + (x + size / 2) + '" y="' + (y + pairY(size)) +
         '" text-anchor="middle">' + (blank ? "" : "\u00d7" + esc(fmt(kp.values[pair[1]]))) + "</text>";
     }
     return out;
@@ -377,13 +384,13 @@
           else next.removeAttribute("class");
         }
         set(next, "x", x + size / 2);
-        set(next, "y", y + size / 2 + 4);
+        set(next, "y", y + digitY(size));
         setText(next, txt);
         next = next.nextSibling;
       } else {
         var a = tc ? { "class": tc } : {};
         a.x = x + size / 2;
-        a.y = y + size / 2 + 4;
+        a.y = y + digitY(size);
         a["text-anchor"] = "middle";
         node.insertBefore(svgEl("text", a, txt), next);
       }
@@ -547,7 +554,7 @@
         return '<g class="cv-hl cv-hl-' + h.kind + (mark ? " cv-" + mark : "") + '" data-t="' + (blank ? "" : t) + '">' +
           '<rect class="cv-ring" x="' + (x + 1.5) + '" y="' + (y + 1.5) + '" width="' + (size - 3) + '" height="' +
           (size - 3) + '"></rect>' +
-          (pairText ? '<text class="' + pcls + '" x="' + (x + size / 2) + '" y="' + (y + size - 3) +
+          (pairText ? '<text class="' + pcls + '" x="' + (x + size / 2) + '" y="' + (y + pairY(size)) +
             '" text-anchor="middle">' + (blank ? "" : "\u00d7" + esc(fmt(viewSpec.panels[pair[0]].values[pair[1]]))) + "</text>" : "") +
           (h.kind === "out" ? '<path class="cv-corner" d="M' + x + " " + y + "h" + Math.round(size / 3) + "L" + x + " " +
             (y + Math.round(size / 3)) + 'z"></path>' : "") + "</g>";
@@ -747,7 +754,7 @@
       ctx.strokeRect(x, y, size, size);
       if (!hidden && mark && mark !== "drop" && !GROUP_MARK.test(mark)) outlines.push([x, y, mark]);
       if (!hidden && mark === "drop") strikes.push([x, y]);
-      if (!hidden) texts.push([x + size / 2, y + size / 2 + 4, short(v0), mark === "drop" ? pal.muted : f.dark ? "#ffffff" : f.light ? "#1f2328" : pal.fg]);
+      if (!hidden) texts.push([x + size / 2, y + digitY(size), short(v0), mark === "drop" ? pal.muted : f.dark ? "#ffffff" : f.light ? "#1f2328" : pal.fg]);
     }
     if (g.text) {
       outlines.forEach(function (o) {  // the marks' borders over the plain ones
@@ -804,7 +811,7 @@
         ctx.font = PAIR_FONT;
         ctx.textAlign = "center";
         ctx.fillStyle = f.dark ? "#ffffff" : f.light ? "#6639ba" : pal.k;
-        ctx.fillText("\u00d7" + fmt(v.panels[pair[0]].values[pair[1]]), x + size / 2, y + size - 3);
+        ctx.fillText("\u00d7" + fmt(v.panels[pair[0]].values[pair[1]]), x + size / 2, y + pairY(size));
       }
     });
     canvas.setAttribute("data-values", JSON.stringify(shown));
