@@ -138,3 +138,16 @@ def test_non_integer_stride_is_a_type_error():
         cv.transposed_stamps(np.ones(3), np.ones(3), 1.5)
     with pytest.raises(TypeError, match="x must be a numeric array"):
         cv.direct_conv_input(np.array([["a"]]), 1)
+
+
+def test_upsample_direct_view_names_its_inserted_zeros_only_when_there_are_some():
+    """Stride 1 inserts no zeros: the panel said "x with 0 zeros between cells (dotted)"."""
+    from convviz.figures import transposed
+
+    for name, case in transposed.UPSAMPLE_CASES.items():
+        built = transposed._upsample_build(case)
+        labels = [p["label"] for p in built["views"][0]["panels"]]
+        assert not any("0 zeros" in label for label in labels), (name, labels)
+        s = case[0]
+        want = "stride 1 inserts no zeros" if s == 1 else f"{s - 1} zero"
+        assert want in labels[0], (name, labels[0])

@@ -106,7 +106,9 @@ def _upsample_build(case: tuple[int, int, int]) -> dict:
         [
             grid(
                 "x′",
-                f"x with {count_of(s - 1, 'zero')} between cells (dotted) and padding (dashed)",
+                f"x with {count_of(s - 1, 'zero')} between cells (dotted) and padding (dashed)"
+                if s > 1
+                else "x with padding (dashed); stride 1 inserts no zeros",
                 expanded,
                 role="input",
                 marks={"zero": zeros, "pad": pads},

@@ -2356,9 +2356,10 @@
       (mark ? " \u00b7 " + ((state.frame.legend || {})[mark] || MARK_TEXT[mark]) : "") +
       (s !== undefined ? " \u00b7 click: step " + (s + 1) : "");
     var box = fig.container.getBoundingClientRect();
-    tip.style.left = Math.min(e.clientX - box.left + 12, box.width - 200) + "px";
-    tip.style.top = (e.clientY - box.top + 14) + "px";
+    tip.style.left = "0px";  // measured at the left edge, where it has the figure's width to wrap in
     tip.hidden = false;
+    tip.style.left = Math.max(0, Math.min(e.clientX - box.left + 12, box.width - tip.offsetWidth)) + "px";
+    tip.style.top = (e.clientY - box.top + 14) + "px";
   }
 
   /** The pointer on the grids: the tooltip follows it, a click on a cell steps to the step that computes it. */
