@@ -88,7 +88,7 @@ def _build(groups: int, out_channel: int) -> dict:
     panels += [
         grid(
             f"W[{out_channel},{j}]",
-            f"W[{out_channel},{j}] on x{first + j}",
+            f"W[{out_channel},{j}] on x{first + j} · group {group}",
             weight[out_channel, j],
             role="kernel",
             marks=colour(group, taps),
@@ -97,7 +97,7 @@ def _build(groups: int, out_channel: int) -> dict:
     ]
     panels.append(
         grid(
-            f"y{out_channel}",  # named like x4: its sum reads y5[0,0] = x4[0,0]·W[5,0][0,0] + ...
+            f"y{out_channel}",  # named like x4: its sum reads y5[0,0] = x4[0,0]·W[5,0,0,0] + ...
             f"y{out_channel} · group {group}: output",
             y[out_channel],
             role="output",

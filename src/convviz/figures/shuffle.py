@@ -253,7 +253,7 @@ def _stack_wiring(c: int, groups: int, shuffle: bool, follow: int) -> dict:
     boxes = {r: [(k * n, (k + 1) * n) for k in range(groups)] for r in range(len(rows))}
     title = "with a shuffle between the layers" if shuffle else "no shuffle"
     return wiring(
-        f"{'S' if shuffle else 'N'}w",
+        "y",  # the last row's dots are the output channels: a hovered dot reads y[o] = o
         title,
         rows,
         links,
