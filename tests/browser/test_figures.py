@@ -948,3 +948,29 @@ def test_the_weight_under_a_number_clears_it(visit, base_url, page_path, fig_id)
     assert pairs, f"{fig_id}: no weight written under a number"
     for p in pairs:
         assert p["digit"] is not None and p["gap"] >= 1.5, (fig_id, p)
+
+
+def test_a_kernel_in_use_still_shows_its_group(visit, base_url):
+    """Issue 10's last learner pass: chapter 10's filter kernels, ringed as 'kernel weight used'
+    at every step, hid their group's outline (drawn inside the cells, where the rings are). On
+    the grid's own edge the outline now lies outside the cells, so it shows around the rings."""
+    page = visit.page
+    _open(page, base_url, "book/10-grouped-convolution.html", "grouped")
+    seen = page.evaluate(
+        """() => Array.from(document.querySelectorAll('#cv-grouped .cv-panel'))
+          .filter(p => p.getAttribute('data-name').startsWith('W['))
+          .map(p => {
+            const cells = Array.from(p.querySelectorAll('g.cv-cell > .cv-bg')).map(r => r.getBoundingClientRect());
+            const line = p.querySelector('.cv-gline'), rings = p.querySelectorAll('.cv-hl-k .cv-ring').length;
+            if (!line) return {name: p.getAttribute('data-name'), line: false};
+            const b = line.getBoundingClientRect();
+            const left = Math.min(...cells.map(c => c.left)), right = Math.max(...cells.map(c => c.right));
+            const top = Math.min(...cells.map(c => c.top)), bottom = Math.max(...cells.map(c => c.bottom));
+            return {name: p.getAttribute('data-name'), line: true, rings,
+                    out: [left - b.left, b.right - right, top - b.top, b.bottom - bottom]};
+          })"""
+    )
+    assert len(seen) >= 2, seen
+    for w in seen:
+        assert w["line"] and w["rings"] == 4, w  # every weight of the kernel is in use
+        assert all(o >= 1.5 for o in w["out"]), w  # the group's line shows outside the rings

@@ -2728,8 +2728,8 @@
   /* ------------------------------------------- group outlines (grouped and shuffled convolutions)
    * A grid cell with mark gK (group K) keeps its value's fill, so a zero reads as zero; its group
    * is the outline of the group's region instead: the cell edges between a gK cell and a cell of
-   * another group (or the grid's edge), inset half a line into the region (two groups side by
-   * side keep both lines), in the group's colour and dash pattern (convviz.css: .cv-gline.cv-gK,
+   * another group, inset half a line into the region (two groups side by side keep both lines),
+   * and the grid's own edge, with the line mostly outside the grid (the step's rings are inside), in the group's colour and dash pattern (convviz.css: .cv-gline.cv-gK,
    * one pattern per group, so groups differ without their colours too). Drawn above the cells
    * and under the highlight layer. */
   var GROUP_MARK = /^g[0-7]$/;
@@ -2788,10 +2788,30 @@
     var row = function (a, b) { return [a, b]; };
     /** Cell b of column a, as [row, column]. */
     var col = function (a, b) { return [b, a]; };
-    side(p.rows, p.cols, row, -1, 0, function (r, c0, c1) { return "M" + (L + c0 * size) + " " + (T + r * size + ins) + "H" + (L + c1 * size); });
-    side(p.rows, p.cols, row, 1, 0, function (r, c0, c1) { return "M" + (L + c0 * size) + " " + (T + (r + 1) * size - ins) + "H" + (L + c1 * size); });
-    side(p.cols, p.rows, col, 0, -1, function (c, r0, r1) { return "M" + (L + c * size + ins) + " " + (T + r0 * size) + "V" + (T + r1 * size); });
-    side(p.cols, p.rows, col, 0, 1, function (c, r0, r1) { return "M" + (L + (c + 1) * size - ins) + " " + (T + r0 * size) + "V" + (T + r1 * size); });
+    // on the grid's own edge the line sits across it, mostly outside (OUT): the rings of the
+    // step's cells (3 px inside a cell) would hide it there, as they did on a kernel in use;
+    // runs along that edge reach the corner (ends: from the first to past the last cell)
+    var OUT = -1, end = 1.5 - OUT;
+    /** Inset of a line along the grid's edge (outer) or between two cells. */
+    var inset = function (outer) { return outer ? OUT : ins; };
+    /** From the start of cell a to the end of cell b - 1 along a line of n cells, past a corner on the grid's edge. */
+    var span = function (a, b, n, outer) { return [a * size - (outer && a === 0 ? end : 0), b * size + (outer && b === n ? end : 0)]; };
+    side(p.rows, p.cols, row, -1, 0, function (r, c0, c1) {
+      var s = span(c0, c1, p.cols, r === 0);
+      return "M" + (L + s[0]) + " " + (T + r * size + inset(r === 0)) + "H" + (L + s[1]);
+    });
+    side(p.rows, p.cols, row, 1, 0, function (r, c0, c1) {
+      var s = span(c0, c1, p.cols, r === p.rows - 1);
+      return "M" + (L + s[0]) + " " + (T + (r + 1) * size - inset(r === p.rows - 1)) + "H" + (L + s[1]);
+    });
+    side(p.cols, p.rows, col, 0, -1, function (c, r0, r1) {
+      var s = span(r0, r1, p.rows, c === 0);
+      return "M" + (L + c * size + inset(c === 0)) + " " + (T + s[0]) + "V" + (T + s[1]);
+    });
+    side(p.cols, p.rows, col, 0, 1, function (c, r0, r1) {
+      var s = span(r0, r1, p.rows, c === p.cols - 1);
+      return "M" + (L + (c + 1) * size - inset(c === p.cols - 1)) + " " + (T + s[0]) + "V" + (T + s[1]);
+    });
     Object.keys(runs).forEach(function (m) { runs[m] = runs[m].join(""); });
     return runs;
   }
