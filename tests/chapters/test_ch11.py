@@ -174,3 +174,20 @@ def test_implement_it_solutions_pass_their_checks(chapter):
     from exercise_checks import check_implement_it
 
     check_implement_it(chapter, "11-shuffled-grouped-convolution")
+
+
+def test_connectivity_matrix_sums_are_written_in_full():
+    """Each entry R[o, c] is the whole sum over the 8 middle channels j (the zero products
+    too), so the two products' sums read alike and every term can be checked against M2, M1, S."""
+    fig = connectivity_figure()
+    for key in fig.keys():
+        for v in fig.frame(key)["views"][1:]:
+            left, right = (np.array(p["values"]).reshape(8, 8) for p in v["panels"][:2])
+            assert len(v["steps"]) == 64
+            for terms in v["steps"]:
+                o, c = divmod(terms[0][1], 8)
+                assert sorted(t[3] % 8 for t in terms) == list(range(8))  # j = 0..7
+                assert (
+                    sum(left[o, t[3] % 8] * right[t[5] // 8, c] for t in terms)
+                    == (left @ right)[o, c]
+                )

@@ -181,7 +181,7 @@ def permutation_figure() -> Figure:
 
 
 def _matrix_view(title: str, left: np.ndarray, right: np.ndarray, names, labels, n: int) -> dict:
-    """R = left · right in reading order, one step per entry of R, one term per path.
+    """R = left · right in reading order, one step per entry of R: its full sum over j.
 
     The three grids are canvases: a change of g rewrites every entry of the six matrices of
     the figure's two products, which as SVG cells (three elements each) took over a frame
@@ -189,13 +189,13 @@ def _matrix_view(title: str, left: np.ndarray, right: np.ndarray, names, labels,
     """
     c = left.shape[0]
     total = left @ right
-    # R[o, i] = Σ_j left[o, j]·right[j, i]: the terms of one entry are its paths through j
+    # R[o, i] = Σ_j left[o, j]·right[j, i], written in full: a product is 1 where a path runs
+    # from input i through middle channel j to output o, 0 elsewhere
     steps = [
-        [(2, o * c + i, 0, o * c + j, 1, j * c + i) for j in range(c) if left[o, j] and right[j, i]]
+        [(2, o * c + i, 0, o * c + j, 1, j * c + i) for j in range(c)]
         for o in range(c)
         for i in range(c)
     ]
-    steps = [t for t in steps if t]
     col_group = np.broadcast_to(np.arange(c) // n, (c, c))  # colour of the input channel i
     panels = [
         grid(
