@@ -4,8 +4,9 @@ line between two cells is one line of the SVG's width (.cv-bg: 1 px), not two.""
 from __future__ import annotations
 
 _LINE_WIDTH = """(id) => {
-  // device pixels of the line colour along the middle of row 0 of the first canvas grid, from
-  // the centre of cell (0, 2) to the centre of cell (0, 4): two lines between plain cells
+  // device pixels of the line colour along the middle of the last row of the first canvas grid,
+  // from the centre of cell (7, 2) to the centre of cell (7, 4): two lines between plain cells
+  // (row 0 is the step's: its cells are ringed)
   const root = document.querySelector('#cv-' + id);
   const canvas = root.querySelector('canvas.cv-canvas');
   const probe = document.createElementNS('http://www.w3.org/2000/svg', 'rect');
@@ -15,7 +16,7 @@ _LINE_WIDTH = """(id) => {
   probe.remove();
   const cols = JSON.parse(canvas.getAttribute('data-values')).length ** 0.5;
   const dpr = canvas.width / parseFloat(canvas.style.width);
-  const size = (parseFloat(canvas.style.width) - 4) / cols, y = Math.floor((2 + size / 2) * dpr);
+  const size = (parseFloat(canvas.style.width) - 4) / cols, y = Math.floor((2 + (cols - 0.5) * size) * dpr);
   const x0 = Math.floor((2 + 2.5 * size) * dpr), x1 = Math.floor((2 + 4.5 * size) * dpr);
   const d = canvas.getContext('2d').getImageData(x0, y, x1 - x0, 1).data;
   let n = 0;
@@ -26,7 +27,7 @@ _LINE_WIDTH = """(id) => {
 
 def test_a_canvas_grid_draws_one_line_between_two_cells(browser, base_url):
     """Chapter 11's 8x8 matrices (canvas grids): at a device pixel ratio of 2, the lines
-    between cells (0, 2), (0, 3) and (0, 4), all plain zeros, are 2 device pixels each."""
+    between cells (7, 2), (7, 3) and (7, 4), all plain zeros, are 2 device pixels each."""
     context = browser.new_context(device_scale_factor=2, viewport={"width": 1280, "height": 900})
     try:
         page = context.new_page()
