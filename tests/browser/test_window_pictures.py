@@ -140,8 +140,10 @@ def test_stacked_receptive_fields_side_by_side(visit, base_url):
     _open(page, base_url, "dilated-stack")  # default: dilations 1, 2, 4
     boxes = page.eval_on_selector(
         "#cv-dilated-stack .cv-view[data-view='1']",
-        """v => Array.from(v.querySelectorAll('.cv-panel g.cv-cells')).map(g => {
-             const b = g.getBoundingClientRect(); return [b.top, b.left, b.width]; })""",
+        # the fields are canvas grids (2 px of margin each side); an SVG grid's cells group
+        """v => Array.from(v.querySelectorAll('.cv-panel canvas.cv-canvas, .cv-panel g.cv-cells')).map(g => {
+             const b = g.getBoundingClientRect(), edge = g.tagName === 'CANVAS' ? 2 : 0;
+             return [b.top + edge, b.left + edge, b.width - 2 * edge]; })""",
     )
     assert len(boxes) == 3
     assert max(b[0] for b in boxes) - min(b[0] for b in boxes) < 1  # one line
