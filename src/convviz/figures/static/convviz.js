@@ -2760,8 +2760,16 @@
     else canvas.removeAttribute("data-groups");
   }
 
-  /** The outline of each group's region in a grid whose cells start at (L, T): {gK: path data}. */
+  /** The outline of each group's region in a grid whose cells start at (L, T): {gK: path data},
+   * worked out once per panel and origin (kept on its geometry: a canvas repaints every step). */
   function groupOutlines(p, g, L, T) {
+    var memo = g.outlines || (g.outlines = {}), at0 = L + "," + T;
+    if (!memo[at0]) memo[at0] = outlineRuns(p, g, L, T);
+    return memo[at0];
+  }
+
+  /** groupOutlines, worked out. */
+  function outlineRuns(p, g, L, T) {
     var size = g.size, ins = 1.5, runs = {};
     /** The group mark of cell (r, c), or "" outside the grid or for a cell in no group. */
     var at = function (r, c) {
