@@ -12,12 +12,14 @@ def test_a_long_tooltip_stays_inside_the_figure_on_a_phone(visit, base_url):
     page = visit.page
     page.set_viewport_size({"width": 390, "height": 844})
     page.goto(f"{base_url}/{PAGE_06}", wait_until="load")
-    page.wait_for_selector(f"#{FIG} .cv-stage svg")
-    cells = page.locator(f"#{FIG} .cv-stage .cv-panel").nth(2).locator("g.cv-cell")
-    assert cells.count() == 121  # the 11x11 overlap map of the default setting
-    cell = cells.nth(4 * 11 + 8)  # m[4,8]: an interior cell, right of the middle
-    cell.scroll_into_view_if_needed()
-    cell.hover()
+    page.wait_for_selector(f"#{FIG} .cv-stage canvas")
+    # the 11x11 overlap map of the default setting, painted on a canvas (34 px cells)
+    canvas = page.locator(f"#{FIG} .cv-stage .cv-panel").nth(2).locator("canvas")
+    assert canvas.get_attribute("data-values").count(",") == 121 - 1
+    size = (canvas.bounding_box()["width"] - 4) / 11
+    canvas.scroll_into_view_if_needed()
+    # m[4,8]: an interior cell, right of the middle
+    canvas.hover(position={"x": 2 + 8.5 * size, "y": 2 + 4.5 * size})
     box = page.evaluate(
         """(id) => {
           const t = document.querySelector('#' + id + ' .cv-tip');

@@ -581,12 +581,18 @@ def _ones_triples_view(
 ) -> dict:
     shape = np.shape(out_values)
     steps = steps_from_triples(triples)
+    # A 2D map grows past the size at which the renderer paints grids on a canvas as the
+    # kernel size or stride grows; painted on a canvas at every setting, a change of setting
+    # repaints it instead of swapping hundreds of SVG cells for a canvas (or back), and the
+    # map looks the same on both sides of that size. A 1D row stays SVG: at most 20 cells,
+    # which keep their numbers there.
+    paint = np.ndim(out_values) > 1
     if common is not None:  # the views of one figure step through the same positions
         steps = steps_on_grid(steps, shape, common)
     return view(
         title,
         [
-            grid("x", in_label, in_values, role="input"),
+            grid("x", in_label, in_values, role="input", canvas=paint),
             grid("w", "kernel of ones", np.ones(k_shape), role="kernel"),
             grid(
                 "m",
@@ -595,6 +601,7 @@ def _ones_triples_view(
                 role="output",
                 progressive=False,  # the whole map at once: its pattern is the point
                 marks={"hot": _interior_marks(shape, interior)},
+                canvas=paint,
             ),
         ],
         steps,

@@ -194,6 +194,8 @@
     out.gw = parseFloat(s.getPropertyValue("--cv-gw")) || 3;  // a group outline's width (.cv-gline)
     out.ringw = parseFloat(s.getPropertyValue("--cv-ringw")) || 3;  // a ring's width (.cv-ring)
     out.focusw = parseFloat(s.getPropertyValue("--cv-focusw")) || 5;  // a focused term's (.cv-focus)
+    out.thinw = parseFloat(s.getPropertyValue("--cv-ringw-thin")) || 2;  // on a number-less grid's small cells
+    out.thinfocusw = parseFloat(s.getPropertyValue("--cv-focusw-thin")) || 3.5;
     return out;
   }
 
@@ -787,7 +789,7 @@
       var x = 2 + c * size, y = 2 + r * size, wide = canvas.cvFocus !== null && cells[key].terms.indexOf(+canvas.cvFocus) >= 0;
       if (!g.text) {
         ctx.strokeStyle = pal[kind];
-        ctx.lineWidth = wide ? 3.5 : 2;
+        ctx.lineWidth = wide ? pal.thinfocusw : pal.thinw;
         ctx.strokeRect(x + 1, y + 1, size - 2, size - 2);
         return;
       }
