@@ -161,14 +161,18 @@ def _stack_build(schedule: str, layers: int) -> dict:
     steps = steps_from_triples(triples[reached], out=(2, 0), inp=(0, 0), ker=(1, 0))
     holes = [int(i) for i in np.flatnonzero(K == 0)]
     seen = int(np.count_nonzero(K))
+    # x and P grow from 9x9 to 17x17 across the schedules, past the size at which the
+    # renderer paints grids on a canvas: painted on one at every setting, a change repaints
+    # them instead of swapping about 700 SVG elements for a canvas (or back)
     panels = [
-        grid("x", f"input x, {n}×{n}", x, role="input"),
+        grid("x", f"input x, {n}×{n}", x, role="input", canvas=True),
         grid(
             "P",
             f"paths from one output to each input cell, {r}×{r}",
             K,
             role="kernel",
             marks={"zero": holes} if holes else None,
+            canvas=True,
         ),
         grid(
             "y",
