@@ -1336,7 +1336,8 @@
 
   /** The setting named by the page address, if it names this figure: {sel, step} or null.
    * The query is split on "&" and "=" before decoding, so an option whose label holds an
-   * "&" or "=" (hashOf() encodes them) reads back whole. */
+   * "&" or "=" (hashOf() encodes them) reads back whole. A value is an option's label; a
+   * number that is none is an option's index only where no option is a number. */
   function readHash(spec) {
     var raw = typeof location !== "undefined" ? location.hash || "" : "";
     var q = raw.indexOf("?");
@@ -1350,7 +1351,9 @@
       spec.controls.forEach(function (c, ci) {
         if (c.name !== k) return;
         var oi = c.options.indexOf(v);
-        if (oi < 0 && /^\d+$/.test(v) && +v < c.options.length) oi = +v;
+        // an index stands for an option only where no option is a number: groups=3 of 1, 2, 4, 8 is no option
+        var numbered = c.options.some(function (o) { return /^-?\d+(\.\d+)?$/.test(o); });
+        if (oi < 0 && !numbered && /^\d+$/.test(v) && +v < c.options.length) oi = +v;
         if (oi >= 0) out.sel[ci] = oi;
       });
     });
