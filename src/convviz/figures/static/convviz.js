@@ -929,7 +929,7 @@
    * @param {Object} v the view
    * @param {number} angle index into ANGLES
    * @returns {Array<Object>} per block: {label, w, h, quads: {"pi:cell": path d}, order: keys back to front,
-   *   bars: the group-colour edges (markup)}
+   *   slabs: {first key of a slice: path d of its opaque backing}, bars: the group-colour edges (markup)}
    */
   function volumeLayout(v, angle) {
     var all = cache.get(v.volumes) || [];
@@ -955,8 +955,23 @@
       var w = Math.max.apply(null, xs) - minx, h = Math.max.apply(null, ys) - miny;
       var labelW = 6.4 * block.label.length;  // 11 px text, about 0.58 em a character
       var dx = 4 - minx + Math.max(0, (labelW - w) / 2), dy = 4 - miny;
+      var extent = {};  // per slice: its columns and rows (the outline of its backing)
+      b.cells.forEach(function (e) {
+        var x = extent[e[4]] || (extent[e[4]] = [0, 0]);
+        x[0] = Math.max(x[0], e[2] + 1);
+        x[1] = Math.max(x[1], e[3] + 1);
+      });
+      /** A path through screen points, in px, shifted into the block's box. */
+      var path = function (pts) {
+        return "M" + pts.map(function (pt) { return (pt[0] + dx).toFixed(1) + " " + (pt[1] + dy).toFixed(1); }).join(" L") + "z";
+      };
+      var slabs = {};  // the first cell drawn of each slice -> the slice's opaque backing
       var quads = {}, order = b.cells.slice().sort(function (a, c) { return c[4] - a[4]; }).map(function (e) {
-        var key = e[0] + ":" + e[1];
+        var key = e[0] + ":" + e[1], z = e[4], x = extent[z];
+        if (x) {
+          slabs[key] = path([P(0, 0, z), P(x[0], 0, z), P(x[0], x[1], z), P(0, x[1], z)]);
+          extent[z] = null;
+        }
         quads[key] = "M" + [P(e[2], e[3], e[4]), P(e[2] + 1, e[3], e[4]), P(e[2] + 1, e[3] + 1, e[4]), P(e[2], e[3] + 1, e[4])]
           .map(function (pt) { return (pt[0] + dx).toFixed(1) + " " + (pt[1] + dy).toFixed(1); }).join(" L") + "z";
         return key;
@@ -968,7 +983,7 @@
           (a[1] + dy).toFixed(1) + " L" + (c[0] + dx).toFixed(1) + " " + (c[1] + dy).toFixed(1) + '"></path>';
       }).join("");
       return { label: block.label, w: Math.ceil(Math.max(w, labelW) + 8), h: Math.ceil(h + 26), quads: quads, order: order,
-        labelX: 4 + Math.max(w, labelW) / 2, labelY: h + 20, bars: bars };
+        slabs: slabs, labelX: 4 + Math.max(w, labelW) / 2, labelY: h + 20, bars: bars };
     });
     cache.set(v.volumes, all);
     return all[angle];
@@ -1015,7 +1030,7 @@
     return volumeLayout(v, angle).map(function (block) {
       var cells = block.order.map(function (key) {
         var look = volumeCellLook(v, key, reveal, step);
-        return '<g class="' + look.cls + '" data-k="' + key + '"><path class="' + look.fill + '" d="' + block.quads[key] + '"' +
+        return (block.slabs[key] ? '<path class="cv-3d-slab" d="' + block.slabs[key] + '"></path>' : "") + '<g class="' + look.cls + '" data-k="' + key + '"><path class="' + look.fill + '" d="' + block.quads[key] + '"' +
           (look.style ? ' style="' + look.style + '"' : "") + "></path></g>";
       });
       return '<svg xmlns="' + SVGNS + '" class="cv-grid cv-3d" viewBox="0 0 ' + block.w + " " + block.h + '" width="' +
