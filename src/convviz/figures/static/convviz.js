@@ -2603,16 +2603,33 @@
     return fig.spec.id + (parts.length ? "-" + parts.join("_") : "") + "-step" + (fig.state.step + 1) + "." + ext;
   }
 
-  /** The link button: the address of this setting, copied to the clipboard (and put in data-link). */
+  /** Copy `text` by selecting it in a hidden text field (where there is no clipboard API: an
+   * http address other than localhost); true if the browser says it copied. */
+  function copyBySelection(text) {
+    var area = el("textarea", { readonly: "", "aria-hidden": "true", style: "position:fixed;top:0;left:-9999px;opacity:0" });
+    area.value = text;
+    document.body.appendChild(area);
+    area.select();
+    var ok = false;
+    try { ok = !!document.execCommand("copy"); } catch (e) { ok = false; }
+    area.remove();
+    return ok;
+  }
+
+  /** The link button: the address of this setting, copied to the clipboard (and put in data-link
+   * and the address bar); the button says "copied" only when it was. */
   function copyLink(fig) {
     var link = fig.link;
     var url = location.href.split("#")[0] + currentHash(fig);
     try { history.replaceState(history.state, "", currentHash(fig)); } catch (e) { /* file: */ }
     fig.container.setAttribute("data-link", url);
-    /** Say the link was copied, for a moment. */
-    var done = function () { link.textContent = "copied"; setTimeout(function () { link.textContent = "link"; }, 1500); };
-    if (navigator.clipboard && navigator.clipboard.writeText) navigator.clipboard.writeText(url).then(done, done);
-    else done();
+    /** Say what became of the link, for a moment. */
+    var say = function (text) { link.textContent = text; setTimeout(function () { link.textContent = "link"; }, 1500); };
+    /** No clipboard API, or it refused: select and copy, else point to the address bar. */
+    var fallback = function () { say(copyBySelection(url) ? "copied" : "in the address bar"); };
+    if (navigator.clipboard && navigator.clipboard.writeText) {
+      navigator.clipboard.writeText(url).then(function () { say("copied"); }, fallback);
+    } else fallback();
   }
 
   /** The SVG button: the figure as drawn (exportSVG) saved as a file (and kept in cvLastExport). */
