@@ -37,6 +37,11 @@ def rank1_filter(a: np.ndarray, v: np.ndarray, h: np.ndarray) -> np.ndarray:
     ------
     ValueError
         If an argument is not a non-empty 1D array.
+
+    References
+    ----------
+    J. Jin, A. Dundar and E. Culurciello, "Flattened convolutional neural
+    networks for feedforward acceleration", arXiv:1412.5474 (2014).
     """
     parts = []
     for name, vec in (("a", a), ("v", v), ("h", h)):

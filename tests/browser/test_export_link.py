@@ -248,3 +248,48 @@ def test_export_carries_the_key(visit, base_url, tmp_path, theme):
         if "".join(t.itertext()).startswith("input x")
     )
     assert key_y < label_y, (key_y, label_y)
+
+
+def test_a_number_that_is_no_option_is_not_read_as_an_option_index(visit, base_url):
+    """A control whose options are numbers reads a link's value as an option, never as an
+    index: groups=3 (grouped convolution offers 1, 2, 4, 8) keeps the default setting, where
+    it picked option 3 (g = 8), and k=0 of a kernel size is not k = 1. A control whose
+    options are words still takes an index (kernel=1: the second kernel)."""
+    page = visit.page
+    fig_id, root = "grouped", "#cv-grouped"
+    _open(page, base_url, "book/10-grouped-convolution.html", fig_id, "#cv-grouped?groups=3&step=2")
+    assert page.get_attribute(root, "data-key") == "1,5"  # g = 2, the default
+    assert page.get_attribute(root, "data-step") == "1"
+    again = visit.context.new_page()
+    _open(again, base_url, "book/10-grouped-convolution.html", fig_id, "#cv-grouped?groups=8")
+    assert again.get_attribute(root, "data-key") == "3,5"
+    words = visit.context.new_page()
+    _open(words, base_url, PAGE_02, "one-channel", "#cv-one-channel?kernel=1&stride=0")
+    assert words.get_attribute("#cv-one-channel", "data-key") == "1,0,1"
+
+
+_NO_CLIPBOARD = """() => {
+  // an insecure origin (http on a LAN address) has no navigator.clipboard; the old way may fail too
+  Object.defineProperty(Navigator.prototype, 'clipboard', {get: () => undefined});
+  window.copied = [];
+  document.execCommand = (cmd) => { window.copied.push(cmd); return window.copyWorks; };
+}"""
+
+
+@pytest.mark.parametrize("works", [True, False])
+def test_the_link_button_says_copied_only_when_it_copied(visit, base_url, works):
+    """Where the page has no clipboard API (an http address other than localhost), the link
+    button copies by selecting the address; if that fails too it says where the address is
+    (the address bar holds it), instead of "copied" with nothing copied."""
+    page = visit.page
+    page.add_init_script(f"window.copyWorks = {str(works).lower()};")
+    page.add_init_script(f"({_NO_CLIPBOARD})()")
+    fig_id, root = "many-channels", "#cv-many-channels"
+    _open(page, base_url, PAGE_02, fig_id)
+    page.click(f"{root} .cv-next")
+    page.click(f"{root} .cv-link")
+    assert page.evaluate("() => window.copied") == ["copy"]
+    said = page.text_content(f"{root} .cv-link")
+    assert said == ("copied" if works else "in the address bar"), said
+    assert page.evaluate("() => location.hash") in page.get_attribute(root, "data-link")
+    assert "step=2" in page.evaluate("() => location.hash")

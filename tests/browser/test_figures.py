@@ -740,6 +740,50 @@ def test_the_3d_cells_show_the_values_of_the_slice_cells(visit, base_url, page_p
         assert not differ, (where, differ[:5])
 
 
+_SEEN_THROUGH = """(id) => {
+  // per 3D cell: what lies under its centre, top down, until something opaque; a cell whose
+  // own fill is translucent (a value's strength) must sit on its own slice, not on the cell
+  // of a slice behind it, or the reader sees the two colours mixed
+  const root = document.querySelector('#cv-' + id), out = [];
+  const opaque = n => { const cs = getComputedStyle(n);
+    return cs.fill.startsWith('rgb(') && parseFloat(cs.fillOpacity) === 1 && parseFloat(cs.opacity) === 1; };
+  for (const q of root.querySelectorAll('.cv-3d-box .cv-3d-cells > g[data-k]')) {
+    const path = q.querySelector('path'), box = path.getBBox(), m = path.getScreenCTM();
+    const pt = new DOMPoint(box.x + box.width / 2, box.y + box.height / 2).matrixTransform(m);
+    const under = document.elementsFromPoint(pt.x, pt.y)
+      .filter(n => !n.closest('.cv-3d-rings') && n.closest('.cv-3d-cells'));
+    const i = under.indexOf(path);
+    if (i < 0) continue;  // the centre is under a cell in front (a thin block seen edge on)
+    for (const n of under.slice(i)) {
+      if (n !== path && n.closest('g[data-k]')) {
+        out.push([q.getAttribute('data-k'), n.closest('g[data-k]').getAttribute('data-k')]);
+        break;
+      }
+      if (opaque(n)) break;
+    }
+  }
+  return out;
+}"""
+
+
+@pytest.mark.parametrize(("page_path", "fig_id"), _VOLUME_PAGES)
+def test_a_3d_slice_hides_the_slices_behind_it(visit, base_url, page_path, fig_id):
+    """A 3D cell's value colour is translucent, as in the slice view, where it lies on the
+    card; in 3D it lies on its own slice, so a slice behind it does not show through (a
+    pale cell over the dark cell of the next slice looked dark, at every angle)."""
+    page = visit.page
+    page.set_viewport_size({"width": 1280, "height": 900})
+    _open(page, base_url, page_path, fig_id)
+    root = f"#cv-{fig_id}"
+    page.click(f"{root} .cv-3d-toggle >> nth=0")
+    page.wait_for_selector(f"{root} .cv-3d-box svg.cv-3d")
+    for angle in range(3):
+        page.locator(f"{root} .cv-3d-box >> nth=0").scroll_into_view_if_needed()
+        seen = page.evaluate(_SEEN_THROUGH, fig_id)
+        assert not seen, (angle, seen[:5])
+        page.click(f"{root} .cv-3d-turn >> nth=0")
+
+
 _GROUP_LOOK = """(id) => {
   const root = document.querySelector('#cv-' + id);
   const probe = document.createElementNS('http://www.w3.org/2000/svg', 'rect');

@@ -87,3 +87,34 @@ def test_the_live_widget_draws_the_same_3d_view(browser, fig_id):
         assert all("cv-hl-out" in b or "cv-hl-in" in b for b in static if b)
     assert asked == ([] if key == fig.default_key() else [key])  # the round trip ran
     assert lived == static
+
+
+def test_the_widget_takes_jupyterlab_dark_theme(browser):
+    """JupyterLab marks a dark theme on the body (data-jp-theme-light="false"), not with the
+    book's html[data-theme]: the widget's card, cells and 3D view take the dark colours there,
+    as in the book's dark mode, and the light ones under a light JupyterLab theme."""
+    fig = VOLUME_FIGURES["many-channels"]
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    try:
+        page = context.new_page()
+        looks = {}
+        for light in ("true", "false"):
+            page.set_content(
+                f"<html><body data-jp-theme-light='{light}'><style>{live._css()}</style>"
+                f"{fig.to_html()}<script>{renderer_source()}</script></body></html>"
+            )
+            root = f"#cv-{fig.id}"
+            page.wait_for_selector(f"{root} .cv-stage svg")
+            page.click(f"{root} .cv-3d-toggle")
+            page.wait_for_selector(f"{root} svg.cv-3d")
+            looks[light] = page.evaluate(
+                """(r) => { const root = document.querySelector(r);
+                  const cs = n => getComputedStyle(document.querySelector(r + ' ' + n));
+                  return [getComputedStyle(root).backgroundColor, cs('.cv-3d-slab').fill,
+                          cs('svg.cv-3d text.cv-3d-label').fill, cs('.cv-title').color]; }""",
+                root,
+            )
+    finally:
+        context.close()
+    assert looks["false"] == ["rgb(13, 17, 23)"] * 2 + ["rgb(139, 148, 158)", "rgb(230, 237, 243)"]
+    assert looks["true"] == ["rgb(255, 255, 255)"] * 2 + ["rgb(87, 96, 106)", "rgb(31, 35, 40)"]

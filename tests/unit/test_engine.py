@@ -133,6 +133,27 @@ def test_check_frame_catches_bad_sums_and_missing_cells():
     assert check_frame(_frame([4.0, 6.0], [[(2, 0, 0, 0, 1, 0)]], bias=1.0))
 
 
+def test_check_frame_reads_weights_as_the_renderer_does():
+    """A weight written as a fraction ("1/2", "\u22121/4": a photo kernel's) is its quotient in
+    the sums, as the renderer reads it (convviz.js weightValue); a term naming a cell that
+    holds no number, or a term that is not six integers, is a FrameError naming the step, not
+    a bare error from float() or Term() that names no figure."""
+    panels = [
+        grid("x", "x", np.array([2.0, 4.0])),
+        grid("w", "w", np.array(["1/2", "\u22121/4", "a"])),
+        grid("y", "y", np.array([0.0, 1.0])),
+    ]
+    ok = [[(2, 0, 0, 0, 1, 0), (2, 0, 0, 1, 1, 1)], [(2, 1, 0, 0, 1, 0)]]
+    assert check_frame({"views": [view("v", panels, ok)], "formula": [], "code": ""})
+    bad = {"views": [view("v", panels, [[(2, 0, 0, 0, 1, 2)]])], "formula": [], "code": ""}
+    with pytest.raises(FrameError, match=r"step 0: cell 2 of panel 1 holds 'a', not a number"):
+        check_frame(bad)
+    short = {"views": [view("v", panels, [])], "formula": [], "code": ""}
+    short["views"][0]["steps"] = [[[2, 0, 0, 0, 1]]]
+    with pytest.raises(FrameError, match=r"step 0: term \[2, 0, 0, 0, 1\] is not 6 integers"):
+        check_frame(short)
+
+
 def test_a_figure_checks_each_frame_when_it_builds_it():
     """A figure whose build returns a wrong sum fails when the frame is built (the book
     build, the live widget), naming the figure and the setting, not when a test runs."""

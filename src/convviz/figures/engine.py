@@ -29,6 +29,7 @@ from __future__ import annotations
 import html
 import itertools
 import json
+import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from importlib import resources
@@ -907,7 +908,8 @@ def check_frame(frame: FrameSpec, *, atol: float = 1e-3) -> set[tuple[int, int, 
     3D blocks (volumes, along depth, their groups) name its grids; every term
     names a cell that exists; a step is one output's sum (all terms name one
     output cell, and the products plus the view's bias add up to the value the
-    panel shows) or one input's scatter (all terms name one input cell).
+    panel shows; a weight written as a fraction, ``"1/45"``, counts as its quotient,
+    as the renderer reads it) or one input's scatter (all terms name one input cell).
 
     Parameters
     ----------
@@ -953,6 +955,10 @@ def check_frame(frame: FrameSpec, *, atol: float = 1e-3) -> set[tuple[int, int, 
         for si, terms in enumerate(v["steps"]):
             where = f"view {vi} ({v['title']!r}) step {si}"
             for t in terms:
+                _require(
+                    len(t) == 6 and all(isinstance(i, (int, np.integer)) for i in t),
+                    f"{where}: term {list(t)} is not 6 integers",
+                )
                 t = Term(*t)
                 pairs = [(t.out_panel, t.out_cell), (t.in_panel, t.in_cell)]
                 if (t.k_panel, t.k_cell) != PLAIN:
@@ -973,8 +979,8 @@ def check_frame(frame: FrameSpec, *, atol: float = 1e-3) -> set[tuple[int, int, 
             )
             if one_out:
                 total = sum(
-                    float(panels[t[2]]["values"][t[3]])
-                    * (1.0 if (t[4], t[5]) == PLAIN else float(panels[t[4]]["values"][t[5]]))
+                    _factor(panels, t[2], t[3], where)
+                    * (1.0 if (t[4], t[5]) == PLAIN else _factor(panels, t[4], t[5], where))
                     for t in terms
                 ) + float(v.get("bias", 0))
                 shown = float(panels[t0.out_panel]["values"][t0.out_cell])
@@ -984,6 +990,27 @@ def check_frame(frame: FrameSpec, *, atol: float = 1e-3) -> set[tuple[int, int, 
                 )
                 summed.add((vi, t0.out_panel, t0.out_cell))
     return summed
+
+
+#: A weight written as a fraction, read as the renderer's ``weightValue`` reads it.
+_FRACTION = re.compile(r"^([\u2212-]?)(\d+)/(\d+)$")
+
+
+def _factor(panels: Sequence[PanelSpec], panel: int, cell: int, where: str) -> float:
+    """The number a term reads from a cell: a number, or a weight written as a fraction
+    (``"1/45"``, ``"\u22124/9"``) as its quotient, as ``convviz.js`` reads it."""
+    value = panels[panel]["values"][cell]
+    if isinstance(value, str):
+        m = _FRACTION.match(value)
+        if m and int(m[3]) != 0:
+            return (-1.0 if m[1] else 1.0) * int(m[2]) / int(m[3])
+        try:
+            return float(value)
+        except ValueError:
+            raise FrameError(
+                f"{where}: cell {cell} of panel {panel} holds {str(value)!r}, not a number"
+            ) from None
+    return float(value)
 
 
 def _check_panel(where: str, p: PanelSpec, pi: int, panels: Sequence[PanelSpec]) -> None:

@@ -931,7 +931,7 @@
    * @param {Object} v the view
    * @param {number} angle index into ANGLES
    * @returns {Array<Object>} per block: {label, w, h, quads: {"pi:cell": path d}, order: keys back to front,
-   *   bars: the group-colour edges (markup)}
+   *   slabs: {first key of a slice: path d of its opaque backing}, bars: the group-colour edges (markup)}
    */
   function volumeLayout(v, angle) {
     var all = cache.get(v.volumes) || [];
@@ -957,8 +957,23 @@
       var w = Math.max.apply(null, xs) - minx, h = Math.max.apply(null, ys) - miny;
       var labelW = 6.4 * block.label.length;  // 11 px text, about 0.58 em a character
       var dx = 4 - minx + Math.max(0, (labelW - w) / 2), dy = 4 - miny;
+      var extent = {};  // per slice: its columns and rows (the outline of its backing)
+      b.cells.forEach(function (e) {
+        var x = extent[e[4]] || (extent[e[4]] = [0, 0]);
+        x[0] = Math.max(x[0], e[2] + 1);
+        x[1] = Math.max(x[1], e[3] + 1);
+      });
+      /** A path through screen points, in px, shifted into the block's box. */
+      var path = function (pts) {
+        return "M" + pts.map(function (pt) { return (pt[0] + dx).toFixed(1) + " " + (pt[1] + dy).toFixed(1); }).join(" L") + "z";
+      };
+      var slabs = {};  // the first cell drawn of each slice -> the slice's opaque backing
       var quads = {}, order = b.cells.slice().sort(function (a, c) { return c[4] - a[4]; }).map(function (e) {
-        var key = e[0] + ":" + e[1];
+        var key = e[0] + ":" + e[1], z = e[4], x = extent[z];
+        if (x) {
+          slabs[key] = path([P(0, 0, z), P(x[0], 0, z), P(x[0], x[1], z), P(0, x[1], z)]);
+          extent[z] = null;
+        }
         quads[key] = "M" + [P(e[2], e[3], e[4]), P(e[2] + 1, e[3], e[4]), P(e[2] + 1, e[3] + 1, e[4]), P(e[2], e[3] + 1, e[4])]
           .map(function (pt) { return (pt[0] + dx).toFixed(1) + " " + (pt[1] + dy).toFixed(1); }).join(" L") + "z";
         return key;
@@ -970,7 +985,7 @@
           (a[1] + dy).toFixed(1) + " L" + (c[0] + dx).toFixed(1) + " " + (c[1] + dy).toFixed(1) + '"></path>';
       }).join("");
       return { label: block.label, w: Math.ceil(Math.max(w, labelW) + 8), h: Math.ceil(h + 26), quads: quads, order: order,
-        labelX: 4 + Math.max(w, labelW) / 2, labelY: h + 20, bars: bars };
+        slabs: slabs, labelX: 4 + Math.max(w, labelW) / 2, labelY: h + 20, bars: bars };
     });
     cache.set(v.volumes, all);
     return all[angle];
@@ -1017,7 +1032,7 @@
     return volumeLayout(v, angle).map(function (block) {
       var cells = block.order.map(function (key) {
         var look = volumeCellLook(v, key, reveal, step);
-        return '<g class="' + look.cls + '" data-k="' + key + '"><path class="' + look.fill + '" d="' + block.quads[key] + '"' +
+        return (block.slabs[key] ? '<path class="cv-3d-slab" d="' + block.slabs[key] + '"></path>' : "") + '<g class="' + look.cls + '" data-k="' + key + '"><path class="' + look.fill + '" d="' + block.quads[key] + '"' +
           (look.style ? ' style="' + look.style + '"' : "") + "></path></g>";
       });
       return '<svg xmlns="' + SVGNS + '" class="cv-grid cv-3d" viewBox="0 0 ' + block.w + " " + block.h + '" width="' +
@@ -1338,7 +1353,8 @@
 
   /** The setting named by the page address, if it names this figure: {sel, step} or null.
    * The query is split on "&" and "=" before decoding, so an option whose label holds an
-   * "&" or "=" (hashOf() encodes them) reads back whole. */
+   * "&" or "=" (hashOf() encodes them) reads back whole. A value is an option's label; a
+   * number that is none is an option's index only where no option is a number. */
   function readHash(spec) {
     var raw = typeof location !== "undefined" ? location.hash || "" : "";
     var q = raw.indexOf("?");
@@ -1352,7 +1368,9 @@
       spec.controls.forEach(function (c, ci) {
         if (c.name !== k) return;
         var oi = c.options.indexOf(v);
-        if (oi < 0 && /^\d+$/.test(v) && +v < c.options.length) oi = +v;
+        // an index stands for an option only where no option is a number: groups=3 of 1, 2, 4, 8 is no option
+        var numbered = c.options.some(function (o) { return /^-?\d+(\.\d+)?$/.test(o); });
+        if (oi < 0 && !numbered && /^\d+$/.test(v) && +v < c.options.length) oi = +v;
         if (oi >= 0) out.sel[ci] = oi;
       });
     });
@@ -2587,16 +2605,33 @@
     return fig.spec.id + (parts.length ? "-" + parts.join("_") : "") + "-step" + (fig.state.step + 1) + "." + ext;
   }
 
-  /** The link button: the address of this setting, copied to the clipboard (and put in data-link). */
+  /** Copy `text` by selecting it in a hidden text field (where there is no clipboard API: an
+   * http address other than localhost); true if the browser says it copied. */
+  function copyBySelection(text) {
+    var area = el("textarea", { readonly: "", "aria-hidden": "true", style: "position:fixed;top:0;left:-9999px;opacity:0" });
+    area.value = text;
+    document.body.appendChild(area);
+    area.select();
+    var ok = false;
+    try { ok = !!document.execCommand("copy"); } catch (e) { ok = false; }
+    area.remove();
+    return ok;
+  }
+
+  /** The link button: the address of this setting, copied to the clipboard (and put in data-link
+   * and the address bar); the button says "copied" only when it was. */
   function copyLink(fig) {
     var link = fig.link;
     var url = location.href.split("#")[0] + currentHash(fig);
     try { history.replaceState(history.state, "", currentHash(fig)); } catch (e) { /* file: */ }
     fig.container.setAttribute("data-link", url);
-    /** Say the link was copied, for a moment. */
-    var done = function () { link.textContent = "copied"; setTimeout(function () { link.textContent = "link"; }, 1500); };
-    if (navigator.clipboard && navigator.clipboard.writeText) navigator.clipboard.writeText(url).then(done, done);
-    else done();
+    /** Say what became of the link, for a moment. */
+    var say = function (text) { link.textContent = text; setTimeout(function () { link.textContent = "link"; }, 1500); };
+    /** No clipboard API, or it refused: select and copy, else point to the address bar. */
+    var fallback = function () { say(copyBySelection(url) ? "copied" : "in the address bar"); };
+    if (navigator.clipboard && navigator.clipboard.writeText) {
+      navigator.clipboard.writeText(url).then(function () { say("copied"); }, fallback);
+    } else fallback();
   }
 
   /** The SVG button: the figure as drawn (exportSVG) saved as a file (and kept in cvLastExport). */
