@@ -104,3 +104,41 @@ def test_a_canvas_grid_paints_group_outlines_as_wide_as_the_stylesheet_says(visi
     )
     assert page.evaluate(_OUTLINE_WIDTHS, "shuffle-connectivity") == {"css": 5, "painted": [5]}
     assert visit.errors == []
+
+
+_DIGIT_COLOURS = """() => {
+  // a 1x2 grey-scale canvas grid (a dark pixel, a bright one) mounted after the stylesheet's
+  // digit colours are set to pure red (on dark fills) and pure green (on bright ones)
+  document.documentElement.style.setProperty('--cv-on-dark', '#ff0000');
+  document.documentElement.style.setProperty('--cv-on-light', '#00ff00');
+  const fig = document.createElement('figure');
+  fig.id = 'cv-digits-test';
+  document.body.appendChild(fig);
+  const panel = {name: 'x', label: 'x', rows: 1, cols: 2, oneD: false, values: [0, 255],
+    origin: [0, 0], role: 'input', marks: {}, progressive: false, index: false, scale: 'image',
+    canvas: true};
+  const frame = {views: [{title: 'v', panels: [panel], steps: [[]]}], formula: [], code: ''};
+  const spec = {id: 'digits-test', title: 't', description: 'd', frames: {'': frame}, controls: []};
+  window.convviz.mount(fig, spec, {frame: (k, done) => done(spec.frames[k])});
+  const canvas = fig.querySelector('canvas.cv-canvas');
+  const d = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
+  const half = canvas.width / 2, found = {red: [0, 0], green: [0, 0]};  // [left cell, right cell]
+  for (let i = 0; i < d.length; i += 4) {
+    const right = ((i / 4) % canvas.width) >= half ? 1 : 0;
+    if (d[i] > 200 && d[i + 1] < 60 && d[i + 2] < 60) found.red[right]++;
+    if (d[i + 1] > 200 && d[i] < 60 && d[i + 2] < 60) found.green[right]++;
+  }
+  return found;
+}"""
+
+
+def test_a_canvas_grid_paints_digits_in_the_stylesheet_colours(visit, base_url):
+    """Digits on a dark pixel and on a bright one take --cv-on-dark and --cv-on-light, as the
+    SVG grid's .cv-on-dark / .cv-on-light text does (they were literal colours on the canvas,
+    matched to the stylesheet by value)."""
+    page = visit.page
+    page.goto(f"{base_url}/book/14-errata.html", wait_until="load")
+    found = page.evaluate(_DIGIT_COLOURS)
+    assert found["red"][0] > 5 and found["red"][1] == 0, found  # "0" on the dark pixel
+    assert found["green"][1] > 5 and found["green"][0] == 0, found  # "255" on the bright one
+    assert visit.errors == []

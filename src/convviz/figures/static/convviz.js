@@ -182,7 +182,7 @@
   function palette(node) {
     var s = getComputedStyle(node), out = { ok: true };
     ["pos", "neg", "cell", "line", "in", "k", "out", "hot", "pad-bg", "pad-ink", "zero-bg", "zero-ink", "pending", "fg",
-      "muted", "border", "g0", "g1", "g2", "g3", "g4", "g5", "g6", "g7"]
+      "muted", "border", "g0", "g1", "g2", "g3", "g4", "g5", "g6", "g7", "on-dark", "on-light", "pair-on-light"]
       .forEach(function (k) {
         out[k] = s.getPropertyValue("--cv-" + k).trim();
         if (!out[k]) { out[k] = "#888"; out.ok = false; }  // the stylesheet is not there (yet)
@@ -204,7 +204,9 @@
   /** The palette of `node`, read once per theme: reading computed style forces a style pass
    * over everything a redraw has just inserted, so a canvas redraw reads it from here. */
   function themePalette(node) {
-    var theme = (document.documentElement.getAttribute("data-theme") || "") + (darkQuery && darkQuery.matches);
+    // the book's theme, the screen's preference and a JupyterLab theme (the live widget)
+    var theme = (document.documentElement.getAttribute("data-theme") || "") + (darkQuery && darkQuery.matches) +
+      (document.body ? document.body.getAttribute("data-jp-theme-light") : "");
     if (node.cvPalette && node.cvPaletteTheme === theme) return node.cvPalette;
     var pal = palette(node);
     if (pal.ok) { node.cvPalette = pal; node.cvPaletteTheme = theme; }
@@ -756,7 +758,7 @@
       ctx.strokeRect(x, y, size, size);
       if (!hidden && mark && mark !== "drop" && !GROUP_MARK.test(mark)) outlines.push([x, y, mark]);
       if (!hidden && mark === "drop") strikes.push([x, y]);
-      if (!hidden) texts.push([x + size / 2, y + digitY(size), short(v0), mark === "drop" ? pal.muted : f.dark ? "#ffffff" : f.light ? "#1f2328" : pal.fg]);
+      if (!hidden) texts.push([x + size / 2, y + digitY(size), short(v0), mark === "drop" ? pal.muted : f.dark ? pal["on-dark"] : f.light ? pal["on-light"] : pal.fg]);
     }
     if (g.text) {
       outlines.forEach(function (o) {  // the marks' borders over the plain ones
@@ -812,7 +814,7 @@
         var f = !hidden && mark !== "pad" && mark !== "zero" ? valueFill(p.values[cell], g) : {};
         ctx.font = PAIR_FONT;
         ctx.textAlign = "center";
-        ctx.fillStyle = f.dark ? "#ffffff" : f.light ? "#6639ba" : pal.k;
+        ctx.fillStyle = f.dark ? pal["on-dark"] : f.light ? pal["pair-on-light"] : pal.k;
         ctx.fillText("\u00d7" + fmt(v.panels[pair[0]].values[pair[1]]), x + size / 2, y + pairY(size));
       }
     });
@@ -2634,16 +2636,22 @@
     } else fallback();
   }
 
+  /** Save `blob` as the file `name` (a click on a temporary link); its address is released
+   * once the browser has taken the file. */
+  function saveBlob(blob, name) {
+    var url = URL.createObjectURL(blob), a = el("a", { href: url, download: name });
+    document.body.appendChild(a);
+    a.click();
+    a.remove();
+    setTimeout(function () { URL.revokeObjectURL(url); }, 10000);
+  }
+
   /** The SVG button: the figure as drawn (exportSVG) saved as a file (and kept in cvLastExport). */
   function downloadSVG(fig) {
     var container = fig.container;
     var svg = exportSVG(container, fig.spec.title);
     container.cvLastExport = svg;
-    var a = el("a", { href: URL.createObjectURL(new Blob([svg], { type: "image/svg+xml" })),
-      download: downloadName(fig, "svg") });
-    document.body.appendChild(a);
-    a.click();
-    a.remove();
+    saveBlob(new Blob([svg], { type: "image/svg+xml" }), downloadName(fig, "svg"));
   }
 
   /** PNG: the same picture as the SVG file (titles, labels, SVG grids and the canvases' pixels),
@@ -2652,12 +2660,7 @@
   function downloadPNG(fig) {
     var name = downloadName(fig, "png");
     /** Save a blob under the PNG's file name. */
-    var save = function (blob) {
-      var a = el("a", { href: URL.createObjectURL(blob), download: name });
-      document.body.appendChild(a);
-      a.click();
-      a.remove();
-    };
+    var save = function (blob) { saveBlob(blob, name); };
     var canvases = Array.prototype.slice.call(fig.stage.querySelectorAll("canvas"));
     var largest = canvases.sort(function (a, b) { return b.width * b.height - a.width * a.height; })[0];
     /** Fallback: the largest canvas alone as the PNG. */
@@ -2722,6 +2725,7 @@
         if (state.frame) { state.shown = null; drawFrame(fig); }
       });
       themed.observe(document.documentElement, { attributes: true, attributeFilter: ["data-theme"] });
+      if (document.body) themed.observe(document.body, { attributes: true, attributeFilter: ["data-jp-theme-light"] });
     }
   }
 
