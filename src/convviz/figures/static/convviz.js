@@ -907,7 +907,8 @@
   /**
    * The cell size of a view's 3D picture, in px: one size for all its blocks (a kernel is
    * drawn at the scale of the window it covers), at most 22 px, and small enough that every
-   * block fits 300×240 px at every angle (a phone's column).
+   * block fits 300×340 px at every angle (a phone's column is 300 px wide; the height lets a
+   * deep stack, such as eight channels seen from above, keep cells of about 13 px).
    * @param {Array<Object>} blocks blockCells() of each volume
    * @returns {number}
    */
@@ -916,7 +917,7 @@
     blocks.forEach(function (b) {
       var gap = sliceGap(b);
       ANGLES.forEach(function (W) {
-        [[0, 300], [1, 240]].forEach(function (axis) {
+        [[0, 300], [1, 340]].forEach(function (axis) {
           var d = axis[0], back = (b.depth - 1) * gap * W.z[d];
           var vals = [0, b.cols * W.u[d], b.rows * W.v[d], b.cols * W.u[d] + b.rows * W.v[d]];
           vals = vals.concat(vals.map(function (x) { return x + back; }));
