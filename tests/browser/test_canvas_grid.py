@@ -142,3 +142,41 @@ def test_a_canvas_grid_paints_digits_in_the_stylesheet_colours(visit, base_url):
     assert found["red"][0] > 5 and found["red"][1] == 0, found  # "0" on the dark pixel
     assert found["green"][1] > 5 and found["green"][0] == 0, found  # "255" on the bright one
     assert visit.errors == []
+
+
+_PAIR_COLOURS = """() => {
+  // a 1x2 grey-scale canvas grid (a dark pixel, a bright one) read by one step through a 1x1
+  // kernel of 3: each cell carries its weight ("×3") under its number; the weight on a bright
+  // cell is set to pure magenta
+  document.documentElement.style.setProperty('--cv-pair-on-light', '#ff00ff');
+  const fig = document.createElement('figure');
+  fig.id = 'cv-pairs-test';
+  document.body.appendChild(fig);
+  const common = {oneD: false, origin: [0, 0], marks: {}, progressive: false, index: false};
+  const x = {...common, name: 'x', label: 'x', rows: 1, cols: 2, values: [0, 255], role: 'input',
+    scale: 'image', canvas: true};
+  const w = {...common, name: 'w', label: 'w', rows: 1, cols: 1, values: [3], role: 'kernel'};
+  const y = {...common, name: 'y', label: 'y', rows: 1, cols: 1, values: [765], role: 'output'};
+  const steps = [[[2, 0, 0, 0, 1, 0], [2, 0, 0, 1, 1, 0]]];
+  const frame = {views: [{title: 'v', panels: [x, w, y], steps: steps}], formula: [], code: ''};
+  const spec = {id: 'pairs-test', title: 't', description: 'd', frames: {'': frame}, controls: []};
+  window.convviz.mount(fig, spec, {frame: (k, done) => done(spec.frames[k])});
+  const canvas = fig.querySelector('canvas.cv-canvas');
+  const d = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
+  const half = canvas.width / 2, magenta = [0, 0];  // [left cell, right cell]
+  for (let i = 0; i < d.length; i += 4) {
+    if (d[i] > 200 && d[i + 2] > 200 && d[i + 1] < 60) magenta[((i / 4) % canvas.width) >= half ? 1 : 0]++;
+  }
+  return magenta;
+}"""
+
+
+def test_a_canvas_grid_paints_weights_in_the_stylesheet_colour(visit, base_url):
+    """The weight written under an input cell ("×3") on a bright cell takes
+    --cv-pair-on-light, as the SVG grid's .cv-pair.cv-on-light does; on a dark cell it is
+    --cv-on-dark (the digits' colour, checked above)."""
+    page = visit.page
+    page.goto(f"{base_url}/book/14-errata.html", wait_until="load")
+    magenta = page.evaluate(_PAIR_COLOURS)
+    assert magenta[1] > 5 and magenta[0] == 0, magenta  # "×3" on the bright pixel only
+    assert visit.errors == []
