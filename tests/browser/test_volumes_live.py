@@ -118,3 +118,45 @@ def test_the_widget_takes_jupyterlab_dark_theme(browser):
         context.close()
     assert looks["false"] == ["rgb(13, 17, 23)"] * 2 + ["rgb(139, 148, 158)", "rgb(230, 237, 243)"]
     assert looks["true"] == ["rgb(255, 255, 255)"] * 2 + ["rgb(87, 96, 106)", "rgb(31, 35, 40)"]
+
+
+_CELL_PIXEL = """(r) => {
+  // the colour a canvas grid painted at the middle of its last cell (a value fill, no digit
+  // there: the digit sits lower), as [r, g, b]
+  const c = document.querySelector(r + ' canvas.cv-canvas');
+  const k = c.width / c.getBoundingClientRect().width, cell = 34;  // a numbered grid's cell
+  const x = Math.round(k * (c.getBoundingClientRect().width - 2 - cell + 6));
+  const y = Math.round(k * (c.getBoundingClientRect().height - 2 - cell + 6));
+  return Array.from(c.getContext('2d').getImageData(x, y, 1, 1).data.slice(0, 3));
+}"""
+
+
+def test_a_canvas_grid_repaints_when_jupyterlab_turns_dark(browser):
+    """A JupyterLab theme switched while the widget is open (the body's
+    data-jp-theme-light) repaints canvas grids in the new theme's colours, as a switch of the
+    book's html[data-theme] does: the theme observer watches the body, and the palette cached
+    per theme is read again."""
+    fig = registry()["checkerboard"]  # 2D by default: its maps and input are canvases
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    try:
+        page = context.new_page()
+        page.set_content(
+            f"<html><body data-jp-theme-light='true'><style>{live._css()}</style>"
+            f"{fig.to_html()}<script>{renderer_source()}</script></body></html>"
+        )
+        root = f"#cv-{fig.id}"
+        page.wait_for_selector(f"{root} canvas.cv-canvas")
+        light = page.evaluate(_CELL_PIXEL, root)
+        page.evaluate("document.body.setAttribute('data-jp-theme-light', 'false')")
+        page.wait_for_timeout(300)
+        dark = page.evaluate(_CELL_PIXEL, root)
+        page.set_content(
+            f"<html><body data-jp-theme-light='false'><style>{live._css()}</style>"
+            f"{fig.to_html()}<script>{renderer_source()}</script></body></html>"
+        )
+        page.wait_for_selector(f"{root} canvas.cv-canvas")
+        fresh = page.evaluate(_CELL_PIXEL, root)
+    finally:
+        context.close()
+    assert fresh != light, (fresh, light)  # the two themes paint the cell differently
+    assert dark == fresh, (dark, fresh, light)  # and the switch repaints it as a dark load does
