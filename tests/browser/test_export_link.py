@@ -297,3 +297,29 @@ def test_the_link_button_says_copied_only_when_it_copied(visit, base_url, works)
     assert said == ("copied" if works else "in the address bar"), said
     assert page.evaluate("() => location.hash") in page.get_attribute(root, "data-link")
     assert "step=2" in page.evaluate("() => location.hash")
+
+
+_COUNT_URLS = """() => {
+  // the object URLs the page makes and releases
+  window.made = []; window.released = [];
+  const make = URL.createObjectURL, release = URL.revokeObjectURL;
+  URL.createObjectURL = (b) => { const u = make(b); window.made.push(u); return u; };
+  URL.revokeObjectURL = (u) => { window.released.push(u); release(u); };
+}"""
+
+
+@pytest.mark.parametrize("button", ["cv-download", "cv-download-png"])
+def test_a_download_releases_its_object_url(visit, base_url, button):
+    """Each SVG or PNG download's object URL (the file held in memory) is released once the
+    browser has taken the file, not kept for the page's lifetime."""
+    page = visit.page
+    page.clock.install()
+    page.add_init_script(f"({_COUNT_URLS})()")
+    _open(page, base_url, "book/06-transposed-convolution.html", "checkerboard")
+    with page.expect_download():
+        page.click(f"#cv-checkerboard .{button}")
+    page.wait_for_function("() => window.made.length > 0")
+    page.clock.run_for(11_000)
+    made, released = page.evaluate("() => [window.made, window.released]")
+    assert made and set(made) <= set(released), (made, released)
+    assert visit.errors == []
