@@ -541,28 +541,41 @@ def test_the_3d_view_is_legible_on_a_phone(browser, base_url, page_path, fig_id)
         _open(page, base_url, page_path, fig_id)
         page.click(f"#cv-{fig_id} .cv-3d-toggle")
         page.wait_for_selector(f"#cv-{fig_id} .cv-3d-box svg.cv-3d")
-        found = page.evaluate(
-            """(id) => {
-              const root = document.querySelector('#cv-' + id);
-              const small = [], wide = [];
-              for (const svg of root.querySelectorAll('svg.cv-3d')) {
-                const box = svg.getBoundingClientRect(), k = box.width / svg.viewBox.baseVal.width;
-                if (box.width > 390 - 40) wide.push(svg.getAttribute('aria-label'));
-                for (const t of svg.querySelectorAll('text')) {
-                  const px = parseFloat(getComputedStyle(t).fontSize) * k;
-                  if (px < 10) small.push([t.textContent, px]);
-                }
-              }
-              const page = document.documentElement;
-              return {small, wide, overflow: page.scrollWidth > page.clientWidth + 1};
-            }""",
-            fig_id,
-        )
+        found = {"small": [], "wide": [], "tall": [], "overflow": False}
+        for angle in range(3):  # every fixed angle: the blocks are sized to fit each
+            if angle:
+                page.click(f"#cv-{fig_id} .cv-3d-turn >> nth=0")
+                page.wait_for_selector(f"#cv-{fig_id} svg.cv-3d[data-angle='{angle}']")
+            seen = page.evaluate(_PHONE_3D, fig_id)
+            found["small"] += [(angle, *s) for s in seen["small"]]
+            found["wide"] += [(angle, w) for w in seen["wide"]]
+            found["tall"] += [(angle, *t) for t in seen["tall"]]
+            found["overflow"] |= seen["overflow"]
     finally:
         context.close()
     assert found["small"] == [], found
     assert found["wide"] == [], f"{fig_id}: a 3D block wider than a phone: {found['wide']}"
+    assert found["tall"] == [], f"{fig_id}: a 3D block taller than 340 px: {found['tall']}"
     assert not found["overflow"], f"{fig_id}: the page scrolls sideways at 390 px with 3D on"
+
+
+_PHONE_3D = """(id) => {
+  // 3D blocks wider than a phone's column or taller than 340 px (with the label's 26 px and
+  // the margins' 8: volumeScale), 3D text under 10 px, a page that scrolls sideways
+  const root = document.querySelector('#cv-' + id);
+  const small = [], wide = [], tall = [];
+  for (const svg of root.querySelectorAll('svg.cv-3d')) {
+    const box = svg.getBoundingClientRect(), k = box.width / svg.viewBox.baseVal.width;
+    if (box.width > 390 - 40) wide.push(svg.getAttribute('aria-label'));
+    if (box.height > 340 + 26 + 8 + 1) tall.push([svg.getAttribute('aria-label'), box.height]);
+    for (const t of svg.querySelectorAll('text')) {
+      const px = parseFloat(getComputedStyle(t).fontSize) * k;
+      if (px < 10) small.push([t.textContent, px]);
+    }
+  }
+  const page = document.documentElement;
+  return {small, wide, tall, overflow: page.scrollWidth > page.clientWidth + 1};
+}"""
 
 
 _GROUP_COLOURS = """(id) => {
