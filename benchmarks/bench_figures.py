@@ -153,19 +153,28 @@ def browser_rows(figs: list[dict]) -> tuple[list[dict], list[dict]]:
 
 _SETUP = """() => {
   window.__cvFigs = Array.from(document.querySelectorAll('figure[data-cv-figure]'));
-  // one change of one control (ci >= 0) or of the step slider (ci = -1), then the
-  // style and layout it causes (reading offsetHeight forces them)
+  // one change of one control (ci >= 0) or of the step slider (ci = -1), then the style
+  // and layout it causes (reading offsetHeight forces them) and the painting of the figure's
+  // canvases (reading a pixel of each forces its drawing commands to be rasterised now,
+  // not at the next frame, after the task)
   window.__cvChange = (fi, ci, value) => {
     const fig = window.__cvFigs[fi];
     const el = ci < 0 ? fig.querySelector('.cv-step') : fig.querySelectorAll('[data-control]')[ci];
     if (el.tagName === 'DIV') {  // a segmented control: a click on the option's button
       el.querySelector('[data-option="' + value + '"]').click();
-      return fig.offsetHeight;
+    } else {
+      el.value = String(value);
+      el.dispatchEvent(new Event(el.tagName === 'SELECT' ? 'change' : 'input', {bubbles: true}));
     }
-    el.value = String(value);
-    el.dispatchEvent(new Event(el.tagName === 'SELECT' ? 'change' : 'input', {bubbles: true}));
-    return fig.offsetHeight;
+    const h = fig.offsetHeight;
+    for (const c of fig.querySelectorAll('canvas')) if (c.width && c.height) c.getContext('2d').getImageData(0, 0, 1, 1);
+    return h;
   };
+  // the option each control shows now (the default setting's, at first), then the step
+  window.__cvNow = (fi) => [...Array.from(window.__cvFigs[fi].querySelectorAll('[data-control]')).map(c =>
+    c.tagName === 'SELECT' ? c.selectedIndex : c.tagName === 'DIV'
+      ? Array.from(c.children).findIndex(b => b.getAttribute('aria-checked') === 'true') : +c.value),
+    +window.__cvFigs[fi].querySelector('.cv-step').value];
   return window.__cvFigs.map(fig => ({
     id: fig.id.slice(3),
     names: Array.from(fig.querySelectorAll('[data-control]')).map(c => c.dataset.control),
@@ -178,19 +187,24 @@ _SETUP = """() => {
 def redraw_times(cdp: object, page: object) -> dict[str, dict]:
     """CPU time of the page's main thread for each control change, per figure (ms).
 
-    A change is the input event, the synchronous redraw and the style and layout
-    it causes (reading ``offsetHeight`` forces them). Its cost is the main
-    thread's CPU time (``ThreadTime`` of the DevTools protocol's performance
-    metrics), so the numbers hold on a machine shared with other work, where
-    wall-clock times mostly measure the waiting. Each change is made 7 times in
-    one task (to the value, back to the previous one, ...; painting, which comes
-    after the task, is left out as the budget asks) and the task's time, less
-    that of an empty one, is divided by 7. That is done in 3 separate tasks and
-    the median kept: a garbage collection or a stall of the shared machine that
-    lands in one task is not the control's cost, while a slow control is slow in
-    all three. Changes are made from the default setting and from the largest
-    (every control at its last option): every option of every control, and up to
-    200 steps spread over the step slider.
+    A change is the input event, the synchronous redraw, the style and layout it
+    causes (reading ``offsetHeight`` forces them) and the rasterising of the
+    figure's canvases (reading a pixel of each forces it; the painting of SVG,
+    which comes after the task, is left out as the budget asks). Its cost is the
+    main thread's CPU time (``ThreadTime`` of the DevTools protocol's performance
+    metrics), less that of an empty task, so the numbers hold on a machine shared
+    with other work, where wall-clock times mostly measure the waiting.
+
+    Each change, from option ``a`` to ``b`` of one control, is one task, timed in
+    one direction: first once as it comes (``cold``: the first time the renderer
+    draws that setting in this walk, its per-frame caches empty, as a reader's
+    first click), then 3 more times, each after an untimed change back to ``a``
+    (``warm``: the median, so a garbage collection or a stall of the shared
+    machine in one of them is not the control's cost). A figure's worst is the
+    largest of all its cold and warm times. Changes are made from the default
+    setting and from the largest (every control at its last option): to every
+    option of every control and back to where it was, and up to 200 steps spread
+    over the step slider.
     """
     cdp.send("Performance.enable")  # type: ignore[attr-defined]
 
@@ -198,26 +212,26 @@ def redraw_times(cdp: object, page: object) -> dict[str, dict]:
         metrics = cdp.send("Performance.getMetrics")["metrics"]  # type: ignore[attr-defined]
         return 1000 * next(m["value"] for m in metrics if m["name"] == "ThreadTime")
 
-    reps = 3
-    last: dict[tuple[int, int], int] = {}
+    now: list[int] = []  # the option each control of the figure shows, then the step
 
-    def cost(fi: int, ci: int, value: int) -> float:
-        """Per change: from the previous value to ``value`` and back, ``reps`` times."""
-        prev = last.get((fi, ci), 0)
-        last[(fi, ci)] = value
-        times = []
-        for trial in range(3):  # each ends on `value`; a later one first goes back to `prev`
-            t0 = thread_ms()
-            page.evaluate(  # type: ignore[attr-defined]
-                """([f, c, v, p, n, back]) => {
-                     if (back) window.__cvChange(f, c, p);
-                     for (let r = 0; r < n; r++) {
-                       window.__cvChange(f, c, v); window.__cvChange(f, c, p); }
-                     window.__cvChange(f, c, v); }""",
-                [fi, ci, value, prev, reps, trial > 0],
-            )
-            times.append((thread_ms() - t0 - overhead) / (2 * reps + 1 + (trial > 0)))
-        return statistics.median(times)
+    def change(fi: int, ci: int, value: int) -> None:
+        page.evaluate("([f, c, v]) => window.__cvChange(f, c, v)", [fi, ci, value])  # type: ignore[attr-defined]
+        now[ci] = value
+
+    def timed(fi: int, ci: int, value: int) -> float:
+        t0 = thread_ms()
+        change(fi, ci, value)
+        return max(0.0, thread_ms() - t0 - overhead)
+
+    def cost(fi: int, ci: int, value: int) -> tuple[float, float]:
+        """(cold, warm) ms of the change of control ``ci`` from what it shows to ``value``."""
+        was = now[ci]
+        cold = timed(fi, ci, value)
+        warm = []
+        for _ in range(3):
+            change(fi, ci, was)
+            warm.append(timed(fi, ci, value))
+        return cold, statistics.median(warm)
 
     figs = page.evaluate(_SETUP)  # type: ignore[attr-defined]
     empty = []
@@ -228,29 +242,41 @@ def redraw_times(cdp: object, page: object) -> dict[str, dict]:
     overhead = min(empty)  # the protocol's own cost of one evaluate
     out = {}
     for fi, fig in enumerate(figs):
-        ms = []
+        cold: list[tuple[float, str]] = []
+        warm: list[tuple[float, str]] = []
+        now[:] = page.evaluate("(f) => window.__cvNow(f)", fi)  # type: ignore[attr-defined]
         for largest in (False, True):
             if largest:
                 for ci, n in enumerate(fig["counts"]):
-                    cost(fi, ci, n - 1)
+                    change(fi, ci, n - 1)
             where = "largest" if largest else "default"
             for ci, n in enumerate(fig["counts"]):
-                keep = n - 1 if largest else 0
-                for value in [*range(n), keep]:
-                    label = f"{fig['names'][ci]}={value} from {where}"
-                    ms.append((cost(fi, ci, value), label))
+                home = now[ci]
+                for value in [*range(n), home]:
+                    label = f"{fig['names'][ci]} {now[ci]}->{value} from {where}"
+                    if now[ci] != value:  # no change: nothing to time
+                        c, w = cost(fi, ci, value)
+                        cold.append((c, label + " (cold)"))
+                        warm.append((w, label))
             steps = page.evaluate(  # type: ignore[attr-defined]
                 "(f) => +window.__cvFigs[f].querySelector('.cv-step').max + 1", fi
             )
+            now[-1] = page.evaluate("(f) => window.__cvNow(f)", fi)[-1]  # type: ignore[attr-defined]
             for value in range(0, steps, max(1, steps // 200)):
-                ms.append((cost(fi, -1, value), f"step={value} from {where}"))
-        ms = sorted((max(0.0, m), label) for m, label in ms)
+                label = f"step {now[-1]}->{value} from {where}"
+                if now[-1] != value:
+                    c, w = cost(fi, -1, value)
+                    cold.append((c, label + " (cold)"))
+                    warm.append((w, label))
+        warm.sort()
+        worst = max(cold + warm)
         out[fig["id"]] = {
-            "median": round(ms[len(ms) // 2][0], 2),
-            "p95": round(ms[int(len(ms) * 0.95)][0], 2),
-            "max": round(ms[-1][0], 2),
-            "draws": len(ms),
-            "worst": ms[-1][1],  # the change that took longest: control=option index
+            "median": round(warm[len(warm) // 2][0], 2),
+            "p95": round(warm[int(len(warm) * 0.95)][0], 2),
+            "max_warm": round(warm[-1][0], 2),
+            "max": round(worst[0], 2),
+            "changes": len(warm),
+            "worst": worst[1],  # control from->to (option indices), cold if its first time
         }
     return out
 
