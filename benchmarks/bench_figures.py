@@ -151,12 +151,13 @@ def browser_rows(figs: list[dict]) -> tuple[list[dict], list[dict]]:
     return redraw, weights
 
 
+# two animation frames: whatever the last change scheduled for the next frame has run
+SETTLE = "() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))"
+
 _SETUP = """() => {
   window.__cvFigs = Array.from(document.querySelectorAll('figure[data-cv-figure]'));
   // one change of one control (ci >= 0) or of the step slider (ci = -1), then the style
-  // and layout it causes (reading offsetHeight forces them) and the painting of the figure's
-  // canvases (reading a pixel of each forces its drawing commands to be rasterised now,
-  // not at the next frame, after the task)
+  // and layout it causes (reading offsetHeight forces them)
   window.__cvChange = (fi, ci, value) => {
     const fig = window.__cvFigs[fi];
     const el = ci < 0 ? fig.querySelector('.cv-step') : fig.querySelectorAll('[data-control]')[ci];
@@ -166,9 +167,13 @@ _SETUP = """() => {
       el.value = String(value);
       el.dispatchEvent(new Event(el.tagName === 'SELECT' ? 'change' : 'input', {bubbles: true}));
     }
-    const h = fig.offsetHeight;
-    for (const c of fig.querySelectorAll('canvas')) if (c.width && c.height) c.getContext('2d').getImageData(0, 0, 1, 1);
-    return h;
+    return fig.offsetHeight;
+  };
+  // the painting of the figure's canvases: reading a pixel of each forces the drawing
+  // commands of the last change to be rasterised now, not at the next frame
+  window.__cvRaster = (fi) => {
+    for (const c of window.__cvFigs[fi].querySelectorAll('canvas'))
+      if (c.width && c.height) c.getContext('2d').getImageData(0, 0, 1, 1);
   };
   // the option each control shows now (the default setting's, at first), then the step
   window.__cvNow = (fi) => [...Array.from(window.__cvFigs[fi].querySelectorAll('[data-control]')).map(c =>
@@ -187,24 +192,31 @@ _SETUP = """() => {
 def redraw_times(cdp: object, page: object) -> dict[str, dict]:
     """CPU time of the page's main thread for each control change, per figure (ms).
 
-    A change is the input event, the synchronous redraw, the style and layout it
-    causes (reading ``offsetHeight`` forces them) and the rasterising of the
-    figure's canvases (reading a pixel of each forces it; the painting of SVG,
-    which comes after the task, is left out as the budget asks). Its cost is the
-    main thread's CPU time (``ThreadTime`` of the DevTools protocol's performance
-    metrics), less that of an empty task, so the numbers hold on a machine shared
-    with other work, where wall-clock times mostly measure the waiting.
+    A change is the input event, the synchronous redraw (a canvas's drawing
+    commands included) and the style and layout it causes (reading
+    ``offsetHeight`` forces them): the budget's measure, painting left out. The
+    rasterising of the figure's canvases, which Chromium leaves to the frame, is
+    timed after it in a task of its own (reading a pixel of each canvas forces
+    it) and reported beside it (``max_raster``: the change and its canvases'
+    pixels), as a canvas moves part of a grid's cost from layout to painting.
+    Times are the main thread's CPU time (``ThreadTime`` of the DevTools
+    protocol's performance metrics), less that of an empty task, so the numbers
+    hold on a machine shared with other work, where wall-clock times mostly
+    measure the waiting.
 
     Each change, from option ``a`` to ``b`` of one control, is one task, timed in
     one direction: first once as it comes (``cold``: the first time the renderer
     draws that setting in this walk, its per-frame caches empty, as a reader's
     first click), then 3 more times, each after an untimed change back to ``a``
     (``warm``: the median, so a garbage collection or a stall of the shared
-    machine in one of them is not the control's cost). A figure's worst is the
-    largest of all its cold and warm times. Changes are made from the default
-    setting and from the largest (every control at its last option): to every
-    option of every control and back to where it was, and up to 200 steps spread
-    over the step slider.
+    machine in one of them is not the control's cost). Before each timed change
+    the page runs the frame the previous change asked for (two animation frames),
+    so that frame's painting and the room fitted to it (``fitRoom``, work the
+    renderer leaves to the next frame, not timed) do not land in the timed task
+    at random. A figure's worst is the largest of all its cold and warm times.
+    Changes are made from the default setting and from the largest (every control
+    at its last option): to every option of every control and back to where it
+    was, and up to 200 steps spread over the step slider.
     """
     cdp.send("Performance.enable")  # type: ignore[attr-defined]
 
@@ -218,20 +230,30 @@ def redraw_times(cdp: object, page: object) -> dict[str, dict]:
         page.evaluate("([f, c, v]) => window.__cvChange(f, c, v)", [fi, ci, value])  # type: ignore[attr-defined]
         now[ci] = value
 
-    def timed(fi: int, ci: int, value: int) -> float:
+    def timed(fi: int, ci: int, value: int) -> tuple[float, float]:
+        """(change, its canvases' rasterising) ms."""
+        # the frame the previous change asked for (its painting, the room fitted to it) runs
+        # first, outside the timed task: otherwise it lands in it, at random
+        page.evaluate(SETTLE)  # type: ignore[attr-defined]
         t0 = thread_ms()
         change(fi, ci, value)
-        return max(0.0, thread_ms() - t0 - overhead)
+        t1 = thread_ms()
+        page.evaluate("(f) => window.__cvRaster(f)", fi)  # type: ignore[attr-defined]
+        t2 = thread_ms()
+        return max(0.0, t1 - t0 - overhead), max(0.0, t2 - t1 - overhead)
 
-    def cost(fi: int, ci: int, value: int) -> tuple[float, float]:
-        """(cold, warm) ms of the change of control ``ci`` from what it shows to ``value``."""
+    def cost(fi: int, ci: int, value: int) -> tuple[tuple[float, float], tuple[float, float]]:
+        """(cold, warm) of the change of control ``ci`` from what it shows to ``value``:
+        each (change ms, change and raster ms)."""
         was = now[ci]
-        cold = timed(fi, ci, value)
+        c, r = timed(fi, ci, value)
         warm = []
         for _ in range(3):
             change(fi, ci, was)
             warm.append(timed(fi, ci, value))
-        return cold, statistics.median(warm)
+        w = statistics.median(t[0] for t in warm)
+        wr = statistics.median(t[0] + t[1] for t in warm)
+        return (c, c + r), (w, wr)
 
     figs = page.evaluate(_SETUP)  # type: ignore[attr-defined]
     empty = []
@@ -244,6 +266,7 @@ def redraw_times(cdp: object, page: object) -> dict[str, dict]:
     for fi, fig in enumerate(figs):
         cold: list[tuple[float, str]] = []
         warm: list[tuple[float, str]] = []
+        raster: list[tuple[float, str]] = []  # cold and warm, with the canvases' pixels
         now[:] = page.evaluate("(f) => window.__cvNow(f)", fi)  # type: ignore[attr-defined]
         for largest in (False, True):
             if largest:
@@ -256,8 +279,9 @@ def redraw_times(cdp: object, page: object) -> dict[str, dict]:
                     label = f"{fig['names'][ci]} {now[ci]}->{value} from {where}"
                     if now[ci] != value:  # no change: nothing to time
                         c, w = cost(fi, ci, value)
-                        cold.append((c, label + " (cold)"))
-                        warm.append((w, label))
+                        cold.append((c[0], label + " (cold)"))
+                        warm.append((w[0], label))
+                        raster += [(c[1], label + " (cold)"), (w[1], label)]
             steps = page.evaluate(  # type: ignore[attr-defined]
                 "(f) => +window.__cvFigs[f].querySelector('.cv-step').max + 1", fi
             )
@@ -266,8 +290,9 @@ def redraw_times(cdp: object, page: object) -> dict[str, dict]:
                 label = f"step {now[-1]}->{value} from {where}"
                 if now[-1] != value:
                     c, w = cost(fi, -1, value)
-                    cold.append((c, label + " (cold)"))
-                    warm.append((w, label))
+                    cold.append((c[0], label + " (cold)"))
+                    warm.append((w[0], label))
+                    raster += [(c[1], label + " (cold)"), (w[1], label)]
         warm.sort()
         worst = max(cold + warm)
         out[fig["id"]] = {
@@ -277,6 +302,8 @@ def redraw_times(cdp: object, page: object) -> dict[str, dict]:
             "max": round(worst[0], 2),
             "changes": len(warm),
             "worst": worst[1],  # control from->to (option indices), cold if its first time
+            "max_raster": round(max(raster)[0], 2),
+            "worst_raster": max(raster)[1],
         }
     return out
 

@@ -58,6 +58,7 @@ def padded_conv_panels(
     output: np.ndarray,
     *,
     scale: str = "diverging",
+    output_canvas: bool = False,
 ) -> list[dict]:
     """Panels ``x, w, y`` of a one-channel 2D convolution drawn on its zero-padded input.
 
@@ -77,6 +78,8 @@ def padded_conv_panels(
         The convolution's output, filled in step by step.
     scale : {'diverging', 'image'}
         Colours of the input panel (``image``: grey, dark to bright, for a picture).
+    output_canvas : bool
+        Paint the output on a canvas at every size (``grid(canvas=True)``).
     """
     h, w = size
     k = kernel.shape[0]
@@ -92,7 +95,14 @@ def padded_conv_panels(
             scale=scale,
         ),
         grid("w", f"kernel w, {k}×{k}", kernel, role="kernel"),
-        grid("y", f"output y, {oh}×{ow}", output, role="output", progressive=True),
+        grid(
+            "y",
+            f"output y, {oh}×{ow}",
+            output,
+            role="output",
+            progressive=True,
+            canvas=output_canvas,
+        ),
     ]
 
 

@@ -81,14 +81,17 @@ def _dil_build(dilation: int, pad: str) -> dict:
     ring = pad_cells(h, h, p)
     spread = spread_kernel(w, dilation)
     holes = [int(i) for i in np.flatnonzero(spread == 0)]
+    # the output and the spread kernel change size with every dilation and padding: painted
+    # on canvases, a change repaints them instead of restyling about 500 SVG elements
     panels = [
-        *padded_conv_panels(xp, (h, h), p, {"pad": ring}, w, y),
+        *padded_conv_panels(xp, (h, h), p, {"pad": ring}, w, y, output_canvas=True),
         grid(
             "ŵ",
             f"w as it lands on x: {e}×{e}, holes = 0",
             spread,
             role="other",
             marks={"zero": holes},
+            canvas=True,
         ),
         footprint_panel(0),
     ]
