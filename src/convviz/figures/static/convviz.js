@@ -977,8 +977,7 @@
           slabs[key] = path([P(0, 0, z), P(x[0], 0, z), P(x[0], x[1], z), P(0, x[1], z)]);
           extent[z] = null;
         }
-        quads[key] = "M" + [P(e[2], e[3], e[4]), P(e[2] + 1, e[3], e[4]), P(e[2] + 1, e[3] + 1, e[4]), P(e[2], e[3] + 1, e[4])]
-          .map(function (pt) { return (pt[0] + dx).toFixed(1) + " " + (pt[1] + dy).toFixed(1); }).join(" L") + "z";
+        quads[key] = path([P(e[2], e[3], z), P(e[2] + 1, e[3], z), P(e[2] + 1, e[3] + 1, z), P(e[2], e[3] + 1, z)]);
         return key;
       });
       // a group's colour on the top edge of each of its slices
