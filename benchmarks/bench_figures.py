@@ -255,6 +255,15 @@ def redraw_times(cdp: object, page: object) -> dict[str, dict]:
         wr = statistics.median(t[0] + t[1] for t in warm)
         return (c, c + r), (w, wr)
 
+    def record(fi: int, ci: int, value: int, label: str, seen: dict[str, list]) -> None:
+        """Time the change of control ``ci`` to ``value`` (none if it shows that already)."""
+        if now[ci] == value:
+            return
+        c, w = cost(fi, ci, value)
+        seen["cold"].append((c[0], label + " (cold)"))
+        seen["warm"].append((w[0], label))
+        seen["raster"] += [(c[1], label + " (cold)"), (w[1], label)]
+
     figs = page.evaluate(_SETUP)  # type: ignore[attr-defined]
     empty = []
     for _ in range(20):
@@ -264,9 +273,8 @@ def redraw_times(cdp: object, page: object) -> dict[str, dict]:
     overhead = min(empty)  # the protocol's own cost of one evaluate
     out = {}
     for fi, fig in enumerate(figs):
-        cold: list[tuple[float, str]] = []
-        warm: list[tuple[float, str]] = []
-        raster: list[tuple[float, str]] = []  # cold and warm, with the canvases' pixels
+        # (ms, change) of each change: cold, warm, and both with the canvases' pixels
+        seen: dict[str, list[tuple[float, str]]] = {"cold": [], "warm": [], "raster": []}
         now[:] = page.evaluate("(f) => window.__cvNow(f)", fi)  # type: ignore[attr-defined]
         for largest in (False, True):
             if largest:
@@ -277,24 +285,15 @@ def redraw_times(cdp: object, page: object) -> dict[str, dict]:
                 home = now[ci]
                 for value in [*range(n), home]:
                     label = f"{fig['names'][ci]} {now[ci]}->{value} from {where}"
-                    if now[ci] != value:  # no change: nothing to time
-                        c, w = cost(fi, ci, value)
-                        cold.append((c[0], label + " (cold)"))
-                        warm.append((w[0], label))
-                        raster += [(c[1], label + " (cold)"), (w[1], label)]
+                    record(fi, ci, value, label, seen)
             steps = page.evaluate(  # type: ignore[attr-defined]
                 "(f) => +window.__cvFigs[f].querySelector('.cv-step').max + 1", fi
             )
             now[-1] = page.evaluate("(f) => window.__cvNow(f)", fi)[-1]  # type: ignore[attr-defined]
             for value in range(0, steps, max(1, steps // 200)):
-                label = f"step {now[-1]}->{value} from {where}"
-                if now[-1] != value:
-                    c, w = cost(fi, -1, value)
-                    cold.append((c[0], label + " (cold)"))
-                    warm.append((w[0], label))
-                    raster += [(c[1], label + " (cold)"), (w[1], label)]
-        warm.sort()
-        worst = max(cold + warm)
+                record(fi, -1, value, f"step {now[-1]}->{value} from {where}", seen)
+        warm, raster = sorted(seen["warm"]), seen["raster"]
+        worst = max(seen["cold"] + warm)
         out[fig["id"]] = {
             "median": round(warm[len(warm) // 2][0], 2),
             "p95": round(warm[int(len(warm) * 0.95)][0], 2),
