@@ -132,23 +132,67 @@ def browser_rows(figs: list[dict]) -> tuple[list[dict], list[dict]]:
                     "requests": len(sizes),
                 }
             )
-            ctx = browser.new_context()
-            page = ctx.new_page()
-            page.goto(f"{base}/{path}", wait_until="load")
-            page.wait_for_selector(".cv-stage svg")
-            # each figure measures its largest setting once, in idle time (largestRoom in
-            # convviz.js); that one-off work would land in the first changes' times
-            page.wait_for_function(
-                "() => Array.from(document.querySelectorAll('figure[data-cv-figure]'))"
-                ".every(f => f.hasAttribute('data-cv-room'))",
-                timeout=60_000,
-            )
-            for fig_id, t in redraw_times(ctx.new_cdp_session(page), page).items():
-                redraw.append({"page": path, "figure": fig_id, **t})
-            ctx.close()
+            passes = []  # the same walk of changes, each in a fresh load of the page
+            for _ in range(PASSES):
+                ctx = browser.new_context()
+                page = ctx.new_page()
+                page.goto(f"{base}/{path}", wait_until="load")
+                page.wait_for_selector(".cv-stage svg")
+                # each figure measures its largest setting once, in idle time (largestRoom in
+                # convviz.js); that one-off work would land in the first changes' times
+                page.wait_for_function(
+                    "() => Array.from(document.querySelectorAll('figure[data-cv-figure]'))"
+                    ".every(f => f.hasAttribute('data-cv-room'))",
+                    timeout=60_000,
+                )
+                passes.append(redraw_times(ctx.new_cdp_session(page), page))
+                ctx.close()
+            for fig_id in passes[0]:
+                redraw.append(
+                    {"page": path, "figure": fig_id, **summary([p[fig_id] for p in passes])}
+                )
         browser.close()
     server.shutdown()
     return redraw, weights
+
+
+# fresh loads of each page, each walking the same changes: a change's cold time is the median
+# of its passes (a garbage collection or a stall of the shared machine in one load is not the
+# control's cost); the largest single sample is reported beside it (max_single)
+PASSES = int(os.environ.get("CONVVIZ_BENCH_PASSES", "3"))
+
+
+def summary(passes: list[dict[str, dict[str, float]]]) -> dict:
+    """One figure's redraw row from its passes (each: change label -> times, redraw_times).
+
+    A change's cold and warm times are the medians over the passes, with and
+    without its canvases' rasterising; the figure's ``max`` is the largest of
+    them, ``worst`` the change it belongs to (cold: the first time the walk
+    draws that setting), ``max_single`` the largest cold sample of any pass.
+    """
+    labels = list(passes[0])
+    med = {
+        k: {label: statistics.median(p[label][k] for p in passes) for label in labels}
+        for k in ("cold", "warm", "cold_raster", "warm_raster")
+    }
+    warm = sorted(med["warm"].values())
+    both = [(t, label + " (cold)") for label, t in med["cold"].items()]
+    both += [(t, label) for label, t in med["warm"].items()]
+    raster = [(t, label + " (cold)") for label, t in med["cold_raster"].items()]
+    raster += [(t, label) for label, t in med["warm_raster"].items()]
+    worst, worst_raster = max(both), max(raster)
+    single = max((p[label]["cold"], label) for p in passes for label in labels)
+    return {
+        "median": round(warm[len(warm) // 2], 2),
+        "p95": round(warm[int(len(warm) * 0.95)], 2),
+        "max_warm": round(warm[-1], 2),
+        "max": round(worst[0], 2),
+        "changes": len(warm),
+        "worst": worst[1],  # control from->to (option indices), cold if its first time
+        "max_single": round(single[0], 2),
+        "max_raster": round(worst_raster[0], 2),
+        "worst_raster": worst_raster[1],
+    }
 
 
 # two animation frames: whatever the last change scheduled for the next frame has run
@@ -189,8 +233,12 @@ _SETUP = """() => {
 }"""
 
 
-def redraw_times(cdp: object, page: object) -> dict[str, dict]:
+def redraw_times(cdp: object, page: object) -> dict[str, dict[str, dict[str, float]]]:
     """CPU time of the page's main thread for each control change, per figure (ms).
+
+    Returns, per figure id, each change's label (``"pad 0->1 from largest"``) and
+    its times: ``cold``, ``warm``, and both with the canvases' rasterising
+    (``cold_raster``, ``warm_raster``); :func:`summary` makes a figure's row.
 
     A change is the input event, the synchronous redraw (a canvas's drawing
     commands included) and the style and layout it causes (reading
@@ -213,7 +261,8 @@ def redraw_times(cdp: object, page: object) -> dict[str, dict]:
     the page runs the frame the previous change asked for (two animation frames),
     so that frame's painting and the room fitted to it (``fitRoom``, work the
     renderer leaves to the next frame, not timed) do not land in the timed task
-    at random. A figure's worst is the largest of all its cold and warm times.
+    at random. The cold time is one sample: browser_rows walks each page
+    ``PASSES`` times, each in a fresh load, and :func:`summary` takes medians.
     Changes are made from the default setting and from the largest (every control
     at its last option): to every option of every control and back to where it
     was, and up to 200 steps spread over the step slider.
@@ -255,14 +304,12 @@ def redraw_times(cdp: object, page: object) -> dict[str, dict]:
         wr = statistics.median(t[0] + t[1] for t in warm)
         return (c, c + r), (w, wr)
 
-    def record(fi: int, ci: int, value: int, label: str, seen: dict[str, list]) -> None:
+    def record(fi: int, ci: int, value: int, label: str, seen: dict[str, dict]) -> None:
         """Time the change of control ``ci`` to ``value`` (none if it shows that already)."""
         if now[ci] == value:
             return
         c, w = cost(fi, ci, value)
-        seen["cold"].append((c[0], label + " (cold)"))
-        seen["warm"].append((w[0], label))
-        seen["raster"] += [(c[1], label + " (cold)"), (w[1], label)]
+        seen[label] = {"cold": c[0], "warm": w[0], "cold_raster": c[1], "warm_raster": w[1]}
 
     figs = page.evaluate(_SETUP)  # type: ignore[attr-defined]
     empty = []
@@ -273,8 +320,7 @@ def redraw_times(cdp: object, page: object) -> dict[str, dict]:
     overhead = min(empty)  # the protocol's own cost of one evaluate
     out = {}
     for fi, fig in enumerate(figs):
-        # (ms, change) of each change: cold, warm, and both with the canvases' pixels
-        seen: dict[str, list[tuple[float, str]]] = {"cold": [], "warm": [], "raster": []}
+        seen: dict[str, dict[str, float]] = {}  # label of each change -> its times
         now[:] = page.evaluate("(f) => window.__cvNow(f)", fi)  # type: ignore[attr-defined]
         for largest in (False, True):
             if largest:
@@ -292,18 +338,7 @@ def redraw_times(cdp: object, page: object) -> dict[str, dict]:
             now[-1] = page.evaluate("(f) => window.__cvNow(f)", fi)[-1]  # type: ignore[attr-defined]
             for value in range(0, steps, max(1, steps // 200)):
                 record(fi, -1, value, f"step {now[-1]}->{value} from {where}", seen)
-        warm, raster = sorted(seen["warm"]), seen["raster"]
-        worst = max(seen["cold"] + warm)
-        out[fig["id"]] = {
-            "median": round(warm[len(warm) // 2][0], 2),
-            "p95": round(warm[int(len(warm) * 0.95)][0], 2),
-            "max_warm": round(warm[-1][0], 2),
-            "max": round(worst[0], 2),
-            "changes": len(warm),
-            "worst": worst[1],  # control from->to (option indices), cold if its first time
-            "max_raster": round(max(raster)[0], 2),
-            "worst_raster": max(raster)[1],
-        }
+        out[fig["id"]] = seen
     return out
 
 

@@ -1158,13 +1158,24 @@
 
   /** Terms of a sum as hoverable spans (data-t = term index) joined by `sep`, appended to `out`. */
   function joinTerms(out, parts, sep) {
+    var n = parts.length, cut = n > SUM_FULL;
     parts.forEach(function (s, i) {
+      if (cut && i >= SUM_HEAD && i < n - SUM_TAIL) {
+        if (i === SUM_HEAD) out.push(sep, ["cv-more", null, "\u2026 " + (n - SUM_HEAD - SUM_TAIL) + " more terms \u2026"]);
+        return;
+      }
       if (i) out.push(sep);
       out.push(["cv-term", i, s]);
     });
   }
 
-  /** The current step's sum as tokens, written in full, wrapping between terms (never inside one). */
+  /** A sum of up to SUM_FULL terms is written in full; a longer one (a 15×15 receptive field's
+   * 225) writes its first SUM_HEAD and last SUM_TAIL terms and says how many it leaves out: the
+   * grids still ring every cell, and the line stays short enough to read and to redraw. */
+  var SUM_FULL = 32, SUM_HEAD = 12, SUM_TAIL = 4;
+
+  /** The current step's sum as tokens, wrapping between terms (never inside one); a long sum is
+   * cut in the middle (joinTerms). */
   function sumTokens(v, info) {
     if (!info.terms.length) return [];
     var t0 = term(info.terms[0]), outP = v.panels[t0.op], out = [];
@@ -2132,7 +2143,7 @@
     var pair = pairs(f);  // views to compare sit side by side (cv-pair)
     var views = f.views.map(function (v, vi) {
       var s = Math.min(state.step, v.steps.length - 1), reveal = viewMaps(v).reveal;
-      return { head: viewHead(fig, v), breaks: v.breaks || [], specs: v.panels, reveal: reveal, step: s,
+      return { head: viewHead(fig, v), rest: viewHead(fig, { volumes: v.volumes, title: "" }), title: v.title, breaks: v.breaks || [], specs: v.panels, reveal: reveal, step: s,
         names: v.panels.map(function (p) { return p.name; }), shapes: v.panels.map(panelShape),
         panels: v.panels.map(function (p, pi) { return panelHTML(p, pi, reveal, s, v); }) };
     });
@@ -2145,11 +2156,16 @@
         list = [];
         list.view = stage.lastChild;
         list.head = vw.head;
+        list.rest = vw.rest;
         list.box3d = list.view.querySelector(".cv-3d-box");
+      } else if (list.head !== vw.head && list.rest === vw.rest && vw.title && list.view.firstChild.firstChild.nodeType === 3) {
+        list.view.firstChild.firstChild.data = vw.title + (vw.rest.indexOf("<button") >= 0 ? " " : "");  // only the title changed
+        list.head = vw.head;
       } else if (list.head !== vw.head) {
         while (list.view.firstChild && !list.view.firstChild.classList.contains("cv-panels")) list.view.firstChild.remove();
         list.view.insertAdjacentHTML("afterbegin", vw.head);
         list.head = vw.head;
+        list.rest = vw.rest;
         list.box3d = list.view.querySelector(".cv-3d-box");
       }
       list.view.classList.toggle("cv-pair", !!pair[vi]);
@@ -2158,6 +2174,7 @@
       var panels = syncPanels(list.view.lastChild, list, vw);
       panels.view = list.view;
       panels.head = list.head;
+      panels.rest = list.rest;
       panels.box3d = list.box3d;
       panels.lit = list.lit;
       return panels;
