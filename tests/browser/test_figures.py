@@ -520,8 +520,13 @@ def test_the_3d_view_shows_the_volumes_linked_to_the_slices_and_turns(
     assert len(set(angles)) == 3, angles
     # and by dragging the picture sideways (which is not a click on the cell under it)
     step = int(page.get_attribute(root, "data-step"))
+    page.eval_on_selector(svg, "e => e.scrollIntoView({block: 'center'})")
     box = page.locator(svg).first.bounding_box()
     x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    # the press lands on the picture, not on the sticky step bar scrolled over it
+    assert page.evaluate(
+        "([x, y]) => !!document.elementFromPoint(x, y).closest('.cv-3d-box')", [x, y]
+    ), "the drag would start outside the 3D view"
     page.mouse.move(x, y)
     page.mouse.down()
     page.mouse.move(x - 60, y + 5, steps=4)
