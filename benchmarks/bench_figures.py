@@ -14,7 +14,9 @@ Measured:
 * redraw cost in headless Chromium: for every control option and a run of
   steps, from the default and from the largest setting, the main thread's CPU
   time from dispatching the input event to the end of the synchronous redraw
-  and the style and layout it causes (:func:`redraw_times`);
+  and the style and layout it causes (:func:`redraw_times`), each page walked in
+  3 fresh loads (``CONVVIZ_BENCH_PASSES``) and each change's times the median of
+  its loads (:func:`summary`; about 40 minutes for the whole book);
 * live redraw: the Python side of a live widget's control change (building the
   frame with convviz and serialising it) plus the same JS draw;
 * each chapter page's own weight (its HTML plus what it loads that the book's
