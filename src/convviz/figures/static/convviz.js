@@ -2143,7 +2143,8 @@
     var pair = pairs(f);  // views to compare sit side by side (cv-pair)
     var views = f.views.map(function (v, vi) {
       var s = Math.min(state.step, v.steps.length - 1), reveal = viewMaps(v).reveal;
-      return { head: viewHead(fig, v), rest: viewHead(fig, { volumes: v.volumes, title: "" }), title: v.title, breaks: v.breaks || [], specs: v.panels, reveal: reveal, step: s,
+      return { head: viewHead(fig, v), rest: viewHead(fig, { volumes: v.volumes, title: "" }),
+        text: v.title + (v.volumes ? " " : ""), breaks: v.breaks || [], specs: v.panels, reveal: reveal, step: s,
         names: v.panels.map(function (p) { return p.name; }), shapes: v.panels.map(panelShape),
         panels: v.panels.map(function (p, pi) { return panelHTML(p, pi, reveal, s, v); }) };
     });
@@ -2158,8 +2159,8 @@
         list.head = vw.head;
         list.rest = vw.rest;
         list.box3d = list.view.querySelector(".cv-3d-box");
-      } else if (list.head !== vw.head && list.rest === vw.rest && vw.title && list.view.firstChild.firstChild.nodeType === 3) {
-        list.view.firstChild.firstChild.data = vw.title + (vw.rest.indexOf("<button") >= 0 ? " " : "");  // only the title changed
+      } else if (list.head !== vw.head && list.rest === vw.rest && vw.text.trim() && list.view.firstChild.firstChild.nodeType === 3) {
+        list.view.firstChild.firstChild.data = vw.text;  // only the title changed: its text node, as viewHead writes it
         list.head = vw.head;
       } else if (list.head !== vw.head) {
         while (list.view.firstChild && !list.view.firstChild.classList.contains("cv-panels")) list.view.firstChild.remove();
