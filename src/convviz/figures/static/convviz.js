@@ -2159,7 +2159,7 @@
         list.head = vw.head;
         list.rest = vw.rest;
         list.box3d = list.view.querySelector(".cv-3d-box");
-      } else if (list.head !== vw.head && list.rest === vw.rest && vw.text.trim() && list.view.firstChild.firstChild.nodeType === 3) {
+      } else if (list.head !== vw.head && list.rest === vw.rest && vw.text.trim() && (list.view.firstChild.firstChild || {}).nodeType === 3) {  // an empty title has no text node
         list.view.firstChild.firstChild.data = vw.text;  // only the title changed: its text node, as viewHead writes it
         list.head = vw.head;
       } else if (list.head !== vw.head) {
