@@ -57,3 +57,66 @@ def test_a_sum_at_the_limit_is_written_in_full(visit, base_url):
     got, n = _shown_sum(page, base_url, PAGE_10, "grouped", "?groups=1&out_channel=0")
     assert n == full == 8 * 2 * 2  # g = 1: an output reads all 8 input channels, 2×2 each
     assert got["terms"] == list(range(n)) * 2 and got["more"] == [], got
+
+
+PAGE_03 = "book/03-3d-convolution.html"
+
+_VIEW = """([id, vi, line]) => {
+  const root = document.querySelector('#cv-' + id);
+  const view = root.querySelector('.cv-view[data-view="' + vi + '"]');
+  const sum = root.querySelectorAll('.cv-sum')[line], a = document.activeElement;
+  const kinds = k => view.querySelectorAll('.cv-hl.cv-hl-' + k).length;
+  return {step: +root.getAttribute('data-step'), rings: {in: kinds('in'), k: kinds('k'), out: kinds('out')},
+          result: sum.querySelector('.cv-result').textContent,
+          more: Array.from(sum.querySelectorAll('.cv-more')).map(m => [m.hasAttribute('tabindex'), m.hasAttribute('data-t')]),
+          focus: sum.contains(a) ? a.getAttribute('data-t') : null,
+          outlined: Array.from(root.querySelectorAll('.cv-stage .cv-focus')).map(n => [
+            view.contains(n), n.getAttribute('data-t')])};
+}"""
+
+
+def test_a_cut_sum_rings_every_cell_shows_the_whole_result_and_its_keys_skip_the_cut(
+    visit, base_url
+):
+    """volume-two-views at k_D = 3: the second view's sum has 54 terms and is cut. The grids
+    still ring all its cells, the result written is the whole sum (not that of the terms
+    shown), the cut is no tab stop, and ← from the first term after the cut goes to the last
+    term before it, whose cells alone are outlined."""
+    page = visit.page
+    full, head, tail = _rule(page, base_url)
+    fig_id = "volume-two-views"
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.goto(f"{base_url}/{PAGE_03}#cv-{fig_id}?kd=3", wait_until="load")
+    page.wait_for_selector(f"#cv-{fig_id} .cv-sum:nth-child(2) .cv-term[data-t]")
+    key = page.get_attribute(f"#cv-{fig_id}", "data-key")
+    got = page.evaluate(_VIEW, [fig_id, 1, 1])
+    v = registry()[fig_id].frame(key)["views"][1]
+    terms = v["steps"][got["step"]]
+    n = len(terms)
+    assert n > full  # the cut applies
+
+    def value(panel: int, cell: int) -> float:
+        return float(v["panels"][panel]["values"][cell])
+
+    assert got["rings"] == {
+        "in": len({(t[2], t[3]) for t in terms}),
+        "k": len({(t[4], t[5]) for t in terms}),
+        "out": len({(t[0], t[1]) for t in terms}),
+    }, got["rings"]
+    whole = sum(value(t[2], t[3]) * value(t[4], t[5]) for t in terms)
+    assert float(got["result"].replace("=", "").replace("\u2212", "-")) == whole, got["result"]
+    assert got["more"] == [[False, False], [False, False]], got["more"]  # names and numbers
+
+    page.keyboard.press("Shift")  # a keyboard focus
+    page.focus(f"#cv-{fig_id} .cv-sum:nth-child(2) .cv-term[tabindex='0']")
+    page.keyboard.press("End")
+    assert page.evaluate(_VIEW, [fig_id, 1, 1])["focus"] == str(n - 1)
+    for _ in range(tail):
+        page.keyboard.press("ArrowLeft")
+    got = page.evaluate(_VIEW, [fig_id, 1, 1])
+    assert got["focus"] == str(head - 1), got["focus"]
+    t = terms[head - 1]
+    cells = {(t[2], t[3]), (t[4], t[5]), (t[0], t[1])}
+    assert len(got["outlined"]) == len(cells), got["outlined"]
+    assert all(mine and str(head - 1) in ts.split() for mine, ts in got["outlined"]), got
+    assert visit.errors == []
