@@ -1458,7 +1458,7 @@
   /**
    * The figure as it is drawn now, as one standalone SVG file: titles, its key, panel labels, the SVG
    * grids (and the 3D boxes when open), canvas grids as embedded PNG, and the sums and formula
-   * lines in full (wrapped to the picture's width). Colours are those of the current theme
+   * lines as the page writes them (a long sum cut as in joinTerms; wrapped to the picture's width). Colours are those of the current theme
    * (light or dark, with its background), patterns included; every element's look is one
    * class of a single embedded <style> (one rule per distinct look), not an inline style.
    * @param {Element} container the figure's root
