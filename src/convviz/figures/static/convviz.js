@@ -1156,7 +1156,8 @@
    * (a text node) or [class, data-t or null, text] (a span) or null (a line break); the plus
    * signs between terms are text. */
 
-  /** Terms of a sum as hoverable spans (data-t = term index) joined by `sep`, appended to `out`. */
+  /** Terms of a sum as hoverable spans (data-t = term index) joined by `sep`, appended to `out`;
+   * over SUM_FULL terms, only the first SUM_HEAD and last SUM_TAIL, the rest one .cv-more span. */
   function joinTerms(out, parts, sep) {
     var n = parts.length, cut = n > SUM_FULL;
     parts.forEach(function (s, i) {
