@@ -42,6 +42,15 @@ def formula_text(page: Any, fig_id: str) -> str:
     )
 
 
+def view_titles(page: Any, fig_id: str) -> list[str]:
+    """Each view's title as the page shows it (its own text, not its 3D buttons')."""
+    return page.evaluate(
+        """(id) => Array.from(document.querySelectorAll('#cv-' + id + ' .cv-view-title')).map(t =>
+            Array.from(t.childNodes).filter(n => n.nodeType === 3).map(n => n.data).join('').trim())""",
+        fig_id,
+    )
+
+
 def set_control(page: Any, fig_id: str, name: str, index: int) -> None:
     """Operate a control as a reader would (select an option or move a slider)."""
     sel = f"#cv-{fig_id} [data-control='{name}']"

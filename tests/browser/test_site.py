@@ -16,6 +16,7 @@ from tests.browser.figures import (
     set_control,
     shown_values,
     stage_html,
+    view_titles,
     wait_for_rooms,
 )
 
@@ -109,6 +110,9 @@ def test_each_control_changes_the_figure_and_shows_convviz_numbers(
             set_control(page, fig_id, control.name, int(index))
         last_step(page, fig_id)
         assert shown_values(page, fig_id) == expected_values(fig, key), f"{fig_id} at {key}"
+        # the views' titles follow the setting (patched in place when only their text changes)
+        titles = [v["title"].strip() for v in fig.frame(key)["views"]]
+        assert view_titles(page, fig_id) == titles, f"{fig_id} at {key}"
 
 
 @pytest.mark.parametrize(("page_path", "fig_id"), FIGURE_PAGES)
