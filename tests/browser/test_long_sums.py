@@ -68,7 +68,7 @@ _VIEW = """([id, vi, line]) => {
   const kinds = k => view.querySelectorAll('.cv-hl.cv-hl-' + k).length;
   return {step: +root.getAttribute('data-step'), rings: {in: kinds('in'), k: kinds('k'), out: kinds('out')},
           result: sum.querySelector('.cv-result').textContent,
-          more: Array.from(sum.querySelectorAll('.cv-more')).map(m => [m.hasAttribute('tabindex'), m.hasAttribute('data-t')]),
+          more: Array.from(sum.querySelectorAll('.cv-more')).map(m => [m.tagName, m.hasAttribute('data-t')]),
           focus: sum.contains(a) ? a.getAttribute('data-t') : null,
           outlined: Array.from(root.querySelectorAll('.cv-stage .cv-focus')).map(n => [
             view.contains(n), n.getAttribute('data-t')])};
@@ -80,7 +80,7 @@ def test_a_cut_sum_rings_every_cell_shows_the_whole_result_and_its_keys_skip_the
 ):
     """volume-two-views at k_D = 3: the second view's sum has 54 terms and is cut. The grids
     still ring all its cells, the result written is the whole sum (not that of the terms
-    shown), the cut is no tab stop, and ← from the first term after the cut goes to the last
+    shown), the cut is a button and no term, and ← from the first term after the cut goes to the last
     term before it, whose cells alone are outlined."""
     page = visit.page
     full, head, tail = _rule(page, base_url)
@@ -105,7 +105,7 @@ def test_a_cut_sum_rings_every_cell_shows_the_whole_result_and_its_keys_skip_the
     }, got["rings"]
     whole = sum(value(t[2], t[3]) * value(t[4], t[5]) for t in terms)
     assert float(got["result"].replace("=", "").replace("\u2212", "-")) == whole, got["result"]
-    assert got["more"] == [[False, False], [False, False]], got["more"]  # names and numbers
+    assert got["more"] == [["BUTTON", False], ["BUTTON", False]], got["more"]  # names, numbers
 
     page.keyboard.press("Shift")  # a keyboard focus
     page.focus(f"#cv-{fig_id} .cv-sum:nth-child(2) .cv-term[tabindex='0']")
@@ -119,4 +119,49 @@ def test_a_cut_sum_rings_every_cell_shows_the_whole_result_and_its_keys_skip_the
     cells = {(t[2], t[3]), (t[4], t[5]), (t[0], t[1])}
     assert len(got["outlined"]) == len(cells), got["outlined"]
     assert all(mine and str(head - 1) in ts.split() for mine, ts in got["outlined"]), got
+    assert visit.errors == []
+
+
+_LINE = """(id) => {
+  const root = document.querySelector('#cv-' + id), a = document.activeElement;
+  const line = root.querySelector('.cv-sum');
+  return {step: +root.getAttribute('data-step'),
+          terms: Array.from(line.querySelectorAll('.cv-term[data-t]')).map(t => +t.getAttribute('data-t')),
+          more: line.querySelectorAll('.cv-more').length, fewer: line.querySelectorAll('.cv-fewer').length,
+          result: line.querySelector('.cv-result').textContent,
+          focus: a && line.contains(a) ? a.className : null};
+}"""
+
+
+def test_pressing_the_cut_writes_every_term_until_fewer_is_pressed(visit, base_url, tmp_path):
+    """dilated-stack at 3 layers: "… 209 more terms …" pressed (by keyboard) writes all 225
+    terms in both lines with the same result, keeps them at the next step, and moves the focus
+    to "fewer terms", which cuts the sum again; the SVG export of the full sum has every term
+    and not the button's words."""
+    page = visit.page
+    _, head, tail = _rule(page, base_url)
+    got, n = _shown_sum(page, base_url, PAGE_07, "dilated-stack", "?layers=3")
+    cut = page.evaluate(_LINE, "dilated-stack")
+    assert cut["more"] == 2 and cut["fewer"] == 0 and len(cut["terms"]) == 2 * (head + tail)
+    page.focus("#cv-dilated-stack .cv-sum .cv-more")
+    page.keyboard.press("Enter")
+    got = page.evaluate(_LINE, "dilated-stack")
+    assert got["terms"] == list(range(n)) * 2, len(got["terms"])
+    assert got["more"] == 0 and got["fewer"] == 1 and got["focus"] == "cv-fewer", got
+    assert got["result"] == cut["result"]
+    step = got["step"]
+    page.click("#cv-dilated-stack .cv-next")
+    page.wait_for_function(f"+document.querySelector('#cv-dilated-stack').dataset.step !== {step}")
+    nxt = page.evaluate(_LINE, "dilated-stack")
+    assert nxt["terms"] == list(range(n)) * 2 and nxt["fewer"] == 1, len(nxt["terms"])
+    with page.expect_download() as info:
+        page.click("#cv-dilated-stack .cv-download")
+    path = tmp_path / "full.svg"
+    info.value.save_as(path)
+    svg = path.read_text()
+    assert "fewer terms" not in svg and "more terms" not in svg
+    page.click("#cv-dilated-stack .cv-sum .cv-fewer")
+    back = page.evaluate(_LINE, "dilated-stack")
+    assert back["terms"] == cut["terms"] and back["more"] == 2 and back["fewer"] == 0, back
+    assert back["focus"] == "cv-more", back
     assert visit.errors == []

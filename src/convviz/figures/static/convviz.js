@@ -1157,9 +1157,11 @@
    * signs between terms are text. */
 
   /** Terms of a sum as hoverable spans (data-t = term index) joined by `sep`, appended to `out`;
-   * over SUM_FULL terms, only the first SUM_HEAD and last SUM_TAIL, the rest one .cv-more span. */
-  function joinTerms(out, parts, sep) {
-    var n = parts.length, cut = n > SUM_FULL;
+   * over SUM_FULL terms (unless `full`: the reader asked for them all), only the first SUM_HEAD
+   * and last SUM_TAIL, the rest one .cv-more button that writes them; returns whether the sum is
+   * long (over SUM_FULL terms). */
+  function joinTerms(out, parts, sep, full) {
+    var n = parts.length, cut = n > SUM_FULL && !full;
     parts.forEach(function (s, i) {
       if (cut && i >= SUM_HEAD && i < n - SUM_TAIL) {
         if (i === SUM_HEAD) out.push(sep, ["cv-more", null, "\u2026 " + (n - SUM_HEAD - SUM_TAIL) + " more terms \u2026"]);
@@ -1168,6 +1170,7 @@
       if (i) out.push(sep);
       out.push(["cv-term", i, s]);
     });
+    return n > SUM_FULL;
   }
 
   /** A sum of up to SUM_FULL terms is written in full; a longer one (a 15×15 receptive field's
@@ -1175,19 +1178,24 @@
    * grids still ring every cell, and the line stays short enough to read and to redraw. */
   var SUM_FULL = 32, SUM_HEAD = 12, SUM_TAIL = 4;
 
+  /** The button after a long sum written in full (the reader pressed "… N more terms …") that
+   * cuts it again; an SVG export leaves it out. */
+  var FEWER = "fewer terms";
+
   /** The current step's sum as tokens, wrapping between terms (never inside one); a long sum is
-   * cut in the middle (joinTerms). */
-  function sumTokens(v, info) {
+   * cut in the middle (joinTerms) unless `full`, and then ends with a FEWER button. */
+  function sumTokens(v, info, full) {
     if (!info.terms.length) return [];
     var t0 = term(info.terms[0]), outP = v.panels[t0.op], out = [];
     var oneOut = info.terms.every(function (raw) { var t = term(raw); return t.op === t0.op && t.oc === t0.oc; });
     if (!oneOut) {
       var ip = v.panels[t0.ip];
       out.push(["cv-lhs", null, cellName(ip, t0.ic) + " = " + fmt(ip.values[t0.ic]) + " scatters:"], "\u00a0");
-      joinTerms(out, info.terms.map(function (raw) {
+      var long = joinTerms(out, info.terms.map(function (raw) {
         var t = term(raw), op = v.panels[t.op], kp = v.panels[t.kp];
         return cellName(op, t.oc) + " += " + paren(ip.values[t.ic]) + (kp ? "\u00b7" + paren(kp.values[t.kc]) : "");
-      }), ", ");
+      }), ", ", full);
+      if (long && full) out.push(" ", ["cv-fewer", null, FEWER]);
       return out;
     }
     var names = [], nums = [];
@@ -1198,12 +1206,13 @@
     });
     var b = v.bias !== undefined;
     out.push(["cv-lhs", null, cellName(outP, t0.oc) + " ="], "\u00a0");  // no break after "y[..] =": it stays with its first term
-    joinTerms(out, names, " + ");
+    joinTerms(out, names, " + ", full);
     if (b) out.push(" + ", ["cv-term", null, "b"]);
     out.push(null, ["cv-lhs cv-eq", null, "="], "\u00a0");
-    joinTerms(out, nums, " + ");
+    var long = joinTerms(out, nums, " + ", full);
     if (b) out.push(" + ", ["cv-term", null, paren(v.bias)]);
     out.push(" ", ["cv-result", null, "=\u00a0" + fmt(outP.values[t0.oc])]);  // "= 34" stays whole in the SVG export too
+    if (long && full) out.push(" ", ["cv-fewer", null, FEWER]);
     return out;
   }
 
@@ -1224,6 +1233,7 @@
     return tokens.map(function (k) {
       if (k === null) return "<br>";
       if (typeof k === "string") return esc(k);
+      if (k[0] === "cv-more" || k[0] === "cv-fewer") return '<button type="button" class="' + k[0] + '">' + esc(k[2]) + "</button>";
       return '<span class="' + k[0] + '"' + (k[1] === null ? "" : ' data-t="' + k[1] + '"') + ">" + esc(k[2]) + "</span>";
     }).join("");
   }
@@ -1494,7 +1504,7 @@
     var lines = [];
     container.querySelectorAll(".cv-formula .cv-sum, .cv-formula .cv-rule").forEach(function (d) {
       // innerText: a <br> is a space; no-break spaces stay (keepIndices, keepEquals: no break there either)
-      var text = (d.innerText || d.textContent).replace(/[^\S\u00a0]+/g, " ").trim();
+      var text = (d.innerText || d.textContent).split(FEWER).join("").replace(/[^\S\u00a0]+/g, " ").trim();
       lines.push({ pieces: wrapLine(text, W - 8, measure), cls: rule("fill:" + getComputedStyle(d).color +
         ";font-family:monospace;font-size:12px"), cut: d.classList.contains("cv-sum") ? "cv-sum" : "cv-rule" });
     });
@@ -1806,7 +1816,8 @@
    *          frame loaded), shown (the frame drawn), shownStep, nodes (panelNodes of each view),
    *          touched (the reader moved it: the address follows), restart, show3d, angle,
    *          stepped, byFrame, byChosen (the step size), sumViews (the view of each sum line:
-   *          a view with no sum, a wiring or a permutation, has no line; focusTerm)}
+   *          a view with no sum, a wiring or a permutation, has no line; focusTerm),
+   *          fullSums (the reader asked for long sums in full; moreTerms)}
    * The spec and its frames are read, never written: what is worked out from them is kept in
    * `fig`, on the drawn nodes, or in the WeakMap of geometry() and viewMaps(). */
 
@@ -2236,7 +2247,7 @@
       state.nodes[vi].lit = now;
       var box = state.nodes[vi].box3d;
       if (box && state.show3d) volumeDraw(box, v, info, reveal, b, state.angle);
-      var line = sumTokens(v, info);
+      var line = sumTokens(v, info, state.fullSums);
       if (!line.length) return;
       lines.push((f.views.length > 1 ? [["cv-sum-view", null, v.title + ":"], " "] : []).concat(line));
       state.sumViews.push(vi);
@@ -2519,6 +2530,21 @@
       if (!(to && formula.contains(to) && to.matches(".cv-term[data-t]"))) focusTerm(fig, null);
     });
     formula.addEventListener("keydown", function (e) { termKey(fig, e); });
+    formula.addEventListener("click", function (e) { moreTerms(fig, e); });
+  }
+
+  /** A press on "… N more terms …" writes every term of the long sums (until the reader presses
+   * FEWER), at every step and setting; the focus moves to the button that undoes it. */
+  function moreTerms(fig, e) {
+    var b = e.target.closest && e.target.closest(".cv-more, .cv-fewer");
+    if (!b) return;
+    var lines = fig.formula.querySelectorAll(".cv-sum"), line = b.closest(".cv-sum");
+    var li = Array.prototype.indexOf.call(lines, line);
+    fig.state.fullSums = b.classList.contains("cv-more");
+    drawFrame(fig);
+    var now = fig.formula.querySelectorAll(".cv-sum")[li];
+    var to = now && now.querySelector(fig.state.fullSums ? ".cv-fewer" : ".cv-more");
+    if (to) to.focus({ preventScroll: true });
   }
 
   /* -- the 3D view: show or hide it, turn it to the next fixed angle (the turn button, from
