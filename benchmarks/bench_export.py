@@ -20,7 +20,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 SITE = Path(os.environ.get("CONVVIZ_SITE", ROOT / "_build" / "html"))
-CHROMIUM = "/usr/bin/chromium"
+CHROMIUM = os.environ.get("CONVVIZ_CHROMIUM", "/usr/bin/chromium")
 
 
 class _Quiet(http.server.SimpleHTTPRequestHandler):

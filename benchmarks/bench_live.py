@@ -56,7 +56,9 @@ def main() -> None:
     try:
         _wait_for_server()
         with sync_playwright() as pw:
-            browser = pw.chromium.launch(executable_path="/usr/bin/chromium", args=FLAGS)
+            browser = pw.chromium.launch(
+                executable_path=os.environ.get("CONVVIZ_CHROMIUM", "/usr/bin/chromium"), args=FLAGS
+            )
             page = browser.new_page(viewport={"width": 1400, "height": 1000})
 
             def route(r):

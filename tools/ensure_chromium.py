@@ -3,7 +3,8 @@
 With CI=true it is installed with apt-get when missing (CI runs as root); the
 browser tests then must run. Elsewhere a missing Chromium is reported and the
 browser tests skip, saying how to enable them. Playwright never downloads a
-browser here: the tests drive /usr/bin/chromium.
+browser here: the tests drive /usr/bin/chromium, or the Chromium or Chrome binary
+that CONVVIZ_CHROMIUM names (then nothing is installed).
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import shutil
 import subprocess
 import sys
 
-CHROMIUM = "/usr/bin/chromium"
+CHROMIUM = os.environ.get("CONVVIZ_CHROMIUM", "/usr/bin/chromium")
 
 
 def main() -> int:
@@ -22,7 +23,8 @@ def main() -> int:
     if os.environ.get("CI") != "true":
         print(
             f"ensure_chromium: {CHROMIUM} not found; the browser tests will skip. "
-            "Enable them with `sudo apt-get install chromium`, or run `CI=true make test` as root."
+            "Enable them with `sudo apt-get install chromium`, run `CI=true make test` as root, "
+            "or set CONVVIZ_CHROMIUM to a Chromium or Chrome binary."
         )
         return 0
     if shutil.which("apt-get") is None:

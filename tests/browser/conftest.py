@@ -20,7 +20,8 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 # CONVVIZ_SITE points the tests at another build (tools/build_book.py --out DIR).
 SITE = Path(os.environ.get("CONVVIZ_SITE", ROOT / "_build" / "html"))
-CHROMIUM = "/usr/bin/chromium"
+# Debian's chromium; CONVVIZ_CHROMIUM names another Chromium or Chrome binary
+CHROMIUM = os.environ.get("CONVVIZ_CHROMIUM", "/usr/bin/chromium")
 FLAGS = [
     "--headless",
     "--no-sandbox",
@@ -39,8 +40,9 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         if os.environ.get("CI") == "true":
             return  # the tests will fail loudly: in CI they must run
         reason = (
-            f"{CHROMIUM} not found: install Debian's chromium (`apt-get install chromium`) "
-            "or run `CI=true make test` as root to enable the browser tests"
+            f"{CHROMIUM} not found: install Debian's chromium (`apt-get install chromium`), "
+            "run `CI=true make test` as root, or set CONVVIZ_CHROMIUM to a Chromium or Chrome "
+            "binary to enable the browser tests"
         )
     elif not (SITE / "index.html").exists():
         reason = "the site is not built: run `make book` (or `make site`) first"
