@@ -102,7 +102,9 @@ def browser_rows(figs: list[dict]) -> tuple[list[dict], list[dict]]:
     pages = sorted({f["chapter"] for f in figs})
     redraw, weights = [], []
     with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path="/usr/bin/chromium", args=FLAGS)
+        browser = pw.chromium.launch(
+            executable_path=os.environ.get("CONVVIZ_CHROMIUM", "/usr/bin/chromium"), args=FLAGS
+        )
 
         def loaded(path: str) -> dict[str, int]:
             ctx = browser.new_context()
@@ -162,6 +164,8 @@ def browser_rows(figs: list[dict]) -> tuple[list[dict], list[dict]]:
 # of its passes (a garbage collection or a stall of the shared machine in one load is not the
 # control's cost); the largest single sample is reported beside it (max_single)
 PASSES = int(os.environ.get("CONVVIZ_BENCH_PASSES", "3"))
+if PASSES < 1:
+    raise ValueError(f"CONVVIZ_BENCH_PASSES must be at least 1, got {PASSES}")
 
 
 def summary(passes: list[dict[str, dict[str, float]]]) -> dict:
@@ -173,6 +177,10 @@ def summary(passes: list[dict[str, dict[str, float]]]) -> dict:
     draws that setting), ``max_single`` the largest cold sample of any pass.
     """
     labels = list(passes[0])
+    for i, p in enumerate(passes[1:], 1):  # every load walks the same changes (redraw_times)
+        if set(p) != set(labels):
+            odd = sorted(set(p) ^ set(labels))[:5]
+            raise ValueError(f"pass {i} made other changes than pass 0: {odd}")
     med = {
         k: {label: statistics.median(p[label][k] for p in passes) for label in labels}
         for k in ("cold", "warm", "cold_raster", "warm_raster")
@@ -392,6 +400,13 @@ def main() -> None:
     worst = max((r["max"] for r in redraw), default=0)
     print(f"worst redraw {worst} ms (budget {BUDGET['redraw_ms']}); "
           f"median of medians {statistics.median([r['median'] for r in redraw]) if redraw else 0} ms")  # fmt: skip
+    over = [r for r in redraw if r["max_single"] > BUDGET["redraw_ms"]]
+    print(
+        f"figures with a single cold sample over budget: {len(over)} of {len(redraw)} "
+        f"(largest {max((r['max_single'] for r in redraw), default=0)} ms); "
+        f"over budget with canvas rasterising: "
+        f"{sum(r['max_raster'] > BUDGET['redraw_ms'] for r in redraw)}"
+    )
 
 
 if __name__ == "__main__":
