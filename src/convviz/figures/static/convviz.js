@@ -2338,6 +2338,7 @@
     if (!fig.container.isConnected || width === reserved.width) return;
     reserved.width = width;
     reserved.seen = 0;
+    if (reserved.seenCut !== undefined) reserved.seenCut = 0;  // sums in full: none seen cut at this width
     reserved.floor = 0;
     reserved.room = false;
     fig.controls.style.minHeight = "";
