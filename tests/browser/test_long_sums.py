@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 
-from .figures import registry
+from .figures import registry, set_control, wait_for_rooms
 
 PAGE_07 = "book/07-dilated-convolution.html"
 PAGE_10 = "book/10-grouped-convolution.html"
@@ -124,44 +124,83 @@ def test_a_cut_sum_rings_every_cell_shows_the_whole_result_and_its_keys_skip_the
 
 _LINE = """(id) => {
   const root = document.querySelector('#cv-' + id), a = document.activeElement;
-  const line = root.querySelector('.cv-sum');
-  return {step: +root.getAttribute('data-step'),
+  const line = root.querySelector('.cv-sum'), box = a ? a.getBoundingClientRect() : null;
+  return {step: +root.getAttribute('data-step'), height: root.offsetHeight,
           terms: Array.from(line.querySelectorAll('.cv-term[data-t]')).map(t => +t.getAttribute('data-t')),
           more: line.querySelectorAll('.cv-more').length, fewer: line.querySelectorAll('.cv-fewer').length,
+          stops: line.querySelectorAll('[tabindex="0"]').length,
           result: line.querySelector('.cv-result').textContent,
-          focus: a && line.contains(a) ? a.className : null};
+          focus: a && line.contains(a) ? [a.className, a.getAttribute('data-t')] : null,
+          seen: !!box && box.top >= 0 && box.bottom <= innerHeight};
 }"""
+
+# two animation frames: the figure has fitted its blank (fitRoom)
+_SETTLE = "() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))"
 
 
 def test_pressing_the_cut_writes_every_term_until_fewer_is_pressed(visit, base_url, tmp_path):
-    """dilated-stack at 3 layers: "… 209 more terms …" pressed (by keyboard) writes all 225
-    terms in both lines with the same result, keeps them at the next step, and moves the focus
-    to "fewer terms", which cuts the sum again; the SVG export of the full sum has every term
-    and not the button's words."""
+    """dilated-stack at 3 layers: "… 209 more terms …" pressed (by keyboard, in the numbers)
+    writes all 225 terms in both lines with the same result and moves the focus, on screen, to
+    the first term it wrote (FEWER is the next tab stop); the full sums are kept at the next
+    step and through another setting and back; the SVG export has every term and not the
+    button's words; "fewer terms" cuts the sum again, puts the focus on screen on the cut, and
+    gives back the figure's height."""
     page = visit.page
     _, head, tail = _rule(page, base_url)
     got, n = _shown_sum(page, base_url, PAGE_07, "dilated-stack", "?layers=3")
+    wait_for_rooms(page)
+    page.evaluate(_SETTLE)
     cut = page.evaluate(_LINE, "dilated-stack")
     assert cut["more"] == 2 and cut["fewer"] == 0 and len(cut["terms"]) == 2 * (head + tail)
-    page.focus("#cv-dilated-stack .cv-sum .cv-more")
+    page.keyboard.press("Shift")  # a keyboard focus
+    page.focus("#cv-dilated-stack .cv-sum .cv-more >> nth=1")
     page.keyboard.press("Enter")
     got = page.evaluate(_LINE, "dilated-stack")
     assert got["terms"] == list(range(n)) * 2, len(got["terms"])
-    assert got["more"] == 0 and got["fewer"] == 1 and got["focus"] == "cv-fewer", got
+    assert got["more"] == 0 and got["fewer"] == 1 and got["stops"] == 1, got
+    assert got["focus"] == ["cv-term", str(head)] and got["seen"], got
     assert got["result"] == cut["result"]
+    assert page.evaluate(
+        "(k) => document.activeElement === "
+        "document.querySelectorAll('#cv-dilated-stack .cv-sum .cv-term[data-t]')[k]",
+        n + head,
+    ), "the focus is not on the first term written in the numbers"
     step = got["step"]
+    page.keyboard.press("Tab")
+    assert page.evaluate(_LINE, "dilated-stack")["focus"] == ["cv-fewer", None]
+    page.keyboard.press("ArrowLeft")  # from the button back into the sum, not a step
+    got = page.evaluate(_LINE, "dilated-stack")
+    assert got["focus"] == ["cv-term", str(n - 1)] and got["step"] == step and got["stops"] == 1, (
+        got
+    )
     page.click("#cv-dilated-stack .cv-next")
     page.wait_for_function(f"+document.querySelector('#cv-dilated-stack').dataset.step !== {step}")
     nxt = page.evaluate(_LINE, "dilated-stack")
     assert nxt["terms"] == list(range(n)) * 2 and nxt["fewer"] == 1, len(nxt["terms"])
+    set_control(page, "dilated-stack", "layers", 1)  # 2 layers: 7×7, still long, still in full
+    two = page.evaluate(_LINE, "dilated-stack")
+    assert len(two["terms"]) == 2 * 49 and two["fewer"] == 1 and two["more"] == 0, two
+    set_control(page, "dilated-stack", "layers", 2)
+    back3 = page.evaluate(_LINE, "dilated-stack")
+    assert back3["terms"] == list(range(n)) * 2 and back3["fewer"] == 1, len(back3["terms"])
     with page.expect_download() as info:
         page.click("#cv-dilated-stack .cv-download")
     path = tmp_path / "full.svg"
     info.value.save_as(path)
     svg = path.read_text()
     assert "fewer terms" not in svg and "more terms" not in svg
-    page.click("#cv-dilated-stack .cv-sum .cv-fewer")
+    assert svg.count("x[") >= n, svg.count("x[")  # every name, none cut
+    page.focus("#cv-dilated-stack .cv-sum .cv-fewer")
+    page.keyboard.press(" ")
+    page.evaluate(_SETTLE)
     back = page.evaluate(_LINE, "dilated-stack")
     assert back["terms"] == cut["terms"] and back["more"] == 2 and back["fewer"] == 0, back
-    assert back["focus"] == "cv-more", back
+    assert back["focus"] == ["cv-more", None] and back["seen"], back
+    assert back["height"] == cut["height"], (back["height"], cut["height"])  # no blank kept
+    page.keyboard.press("ArrowRight")  # from the numbers' cut to the term after it
+    got = page.evaluate(_LINE, "dilated-stack")
+    assert got["focus"] == ["cv-term", str(n - tail)] and got["step"] == back["step"], got
+    page.click("#cv-dilated-stack .cv-sum .cv-more")  # the mouse, in the names
+    got = page.evaluate(_LINE, "dilated-stack")
+    assert got["fewer"] == 1 and got["focus"] == ["cv-term", str(head)], got
     assert visit.errors == []

@@ -1805,7 +1805,8 @@
    *          inputs: the input of each setting (each with cvSync);
    *          stepWrap, prev, play, next, by, speed, slider, stepOut: the stepper;
    *          tools, link, download, png: the link and download buttons;
-   *          reserved: {parts, seen (their largest height together), floor (the room kept for the
+   *          reserved: {parts, seen (their largest height together), seenCut (seen before the
+   *          sums were written in full, moreTerms), floor (the room kept for the
    *          largest setting, capped: ROOM_CAP), pending (a fit is due on the
    *          next animation frame), room (largestRoom started), run (its latest run), width (the
    *          figure's width they were kept at)} (reserve, fitRoom, refitRoom); hashTimer (writeHash);
@@ -2337,6 +2338,7 @@
     if (!fig.container.isConnected || width === reserved.width) return;
     reserved.width = width;
     reserved.seen = 0;
+    if (reserved.seenCut !== undefined) reserved.seenCut = 0;  // sums in full: none seen cut at this width
     reserved.floor = 0;
     reserved.room = false;
     fig.controls.style.minHeight = "";
@@ -2452,8 +2454,24 @@
   }
 
   /** A key on a term: ←/→ move the focus (and the line's tab stop) to the previous or next term,
-   * Home/End to the first or last; Escape leaves the line (its cells are no longer outlined). */
+   * Home/End to the first or last; Escape leaves the line (its cells are no longer outlined).
+   * On a long sum's "… more terms …" or FEWER button, ←/→ go to the term before or after it
+   * (not the figure's step, as elsewhere in the figure: the reader is in the sum). */
   function termKey(fig, e) {
+    var cut = e.target.closest && e.target.closest(".cv-more, .cv-fewer");
+    if (cut && (e.key === "ArrowLeft" || e.key === "ArrowRight")) {
+      e.preventDefault();
+      e.stopPropagation();
+      var all = cut.parentNode.querySelectorAll(".cv-term[data-t]"), k = -1;
+      for (var i = 0; i < all.length; i++) if (cut.compareDocumentPosition(all[i]) & Node.DOCUMENT_POSITION_PRECEDING) k = i;
+      var to = all[e.key === "ArrowRight" ? k + 1 : k];
+      if (!to) return;
+      var stop = cut.parentNode.querySelector('[tabindex="0"]');
+      if (stop) stop.removeAttribute("tabindex");
+      to.tabIndex = 0;
+      to.focus();
+      return;
+    }
     var t = e.target.closest && e.target.closest(".cv-term[data-t]");
     if (!t) return;
     if (e.key === "Escape") {
@@ -2534,17 +2552,35 @@
   }
 
   /** A press on "… N more terms …" writes every term of the long sums (until the reader presses
-   * FEWER), at every step and setting; the focus moves to the button that undoes it. */
+   * FEWER), at every step and setting. The focus goes where the reader reads on: to the first
+   * term it wrote (in the half of the line pressed, names or numbers; that term becomes the
+   * line's tab stop, and FEWER is the next one), and from FEWER to the nearest "… more terms …";
+   * either is scrolled to the middle of the screen if it is off it. FEWER also gives back the blank below the figure
+   * that the sums in full made it keep (reserved.seen, fitRoom). */
   function moreTerms(fig, e) {
     var b = e.target.closest && e.target.closest(".cv-more, .cv-fewer");
     if (!b) return;
     var lines = fig.formula.querySelectorAll(".cv-sum"), line = b.closest(".cv-sum");
-    var li = Array.prototype.indexOf.call(lines, line);
-    fig.state.fullSums = b.classList.contains("cv-more");
+    var li = Array.prototype.indexOf.call(lines, line), more = b.classList.contains("cv-more");
+    var half = Array.prototype.indexOf.call(line.querySelectorAll(".cv-more"), b), reserved = fig.reserved;
+    if (more && !fig.state.fullSums) reserved.seenCut = reserved.seen;
+    if (!more && reserved.seenCut !== undefined) { reserved.seen = reserved.seenCut; reserved.seenCut = undefined; }
+    fig.state.fullSums = more;
     drawFrame(fig);
-    var now = fig.formula.querySelectorAll(".cv-sum")[li];
-    var to = now && now.querySelector(fig.state.fullSums ? ".cv-fewer" : ".cv-more");
-    if (to) to.focus({ preventScroll: true });
+    var now = fig.formula.querySelectorAll(".cv-sum")[li], to = null;
+    if (now && more) {
+      to = now.querySelectorAll('.cv-term[data-t="' + SUM_HEAD + '"]')[Math.max(half, 0)];
+      var stop = to && now.querySelector('[tabindex="0"]');
+      if (stop) stop.removeAttribute("tabindex");
+      if (to) to.tabIndex = 0;
+    } else if (now) {
+      var cuts = now.querySelectorAll(".cv-more");
+      to = cuts[cuts.length - 1];  // the numbers' cut: FEWER ends the numbers
+    }
+    if (!to) return;
+    to.focus({ preventScroll: true });
+    var box = to.getBoundingClientRect();  // off screen (the sum grew or shrank around it): to the middle
+    if (box.top < 0 || box.bottom > innerHeight) to.scrollIntoView({ block: "center" });
   }
 
   /* -- the 3D view: show or hide it, turn it to the next fixed angle (the turn button, from
