@@ -151,6 +151,10 @@ def browser_rows(figs: list[dict]) -> tuple[list[dict], list[dict]]:
                 )
                 passes.append(redraw_times(ctx.new_cdp_session(page), page))
                 ctx.close()
+            for i, p in enumerate(passes[1:], 1):  # a figure missing from a load: say which
+                if set(p) != set(passes[0]):
+                    odd = sorted(set(p) ^ set(passes[0]))
+                    raise ValueError(f"{path}: load {i} walked other figures than load 0: {odd}")
             for fig_id in passes[0]:
                 redraw.append(
                     {"page": path, "figure": fig_id, **summary([p[fig_id] for p in passes])}

@@ -1,8 +1,8 @@
 """Fixtures for the browser tests: the built site on 127.0.0.1, headless Chromium.
 
 Every request that leaves 127.0.0.1 is blocked and recorded; tests assert that
-there are none. Chromium is Debian's (/usr/bin/chromium), driven by Playwright;
-`playwright install` is never used.
+there are none. Chromium is Debian's (/usr/bin/chromium), or the binary CONVVIZ_CHROMIUM names,
+driven by Playwright; `playwright install` is never used.
 """
 
 from __future__ import annotations
