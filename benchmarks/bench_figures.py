@@ -214,10 +214,15 @@ SETTLE = "() => new Promise(r => requestAnimationFrame(() => requestAnimationFra
 
 _SETUP = """() => {
   window.__cvFigs = Array.from(document.querySelectorAll('figure[data-cv-figure]'));
-  // one change of one control (ci >= 0) or of the step slider (ci = -1), then the style
+  // one change of one control (ci >= 0), of the step slider (ci = -1) or of the long sums
+  // (ci = -2), then the style
   // and layout it causes (reading offsetHeight forces them)
   window.__cvChange = (fi, ci, value) => {
     const fig = window.__cvFigs[fi];
+    if (ci === -2) {  // the long sums in full (1: press '… N more terms …') or cut (0: 'fewer terms')
+      fig.querySelector(value ? '.cv-more' : '.cv-fewer').click();
+      return fig.offsetHeight;
+    }
     const el = ci < 0 ? fig.querySelector('.cv-step') : fig.querySelectorAll('[data-control]')[ci];
     if (el.tagName === 'DIV') {  // a segmented control: a click on the option's button
       el.querySelector('[data-option="' + value + '"]').click();
@@ -279,7 +284,9 @@ def redraw_times(cdp: object, page: object) -> dict[str, dict[str, dict[str, flo
     ``PASSES`` times, each in a fresh load, and :func:`summary` takes medians.
     Changes are made from the default setting and from the largest (every control
     at its last option): to every option of every control and back to where it
-    was, and up to 200 steps spread over the step slider.
+    was, and up to 200 steps spread over the step slider. A figure whose long sums
+    are cut there (``… N more terms …``) is walked once more with them written in
+    full: the press of that button is a change, then every control and step again.
     """
     cdp.send("Performance.enable")  # type: ignore[attr-defined]
 
@@ -288,10 +295,17 @@ def redraw_times(cdp: object, page: object) -> dict[str, dict[str, dict[str, flo
         return 1000 * next(m["value"] for m in metrics if m["name"] == "ThreadTime")
 
     now: list[int] = []  # the option each control of the figure shows, then the step
+    full = [0]  # 1 once the long sums are written in full (ci = -2)
+
+    def shown(ci: int) -> int:
+        return full[0] if ci == -2 else now[ci]
 
     def change(fi: int, ci: int, value: int) -> None:
         page.evaluate("([f, c, v]) => window.__cvChange(f, c, v)", [fi, ci, value])  # type: ignore[attr-defined]
-        now[ci] = value
+        if ci == -2:
+            full[0] = value
+        else:
+            now[ci] = value
 
     def timed(fi: int, ci: int, value: int) -> tuple[float, float]:
         """(change, its canvases' rasterising) ms."""
@@ -308,7 +322,7 @@ def redraw_times(cdp: object, page: object) -> dict[str, dict[str, dict[str, flo
     def cost(fi: int, ci: int, value: int) -> tuple[tuple[float, float], tuple[float, float]]:
         """(cold, warm) of the change of control ``ci`` from what it shows to ``value``:
         each (change ms, change and raster ms)."""
-        was = now[ci]
+        was = shown(ci)
         c, r = timed(fi, ci, value)
         warm = []
         for _ in range(3):
@@ -320,7 +334,7 @@ def redraw_times(cdp: object, page: object) -> dict[str, dict[str, dict[str, flo
 
     def record(fi: int, ci: int, value: int, label: str, seen: dict[str, dict]) -> None:
         """Time the change of control ``ci`` to ``value`` (none if it shows that already)."""
-        if now[ci] == value:
+        if shown(ci) == value:
             return
         c, w = cost(fi, ci, value)
         seen[label] = {"cold": c[0], "warm": w[0], "cold_raster": c[1], "warm_raster": w[1]}
@@ -336,11 +350,15 @@ def redraw_times(cdp: object, page: object) -> dict[str, dict[str, dict[str, flo
     for fi, fig in enumerate(figs):
         seen: dict[str, dict[str, float]] = {}  # label of each change -> its times
         now[:] = page.evaluate("(f) => window.__cvNow(f)", fi)  # type: ignore[attr-defined]
-        for largest in (False, True):
-            if largest:
+        full[0] = 0
+        for where in ("default", "largest", "largest, sums in full"):
+            if where == "largest":
                 for ci, n in enumerate(fig["counts"]):
                     change(fi, ci, n - 1)
-            where = "largest" if largest else "default"
+            if where.endswith("in full"):  # only a figure with a long sum at this setting
+                if not page.evaluate("(f) => !!window.__cvFigs[f].querySelector('.cv-more')", fi):  # type: ignore[attr-defined]
+                    break
+                record(fi, -2, 1, "more terms (sums in full) from largest", seen)
             for ci, n in enumerate(fig["counts"]):
                 home = now[ci]
                 for value in [*range(n), home]:
