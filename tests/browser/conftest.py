@@ -111,3 +111,36 @@ def visit(browser: object) -> Iterator[Visit]:
     v = Visit(browser)
     yield v
     v.close()
+
+
+class Drawn:
+    """A page holding one synthetic figure, drawn by the renderer of this tree (not the built
+    site's copy), 1280×900, with its page errors."""
+
+    def __init__(self, browser: object, fig: object) -> None:
+        from convviz.figures import live
+        from convviz.figures.engine import renderer_source
+
+        self.context = browser.new_context(viewport={"width": 1280, "height": 900})  # type: ignore[attr-defined]
+        self.errors: list[str] = []
+        self.page = self.context.new_page()
+        self.page.on("pageerror", lambda e: self.errors.append(str(e)))
+        self.page.set_content(
+            f"<html><body><style>{live._css()}</style>{fig.to_html()}"  # type: ignore[attr-defined]
+            f"<script>{renderer_source()}</script></body></html>"
+        )
+        self.page.wait_for_selector(f"#cv-{fig.id} .cv-stage svg")  # type: ignore[attr-defined]
+
+
+@pytest.fixture
+def draw(browser: object) -> Iterator[object]:
+    """``draw(fig)``: a :class:`Drawn` page of a synthetic figure, closed after the test."""
+    opened: list[Drawn] = []
+
+    def make(fig: object) -> Drawn:
+        opened.append(Drawn(browser, fig))
+        return opened[-1]
+
+    yield make
+    for d in opened:
+        d.context.close()

@@ -8,8 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from convviz.figures import live
-from convviz.figures.engine import Control, Figure, grid, renderer_source, view
+from convviz.figures.engine import Control, Figure, grid, view
 
 # each option: the views of the frame, as (title, with volumes)
 SHAPES = [
@@ -71,38 +70,28 @@ _MARK = """() => document.querySelectorAll('#cv-heads .cv-view-title, #cv-heads 
   .forEach(n => { n.cvMark = true; })"""
 
 
-def test_a_views_head_follows_every_kind_of_change(browser):
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
-    errors: list[str] = []
-    try:
-        page = context.new_page()
-        page.on("pageerror", lambda e: errors.append(str(e)))
-        page.set_content(
-            f"<html><body><style>{live._css()}</style>{FIG.to_html()}"
-            f"<script>{renderer_source()}</script></body></html>"
-        )
-        page.wait_for_selector("#cv-heads .cv-stage svg")
-        opened = None  # the shape at which the 3D view was opened
-        for shape, views in enumerate(SHAPES):
-            if shape:
-                page.evaluate(_MARK)
-                page.eval_on_selector("#cv-heads", "(e, s) => e.cvSet([s], 0)", shape)
-            assert page.get_attribute("#cv-heads", "data-key") == str(shape)
-            heads = page.evaluate(_HEADS)
-            assert [h["text"] for h in heads] == [t for t, _ in views], (shape, heads)
-            for h, (_, vols) in zip(heads, views, strict=True):
-                assert (h["toggles"], h["turns"], h["box"]) == (vols, vols, vols), (shape, h)
-                assert h["drawn"] == (vols and opened is not None), (shape, h)
-            before = SHAPES[shape - 1] if shape else None
-            same = before and len(before) == len(views) and before[0][1] == views[0][1]
-            if same and before[0][0] and views[0][0] and opened != shape - 1:
-                # only the text changed (and the 3D view was not just opened): patched in place
-                assert heads[0]["kept"], (shape, heads[0])
-                assert heads[0]["boxKept"] == views[0][1], (shape, heads[0])
-            if views[0][1] and opened is None:  # open the 3D view once it is offered
-                page.click("#cv-heads .cv-3d-toggle")
-                page.wait_for_selector("#cv-heads .cv-3d-box svg.cv-3d")
-                opened = shape
-        assert not errors, errors
-    finally:
-        context.close()
+def test_a_views_head_follows_every_kind_of_change(draw):
+    drawn = draw(FIG)
+    page = drawn.page
+    opened = None  # the shape at which the 3D view was opened
+    for shape, views in enumerate(SHAPES):
+        if shape:
+            page.evaluate(_MARK)
+            page.eval_on_selector("#cv-heads", "(e, s) => e.cvSet([s], 0)", shape)
+        assert page.get_attribute("#cv-heads", "data-key") == str(shape)
+        heads = page.evaluate(_HEADS)
+        assert [h["text"] for h in heads] == [t for t, _ in views], (shape, heads)
+        for h, (_, vols) in zip(heads, views, strict=True):
+            assert (h["toggles"], h["turns"], h["box"]) == (vols, vols, vols), (shape, h)
+            assert h["drawn"] == (vols and opened is not None), (shape, h)
+        before = SHAPES[shape - 1] if shape else None
+        same = before and len(before) == len(views) and before[0][1] == views[0][1]
+        if same and before[0][0] and views[0][0] and opened != shape - 1:
+            # only the text changed (and the 3D view was not just opened): patched in place
+            assert heads[0]["kept"], (shape, heads[0])
+            assert heads[0]["boxKept"] == views[0][1], (shape, heads[0])
+        if views[0][1] and opened is None:  # open the 3D view once it is offered
+            page.click("#cv-heads .cv-3d-toggle")
+            page.wait_for_selector("#cv-heads .cv-3d-box svg.cv-3d")
+            opened = shape
+    assert not drawn.errors, drawn.errors
