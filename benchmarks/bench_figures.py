@@ -356,9 +356,8 @@ def redraw_times(cdp: object, page: object) -> dict[str, dict[str, dict[str, flo
                 for ci, n in enumerate(fig["counts"]):
                     change(fi, ci, n - 1)
             if where.endswith("in full"):  # only a figure with a long sum at this setting
-                if not page.evaluate(
-                    "(f) => !!window.__cvFigs[f].querySelector('button.cv-more')", fi
-                ):  # type: ignore[attr-defined]
+                long_sums = "(f) => !!window.__cvFigs[f].querySelector('button.cv-more')"
+                if not page.evaluate(long_sums, fi):  # type: ignore[attr-defined]
                     break
                 record(fi, -2, 1, "more terms (sums in full) from largest", seen)
             for ci, n in enumerate(fig["counts"]):

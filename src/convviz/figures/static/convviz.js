@@ -2453,6 +2453,13 @@
     });
   }
 
+  /** Move the one tab stop of sum line `line` to its term `to` (the caller focuses it). */
+  function moveStop(line, to) {
+    var stop = line.querySelector('[tabindex="0"]');
+    if (stop) stop.removeAttribute("tabindex");
+    to.tabIndex = 0;
+  }
+
   /** A key on a term: ←/→ move the focus (and the line's tab stop) to the previous or next term,
    * Home/End to the first or last; Escape leaves the line (its cells are no longer outlined).
    * On a long sum's "… more terms …" or FEWER button, ←/→ go to the term before or after it
@@ -2466,9 +2473,7 @@
       for (var i = 0; i < all.length; i++) if (cut.compareDocumentPosition(all[i]) & Node.DOCUMENT_POSITION_PRECEDING) k = i;
       var to = all[e.key === "ArrowRight" ? k + 1 : k];
       if (!to) return;
-      var stop = cut.parentNode.querySelector('[tabindex="0"]');
-      if (stop) stop.removeAttribute("tabindex");
-      to.tabIndex = 0;
+      moveStop(cut.parentNode, to);
       to.focus();
       return;
     }
@@ -2487,8 +2492,7 @@
     e.stopPropagation();  // the figure's own ←/→ step it: on a term they move between terms
     j = Math.max(0, Math.min(terms.length - 1, j));
     if (j === i) return;
-    t.removeAttribute("tabindex");
-    terms[j].tabIndex = 0;
+    moveStop(t.parentNode, terms[j]);
     terms[j].focus();
   }
 
@@ -2555,8 +2559,8 @@
    * FEWER), at every step and setting. The focus goes where the reader reads on: to the first
    * term it wrote (in the half of the line pressed, names or numbers; that term becomes the
    * line's tab stop, and FEWER is the next one), and from FEWER to the nearest "… more terms …";
-   * either is scrolled to the middle of the screen if it is off it. FEWER also gives back the blank below the figure
-   * that the sums in full made it keep (reserved.seen, fitRoom). */
+   * either is scrolled to the middle of the screen if it is off it. FEWER also gives back the
+   * blank below the figure that the sums in full made it keep (reserved.seen, fitRoom). */
   function moreTerms(fig, e) {
     var b = e.target.closest && e.target.closest(".cv-more, .cv-fewer");
     if (!b) return;
@@ -2570,9 +2574,7 @@
     var now = fig.formula.querySelectorAll(".cv-sum")[li], to = null;
     if (now && more) {
       to = now.querySelectorAll('.cv-term[data-t="' + SUM_HEAD + '"]')[Math.max(half, 0)];
-      var stop = to && now.querySelector('[tabindex="0"]');
-      if (stop) stop.removeAttribute("tabindex");
-      if (to) to.tabIndex = 0;
+      if (to) moveStop(now, to);
     } else if (now) {
       var cuts = now.querySelectorAll(".cv-more");
       to = cuts[cuts.length - 1];  // the numbers' cut: FEWER ends the numbers
