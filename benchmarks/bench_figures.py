@@ -12,9 +12,9 @@ Measured:
 * building each figure (every frame, as the static page embeds it), seconds;
 * each figure's size in its page, bytes gzipped;
 * redraw cost in headless Chromium: for every control option and a run of
-  steps, from the default and from the largest setting, the main thread's CPU
-  time from dispatching the input event to the end of the synchronous redraw
-  and the style and layout it causes (:func:`redraw_times`), each page walked in
+  steps, from the default and from the largest setting, the time in the page
+  from dispatching the input event to the end of the synchronous redraw and the
+  style and layout it causes (:func:`redraw_times`), each page walked in
   3 fresh loads (``CONVVIZ_BENCH_PASSES``) and each change's times the median of
   its loads (:func:`summary`; about 40 minutes for the whole book);
 * live redraw: the Python side of a live widget's control change (building the
@@ -149,7 +149,7 @@ def browser_rows(figs: list[dict]) -> tuple[list[dict], list[dict]]:
                     ".every(f => f.hasAttribute('data-cv-room'))",
                     timeout=60_000,
                 )
-                passes.append(redraw_times(ctx.new_cdp_session(page), page))
+                passes.append(redraw_times(page))
                 ctx.close()
             for i, p in enumerate(passes[1:], 1):  # a figure missing from a load: say which
                 if set(p) != set(passes[0]):
@@ -215,28 +215,31 @@ SETTLE = "() => new Promise(r => requestAnimationFrame(() => requestAnimationFra
 _SETUP = """() => {
   window.__cvFigs = Array.from(document.querySelectorAll('figure[data-cv-figure]'));
   // one change of one control (ci >= 0), of the step slider (ci = -1) or of the long sums
-  // (ci = -2), then the style
-  // and layout it causes (reading offsetHeight forces them)
+  // (ci = -2), then the style and layout it causes (reading offsetHeight forces them): the
+  // milliseconds from the input event to the end of that layout, timed in the page
   window.__cvChange = (fi, ci, value) => {
-    const fig = window.__cvFigs[fi];
+    const fig = window.__cvFigs[fi], t0 = performance.now();
     if (ci === -2) {  // the long sums in full (1: press '… N more terms …') or cut (0: 'fewer terms')
       fig.querySelector(value ? '.cv-more' : '.cv-fewer').click();
-      return fig.offsetHeight;
-    }
-    const el = ci < 0 ? fig.querySelector('.cv-step') : fig.querySelectorAll('[data-control]')[ci];
-    if (el.tagName === 'DIV') {  // a segmented control: a click on the option's button
-      el.querySelector('[data-option="' + value + '"]').click();
     } else {
-      el.value = String(value);
-      el.dispatchEvent(new Event(el.tagName === 'SELECT' ? 'change' : 'input', {bubbles: true}));
+      const el = ci < 0 ? fig.querySelector('.cv-step') : fig.querySelectorAll('[data-control]')[ci];
+      if (el.tagName === 'DIV') {  // a segmented control: a click on the option's button
+        el.querySelector('[data-option="' + value + '"]').click();
+      } else {
+        el.value = String(value);
+        el.dispatchEvent(new Event(el.tagName === 'SELECT' ? 'change' : 'input', {bubbles: true}));
+      }
     }
-    return fig.offsetHeight;
+    fig.offsetHeight;
+    return performance.now() - t0;
   };
   // the painting of the figure's canvases: reading a pixel of each forces the drawing
-  // commands of the last change to be rasterised now, not at the next frame
+  // commands of the last change to be rasterised now, not at the next frame (ms)
   window.__cvRaster = (fi) => {
+    const t0 = performance.now();
     for (const c of window.__cvFigs[fi].querySelectorAll('canvas'))
       if (c.width && c.height) c.getContext('2d').getImageData(0, 0, 1, 1);
+    return performance.now() - t0;
   };
   // the option each control shows now (the default setting's, at first), then the step
   window.__cvNow = (fi) => [...Array.from(window.__cvFigs[fi].querySelectorAll('[data-control]')).map(c =>
@@ -252,8 +255,8 @@ _SETUP = """() => {
 }"""
 
 
-def redraw_times(cdp: object, page: object) -> dict[str, dict[str, dict[str, float]]]:
-    """CPU time of the page's main thread for each control change, per figure (ms).
+def redraw_times(page: object) -> dict[str, dict[str, dict[str, float]]]:
+    """Time of each control change in the page, per figure (ms).
 
     Returns, per figure id, each change's label (``"pad 0->1 from largest"``) and
     its times: ``cold``, ``warm``, and both with the canvases' rasterising
@@ -266,10 +269,14 @@ def redraw_times(cdp: object, page: object) -> dict[str, dict[str, dict[str, flo
     timed after it in a task of its own (reading a pixel of each canvas forces
     it) and reported beside it (``max_raster``: the change and its canvases'
     pixels), as a canvas moves part of a grid's cost from layout to painting.
-    Times are the main thread's CPU time (``ThreadTime`` of the DevTools
-    protocol's performance metrics), less that of an empty task, so the numbers
-    hold on a machine shared with other work, where wall-clock times mostly
-    measure the waiting.
+    Times are taken in the page (``performance.now()`` before the event and after
+    the layout; the browser rounds it to 0.1 ms), so they hold only on a machine
+    doing nothing else: run the benchmark alone (the load average is recorded).
+    They used to be the main thread's CPU time between two calls of the DevTools
+    protocol (``ThreadTime``), but Chromium runs the frame the change asked for
+    (its painting) before the second call: that counted the painting the budget
+    leaves out, 17 to 45 ms for a change that takes 12 to 16 ms in the page
+    (dilated-kernel, ``dilation 3->0 from largest``).
 
     Each change, from option ``a`` to ``b`` of one control, is one task, timed in
     one direction: first once as it comes (``cold``: the first time the renderer
@@ -288,36 +295,27 @@ def redraw_times(cdp: object, page: object) -> dict[str, dict[str, dict[str, flo
     are cut there (``… N more terms …``) is walked once more with them written in
     full: the press of that button is a change, then every control and step again.
     """
-    cdp.send("Performance.enable")  # type: ignore[attr-defined]
-
-    def thread_ms() -> float:
-        metrics = cdp.send("Performance.getMetrics")["metrics"]  # type: ignore[attr-defined]
-        return 1000 * next(m["value"] for m in metrics if m["name"] == "ThreadTime")
-
     now: list[int] = []  # the option each control of the figure shows, then the step
     full = [0]  # 1 once the long sums are written in full (ci = -2)
 
     def shown(ci: int) -> int:
         return full[0] if ci == -2 else now[ci]
 
-    def change(fi: int, ci: int, value: int) -> None:
-        page.evaluate("([f, c, v]) => window.__cvChange(f, c, v)", [fi, ci, value])  # type: ignore[attr-defined]
+    def change(fi: int, ci: int, value: int) -> float:
+        ms = page.evaluate("([f, c, v]) => window.__cvChange(f, c, v)", [fi, ci, value])  # type: ignore[attr-defined]
         if ci == -2:
             full[0] = value
         else:
             now[ci] = value
+        return ms
 
     def timed(fi: int, ci: int, value: int) -> tuple[float, float]:
         """(change, its canvases' rasterising) ms."""
         # the frame the previous change asked for (its painting, the room fitted to it) runs
         # first, outside the timed task: otherwise it lands in it, at random
         page.evaluate(SETTLE)  # type: ignore[attr-defined]
-        t0 = thread_ms()
-        change(fi, ci, value)
-        t1 = thread_ms()
-        page.evaluate("(f) => window.__cvRaster(f)", fi)  # type: ignore[attr-defined]
-        t2 = thread_ms()
-        return max(0.0, t1 - t0 - overhead), max(0.0, t2 - t1 - overhead)
+        ms = change(fi, ci, value)
+        return ms, page.evaluate("(f) => window.__cvRaster(f)", fi)  # type: ignore[attr-defined]
 
     def cost(fi: int, ci: int, value: int) -> tuple[tuple[float, float], tuple[float, float]]:
         """(cold, warm) of the change of control ``ci`` from what it shows to ``value``:
@@ -340,12 +338,6 @@ def redraw_times(cdp: object, page: object) -> dict[str, dict[str, dict[str, flo
         seen[label] = {"cold": c[0], "warm": w[0], "cold_raster": c[1], "warm_raster": w[1]}
 
     figs = page.evaluate(_SETUP)  # type: ignore[attr-defined]
-    empty = []
-    for _ in range(20):
-        t0 = thread_ms()
-        page.evaluate("() => 0")  # type: ignore[attr-defined]
-        empty.append(thread_ms() - t0)
-    overhead = min(empty)  # the protocol's own cost of one evaluate
     out = {}
     for fi, fig in enumerate(figs):
         seen: dict[str, dict[str, float]] = {}  # label of each change -> its times
@@ -389,7 +381,9 @@ def main() -> None:
 
     # chapter file stems or parts of them (09-flattened-convolution, flattened): only those
     only = sys.argv[1:]
-    load = {"loadavg_start": list(os.getloadavg())}  # a shared machine inflates even CPU times
+    load = {
+        "loadavg_start": list(os.getloadavg())
+    }  # times in the page hold on an idle machine only
     print(f"load at start: {load['loadavg_start']}")
     figs = [f for f in figure_rows() if not only or any(o in f["chapter"] for o in only)]
     redraw, weights = browser_rows(figs) if (SITE / "index.html").exists() else ([], [])

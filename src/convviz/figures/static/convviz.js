@@ -672,35 +672,45 @@
     return [top.join(""), side.join("")];
   }
 
-  /** Fill a canvas cell with a mark's pattern, as the SVG patterns cv-pat-pad (hatching: lines
-   * 6 px apart at 45 degrees) and cv-pat-zero (dots along the border) draw it. */
-  function canvasPattern(ctx, mark, x, y, size, pal) {
-    ctx.fillStyle = mark === "pad" ? pal["pad-bg"] : pal["zero-bg"];
-    ctx.fillRect(x, y, size, size);
-    ctx.save();
-    ctx.beginPath();
-    ctx.rect(x, y, size, size);
-    ctx.clip();
-    if (mark === "pad") {
+  /** Paint the patterns of the padding cells (pads) and the inserted zeros (zeros), each a list
+   * of top-left corners (x0, y0, x1, y1, ...) of cells whose background is painted, as the SVG
+   * patterns cv-pat-pad (hatching: lines 6 px apart at 45 degrees) and cv-pat-zero (dots along
+   * the border) draw them: one clipped path of lines for all the pads, one path of dots. */
+  function canvasPatterns(ctx, pads, zeros, size, pal) {
+    if (pads.length) {
+      var lo = Infinity, hi = -Infinity, i;
+      ctx.save();
+      ctx.beginPath();
+      for (i = 0; i < pads.length; i += 2) {
+        ctx.rect(pads[i], pads[i + 1], size, size);
+        lo = Math.min(lo, pads[i] + pads[i + 1]);
+        hi = Math.max(hi, pads[i] + pads[i + 1]);
+      }
+      ctx.clip();
       ctx.strokeStyle = pal["pad-ink"];
       ctx.lineWidth = 1.5;
       ctx.beginPath();
-      var step = 6 * Math.SQRT2, c0 = Math.floor((x + y) / step) * step;
-      for (var c = c0; c <= x + y + 2 * size; c += step) {  // the lines x + y = c
-        ctx.moveTo(c - y, y);
-        ctx.lineTo(c - y - size, y + size);
+      var step = 6 * Math.SQRT2, y0 = Infinity, y1 = -Infinity;
+      for (i = 1; i < pads.length; i += 2) { y0 = Math.min(y0, pads[i]); y1 = Math.max(y1, pads[i] + size); }
+      for (var c = Math.floor(lo / step) * step; c <= hi + 2 * size; c += step) {  // the lines x + y = c
+        ctx.moveTo(c - y0, y0);
+        ctx.lineTo(c - y1, y1);
       }
       ctx.stroke();
-    } else {
+      ctx.restore();
+    }
+    if (zeros.length) {
       ctx.fillStyle = pal["zero-ink"];
       ctx.beginPath();
-      ZERO_DOTS.forEach(function (d) {
-        ctx.moveTo(x + d[0] * size + 0.04 * size, y + d[1] * size);
-        ctx.arc(x + d[0] * size, y + d[1] * size, 0.04 * size, 0, 2 * Math.PI);
-      });
+      for (var j = 0; j < zeros.length; j += 2) {
+        var x = zeros[j], y = zeros[j + 1];
+        ZERO_DOTS.forEach(function (d) {
+          ctx.moveTo(x + d[0] * size + 0.04 * size, y + d[1] * size);
+          ctx.arc(x + d[0] * size, y + d[1] * size, 0.04 * size, 0, 2 * Math.PI);
+        });
+      }
       ctx.fill();
     }
-    ctx.restore();
   }
 
   /** Large grids (over 400 cells, or over 150 too narrow for numbers) are one canvas: the whole
@@ -726,40 +736,47 @@
     var ctx = canvas.getContext("2d");
     ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
     ctx.clearRect(0, 0, w, h);
-    var shown = [], texts = [], outlines = [], strikes = [];
+    // the cells in passes, each a few paths of one colour (fills, patterns, value fills, borders;
+    // then marks and numbers): a colour or line set per cell costs more than the shapes
+    var shown = [], texts = [], outlines = [], strikes = [], fills = {}, shades = {}, edges = {}, pads = [], zeros = [];
+    /** Note the cell at (x, y) in the list `key` of `to`. */
+    var add = function (to, key, x, y) { (to[key] = to[key] || []).push(x, y); };
     for (var cell = 0; cell < p.values.length; cell++) {
       var r = Math.floor(cell / p.cols), c = cell % p.cols, x = 2 + c * size, y = 2 + r * size;
       var mark = g.marks[cell], hidden = isHidden(p, pi, cell, reveal, step), v0 = p.values[cell];
       shown.push(hidden ? "" : String(v0));
-      ctx.globalAlpha = 1;
-      if (!hidden && (mark === "pad" || mark === "zero") && (g.text || size >= 12)) canvasPattern(ctx, mark, x, y, size, pal);
-      else {
-        ctx.fillStyle = hidden ? pal.pending : mark === "pad" ? pal["pad-bg"] : mark === "zero" ? pal["zero-bg"] : pal.cell;
-        ctx.fillRect(x, y, size, size);
-      }
+      add(fills, hidden ? "pending" : mark === "pad" ? "pad-bg" : mark === "zero" ? "zero-bg" : "cell", x, y);
+      if (!hidden && (mark === "pad" || mark === "zero") && (g.text || size >= 12)) (mark === "pad" ? pads : zeros).push(x, y);
       var f = hidden || mark === "pad" || mark === "zero" ? { cls: "" } : valueFill(v0, g);
-      if (f.cls === "cv-vpos" || f.cls === "cv-vneg") {
-        ctx.globalAlpha = +f.style.split(":")[1];
-        ctx.fillStyle = f.cls === "cv-vpos" ? pal.pos : pal.neg;
-        ctx.fillRect(x, y, size, size);
-      } else if (f.cls === "cv-vimg") {
-        ctx.fillStyle = f.style.slice(5);
-        ctx.fillRect(x, y, size, size);
-      }
-      ctx.globalAlpha = 1;
-      if (!g.text) {
-        ctx.strokeStyle = mark === "hot" ? pal.hot : pal.line;
-        ctx.lineWidth = mark === "hot" ? 1.5 : 0.5;
-        ctx.strokeRect(x + 0.25, y + 0.25, size - 0.5, size - 0.5);
-        continue;
-      }
-      ctx.strokeStyle = hidden ? pal.border : pal.line;  // as .cv-bg: 1 px on the cell's edge, one
-      ctx.lineWidth = 1;  // line between two cells (drawn inside each cell, two lines made a 2 px one)
-      ctx.strokeRect(x, y, size, size);
+      if (f.cls === "cv-vpos" || f.cls === "cv-vneg") add(shades, f.cls.slice(4) + " " + f.style.split(":")[1], x, y);
+      else if (f.cls === "cv-vimg") add(shades, f.style.slice(5), x, y);
+      if (!g.text) { add(edges, mark === "hot" ? "hot" : "line", x, y); continue; }
+      add(edges, hidden ? "border" : "line", x, y);
       if (!hidden && mark && mark !== "drop" && !GROUP_MARK.test(mark)) outlines.push([x, y, mark]);
       if (!hidden && mark === "drop") strikes.push([x, y]);
       if (!hidden) texts.push([x + size / 2, y + digitY(size), short(v0), mark === "drop" ? pal.muted : f.dark ? pal["on-dark"] : f.light ? pal["on-light"] : pal.fg]);
     }
+    /** One path of the cells at xy (x0, y0, x1, y1, ...), each inset by d, filled or stroked. */
+    var squares = function (xy, d, stroke) {
+      ctx.beginPath();
+      for (var i = 0; i < xy.length; i += 2) ctx.rect(xy[i] + d, xy[i + 1] + d, size - 2 * d, size - 2 * d);
+      if (stroke) ctx.stroke();
+      else ctx.fill();
+    };
+    Object.keys(fills).forEach(function (k) { ctx.fillStyle = pal[k]; squares(fills[k], 0); });
+    canvasPatterns(ctx, pads, zeros, size, pal);
+    Object.keys(shades).forEach(function (k) {  // "pos 0.412": a value's colour and opacity; or an image's grey
+      var cs = k.split(" ");
+      ctx.globalAlpha = cs.length > 1 ? +cs[1] : 1;
+      ctx.fillStyle = cs.length > 1 ? pal[cs[0]] : k;
+      squares(shades[k], 0);
+    });
+    ctx.globalAlpha = 1;
+    Object.keys(edges).forEach(function (k) {  // with numbers, as .cv-bg: 1 px on the cell's edge
+      ctx.strokeStyle = pal[k];
+      ctx.lineWidth = g.text ? 1 : k === "hot" ? 1.5 : 0.5;
+      squares(edges[k], g.text ? 0 : 0.25, true);
+    });
     if (g.text) {
       outlines.forEach(function (o) {  // the marks' borders over the plain ones
         var m = o[2], x = o[0], y = o[1];
@@ -779,8 +796,8 @@
       });
       ctx.font = FONT;
       ctx.textAlign = "center";
-      texts.forEach(function (t) {
-        ctx.fillStyle = t[3];
+      texts.sort(function (t, u) { return t[3] < u[3] ? -1 : t[3] > u[3] ? 1 : 0; }).forEach(function (t, i) {
+        if (!i || t[3] !== texts[i - 1][3]) ctx.fillStyle = t[3];  // a colour set once per colour
         ctx.fillText(t[2], t[0], t[1]);
       });
     }
@@ -2216,7 +2233,7 @@
     var state = fig.state, container = fig.container;
     var lines = [];
     state.sumViews = [];
-    var pal = null;
+    var pal = null, drawn = [];  // drawn panels: drawn last, after every grid is in place (drawPlugins)
     f.views.forEach(function (v, vi) {
       var a = Math.min(state.shownStep, v.steps.length - 1), b = Math.min(state.step, v.steps.length - 1);
       var info = stepInfo(v, b), reveal = viewMaps(v).reveal;
@@ -2236,7 +2253,7 @@
         var node = state.nodes[vi][pi], g = geometry(p), lit = !!info.hl[pi];
         if (lit) now[pi] = true;
         if (plugin(p)) {
-          plugin(p).draw(node.panel, p, v, state.step, container);
+          drawn.push([node.panel, p, v]);
         } else if (g.canvas) {
           if (!lit && !was[pi] && state.shownStep >= 0 && !p.progressive) return;
           pal = pal || themePalette(container);
@@ -2253,8 +2270,17 @@
       lines.push((f.views.length > 1 ? [["cv-sum-view", null, v.title + ":"], " "] : []).concat(line));
       state.sumViews.push(vi);
     });
+    drawPlugins(fig, drawn);
     state.shownStep = state.step;
     return lines;
+  }
+
+  /** Draw the drawn panels (`drawn`: [panel node, panel, view] each) at the current step: first
+   * what each reads of the page's layout (a plugin's measure), then every drawing, so that the
+   * browser lays the page out once for all of them rather than once per panel. */
+  function drawPlugins(fig, drawn) {
+    drawn.forEach(function (d) { if (plugin(d[1]).measure) plugin(d[1]).measure(d[0], d[1], d[2]); });
+    drawn.forEach(function (d) { plugin(d[1]).draw(d[0], d[1], d[2], fig.state.step, fig.container); });
   }
 
   /** The formula box: the frame's rules (redrawn when the setting changes them) and the step's
@@ -2530,7 +2556,8 @@
         pal = pal || themePalette(fig.container);
         drawCanvas(canvas, p, pi, info, viewMaps(v).reveal, b, pal, v, want);
       });
-      if (info) v.panels.forEach(function (p, pi) { if (plugin(p)) plugin(p).draw(nodes[pi].panel, p, v, state.step, fig.container); });
+      if (!info) return;
+      drawPlugins(fig, v.panels.map(function (p, pi) { return [nodes[pi].panel, p, v]; }).filter(function (d) { return plugin(d[1]); }));
     });
   }
 
@@ -3104,16 +3131,12 @@
   /** A term as named fields: the main renderer's `term` (op, oc, ip, ic, kp, kc). */
   function term(raw) { return root.convviz.term(raw); }
 
-  /** Left, top and size of each cell of a view's SVG panel, relative to `box` (a DOM rect). */
-  function cellBoxes(viewNode, pi, box) {
+  /** Left and size of each cell of an SVG grid, `dx` px right of where the grid's SVG starts. */
+  function cellBoxes(svg, dx) {
     var out = {};
-    var svg = viewNode.querySelector('.cv-panel[data-panel="' + pi + '"] svg.cv-grid');
-    if (!svg) return null;
-    var s = svg.getBoundingClientRect();
     svg.querySelectorAll("g.cv-cells g.cv-cell").forEach(function (g) {
       var r = g.querySelector("rect");
-      out[+g.getAttribute("data-cell")] = { x: s.left - box.left + +r.getAttribute("x"),
-        y: s.top - box.top + +r.getAttribute("y"), size: +r.getAttribute("width") };
+      out[+g.getAttribute("data-cell")] = { x: dx + +r.getAttribute("x"), size: +r.getAttribute("width") };
     });
     return out;
   }
@@ -3124,12 +3147,31 @@
       return '<svg xmlns="' + NS + '" class="cv-grid cv-aligned" width="10" height="10" role="img" aria-label="' +
         esc(p.label) + '"></svg>';
     },
-    /** At each step: the step's weights under the input cells they multiply, and the outputs so far under their windows. */
-    draw: function (node, p, v, step) {
+    /** Where the input cells lie above the panel's SVG (cellBoxes), kept on the SVG (cvBoxes)
+     * while the frame, the input grid and the window's width are the ones they were measured
+     * for: a step reads no layout, a new setting reads it once. */
+    measure: function (node, p, v) {
       node.style.flexBasis = "100%";
       var svg = node.querySelector("svg.cv-aligned"), viewNode = node.closest(".cv-view");
       if (!svg || !viewNode) return;
-      var boxes = cellBoxes(viewNode, p.input, svg.getBoundingClientRect());
+      var input = viewNode.querySelector('.cv-panel[data-panel="' + p.input + '"] svg.cv-grid');
+      var width = (typeof innerWidth === "number" ? innerWidth : 0) + (viewNode.closest(".cv-wide") ? "w" : "");
+      var kept = svg.cvMeasured;
+      if (kept && kept.v === v && kept.input === input && kept.width === width) return;
+      svg.cvMeasured = { v: v, input: input, width: width };
+      if (!input) { svg.cvBoxes = null; return; }
+      // an input panel first in its view and this panel first on its own line (after a break)
+      // start at the same left (.cv-panels: flex-start): nothing to measure
+      var before = node.previousElementSibling, first = !input.closest(".cv-panel").previousElementSibling;
+      var dx = first && before && before.classList.contains("cv-break") ? 0
+        : input.getBoundingClientRect().left - svg.getBoundingClientRect().left;
+      svg.cvBoxes = cellBoxes(input, dx);
+    },
+    /** At each step: the step's weights under the input cells they multiply, and the outputs so far under their windows. */
+    draw: function (node, p, v, step) {
+      aligned.measure(node, p, v);
+      var svg = node.querySelector("svg.cv-aligned");
+      var boxes = svg && svg.cvBoxes;
       if (!boxes) return;
       var kp = v.panels[p.kernel], op = v.panels[p.output], parts = [], width = 10, size = 34;
       /** One cell of the aligned rows: a value, its ring and its name below. */
