@@ -672,45 +672,87 @@
     return [top.join(""), side.join("")];
   }
 
-  /** Paint the patterns of the padding cells (pads) and the inserted zeros (zeros), each a list
-   * of top-left corners (x0, y0, x1, y1, ...) of cells whose background is painted, as the SVG
-   * patterns cv-pat-pad (hatching: lines 6 px apart at 45 degrees) and cv-pat-zero (dots along
-   * the border) draw them: one clipped path of lines for all the pads, one path of dots. */
-  function canvasPatterns(ctx, pads, zeros, size, pal) {
+  /** The paths of a canvas grid's cells (canvasCells), each one colour and line: what drawCanvas
+   * fills or strokes in one call. Every cell is drawn, at (2, 2) + its row and column times
+   * `size`, as the SVG grid draws it (cellSVG, the patterns cv-pat-pad and cv-pat-zero):
+   *   fills    {palette name: Path2D}  the cells' backgrounds;
+   *   pads     Path2D or null          padding cells, the clip of the hatching;
+   *   hatch    Path2D or null          lines 6 px apart at 45 degrees across the pads;
+   *   zeros    Path2D or null          the dots along the border of each inserted zero;
+   *   shades   {"pos 0.412" | "neg .." | an image's grey: Path2D}  the values' fills;
+   *   edges    {palette name: Path2D}  the cells' borders;
+   *   outlines {mark: Path2D}          a mark's border over them (grids with numbers);
+   *   strikes  Path2D or null          the stroke across a cell that is never read;
+   *   texts    {palette name: [[x, y, text], ...]}  the numbers, by colour;
+   *   values   string                  the values shown, as JSON (the canvas's data-values).
+   * A panel that is not progressive hides no cell at any step: its paths are worked out once
+   * and kept on its geometry (a step redraws the canvas for its rings). */
+  function canvasCells(p, pi, g, reveal, step) {
+    if (g.cells && !p.progressive) return g.cells;
+    var size = g.size, shown = [], xy = { fills: {}, shades: {}, edges: {}, outlines: {} }, pads = [], zeros = [], strikes = [], texts = {};
+    /** Note the cell at (x, y) in the list `key` of xy[to]. */
+    var add = function (to, key, x, y) { (xy[to][key] = xy[to][key] || []).push(x, y); };
+    for (var cell = 0; cell < p.values.length; cell++) {
+      var x = 2 + (cell % p.cols) * size, y = 2 + Math.floor(cell / p.cols) * size;
+      var mark = g.marks[cell], hidden = isHidden(p, pi, cell, reveal, step), v0 = p.values[cell];
+      shown.push(hidden ? "" : String(v0));
+      add("fills", hidden ? "pending" : mark === "pad" ? "pad-bg" : mark === "zero" ? "zero-bg" : "cell", x, y);
+      if (!hidden && (mark === "pad" || mark === "zero") && (g.text || size >= 12)) (mark === "pad" ? pads : zeros).push(x, y);
+      var f = hidden || mark === "pad" || mark === "zero" ? { cls: "" } : valueFill(v0, g);
+      if (f.cls === "cv-vpos" || f.cls === "cv-vneg") add("shades", f.cls.slice(4) + " " + f.style.split(":")[1], x, y);
+      else if (f.cls === "cv-vimg") add("shades", f.style.slice(5), x, y);
+      if (!g.text) { add("edges", mark === "hot" ? "hot" : "line", x, y); continue; }
+      add("edges", hidden ? "border" : "line", x, y);
+      if (!hidden && mark && mark !== "drop" && !GROUP_MARK.test(mark)) add("outlines", mark, x, y);
+      if (!hidden && mark === "drop") strikes.push(x, y);
+      var ink = mark === "drop" ? "muted" : f.dark ? "on-dark" : f.light ? "on-light" : "fg";
+      if (!hidden) (texts[ink] = texts[ink] || []).push([x + size / 2, y + digitY(size), short(v0)]);
+    }
+    /** One path of the cells at (x0, y0, x1, y1, ...), each inset by d. */
+    var squares = function (list, d) {
+      var path = new Path2D();
+      for (var i = 0; i < list.length; i += 2) path.rect(list[i] + d, list[i + 1] + d, size - 2 * d, size - 2 * d);
+      return path;
+    };
+    var out = { texts: texts, values: JSON.stringify(shown), pads: null, hatch: null, zeros: null, strikes: null };
+    ["fills", "shades", "edges", "outlines"].forEach(function (to) {
+      out[to] = {};
+      Object.keys(xy[to]).forEach(function (k) { out[to][k] = squares(xy[to][k], to === "edges" && !g.text ? 0.25 : 0); });
+    });
     if (pads.length) {
-      var lo = Infinity, hi = -Infinity, i;
-      ctx.save();
-      ctx.beginPath();
+      out.pads = squares(pads, 0);
+      var lo = Infinity, hi = -Infinity, y0 = Infinity, y1 = -Infinity, i;
       for (i = 0; i < pads.length; i += 2) {
-        ctx.rect(pads[i], pads[i + 1], size, size);
         lo = Math.min(lo, pads[i] + pads[i + 1]);
         hi = Math.max(hi, pads[i] + pads[i + 1]);
+        y0 = Math.min(y0, pads[i + 1]);
+        y1 = Math.max(y1, pads[i + 1] + size);
       }
-      ctx.clip();
-      ctx.strokeStyle = pal["pad-ink"];
-      ctx.lineWidth = 1.5;
-      ctx.beginPath();
-      var step = 6 * Math.SQRT2, y0 = Infinity, y1 = -Infinity;
-      for (i = 1; i < pads.length; i += 2) { y0 = Math.min(y0, pads[i]); y1 = Math.max(y1, pads[i] + size); }
-      for (var c = Math.floor(lo / step) * step; c <= hi + 2 * size; c += step) {  // the lines x + y = c
-        ctx.moveTo(c - y0, y0);
-        ctx.lineTo(c - y1, y1);
+      var hatch = out.hatch = new Path2D(), gap = 6 * Math.SQRT2;
+      for (var c = Math.floor(lo / gap) * gap; c <= hi + 2 * size; c += gap) {  // the lines x + y = c
+        hatch.moveTo(c - y0, y0);
+        hatch.lineTo(c - y1, y1);
       }
-      ctx.stroke();
-      ctx.restore();
     }
     if (zeros.length) {
-      ctx.fillStyle = pal["zero-ink"];
-      ctx.beginPath();
-      for (var j = 0; j < zeros.length; j += 2) {
-        var x = zeros[j], y = zeros[j + 1];
-        ZERO_DOTS.forEach(function (d) {
-          ctx.moveTo(x + d[0] * size + 0.04 * size, y + d[1] * size);
-          ctx.arc(x + d[0] * size, y + d[1] * size, 0.04 * size, 0, 2 * Math.PI);
-        });
+      var dots = out.zeros = new Path2D();
+      for (i = 0; i < zeros.length; i += 2) {
+        for (var d = 0; d < ZERO_DOTS.length; d++) {
+          var cx = zeros[i] + ZERO_DOTS[d][0] * size, cy = zeros[i + 1] + ZERO_DOTS[d][1] * size;
+          dots.moveTo(cx + 0.04 * size, cy);
+          dots.arc(cx, cy, 0.04 * size, 0, 2 * Math.PI);
+        }
       }
-      ctx.fill();
     }
+    if (strikes.length) {
+      var cross = out.strikes = new Path2D();
+      for (i = 0; i < strikes.length; i += 2) {
+        cross.moveTo(strikes[i] + 2, strikes[i + 1] + size - 2);
+        cross.lineTo(strikes[i] + size - 2, strikes[i + 1] + 2);
+      }
+    }
+    if (!p.progressive) g.cells = out;
+    return out;
   }
 
   /** Large grids (over 400 cells, or over 150 too narrow for numbers) are one canvas: the whole
@@ -736,69 +778,49 @@
     var ctx = canvas.getContext("2d");
     ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
     ctx.clearRect(0, 0, w, h);
-    // the cells in passes, each a few paths of one colour (fills, patterns, value fills, borders;
-    // then marks and numbers): a colour or line set per cell costs more than the shapes
-    var shown = [], texts = [], outlines = [], strikes = [], fills = {}, shades = {}, edges = {}, pads = [], zeros = [];
-    /** Note the cell at (x, y) in the list `key` of `to`. */
-    var add = function (to, key, x, y) { (to[key] = to[key] || []).push(x, y); };
-    for (var cell = 0; cell < p.values.length; cell++) {
-      var r = Math.floor(cell / p.cols), c = cell % p.cols, x = 2 + c * size, y = 2 + r * size;
-      var mark = g.marks[cell], hidden = isHidden(p, pi, cell, reveal, step), v0 = p.values[cell];
-      shown.push(hidden ? "" : String(v0));
-      add(fills, hidden ? "pending" : mark === "pad" ? "pad-bg" : mark === "zero" ? "zero-bg" : "cell", x, y);
-      if (!hidden && (mark === "pad" || mark === "zero") && (g.text || size >= 12)) (mark === "pad" ? pads : zeros).push(x, y);
-      var f = hidden || mark === "pad" || mark === "zero" ? { cls: "" } : valueFill(v0, g);
-      if (f.cls === "cv-vpos" || f.cls === "cv-vneg") add(shades, f.cls.slice(4) + " " + f.style.split(":")[1], x, y);
-      else if (f.cls === "cv-vimg") add(shades, f.style.slice(5), x, y);
-      if (!g.text) { add(edges, mark === "hot" ? "hot" : "line", x, y); continue; }
-      add(edges, hidden ? "border" : "line", x, y);
-      if (!hidden && mark && mark !== "drop" && !GROUP_MARK.test(mark)) outlines.push([x, y, mark]);
-      if (!hidden && mark === "drop") strikes.push([x, y]);
-      if (!hidden) texts.push([x + size / 2, y + digitY(size), short(v0), mark === "drop" ? pal.muted : f.dark ? pal["on-dark"] : f.light ? pal["on-light"] : pal.fg]);
+    // the cells, a few paths of one colour each (canvasCells): a colour or line set per cell
+    // costs more than the shapes
+    var paint = canvasCells(p, pi, g, reveal, step);
+    Object.keys(paint.fills).forEach(function (k) { ctx.fillStyle = pal[k]; ctx.fill(paint.fills[k]); });
+    if (paint.pads) {
+      ctx.save();
+      ctx.clip(paint.pads);
+      ctx.strokeStyle = pal["pad-ink"];
+      ctx.lineWidth = 1.5;
+      ctx.stroke(paint.hatch);
+      ctx.restore();
     }
-    /** One path of the cells at xy (x0, y0, x1, y1, ...), each inset by d, filled or stroked. */
-    var squares = function (xy, d, stroke) {
-      ctx.beginPath();
-      for (var i = 0; i < xy.length; i += 2) ctx.rect(xy[i] + d, xy[i + 1] + d, size - 2 * d, size - 2 * d);
-      if (stroke) ctx.stroke();
-      else ctx.fill();
-    };
-    Object.keys(fills).forEach(function (k) { ctx.fillStyle = pal[k]; squares(fills[k], 0); });
-    canvasPatterns(ctx, pads, zeros, size, pal);
-    Object.keys(shades).forEach(function (k) {  // "pos 0.412": a value's colour and opacity; or an image's grey
+    if (paint.zeros) { ctx.fillStyle = pal["zero-ink"]; ctx.fill(paint.zeros); }
+    Object.keys(paint.shades).forEach(function (k) {  // "pos 0.412": a value's colour and opacity; or an image's grey
       var cs = k.split(" ");
       ctx.globalAlpha = cs.length > 1 ? +cs[1] : 1;
       ctx.fillStyle = cs.length > 1 ? pal[cs[0]] : k;
-      squares(shades[k], 0);
+      ctx.fill(paint.shades[k]);
     });
     ctx.globalAlpha = 1;
-    Object.keys(edges).forEach(function (k) {  // with numbers, as .cv-bg: 1 px on the cell's edge
+    Object.keys(paint.edges).forEach(function (k) {  // with numbers, as .cv-bg: 1 px on the cell's edge
       ctx.strokeStyle = pal[k];
       ctx.lineWidth = g.text ? 1 : k === "hot" ? 1.5 : 0.5;
-      squares(edges[k], g.text ? 0 : 0.25, true);
+      ctx.stroke(paint.edges[k]);
     });
     if (g.text) {
-      outlines.forEach(function (o) {  // the marks' borders over the plain ones
-        var m = o[2], x = o[0], y = o[1];
+      Object.keys(paint.outlines).forEach(function (m) {  // the marks' borders over the plain ones
         ctx.setLineDash(m === "pad" ? [4, 2] : m === "zero" ? [1, 2] : []);
         ctx.strokeStyle = m === "pad" ? pal.muted : m === "zero" ? pal["zero-ink"] : m === "hot" ? pal.hot : pal.fg;
         ctx.lineWidth = m === "zero" ? 1.5 : m === "hot" ? 2 : m === "overlap" ? 2.5 : 1;
-        ctx.strokeRect(x, y, size, size);
+        ctx.stroke(paint.outlines[m]);
       });
       ctx.setLineDash([]);
-      ctx.strokeStyle = pal.muted;
-      ctx.lineWidth = 1.5;
-      strikes.forEach(function (o) {
-        ctx.beginPath();
-        ctx.moveTo(o[0] + 2, o[1] + size - 2);
-        ctx.lineTo(o[0] + size - 2, o[1] + 2);
-        ctx.stroke();
-      });
+      if (paint.strikes) {
+        ctx.strokeStyle = pal.muted;
+        ctx.lineWidth = 1.5;
+        ctx.stroke(paint.strikes);
+      }
       ctx.font = FONT;
       ctx.textAlign = "center";
-      texts.sort(function (t, u) { return t[3] < u[3] ? -1 : t[3] > u[3] ? 1 : 0; }).forEach(function (t, i) {
-        if (!i || t[3] !== texts[i - 1][3]) ctx.fillStyle = t[3];  // a colour set once per colour
-        ctx.fillText(t[2], t[0], t[1]);
+      Object.keys(paint.texts).forEach(function (ink) {
+        ctx.fillStyle = pal[ink];
+        paint.texts[ink].forEach(function (t) { ctx.fillText(t[2], t[0], t[1]); });
       });
     }
     paintGroupOutlines(ctx, canvas, p, g, pal, 2, 2);  // above the cells, under the rings
@@ -835,7 +857,7 @@
         ctx.fillText("\u00d7" + fmt(v.panels[pair[0]].values[pair[1]]), x + size / 2, y + pairY(size));
       }
     });
-    canvas.setAttribute("data-values", JSON.stringify(shown));
+    if (canvas.getAttribute("data-values") !== paint.values) canvas.setAttribute("data-values", paint.values);
   }
 
   /** A canvas grid as a download shows it: painted again off screen at `scale` device pixels per
