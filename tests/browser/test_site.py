@@ -182,7 +182,7 @@ _CONTRAST = """root => {
     const fill = over(rgba, card);
     cells = Math.min(cells, ratio(fill, parse(getComputedStyle(text).fill)));
   }
-  const wrapper = root.closest('.text_html') || root.parentElement;
+  const wrapper = root.closest('.cv-host') || root.parentElement;
   return {
     card: lum(card),
     text: ratio(card, parse(style.color)),

@@ -1878,8 +1878,12 @@
   function buildParts(fig) {
     var container = fig.container, spec = fig.spec;
     container.classList.add("cv-root");
+    // the notebook output that holds the figure: marked cv-host, and no longer text_html, the
+    // class of the theme's rule .text_html:not(:has(table.dataframe)) (a light panel behind HTML
+    // outputs in dark mode), which made the browser check that :has() on every node a redraw adds
+    // or removes inside it (about 1 ms of a grouped-convolution setting; convviz.css draws the card)
     var host_ = container.closest && container.closest("div.text_html");
-    if (host_) host_.classList.add("cv-host");
+    if (host_) { host_.classList.add("cv-host"); host_.classList.remove("text_html"); }
     container.innerHTML = "";
     fig.title = el("figcaption", { "class": "cv-title" }, spec.title);
     fig.controls = el("div", { "class": "cv-controls" });
