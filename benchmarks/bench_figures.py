@@ -217,18 +217,21 @@ _SETUP = """() => {
   // one change of one control (ci >= 0), of the step slider (ci = -1) or of the long sums
   // (ci = -2), then the style and layout it causes (reading offsetHeight forces them): the
   // milliseconds from the input event to the end of that layout, timed in the page
+  // (the control is found first: finding it is not the change)
   window.__cvChange = (fi, ci, value) => {
-    const fig = window.__cvFigs[fi], t0 = performance.now();
-    if (ci === -2) {  // the long sums in full (1: press '… N more terms …') or cut (0: 'fewer terms')
-      fig.querySelector(value ? '.cv-more' : '.cv-fewer').click();
+    const fig = window.__cvFigs[fi];
+    const el = ci === -2 ? fig.querySelector(value ? '.cv-more' : '.cv-fewer')  // the long sums in full
+      // (1: press '… N more terms …') or cut (0: 'fewer terms')
+      : ci < 0 ? fig.querySelector('.cv-step') : fig.querySelectorAll('[data-control]')[ci];
+    const option = el.tagName === 'DIV' ? el.querySelector('[data-option="' + value + '"]') : null;
+    const t0 = performance.now();
+    if (ci === -2) {
+      el.click();
+    } else if (option) {  // a segmented control: a click on the option's button
+      option.click();
     } else {
-      const el = ci < 0 ? fig.querySelector('.cv-step') : fig.querySelectorAll('[data-control]')[ci];
-      if (el.tagName === 'DIV') {  // a segmented control: a click on the option's button
-        el.querySelector('[data-option="' + value + '"]').click();
-      } else {
-        el.value = String(value);
-        el.dispatchEvent(new Event(el.tagName === 'SELECT' ? 'change' : 'input', {bubbles: true}));
-      }
+      el.value = String(value);
+      el.dispatchEvent(new Event(el.tagName === 'SELECT' ? 'change' : 'input', {bubbles: true}));
     }
     fig.offsetHeight;
     return performance.now() - t0;
