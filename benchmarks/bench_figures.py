@@ -209,21 +209,26 @@ def summary(passes: list[dict[str, dict[str, float]]]) -> dict:
     }
 
 
-# two animation frames: whatever the last change scheduled for the next frame has run
+# two animation frames: whatever the last change (an untimed one too) left to the next frame has run
 SETTLE = "() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))"
 
 _SETUP = """() => {
   window.__cvFigs = Array.from(document.querySelectorAll('figure[data-cv-figure]'));
   // one change of one control (ci >= 0), of the step slider (ci = -1) or of the long sums
   // (ci = -2), then the style and layout it causes (reading offsetHeight forces them): the
-  // milliseconds from the input event to the end of that layout, timed in the page
-  // (the control is found first: finding it is not the change)
+  // milliseconds from the input event to the end of that layout, timed in the page (the
+  // control is found first: finding it is not the change), plus the work the renderer leaves
+  // to the next animation frame (the room fitted to the new height, and its layout): from a
+  // frame callback asked for before the event, which runs first in that frame, to the end
+  // of the layout forced in one asked for after the change, which runs after the renderer's
   window.__cvChange = (fi, ci, value) => {
     const fig = window.__cvFigs[fi];
     const el = ci === -2 ? fig.querySelector(value ? '.cv-more' : '.cv-fewer')  // the long sums in full
       // (1: press '… N more terms …') or cut (0: 'fewer terms')
       : ci < 0 ? fig.querySelector('.cv-step') : fig.querySelectorAll('[data-control]')[ci];
     const option = el.tagName === 'DIV' ? el.querySelector('[data-option="' + value + '"]') : null;
+    let f0 = 0;
+    requestAnimationFrame(() => { f0 = performance.now(); });
     const t0 = performance.now();
     if (ci === -2) {
       el.click();
@@ -234,7 +239,11 @@ _SETUP = """() => {
       el.dispatchEvent(new Event(el.tagName === 'SELECT' ? 'change' : 'input', {bubbles: true}));
     }
     fig.offsetHeight;
-    return performance.now() - t0;
+    const now = performance.now() - t0;
+    return new Promise(done => requestAnimationFrame(() => {
+      fig.offsetHeight;
+      done(now + performance.now() - f0);
+    }));
   };
   // the painting of the figure's canvases: reading a pixel of each forces the drawing
   // commands of the last change to be rasterised now, not at the next frame (ms)
@@ -267,19 +276,21 @@ def redraw_times(page: object) -> dict[str, dict[str, dict[str, float]]]:
 
     A change is the input event, the synchronous redraw (a canvas's drawing
     commands included) and the style and layout it causes (reading
-    ``offsetHeight`` forces them): the budget's measure, painting left out. The
+    ``offsetHeight`` forces them), plus what the renderer leaves to the next
+    animation frame (``fitRoom`` and ``widen``, and the layout they cause):
+    the budget's measure, painting left out. The
     rasterising of the figure's canvases, which Chromium leaves to the frame, is
     timed after it in a task of its own (reading a pixel of each canvas forces
-    it) and reported beside it (``max_raster``: the change and its canvases'
+    what the frame has not already done of it) and reported beside it (``max_raster``: the change and its canvases'
     pixels), as a canvas moves part of a grid's cost from layout to painting.
     Times are taken in the page (``performance.now()`` before the event and after
     the layout; the browser rounds it to 0.1 ms), so they hold only on a machine
     doing nothing else: run the benchmark alone (the load average is recorded).
     They used to be the main thread's CPU time between two calls of the DevTools
-    protocol (``ThreadTime``), but Chromium runs the frame the change asked for
-    (its painting) before the second call: that counted the painting the budget
-    leaves out, 17 to 45 ms for a change that takes 12 to 16 ms in the page
-    (dilated-kernel, ``dilation 3->0 from largest``).
+    protocol (``ThreadTime``), but in about half the samples Chromium ran the
+    frame the change asked for between the two calls, and its pre-paint, paint
+    and commit were counted with it: 17 to 45 ms for a change that takes 12 to
+    16 ms in the page (dilated-kernel, ``dilation 3->0 from largest``).
 
     Each change, from option ``a`` to ``b`` of one control, is one task, timed in
     one direction: first once as it comes (``cold``: the first time the renderer
@@ -287,10 +298,9 @@ def redraw_times(page: object) -> dict[str, dict[str, dict[str, float]]]:
     first click), then 3 more times, each after an untimed change back to ``a``
     (``warm``: the median, so a garbage collection or a stall of the shared
     machine in one of them is not the control's cost). Before each timed change
-    the page runs the frame the previous change asked for (two animation frames),
-    so that frame's painting and the room fitted to it (``fitRoom``, work the
-    renderer leaves to the next frame, not timed) do not land in the timed task
-    at random. The cold time is one sample: browser_rows walks each page
+    the page runs two animation frames, so what the previous change left to the
+    next frame (the untimed change back, above) is done before the clock starts.
+    The cold time is one sample: browser_rows walks each page
     ``PASSES`` times, each in a fresh load, and :func:`summary` takes medians.
     Changes are made from the default setting and from the largest (every control
     at its last option): to every option of every control and back to where it
@@ -314,8 +324,7 @@ def redraw_times(page: object) -> dict[str, dict[str, dict[str, float]]]:
 
     def timed(fi: int, ci: int, value: int) -> tuple[float, float]:
         """(change, its canvases' rasterising) ms."""
-        # the frame the previous change asked for (its painting, the room fitted to it) runs
-        # first, outside the timed task: otherwise it lands in it, at random
+        # what the previous change left to the next frame is done before the clock starts
         page.evaluate(SETTLE)  # type: ignore[attr-defined]
         ms = change(fi, ci, value)
         return ms, page.evaluate("(f) => window.__cvRaster(f)", fi)  # type: ignore[attr-defined]

@@ -680,7 +680,10 @@
    *   hatch    Path2D or null          lines 6 px apart at 45 degrees across the pads;
    *   zeros    Path2D or null          the dots along the border of each inserted zero;
    *   shades   {"pos 0.412" | "neg .." | an image's grey: Path2D}  the values' fills;
-   *   edges    {palette name: Path2D}  the cells' borders;
+   *   edges    {palette name: Path2D}  the cells' borders (with numbers);
+   *   thin     {palette name: [x0, y0, ...]}  the 0.5 px borders of a grid without numbers, a
+   *                                    rectangle each (as one path the graphics library draws
+   *                                    such thin lines lighter, and a fringe outside the grid);
    *   outlines {mark: Path2D}          a mark's border over them (grids with numbers);
    *   strikes  Path2D or null          the stroke across a cell that is never read;
    *   texts    {palette name: [[x, y, text], ...]}  the numbers, by colour;
@@ -708,19 +711,21 @@
       var ink = mark === "drop" ? "muted" : f.dark ? "on-dark" : f.light ? "on-light" : "fg";
       if (!hidden) (texts[ink] = texts[ink] || []).push([x + size / 2, y + digitY(size), short(v0)]);
     }
-    /** One path of the cells at (x0, y0, x1, y1, ...), each inset by d. */
-    var squares = function (list, d) {
+    /** One path of the cells at (x0, y0, x1, y1, ...). */
+    var squares = function (list) {
       var path = new Path2D();
-      for (var i = 0; i < list.length; i += 2) path.rect(list[i] + d, list[i + 1] + d, size - 2 * d, size - 2 * d);
+      for (var i = 0; i < list.length; i += 2) path.rect(list[i], list[i + 1], size, size);
       return path;
     };
-    var out = { texts: texts, values: JSON.stringify(shown), pads: null, hatch: null, zeros: null, strikes: null };
+    var out = { texts: texts, values: JSON.stringify(shown), pads: null, hatch: null, zeros: null, strikes: null,
+      thin: g.text ? {} : xy.edges };
     ["fills", "shades", "edges", "outlines"].forEach(function (to) {
       out[to] = {};
-      Object.keys(xy[to]).forEach(function (k) { out[to][k] = squares(xy[to][k], to === "edges" && !g.text ? 0.25 : 0); });
+      if (to === "edges" && !g.text) return;
+      Object.keys(xy[to]).forEach(function (k) { out[to][k] = squares(xy[to][k]); });
     });
     if (pads.length) {
-      out.pads = squares(pads, 0);
+      out.pads = squares(pads);
       var lo = Infinity, hi = -Infinity, y0 = Infinity, y1 = -Infinity, i;
       for (i = 0; i < pads.length; i += 2) {
         lo = Math.min(lo, pads[i] + pads[i + 1]);
@@ -800,8 +805,14 @@
     ctx.globalAlpha = 1;
     Object.keys(paint.edges).forEach(function (k) {  // with numbers, as .cv-bg: 1 px on the cell's edge
       ctx.strokeStyle = pal[k];
-      ctx.lineWidth = g.text ? 1 : k === "hot" ? 1.5 : 0.5;
+      ctx.lineWidth = 1;
       ctx.stroke(paint.edges[k]);
+    });
+    Object.keys(paint.thin).forEach(function (k) {  // without numbers: thin borders, the hot ones wider
+      var xy = paint.thin[k];
+      ctx.strokeStyle = pal[k];
+      ctx.lineWidth = k === "hot" ? 1.5 : 0.5;
+      for (var i = 0; i < xy.length; i += 2) ctx.strokeRect(xy[i] + 0.25, xy[i + 1] + 0.25, size - 0.5, size - 0.5);
     });
     if (g.text) {
       Object.keys(paint.outlines).forEach(function (m) {  // the marks' borders over the plain ones
@@ -2394,6 +2405,7 @@
     reserved.floor = 0;
     reserved.room = false;
     fig.controls.style.minHeight = "";
+    fig.stage.querySelectorAll("svg.cv-aligned").forEach(function (a) { a.cvMeasured = null; });  // measured at the old width
     reserve(fig);
   }
 
