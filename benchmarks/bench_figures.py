@@ -16,7 +16,7 @@ Measured:
   from dispatching the input event to the end of the synchronous redraw and the
   style and layout it causes (:func:`redraw_times`), each page walked in
   3 fresh loads (``CONVVIZ_BENCH_PASSES``) and each change's times the median of
-  its loads (:func:`summary`; about 40 minutes for the whole book);
+  its loads (:func:`summary`; about 25 minutes a load for the whole book);
 * live redraw: the Python side of a live widget's control change (building the
   frame with convviz and serialising it) plus the same JS draw;
 * each chapter page's own weight (its HTML plus what it loads that the book's
@@ -281,8 +281,9 @@ def redraw_times(page: object) -> dict[str, dict[str, dict[str, float]]]:
     the budget's measure, painting left out. The
     rasterising of the figure's canvases, which Chromium leaves to the frame, is
     timed after it in a task of its own (reading a pixel of each canvas forces
-    what the frame has not already done of it) and reported beside it (``max_raster``: the change and its canvases'
-    pixels), as a canvas moves part of a grid's cost from layout to painting.
+    what the frame has not already done of it) and reported beside it
+    (``max_raster``: the change and its canvases' pixels), as a canvas moves
+    part of a grid's cost from layout to painting.
     Times are taken in the page (``performance.now()`` before the event and after
     the layout; the browser rounds it to 0.1 ms), so they hold only on a machine
     doing nothing else: run the benchmark alone (the load average is recorded).
@@ -292,8 +293,8 @@ def redraw_times(page: object) -> dict[str, dict[str, dict[str, float]]]:
     and commit were counted with it: 17 to 45 ms for a change that takes 12 to
     16 ms in the page (dilated-kernel, ``dilation 3->0 from largest``).
 
-    Each change, from option ``a`` to ``b`` of one control, is one task, timed in
-    one direction: first once as it comes (``cold``: the first time the renderer
+    Each change, from option ``a`` to ``b`` of one control, is timed in one
+    direction: first once as it comes (``cold``: the first time the renderer
     draws that setting in this walk, its per-frame caches empty, as a reader's
     first click), then 3 more times, each after an untimed change back to ``a``
     (``warm``: the median, so a garbage collection or a stall of the shared

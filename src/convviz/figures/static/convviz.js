@@ -692,7 +692,7 @@
    * and kept on its geometry (a step redraws the canvas for its rings). */
   function canvasCells(p, pi, g, reveal, step) {
     if (g.cells && !p.progressive) return g.cells;
-    var size = g.size, shown = [], xy = { fills: {}, shades: {}, edges: {}, outlines: {} }, pads = [], zeros = [], strikes = [], texts = {};
+    var size = g.size, shown = [], xy = { fills: {}, shades: {}, edges: {}, thin: {}, outlines: {} }, pads = [], zeros = [], strikes = [], texts = {};
     /** Note the cell at (x, y) in the list `key` of xy[to]. */
     var add = function (to, key, x, y) { (xy[to][key] = xy[to][key] || []).push(x, y); };
     for (var cell = 0; cell < p.values.length; cell++) {
@@ -704,7 +704,7 @@
       var f = hidden || mark === "pad" || mark === "zero" ? { cls: "" } : valueFill(v0, g);
       if (f.cls === "cv-vpos" || f.cls === "cv-vneg") add("shades", f.cls.slice(4) + " " + f.style.split(":")[1], x, y);
       else if (f.cls === "cv-vimg") add("shades", f.style.slice(5), x, y);
-      if (!g.text) { add("edges", mark === "hot" ? "hot" : "line", x, y); continue; }
+      if (!g.text) { add("thin", mark === "hot" ? "hot" : "line", x, y); continue; }
       add("edges", hidden ? "border" : "line", x, y);
       if (!hidden && mark && mark !== "drop" && !GROUP_MARK.test(mark)) add("outlines", mark, x, y);
       if (!hidden && mark === "drop") strikes.push(x, y);
@@ -717,11 +717,9 @@
       for (var i = 0; i < list.length; i += 2) path.rect(list[i], list[i + 1], size, size);
       return path;
     };
-    var out = { texts: texts, values: JSON.stringify(shown), pads: null, hatch: null, zeros: null, strikes: null,
-      thin: g.text ? {} : xy.edges };
+    var out = { texts: texts, values: JSON.stringify(shown), pads: null, hatch: null, zeros: null, strikes: null, thin: xy.thin };
     ["fills", "shades", "edges", "outlines"].forEach(function (to) {
       out[to] = {};
-      if (to === "edges" && !g.text) return;
       Object.keys(xy[to]).forEach(function (k) { out[to][k] = squares(xy[to][k]); });
     });
     if (pads.length) {
@@ -3205,9 +3203,9 @@
         : input.getBoundingClientRect().left - svg.getBoundingClientRect().left;
       svg.cvBoxes = cellBoxes(input, dx);
     },
-    /** At each step: the step's weights under the input cells they multiply, and the outputs so far under their windows. */
+    /** At each step: the step's weights under the input cells they multiply, and the outputs so far under their
+     * windows (at the places measure() kept: drawPlugins measures every drawn panel before drawing any). */
     draw: function (node, p, v, step) {
-      aligned.measure(node, p, v);
       var svg = node.querySelector("svg.cv-aligned");
       var boxes = svg && svg.cvBoxes;
       if (!boxes) return;
