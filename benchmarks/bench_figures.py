@@ -19,6 +19,10 @@ Measured:
   its loads (:func:`summary`; about 25 minutes a load for the whole book);
 * live redraw: the Python side of a live widget's control change (building the
   frame with convviz and serialising it) plus the same JS draw;
+* the speed of the machine: two fixed workloads in the same browser, before and after
+  the walk (:data:`_CALIBRATE`: a JS loop, and a grid of 1,200 SVG elements styled and
+  laid out), so times taken on different days of a shared machine can be compared
+  (``bench_figures.py --calibrate`` prints only them: a check before a long run);
 * each chapter page's own weight (its HTML plus what it loads that the book's
   landing page does not) and everything it loads, gzipped as a static host
   serves it.
@@ -26,6 +30,7 @@ Measured:
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import gzip
 import http.server
@@ -34,6 +39,7 @@ import os
 import statistics
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -91,20 +97,72 @@ class _Quiet(http.server.SimpleHTTPRequestHandler):
         pass
 
 
-def browser_rows(figs: list[dict]) -> tuple[list[dict], list[dict]]:
+@contextlib.contextmanager
+def site_browser() -> Iterator[tuple[object, str]]:
+    """Headless Chromium and the address of ``SITE`` served on localhost: (browser, base URL)."""
     from playwright.sync_api import sync_playwright
 
     server = http.server.ThreadingHTTPServer(
         ("127.0.0.1", 0), functools.partial(_Quiet, directory=str(SITE))
     )
     threading.Thread(target=server.serve_forever, daemon=True).start()
-    base = f"http://127.0.0.1:{server.server_address[1]}"
+    try:
+        with sync_playwright() as pw:
+            browser = pw.chromium.launch(
+                executable_path=os.environ.get("CONVVIZ_CHROMIUM", "/usr/bin/chromium"), args=FLAGS
+            )
+            yield browser, f"http://127.0.0.1:{server.server_address[1]}"
+            browser.close()
+    finally:
+        server.shutdown()
+
+
+# A fixed workload timed in the browser before the walk: the speed of the machine the times
+# were taken on, so runs on other days (a shared machine is not always as fast) can be compared.
+# Neither workload uses convviz.js: a JS loop, and a 20x20 grid of SVG cells (<g><rect><text>,
+# 1,200 elements) inserted into the landing page, styled and laid out.
+_CALIBRATE = """() => {
+  const med = f => { const t = []; for (let i = 0; i < 9; i++) t.push(f()); t.sort((a, b) => a - b); return t[4]; };
+  const js = med(() => {
+    const t0 = performance.now(); let s = 0;
+    for (let i = 0; i < 5e6; i++) s = (s + i * 7) % 1000003;
+    return performance.now() - t0 + (s < 0 ? 1 : 0);
+  });
+  const cells = [];
+  for (let i = 0; i < 400; i++) {
+    const x = 2 + (i % 20) * 34, y = 2 + Math.floor(i / 20) * 34;
+    cells.push('<g class="c"><rect x="' + x + '" y="' + y + '" width="34" height="34" fill="#fff" stroke="#999">' +
+      '</rect><text x="' + (x + 17) + '" y="' + (y + 21) + '" text-anchor="middle">' + (i % 10) + '</text></g>');
+  }
+  const markup = '<svg width="684" height="684">' + cells.join('') + '</svg>';
+  const box = document.createElement('div');
+  document.body.prepend(box);
+  const dom = med(() => {
+    box.textContent = ''; document.body.offsetHeight;
+    const t0 = performance.now(); box.innerHTML = markup; document.body.offsetHeight;
+    return performance.now() - t0;
+  });
+  box.remove();
+  return {js_loop_ms: js, svg_grid_ms: dom};
+}"""
+
+
+def calibrate(browser: object, base: str) -> dict[str, float]:
+    """The fixed workloads of ``_CALIBRATE`` on the landing page (ms, median of 9 each)."""
+    ctx = browser.new_context()  # type: ignore[attr-defined]
+    page = ctx.new_page()
+    page.goto(f"{base}/book/index.html", wait_until="load")
+    page.wait_for_timeout(500)
+    out = page.evaluate(_CALIBRATE)
+    ctx.close()
+    return {k: round(v, 1) for k, v in out.items()}
+
+
+def browser_rows(figs: list[dict]) -> tuple[list[dict], list[dict], dict[str, float]]:
+    """Redraw rows, page weights and the machine's calibration (before and after the walk)."""
     pages = sorted({f["chapter"] for f in figs})
     redraw, weights = [], []
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(
-            executable_path=os.environ.get("CONVVIZ_CHROMIUM", "/usr/bin/chromium"), args=FLAGS
-        )
+    with site_browser() as (browser, base):
 
         def loaded(path: str) -> dict[str, int]:
             ctx = browser.new_context()
@@ -121,6 +179,8 @@ def browser_rows(figs: list[dict]) -> tuple[list[dict], list[dict]]:
                     sizes[urlparse(url).path] = gz(local.read_bytes())
             return sizes
 
+        speed = calibrate(browser, base)
+        print(f"calibration (ms; smaller is a faster machine): {speed}")
         landing = loaded("book/index.html")
         for stem in pages:
             path = f"book/{stem}.html"
@@ -159,9 +219,8 @@ def browser_rows(figs: list[dict]) -> tuple[list[dict], list[dict]]:
                 redraw.append(
                     {"page": path, "figure": fig_id, **summary([p[fig_id] for p in passes])}
                 )
-        browser.close()
-    server.shutdown()
-    return redraw, weights
+        after = calibrate(browser, base)
+    return redraw, weights, {**speed, **{k + "_after": v for k, v in after.items()}}
 
 
 # fresh loads of each page, each walking the same changes: a change's cold time is the median
@@ -392,6 +451,10 @@ def table(rows: list[dict]) -> str:
 def main() -> None:
     import sys
 
+    if sys.argv[1:] == ["--calibrate"]:
+        with site_browser() as (browser, base):
+            print(calibrate(browser, base))
+        return
     # chapter file stems or parts of them (09-flattened-convolution, flattened): only those
     only = sys.argv[1:]
     load = {
@@ -399,7 +462,11 @@ def main() -> None:
     }  # times in the page hold on an idle machine only
     print(f"load at start: {load['loadavg_start']}")
     figs = [f for f in figure_rows() if not only or any(o in f["chapter"] for o in only)]
-    redraw, weights = browser_rows(figs) if (SITE / "index.html").exists() else ([], [])
+    if SITE.joinpath("index.html").exists():
+        redraw, weights, speed = browser_rows(figs)
+    else:
+        redraw, weights, speed = [], [], {}
+    load["calibration"] = speed
     by_id = {(r["figure"]): r for r in redraw}
     for f in figs:
         js = by_id.get(f["figure"], {}).get("median", 0)
