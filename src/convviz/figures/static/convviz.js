@@ -1050,7 +1050,7 @@
     var mark = g.marks[cell], hidden = isHidden(p, pi, cell, reveal, step);
     var f = hidden || mark === "pad" || mark === "zero" ? { cls: "", style: "" } : valueFill(p.values[cell], g);
     return { cls: "cv-cell cv-role-" + p.role + (mark ? " cv-" + mark : "") + (hidden ? " cv-pending" : ""),
-      fill: "cv-bg " + f.cls, style: f.style };
+      fill: "cv-bg " + f.cls + (mark && GROUP_MARK.test(mark) ? " cv-" + mark : ""), style: f.style };  // a group's face: its class
   }
 
   /**
@@ -1193,7 +1193,8 @@
     if (seen.hot) item("cv-cell cv-hot", cellRect, legend.hot || MARK_TEXT.hot);
     if (seen.pending) item("cv-cell cv-pending", cellRect, "not computed yet");
     Object.keys(legend).forEach(function (k) {  // marks of the figure's own, e.g. group colours g0..g7
-      if (!(k in MARK_TEXT) && !(k in RING_TEXT)) item("cv-cell cv-" + k, '<rect class="cv-bg cv-v0" x="1" y="1" width="14" height="14"></rect>', legend[k]);
+      if (!(k in MARK_TEXT) && !(k in RING_TEXT)) item("cv-cell cv-" + k, '<rect class="cv-bg cv-v0' + (GROUP_MARK.test(k) ? " cv-" + k : "") +
+        '" x="1" y="1" width="14" height="14"></rect>', legend[k]);  // a group's swatch: its own class (convviz.css)
     });
     return items.join("") + groupKeyHTML(f) + wiringKeyHTML(f);
   }
