@@ -20,9 +20,10 @@ Measured:
 * live redraw: the Python side of a live widget's control change (building the
   frame with convviz and serialising it) plus the same JS draw;
 * the speed of the machine: two fixed workloads in the same browser, before and after
-  the walk (:data:`_CALIBRATE`: a JS loop, and a grid of 1,200 SVG elements styled and
-  laid out), so times taken on different days of a shared machine can be compared
-  (``bench_figures.py --calibrate`` prints only them: a check before a long run);
+  the walk (:data:`_CALIBRATE`, in a blank page: a JS loop, and a grid of 1,200 SVG
+  elements styled and laid out) and a Python loop, so times taken on different days of a
+  shared machine can be compared (``bench_figures.py --calibrate`` prints only them: a
+  check before a long run; results recorded before it have no such baseline);
 * each chapter page's own weight (its HTML plus what it loads that the book's
   landing page does not) and everything it loads, gzipped as a static host
   serves it.
@@ -41,9 +42,13 @@ import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import urlparse
 
 import convviz as cv
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser
 
 ROOT = Path(__file__).resolve().parents[1]
 SITE = Path(os.environ.get("CONVVIZ_SITE", ROOT / "_build" / "html"))
@@ -98,7 +103,7 @@ class _Quiet(http.server.SimpleHTTPRequestHandler):
 
 
 @contextlib.contextmanager
-def site_browser() -> Iterator[tuple[object, str]]:
+def site_browser() -> Iterator[tuple[Browser, str]]:
     """Headless Chromium and the address of ``SITE`` served on localhost: (browser, base URL)."""
     from playwright.sync_api import sync_playwright
 
@@ -111,16 +116,19 @@ def site_browser() -> Iterator[tuple[object, str]]:
             browser = pw.chromium.launch(
                 executable_path=os.environ.get("CONVVIZ_CHROMIUM", "/usr/bin/chromium"), args=FLAGS
             )
-            yield browser, f"http://127.0.0.1:{server.server_address[1]}"
-            browser.close()
+            try:
+                yield browser, f"http://127.0.0.1:{server.server_address[1]}"
+            finally:
+                browser.close()
     finally:
         server.shutdown()
+        server.server_close()
 
 
-# A fixed workload timed in the browser before the walk: the speed of the machine the times
-# were taken on, so runs on other days (a shared machine is not always as fast) can be compared.
-# Neither workload uses convviz.js: a JS loop, and a 20x20 grid of SVG cells (<g><rect><text>,
-# 1,200 elements) inserted into the landing page, styled and laid out.
+# Two fixed workloads, timed before and after the walk: the speed of the machine the times were
+# taken on, so that runs on other days (a shared machine is not always as fast) can be compared.
+# They run in a blank page of their own (no theme, no convviz.js): a JS loop, and a 20x20 grid
+# of SVG cells (<g><rect><text>, 1,200 elements) inserted, styled and laid out.
 _CALIBRATE = """() => {
   const med = f => { const t = []; for (let i = 0; i < 9; i++) t.push(f()); t.sort((a, b) => a - b); return t[4]; };
   const js = med(() => {
@@ -145,17 +153,42 @@ _CALIBRATE = """() => {
   box.remove();
   return {js_loop_ms: js, svg_grid_ms: dom};
 }"""
+_BLANK = "<!doctype html><html><body style='margin:0;font:16px sans-serif'></body></html>"
 
 
-def calibrate(browser: object, base: str) -> dict[str, float]:
-    """The fixed workloads of ``_CALIBRATE`` on the landing page (ms, median of 9 each)."""
-    ctx = browser.new_context()  # type: ignore[attr-defined]
-    page = ctx.new_page()
-    page.goto(f"{base}/book/index.html", wait_until="load")
-    page.wait_for_timeout(500)
-    out = page.evaluate(_CALIBRATE)
-    ctx.close()
-    return {k: round(v, 1) for k, v in out.items()}
+def python_loop_ms() -> float:
+    """A fixed pure-Python workload (ms, best of 3): the machine's speed for the Python columns."""
+    best = float("inf")
+    for _ in range(3):
+        t0 = time.perf_counter()
+        s = 0
+        for i in range(2_000_000):
+            s = (s + i * 7) % 1_000_003
+        best = min(best, time.perf_counter() - t0)
+    return round(1000 * best, 1)
+
+
+def calibrate(browser: Browser, rounds: int = 3) -> dict[str, float]:
+    """The machine's speed: ``_CALIBRATE``'s workloads in ``rounds`` fresh blank pages (ms).
+
+    Returns each workload's median over the rounds (each round a median of 9), its
+    smallest round (``_min``), and :func:`python_loop_ms`.
+    """
+    runs = []
+    for _ in range(rounds):
+        ctx = browser.new_context()
+        try:
+            page = ctx.new_page()
+            page.set_content(_BLANK)
+            runs.append(page.evaluate(_CALIBRATE))
+        finally:
+            ctx.close()
+    out = {}
+    for k in runs[0]:
+        out[k] = round(statistics.median(r[k] for r in runs), 1)
+        out[k + "_min"] = round(min(r[k] for r in runs), 1)
+    out["python_loop_ms"] = python_loop_ms()
+    return out
 
 
 def browser_rows(figs: list[dict]) -> tuple[list[dict], list[dict], dict[str, float]]:
@@ -179,7 +212,7 @@ def browser_rows(figs: list[dict]) -> tuple[list[dict], list[dict], dict[str, fl
                     sizes[urlparse(url).path] = gz(local.read_bytes())
             return sizes
 
-        speed = calibrate(browser, base)
+        speed = calibrate(browser)
         print(f"calibration (ms; smaller is a faster machine): {speed}")
         landing = loaded("book/index.html")
         for stem in pages:
@@ -219,7 +252,13 @@ def browser_rows(figs: list[dict]) -> tuple[list[dict], list[dict], dict[str, fl
                 redraw.append(
                     {"page": path, "figure": fig_id, **summary([p[fig_id] for p in passes])}
                 )
-        after = calibrate(browser, base)
+        after = calibrate(browser)
+        print(f"calibration after the walk: {after}")
+        for k in ("js_loop_ms", "svg_grid_ms"):  # the machine changed speed during the run
+            if abs(after[k] - speed[k]) > 0.15 * speed[k]:
+                print(
+                    f"warning: {k} {speed[k]} before the walk, {after[k]} after: times are suspect"
+                )
     return redraw, weights, {**speed, **{k + "_after": v for k, v in after.items()}}
 
 
@@ -452,9 +491,13 @@ def main() -> None:
     import sys
 
     if sys.argv[1:] == ["--calibrate"]:
-        with site_browser() as (browser, base):
-            print(calibrate(browser, base))
+        with site_browser() as (browser, _base):
+            print(calibrate(browser))
         return
+    if any(a.startswith("-") for a in sys.argv[1:]):
+        raise SystemExit(
+            f"usage: bench_figures.py [--calibrate | CHAPTER-WORD ...], got {sys.argv[1:]}"
+        )
     # chapter file stems or parts of them (09-flattened-convolution, flattened): only those
     only = sys.argv[1:]
     load = {

@@ -1043,14 +1043,15 @@
 
   /**
    * Class and style of one 3D cell: the same value colours and marks as its slice-view cell.
-   * @returns {{cls: string, fill: string, style: string}} classes of the cell's group and of its path
+   * @returns {{cls: string, fill: string, style: string}} classes of the cell's <g> and of its face
+   *   <path> (with the group class cv-gK of a grouped cell, as convviz.css styles the face by it)
    */
   function volumeCellLook(v, key, reveal, step) {
     var pi = +key.split(":")[0], cell = +key.split(":")[1], p = v.panels[pi], g = geometry(p);
     var mark = g.marks[cell], hidden = isHidden(p, pi, cell, reveal, step);
     var f = hidden || mark === "pad" || mark === "zero" ? { cls: "", style: "" } : valueFill(p.values[cell], g);
     return { cls: "cv-cell cv-role-" + p.role + (mark ? " cv-" + mark : "") + (hidden ? " cv-pending" : ""),
-      fill: "cv-bg " + f.cls + (mark && GROUP_MARK.test(mark) ? " cv-" + mark : ""), style: f.style };  // a group's face: its class
+      fill: "cv-bg " + f.cls + (mark && GROUP_MARK.test(mark) ? " cv-" + mark : ""), style: f.style };
   }
 
   /**
@@ -1194,7 +1195,7 @@
     if (seen.pending) item("cv-cell cv-pending", cellRect, "not computed yet");
     Object.keys(legend).forEach(function (k) {  // marks of the figure's own, e.g. group colours g0..g7
       if (!(k in MARK_TEXT) && !(k in RING_TEXT)) item("cv-cell cv-" + k, '<rect class="cv-bg cv-v0' + (GROUP_MARK.test(k) ? " cv-" + k : "") +
-        '" x="1" y="1" width="14" height="14"></rect>', legend[k]);  // a group's swatch: its own class (convviz.css)
+        '" x="1" y="1" width="14" height="14"></rect>', legend[k]);  // a group's swatch carries its group class itself (convviz.css styles it by that)
     });
     return items.join("") + groupKeyHTML(f) + wiringKeyHTML(f);
   }
