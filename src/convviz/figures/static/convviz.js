@@ -461,6 +461,7 @@
       /** Bring the part drawn from markup `was` (element `e`, or none) to markup `now`, after `after`. */
       var swap = function (e, was, now, after) {
         if (was === now) return;
+        if (e && now) return morph(e, now);  // the labels of another size or origin: same nodes
         if (e) e.remove();
         if (now) after.insertAdjacentHTML("afterend", now);
       };
@@ -473,6 +474,55 @@
     }
     node.spec = p;
     node.html = html;
+  }
+
+  /**
+   * Bring SVG element `e` to the markup `html` (one element) in place: the attributes and
+   * texts that differ are set, the children matched in order (the same tag: brought along
+   * likewise; else replaced), the extra ones removed and the missing ones added from the
+   * parsed markup. A node that stays is not styled anew: a grid's index labels, when a
+   * setting changes the grid's size or origin, cost the labels that change, not new elements.
+   * @param {Element} e the element drawn
+   * @param {string} html its new markup (an element of the same tag, or e is replaced)
+   */
+  function morph(e, html) {
+    var t = document.createElementNS(SVGNS, "g");
+    t.innerHTML = html;  // parsed as SVG (the context is an SVG element), not yet in the page
+    if (t.firstChild.tagName !== e.tagName) e.parentNode.replaceChild(t.firstChild, e);
+    else morphNode(e, t.firstChild);
+  }
+
+  /** morph's walk: element `a` (in the page) brought to element `b` (parsed; its children may move into `a`). */
+  function morphNode(a, b) {
+    var i, at;
+    for (i = 0; i < b.attributes.length; i++) {
+      at = b.attributes[i];
+      if (a.getAttribute(at.name) !== at.value) a.setAttribute(at.name, at.value);
+    }
+    for (i = a.attributes.length - 1; i >= 0; i--) if (!b.hasAttribute(a.attributes[i].name)) a.removeAttribute(a.attributes[i].name);
+    var x = a.firstChild, y = b.firstChild, next;
+    while (y) {
+      next = y.nextSibling;
+      if (!x) {
+        a.appendChild(y);
+      } else if (x.nodeType === 3 && y.nodeType === 3) {
+        if (x.data !== y.data) x.data = y.data;
+        x = x.nextSibling;
+      } else if (x.nodeType === 1 && y.nodeType === 1 && x.tagName === y.tagName) {
+        morphNode(x, y);
+        x = x.nextSibling;
+      } else {
+        var after = x.nextSibling;
+        a.replaceChild(y, x);
+        x = after;
+      }
+      y = next;
+    }
+    while (x) {
+      next = x.nextSibling;
+      a.removeChild(x);
+      x = next;
+    }
   }
 
   /** Set the text of element `e` (a single text node, or none) to `text`: the text node's data
@@ -3091,6 +3141,7 @@
     var box = el("div", { "class": "cv-seg", role: "radiogroup", id: id, "data-control": c.name, "aria-label": c.label });
     /** Choose option oi and show it pressed. */
     var pick = function (oi) { choose(ci, oi); box.cvSync(); };
+    box.cvPick = pick;  // for the page's click listener (wireOptionClicks)
     c.options.forEach(function (o, oi) {
       var b = el("button", { type: "button", "class": "cv-btn", role: "radio", "data-option": oi }, o);
       b.addEventListener("click", function () { pick(oi); });
@@ -3116,8 +3167,29 @@
     return box;
   }
 
-  /** Mount every figure of the page not mounted yet, from its embedded JSON spec. */
+  /**
+   * On the book's pages, a click on a segmented control's option goes to the figure before the
+   * theme sees it: the theme's Bootstrap listens on document with delegated listeners (11 for
+   * clicks) that each search the whole page on every click, 3 to 7 ms in all on the grouped
+   * convolution page of a slow machine, and none of them is for a figure's button. So a
+   * listener on window, in the capture phase, picks the option and stops the click there. Not
+   * while a theme menu is open: that click goes on as any other, and closes the menu.
+   */
+  function wireOptionClicks() {
+    if (root.cvOptionClicks) return;
+    root.cvOptionClicks = true;
+    root.addEventListener("click", function (e) {
+      var b = e.target && e.target.closest ? e.target.closest(".cv-seg > [data-option]") : null;
+      if (!b || !b.parentNode.cvPick || document.querySelector(".dropdown-menu.show")) return;
+      e.stopPropagation();
+      b.parentNode.cvPick(+b.getAttribute("data-option"));
+    }, true);
+  }
+
+  /** Mount every figure of the page not mounted yet, from its embedded JSON spec (and, once,
+   * wireOptionClicks). */
   function mountAll() {
+    wireOptionClicks();
     var figs = document.querySelectorAll("figure[data-cv-figure]:not([data-cv-mounted])");
     Array.prototype.forEach.call(figs, function (fig) {
       var node = fig.querySelector("script.cv-spec");
