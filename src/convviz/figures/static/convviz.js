@@ -3180,7 +3180,8 @@
     root.cvOptionClicks = true;
     root.addEventListener("click", function (e) {
       var b = e.target && e.target.closest ? e.target.closest(".cv-seg > [data-option]") : null;
-      if (!b || !b.parentNode.cvPick || document.querySelector(".dropdown-menu.show")) return;
+      // a figure of the page (mountAll), not a live widget's: a notebook's own click handlers stay
+      if (!b || !b.parentNode.cvPick || !b.closest("figure[data-cv-mounted]") || document.querySelector(".dropdown-menu.show")) return;
       e.stopPropagation();
       b.parentNode.cvPick(+b.getAttribute("data-option"));
     }, true);
