@@ -5,6 +5,8 @@ is open the click goes on as any other and closes the menu, and the option is st
 
 from __future__ import annotations
 
+from playwright.sync_api import expect
+
 PAGE_10 = "book/10-grouped-convolution.html"
 FIG = "#cv-grouped"
 
@@ -60,6 +62,58 @@ def test_an_option_click_closes_an_open_theme_menu(visit, base_url):
     before = _checked(page)
     target = before.index("false")
     page.click(f"{FIG} .cv-seg > [data-option='{target}']")
-    assert page.locator(".dropdown-menu.show").count() == 0
+    expect(page.locator(".dropdown-menu.show")).to_have_count(0)
     assert page.evaluate("window.__docClicks") == clicks + 2  # it went on: capture and bubble
     assert _checked(page).index("true") == target
+
+
+def test_enter_and_space_on_an_option_pick_it_and_stop_at_the_figure(visit, base_url):
+    page = visit.page
+    _open(page, base_url)
+    before = _checked(page)
+    a, b = [i for i, c in enumerate(before) if c == "false"][:2]
+    for key, target in (("Enter", a), (" ", b)):
+        option = page.locator(f"{FIG} .cv-seg > [data-option='{target}']")
+        option.focus()
+        page.keyboard.press(key)
+        assert _checked(page).index("true") == target, (key, _checked(page))
+        assert page.evaluate("document.activeElement.dataset.option") == str(target)
+        tabbable = page.eval_on_selector_all(
+            f"{FIG} .cv-seg > [data-option]", "bs => bs.map(b => b.tabIndex)"
+        )
+        assert tabbable == [0 if i == target else -1 for i in range(len(before))], tabbable
+    assert page.evaluate("window.__docClicks") == 0
+
+
+def test_a_figure_mounted_by_a_host_keeps_its_clicks_on_the_page(visit, base_url):
+    """A live widget mounts its figure itself (convviz.mount): a click on its options is
+    picked by the button's own listener and goes on to the notebook's handlers."""
+    page = visit.page
+    _open(page, base_url)
+    got = page.evaluate(
+        """async (fig) => {  // the figure's spec as the page ships it (mounting replaces the script)
+          const html = await (await fetch(location.href)).text();
+          const doc = new DOMParser().parseFromString(html, 'text/html');
+          const spec = JSON.parse(doc.querySelector(fig + ' script.cv-spec').textContent);
+          const host = document.createElement('figure');
+          document.querySelector('.bd-content').prepend(host);
+          window.__asked = 0;
+          window.convviz.mount(host, spec, {frame: (k, done) => { window.__asked += 1; done(spec.frames[k]); }});
+          host.id = 'cv-hosted';
+          return [window.__asked, host.hasAttribute('data-cv-mounted')];
+        }""",
+        FIG,
+    )
+    assert got == [1, False], got
+    before = page.eval_on_selector_all(
+        "#cv-hosted .cv-seg > [data-option]", "bs => bs.map(b => b.getAttribute('aria-checked'))"
+    )
+    target = before.index("false")
+    clicks = page.evaluate("window.__docClicks")
+    page.click(f"#cv-hosted .cv-seg > [data-option='{target}']")
+    after = page.eval_on_selector_all(
+        "#cv-hosted .cv-seg > [data-option]", "bs => bs.map(b => b.getAttribute('aria-checked'))"
+    )
+    assert after.index("true") == target, after
+    assert page.evaluate("window.__asked") == 2
+    assert page.evaluate("window.__docClicks") == clicks + 2  # capture and bubble

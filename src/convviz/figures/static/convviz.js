@@ -458,17 +458,20 @@
         cells.insertAdjacentHTML("beforeend", more.join(""));
       }
       if (n !== have) node.cells = cells.querySelectorAll(":scope > g.cv-cell");
-      /** Bring the part drawn from markup `was` (element `e`, or none) to markup `now`, after `after`. */
+      /** Bring the part drawn from markup `was` (element `e`, or none) to markup `now`: in place
+       * (morph) when both exist, else removed or added after `after` (the parts keep
+       * panelSVG's order: cells, group outlines, indices, colour bar, highlight layer). */
       var swap = function (e, was, now, after) {
         if (was === now) return;
-        if (e && now) return morph(e, now);  // the labels of another size or origin: same nodes
+        if (e && now) return morph(e, now);  // labels of another size or origin, outlines of other groups
         if (e) e.remove();
         if (now) after.insertAdjacentHTML("afterend", now);
       };
-      var idx = svg.querySelector(":scope > .cv-index");
-      swap(idx, indexSVG(old, og), indexSVG(p, g), cells);
-      swap(svg.querySelector(":scope > .cv-gouts"), groupOutlineSVG(old, og), groupOutlineSVG(p, g), cells);
-      if (g.bar) swap(svg.querySelector(":scope > .cv-bar"), barSVG(og, og.h + 2), barSVG(g, g.h + 2), svg.querySelector(":scope > .cv-index") || cells);
+      /** The part of class `cls` of this grid, or null. */
+      var part = function (cls) { return svg.querySelector(":scope > ." + cls); };
+      swap(part("cv-gouts"), groupOutlineSVG(old, og), groupOutlineSVG(p, g), cells);
+      swap(part("cv-index"), indexSVG(old, og), indexSVG(p, g), part("cv-gouts") || cells);
+      if (g.bar) swap(part("cv-bar"), barSVG(og, og.h + 2), barSVG(g, g.h + 2), part("cv-index") || part("cv-gouts") || cells);
       var foot = svg.querySelector(":scope > .cv-footprint");  // a footprint panel draws it again
       if (foot) foot.remove();
     }
@@ -480,26 +483,34 @@
    * Bring SVG element `e` to the markup `html` (one element) in place: the attributes and
    * texts that differ are set, the children matched in order (the same tag: brought along
    * likewise; else replaced), the extra ones removed and the missing ones added from the
-   * parsed markup. A node that stays is not styled anew: a grid's index labels, when a
-   * setting changes the grid's size or origin, cost the labels that change, not new elements.
+   * parsed markup. The nodes that stay are not new nodes to style and lay out: when a setting
+   * changes a grid's size or origin, its index labels cost the labels that change (restyled
+   * only where a class changes), not a new element each.
    * @param {Element} e the element drawn
-   * @param {string} html its new markup (an element of the same tag, or e is replaced)
+   * @param {string} html its new markup: one element of e's tag (anything else replaces e)
    */
   function morph(e, html) {
     var t = document.createElementNS(SVGNS, "g");
     t.innerHTML = html;  // parsed as SVG (the context is an SVG element), not yet in the page
-    if (t.firstChild.tagName !== e.tagName) e.parentNode.replaceChild(t.firstChild, e);
-    else morphNode(e, t.firstChild);
+    if (t.childNodes.length === 1 && t.firstChild.nodeType === 1 && t.firstChild.tagName === e.tagName) {
+      morphNode(e, t.firstChild);
+      return;
+    }
+    while (t.firstChild) e.parentNode.insertBefore(t.firstChild, e);
+    e.remove();
   }
 
   /** morph's walk: element `a` (in the page) brought to element `b` (parsed; its children may move into `a`). */
   function morphNode(a, b) {
     var i, at;
-    for (i = 0; i < b.attributes.length; i++) {
+    for (i = 0; i < b.attributes.length; i++) {  // by namespace too (an xlink:href stays one)
       at = b.attributes[i];
-      if (a.getAttribute(at.name) !== at.value) a.setAttribute(at.name, at.value);
+      if (a.getAttributeNS(at.namespaceURI, at.localName) !== at.value) a.setAttributeNS(at.namespaceURI, at.name, at.value);
     }
-    for (i = a.attributes.length - 1; i >= 0; i--) if (!b.hasAttribute(a.attributes[i].name)) a.removeAttribute(a.attributes[i].name);
+    for (i = a.attributes.length - 1; i >= 0; i--) {
+      at = a.attributes[i];
+      if (!b.hasAttributeNS(at.namespaceURI, at.localName)) a.removeAttributeNS(at.namespaceURI, at.localName);
+    }
     var x = a.firstChild, y = b.firstChild, next;
     while (y) {
       next = y.nextSibling;
@@ -3144,6 +3155,8 @@
     box.cvPick = pick;  // for the page's click listener (wireOptionClicks)
     c.options.forEach(function (o, oi) {
       var b = el("button", { type: "button", "class": "cv-btn", role: "radio", "data-option": oi }, o);
+      // on the book's pages the click stops before it (wireOptionClicks); this listener serves
+      // a figure mounted by a host (a live widget): put nothing here that only it would do
       b.addEventListener("click", function () { pick(oi); });
       box.appendChild(b);
     });
@@ -3168,15 +3181,17 @@
   }
 
   /**
-   * On the book's pages, a click on a segmented control's option goes to the figure before the
-   * theme sees it: the theme's Bootstrap listens on document with delegated listeners (11 for
-   * clicks) that each search the whole page on every click, 3 to 7 ms in all on the grouped
-   * convolution page of a slow machine, and none of them is for a figure's button. So a
-   * listener on window, in the capture phase, picks the option and stops the click there. Not
-   * while a theme menu is open: that click goes on as any other, and closes the menu.
+   * On a page with Bootstrap (the book's theme), a click on a segmented control's option goes
+   * to the figure before Bootstrap sees it: Bootstrap listens on document with delegated
+   * listeners (11 for clicks in this theme) that each search the whole page on every click (up
+   * to 7.5 ms in all in a JS profile of a groups change on the grouped convolution page, on a
+   * slow machine), and none of them is for a figure's button. So a listener on window, in the
+   * capture phase, picks the option and stops the click there (the button's own listener then
+   * does not run: it serves figures mounted by a host, mount). Not while a Bootstrap dropdown
+   * menu is open: that click goes on as any other, and closes the menu.
    */
   function wireOptionClicks() {
-    if (root.cvOptionClicks) return;
+    if (root.cvOptionClicks || !document.querySelector("[data-bs-toggle]")) return;
     root.cvOptionClicks = true;
     root.addEventListener("click", function (e) {
       var b = e.target && e.target.closest ? e.target.closest(".cv-seg > [data-option]") : null;
