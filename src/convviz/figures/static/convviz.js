@@ -1112,7 +1112,7 @@
     var mark = g.marks[cell], hidden = isHidden(p, pi, cell, reveal, step);
     var f = hidden || mark === "pad" || mark === "zero" ? { cls: "", style: "" } : valueFill(p.values[cell], g);
     return { cls: "cv-cell cv-role-" + p.role + (mark ? " cv-" + mark : "") + (hidden ? " cv-pending" : ""),
-      fill: "cv-bg " + f.cls + (mark && GROUP_MARK.test(mark) ? " cv-" + mark : ""), style: f.style };
+      fill: "cv-bg " + f.cls + (groupOf(mark) ? " cv-" + mark : ""), style: f.style };
   }
 
   /**
@@ -1255,7 +1255,7 @@
     if (seen.hot) item("cv-cell cv-hot", cellRect, legend.hot || MARK_TEXT.hot);
     if (seen.pending) item("cv-cell cv-pending", cellRect, "not computed yet");
     Object.keys(legend).forEach(function (k) {  // marks of the figure's own, e.g. group colours g0..g7
-      if (!(k in MARK_TEXT) && !(k in RING_TEXT)) item("cv-cell cv-" + k, '<rect class="cv-bg cv-v0' + (GROUP_MARK.test(k) ? " cv-" + k : "") +
+      if (!(k in MARK_TEXT) && !(k in RING_TEXT)) item("cv-cell cv-" + k, '<rect class="cv-bg cv-v0' + (groupOf(k) ? " cv-" + k : "") +
         '" x="1" y="1" width="14" height="14"></rect>', legend[k]);  // a group's swatch carries its group class itself (convviz.css styles it by that)
     });
     return items.join("") + groupKeyHTML(f) + wiringKeyHTML(f);
@@ -2984,6 +2984,9 @@
    * and under the highlight layer. */
   var GROUP_MARK = /^g[0-7]$/;
 
+  /** The group mark ("g0".."g7") that `mark` is, or "" (no mark, or a mark of another kind). */
+  function groupOf(mark) { return mark && GROUP_MARK.test(mark) ? mark : ""; }
+
   /** The group outlines of an SVG grid: one <path class="cv-gline cv-gK"> per group, or "". */
   function groupOutlineSVG(p, g) {
     var runs = groupOutlines(p, g, g.left, g.top), groups = Object.keys(runs).sort();
@@ -3024,8 +3027,7 @@
     /** The group mark of cell (r, c), or "" outside the grid or for a cell in no group. */
     var at = function (r, c) {
       if (r < 0 || c < 0 || r >= p.rows || c >= p.cols) return "";
-      var m = g.marks[r * p.cols + c];
-      return m && GROUP_MARK.test(m) ? m : "";
+      return groupOf(g.marks[r * p.cols + c]);
     };
     /** Add the edge runs of one side: cells (r, c) along `n` lines of `len` cells. */
     var side = function (lines, len, cellAt, dr, dc, seg) {
